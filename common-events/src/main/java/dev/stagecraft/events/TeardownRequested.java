@@ -1,0 +1,8 @@
+package dev.stagecraft.events;
+
+import java.util.List;
+
+/** Remove everything the environment owns; {@code images} are the images it ran, removed when nothing else uses them. */
+public record TeardownRequested(String environmentId, String workflowId, String reason,
+        List<String> images) implements Command {
+}

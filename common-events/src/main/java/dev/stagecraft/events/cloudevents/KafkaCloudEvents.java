@@ -1,0 +1,102 @@
+package dev.stagecraft.events.cloudevents;
+
+import java.nio.charset.StandardCharsets;
+import java.time.OffsetDateTime;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+
+import dev.stagecraft.events.MessageType;
+import dev.stagecraft.events.StagecraftMessage;
+
+/** CloudEvents Kafka protocol binding, binary mode: attributes in {@code ce_*} headers, the JSON payload as value. */
+public final class KafkaCloudEvents {
+
+    public static final String SPEC_VERSION = "1.0";
+    public static final String CONTENT_TYPE = "application/json";
+    public static final String H_SPECVERSION = "ce_specversion";
+    public static final String H_ID = "ce_id";
+    public static final String H_TYPE = "ce_type";
+    public static final String H_SOURCE = "ce_source";
+    public static final String H_SUBJECT = "ce_subject";
+    public static final String H_TIME = "ce_time";
+    public static final String H_WORKFLOW_ID = "ce_workflowid";
+    public static final String H_CAUSATION_ID = "ce_causationid";
+    public static final String H_CONTENT_TYPE = "content-type";
+
+    private KafkaCloudEvents() {
+    }
+
+    public static Headers headers(CloudEvent event) {
+        Headers headers = new RecordHeaders();
+        put(headers, H_SPECVERSION, SPEC_VERSION);
+        put(headers, H_ID, event.id());
+        put(headers, H_TYPE, event.type());
+        put(headers, H_SOURCE, event.source());
+        put(headers, H_SUBJECT, event.subject());
+        put(headers, H_TIME, event.time().toString());
+        put(headers, H_WORKFLOW_ID, event.workflowId());
+        put(headers, H_CAUSATION_ID, event.causationId());
+        put(headers, H_CONTENT_TYPE, CONTENT_TYPE);
+        return headers;
+    }
+
+    /** The record for {@code event} on {@code topic}, keyed by environment id. */
+    public static ProducerRecord<String, String> toRecord(String topic, CloudEvent event) {
+        return new ProducerRecord<>(topic, null, event.subject(), EventJson.write(event.data()), headers(event));
+    }
+
+    public static ProducerRecord<String, String> toRecord(CloudEvent event) {
+        return toRecord(MessageType.ofCeType(event.type()).orElseThrow().topic(), event);
+    }
+
+    /**
+     * Reads a record back into an envelope.
+     *
+     * @throws UnreadableEventException when a required header is missing, the type is unknown or the payload is not
+     *                                  valid JSON for that type
+     */
+    public static CloudEvent fromRecord(ConsumerRecord<String, String> record) {
+        Headers headers = record.headers();
+        String type = require(headers, H_TYPE, record);
+        MessageType messageType = MessageType.ofCeType(type).orElseThrow(() -> new UnreadableEventException(
+                "unknown CloudEvents type '" + type + "' at " + where(record) + "; known types are the values of "
+                        + MessageType.class.getSimpleName()));
+        StagecraftMessage data;
+        try {
+            data = EventJson.read(record.value(), messageType.javaType());
+        } catch (RuntimeException e) {
+            throw new UnreadableEventException("payload of " + type + " at " + where(record) + " is not valid: " + e.getMessage());
+        }
+        String time = get(headers, H_TIME);
+        return new CloudEvent(require(headers, H_ID, record), type, get(headers, H_SOURCE), get(headers, H_SUBJECT),
+                time == null ? null : OffsetDateTime.parse(time), get(headers, H_WORKFLOW_ID),
+                get(headers, H_CAUSATION_ID), data);
+    }
+
+    private static String where(ConsumerRecord<?, ?> record) {
+        return record.topic() + "-" + record.partition() + "@" + record.offset();
+    }
+
+    private static String require(Headers headers, String name, ConsumerRecord<?, ?> record) {
+        String value = get(headers, name);
+        if (value == null) {
+            throw new UnreadableEventException("record " + where(record) + " has no " + name + " header");
+        }
+        return value;
+    }
+
+    public static String get(Headers headers, String name) {
+        Header header = headers.lastHeader(name);
+        return header == null ? null : new String(header.value(), StandardCharsets.UTF_8);
+    }
+
+    private static void put(Headers headers, String name, String value) {
+        if (value != null) {
+            headers.add(name, value.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+}
