@@ -1,0 +1,70 @@
+package dev.stagecraft.messaging;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.annotation.Priority;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import dev.stagecraft.events.Topics;
+import io.quarkus.runtime.StartupEvent;
+
+/**
+ * Creates the contract's topics and their dead-letter topics when they are missing, before consumers subscribe.
+ * Turn off with {@code stagecraft.kafka.create-topics=false} where topics are managed elsewhere (e.g. Strimzi).
+ */
+@ApplicationScoped
+public class TopicBootstrap {
+
+    private static final Logger LOG = Logger.getLogger(TopicBootstrap.class);
+
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    @ConfigProperty(name = "stagecraft.kafka.create-topics", defaultValue = "true")
+    boolean createTopics;
+
+    @ConfigProperty(name = "stagecraft.kafka.partitions", defaultValue = "4")
+    int partitions;
+
+    @ConfigProperty(name = "stagecraft.kafka.replication-factor", defaultValue = "1")
+    short replicationFactor;
+
+    void onStart(@Observes @Priority(1) StartupEvent event) throws Exception {
+        if (!createTopics) {
+            return;
+        }
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = new ArrayList<>();
+            for (String topic : Topics.ALL) {
+                for (String name : List.of(topic, Topics.deadLetter(topic))) {
+                    if (!existing.contains(name)) {
+                        missing.add(new NewTopic(name, partitions, replicationFactor));
+                    }
+                }
+            }
+            if (!missing.isEmpty()) {
+                try {
+                    admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    // another service created them at the same moment
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                        throw e;
+                    }
+                }
+                LOG.infof("created topics %s", missing.stream().map(NewTopic::name).toList());
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.stagecraft.messaging.outbox;
+
+import java.time.OffsetDateTime;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.GeneratedValue;
+import jakarta.persistence.GenerationType;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+/** A CloudEvent waiting to be relayed to Kafka. */
+@Entity
+@Table(name = "outbox_message")
+public class OutboxMessage extends PanacheEntityBase {
+
+    @Id
+    @GeneratedValue(strategy = GenerationType.IDENTITY)
+    public Long id;
+    public String topic;
+    @Column(name = "record_key")
+    public String key;
+    @Column(name = "ce_id")
+    public String ceId;
+    @Column(name = "ce_type")
+    public String ceType;
+    @Column(name = "ce_source")
+    public String ceSource;
+    @Column(name = "ce_time")
+    public OffsetDateTime ceTime;
+    @Column(name = "workflow_id")
+    public String workflowId;
+    @Column(name = "causation_id")
+    public String causationId;
+    public String payload;
+}

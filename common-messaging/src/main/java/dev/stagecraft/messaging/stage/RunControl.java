@@ -1,0 +1,62 @@
+package dev.stagecraft.messaging.stage;
+
+import java.util.function.BiConsumer;
+
+import dev.stagecraft.events.StagecraftMessage;
+import dev.stagecraft.events.TaskFinished;
+import dev.stagecraft.events.TaskStarted;
+
+/** What a running {@link StageHandler} can do besides its work: notice cancellation, report tasks, stream logs. */
+public final class RunControl {
+
+    private final String environmentId;
+    private final String workflowId;
+    private final String causationId;
+    private final StageRuns runs;
+    private volatile String cancelReason;
+
+    RunControl(String environmentId, String workflowId, String causationId, StageRuns runs) {
+        this.environmentId = environmentId;
+        this.workflowId = workflowId;
+        this.causationId = causationId;
+        this.runs = runs;
+    }
+
+    void cancel(String reason) {
+        cancelReason = reason == null ? "cancelled" : reason;
+    }
+
+    public boolean cancelled() {
+        return cancelReason != null;
+    }
+
+    /** Stops the work at a safe point when the workflow was cancelled. */
+    public void checkCancelled() {
+        if (cancelReason != null) {
+            throw new RunCancelledException(cancelReason);
+        }
+    }
+
+    public void taskStarted(String task) {
+        runs.publishNow(new TaskStarted(environmentId, workflowId, task), causationId);
+    }
+
+    public void taskFinished(String task, boolean succeeded, String message) {
+        runs.publishNow(new TaskFinished(environmentId, workflowId, task, succeeded ? "SUCCEEDED" : "FAILED", message),
+                causationId);
+    }
+
+    /** Publishes an event of this run at once, in its own transaction. */
+    public void publish(StagecraftMessage message) {
+        runs.publishNow(message, causationId);
+    }
+
+    public void log(String source, String line) {
+        runs.log(environmentId, workflowId, source, line);
+    }
+
+    /** A log sink for one source, for code that produces output line by line. */
+    public BiConsumer<String, String> logSink() {
+        return this::log;
+    }
+}

@@ -1,0 +1,44 @@
+package dev.stagecraft.messaging.stage;
+
+import java.time.OffsetDateTime;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+/** One workflow a stage service accepted, with the command that started it. */
+@Entity
+@Table(name = "stage_run")
+public class StageRun extends PanacheEntityBase {
+
+    /** Where a run is; {@link #finished()} tells whether it can still change. */
+    public enum Status {
+        ACCEPTED, RUNNING, SUCCEEDED, FAILED, CANCELLED;
+
+        public boolean finished() {
+            return this == SUCCEEDED || this == FAILED || this == CANCELLED;
+        }
+    }
+
+    @Id
+    @Column(name = "workflow_id")
+    public String workflowId;
+    @Column(name = "environment_id")
+    public String environmentId;
+    @Column(name = "command_id")
+    public String commandId;
+    @Column(name = "command_type")
+    public String commandType;
+    public String command;
+    @Enumerated(EnumType.STRING)
+    public Status status;
+    public String reason;
+    @Column(name = "accepted_at")
+    public OffsetDateTime acceptedAt;
+    @Column(name = "finished_at")
+    public OffsetDateTime finishedAt;
+}

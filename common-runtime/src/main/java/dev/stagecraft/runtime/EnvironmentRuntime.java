@@ -1,0 +1,43 @@
+package dev.stagecraft.runtime;
+
+import java.util.List;
+import java.util.Map;
+
+import dev.stagecraft.events.EnvironmentSpec;
+
+/**
+ * Where environments run. Every operation converges: running it again with the same input changes nothing,
+ * and everything it creates carries the labels in {@link Labels}.
+ */
+public interface EnvironmentRuntime {
+
+    /** Creates or converges every service of {@code spec} from {@code images} (service to image) and waits until each answers. */
+    DeployResult setup(String environmentId, EnvironmentSpec spec, Map<String, String> images, RuntimeListener listener);
+
+    /** Replaces only the services whose image or configuration changed; leaves the others running untouched. */
+    DeployResult patch(String environmentId, EnvironmentSpec spec, Map<String, String> images, RuntimeListener listener);
+
+    /** Removes everything labelled with the environment and the given images nothing else uses, then proves it is gone. */
+    TeardownResult teardown(String environmentId, List<String> images, RuntimeListener listener);
+
+    /** The outcome of setup or patch: endpoints per service and which services were (re)started. */
+    record DeployResult(boolean succeeded, Map<String, String> endpoints, List<String> started, String failedTask,
+            String reason) {
+
+        public static DeployResult ok(Map<String, String> endpoints, List<String> started) {
+            return new DeployResult(true, endpoints, started, null, null);
+        }
+
+        public static DeployResult failed(String task, String reason) {
+            return new DeployResult(false, Map.of(), List.of(), task, reason);
+        }
+    }
+
+    /** The outcome of teardown: what was removed, what was kept and why, and what is unexpectedly left. */
+    record TeardownResult(List<String> removed, List<String> kept, List<String> leftovers) {
+
+        public boolean clean() {
+            return leftovers.isEmpty();
+        }
+    }
+}

@@ -1,0 +1,27 @@
+package dev.stagecraft.runtime.docker;
+
+import java.time.Duration;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.zerodep.ZerodepDockerHttpClient;
+
+/** Creates docker-java clients for a Docker engine address such as {@code unix:///var/run/docker.sock}. */
+public final class DockerClients {
+
+    private DockerClients() {
+    }
+
+    public static DockerClient create(String dockerHost) {
+        DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
+                .withDockerHost(dockerHost).build();
+        ZerodepDockerHttpClient http = new ZerodepDockerHttpClient.Builder()
+                .dockerHost(config.getDockerHost())
+                .maxConnections(50)
+                .connectionTimeout(Duration.ofSeconds(10))
+                .responseTimeout(Duration.ofMinutes(30))
+                .build();
+        return DockerClientImpl.getInstance(config, http);
+    }
+}
