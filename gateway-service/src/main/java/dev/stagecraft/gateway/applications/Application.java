@@ -1,0 +1,52 @@
+package dev.stagecraft.gateway.applications;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Locale;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+/** A registered repository with its templates: what every environment of it is made from. */
+@Entity
+@Table(name = "application")
+public class Application extends PanacheEntityBase {
+
+    @Id
+    public String id;
+    public String name;
+    @Column(name = "repository_url")
+    public String repositoryUrl;
+    /** The repository URL normalised for matching webhook payloads: lower case, no scheme, no ".git". */
+    @Column(name = "repository_key")
+    public String repositoryKey;
+    public String provider;
+    @Column(name = "webhook_secret")
+    public String webhookSecret;
+    public String template;
+    @Column(name = "environment_variables")
+    public String environmentVariables;
+    public String runtime;
+    @Column(name = "created_at")
+    public OffsetDateTime createdAt;
+
+    public static List<Application> forRepository(String url) {
+        return list("repositoryKey", repositoryKey(url));
+    }
+
+    public static String repositoryKey(String url) {
+        String key = url.trim().toLowerCase(Locale.ROOT);
+        key = key.replaceFirst("^[a-z+]+://", "").replaceFirst("^[^@/]+@", "");
+        key = key.replaceFirst("^([^/:]+):(?!\\d)", "$1/");
+        while (key.endsWith("/")) {
+            key = key.substring(0, key.length() - 1);
+        }
+        if (key.endsWith(".git")) {
+            key = key.substring(0, key.length() - 4);
+        }
+        return key;
+    }
+}

@@ -1,0 +1,132 @@
+package dev.stagecraft.gateway.applications;
+
+import java.net.URI;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import dev.stagecraft.gateway.api.ApiException;
+import dev.stagecraft.gateway.environments.Environment;
+import dev.stagecraft.gateway.environments.EnvironmentProcess;
+import dev.stagecraft.gateway.environments.EnvironmentView;
+import dev.stagecraft.gateway.git.RemoteRefs;
+import dev.stagecraft.template.TemplateCompiler;
+
+/** Registers and lists applications, and creates environments for a branch. */
+@Path("/api/applications")
+@Produces(MediaType.APPLICATION_JSON)
+@Consumes(MediaType.APPLICATION_JSON)
+public class ApplicationResource {
+
+    private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    private static final Pattern URL = Pattern.compile("^(https?|file|git|ssh)://.+");
+    private static final Set<String> PROVIDERS = Set.of("github");
+    private static final Set<String> RUNTIMES = Set.of("docker");
+
+    @Inject
+    EnvironmentProcess process;
+
+    @Inject
+    RemoteRefs remoteRefs;
+
+    @POST
+    @Transactional
+    public Response register(ApplicationRequest request) {
+        if (request == null) {
+            throw ApiException.badRequest("a JSON body with name, repository, webhookSecret and template is required");
+        }
+        if (request.name() == null || !NAME.matcher(request.name()).matches()) {
+            throw ApiException.badRequest("name '" + request.name()
+                    + "' is not accepted: use lower-case letters, digits and '-', at most 63 characters");
+        }
+        if (request.repository() == null || request.repository().url() == null
+                || !URL.matcher(request.repository().url()).matches()) {
+            throw ApiException.badRequest("repository.url is required and must be an http(s), git, ssh or file URL");
+        }
+        String provider = request.repository().provider() == null ? "github" : request.repository().provider();
+        if (!PROVIDERS.contains(provider)) {
+            throw ApiException.badRequest("repository.provider '" + provider + "' is not supported; accepted: " + PROVIDERS);
+        }
+        if (request.webhookSecret() == null || request.webhookSecret().length() < 8) {
+            throw ApiException.badRequest("webhookSecret is required and must have at least 8 characters");
+        }
+        String runtime = request.runtime() == null ? "docker" : request.runtime();
+        if (!RUNTIMES.contains(runtime)) {
+            throw ApiException.badRequest("runtime '" + runtime + "' is not available; accepted: " + RUNTIMES);
+        }
+        TemplateCompiler.compile(request.name(), request.template(), request.environmentVariables());
+        if (Application.count("name", request.name()) > 0) {
+            throw new ApiException(409, "conflict", "an application named '" + request.name() + "' already exists");
+        }
+        Application app = new Application();
+        app.id = UUID.randomUUID().toString();
+        app.name = request.name();
+        app.repositoryUrl = request.repository().url();
+        app.repositoryKey = Application.repositoryKey(app.repositoryUrl);
+        app.provider = provider;
+        app.webhookSecret = request.webhookSecret();
+        app.template = request.template();
+        app.environmentVariables = request.environmentVariables();
+        app.runtime = runtime;
+        app.createdAt = OffsetDateTime.now();
+        app.persist();
+        return Response.created(URI.create("/api/applications/" + app.id)).entity(ApplicationView.of(app)).build();
+    }
+
+    @GET
+    public List<ApplicationView> list() {
+        return Application.<Application>listAll().stream().map(ApplicationView::of).toList();
+    }
+
+    @GET
+    @Path("{id}")
+    public ApplicationView get(@PathParam("id") String id) {
+        return ApplicationView.of(find(id));
+    }
+
+    /** Creates a permanent environment that follows {@code branch}, deploying its current head. */
+    @POST
+    @Path("{id}/environments")
+    @Transactional
+    public Response createEnvironment(@PathParam("id") String id, EnvironmentRequest request) {
+        Application app = find(id);
+        if (request == null || request.branch() == null || request.branch().isBlank()) {
+            throw ApiException.badRequest("branch is required");
+        }
+        String template = request.template() == null ? "permanent" : request.template();
+        Environment.Kind kind = switch (template) {
+            case "permanent" -> Environment.Kind.PERMANENT;
+            case "ephemeral" -> Environment.Kind.EPHEMERAL;
+            default -> throw ApiException.badRequest("template '" + template + "' is not accepted; use ephemeral or permanent");
+        };
+        String commit = remoteRefs.head(app.repositoryUrl, request.branch());
+        Environment env = process.create(app, kind, request.branch(), null, null);
+        process.deploy(env, commit, null);
+        return Response.created(URI.create("/api/environments/" + env.id)).entity(EnvironmentView.of(env, false)).build();
+    }
+
+    private static Application find(String id) {
+        Application app = Application.findById(id);
+        if (app == null) {
+            throw ApiException.notFound("application", id);
+        }
+        return app;
+    }
+
+    /** The body of POST /api/applications/{id}/environments. */
+    public record EnvironmentRequest(String branch, String template) {
+    }
+}

@@ -1,0 +1,101 @@
+package dev.stagecraft.gateway.environments;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+
+import dev.stagecraft.events.EnvironmentSpec;
+import dev.stagecraft.events.cloudevents.EventJson;
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+
+/** One running instance of an application for a pull request or a branch, as the process manager keeps it. */
+@Entity
+@Table(name = "environment")
+public class Environment extends PanacheEntityBase {
+
+    /** Ephemeral environments belong to a pull request and expire; permanent ones follow a branch. */
+    public enum Kind {
+        EPHEMERAL, PERMANENT
+    }
+
+    @Id
+    public String id;
+    @Column(name = "application_id")
+    public String applicationId;
+    @Enumerated(EnumType.STRING)
+    public Kind kind;
+    public String branch;
+    @Column(name = "pull_request")
+    public Integer pullRequest;
+    @Enumerated(EnumType.STRING)
+    public EnvironmentState state;
+    @Column(name = "desired_commit")
+    public String desiredCommit;
+    @Column(name = "deployed_commit")
+    public String deployedCommit;
+    public String spec;
+    @Column(name = "spec_hash")
+    public String specHash;
+    @Column(name = "deployed_spec_hash")
+    public String deployedSpecHash;
+    /** JSON: service name to the image it runs now. */
+    public String images;
+    /** JSON: service name to URL. */
+    public String endpoints;
+    @Column(name = "active_workflow_id")
+    public String activeWorkflowId;
+    @Column(name = "active_deadline")
+    public OffsetDateTime activeDeadline;
+    @Column(name = "failure_reason")
+    public String failureReason;
+    @Column(name = "created_at")
+    public OffsetDateTime createdAt;
+    @Column(name = "updated_at")
+    public OffsetDateTime updatedAt;
+    @Column(name = "expires_at")
+    public OffsetDateTime expiresAt;
+    @Version
+    public long version;
+
+    public EnvironmentSpec spec() {
+        return EventJson.read(spec, EnvironmentSpec.class);
+    }
+
+    public Map<String, String> images() {
+        return readMap(images);
+    }
+
+    public Map<String, String> endpoints() {
+        return readMap(endpoints);
+    }
+
+    static Map<String, String> readMap(String json) {
+        if (json == null) {
+            return Map.of();
+        }
+        try {
+            return EventJson.mapper().readValue(json, new TypeReference<Map<String, String>>() {
+            });
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static List<Environment> liveForBranch(String applicationId, String branch) {
+        return list("applicationId = ?1 and branch = ?2 and state <> ?3", applicationId, branch, EnvironmentState.DELETED);
+    }
+
+    public static Environment liveForPullRequest(String applicationId, int pullRequest) {
+        return find("applicationId = ?1 and pullRequest = ?2 and state <> ?3", applicationId, pullRequest,
+                EnvironmentState.DELETED).firstResult();
+    }
+}

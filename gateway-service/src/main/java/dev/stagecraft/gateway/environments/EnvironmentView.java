@@ -1,0 +1,52 @@
+package dev.stagecraft.gateway.environments;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.stagecraft.events.cloudevents.EventJson;
+import dev.stagecraft.gateway.applications.Application;
+
+/** An environment as the API shows it; the timeline only on the single-environment view. */
+public record EnvironmentView(String id, String application, String kind, String branch, Integer pullRequest,
+        String state, String desiredCommit, String deployedCommit, String specHash, Map<String, String> endpoints,
+        Map<String, String> images, String failureReason, String activeWorkflow, OffsetDateTime expiresAt,
+        OffsetDateTime createdAt, OffsetDateTime updatedAt, List<WorkflowView> workflows, List<TimelineView> timeline) {
+
+    /** One workflow run of the environment. */
+    public record WorkflowView(String id, String stage, String commit, String status, String reason,
+            Map<String, String> images, OffsetDateTime startedAt, OffsetDateTime finishedAt) {
+
+        public static WorkflowView of(Workflow wf) {
+            return new WorkflowView(wf.id, wf.stage.name(), wf.commit, wf.status.name(), wf.reason, wf.images(),
+                    wf.startedAt, wf.finishedAt);
+        }
+    }
+
+    /** One event of the environment's history. */
+    public record TimelineView(String type, String workflowId, boolean applied, JsonNode detail, OffsetDateTime at) {
+    }
+
+    public static EnvironmentView of(Environment env, boolean withTimeline) {
+        Application app = Application.findById(env.applicationId);
+        List<Workflow> workflows = Workflow.ofEnvironment(env.id);
+        List<WorkflowView> recent = workflows.subList(Math.max(0, workflows.size() - 10), workflows.size()).stream()
+                .map(WorkflowView::of).toList();
+        List<TimelineView> timeline = withTimeline ? TimelineEntry.ofEnvironment(env.id).stream()
+                .map(e -> new TimelineView(e.type, e.workflowId, e.applied, parse(e.detail), e.occurredAt)).toList()
+                : null;
+        return new EnvironmentView(env.id, app.name, env.kind.name(), env.branch, env.pullRequest, env.state.name(),
+                env.desiredCommit, env.deployedCommit, env.specHash, env.endpoints(), env.images(), env.failureReason,
+                env.activeWorkflowId, env.expiresAt, env.createdAt, env.updatedAt, recent, timeline);
+    }
+
+    private static JsonNode parse(String json) {
+        try {
+            return json == null ? null : EventJson.mapper().readTree(json);
+        } catch (java.io.IOException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.stagecraft.gateway.environments;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+import dev.stagecraft.events.EnvironmentCreated;
+import dev.stagecraft.events.EnvironmentDeleted;
+import dev.stagecraft.events.EnvironmentFailed;
+import dev.stagecraft.events.EnvironmentReady;
+import dev.stagecraft.events.cloudevents.CloudEvent;
+import dev.stagecraft.events.cloudevents.EventJson;
+import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
+import dev.stagecraft.messaging.inbox.ProcessedMessage;
+import io.smallrye.common.annotation.Blocking;
+
+/** Feeds stage events from {@code stagecraft.lifecycle} to the process manager, each exactly once. */
+@ApplicationScoped
+public class LifecycleConsumer {
+
+    static final String CONSUMER = "gateway-lifecycle";
+    private static final Logger LOG = Logger.getLogger(LifecycleConsumer.class);
+
+    @Inject
+    EnvironmentProcess process;
+
+    @Inject
+    ProcessedMessage processed;
+
+    @Incoming("lifecycle")
+    @Blocking
+    @Transactional
+    public void onRecord(ConsumerRecord<String, String> record) {
+        CloudEvent event = KafkaCloudEvents.fromRecord(record);
+        if (event.data() instanceof EnvironmentCreated || event.data() instanceof EnvironmentReady
+                || event.data() instanceof EnvironmentFailed || event.data() instanceof EnvironmentDeleted) {
+            return; // the gateway's own announcements
+        }
+        Environment env = Environment.findById(event.subject());
+        if (env == null) {
+            LOG.warnf("event %s %s for unknown environment %s ignored", event.type(), event.id(), event.subject());
+            return;
+        }
+        if (!processed.firstDelivery(CONSUMER, event.id())) {
+            return;
+        }
+        boolean applied = process.apply(env, event);
+        Timeline.record(env.id, event.workflowId(), event.id(), event.type(), applied, EventJson.write(event.data()));
+    }
+}

@@ -1,0 +1,92 @@
+package dev.stagecraft.gateway;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import dev.stagecraft.events.StagecraftMessage;
+import dev.stagecraft.events.Topics;
+import dev.stagecraft.events.cloudevents.CloudEvent;
+import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
+import dev.stagecraft.infra.LocalInfra;
+
+/** Plays the stage services in gateway tests: reads the commands the gateway sends and publishes stage events. */
+final class Bus implements AutoCloseable {
+
+    private final KafkaConsumer<String, String> consumer;
+    private final KafkaProducer<String, String> producer;
+    private final List<CloudEvent> seen = new ArrayList<>();
+
+    Bus() {
+        String bootstrap = LocalInfra.shared().kafkaBootstrapServers();
+        consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG, "gateway-test-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer());
+        consumer.subscribe(List.of(Topics.BUILD_COMMANDS, Topics.SETUP_COMMANDS, Topics.PATCH_COMMANDS,
+                Topics.TEARDOWN_COMMANDS, Topics.LIFECYCLE));
+        producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(),
+                new StringSerializer());
+    }
+
+    /** Waits for a message of {@code type} about {@code environmentId} and returns it. */
+    <T extends StagecraftMessage> CloudEvent await(Class<T> type, String environmentId) {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < deadline) {
+            for (CloudEvent e : seen) {
+                if (type.isInstance(e.data()) && environmentId.equals(e.subject())) {
+                    seen.remove(e);
+                    return e;
+                }
+            }
+            for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                seen.add(KafkaCloudEvents.fromRecord(record));
+            }
+        }
+        throw new AssertionError("no " + type.getSimpleName() + " for " + environmentId + " within 30s; saw "
+                + seen.stream().filter(e -> environmentId.equals(e.subject())).map(CloudEvent::type).toList());
+    }
+
+    /** Every message of {@code type} about {@code environmentId} seen within {@code wait}. */
+    <T extends StagecraftMessage> List<CloudEvent> all(Class<T> type, String environmentId, Duration wait) {
+        long deadline = System.currentTimeMillis() + wait.toMillis();
+        while (System.currentTimeMillis() < deadline) {
+            for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                seen.add(KafkaCloudEvents.fromRecord(record));
+            }
+        }
+        return seen.stream().filter(e -> type.isInstance(e.data()) && environmentId.equals(e.subject())).toList();
+    }
+
+    void publish(StagecraftMessage message) {
+        try {
+            producer.send(KafkaCloudEvents.toRecord(CloudEvent.of("/test/stage", message, null))).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    void publishTwice(StagecraftMessage message) {
+        CloudEvent event = CloudEvent.of("/test/stage", message, null);
+        try {
+            producer.send(KafkaCloudEvents.toRecord(event)).get();
+            producer.send(KafkaCloudEvents.toRecord(event)).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+        producer.close();
+    }
+}

@@ -1,0 +1,220 @@
+package dev.stagecraft.gateway;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.stagecraft.events.BuildCompleted;
+import dev.stagecraft.events.BuildRequested;
+import dev.stagecraft.events.BuildStarted;
+import dev.stagecraft.events.CancelRequested;
+import dev.stagecraft.events.EnvironmentReady;
+import dev.stagecraft.events.ImageRef;
+import dev.stagecraft.events.PatchRequested;
+import dev.stagecraft.events.PatchSucceeded;
+import dev.stagecraft.events.SetupRequested;
+import dev.stagecraft.events.SetupSucceeded;
+import dev.stagecraft.events.TeardownRequested;
+import dev.stagecraft.events.TeardownSucceeded;
+import dev.stagecraft.events.cloudevents.CloudEvent;
+import dev.stagecraft.infra.InfraTestResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+
+@QuarkusTest
+@WithTestResource(InfraTestResource.class)
+class ProcessManagerTest {
+
+    private static final String C1 = "1111111111111111111111111111111111111111";
+    private static final String C2 = "2222222222222222222222222222222222222222";
+    private static final String C3 = "3333333333333333333333333333333333333333";
+    private static final String C4 = "4444444444444444444444444444444444444444";
+
+    private static ObjectNode pr(String fixture, String repo, String sha) {
+        ObjectNode payload = Hooks.forRepository(fixture, repo);
+        ((ObjectNode) payload.get("pull_request").get("head")).put("sha", sha);
+        return payload;
+    }
+
+    private static String openPullRequest(String repo, String app, String sha) {
+        Hooks.send("pull_request", pr("pull_request-opened.json", repo, sha)).statusCode(202);
+        return given().queryParam("application", app).get("/api/environments").then().extract().path("[0].id");
+    }
+
+    private static JsonPath environment(String id) {
+        return given().get("/api/environments/" + id).then().statusCode(200).extract().jsonPath();
+    }
+
+    private static JsonPath awaitEnvironment(String id, Predicate<JsonPath> condition) {
+        long deadline = System.currentTimeMillis() + 20_000;
+        JsonPath env = environment(id);
+        while (!condition.test(env) && System.currentTimeMillis() < deadline) {
+            sleep(100);
+            env = environment(id);
+        }
+        assertTrue(condition.test(env), "environment did not reach the expected state: " + env.prettify());
+        return env;
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static List<ImageRef> images(String commit) {
+        return List.of(new ImageRef("web", "registry.test/shop/web:" + commit.substring(0, 7), true),
+                new ImageRef("api", "registry.test/shop/api:" + commit.substring(0, 7), true));
+    }
+
+    @Test
+    void aPullRequestIsBuiltSetUpPatchedAndTornDown() {
+        String repo = Apps.uniqueRepo();
+        String app = Apps.register(repo);
+        try (Bus bus = new Bus()) {
+            String env = openPullRequest(repo, app, C1);
+            BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
+            assertEquals(C1, build.commit());
+            assertEquals(repo, build.repositoryUrl());
+            assertEquals(List.of("web", "api"), build.spec().services().stream().map(s -> s.name()).toList());
+            assertEquals("changes", build.branch());
+
+            bus.publish(new BuildStarted(env, build.workflowId(), C1));
+            bus.publish(new BuildCompleted(env, build.workflowId(), C1, images(C1), Map.of()));
+            SetupRequested setup = (SetupRequested) bus.await(SetupRequested.class, env).data();
+            assertEquals(Map.of("web", "registry.test/shop/web:1111111", "api", "registry.test/shop/api:1111111"),
+                    setup.images());
+            awaitEnvironment(env, e -> e.getString("state").equals("SETTING_UP"));
+
+            Map<String, String> endpoints = Map.of("web", "http://127.0.0.1:4001", "api", "http://127.0.0.1:4002");
+            bus.publish(new SetupSucceeded(env, setup.workflowId(), endpoints));
+            JsonPath ready = awaitEnvironment(env, e -> e.getString("state").equals("READY"));
+            assertEquals(C1, ready.getString("deployedCommit"));
+            assertEquals(endpoints, ready.getMap("endpoints"));
+            assertEquals(C1, ((EnvironmentReady) bus.await(EnvironmentReady.class, env).data()).commit());
+
+            Hooks.send("pull_request", pr("pull_request-synchronize.json", repo, C2)).statusCode(202);
+            BuildRequested second = (BuildRequested) bus.await(BuildRequested.class, env).data();
+            assertEquals(C2, second.commit());
+            bus.publish(new BuildCompleted(env, second.workflowId(), C2, images(C2), Map.of()));
+            PatchRequested patch = (PatchRequested) bus.await(PatchRequested.class, env).data();
+            assertEquals(C2, patch.commit());
+            bus.publish(new PatchSucceeded(env, patch.workflowId(), endpoints, List.of("web", "api")));
+            awaitEnvironment(env, e -> e.getString("state").equals("READY") && C2.equals(e.getString("deployedCommit")));
+
+            Hooks.send("pull_request", pr("pull_request-closed.json", repo, C2)).statusCode(202);
+            TeardownRequested teardown = (TeardownRequested) bus.await(TeardownRequested.class, env).data();
+            assertTrue(teardown.images().containsAll(List.of("registry.test/shop/web:1111111",
+                    "registry.test/shop/web:2222222")), "teardown removes every image the environment ran: "
+                    + teardown.images());
+            awaitEnvironment(env, e -> e.getString("state").equals("TEARING_DOWN"));
+            bus.publish(new TeardownSucceeded(env, teardown.workflowId(), List.of("container web")));
+            JsonPath deleted = awaitEnvironment(env, e -> e.getString("state").equals("DELETED"));
+            assertTrue(deleted.getList("timeline.type").contains("dev.stagecraft.environment.deleted.v1"));
+        }
+    }
+
+    @Test
+    void tenPushesDuringABuildLeadToOneMoreBuildOfTheNewest() {
+        String repo = Apps.uniqueRepo();
+        String app = Apps.register(repo);
+        try (Bus bus = new Bus()) {
+            String env = openPullRequest(repo, app, C1);
+            BuildRequested first = (BuildRequested) bus.await(BuildRequested.class, env).data();
+            for (int i = 0; i < 9; i++) {
+                String sha = String.format("%040d", i + 10);
+                Hooks.send("pull_request", pr("pull_request-synchronize.json", repo, sha)).statusCode(202);
+            }
+            Hooks.send("pull_request", pr("pull_request-synchronize.json", repo, C4)).statusCode(202);
+            assertEquals(C4, environment(env).getString("desiredCommit"));
+            assertEquals(0, bus.all(BuildRequested.class, env, Duration.ofSeconds(1)).size(),
+                    "no build starts while one runs");
+
+            bus.publish(new BuildCompleted(env, first.workflowId(), C1, images(C1), Map.of()));
+            SetupRequested setup = (SetupRequested) bus.await(SetupRequested.class, env).data();
+            bus.publish(new SetupSucceeded(env, setup.workflowId(), Map.of()));
+            BuildRequested next = (BuildRequested) bus.await(BuildRequested.class, env).data();
+            assertEquals(C4, next.commit(), "only the newest waiting commit is built");
+            assertEquals(0, bus.all(BuildRequested.class, env, Duration.ofSeconds(1)).size());
+        }
+    }
+
+    @Test
+    void teardownCancelsTheRunningBuildAndLateEventsChangeNothing() {
+        String repo = Apps.uniqueRepo();
+        String app = Apps.register(repo);
+        try (Bus bus = new Bus()) {
+            String env = openPullRequest(repo, app, C1);
+            BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
+            Hooks.send("pull_request", pr("pull_request-closed.json", repo, C1)).statusCode(202);
+            CancelRequested cancel = (CancelRequested) bus.await(CancelRequested.class, env).data();
+            assertEquals(build.workflowId(), cancel.workflowId());
+            TeardownRequested teardown = (TeardownRequested) bus.await(TeardownRequested.class, env).data();
+
+            bus.publish(new BuildCompleted(env, build.workflowId(), C1, images(C1), Map.of()));
+            Hooks.send("pull_request", pr("pull_request-synchronize.json", repo, C3)).statusCode(202);
+            assertEquals(0, bus.all(SetupRequested.class, env, Duration.ofSeconds(2)).size(),
+                    "nothing sets up an environment that is being torn down");
+            JsonPath state = environment(env);
+            assertEquals("TEARING_DOWN", state.getString("state"));
+            assertEquals(Boolean.FALSE, state.get("timeline.find { it.type == 'dev.stagecraft.build.completed.v1' }.applied"));
+
+            bus.publish(new TeardownSucceeded(env, teardown.workflowId(), List.of()));
+            awaitEnvironment(env, e -> e.getString("state").equals("DELETED"));
+            given().contentType("application/json").body("{}").post("/api/environments/" + env + "/deploy").then()
+                    .statusCode(409);
+        }
+    }
+
+    @Test
+    void aRedeliveredEventIsAppliedOnce() {
+        String repo = Apps.uniqueRepo();
+        String app = Apps.register(repo);
+        try (Bus bus = new Bus()) {
+            String env = openPullRequest(repo, app, C1);
+            BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
+            bus.publishTwice(new BuildCompleted(env, build.workflowId(), C1, images(C1), Map.of()));
+            bus.await(SetupRequested.class, env);
+            assertEquals(0, bus.all(SetupRequested.class, env, Duration.ofSeconds(2)).size(),
+                    "the second copy started no second setup");
+            given().get("/api/environments/" + env).then()
+                    .body("timeline.findAll { it.type == 'dev.stagecraft.build.completed.v1' }.size()", is(1));
+        }
+    }
+
+    @Test
+    void aBranchEnvironmentFollowsPushesToItsBranch() throws Exception {
+        // a real repository on disk, so the API can read the branch head with git ls-remote
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("repo");
+        String head;
+        try (var git = org.eclipse.jgit.api.Git.init().setDirectory(dir.toFile()).setInitialBranch("main").call()) {
+            java.nio.file.Files.writeString(dir.resolve("README"), "hello");
+            git.add().addFilepattern("README").call();
+            head = git.commit().setMessage("first").setAuthor("t", "t@example.test").setCommitter("t", "t@example.test")
+                    .setSign(false).call().getName();
+        }
+        String repo = dir.toUri().toString().replaceFirst("^file:/", "file:///");
+        String app = Apps.register(repo);
+        try (Bus bus = new Bus()) {
+            String env = given().contentType("application/json").body(Map.of("branch", "main"))
+                    .post("/api/applications/" + given().get("/api/applications").then().extract()
+                            .path("find { it.name == '" + app + "' }.id") + "/environments")
+                    .then().statusCode(201).body("kind", is("PERMANENT")).extract().path("id");
+            CloudEvent build = bus.await(BuildRequested.class, env);
+            assertEquals(head, ((BuildRequested) build.data()).commit());
+        }
+    }
+}
