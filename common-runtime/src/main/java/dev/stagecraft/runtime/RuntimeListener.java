@@ -12,6 +12,38 @@ public interface RuntimeListener {
     /** Throws when the workflow was cancelled; runtimes call it between operations. */
     void checkCancelled();
 
+    /** What a finished task reports. */
+    @FunctionalInterface
+    interface TaskFinished {
+        void report(String task, boolean succeeded, String message);
+    }
+
+    /** A listener made of the four callbacks. */
+    static RuntimeListener of(java.util.function.Consumer<String> taskStarted, TaskFinished taskFinished,
+            java.util.function.BiConsumer<String, String> log, Runnable checkCancelled) {
+        return new RuntimeListener() {
+            @Override
+            public void taskStarted(String task) {
+                taskStarted.accept(task);
+            }
+
+            @Override
+            public void taskFinished(String task, boolean succeeded, String message) {
+                taskFinished.report(task, succeeded, message);
+            }
+
+            @Override
+            public void log(String source, String line) {
+                log.accept(source, line);
+            }
+
+            @Override
+            public void checkCancelled() {
+                checkCancelled.run();
+            }
+        };
+    }
+
     /** A listener that reports nothing and is never cancelled. */
     RuntimeListener SILENT = new RuntimeListener() {
         @Override

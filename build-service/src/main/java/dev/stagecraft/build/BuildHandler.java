@@ -1,0 +1,142 @@
+package dev.stagecraft.build;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.stagecraft.build.git.SourceCheckout;
+import dev.stagecraft.build.git.SourceCheckout.Source;
+import dev.stagecraft.build.images.BuildException;
+import dev.stagecraft.build.images.ImageBuilder;
+import dev.stagecraft.events.BuildCompleted;
+import dev.stagecraft.events.BuildFailed;
+import dev.stagecraft.events.BuildRequested;
+import dev.stagecraft.events.BuildStarted;
+import dev.stagecraft.events.EnvironmentSpec;
+import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
+import dev.stagecraft.events.ImageRef;
+import dev.stagecraft.events.StagecraftMessage;
+import dev.stagecraft.events.cloudevents.CloudEvent;
+import dev.stagecraft.messaging.stage.RunControl;
+import dev.stagecraft.messaging.stage.StageHandler;
+import dev.stagecraft.template.InvalidTemplateException;
+import dev.stagecraft.template.TemplateCompiler;
+
+/**
+ * Handles BuildRequested: exports the commit, then for each service with a build context computes its tag from the
+ * git tree id of the context (and the Dockerfile path), reuses the image when that tag exists and builds it otherwise.
+ */
+@ApplicationScoped
+public class BuildHandler implements StageHandler {
+
+    @Inject
+    SourceCheckout checkout;
+
+    @Inject
+    ImageBuilder images;
+
+    @Override
+    public StagecraftMessage started(CloudEvent command) {
+        BuildRequested request = (BuildRequested) command.data();
+        return new BuildStarted(request.environmentId(), request.workflowId(), request.commit());
+    }
+
+    @Override
+    public StagecraftMessage run(CloudEvent command, RunControl control) throws Exception {
+        BuildRequested request = (BuildRequested) command.data();
+        control.log("git", "fetching " + request.repositoryUrl() + " at " + request.commit());
+        try (Source source = checkout.checkout(request.repositoryUrl(), request.commit())) {
+            Map<String, String> templates = SourceCheckout.templates(source);
+            EnvironmentSpec spec = request.spec();
+            if (templates.keySet().stream().anyMatch(k -> k.endsWith(TemplateCompiler.APPLICATION_TEMPLATE))) {
+                try {
+                    spec = TemplateCompiler.compile(spec.application(), find(templates, TemplateCompiler.APPLICATION_TEMPLATE),
+                            find(templates, TemplateCompiler.ENVIRONMENT_VARIABLES));
+                    control.log("git", "building the services of the template in the repository");
+                } catch (InvalidTemplateException e) {
+                    // the gateway reports the validation errors; build nothing from an invalid template
+                    return new BuildCompleted(request.environmentId(), request.workflowId(), request.commit(), List.of(),
+                            templates);
+                }
+            }
+            List<ImageRef> refs = new ArrayList<>();
+            for (ServiceSpec service : spec.services()) {
+                control.checkCancelled();
+                if (service.build() == null) {
+                    refs.add(new ImageRef(service.name(), service.image(), false));
+                    continue;
+                }
+                Optional<BuildFailed> failure = buildService(request, spec, service, source, control, refs);
+                if (failure.isPresent()) {
+                    return failure.get();
+                }
+            }
+            return new BuildCompleted(request.environmentId(), request.workflowId(), request.commit(), refs, templates);
+        }
+    }
+
+    private Optional<BuildFailed> buildService(BuildRequested request, EnvironmentSpec spec, ServiceSpec service,
+            Source source, RunControl control, List<ImageRef> refs) throws Exception {
+        String task = "build." + service.name();
+        String context = service.build().context();
+        Optional<String> tree = source.treeId(context);
+        if (tree.isEmpty()) {
+            return Optional.of(new BuildFailed(request.environmentId(), request.workflowId(), request.commit(),
+                    service.name(), "build context '" + context + "' is not a directory of the repository at "
+                            + request.commit().substring(0, 12), List.of()));
+        }
+        String tag = tag(tree.get(), service.build().dockerfile());
+        String reference = images.reference(spec.application(), service.name(), tag);
+        if (images.exists(reference)) {
+            control.log(task, "reusing " + reference + ": the context did not change");
+            refs.add(new ImageRef(service.name(), reference, false));
+            return Optional.empty();
+        }
+        control.taskStarted(task);
+        Path contextDir = source.directory().resolve(context).normalize();
+        try {
+            images.build(contextDir, contextDir.resolve(service.build().dockerfile()), reference,
+                    ImageBuilder.labels(spec.application(), service.name(), tree.get()), line -> control.log(task, line));
+        } catch (BuildException e) {
+            control.taskFinished(task, false, e.getMessage());
+            return Optional.of(new BuildFailed(request.environmentId(), request.workflowId(), request.commit(),
+                    service.name(), e.getMessage(), e.logTail()));
+        }
+        control.taskFinished(task, true, null);
+        refs.add(new ImageRef(service.name(), reference, true));
+        return Optional.empty();
+    }
+
+    /** The tree id of the context; a non-default Dockerfile adds a short hash of its path. */
+    static String tag(String treeId, String dockerfile) {
+        if ("Dockerfile".equals(dockerfile)) {
+            return treeId;
+        }
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(dockerfile.getBytes(StandardCharsets.UTF_8));
+            return treeId + "-" + HexFormat.of().formatHex(d).substring(0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String find(Map<String, String> templates, String file) {
+        return templates.entrySet().stream().filter(e -> e.getKey().endsWith("/" + file)).map(Map.Entry::getValue)
+                .findFirst().orElse(null);
+    }
+
+    @Override
+    public StagecraftMessage failed(CloudEvent command, String task, String reason) {
+        BuildRequested request = (BuildRequested) command.data();
+        return new BuildFailed(request.environmentId(), request.workflowId(), request.commit(), null, reason, List.of());
+    }
+}

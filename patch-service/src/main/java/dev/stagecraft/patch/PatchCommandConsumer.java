@@ -1,0 +1,25 @@
+package dev.stagecraft.patch;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
+import dev.stagecraft.messaging.stage.StageRuns;
+import io.smallrye.common.annotation.Blocking;
+
+/** Takes PatchRequested and CancelRequested from {@code stagecraft.patch.commands}. */
+@ApplicationScoped
+public class PatchCommandConsumer {
+
+    @Inject
+    StageRuns runs;
+
+    @Incoming("commands")
+    @Blocking
+    public void onRecord(ConsumerRecord<String, String> record) {
+        runs.accept(KafkaCloudEvents.fromRecord(record));
+    }
+}
