@@ -80,6 +80,11 @@ public class BuildHandler implements StageHandler {
                     return failure.get();
                 }
             }
+            if (control.cancelled()) {
+                // the environment is going away: what this run built would be left behind by its teardown
+                refs.stream().filter(ImageRef::built).forEach(ref -> images.remove(ref.image()));
+                control.checkCancelled();
+            }
             return new BuildCompleted(request.environmentId(), request.workflowId(), request.commit(), refs, templates);
         }
     }

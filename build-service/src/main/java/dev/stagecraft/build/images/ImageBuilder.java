@@ -161,6 +161,15 @@ public class ImageBuilder {
         }
     }
 
+    /** Removes a local image this service built; one already gone or in use is left as it is. */
+    public void remove(String reference) {
+        try {
+            docker.removeImageCmd(reference).exec();
+        } catch (NotFoundException | com.github.dockerjava.api.exception.ConflictException e) {
+            // nothing to remove, or another environment runs it
+        }
+    }
+
     /** Labels on every built image. */
     public static Map<String, String> labels(String application, String service, String treeId) {
         return Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE, Labels.APPLICATION, application,

@@ -1,0 +1,123 @@
+package dev.stagecraft.e2e;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/** Talks to the gateway from outside, as a git host and as a person using the API would. */
+public final class GatewayClient {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String baseUrl;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    public GatewayClient(String baseUrl) {
+        this.baseUrl = baseUrl;
+    }
+
+    /** An HTTP answer: status and body. */
+    public record Answer(int status, String body) {
+
+        public JsonNode json() {
+            try {
+                return JSON.readTree(body);
+            } catch (IOException e) {
+                throw new IllegalStateException("not JSON: " + body, e);
+            }
+        }
+    }
+
+    public String registerApplication(String name, String repoUrl, String secret, String template) throws IOException,
+            InterruptedException {
+        String body = JSON.writeValueAsString(Map.of("name", name, "repository", Map.of("url", repoUrl, "provider",
+                "github"), "webhookSecret", secret, "template", template));
+        Answer answer = send(HttpRequest.newBuilder(URI.create(baseUrl + "/api/applications"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
+        if (answer.status() != 201) {
+            throw new IllegalStateException("registering " + name + " answered " + answer.status() + ": " + answer.body());
+        }
+        return answer.json().get("id").asText();
+    }
+
+    /** Sends a GitHub delivery, signed with {@code secret} exactly as GitHub signs (HMAC-SHA256 of the raw body). */
+    public Answer webhook(String event, JsonNode payload, String secret, String delivery) throws IOException,
+            InterruptedException {
+        byte[] body = JSON.writeValueAsBytes(payload);
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + "/webhooks/github"))
+                .header("Content-Type", "application/json")
+                .header("X-GitHub-Event", event)
+                .header("X-GitHub-Delivery", delivery)
+                .header("X-Hub-Signature-256", sign(secret, body))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+    }
+
+    public Answer webhook(String event, JsonNode payload, String secret) throws IOException, InterruptedException {
+        return webhook(event, payload, secret, UUID.randomUUID().toString());
+    }
+
+    public JsonNode environments(String application) throws IOException, InterruptedException {
+        return get("/api/environments?application=" + application).json();
+    }
+
+    public JsonNode environment(String id) throws IOException, InterruptedException {
+        return get("/api/environments/" + id).json();
+    }
+
+    public Answer get(String path) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET());
+    }
+
+    /** Polls an environment until {@code condition} holds; fails naming its state and failure reason. */
+    public JsonNode awaitEnvironment(String id, Predicate<JsonNode> condition, Duration timeout, String what)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        JsonNode env = environment(id);
+        while (!condition.test(env)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("environment " + id + " not " + what + " within " + timeout.toSeconds()
+                        + "s: state " + env.path("state").asText() + ", reason " + env.path("failureReason").asText()
+                        + ", workflows " + env.path("workflows"));
+            }
+            Thread.sleep(100);
+            env = environment(id);
+        }
+        return env;
+    }
+
+    /** GET of a URL outside the gateway (a service of an environment). */
+    public Answer fetch(String url) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(URI.create(url)).GET());
+    }
+
+    private Answer send(HttpRequest.Builder request) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(request.timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        return new Answer(response.statusCode(), response.body());
+    }
+
+    public static String sign(String secret, byte[] body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return "sha256=" + HexFormat.of().formatHex(mac.doFinal(body));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,44 @@
+package dev.stagecraft.e2e;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** GitHub pull_request payloads for a repository served here: a base payload with the fields that matter set. */
+public final class GitHubPayloads {
+
+    private GitHubPayloads() {
+    }
+
+    /** A pull_request payload with the fields GitHub always sends that Stagecraft reads. */
+    public static ObjectNode minimalPullRequest() {
+        ObjectNode payload = JsonNodeFactory.instance.objectNode();
+        payload.putObject("pull_request").putObject("head");
+        payload.with("pull_request").putObject("base").put("ref", "main");
+        payload.putObject("repository");
+        payload.putObject("sender").put("login", "sample-dev");
+        return payload;
+    }
+
+    /** {@code base} (e.g. a recorded GitHub payload) re-pointed at {@code repoUrl}, PR {@code number}, head {@code sha}. */
+    public static ObjectNode pullRequest(ObjectNode base, String action, int number, String branch, String sha,
+            String repoUrl) {
+        ObjectNode payload = base.deepCopy();
+        payload.put("action", action);
+        payload.put("number", number);
+        ObjectNode pr = payload.with("pull_request");
+        pr.put("number", number);
+        pr.put("state", "closed".equals(action) ? "closed" : "open");
+        pr.put("merged", false);
+        ObjectNode head = pr.with("head");
+        head.put("ref", branch);
+        head.put("sha", sha);
+        ObjectNode repo = payload.with("repository");
+        repo.put("clone_url", repoUrl);
+        repo.put("html_url", repoUrl.replaceFirst("\\.git$", ""));
+        repo.put("full_name", "local/" + SampleRepository.NAME);
+        repo.remove("ssh_url");
+        repo.remove("git_url");
+        repo.remove("url");
+        return payload;
+    }
+}

@@ -1,0 +1,104 @@
+package dev.stagecraft.e2e;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.URIish;
+
+/**
+ * The sample application: a git repository with two services, web and api, each a Dockerfile built FROM the local
+ * busybox base image that serves one page with httpd on $PORT. Commits are pushed to a bare repository.
+ */
+public final class SampleRepository implements AutoCloseable {
+
+    public static final String NAME = "shop";
+    public static final String TEMPLATE = """
+            app: shop
+            services:
+            - name: web
+              build:
+                context: ./web
+              ports:
+              - type: container_port
+                port: '8080'
+            - name: api
+              build:
+                context: ./api
+              ports:
+              - type: container_port
+                port: '8080'
+            """;
+
+    private final Git work;
+    private final Path workDir;
+
+    private SampleRepository(Git work, Path workDir) {
+        this.work = work;
+        this.workDir = workDir;
+    }
+
+    /** Creates {@code base}/shop.git with one commit on main; {@code nonce} makes its images unique to this run. */
+    public static SampleRepository create(Path base, String nonce) throws IOException, GitAPIException,
+            java.net.URISyntaxException {
+        Path bare = base.resolve(NAME + ".git");
+        Git.init().setBare(true).setDirectory(bare.toFile()).setInitialBranch("main").call().close();
+        Path workDir = base.resolve("work");
+        Git work = Git.init().setDirectory(workDir.toFile()).setInitialBranch("main").call();
+        work.remoteAdd().setName("origin").setUri(new URIish(bare.toUri().toString())).call();
+        SampleRepository repo = new SampleRepository(work, workDir);
+        repo.commit("main", Map.of(
+                "web/Dockerfile", dockerfile(),
+                "web/index.html", "web v1 " + nonce + "\n",
+                "api/Dockerfile", dockerfile(),
+                "api/index.html", "api v1 " + nonce + "\n",
+                "README.md", "Sample application for Stagecraft.\n"), "Two services: web and api");
+        return repo;
+    }
+
+    private static String dockerfile() {
+        return """
+                FROM stagecraft/base:busybox
+                COPY index.html /www/index.html
+                CMD ["sh", "-c", "exec httpd -f -p ${PORT:-8080} -h /www"]
+                """;
+    }
+
+    /** Creates {@code branch} at the head of main. */
+    public void branch(String branch) throws GitAPIException {
+        work.checkout().setName("main").call();
+        work.branchCreate().setName(branch).call();
+        push(branch);
+    }
+
+    /** Writes {@code files} on {@code branch}, commits, pushes, and returns the new commit's SHA-1. */
+    public String commit(String branch, Map<String, String> files, String message) throws IOException, GitAPIException {
+        if (work.getRepository().resolve("HEAD") != null) {
+            work.checkout().setName(branch).call();
+        }
+        for (Map.Entry<String, String> file : files.entrySet()) {
+            Path path = workDir.resolve(file.getKey());
+            Files.createDirectories(path.getParent());
+            Files.writeString(path, file.getValue());
+            work.add().addFilepattern(file.getKey()).call();
+        }
+        String sha = work.commit().setMessage(message).setAuthor("Sample Dev", "dev@example.test")
+                .setCommitter("Sample Dev", "dev@example.test").setSign(false).call().getName();
+        push(branch);
+        return sha;
+    }
+
+    private void push(String branch) throws GitAPIException {
+        work.push().setRemote("origin").setRefSpecs(new RefSpec("refs/heads/" + branch + ":refs/heads/" + branch))
+                .setForce(true).call();
+    }
+
+    @Override
+    public void close() {
+        work.close();
+    }
+}

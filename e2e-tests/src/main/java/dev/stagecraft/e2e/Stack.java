@@ -1,0 +1,88 @@
+package dev.stagecraft.e2e;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+import com.github.dockerjava.api.DockerClient;
+
+import dev.stagecraft.infra.LocalInfra;
+import dev.stagecraft.runtime.docker.BaseImages;
+import dev.stagecraft.runtime.docker.DockerClients;
+
+/**
+ * Everything a lifecycle needs, started from nothing: Kafka and PostgreSQL, the local base image, the sample
+ * repository behind a git HTTP server, and the five services as processes.
+ */
+public final class Stack implements AutoCloseable {
+
+    public static final String SECRET = "sample-webhook-secret";
+
+    public final LocalInfra infra;
+    public final DockerClient docker;
+    public final GitServer git;
+    public final SampleRepository repository;
+    public final StagecraftServices services;
+    public final GatewayClient gateway;
+    public final String repositoryUrl;
+    public final String nonce;
+
+    private Stack(LocalInfra infra, DockerClient docker, GitServer git, SampleRepository repository,
+            StagecraftServices services, String nonce) {
+        this.infra = infra;
+        this.docker = docker;
+        this.git = git;
+        this.repository = repository;
+        this.services = services;
+        this.gateway = new GatewayClient(services.gatewayUrl());
+        this.repositoryUrl = git.url(SampleRepository.NAME);
+        this.nonce = nonce;
+    }
+
+    /**
+     * @param root    the project root (where the service modules are)
+     * @param infra   Kafka and PostgreSQL to use
+     * @param workDir where repositories, logs and build mirrors go
+     */
+    public static Stack start(Path root, LocalInfra infra, Path workDir) throws Exception {
+        DockerClient docker = DockerClients.create(System.getenv().getOrDefault("DOCKER_HOST",
+                "unix:///var/run/docker.sock"));
+        BaseImages.ensureBusybox(docker);
+        String nonce = UUID.randomUUID().toString().substring(0, 8);
+        Path repos = Files.createDirectories(workDir.resolve("repos"));
+        SampleRepository repository = SampleRepository.create(repos, nonce);
+        GitServer git = GitServer.start(repos);
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("STAGECRAFT_KAFKA", infra.kafkaBootstrapServers());
+        env.put("STAGECRAFT_JDBC_URL", infra.jdbcUrl());
+        env.put("STAGECRAFT_JDBC_USER", infra.jdbcUser());
+        env.put("STAGECRAFT_BUILD_DIR", workDir.resolve("build").toString());
+        String registry = System.getenv("STAGECRAFT_REGISTRY");
+        if (registry != null) {
+            env.put("STAGECRAFT_REGISTRY", registry);
+        }
+        StagecraftServices services;
+        try {
+            services = StagecraftServices.start(root, env, workDir.resolve("logs"));
+        } catch (Exception e) {
+            git.close();
+            throw e;
+        }
+        return new Stack(infra, docker, git, repository, services, nonce);
+    }
+
+    @Override
+    public void close() throws Exception {
+        services.close();
+        git.close();
+        repository.close();
+        try {
+            docker.close();
+        } catch (IOException ignored) {
+            // closing the client's connection pool
+        }
+    }
+}
