@@ -1,0 +1,94 @@
+package dev.stagecraft.e2e;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.stagecraft.infra.LocalInfra;
+
+/**
+ * The local demo: starts Kafka, PostgreSQL and the five services, registers the sample application and drives one
+ * pull request through opened, READY (its URLs answer), a push (patched), and closed (deleted).
+ * With {@code --keep} it stops after the push and keeps everything up until interrupted.
+ */
+public final class DemoMain {
+
+    private DemoMain() {
+    }
+
+    public static void main(String[] args) {
+        try {
+            run(args);
+            // the in-process broker's threads would keep the JVM alive; exiting runs the infrastructure's stop hook
+            System.exit(0);
+        } catch (Exception e) {
+            System.err.println("demo: failed: " + e);
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private static void run(String[] args) throws Exception {
+        boolean keep = args.length > 0 && args[0].equals("--keep");
+        Path root = Path.of(System.getProperty("stagecraft.root", ".")).toAbsolutePath();
+        Path work = Files.createTempDirectory("stagecraft-demo-");
+        say("starting Kafka and PostgreSQL");
+        LocalInfra infra = LocalInfra.shared();
+        say("Kafka " + infra.kafkaBootstrapServers() + ", PostgreSQL " + infra.jdbcUrl());
+        say("starting the five services (logs in " + work.resolve("logs") + ")");
+        try (Stack stack = Stack.start(root, infra, work)) {
+            say("gateway at " + stack.services.gatewayUrl() + " (OpenAPI at /q/openapi)");
+            String app = "shop-" + stack.nonce;
+            stack.gateway.registerApplication(app, stack.repositoryUrl, Stack.SECRET, SampleRepository.TEMPLATE);
+            say("registered application " + app + " for " + stack.repositoryUrl);
+
+            stack.repository.branch("feature");
+            String first = stack.repository.commit("feature", Map.of("CHANGELOG.md", "started\n"), "start feature");
+            PullRequestFlow pr = new PullRequestFlow(stack, app, 1, "feature");
+            long t0 = System.nanoTime();
+            String env = pr.open(first);
+            say("pull request #1 opened at " + first.substring(0, 12) + ": environment " + env);
+            JsonNode ready = pr.awaitReady();
+            say(String.format("READY in %.1fs", (System.nanoTime() - t0) / 1e9));
+            printEndpoints(stack, ready);
+
+            String second = stack.repository.commit("feature",
+                    Map.of("web/index.html", "web v2 " + stack.nonce + "\n"), "new web page");
+            t0 = System.nanoTime();
+            pr.push(second);
+            say("pushed " + second.substring(0, 12) + " (web changed)");
+            JsonNode patched = pr.awaitReady();
+            say(String.format("patched in %.1fs", (System.nanoTime() - t0) / 1e9));
+            printEndpoints(stack, patched);
+
+            if (keep) {
+                say("keeping everything up; press Ctrl-C to close the pull request and stop");
+                CountDownLatch stop = new CountDownLatch(1);
+                Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+                stop.await();
+            }
+            pr.close();
+            say("pull request #1 closed");
+            pr.awaitDeleted();
+            say("environment " + env + " DELETED; its containers and images are gone");
+        }
+        say("stopped");
+    }
+
+    private static void printEndpoints(Stack stack, JsonNode env) throws Exception {
+        var fields = env.get("endpoints").fields();
+        while (fields.hasNext()) {
+            var e = fields.next();
+            String url = e.getValue().asText();
+            GatewayClient.Answer answer = stack.gateway.fetch(url);
+            say("  " + e.getKey() + " " + url + " -> HTTP " + answer.status() + " \"" + answer.body().strip() + "\"");
+        }
+    }
+
+    private static void say(String line) {
+        System.out.println("demo: " + line);
+    }
+}
