@@ -1,0 +1,197 @@
+package dev.stagecraft.e2e;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.stagecraft.infra.FreePorts;
+import dev.stagecraft.infra.LocalInfra;
+
+/**
+ * Measures the e2e flow: webhook to READY (total, build, setup and the platform's own overhead), push to patched,
+ * close to deleted; and, as the baseline, the same repository cloned, built and run by hand with git and docker
+ * until both services answer HTTP 200. Every round changes both services so nothing comes from a cache.
+ */
+public final class BenchmarkMain {
+
+    private BenchmarkMain() {
+    }
+
+    public static void main(String[] args) {
+        try {
+            run(args.length > 0 ? Integer.parseInt(args[0]) : 3);
+            System.exit(0);
+        } catch (Exception e) {
+            System.err.println("benchmark: failed: " + e);
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private static void run(int rounds) throws Exception {
+        Path root = Path.of(System.getProperty("stagecraft.root", ".")).toAbsolutePath();
+        Path work = Files.createTempDirectory("stagecraft-bench-");
+        Map<String, List<Double>> figures = new LinkedHashMap<>();
+        try (Stack stack = Stack.start(root, LocalInfra.shared(), work)) {
+            String app = "bench-" + stack.nonce;
+            stack.gateway.registerApplication(app, stack.repositoryUrl, Stack.SECRET, SampleRepository.TEMPLATE);
+            for (int round = 1; round <= rounds; round++) {
+                platformRound(stack, app, round, figures);
+                baselineRound(stack, work.resolve("baseline-" + round), figures);
+                System.out.printf("benchmark: round %d of %d done%n", round, rounds);
+            }
+        }
+        System.out.println();
+        System.out.printf("%-44s %8s %8s %8s%n", "figure (seconds, " + rounds + " rounds)", "median", "min", "max");
+        figures.forEach((name, values) -> {
+            List<Double> sorted = values.stream().sorted().toList();
+            System.out.printf("%-44s %8.2f %8.2f %8.2f%n", name, sorted.get(sorted.size() / 2), sorted.get(0),
+                    sorted.get(sorted.size() - 1));
+        });
+    }
+
+    private static void platformRound(Stack stack, String app, int round, Map<String, List<Double>> figures)
+            throws Exception {
+        String branch = "bench-" + round;
+        stack.repository.branch(branch);
+        String nonce = UUID.randomUUID().toString().substring(0, 8);
+        String head = stack.repository.commit(branch, Map.of("web/index.html", "web " + nonce + "\n",
+                "api/index.html", "api " + nonce + "\n"), "round " + round);
+        PullRequestFlow pr = new PullRequestFlow(stack, app, 100 + round, branch);
+        long t0 = System.nanoTime();
+        pr.open(head);
+        JsonNode ready = pr.awaitReady();
+        double total = seconds(t0);
+        double build = between(ready, "dev.stagecraft.build.started.v1", "dev.stagecraft.build.completed.v1");
+        double setup = between(ready, "dev.stagecraft.setup.started.v1", "dev.stagecraft.setup.succeeded.v1");
+        add(figures, "platform: webhook -> READY (total)", total);
+        add(figures, "platform: build (BuildStarted -> Completed)", build);
+        add(figures, "platform: setup (SetupStarted -> Succeeded)", setup);
+        add(figures, "platform: overhead (total - build - setup)", total - build - setup);
+
+        String next = stack.repository.commit(branch, Map.of("web/index.html", "web " + nonce + " v2\n"), "patch");
+        t0 = System.nanoTime();
+        pr.push(next);
+        pr.awaitReady();
+        add(figures, "platform: push -> patched READY", seconds(t0));
+
+        t0 = System.nanoTime();
+        pr.close();
+        pr.awaitDeleted();
+        add(figures, "platform: close -> DELETED (verified)", seconds(t0));
+    }
+
+    private static void baselineRound(Stack stack, Path dir, Map<String, List<Double>> figures) throws Exception {
+        String nonce = UUID.randomUUID().toString().substring(0, 8);
+        String tag = "baseline-" + nonce;
+        List<String> containers = new ArrayList<>();
+        long t0 = System.nanoTime();
+        try {
+            exec(List.of("git", "clone", "-q", "--branch", "main", stack.repositoryUrl, dir.toString()), null);
+            Files.writeString(dir.resolve("web/index.html"), "web " + nonce + "\n");
+            Files.writeString(dir.resolve("api/index.html"), "api " + nonce + "\n");
+            Map<String, Integer> ports = new LinkedHashMap<>();
+            for (String service : List.of("web", "api")) {
+                exec(List.of("docker", "build", "-q", "--network", "host", "-t", "stagecraft-bench/" + service + ":" + tag,
+                        service), dir);
+            }
+            for (String service : List.of("web", "api")) {
+                int port = FreePorts.find();
+                ports.put(service, port);
+                String name = "stagecraft-bench-" + nonce + "-" + service;
+                exec(List.of("docker", "run", "-d", "--name", name, "--network", "host", "-e", "PORT=" + port,
+                        "stagecraft-bench/" + service + ":" + tag), null);
+                containers.add(name);
+            }
+            for (int port : ports.values()) {
+                awaitHttp200("http://127.0.0.1:" + port + "/");
+            }
+            add(figures, "baseline: clone + build + run + first 200", seconds(t0));
+        } finally {
+            for (String c : containers) {
+                exec(List.of("docker", "rm", "-f", c), null);
+            }
+            for (String service : List.of("web", "api")) {
+                execQuietly(List.of("docker", "rmi", "stagecraft-bench/" + service + ":" + tag));
+            }
+        }
+    }
+
+    private static void awaitHttp200(String url) throws InterruptedException {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // starting
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException(url + " did not answer 200 within 60s");
+    }
+
+    private static double between(JsonNode env, String fromType, String toType) {
+        OffsetDateTime from = null;
+        OffsetDateTime to = null;
+        for (JsonNode entry : env.get("timeline")) {
+            if (!entry.get("applied").asBoolean()) {
+                continue;
+            }
+            String type = entry.get("type").asText();
+            if (type.equals(fromType) && from == null) {
+                from = OffsetDateTime.parse(entry.get("at").asText());
+            } else if (type.equals(toType) && to == null) {
+                to = OffsetDateTime.parse(entry.get("at").asText());
+            }
+        }
+        if (from == null || to == null) {
+            throw new IllegalStateException("timeline lacks " + fromType + " or " + toType);
+        }
+        return Duration.between(from, to).toMillis() / 1000.0;
+    }
+
+    private static void exec(List<String> cmd, Path dir) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true);
+        if (dir != null) {
+            builder.directory(dir.toFile());
+        }
+        Process p = builder.start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) {
+            throw new IOException(String.join(" ", cmd) + " failed: " + out);
+        }
+    }
+
+    private static void execQuietly(List<String> cmd) {
+        try {
+            exec(cmd, null);
+        } catch (IOException | InterruptedException ignored) {
+            // cleanup of a benchmark image
+        }
+    }
+
+    private static double seconds(long since) {
+        return (System.nanoTime() - since) / 1e9;
+    }
+
+    private static void add(Map<String, List<Double>> figures, String name, double value) {
+        figures.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+    }
+}
