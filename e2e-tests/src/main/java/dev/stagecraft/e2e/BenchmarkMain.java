@@ -72,15 +72,23 @@ public final class BenchmarkMain {
                 "api/index.html", "api " + nonce + "\n"), "round " + round);
         PullRequestFlow pr = new PullRequestFlow(stack, app, 100 + round, branch);
         long t0 = System.nanoTime();
+        OffsetDateTime sent = OffsetDateTime.now();
         pr.open(head);
         JsonNode ready = pr.awaitReady();
         double total = seconds(t0);
+        OffsetDateTime seen = OffsetDateTime.now();
         double build = between(ready, "dev.stagecraft.build.started.v1", "dev.stagecraft.build.completed.v1");
         double setup = between(ready, "dev.stagecraft.setup.started.v1", "dev.stagecraft.setup.succeeded.v1");
         add(figures, "platform: webhook -> READY (total)", total);
         add(figures, "platform: build (BuildStarted -> Completed)", build);
         add(figures, "platform: setup (SetupStarted -> Succeeded)", setup);
         add(figures, "platform: overhead (total - build - setup)", total - build - setup);
+        add(figures, "  of which webhook -> BuildStarted", Duration.between(sent, at(ready,
+                "dev.stagecraft.build.started.v1")).toMillis() / 1000.0);
+        add(figures, "  of which BuildCompleted -> SetupStarted", between(ready, "dev.stagecraft.build.completed.v1",
+                "dev.stagecraft.setup.started.v1"));
+        add(figures, "  of which SetupSucceeded -> READY seen", Duration.between(at(ready,
+                "dev.stagecraft.setup.succeeded.v1"), seen).toMillis() / 1000.0);
 
         String next = stack.repository.commit(branch, Map.of("web/index.html", "web " + nonce + " v2\n"), "patch");
         t0 = System.nanoTime();
@@ -145,6 +153,15 @@ public final class BenchmarkMain {
             Thread.sleep(20);
         }
         throw new IllegalStateException(url + " did not answer 200 within 60s");
+    }
+
+    private static OffsetDateTime at(JsonNode env, String type) {
+        for (JsonNode entry : env.get("timeline")) {
+            if (entry.get("applied").asBoolean() && entry.get("type").asText().equals(type)) {
+                return OffsetDateTime.parse(entry.get("at").asText());
+            }
+        }
+        throw new IllegalStateException("timeline lacks " + type);
     }
 
     private static double between(JsonNode env, String fromType, String toType) {
