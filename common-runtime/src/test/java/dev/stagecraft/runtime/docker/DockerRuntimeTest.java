@@ -1,0 +1,177 @@
+package dev.stagecraft.runtime.docker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.BuildImageResultCallback;
+import com.github.dockerjava.api.model.Container;
+
+import dev.stagecraft.events.EnvironmentSpec;
+import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
+import dev.stagecraft.runtime.EnvironmentRuntime.DeployResult;
+import dev.stagecraft.runtime.EnvironmentRuntime.TeardownResult;
+import dev.stagecraft.runtime.Labels;
+import dev.stagecraft.runtime.RuntimeListener;
+
+/** The Docker runtime against a real Docker engine, with images built from the local busybox base image. */
+class DockerRuntimeTest {
+
+    private static DockerClient docker;
+    private static DockerRuntime runtime;
+    private static final List<String> IMAGES = new ArrayList<>();
+    private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
+
+    @BeforeAll
+    static void engine() {
+        docker = DockerClients.create("unix:///var/run/docker.sock");
+        BaseImages.ensureBusybox(docker);
+        runtime = new DockerRuntime(docker, "127.0.0.1", Duration.ofSeconds(20), PortAllocator.FREE_PORT);
+    }
+
+    @AfterAll
+    static void removeImages() {
+        for (String image : IMAGES) {
+            try {
+                docker.removeImageCmd(image).withForce(true).exec();
+            } catch (RuntimeException ignored) {
+                // removed by a teardown under test
+            }
+        }
+    }
+
+    /** An image whose page says {@code page}; {@code cmd} replaces the httpd command when not null. */
+    private static String image(String page, String cmd) throws IOException {
+        Path dir = Files.createTempDirectory("img");
+        Files.writeString(dir.resolve("index.html"), page);
+        Files.writeString(dir.resolve("Dockerfile"), "FROM " + BaseImages.BUSYBOX + "\nCOPY index.html /www/index.html\n"
+                + "CMD [\"sh\", \"-c\", \"" + (cmd != null ? cmd : "exec httpd -f -p $PORT -h /www") + "\"]\n");
+        String tag = "stagecraft-test/runtime:" + UUID.randomUUID().toString().substring(0, 12);
+        docker.buildImageCmd(dir.toFile()).withTags(Set.of(tag)).withNetworkMode("host").withPull(false)
+                .exec(new BuildImageResultCallback()).awaitImageId(120, TimeUnit.SECONDS);
+        IMAGES.add(tag);
+        return tag;
+    }
+
+    private static EnvironmentSpec spec(String... services) {
+        List<ServiceSpec> list = new ArrayList<>();
+        for (String s : services) {
+            list.add(new ServiceSpec(s, null, new EnvironmentSpec.BuildSpec(s, "Dockerfile"), 8080, Map.of()));
+        }
+        return new EnvironmentSpec("runtime-test", list, Map.of("GREETING", "hello"));
+    }
+
+    private static String get(String url) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString()).body().strip();
+    }
+
+    private static List<Container> containers(String env) {
+        return docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(Labels.ENVIRONMENT, env)).exec();
+    }
+
+    @Test
+    void setupStartsEveryServiceAndRunningItAgainRestartsNothing() throws Exception {
+        String env = "rt-" + RUN + "-converge";
+        Map<String, String> images = Map.of("web", image("web page", null), "api", image("api page", null));
+        DeployResult first = runtime.setup(env, spec("web", "api"), images, RuntimeListener.SILENT);
+        assertTrue(first.succeeded(), first.reason());
+        assertEquals("web page", get(first.endpoints().get("web")));
+        assertEquals("api page", get(first.endpoints().get("api")));
+        List<String> ids = containers(env).stream().map(Container::getId).sorted().toList();
+        for (Container c : containers(env)) {
+            assertEquals(Labels.MANAGED_BY_VALUE, c.getLabels().get(Labels.MANAGED_BY));
+        }
+
+        DeployResult again = runtime.setup(env, spec("web", "api"), images, RuntimeListener.SILENT);
+        assertTrue(again.succeeded());
+        assertEquals(List.of(), again.started(), "nothing was restarted");
+        assertEquals(ids, containers(env).stream().map(Container::getId).sorted().toList());
+        assertEquals(first.endpoints(), again.endpoints());
+        runtime.teardown(env, List.of(), RuntimeListener.SILENT);
+    }
+
+    @Test
+    void patchReplacesOnlyTheServiceWhoseImageChangedAndKeepsItsPort() throws Exception {
+        String env = "rt-" + RUN + "-patch";
+        String api = image("api v1", null);
+        DeployResult setup = runtime.setup(env, spec("web", "api"), Map.of("web", image("web v1", null), "api", api),
+                RuntimeListener.SILENT);
+        assertTrue(setup.succeeded(), setup.reason());
+        String apiId = docker.inspectContainerCmd(DockerRuntime.containerName(env, "api")).exec().getId();
+
+        DeployResult patch = runtime.patch(env, spec("web", "api"), Map.of("web", image("web v2", null), "api", api),
+                RuntimeListener.SILENT);
+        assertTrue(patch.succeeded(), patch.reason());
+        assertEquals(List.of("web"), patch.started());
+        assertEquals(setup.endpoints(), patch.endpoints(), "ports are kept across a patch");
+        assertEquals("web v2", get(patch.endpoints().get("web")));
+        assertEquals(apiId, docker.inspectContainerCmd(DockerRuntime.containerName(env, "api")).exec().getId());
+        runtime.teardown(env, List.of(), RuntimeListener.SILENT);
+    }
+
+    @Test
+    void aServiceThatExitsFailsSetupWithItsExitCodeAndOutput() throws Exception {
+        String env = "rt-" + RUN + "-crash";
+        List<String> finished = new ArrayList<>();
+        RuntimeListener listener = RuntimeListener.of(t -> { }, (task, ok, msg) -> finished.add(task + ":" + ok),
+                (s, l) -> { }, () -> { });
+        DeployResult result = runtime.setup(env, spec("web"),
+                Map.of("web", image("x", "echo missing configuration DATABASE_URL; exit 3")), listener);
+        assertFalse(result.succeeded());
+        assertEquals("services.web", result.failedTask());
+        assertTrue(result.reason().contains("exited with code 3"), result.reason());
+        assertTrue(result.reason().contains("missing configuration DATABASE_URL"), result.reason());
+        assertEquals(List.of("services.web:false"), finished);
+        runtime.teardown(env, List.of(), RuntimeListener.SILENT);
+    }
+
+    @Test
+    void teardownRemovesContainersAndImagesAndSucceedsAgainOnNothing() throws Exception {
+        String env = "rt-" + RUN + "-teardown";
+        String web = image("web", null);
+        assertTrue(runtime.setup(env, spec("web"), Map.of("web", web), RuntimeListener.SILENT).succeeded());
+        TeardownResult first = runtime.teardown(env, List.of(web), RuntimeListener.SILENT);
+        assertTrue(first.clean());
+        assertTrue(first.removed().contains("image " + web), first.removed().toString());
+        assertEquals(List.of(), containers(env));
+
+        TeardownResult second = runtime.teardown(env, List.of(web), RuntimeListener.SILENT);
+        assertTrue(second.clean());
+        assertEquals(List.of(), second.removed());
+    }
+
+    @Test
+    void anImageAnotherEnvironmentRunsIsKept() throws Exception {
+        String shared = image("shared", null);
+        String a = "rt-" + RUN + "-a";
+        String b = "rt-" + RUN + "-b";
+        assertTrue(runtime.setup(a, spec("web"), Map.of("web", shared), RuntimeListener.SILENT).succeeded());
+        assertTrue(runtime.setup(b, spec("web"), Map.of("web", shared), RuntimeListener.SILENT).succeeded());
+        TeardownResult teardownA = runtime.teardown(a, List.of(shared), RuntimeListener.SILENT);
+        assertTrue(teardownA.kept().get(0).contains(shared), teardownA.kept().toString());
+        assertEquals("shared", get(runtime.patch(b, spec("web"), Map.of("web", shared), RuntimeListener.SILENT)
+                .endpoints().get("web")));
+        assertTrue(runtime.teardown(b, List.of(shared), RuntimeListener.SILENT).removed().contains("image " + shared));
+    }
+}
