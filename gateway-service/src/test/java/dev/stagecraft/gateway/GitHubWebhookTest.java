@@ -24,6 +24,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.stagecraft.events.BuildRequested;
 import dev.stagecraft.events.cloudevents.EventJson;
+import dev.stagecraft.events.testing.TestBus;
 import dev.stagecraft.infra.InfraTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -101,7 +102,7 @@ class GitHubWebhookTest {
         String app = Apps.register(repo);
         ObjectNode opened = Hooks.forRepository("pull_request-opened.json", repo);
         String delivery = UUID.randomUUID().toString();
-        try (Bus bus = new Bus()) {
+        try (TestBus bus = new TestBus()) {
             Hooks.send("pull_request", opened, delivery).statusCode(202).body("outcome", is("accepted"));
             Hooks.send("pull_request", opened, delivery).statusCode(200).body("outcome", is("duplicate"));
             String env = given().queryParam("application", app).get("/api/environments").then()

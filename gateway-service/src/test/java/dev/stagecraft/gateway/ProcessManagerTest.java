@@ -27,6 +27,7 @@ import dev.stagecraft.events.SetupSucceeded;
 import dev.stagecraft.events.TeardownRequested;
 import dev.stagecraft.events.TeardownSucceeded;
 import dev.stagecraft.events.cloudevents.CloudEvent;
+import dev.stagecraft.events.testing.TestBus;
 import dev.stagecraft.infra.InfraTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -84,7 +85,7 @@ class ProcessManagerTest {
     void aPullRequestIsBuiltSetUpPatchedAndTornDown() {
         String repo = Apps.uniqueRepo();
         String app = Apps.register(repo);
-        try (Bus bus = new Bus()) {
+        try (TestBus bus = new TestBus()) {
             String env = openPullRequest(repo, app, C1);
             BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
             assertEquals(C1, build.commit());
@@ -131,7 +132,7 @@ class ProcessManagerTest {
     void tenPushesDuringABuildLeadToOneMoreBuildOfTheNewest() {
         String repo = Apps.uniqueRepo();
         String app = Apps.register(repo);
-        try (Bus bus = new Bus()) {
+        try (TestBus bus = new TestBus()) {
             String env = openPullRequest(repo, app, C1);
             BuildRequested first = (BuildRequested) bus.await(BuildRequested.class, env).data();
             for (int i = 0; i < 9; i++) {
@@ -156,7 +157,7 @@ class ProcessManagerTest {
     void teardownCancelsTheRunningBuildAndLateEventsChangeNothing() {
         String repo = Apps.uniqueRepo();
         String app = Apps.register(repo);
-        try (Bus bus = new Bus()) {
+        try (TestBus bus = new TestBus()) {
             String env = openPullRequest(repo, app, C1);
             BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
             Hooks.send("pull_request", pr("pull_request-closed.json", repo, C1)).statusCode(202);
@@ -183,7 +184,7 @@ class ProcessManagerTest {
     void aRedeliveredEventIsAppliedOnce() {
         String repo = Apps.uniqueRepo();
         String app = Apps.register(repo);
-        try (Bus bus = new Bus()) {
+        try (TestBus bus = new TestBus()) {
             String env = openPullRequest(repo, app, C1);
             BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
             bus.publishTwice(new BuildCompleted(env, build.workflowId(), C1, images(C1), Map.of()));
@@ -208,7 +209,7 @@ class ProcessManagerTest {
         }
         String repo = dir.toUri().toString().replaceFirst("^file:/", "file:///");
         String app = Apps.register(repo);
-        try (Bus bus = new Bus()) {
+        try (TestBus bus = new TestBus()) {
             String env = given().contentType("application/json").body(Map.of("branch", "main"))
                     .post("/api/applications/" + given().get("/api/applications").then().extract()
                             .path("find { it.name == '" + app + "' }.id") + "/environments")

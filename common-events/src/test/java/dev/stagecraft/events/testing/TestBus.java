@@ -1,4 +1,4 @@
-package dev.stagecraft.gateway;
+package dev.stagecraft.events.testing;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,14 +19,16 @@ import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
 import dev.stagecraft.infra.LocalInfra;
 
-/** Plays the stage services in gateway tests: reads the commands the gateway sends and publishes stage events. */
-final class Bus implements AutoCloseable {
+/**
+ * A test's seat on the real broker: reads every command and lifecycle event, and publishes messages as a service would.
+ */
+public final class TestBus implements AutoCloseable {
 
     private final KafkaConsumer<String, String> consumer;
     private final KafkaProducer<String, String> producer;
     private final List<CloudEvent> seen = new ArrayList<>();
 
-    Bus() {
+    public TestBus() {
         String bootstrap = LocalInfra.shared().kafkaBootstrapServers();
         consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, "gateway-test-" + UUID.randomUUID(),
@@ -38,7 +40,7 @@ final class Bus implements AutoCloseable {
     }
 
     /** Waits for a message of {@code type} about {@code environmentId} and returns it. */
-    <T extends StagecraftMessage> CloudEvent await(Class<T> type, String environmentId) {
+    public <T extends StagecraftMessage> CloudEvent await(Class<T> type, String environmentId) {
         long deadline = System.currentTimeMillis() + 30_000;
         while (System.currentTimeMillis() < deadline) {
             for (CloudEvent e : seen) {
@@ -56,7 +58,7 @@ final class Bus implements AutoCloseable {
     }
 
     /** Every message of {@code type} about {@code environmentId} seen within {@code wait}. */
-    <T extends StagecraftMessage> List<CloudEvent> all(Class<T> type, String environmentId, Duration wait) {
+    public <T extends StagecraftMessage> List<CloudEvent> all(Class<T> type, String environmentId, Duration wait) {
         long deadline = System.currentTimeMillis() + wait.toMillis();
         while (System.currentTimeMillis() < deadline) {
             for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
@@ -66,7 +68,7 @@ final class Bus implements AutoCloseable {
         return seen.stream().filter(e -> type.isInstance(e.data()) && environmentId.equals(e.subject())).toList();
     }
 
-    void publish(StagecraftMessage message) {
+    public void publish(StagecraftMessage message) {
         try {
             producer.send(KafkaCloudEvents.toRecord(CloudEvent.of("/test/stage", message, null))).get();
         } catch (Exception e) {
@@ -74,7 +76,7 @@ final class Bus implements AutoCloseable {
         }
     }
 
-    void publishTwice(StagecraftMessage message) {
+    public void publishTwice(StagecraftMessage message) {
         CloudEvent event = CloudEvent.of("/test/stage", message, null);
         try {
             producer.send(KafkaCloudEvents.toRecord(event)).get();

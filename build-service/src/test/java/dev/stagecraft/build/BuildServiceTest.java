@@ -1,0 +1,196 @@
+package dev.stagecraft.build;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import jakarta.inject.Inject;
+
+import org.eclipse.jgit.api.Git;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.github.dockerjava.api.DockerClient;
+
+import dev.stagecraft.events.BuildCompleted;
+import dev.stagecraft.events.BuildFailed;
+import dev.stagecraft.events.BuildRequested;
+import dev.stagecraft.events.BuildStarted;
+import dev.stagecraft.events.EnvironmentSpec;
+import dev.stagecraft.events.EnvironmentSpec.BuildSpec;
+import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
+import dev.stagecraft.events.ImageRef;
+import dev.stagecraft.events.testing.TestBus;
+import dev.stagecraft.infra.InfraTestResource;
+import dev.stagecraft.runtime.docker.BaseImages;
+import dev.stagecraft.runtime.docker.DockerClients;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/** The build-service against real Kafka, PostgreSQL, Docker and a git repository on disk. */
+@QuarkusTest
+@WithTestResource(InfraTestResource.class)
+class BuildServiceTest {
+
+    private static final String DOCKERFILE = "FROM " + BaseImages.BUSYBOX + "\nCOPY index.html /www/index.html\n";
+    private static final List<String> BUILT = new ArrayList<>();
+    private static DockerClient engine;
+
+    @Inject
+    DockerClient docker;
+
+    @BeforeAll
+    static void baseImage() {
+        engine = DockerClients.create("unix:///var/run/docker.sock");
+        BaseImages.ensureBusybox(engine);
+    }
+
+    @AfterAll
+    static void removeImages() {
+        for (String image : BUILT) {
+            try {
+                engine.removeImageCmd(image).withForce(true).exec();
+            } catch (RuntimeException ignored) {
+                // already gone
+            }
+        }
+    }
+
+    /** A repository on disk with the given files on main. */
+    private static final class Repo implements AutoCloseable {
+        final Git git;
+        final Path dir;
+
+        Repo() throws Exception {
+            dir = Files.createTempDirectory("build-repo");
+            git = Git.init().setDirectory(dir.toFile()).setInitialBranch("main").call();
+        }
+
+        String commit(Map<String, String> files) throws Exception {
+            for (var f : files.entrySet()) {
+                Path p = dir.resolve(f.getKey());
+                Files.createDirectories(p.getParent());
+                Files.writeString(p, f.getValue());
+                git.add().addFilepattern(f.getKey()).call();
+            }
+            return git.commit().setMessage("change").setAuthor("t", "t@example.test")
+                    .setCommitter("t", "t@example.test").setSign(false).call().getName();
+        }
+
+        String url() {
+            return dir.toUri().toString();
+        }
+
+        @Override
+        public void close() {
+            git.close();
+        }
+    }
+
+    private static EnvironmentSpec spec(String app, String... services) {
+        List<ServiceSpec> list = new ArrayList<>();
+        for (String s : services) {
+            list.add(new ServiceSpec(s, null, new BuildSpec(s, "Dockerfile"), 8080, Map.of()));
+        }
+        list.add(new ServiceSpec("cache", "redis:alpine", null, 6379, Map.of()));
+        return new EnvironmentSpec(app, list, Map.of());
+    }
+
+    private static BuildRequested request(String env, Repo repo, String commit, EnvironmentSpec spec) {
+        return new BuildRequested(env, UUID.randomUUID().toString(), spec.application(), repo.url(), "main", commit, spec);
+    }
+
+    private static Map<String, ImageRef> byService(BuildCompleted done) {
+        Map<String, ImageRef> map = new java.util.HashMap<>();
+        done.images().forEach(i -> map.put(i.service(), i));
+        done.images().stream().filter(ImageRef::built).forEach(i -> BUILT.add(i.image()));
+        return map;
+    }
+
+    @Test
+    void buildsEachServiceOnceAndReusesTheImageOfAnUnchangedContext() throws Exception {
+        String nonce = UUID.randomUUID().toString().substring(0, 8);
+        String app = "bt-" + nonce;
+        String env = app + "-pr1";
+        try (Repo repo = new Repo(); TestBus bus = new TestBus()) {
+            String first = repo.commit(Map.of("web/Dockerfile", DOCKERFILE, "web/index.html", "web " + nonce,
+                    "api/Dockerfile", DOCKERFILE, "api/index.html", "api " + nonce));
+            bus.publish(request(env, repo, first, spec(app, "web", "api")));
+            assertEquals(first, ((BuildStarted) bus.await(BuildStarted.class, env).data()).commit());
+            Map<String, ImageRef> one = byService((BuildCompleted) bus.await(BuildCompleted.class, env).data());
+            assertTrue(one.get("web").built() && one.get("api").built(), one.toString());
+            assertEquals("redis:alpine", one.get("cache").image(), "image-only services pass through");
+            assertFalse(one.get("cache").built());
+            docker.inspectImageCmd(one.get("web").image()).exec();
+            String apiTree = repo.git.getRepository().resolve(first + ":api").getName();
+            assertTrue(one.get("api").image().endsWith(":" + apiTree), "tagged by the context's tree id");
+
+            String second = repo.commit(Map.of("web/index.html", "web v2 " + nonce));
+            bus.publish(request(env, repo, second, spec(app, "web", "api")));
+            Map<String, ImageRef> two = byService((BuildCompleted) bus.await(BuildCompleted.class, env).data());
+            assertTrue(two.get("web").built());
+            assertFalse(two.get("web").image().equals(one.get("web").image()));
+            assertFalse(two.get("api").built(), "api did not change and was not rebuilt");
+            assertEquals(one.get("api").image(), two.get("api").image());
+        }
+    }
+
+    @Test
+    void aFailingBuildNamesTheServiceAndShowsItsLastOutput() throws Exception {
+        String nonce = UUID.randomUUID().toString().substring(0, 8);
+        String env = "bt-" + nonce + "-fail";
+        try (Repo repo = new Repo(); TestBus bus = new TestBus()) {
+            String commit = repo.commit(Map.of("web/Dockerfile", "FROM " + BaseImages.BUSYBOX
+                    + "\nRUN echo compiling-" + nonce + " && exit 7\n", "web/index.html", "x"));
+            bus.publish(request(env, repo, commit, spec("bt-" + nonce, "web")));
+            BuildFailed failed = (BuildFailed) bus.await(BuildFailed.class, env).data();
+            assertEquals("web", failed.service());
+            assertTrue(failed.logTail().stream().anyMatch(l -> l.contains("compiling-" + nonce)), failed.logTail().toString());
+        }
+    }
+
+    @Test
+    void aMissingContextOrCommitFailsWithTheReason() throws Exception {
+        String nonce = UUID.randomUUID().toString().substring(0, 8);
+        try (Repo repo = new Repo(); TestBus bus = new TestBus()) {
+            String commit = repo.commit(Map.of("web/Dockerfile", DOCKERFILE, "web/index.html", "x"));
+            String env = "bt-" + nonce + "-noctx";
+            bus.publish(request(env, repo, commit, spec("bt-" + nonce, "web", "worker")));
+            BuildFailed noContext = (BuildFailed) bus.await(BuildFailed.class, env).data();
+            assertEquals("worker", noContext.service());
+            assertTrue(noContext.reason().contains("'worker' is not a directory"), noContext.reason());
+
+            String env2 = "bt-" + nonce + "-nocommit";
+            bus.publish(request(env2, repo, "0123456789012345678901234567890123456789", spec("bt-" + nonce, "web")));
+            BuildFailed noCommit = (BuildFailed) bus.await(BuildFailed.class, env2).data();
+            assertTrue(noCommit.reason().contains("0123456789012345678901234567890123456789"), noCommit.reason());
+        }
+    }
+
+    @Test
+    void aRedeliveredCommandBuildsOnceAndRepositoryTemplatesAreReturned() throws Exception {
+        String nonce = UUID.randomUUID().toString().substring(0, 8);
+        String env = "bt-" + nonce + "-twice";
+        String template = "services:\n- name: site\n  build:\n    context: ./site\n";
+        try (Repo repo = new Repo(); TestBus bus = new TestBus()) {
+            String commit = repo.commit(Map.of("site/Dockerfile", DOCKERFILE, "site/index.html", "site " + nonce,
+                    ".stagecraft/application_template.yaml", template));
+            bus.publishTwice(request(env, repo, commit, spec("bt-" + nonce, "web")));
+            BuildCompleted done = (BuildCompleted) bus.await(BuildCompleted.class, env).data();
+            Map<String, ImageRef> images = byService(done);
+            assertEquals(Map.of(".stagecraft/application_template.yaml", template), done.templates());
+            assertEquals(List.of("site"), List.copyOf(images.keySet()), "the repository's template decides what is built");
+            assertEquals(1, bus.all(BuildStarted.class, env, Duration.ofSeconds(2)).size(),
+                    "one BuildStarted for two deliveries");
+        }
+    }
+}
