@@ -31,15 +31,22 @@ public final class KafkaCloudEvents {
     }
 
     public static Headers headers(CloudEvent event) {
+        return headers(event.id(), event.type(), event.source(), event.subject(), event.time(), event.workflowId(),
+                event.causationId());
+    }
+
+    /** The {@code ce_*} headers of an event whose payload is already serialised (e.g. an outbox row). */
+    public static Headers headers(String id, String type, String source, String subject, OffsetDateTime time,
+            String workflowId, String causationId) {
         Headers headers = new RecordHeaders();
         put(headers, H_SPECVERSION, SPEC_VERSION);
-        put(headers, H_ID, event.id());
-        put(headers, H_TYPE, event.type());
-        put(headers, H_SOURCE, event.source());
-        put(headers, H_SUBJECT, event.subject());
-        put(headers, H_TIME, event.time().toString());
-        put(headers, H_WORKFLOW_ID, event.workflowId());
-        put(headers, H_CAUSATION_ID, event.causationId());
+        put(headers, H_ID, id);
+        put(headers, H_TYPE, type);
+        put(headers, H_SOURCE, source);
+        put(headers, H_SUBJECT, subject);
+        put(headers, H_TIME, time.toString());
+        put(headers, H_WORKFLOW_ID, workflowId);
+        put(headers, H_CAUSATION_ID, causationId);
         put(headers, H_CONTENT_TYPE, CONTENT_TYPE);
         return headers;
     }

@@ -1,6 +1,5 @@
 package dev.stagecraft.messaging.outbox;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Future;
@@ -15,7 +14,6 @@ import jakarta.persistence.EntityManager;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.jboss.logging.Logger;
 
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
@@ -105,23 +103,8 @@ public class OutboxRelay {
     }
 
     private static ProducerRecord<String, String> toRecord(OutboxMessage row) {
-        RecordHeaders headers = new RecordHeaders();
-        add(headers, KafkaCloudEvents.H_SPECVERSION, KafkaCloudEvents.SPEC_VERSION);
-        add(headers, KafkaCloudEvents.H_ID, row.ceId);
-        add(headers, KafkaCloudEvents.H_TYPE, row.ceType);
-        add(headers, KafkaCloudEvents.H_SOURCE, row.ceSource);
-        add(headers, KafkaCloudEvents.H_SUBJECT, row.key);
-        add(headers, KafkaCloudEvents.H_TIME, row.ceTime.toString());
-        add(headers, KafkaCloudEvents.H_WORKFLOW_ID, row.workflowId);
-        add(headers, KafkaCloudEvents.H_CAUSATION_ID, row.causationId);
-        add(headers, KafkaCloudEvents.H_CONTENT_TYPE, KafkaCloudEvents.CONTENT_TYPE);
-        return new ProducerRecord<>(row.topic, null, row.key, row.payload, headers);
-    }
-
-    private static void add(RecordHeaders headers, String name, String value) {
-        if (value != null) {
-            headers.add(name, value.getBytes(StandardCharsets.UTF_8));
-        }
+        return new ProducerRecord<>(row.topic, null, row.key, row.payload, KafkaCloudEvents.headers(row.ceId, row.ceType,
+                row.ceSource, row.key, row.ceTime, row.workflowId, row.causationId));
     }
 
     private static void sleepQuietly() {
