@@ -27,6 +27,14 @@ public class ErrorMappers {
     }
 
     @ServerExceptionMapper
+    public Response conflict(jakarta.persistence.OptimisticLockException e) {
+        return Response.status(409).type(MediaType.APPLICATION_JSON)
+                .entity(new ApiError("concurrent_change",
+                        "the environment changed while this request was applied; send it again", List.of()))
+                .build();
+    }
+
+    @ServerExceptionMapper
     public Response json(JsonProcessingException e) {
         return Response.status(400).type(MediaType.APPLICATION_JSON)
                 .entity(new ApiError("malformed_json", "the request body is not valid JSON: " + e.getOriginalMessage(),

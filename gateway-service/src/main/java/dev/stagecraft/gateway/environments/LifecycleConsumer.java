@@ -2,7 +2,6 @@ package dev.stagecraft.gateway.environments;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.transaction.Transactional;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -33,13 +32,19 @@ public class LifecycleConsumer {
 
     @Incoming("lifecycle")
     @Blocking
-    @Transactional
     public void onRecord(ConsumerRecord<String, String> record) {
         CloudEvent event = KafkaCloudEvents.fromRecord(record);
         if (event.data() instanceof EnvironmentCreated || event.data() instanceof EnvironmentReady
                 || event.data() instanceof EnvironmentFailed || event.data() instanceof EnvironmentDeleted) {
             return; // the gateway's own announcements
         }
+        ConflictRetry.inTransaction(() -> {
+            apply(event);
+            return null;
+        });
+    }
+
+    private void apply(CloudEvent event) {
         Environment env = Environment.findById(event.subject());
         if (env == null) {
             LOG.warnf("event %s %s for unknown environment %s ignored", event.type(), event.id(), event.subject());

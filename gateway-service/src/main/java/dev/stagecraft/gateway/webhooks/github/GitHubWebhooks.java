@@ -13,11 +13,11 @@ import jakarta.inject.Inject;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.stagecraft.gateway.applications.Application;
+import dev.stagecraft.gateway.environments.ConflictRetry;
 import dev.stagecraft.gateway.environments.Environment;
 import dev.stagecraft.gateway.environments.EnvironmentProcess;
 import dev.stagecraft.gateway.webhooks.Delivery;
 import dev.stagecraft.gateway.webhooks.WebhookResponse;
-import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
  * Turns verified GitHub deliveries into environment changes: a PR opened or reopened gets an ephemeral environment,
@@ -35,8 +35,7 @@ public class GitHubWebhooks {
 
     public WebhookResponse handle(String event, String deliveryId, String signature, byte[] body, JsonNode payload) {
         try {
-            return QuarkusTransaction.requiringNew().call(() -> handleInTransaction(event, deliveryId, signature, body,
-                    payload));
+            return ConflictRetry.inTransaction(() -> handleInTransaction(event, deliveryId, signature, body, payload));
         } catch (RuntimeException e) {
             if (isUniqueViolation(e)) {
                 throw new DuplicateDeliveryException(deliveryId);
