@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.lang.reflect.RecordComponent;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 import org.junit.jupiter.api.Test;
@@ -43,5 +44,20 @@ class AsyncApiTest {
             assertNotNull(channel, "a channel for " + type.topic());
             assertTrue(channel.path("messages").has(name), name + " is on " + type.topic());
         }
+        for (Class<?> spec : List.of(EnvironmentSpec.class, ImageRef.class)) {
+            assertDescribed(doc, spec);
+        }
+        for (Class<?> nested : EnvironmentSpec.class.getDeclaredClasses()) {
+            assertDescribed(doc, nested);
+        }
+    }
+
+    private static void assertDescribed(JsonNode doc, Class<?> record) {
+        JsonNode schema = doc.path("components").path("schemas").path(record.getSimpleName());
+        Set<String> documented = new HashSet<>();
+        schema.path("properties").fieldNames().forEachRemaining(documented::add);
+        Set<String> actual = new HashSet<>(Arrays.stream(record.getRecordComponents()).map(RecordComponent::getName)
+                .toList());
+        assertEquals(actual, documented, record.getSimpleName() + " schema fields");
     }
 }

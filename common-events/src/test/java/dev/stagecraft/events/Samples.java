@@ -43,7 +43,8 @@ final class Samples {
             return List.of(value(name, element));
         }
         if (raw == Map.class) {
-            return Map.of(name + "-key", name + "-value");
+            Type valueType = ((ParameterizedType) generic).getActualTypeArguments()[1];
+            return Map.of(name + "-key", value(name, valueType));
         }
         if (raw.isRecord()) {
             return of(raw);

@@ -96,7 +96,7 @@ public final class DockerRuntime implements EnvironmentRuntime {
             int port = portOf.get(service.name());
             endpoints.put(service.name(), "http://" + publicHost + ":" + port);
             Map<String, String> env = environment(environmentId, spec, service, port, discovery);
-            String hash = configHash(image, env);
+            String hash = configHash(image + "\n" + service.command() + "\n" + service.args(), env);
             Container current = existing.get(service.name());
             if (current != null && hash.equals(current.getLabels().get(Labels.CONFIG_HASH))
                     && "running".equals(current.getState())) {
@@ -249,12 +249,18 @@ public final class DockerRuntime implements EnvironmentRuntime {
         labels.put(Labels.CONFIG_HASH, hash);
         labels.put(Labels.PORT, Integer.toString(port));
         List<String> envList = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
-        String id = docker.createContainerCmd(image)
+        var create = docker.createContainerCmd(image)
                 .withName(containerName(environmentId, service.name()))
                 .withLabels(labels)
                 .withEnv(envList)
-                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("host"))
-                .exec().getId();
+                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("host"));
+        if (!service.command().isEmpty()) {
+            create.withEntrypoint(service.command());
+        }
+        if (!service.args().isEmpty()) {
+            create.withCmd(service.args());
+        }
+        String id = create.exec().getId();
         docker.startContainerCmd(id).exec();
     }
 

@@ -72,9 +72,10 @@ public class EnvironmentProcess {
     @Transactional(Transactional.TxType.MANDATORY)
     public Environment create(Application app, Environment.Kind kind, String branch, Integer pullRequest,
             String causationId) {
-        EnvironmentSpec spec = TemplateCompiler.compile(app.name, app.template, app.environmentVariables);
         Environment env = new Environment();
         env.id = newId(app.name, pullRequest, branch);
+        EnvironmentSpec spec = TemplateCompiler.compile(app.name, app.template, app.environmentVariables,
+                context(env.id, branch, kind)).spec();
         env.applicationId = app.id;
         env.kind = kind;
         env.branch = branch;
@@ -106,7 +107,8 @@ public class EnvironmentProcess {
     /** Re-runs setup with a spec freshly resolved from the application's templates. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void rerunSetup(Environment env, Application app, String causationId) {
-        EnvironmentSpec spec = TemplateCompiler.compile(app.name, app.template, app.environmentVariables);
+        EnvironmentSpec spec = TemplateCompiler.compile(app.name, app.template, app.environmentVariables,
+                context(env.id, env.branch, env.kind)).spec();
         env.spec = EventJson.write(spec);
         env.specHash = SpecHash.of(spec);
         // no successful setup of this spec yet: the next workflow after the build is a setup
@@ -248,7 +250,8 @@ public class EnvironmentProcess {
             return;
         }
         EnvironmentSpec current = env.spec();
-        EnvironmentSpec fromRepo = TemplateCompiler.compile(current.application(), appTemplate, variables);
+        EnvironmentSpec fromRepo = TemplateCompiler.compile(current.application(), appTemplate, variables,
+                context(env.id, env.branch, env.kind)).spec();
         env.spec = EventJson.write(fromRepo);
         env.specHash = SpecHash.of(fromRepo);
     }
@@ -332,6 +335,10 @@ public class EnvironmentProcess {
         outbox.publish(event, causationId);
         Timeline.record(env.id, event.workflowId(), null, dev.stagecraft.events.MessageType.of(event).ceType(), true,
                 EventJson.write(event));
+    }
+
+    private static TemplateCompiler.Context context(String environmentId, String branch, Environment.Kind kind) {
+        return new TemplateCompiler.Context(environmentId, branch, kind.name().toLowerCase(Locale.ROOT));
     }
 
     private static void touch(Environment env) {

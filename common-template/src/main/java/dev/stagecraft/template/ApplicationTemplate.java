@@ -1,0 +1,21 @@
+package dev.stagecraft.template;
+
+import java.util.List;
+import java.util.Map;
+
+import dev.stagecraft.events.EnvironmentSpec.JobSpec;
+import dev.stagecraft.events.EnvironmentSpec.ResourcesSpec;
+import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
+import dev.stagecraft.events.EnvironmentSpec.SharedVolumeSpec;
+import dev.stagecraft.events.EnvironmentSpec.WorkflowSpec;
+
+/**
+ * A Release-style Application Template as read for one environment template (its overrides applied).
+ * {@code hostnames} maps a service to its host name pattern (with ${env_id} and ${domain}); {@code expiry} is an
+ * ISO-8601 duration or null (never).
+ */
+public record ApplicationTemplate(String app, boolean autoDeploy, String trackingBranch, String domain,
+        Map<String, String> hostnames, ResourcesSpec resources, int replicas, List<SharedVolumeSpec> sharedVolumes,
+        List<ServiceSpec> services, List<JobSpec> jobs, Map<String, WorkflowSpec> workflows,
+        List<String> environmentTemplates, String environmentTemplate, String expiry) {
+}
