@@ -26,7 +26,14 @@ public class Application extends PanacheEntityBase {
     public String provider;
     @Column(name = "webhook_secret")
     public String webhookSecret;
+    /** The Application Template in Release's format: as registered, or generated from {@link #templateSource}. */
     public String template;
+    /** release or compose. */
+    @Column(name = "template_format")
+    public String templateFormat;
+    /** The docker-compose file the template was generated from; null for a Release template. */
+    @Column(name = "template_source")
+    public String templateSource;
     @Column(name = "environment_variables")
     public String environmentVariables;
     public String runtime;

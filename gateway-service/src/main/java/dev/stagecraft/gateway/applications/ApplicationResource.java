@@ -3,6 +3,7 @@ package dev.stagecraft.gateway.applications;
 import java.net.URI;
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -12,6 +13,7 @@ import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -23,6 +25,7 @@ import dev.stagecraft.gateway.environments.Environment;
 import dev.stagecraft.gateway.environments.EnvironmentProcess;
 import dev.stagecraft.gateway.environments.EnvironmentView;
 import dev.stagecraft.gateway.git.RemoteRefs;
+import dev.stagecraft.template.ComposeImporter;
 import dev.stagecraft.template.TemplateCompiler;
 
 /** Registers and lists applications, and creates environments for a branch. */
@@ -67,7 +70,13 @@ public class ApplicationResource {
         if (!RUNTIMES.contains(runtime)) {
             throw ApiException.badRequest("runtime '" + runtime + "' is not available; accepted: " + RUNTIMES);
         }
-        TemplateCompiler.compile(request.name(), request.template(), request.environmentVariables());
+        String template = request.template();
+        String format = "release";
+        if (template != null && ComposeImporter.looksLikeCompose(template)) {
+            template = ComposeImporter.toTemplate(template, file -> Optional.empty()).template();
+            format = "compose";
+        }
+        TemplateCompiler.compile(request.name(), template, request.environmentVariables());
         if (Application.count("name", request.name()) > 0) {
             throw new ApiException(409, "conflict", "an application named '" + request.name() + "' already exists");
         }
@@ -78,7 +87,9 @@ public class ApplicationResource {
         app.repositoryKey = Application.repositoryKey(app.repositoryUrl);
         app.provider = provider;
         app.webhookSecret = request.webhookSecret();
-        app.template = request.template();
+        app.template = template;
+        app.templateFormat = format;
+        app.templateSource = "compose".equals(format) ? request.template() : null;
         app.environmentVariables = request.environmentVariables();
         app.runtime = runtime;
         app.createdAt = OffsetDateTime.now();
@@ -95,6 +106,45 @@ public class ApplicationResource {
     @Path("{id}")
     public ApplicationView get(@PathParam("id") String id) {
         return ApplicationView.of(find(id));
+    }
+
+    /**
+     * Replaces the application's templates. Existing environments keep the spec they were frozen with until their
+     * setup is re-run (POST /api/environments/{id}/setup); new environments get the new one.
+     */
+    @PUT
+    @Path("{id}/template")
+    @Transactional
+    public ApplicationView replaceTemplate(@PathParam("id") String id, TemplateRequest request) {
+        Application app = find(id);
+        if (request == null || request.template() == null) {
+            throw ApiException.badRequest("template is required (a Release template or a docker-compose file)");
+        }
+        String template = request.template();
+        String format = "release";
+        if (ComposeImporter.looksLikeCompose(template)) {
+            template = ComposeImporter.toTemplate(template, file -> Optional.empty()).template();
+            format = "compose";
+        }
+        TemplateCompiler.compile(app.name, template, request.environmentVariables());
+        app.template = template;
+        app.templateFormat = format;
+        app.templateSource = "compose".equals(format) ? request.template() : null;
+        app.environmentVariables = request.environmentVariables();
+        return ApplicationView.of(app);
+    }
+
+    /** The body of PUT /api/applications/{id}/template. */
+    public record TemplateRequest(String template, String environmentVariables) {
+    }
+
+    /** The Application Template in Release's format: as registered, or as generated from a docker-compose file. */
+    @GET
+    @Path("{id}/template")
+    @Produces("application/yaml")
+    public Response template(@PathParam("id") String id) {
+        Application app = find(id);
+        return Response.ok(app.template).header("X-Stagecraft-Template-Format", app.templateFormat).build();
     }
 
     /** Creates a permanent environment that follows {@code branch}, deploying its current head. */

@@ -1,0 +1,151 @@
+package dev.stagecraft.gateway;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.stagecraft.events.BuildCompleted;
+import dev.stagecraft.events.BuildRequested;
+import dev.stagecraft.events.ImageRef;
+import dev.stagecraft.events.PatchRequested;
+import dev.stagecraft.events.SetupRequested;
+import dev.stagecraft.events.SetupSucceeded;
+import dev.stagecraft.events.testing.TestBus;
+import dev.stagecraft.infra.InfraTestResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+
+@QuarkusTest
+@WithTestResource(InfraTestResource.class)
+class TemplatesAndGitOpsTest {
+
+    private static final String C1 = "a".repeat(40);
+    private static final String C2 = "b".repeat(40);
+
+    private static String register(String repo, String template) {
+        return given().contentType("application/json")
+                .body(Map.of("name", "app-" + UUID.randomUUID().toString().substring(0, 8), "repository",
+                        Map.of("url", repo), "webhookSecret", Hooks.SECRET, "template", template))
+                .post("/api/applications").then().statusCode(201).extract().path("id");
+    }
+
+    private static String open(String repo, String appId, String sha, TestBus bus) {
+        ObjectNode payload = Hooks.forRepository("pull_request-opened.json", repo);
+        ((ObjectNode) payload.get("pull_request").get("head")).put("sha", sha);
+        Hooks.send("pull_request", payload).statusCode(202);
+        return given().queryParam("application", appId).get("/api/environments").then().extract().path("[0].id");
+    }
+
+    private static JsonPath environment(String id) {
+        return given().get("/api/environments/" + id).then().statusCode(200).extract().jsonPath();
+    }
+
+    private static void readyAt(TestBus bus, String env, String commit) {
+        BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
+        assertEquals(commit, build.commit());
+        bus.publish(new BuildCompleted(env, build.workflowId(), commit, List.of(new ImageRef("web", "img/web:1", true)),
+                Map.of()));
+        SetupRequested setup = (SetupRequested) bus.await(SetupRequested.class, env).data();
+        bus.publish(new SetupSucceeded(env, setup.workflowId(), Map.of("web", "http://127.0.0.1:1")));
+        long deadline = System.currentTimeMillis() + 20_000;
+        while (!"READY".equals(environment(env).getString("state")) && System.currentTimeMillis() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertEquals("READY", environment(env).getString("state"));
+    }
+
+    @Test
+    void aComposeFileIsAcceptedAndItsGeneratedTemplateShown() throws IOException {
+        String compose = Files.readString(Path.of("../../shared/fixtures/compose/nginx-golang-postgres.compose.yaml"));
+        String id = register(Apps.uniqueRepo(), compose);
+        given().get("/api/applications/" + id).then().body("templateFormat", is("compose"))
+                .body("services", is(List.of("backend", "db", "proxy")))
+                .body("warnings.message", hasItem(containsString("bind mount of './proxy/nginx.conf'")));
+        String generated = given().get("/api/applications/" + id + "/template").then().statusCode(200)
+                .header("X-Stagecraft-Template-Format", "compose").extract().asString();
+        assertTrue(generated.contains("- services.db"), generated);
+        assertTrue(generated.contains("pg_isready"), generated);
+    }
+
+    @Test
+    void editingTheTemplateChangesNoExistingEnvironmentUntilSetupIsRerun() {
+        String repo = Apps.uniqueRepo();
+        String app = register(repo, Apps.TWO_SERVICES);
+        try (TestBus bus = new TestBus()) {
+            String env = open(repo, app, C1, bus);
+            readyAt(bus, env, C1);
+            String frozen = environment(env).getString("specHash");
+
+            given().contentType("application/json").body(Map.of("template", Apps.TWO_SERVICES
+                    + "- name: cache\n  image: redis:7\n")).put("/api/applications/" + app + "/template")
+                    .then().statusCode(200).body("services", is(List.of("web", "api", "cache")));
+            assertEquals(frozen, environment(env).getString("specHash"), "the environment keeps its frozen spec");
+
+            given().post("/api/environments/" + env + "/setup").then().statusCode(202);
+            BuildRequested rebuild = (BuildRequested) bus.await(BuildRequested.class, env).data();
+            assertEquals(List.of("web", "api", "cache"), rebuild.spec().services().stream().map(s -> s.name()).toList());
+            bus.publish(new BuildCompleted(env, rebuild.workflowId(), C1, List.of(), Map.of()));
+            SetupRequested setup = (SetupRequested) bus.await(SetupRequested.class, env).data();
+            assertEquals(3, setup.spec().services().size(), "re-run setup uses the freshly resolved spec");
+            assertNotEquals(frozen, environment(env).getString("specHash"));
+        }
+    }
+
+    @Test
+    void aTemplateInTheRepositoryWinsAndItsChangeMakesASetup() {
+        String repo = Apps.uniqueRepo();
+        String app = register(repo, Apps.TWO_SERVICES);
+        try (TestBus bus = new TestBus()) {
+            String env = open(repo, app, C1, bus);
+            readyAt(bus, env, C1);
+
+            ObjectNode sync = Hooks.forRepository("pull_request-synchronize.json", repo);
+            ((ObjectNode) sync.get("pull_request").get("head")).put("sha", C2);
+            Hooks.send("pull_request", sync).statusCode(202);
+            BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
+            String repoTemplate = "services:\n- name: site\n  build:\n    context: ./site\n";
+            bus.publish(new BuildCompleted(env, build.workflowId(), C2, List.of(new ImageRef("site", "img/site:1", true)),
+                    Map.of(".stagecraft/application_template.yaml", repoTemplate)));
+            SetupRequested setup = (SetupRequested) bus.await(SetupRequested.class, env).data();
+            assertEquals(List.of("site"), setup.spec().services().stream().map(s -> s.name()).toList(),
+                    "the template at the commit wins, and a changed template means setup, not patch");
+        }
+    }
+
+    @Test
+    void anInvalidTemplateInTheRepositoryFailsTheWorkflowWithItsErrors() {
+        String repo = Apps.uniqueRepo();
+        String app = register(repo, Apps.TWO_SERVICES);
+        try (TestBus bus = new TestBus()) {
+            String env = open(repo, app, C1, bus);
+            BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
+            bus.publish(new BuildCompleted(env, build.workflowId(), C1, List.of(),
+                    Map.of(".release/application_template.yaml", "services:\n- name: Bad_Name\n  image: x\n")));
+            long deadline = System.currentTimeMillis() + 20_000;
+            while (!"FAILED".equals(environment(env).getString("state")) && System.currentTimeMillis() < deadline) {
+                Thread.onSpinWait();
+            }
+            JsonPath failed = environment(env);
+            assertEquals("FAILED", failed.getString("state"));
+            assertTrue(failed.getString("failureReason").contains("services[0].name"), failed.getString("failureReason"));
+            assertTrue(failed.getList("timeline.type").contains("dev.stagecraft.environment.failed.v1"));
+            assertEquals(0, bus.all(PatchRequested.class, env, java.time.Duration.ofSeconds(1)).size());
+        }
+    }
+}
