@@ -93,6 +93,7 @@ public class EnvironmentResource {
     }
 
     @POST
+    @Consumes(MediaType.WILDCARD)
     @Path("environments/{id}/setup")
     @Transactional
     public Response setup(@PathParam("id") String id) {
@@ -105,6 +106,7 @@ public class EnvironmentResource {
     }
 
     @DELETE
+    @Consumes(MediaType.WILDCARD)
     @Path("environments/{id}")
     @Transactional
     public Response delete(@PathParam("id") String id) {
