@@ -9,6 +9,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import com.github.dockerjava.api.DockerClient;
 
+import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.runtime.docker.DockerClients;
 import dev.stagecraft.runtime.docker.DockerRuntime;
 import dev.stagecraft.runtime.docker.PortAllocator;
@@ -34,7 +35,7 @@ public class RuntimeProducer {
 
     @Produces
     @ApplicationScoped
-    EnvironmentRuntime environmentRuntime(DockerClient docker) {
-        return new DockerRuntime(docker, publicHost, readinessTimeout, PortAllocator.FREE_PORT);
+    EnvironmentRuntime environmentRuntime(DockerClient docker, SecretBox secrets) {
+        return new DockerRuntime(docker, publicHost, readinessTimeout, PortAllocator.FREE_PORT, secrets::open);
     }
 }

@@ -73,6 +73,45 @@ public record EnvironmentVariables(Map<String, String> defaults, Map<String, Map
         return vars;
     }
 
+    public static final String MASK = "'********'";
+
+    /** {@code text} with the value of every {@code secret: true} variable replaced by a mask, the rest unchanged. */
+    public static String masked(String text) {
+        if (text == null || text.isBlank()) {
+            return text;
+        }
+        Optional<YamlCursor> root = SafeYaml.parse(FILE, text, new Problems());
+        if (root.isEmpty()) {
+            return "# not shown: the template is not valid YAML\n";
+        }
+        List<int[]> ranges = new java.util.ArrayList<>();
+        List<YamlCursor> lists = new java.util.ArrayList<>();
+        collectLists(root.get(), lists);
+        root.get().get("environments").ifPresent(e -> e.entries().values().forEach(env -> collectLists(env, lists)));
+        for (YamlCursor list : lists) {
+            for (YamlCursor entry : list.items()) {
+                if (entry.isMapping() && entry.bool("secret", false)) {
+                    entry.get("value").ifPresent(v -> ranges.add(new int[] {v.startIndex(), v.endIndex()}));
+                }
+            }
+        }
+        ranges.sort((a, b) -> Integer.compare(b[0], a[0]));
+        StringBuilder out = new StringBuilder(text);
+        for (int[] range : ranges) {
+            out.replace(range[0], range[1], MASK);
+        }
+        return out.toString();
+    }
+
+    private static void collectLists(YamlCursor level, List<YamlCursor> into) {
+        if (!level.isMapping()) {
+            return;
+        }
+        level.get("defaults").filter(YamlCursor::isSequence).ifPresent(into::add);
+        level.get("services").filter(YamlCursor::isMapping).ifPresent(s -> s.entries().values().stream()
+                .filter(YamlCursor::isSequence).forEach(into::add));
+    }
+
     /** The variables of {@code service} in environment template {@code template}, lowest precedence first. */
     public List<Map<String, String>> layers(String service, String template) {
         EnvironmentVariables specific = template == null ? null : environments.get(template);

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.UnaryOperator;
 
 import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
@@ -30,8 +31,16 @@ public final class TemplateCompiler {
     private TemplateCompiler() {
     }
 
-    /** Who the spec is for; every field may be null when a template is only being validated. */
-    public record Context(String environmentId, String branch, String environmentTemplate) {
+    /**
+     * Who the spec is for; every field may be null when a template is only being validated. {@code sealer} turns a
+     * secret value into the sealed text the spec carries (identity when validating).
+     */
+    public record Context(String environmentId, String branch, String environmentTemplate,
+            UnaryOperator<String> sealer) {
+
+        public Context(String environmentId, String branch, String environmentTemplate) {
+            this(environmentId, branch, environmentTemplate, UnaryOperator.identity());
+        }
 
         public static Context validation() {
             return new Context(null, null, null);
@@ -93,6 +102,13 @@ public final class TemplateCompiler {
 
         Map<String, String> shared = new LinkedHashMap<>(generated);
         shared.putAll(vars.defaults());
+        Set<String> secrets = new HashSet<>(vars.secrets());
+        vars.mapping().forEach((key, value) -> {
+            // a mapping that takes in a secret is as secret as the secret
+            if (value != null && vars.secrets().stream().anyMatch(secret -> value.contains("${" + secret))) {
+                secrets.add(key);
+            }
+        });
         Map<String, String> mappingContext = new HashMap<>(shared);
         vars.mapping().forEach((key, value) -> shared.put(key, Interpolation.apply(value, mappingContext,
                 unknown -> problems.error(EnvironmentVariables.FILE, "mapping." + key, "uses ${" + unknown
@@ -105,6 +121,7 @@ public final class TemplateCompiler {
             for (int i = 1; i < layers.size(); i++) {
                 envs.putAll(layers.get(i));
             }
+            seal(envs, secrets, context.sealer());
             services.add(new ServiceSpec(s.name(), s.image(), s.build(), s.port(), envs, s.command(), s.args(),
                     s.ports(), s.readinessProbe(), s.livenessProbe(), s.resources(), s.replicas(), s.volumes(),
                     s.dependsOn()));
@@ -116,8 +133,13 @@ public final class TemplateCompiler {
                                 + " not define; they are not used"));
             }
         }
+        seal(shared, secrets, context.sealer());
         return new EnvironmentSpec(application, services, shared, template.jobs(), workflows(template, services),
                 hostnames, template.sharedVolumes(), context.environmentTemplate(), template.expiry());
+    }
+
+    private static void seal(Map<String, String> vars, Set<String> secrets, UnaryOperator<String> sealer) {
+        vars.replaceAll((key, value) -> secrets.contains(key) ? sealer.apply(value) : value);
     }
 
     private static void put(Map<String, String> vars, String name, String value, String releaseName) {

@@ -84,6 +84,27 @@ class TemplatesAndGitOpsTest {
     }
 
     @Test
+    void secretVariablesAreMaskedInTheApiAndSealedInCommands() {
+        String repo = Apps.uniqueRepo();
+        String variables = "defaults:\n- key: DB_PASSWORD\n  value: hunter2\n  secret: true\n- key: MODE\n  value: demo\n";
+        String app = given().contentType("application/json")
+                .body(Map.of("name", "app-" + UUID.randomUUID().toString().substring(0, 8), "repository",
+                        Map.of("url", repo), "webhookSecret", Hooks.SECRET, "template", Apps.TWO_SERVICES,
+                        "environmentVariables", variables))
+                .post("/api/applications").then().statusCode(201)
+                .body("environmentVariables", containsString("'********'"))
+                .body("environmentVariables", org.hamcrest.Matchers.not(containsString("hunter2")))
+                .extract().path("id");
+        try (TestBus bus = new TestBus()) {
+            String env = open(repo, app, C1, bus);
+            BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
+            assertTrue(build.spec().variables().get("DB_PASSWORD").startsWith("enc:v1:"),
+                    build.spec().variables().toString());
+            assertEquals("demo", build.spec().variables().get("MODE"));
+        }
+    }
+
+    @Test
     void editingTheTemplateChangesNoExistingEnvironmentUntilSetupIsRerun() {
         String repo = Apps.uniqueRepo();
         String app = register(repo, Apps.TWO_SERVICES);

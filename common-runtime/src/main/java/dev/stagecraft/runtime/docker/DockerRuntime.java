@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
 
 import org.jboss.logging.Logger;
 
@@ -54,8 +55,12 @@ public final class DockerRuntime implements EnvironmentRuntime {
     private final String publicHost;
     private final Duration readinessTimeout;
     private final PortAllocator ports;
+    private final UnaryOperator<String> openSecret;
 
-    public DockerRuntime(DockerClient docker, String publicHost, Duration readinessTimeout, PortAllocator ports) {
+    /** @param openSecret turns a sealed secret variable into its value (only when the container is created) */
+    public DockerRuntime(DockerClient docker, String publicHost, Duration readinessTimeout, PortAllocator ports,
+            UnaryOperator<String> openSecret) {
+        this.openSecret = openSecret;
         this.docker = docker;
         this.publicHost = publicHost;
         this.readinessTimeout = readinessTimeout;
@@ -248,7 +253,8 @@ public final class DockerRuntime implements EnvironmentRuntime {
         labels.put(Labels.APPLICATION, application);
         labels.put(Labels.CONFIG_HASH, hash);
         labels.put(Labels.PORT, Integer.toString(port));
-        List<String> envList = env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+        List<String> envList = env.entrySet().stream().map(e -> e.getKey() + "=" + openSecret.apply(e.getValue()))
+                .toList();
         var create = docker.createContainerCmd(image)
                 .withName(containerName(environmentId, service.name()))
                 .withLabels(labels)

@@ -46,7 +46,8 @@ class DockerRuntimeTest {
     static void engine() {
         docker = DockerClients.create("unix:///var/run/docker.sock");
         BaseImages.ensureBusybox(docker);
-        runtime = new DockerRuntime(docker, "127.0.0.1", Duration.ofSeconds(20), PortAllocator.FREE_PORT);
+        runtime = new DockerRuntime(docker, "127.0.0.1", Duration.ofSeconds(20), PortAllocator.FREE_PORT,
+                value -> value.startsWith("sealed:") ? value.substring(7) : value);
     }
 
     @AfterAll
@@ -108,6 +109,21 @@ class DockerRuntimeTest {
         assertEquals(List.of(), again.started(), "nothing was restarted");
         assertEquals(ids, containers(env).stream().map(Container::getId).sorted().toList());
         assertEquals(first.endpoints(), again.endpoints());
+        runtime.teardown(env, List.of(), RuntimeListener.SILENT);
+    }
+
+    @Test
+    void sealedSecretsAreOpenedOnlyInsideTheContainer() throws Exception {
+        String env = "rt-" + RUN + "-secret";
+        String image = image("x", "echo $TOKEN-$PLAIN > /www/index.html; exec httpd -f -p $PORT -h /www");
+        EnvironmentSpec spec = new EnvironmentSpec("runtime-test", List.of(new ServiceSpec("web", null, null, 8080,
+                Map.of("PLAIN", "visible"))), Map.of("TOKEN", "sealed:t0ps3cret"));
+        DeployResult result = runtime.setup(env, spec, Map.of("web", image), RuntimeListener.SILENT);
+        assertTrue(result.succeeded(), result.reason());
+        assertEquals("t0ps3cret-visible", get(result.endpoints().get("web")));
+        String hash = docker.inspectContainerCmd(DockerRuntime.containerName(env, "web")).exec().getConfig().getLabels()
+                .get(Labels.CONFIG_HASH);
+        assertFalse(hash.contains("t0ps3cret"));
         runtime.teardown(env, List.of(), RuntimeListener.SILENT);
     }
 

@@ -35,6 +35,15 @@ public final class YamlCursor {
         return path.isEmpty() ? "$" : path;
     }
 
+    /** Where this node's text starts and ends in the document (character offsets). */
+    public int startIndex() {
+        return node.getStartMark().getIndex();
+    }
+
+    public int endIndex() {
+        return node.getEndMark().getIndex();
+    }
+
     public boolean isMapping() {
         return node instanceof MappingNode;
     }

@@ -20,6 +20,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.gateway.api.ApiException;
 import dev.stagecraft.gateway.environments.Environment;
 import dev.stagecraft.gateway.environments.EnvironmentProcess;
@@ -44,6 +45,9 @@ public class ApplicationResource {
 
     @Inject
     RemoteRefs remoteRefs;
+
+    @Inject
+    SecretBox secrets;
 
     @POST
     @Transactional
@@ -90,22 +94,22 @@ public class ApplicationResource {
         app.template = template;
         app.templateFormat = format;
         app.templateSource = "compose".equals(format) ? request.template() : null;
-        app.environmentVariables = request.environmentVariables();
+        app.environmentVariables = secrets.seal(request.environmentVariables());
         app.runtime = runtime;
         app.createdAt = OffsetDateTime.now();
         app.persist();
-        return Response.created(URI.create("/api/applications/" + app.id)).entity(ApplicationView.of(app)).build();
+        return Response.created(URI.create("/api/applications/" + app.id)).entity(ApplicationView.of(app, secrets)).build();
     }
 
     @GET
     public List<ApplicationView> list() {
-        return Application.<Application>listAll().stream().map(ApplicationView::of).toList();
+        return Application.<Application>listAll().stream().map(app -> ApplicationView.of(app, secrets)).toList();
     }
 
     @GET
     @Path("{id}")
     public ApplicationView get(@PathParam("id") String id) {
-        return ApplicationView.of(find(id));
+        return ApplicationView.of(find(id), secrets);
     }
 
     /**
@@ -130,8 +134,8 @@ public class ApplicationResource {
         app.template = template;
         app.templateFormat = format;
         app.templateSource = "compose".equals(format) ? request.template() : null;
-        app.environmentVariables = request.environmentVariables();
-        return ApplicationView.of(app);
+        app.environmentVariables = secrets.seal(request.environmentVariables());
+        return ApplicationView.of(app, secrets);
     }
 
     /** The body of PUT /api/applications/{id}/template. */

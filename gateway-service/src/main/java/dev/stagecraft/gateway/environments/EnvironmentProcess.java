@@ -42,6 +42,7 @@ import dev.stagecraft.events.TeardownSucceeded;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.events.cloudevents.SpecHash;
+import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.gateway.applications.Application;
 import dev.stagecraft.messaging.outbox.Outbox;
 import dev.stagecraft.template.InvalidTemplateException;
@@ -62,6 +63,9 @@ public class EnvironmentProcess {
     @Inject
     Outbox outbox;
 
+    @Inject
+    SecretBox secrets;
+
     @ConfigProperty(name = "stagecraft.workflow.deadline")
     Duration deadline;
 
@@ -74,7 +78,7 @@ public class EnvironmentProcess {
             String causationId) {
         Environment env = new Environment();
         env.id = newId(app.name, pullRequest, branch);
-        EnvironmentSpec spec = TemplateCompiler.compile(app.name, app.template, app.environmentVariables,
+        EnvironmentSpec spec = TemplateCompiler.compile(app.name, app.template, secrets.open(app.environmentVariables),
                 context(env.id, branch, kind)).spec();
         env.applicationId = app.id;
         env.kind = kind;
@@ -107,7 +111,7 @@ public class EnvironmentProcess {
     /** Re-runs setup with a spec freshly resolved from the application's templates. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void rerunSetup(Environment env, Application app, String causationId) {
-        EnvironmentSpec spec = TemplateCompiler.compile(app.name, app.template, app.environmentVariables,
+        EnvironmentSpec spec = TemplateCompiler.compile(app.name, app.template, secrets.open(app.environmentVariables),
                 context(env.id, env.branch, env.kind)).spec();
         env.spec = EventJson.write(spec);
         env.specHash = SpecHash.of(spec);
@@ -337,8 +341,8 @@ public class EnvironmentProcess {
                 EventJson.write(event));
     }
 
-    private static TemplateCompiler.Context context(String environmentId, String branch, Environment.Kind kind) {
-        return new TemplateCompiler.Context(environmentId, branch, kind.name().toLowerCase(Locale.ROOT));
+    private TemplateCompiler.Context context(String environmentId, String branch, Environment.Kind kind) {
+        return new TemplateCompiler.Context(environmentId, branch, kind.name().toLowerCase(Locale.ROOT), secrets::seal);
     }
 
     private static void touch(Environment env) {
