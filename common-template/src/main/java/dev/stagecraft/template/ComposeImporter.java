@@ -302,7 +302,7 @@ public final class ComposeImporter {
         probe.put("exec", new LinkedHashMap<>(Map.of("command", command)));
         seconds(h, "interval").ifPresent(s -> probe.put("period_seconds", s));
         seconds(h, "timeout").ifPresent(s -> probe.put("timeout_seconds", s));
-        Optional.ofNullable(h.text("retries")).ifPresent(r -> probe.put("failure_threshold", r));
+        h.get("retries").map(r -> r.integer(1, 1000)).ifPresent(r -> probe.put("failure_threshold", r));
         seconds(h, "start_period").ifPresent(s -> probe.put("initial_delay_seconds", s));
         return Optional.of(probe);
     }
