@@ -11,11 +11,29 @@ import dev.stagecraft.events.EnvironmentSpec;
  */
 public interface EnvironmentRuntime {
 
-    /** Creates or converges every service of {@code spec} from {@code images} (service to image) and waits until each answers. */
-    DeployResult setup(String environmentId, EnvironmentSpec spec, Map<String, String> images, RuntimeListener listener);
+    /**
+     * Creates or converges every service of {@code spec} from {@code images} (service to image) and waits until each
+     * answers. A container started now gets the commit variables of {@code commit} (may be null).
+     */
+    DeployResult setup(String environmentId, EnvironmentSpec spec, Map<String, String> images, String commit,
+            RuntimeListener listener);
 
-    /** Replaces only the services whose image or configuration changed; leaves the others running untouched. */
-    DeployResult patch(String environmentId, EnvironmentSpec spec, Map<String, String> images, RuntimeListener listener);
+    /**
+     * Replaces only the services whose image or configuration changed; leaves the others running untouched. The commit
+     * variables of a service say the commit it was last started at, so they do not restart unchanged services.
+     */
+    DeployResult patch(String environmentId, EnvironmentSpec spec, Map<String, String> images, String commit,
+            RuntimeListener listener);
+
+    default DeployResult setup(String environmentId, EnvironmentSpec spec, Map<String, String> images,
+            RuntimeListener listener) {
+        return setup(environmentId, spec, images, null, listener);
+    }
+
+    default DeployResult patch(String environmentId, EnvironmentSpec spec, Map<String, String> images,
+            RuntimeListener listener) {
+        return patch(environmentId, spec, images, null, listener);
+    }
 
     /** Removes everything labelled with the environment and the given images nothing else uses, then proves it is gone. */
     TeardownResult teardown(String environmentId, List<String> images, RuntimeListener listener);

@@ -30,7 +30,7 @@ public class PatchHandler implements StageHandler {
     @Override
     public StagecraftMessage run(CloudEvent command, RunControl control) {
         PatchRequested request = (PatchRequested) command.data();
-        DeployResult result = runtime.patch(request.environmentId(), request.spec(), request.images(),
+        DeployResult result = runtime.patch(request.environmentId(), request.spec(), request.images(), request.commit(),
                 RuntimeListener.of(control::taskStarted, control::taskFinished, control::log, control::checkCancelled));
         if (!result.succeeded()) {
             return new PatchFailed(request.environmentId(), request.workflowId(), result.failedTask(), result.reason());

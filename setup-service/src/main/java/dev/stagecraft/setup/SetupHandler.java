@@ -30,7 +30,7 @@ public class SetupHandler implements StageHandler {
     @Override
     public StagecraftMessage run(CloudEvent command, RunControl control) {
         SetupRequested request = (SetupRequested) command.data();
-        DeployResult result = runtime.setup(request.environmentId(), request.spec(), request.images(),
+        DeployResult result = runtime.setup(request.environmentId(), request.spec(), request.images(), request.commit(),
                 RuntimeListener.of(control::taskStarted, control::taskFinished, control::log, control::checkCancelled));
         if (!result.succeeded()) {
             return new SetupFailed(request.environmentId(), request.workflowId(), result.failedTask(), result.reason());

@@ -68,19 +68,19 @@ public final class DockerRuntime implements EnvironmentRuntime {
     }
 
     @Override
-    public DeployResult setup(String environmentId, EnvironmentSpec spec, Map<String, String> images,
+    public DeployResult setup(String environmentId, EnvironmentSpec spec, Map<String, String> images, String commit,
             RuntimeListener listener) {
-        return converge(environmentId, spec, images, listener, true);
+        return converge(environmentId, spec, images, commit, listener, true);
     }
 
     @Override
-    public DeployResult patch(String environmentId, EnvironmentSpec spec, Map<String, String> images,
+    public DeployResult patch(String environmentId, EnvironmentSpec spec, Map<String, String> images, String commit,
             RuntimeListener listener) {
-        return converge(environmentId, spec, images, listener, false);
+        return converge(environmentId, spec, images, commit, listener, false);
     }
 
     private DeployResult converge(String environmentId, EnvironmentSpec spec, Map<String, String> images,
-            RuntimeListener listener, boolean removeStrangers) {
+            String commit, RuntimeListener listener, boolean removeStrangers) {
         Map<String, Container> existing = servicesOf(environmentId);
         Map<String, Integer> portOf = new LinkedHashMap<>();
         for (ServiceSpec service : spec.services()) {
@@ -115,7 +115,7 @@ public final class DockerRuntime implements EnvironmentRuntime {
                     remove(current.getId());
                 }
                 ensureImage(image, listener, service.name());
-                create(environmentId, spec.application(), service, image, env, hash, port);
+                create(environmentId, spec.application(), service, image, withCommit(env, commit), hash, port);
                 started.add(service.name());
             } catch (RuntimeException e) {
                 String reason = "container for '" + service.name() + "' did not start: " + e.getMessage();
@@ -340,6 +340,20 @@ public final class DockerRuntime implements EnvironmentRuntime {
         env.put("STAGECRAFT_ENVIRONMENT_ID", environmentId);
         env.put("STAGECRAFT_SERVICE", service.name());
         return env;
+    }
+
+    /** The commit variables, under Stagecraft's and Release's names; outside the config hash on purpose. */
+    private static Map<String, String> withCommit(Map<String, String> env, String commit) {
+        if (commit == null) {
+            return env;
+        }
+        Map<String, String> all = new TreeMap<>(env);
+        String shortSha = commit.length() > 7 ? commit.substring(0, 7) : commit;
+        all.put("STAGECRAFT_COMMIT_SHA", commit);
+        all.put("RELEASE_COMMIT_SHA", commit);
+        all.put("STAGECRAFT_COMMIT_SHORT", shortSha);
+        all.put("RELEASE_COMMIT_SHORT", shortSha);
+        return all;
     }
 
     static String envName(String service) {

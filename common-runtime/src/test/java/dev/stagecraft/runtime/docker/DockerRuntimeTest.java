@@ -147,6 +147,25 @@ class DockerRuntimeTest {
     }
 
     @Test
+    void aContainerKnowsTheCommitItWasStartedAt() throws Exception {
+        String env = "rt-" + RUN + "-commit";
+        String page = "echo $STAGECRAFT_COMMIT_SHORT $RELEASE_COMMIT_SHA > /www/index.html; exec httpd -f -p $PORT -h /www";
+        String api = image("api", page);
+        String a = "a".repeat(40);
+        String b = "b".repeat(40);
+        DeployResult setup = runtime.setup(env, spec("web", "api"), Map.of("web", image("web1", page), "api", api), a,
+                RuntimeListener.SILENT);
+        assertTrue(setup.succeeded(), setup.reason());
+        assertEquals("aaaaaaa " + a, get(setup.endpoints().get("api")));
+        DeployResult patch = runtime.patch(env, spec("web", "api"), Map.of("web", image("web2", page), "api", api), b,
+                RuntimeListener.SILENT);
+        assertEquals(List.of("web"), patch.started(), "a new commit alone restarts nothing");
+        assertEquals("bbbbbbb " + b, get(patch.endpoints().get("web")));
+        assertEquals("aaaaaaa " + a, get(patch.endpoints().get("api")));
+        runtime.teardown(env, List.of(), RuntimeListener.SILENT);
+    }
+
+    @Test
     void aServiceThatExitsFailsSetupWithItsExitCodeAndOutput() throws Exception {
         String env = "rt-" + RUN + "-crash";
         List<String> finished = new ArrayList<>();
