@@ -84,6 +84,19 @@ class TemplatesAndGitOpsTest {
     }
 
     @Test
+    void anEphemeralEnvironmentExpiresAfterItsTemplatesExpiry() {
+        String repo = Apps.uniqueRepo();
+        String app = register(repo, Apps.TWO_SERVICES + "environment_templates:\n- name: ephemeral\n  expiry: 2d\n");
+        try (TestBus bus = new TestBus()) {
+            String env = open(repo, app, C1, bus);
+            JsonPath view = environment(env);
+            java.time.Duration ttl = java.time.Duration.between(java.time.OffsetDateTime.parse(view.getString("createdAt")),
+                    java.time.OffsetDateTime.parse(view.getString("expiresAt")));
+            assertEquals(java.time.Duration.ofDays(2), ttl);
+        }
+    }
+
+    @Test
     void secretVariablesAreMaskedInTheApiAndSealedInCommands() {
         String repo = Apps.uniqueRepo();
         String variables = "defaults:\n- key: DB_PASSWORD\n  value: hunter2\n  secret: true\n- key: MODE\n  value: demo\n";

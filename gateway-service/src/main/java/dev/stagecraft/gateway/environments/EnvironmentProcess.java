@@ -89,7 +89,7 @@ public class EnvironmentProcess {
         env.specHash = SpecHash.of(spec);
         env.createdAt = OffsetDateTime.now();
         env.updatedAt = env.createdAt;
-        env.expiresAt = kind == Environment.Kind.EPHEMERAL ? env.createdAt.plus(ephemeralTtl) : null;
+        env.expiresAt = expiry(kind, spec, env.createdAt);
         env.persist();
         publish(new EnvironmentCreated(env.id, null, app.name, branch, pullRequest, kind.name()), causationId, env);
         return env;
@@ -339,6 +339,14 @@ public class EnvironmentProcess {
         outbox.publish(event, causationId);
         Timeline.record(env.id, event.workflowId(), null, dev.stagecraft.events.MessageType.of(event).ceType(), true,
                 EventJson.write(event));
+    }
+
+    /** Permanent environments never expire; ephemeral ones after the template's expiry, or the installation's TTL. */
+    private OffsetDateTime expiry(Environment.Kind kind, EnvironmentSpec spec, OffsetDateTime from) {
+        if (kind == Environment.Kind.PERMANENT) {
+            return null;
+        }
+        return from.plus(spec.expiresAfter() != null ? Duration.parse(spec.expiresAfter()) : ephemeralTtl);
     }
 
     private TemplateCompiler.Context context(String environmentId, String branch, Environment.Kind kind) {
