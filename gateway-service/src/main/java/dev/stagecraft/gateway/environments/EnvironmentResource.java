@@ -1,11 +1,15 @@
 package dev.stagecraft.gateway.environments;
 
+import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -18,6 +22,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.gateway.api.ApiException;
 import dev.stagecraft.gateway.applications.Application;
 import dev.stagecraft.gateway.git.RemoteRefs;
@@ -33,6 +38,12 @@ public class EnvironmentResource {
 
     @Inject
     RemoteRefs remoteRefs;
+
+    @ConfigProperty(name = "stagecraft.environments.ephemeral-ttl")
+    Duration ephemeralTtl;
+
+    @ConfigProperty(name = "stagecraft.environments.max-ttl")
+    Duration maxTtl;
 
     @GET
     @Path("environments")
@@ -75,9 +86,11 @@ public class EnvironmentResource {
 
     /** The Deploy button: deploys {@code commit}, or the head of the environment's branch. */
     @POST
+    @Consumes(MediaType.WILDCARD)
     @Path("environments/{id}/deploy")
     @Transactional
-    public Response deploy(@PathParam("id") String id, DeployRequest request) {
+    public Response deploy(@PathParam("id") String id, String body) {
+        DeployRequest request = optionalBody(body, DeployRequest.class);
         Environment env = find(id);
         if (!env.state.alive()) {
             throw new ApiException(409, "environment_gone", "environment '" + id + "' is " + env.state
@@ -105,6 +118,46 @@ public class EnvironmentResource {
         return Response.accepted(EnvironmentView.of(env, false)).build();
     }
 
+    /**
+     * Pushes the expiry of an ephemeral environment back by {@code by} (ISO-8601, default the installation's TTL),
+     * never beyond {@code stagecraft.environments.max-ttl} from now.
+     */
+    @POST
+    @Consumes(MediaType.WILDCARD)
+    @Path("environments/{id}/extend")
+    @Transactional
+    public EnvironmentView extend(@PathParam("id") String id, String body) {
+        ExtendRequest request = optionalBody(body, ExtendRequest.class);
+        Environment env = find(id);
+        if (!env.state.alive()) {
+            throw new ApiException(409, "environment_gone", "environment '" + id + "' is " + env.state);
+        }
+        if (env.kind == Environment.Kind.PERMANENT) {
+            throw new ApiException(409, "never_expires", "environment '" + id + "' is permanent and never expires");
+        }
+        Duration by = ephemeralTtl;
+        if (request != null && request.by() != null) {
+            try {
+                by = Duration.parse(request.by());
+            } catch (java.time.format.DateTimeParseException e) {
+                throw ApiException.badRequest("by '" + request.by() + "' is not an ISO-8601 duration such as PT12H or P2D");
+            }
+            if (by.isNegative() || by.isZero()) {
+                throw ApiException.badRequest("by must be a positive duration, found " + request.by());
+            }
+        }
+        OffsetDateTime now = OffsetDateTime.now();
+        OffsetDateTime from = env.expiresAt == null || env.expiresAt.isBefore(now) ? now : env.expiresAt;
+        OffsetDateTime latest = now.plus(maxTtl);
+        env.expiresAt = from.plus(by).isAfter(latest) ? latest : from.plus(by);
+        env.updatedAt = now;
+        return EnvironmentView.of(env, false);
+    }
+
+    /** The body of POST /api/environments/{id}/extend; {@code by} is optional. */
+    public record ExtendRequest(String by) {
+    }
+
     @DELETE
     @Consumes(MediaType.WILDCARD)
     @Path("environments/{id}")
@@ -123,6 +176,18 @@ public class EnvironmentResource {
             throw ApiException.notFound("workflow", id);
         }
         return EnvironmentView.WorkflowView.of(wf);
+    }
+
+    /** A JSON body that may be left out: actions such as deploy and extend have sensible defaults. */
+    private static <T> T optionalBody(String body, Class<T> type) {
+        if (body == null || body.isBlank()) {
+            return null;
+        }
+        try {
+            return EventJson.mapper().readValue(body, type);
+        } catch (java.io.IOException e) {
+            throw ApiException.badRequest("the body is not a valid " + type.getSimpleName() + ": " + e.getMessage());
+        }
     }
 
     private static Environment find(String id) {
