@@ -97,7 +97,7 @@ public class BuildHandler implements StageHandler {
         if (tree.isEmpty()) {
             return Optional.of(new BuildFailed(request.environmentId(), request.workflowId(), request.commit(),
                     service.name(), "build context '" + context + "' is not a directory of the repository at "
-                            + request.commit().substring(0, 12), List.of()));
+                            + request.commit().substring(0, Math.min(12, request.commit().length())), List.of()));
         }
         String tag = tag(tree.get(), service.build().dockerfile());
         String reference = images.reference(spec.application(), service.name(), tag);

@@ -169,6 +169,12 @@ class BuildServiceTest {
             assertEquals("worker", noContext.service());
             assertTrue(noContext.reason().contains("'worker' is not a directory"), noContext.reason());
 
+            String envShort = "bt-" + nonce + "-short";
+            bus.publish(request(envShort, repo, commit.substring(0, 12), spec("bt-" + nonce, "web")));
+            BuildCompleted fromShort = (BuildCompleted) bus.await(BuildCompleted.class, envShort).data();
+            byService(fromShort);
+            assertEquals("web", fromShort.images().get(0).service(), "an abbreviated commit id is resolved");
+
             String env2 = "bt-" + nonce + "-nocommit";
             bus.publish(request(env2, repo, "0123456789012345678901234567890123456789", spec("bt-" + nonce, "web")));
             BuildFailed noCommit = (BuildFailed) bus.await(BuildFailed.class, env2).data();

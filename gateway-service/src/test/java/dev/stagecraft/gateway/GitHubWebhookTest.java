@@ -58,7 +58,7 @@ class GitHubWebhookTest {
             String delivery = UUID.randomUUID().toString();
             Hooks.send(e.getValue(), body, delivery).statusCode(202)
                     .body("outcome", anyOf(equalTo("accepted"), equalTo("ignored")));
-            given().get("/api/deliveries").then().body("id", hasItem(delivery));
+            given().get("/api/deliveries").then().body("id", hasItem("github:" + delivery));
         }
         given().get("/api/deliveries").then()
                 .body("find { it.event == 'push' && it.reason != null && it.reason.contains('refs/tags/simple-tag') }.outcome",
@@ -79,7 +79,7 @@ class GitHubWebhookTest {
         given().contentType("application/json").header("X-GitHub-Event", "pull_request")
                 .header("X-GitHub-Delivery", UUID.randomUUID().toString()).body(body)
                 .post("/webhooks/github").then().statusCode(401).body("message", containsString("missing"));
-        given().get("/api/deliveries").then().body("id", not(hasItem(delivery)));
+        given().get("/api/deliveries").then().body("id", not(hasItem("github:" + delivery)));
         given().queryParam("application", app).get("/api/environments").then().body("size()", is(0));
     }
 

@@ -32,6 +32,14 @@ final class Hooks {
         }
     }
 
+    static com.fasterxml.jackson.databind.JsonNode fixtureAt(Path path) {
+        try {
+            return EventJson.mapper().readTree(Files.readString(path));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** {@code fixture} with its repository replaced by {@code repoUrl}. */
     static ObjectNode forRepository(String fixture, String repoUrl) {
         ObjectNode payload = fixture(fixture);

@@ -76,8 +76,13 @@ public class SourceCheckout {
         }
         Repository repo = Git.open(mirror.toFile()).getRepository();
         try (RevWalk walk = new RevWalk(repo)) {
-            RevCommit commit = walk.parseCommit(ObjectId.fromString(commitSha));
-            Path dir = Files.createDirectories(workDir.resolve("checkouts")).resolve(commitSha.substring(0, 12) + "-"
+            // an abbreviated id (Bitbucket sends 12 characters) is resolved against the mirror
+            ObjectId id = commitSha.matches("[0-9a-f]{4,40}") ? repo.resolve(commitSha) : null;
+            if (id == null) {
+                throw new MissingObjectException(ObjectId.zeroId(), "commit");
+            }
+            RevCommit commit = walk.parseCommit(id);
+            Path dir = Files.createDirectories(workDir.resolve("checkouts")).resolve(commit.getName().substring(0, 12) + "-"
                     + System.nanoTime());
             Files.createDirectories(dir);
             export(repo, commit, dir);
@@ -94,7 +99,7 @@ public class SourceCheckout {
             Git.init().setBare(true).setDirectory(mirror.toFile()).call().close();
         }
         try (Git git = Git.open(mirror.toFile())) {
-            if (git.getRepository().getObjectDatabase().has(ObjectId.fromString(commitSha))) {
+            if (ObjectId.isId(commitSha) && git.getRepository().getObjectDatabase().has(ObjectId.fromString(commitSha))) {
                 return;
             }
             git.fetch().setRemote(url).setRemoveDeletedRefs(true).setRefSpecs(

@@ -37,7 +37,7 @@ public class ApplicationResource {
 
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern URL = Pattern.compile("^(https?|file|git|ssh)://.+");
-    private static final Set<String> PROVIDERS = Set.of("github");
+    private static final Set<String> PROVIDERS = Set.of("github", "gitlab", "bitbucket");
     private static final Set<String> RUNTIMES = Set.of("docker");
 
     @Inject

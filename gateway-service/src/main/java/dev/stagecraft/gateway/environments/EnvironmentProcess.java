@@ -101,6 +101,9 @@ public class EnvironmentProcess {
         if (!env.state.alive()) {
             return;
         }
+        if (commit.equals(env.desiredCommit) && (env.activeWorkflowId != null || commit.equals(env.deployedCommit))) {
+            return; // the same commit from a second source (a push and a pull request update): already under way
+        }
         env.desiredCommit = commit;
         touch(env);
         if (env.activeWorkflowId == null) {
@@ -108,7 +111,10 @@ public class EnvironmentProcess {
         }
     }
 
-    /** Re-runs setup with a spec freshly resolved from the application's templates. */
+    /**
+     * Re-runs setup with a spec freshly resolved from the application's templates. With a workflow running, the
+     * caller refuses (see EnvironmentResource): the running one would otherwise end with nothing left to do.
+     */
     @Transactional(Transactional.TxType.MANDATORY)
     public void rerunSetup(Environment env, Application app, String causationId) {
         EnvironmentSpec spec = TemplateCompiler.compile(app.name, app.template, secrets.open(app.environmentVariables),
@@ -117,8 +123,11 @@ public class EnvironmentProcess {
         env.specHash = SpecHash.of(spec);
         // no successful setup of this spec yet: the next workflow after the build is a setup
         env.deployedSpecHash = null;
-        String commit = env.desiredCommit != null ? env.desiredCommit : env.deployedCommit;
-        deploy(env, commit, causationId);
+        env.desiredCommit = env.desiredCommit != null ? env.desiredCommit : env.deployedCommit;
+        touch(env);
+        if (env.activeWorkflowId == null) {
+            startBuild(env, causationId);
+        }
     }
 
     /** Tears the environment down; cancels the active workflow first. Repeating it while it runs changes nothing. */

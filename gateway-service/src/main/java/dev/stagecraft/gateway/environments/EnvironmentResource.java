@@ -114,6 +114,10 @@ public class EnvironmentResource {
         if (!env.state.alive()) {
             throw new ApiException(409, "environment_gone", "environment '" + id + "' is " + env.state);
         }
+        if (env.activeWorkflowId != null) {
+            throw new ApiException(409, "workflow_running", "environment '" + id + "' is " + env.state
+                    + "; re-run setup when its workflow has ended");
+        }
         process.rerunSetup(env, Application.findById(env.applicationId), null);
         return Response.accepted(EnvironmentView.of(env, false)).build();
     }

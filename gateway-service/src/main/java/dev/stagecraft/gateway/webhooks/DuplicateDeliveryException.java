@@ -1,4 +1,4 @@
-package dev.stagecraft.gateway.webhooks.github;
+package dev.stagecraft.gateway.webhooks;
 
 /** The delivery id was recorded before: the delivery was handled already. */
 public class DuplicateDeliveryException extends RuntimeException {

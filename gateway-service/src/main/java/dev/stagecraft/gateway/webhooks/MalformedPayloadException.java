@@ -1,4 +1,4 @@
-package dev.stagecraft.gateway.webhooks.github;
+package dev.stagecraft.gateway.webhooks;
 
 /** A signed payload that lacks a field its event type must have. */
 public class MalformedPayloadException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.stagecraft.gateway.webhooks.github;
+package dev.stagecraft.gateway.webhooks;
 
 /** The delivery's signature does not match the webhook secret of any application of its repository. */
 public class BadSignatureException extends RuntimeException {

@@ -1,0 +1,174 @@
+package dev.stagecraft.gateway.webhooks;
+
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import dev.stagecraft.gateway.applications.Application;
+import dev.stagecraft.gateway.environments.ConflictRetry;
+import dev.stagecraft.gateway.environments.Environment;
+import dev.stagecraft.gateway.environments.EnvironmentProcess;
+
+/**
+ * Turns authenticated deliveries of any git host into environment changes: a pull request opened, reopened or
+ * updated gets an ephemeral environment and its head deployed, a push to a branch with environments sets their
+ * desired commit, a pull request closed or a branch deleted tears down. The delivery record and its effects commit
+ * together, so a delivery is applied once.
+ */
+@ApplicationScoped
+public class WebhookIntake {
+
+    @Inject
+    EnvironmentProcess process;
+
+    /**
+     * @param authentic whether the delivery proves it comes from the host on behalf of {@code application}
+     * @param authFailure what to tell the caller when no application accepts it
+     * @throws BadSignatureException     when a registered application's repository is named but none accepts it
+     * @throws DuplicateDeliveryException when the delivery id was recorded before
+     */
+    public WebhookResponse accept(ParsedDelivery parsed, Predicate<Application> authentic, String authFailure) {
+        try {
+            return ConflictRetry.inTransaction(() -> acceptInTransaction(parsed, authentic, authFailure));
+        } catch (RuntimeException e) {
+            if (isUniqueViolation(e)) {
+                throw new DuplicateDeliveryException(parsed.deliveryId());
+            }
+            throw e;
+        }
+    }
+
+    private WebhookResponse acceptInTransaction(ParsedDelivery parsed, Predicate<Application> authentic,
+            String authFailure) {
+        Set<Application> candidates = new LinkedHashSet<>();
+        for (String url : parsed.repositoryUrls()) {
+            if (url != null && !url.isBlank()) {
+                candidates.addAll(Application.forRepository(url));
+            }
+        }
+        String id = parsed.provider() + ":" + parsed.deliveryId();
+        Delivery delivery = new Delivery();
+        delivery.id = id;
+        delivery.provider = parsed.provider();
+        delivery.event = parsed.event();
+        delivery.action = parsed.action();
+        delivery.repository = parsed.repository();
+        delivery.receivedAt = OffsetDateTime.now();
+        if (candidates.isEmpty()) {
+            if (Delivery.findById(id) != null) {
+                throw new DuplicateDeliveryException(parsed.deliveryId());
+            }
+            return record(delivery, parsed, Delivery.Outcome.IGNORED,
+                    "no application is registered for repository " + parsed.repository(), null);
+        }
+        List<Application> apps = candidates.stream().filter(authentic).toList();
+        if (apps.isEmpty()) {
+            throw new BadSignatureException(authFailure + " " + parsed.repository());
+        }
+        if (Delivery.findById(id) != null) {
+            throw new DuplicateDeliveryException(parsed.deliveryId());
+        }
+        delivery.applicationId = apps.get(0).id;
+        List<String> touched = new ArrayList<>();
+        String ignoredReason = null;
+        for (Application app : apps) {
+            Result result = apply(app, parsed.gitEvent(), id);
+            touched.addAll(result.environments());
+            if (result.ignoredReason() != null) {
+                ignoredReason = result.ignoredReason();
+            }
+        }
+        if (touched.isEmpty()) {
+            return record(delivery, parsed, Delivery.Outcome.IGNORED, ignoredReason, null);
+        }
+        return record(delivery, parsed, Delivery.Outcome.ACCEPTED, null, touched.get(0));
+    }
+
+    private Result apply(Application app, GitEvent event, String causationId) {
+        if (event instanceof GitEvent.Batch batch) {
+            List<String> touched = new ArrayList<>();
+            String reason = batch.events().isEmpty() ? "the delivery changes no branch" : null;
+            for (GitEvent each : batch.events()) {
+                Result r = apply(app, each, causationId);
+                touched.addAll(r.environments());
+                reason = r.ignoredReason() != null ? r.ignoredReason() : reason;
+            }
+            return touched.isEmpty() ? Result.ignored(reason) : Result.of(touched);
+        }
+        if (event instanceof GitEvent.Ping) {
+            return Result.ignored("ping received; the webhook works");
+        }
+        if (event instanceof GitEvent.Ignored ignored) {
+            return Result.ignored(ignored.reason());
+        }
+        if (event instanceof GitEvent.Push push) {
+            List<Environment> envs = Environment.liveForBranch(app.id, push.branch());
+            if (envs.isEmpty()) {
+                return Result.ignored("no environment of application '" + app.name + "' follows branch " + push.branch());
+            }
+            envs.forEach(env -> process.deploy(env, push.after(), causationId));
+            return Result.of(envs.stream().map(e -> e.id).toList());
+        }
+        if (event instanceof GitEvent.BranchDeleted deleted) {
+            List<Environment> envs = Environment.liveForBranch(app.id, deleted.branch());
+            if (envs.isEmpty()) {
+                return Result.ignored("no environment of application '" + app.name + "' follows branch "
+                        + deleted.branch());
+            }
+            envs.forEach(env -> process.teardown(env, "branch " + deleted.branch() + " was deleted", causationId));
+            return Result.of(envs.stream().map(e -> e.id).toList());
+        }
+        if (event instanceof GitEvent.PullRequestHead head) {
+            Environment env = Environment.liveForPullRequest(app.id, head.number());
+            if (env == null) {
+                env = process.create(app, Environment.Kind.EPHEMERAL, head.branch(), head.number(), causationId);
+            }
+            process.deploy(env, head.sha(), causationId);
+            return Result.of(List.of(env.id));
+        }
+        GitEvent.PullRequestClosed closed = (GitEvent.PullRequestClosed) event;
+        Environment env = Environment.liveForPullRequest(app.id, closed.number());
+        if (env == null) {
+            return Result.ignored("pull request #" + closed.number() + " has no environment");
+        }
+        process.teardown(env, "pull request #" + closed.number() + (closed.merged() ? " was merged" : " was closed"),
+                causationId);
+        return Result.of(List.of(env.id));
+    }
+
+    private static WebhookResponse record(Delivery delivery, ParsedDelivery parsed, Delivery.Outcome outcome,
+            String reason, String environment) {
+        delivery.outcome = outcome;
+        delivery.reason = reason;
+        delivery.environmentId = environment;
+        delivery.persistAndFlush();
+        return new WebhookResponse(parsed.deliveryId(), outcome.name().toLowerCase(), reason, environment);
+    }
+
+    private static boolean isUniqueViolation(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && "23505".equals(sql.getSQLState())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private record Result(List<String> environments, String ignoredReason) {
+
+        static Result of(List<String> environments) {
+            return new Result(environments, null);
+        }
+
+        static Result ignored(String reason) {
+            return new Result(List.of(), reason);
+        }
+    }
+}
