@@ -55,6 +55,9 @@ public class Environment extends PanacheEntityBase {
     public String activeWorkflowId;
     @Column(name = "active_deadline")
     public OffsetDateTime activeDeadline;
+    /** A pull request from a fork: nothing is built until a deployer approves it. */
+    @Column(name = "awaiting_approval")
+    public boolean awaitingApproval;
     @Column(name = "failure_reason")
     public String failureReason;
     @Column(name = "created_at")

@@ -106,7 +106,17 @@ public class EnvironmentProcess {
         }
         env.desiredCommit = commit;
         touch(env);
-        if (env.activeWorkflowId == null) {
+        if (env.activeWorkflowId == null && !env.awaitingApproval) {
+            startBuild(env, causationId);
+        }
+    }
+
+    /** A deployer approved a pull request from a fork: its desired commit is built from now on. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void approve(Environment env, String causationId) {
+        env.awaitingApproval = false;
+        touch(env);
+        if (env.activeWorkflowId == null && env.desiredCommit != null) {
             startBuild(env, causationId);
         }
     }

@@ -122,6 +122,21 @@ public class EnvironmentResource {
         return Response.accepted(EnvironmentView.of(env, false)).build();
     }
 
+    /** Lets a pull request from a fork build and deploy. */
+    @POST
+    @Consumes(MediaType.WILDCARD)
+    @Path("environments/{id}/approve")
+    @Transactional
+    public Response approve(@PathParam("id") String id) {
+        Environment env = find(id);
+        if (!env.awaitingApproval) {
+            throw new ApiException(409, "not_awaiting_approval", "environment '" + id
+                    + "' is not a fork's pull request awaiting approval");
+        }
+        process.approve(env, null);
+        return Response.accepted(EnvironmentView.of(env, false)).build();
+    }
+
     /**
      * Pushes the expiry of an ephemeral environment back by {@code by} (ISO-8601, default the installation's TTL),
      * never beyond {@code stagecraft.environments.max-ttl} from now.

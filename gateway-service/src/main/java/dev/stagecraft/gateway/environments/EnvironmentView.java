@@ -11,7 +11,7 @@ import dev.stagecraft.gateway.applications.Application;
 
 /** An environment as the API shows it; the timeline only on the single-environment view. */
 public record EnvironmentView(String id, String application, String kind, String branch, Integer pullRequest,
-        String state, String desiredCommit, String deployedCommit, String specHash, Map<String, String> endpoints,
+        String state, boolean awaitingApproval, String desiredCommit, String deployedCommit, String specHash, Map<String, String> endpoints,
         Map<String, String> images, String failureReason, String activeWorkflow, OffsetDateTime expiresAt,
         OffsetDateTime createdAt, OffsetDateTime updatedAt, List<WorkflowView> workflows, List<TimelineView> timeline) {
 
@@ -38,7 +38,7 @@ public record EnvironmentView(String id, String application, String kind, String
                 .map(e -> new TimelineView(e.type, e.workflowId, e.applied, parse(e.detail), e.occurredAt)).toList()
                 : null;
         return new EnvironmentView(env.id, app.name, env.kind.name(), env.branch, env.pullRequest, env.state.name(),
-                env.desiredCommit, env.deployedCommit, env.specHash, env.endpoints(), env.images(), env.failureReason,
+                env.awaitingApproval, env.desiredCommit, env.deployedCommit, env.specHash, env.endpoints(), env.images(), env.failureReason,
                 env.activeWorkflowId, env.expiresAt, env.createdAt, env.updatedAt, recent, timeline);
     }
 

@@ -15,8 +15,11 @@ public sealed interface GitEvent {
     record BranchDeleted(String branch) implements GitEvent {
     }
 
-    /** A pull or merge request was opened or reopened, or got new commits: its head is {@code sha} on {@code branch}. */
-    record PullRequestHead(int number, String branch, String sha, String action) implements GitEvent {
+    /**
+     * A pull or merge request was opened or reopened, or got new commits: its head is {@code sha} on {@code branch};
+     * {@code fromFork} when the head is in another repository than the base.
+     */
+    record PullRequestHead(int number, String branch, String sha, String action, boolean fromFork) implements GitEvent {
     }
 
     /** A pull or merge request was closed, merged or declined. */

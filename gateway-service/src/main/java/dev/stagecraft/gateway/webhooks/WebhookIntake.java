@@ -108,10 +108,18 @@ public class WebhookIntake {
         if (event instanceof GitEvent.Ignored ignored) {
             return Result.ignored(ignored.reason());
         }
+        ApplicationSettings settings = ApplicationSettings.of(app);
         if (event instanceof GitEvent.Push push) {
             List<Environment> envs = Environment.liveForBranch(app.id, push.branch());
+            if (envs.isEmpty() && push.branch().equals(settings.trackingBranch())) {
+                envs = List.of(process.create(app, Environment.Kind.PERMANENT, push.branch(), null, causationId));
+            }
             if (envs.isEmpty()) {
                 return Result.ignored("no environment of application '" + app.name + "' follows branch " + push.branch());
+            }
+            if (!settings.autoDeploy()) {
+                return Result.ignored("auto_deploy is off for application '" + app.name
+                        + "': deploy from the API (POST /api/environments/{id}/deploy)");
             }
             envs.forEach(env -> process.deploy(env, push.after(), causationId));
             return Result.of(envs.stream().map(e -> e.id).toList());
@@ -127,8 +135,13 @@ public class WebhookIntake {
         }
         if (event instanceof GitEvent.PullRequestHead head) {
             Environment env = Environment.liveForPullRequest(app.id, head.number());
+            if (env == null && !settings.autoDeploy()) {
+                return Result.ignored("auto_deploy is off for application '" + app.name
+                        + "': create the environment from the API");
+            }
             if (env == null) {
                 env = process.create(app, Environment.Kind.EPHEMERAL, head.branch(), head.number(), causationId);
+                env.awaitingApproval = head.fromFork();
             }
             process.deploy(env, head.sha(), causationId);
             return Result.of(List.of(env.id));

@@ -95,7 +95,7 @@ public class BitbucketWebhookResource {
                         WebhookBodies.required(pr.path("source").path("branch"), "name",
                                 "pullrequest.source.branch.name"),
                         WebhookBodies.required(pr.path("source").path("commit"), "hash",
-                                "pullrequest.source.commit.hash"), event);
+                                "pullrequest.source.commit.hash"), event, fromFork(pr));
             }
             case "pullrequest:fulfilled" -> {
                 return new GitEvent.PullRequestClosed(number(pr), true);
@@ -108,6 +108,12 @@ public class BitbucketWebhookResource {
                         + "pullrequest:created, pullrequest:updated, pullrequest:fulfilled, pullrequest:rejected");
             }
         }
+    }
+
+    private static boolean fromFork(JsonNode pr) {
+        String source = pr.path("source").path("repository").path("full_name").asText(null);
+        String destination = pr.path("destination").path("repository").path("full_name").asText(null);
+        return source != null && destination != null && !source.equals(destination);
     }
 
     private static int number(JsonNode pr) {

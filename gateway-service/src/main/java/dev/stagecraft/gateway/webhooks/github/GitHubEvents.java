@@ -57,6 +57,12 @@ final class GitHubEvents {
         return new GitEvent.Push(branch, after);
     }
 
+    private static boolean fromFork(JsonNode pr) {
+        String head = pr.path("head").path("repo").path("full_name").asText(null);
+        String base = pr.path("base").path("repo").path("full_name").asText(null);
+        return head != null && base != null && !head.equals(base);
+    }
+
     private static GitEvent pullRequest(JsonNode payload) {
         String action = WebhookBodies.required(payload, "action", "action");
         JsonNode pr = payload.path("pull_request");
@@ -67,7 +73,7 @@ final class GitHubEvents {
         return switch (action) {
             case "opened", "reopened", "synchronize" -> new GitEvent.PullRequestHead(number,
                     WebhookBodies.required(pr.path("head"), "ref", "pull_request.head.ref"),
-                    WebhookBodies.required(pr.path("head"), "sha", "pull_request.head.sha"), action);
+                    WebhookBodies.required(pr.path("head"), "sha", "pull_request.head.sha"), action, fromFork(pr));
             case "closed" -> new GitEvent.PullRequestClosed(number, pr.path("merged").asBoolean(false));
             default -> new GitEvent.Ignored("pull_request action '" + action
                     + "' is not acted on; acted on: opened, reopened, synchronize, closed");

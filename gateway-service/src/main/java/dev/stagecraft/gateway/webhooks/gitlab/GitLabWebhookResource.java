@@ -98,7 +98,10 @@ public class GitLabWebhookResource {
                     case "open", "reopen", "update" -> new GitEvent.PullRequestHead(number,
                             WebhookBodies.required(attributes, "source_branch", "object_attributes.source_branch"),
                             WebhookBodies.required(attributes.path("last_commit"), "id",
-                                    "object_attributes.last_commit.id"), action);
+                                    "object_attributes.last_commit.id"), action,
+                            attributes.has("source_project_id") && attributes.has("target_project_id")
+                                    && attributes.path("source_project_id").asLong()
+                                            != attributes.path("target_project_id").asLong());
                     case "close" -> new GitEvent.PullRequestClosed(number, false);
                     case "merge" -> new GitEvent.PullRequestClosed(number, true);
                     default -> new GitEvent.Ignored("merge request action '" + action

@@ -1,0 +1,79 @@
+package dev.stagecraft.gateway;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.is;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.stagecraft.events.BuildRequested;
+import dev.stagecraft.events.testing.TestBus;
+import dev.stagecraft.infra.InfraTestResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+@QuarkusTest
+@WithTestResource(InfraTestResource.class)
+class LifecycleRulesTest {
+
+    private static String register(String repo, String template) {
+        String name = "app-" + UUID.randomUUID().toString().substring(0, 8);
+        given().contentType("application/json").body(Map.of("name", name, "repository", Map.of("url", repo),
+                "webhookSecret", Hooks.SECRET, "template", template)).post("/api/applications").then().statusCode(201);
+        return name;
+    }
+
+    @Test
+    void aPullRequestFromAForkBuildsNothingUntilApproved() {
+        String repo = Apps.uniqueRepo();
+        String app = register(repo, Apps.TWO_SERVICES);
+        ObjectNode opened = Hooks.forRepository("pull_request-opened.json", repo);
+        ((ObjectNode) opened.get("pull_request").get("head").get("repo")).put("full_name", "stranger/fork");
+        try (TestBus bus = new TestBus()) {
+            Hooks.send("pull_request", opened).statusCode(202).body("outcome", is("accepted"));
+            String env = given().queryParam("application", app).get("/api/environments").then()
+                    .body("[0].awaitingApproval", is(true)).extract().path("[0].id");
+            assertEquals(0, bus.all(BuildRequested.class, env, Duration.ofSeconds(2)).size(), "nothing is built");
+
+            given().post("/api/environments/" + env + "/approve").then().statusCode(202);
+            BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
+            assertEquals(opened.get("pull_request").get("head").get("sha").asText(), build.commit());
+            given().post("/api/environments/" + env + "/approve").then().statusCode(409)
+                    .body("message", containsString("not a fork's pull request awaiting approval"));
+        }
+    }
+
+    @Test
+    void withAutoDeployOffPullRequestsGetNoEnvironment() {
+        String repo = Apps.uniqueRepo();
+        String app = register(repo, "auto_deploy: false\n" + Apps.TWO_SERVICES);
+        Hooks.send("pull_request", Hooks.forRepository("pull_request-opened.json", repo)).statusCode(202)
+                .body("outcome", is("ignored")).body("reason", containsString("auto_deploy is off"));
+        given().queryParam("application", app).get("/api/environments").then().body("size()", is(0));
+    }
+
+    @Test
+    void aPushToTheTrackingBranchMakesAPermanentEnvironment() {
+        String repo = Apps.uniqueRepo();
+        String app = register(repo, "tracking_branch: main\n" + Apps.TWO_SERVICES);
+        ObjectNode push = Hooks.forRepository("push-branch-commits.json", repo);
+        push.put("ref", "refs/heads/main");
+        try (TestBus bus = new TestBus()) {
+            Hooks.send("push", push).statusCode(202).body("outcome", is("accepted"));
+            String env = given().queryParam("application", app).get("/api/environments").then()
+                    .body("[0].kind", is("PERMANENT")).body("[0].branch", is("main")).body("[0].expiresAt",
+                            org.hamcrest.Matchers.nullValue()).extract().path("[0].id");
+            assertEquals(push.get("after").asText(), ((BuildRequested) bus.await(BuildRequested.class, env).data())
+                    .commit());
+            push.put("ref", "refs/heads/feature");
+            Hooks.send("push", push).statusCode(202).body("outcome", is("ignored"));
+        }
+    }
+}
