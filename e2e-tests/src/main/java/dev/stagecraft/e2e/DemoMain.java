@@ -41,6 +41,7 @@ public final class DemoMain {
         say("starting the five services (logs in " + work.resolve("logs") + ")");
         try (Stack stack = Stack.start(root, infra, work)) {
             say("gateway at " + stack.services.gatewayUrl() + " (OpenAPI at /q/openapi)");
+            say("admin API token: " + stack.adminToken + "  (curl -H 'Authorization: Bearer <token>' ...)");
             String app = "shop-" + stack.nonce;
             stack.gateway.registerApplication(app, stack.repositoryUrl, Stack.SECRET, SampleRepository.TEMPLATE);
             say("registered application " + app + " for " + stack.repositoryUrl);

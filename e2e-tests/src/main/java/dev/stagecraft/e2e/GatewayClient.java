@@ -25,10 +25,13 @@ public final class GatewayClient {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String baseUrl;
+    private final String token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    public GatewayClient(String baseUrl) {
+    /** @param token an API token (sent to the gateway's /api routes as a bearer token) */
+    public GatewayClient(String baseUrl, String token) {
         this.baseUrl = baseUrl;
+        this.token = token;
     }
 
     /** An HTTP answer: status and body. */
@@ -48,6 +51,7 @@ public final class GatewayClient {
         String body = JSON.writeValueAsString(Map.of("name", name, "repository", Map.of("url", repoUrl, "provider",
                 "github"), "webhookSecret", secret, "template", template));
         Answer answer = send(HttpRequest.newBuilder(URI.create(baseUrl + "/api/applications"))
+                .header("Authorization", "Bearer " + token)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));
         if (answer.status() != 201) {
             throw new IllegalStateException("registering " + name + " answered " + answer.status() + ": " + answer.body());
@@ -80,7 +84,7 @@ public final class GatewayClient {
     }
 
     public Answer get(String path) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).GET());
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).header("Authorization", "Bearer " + token).GET());
     }
 
     /** Polls an environment until {@code condition} holds; fails naming its state and failure reason. */

@@ -29,15 +29,18 @@ public final class Stack implements AutoCloseable {
     public final GatewayClient gateway;
     public final String repositoryUrl;
     public final String nonce;
+    /** The bootstrap admin token the gateway was started with. */
+    public final String adminToken;
 
     private Stack(LocalInfra infra, DockerClient docker, GitServer git, SampleRepository repository,
-            StagecraftServices services, String nonce) {
+            StagecraftServices services, String nonce, String adminToken) {
+        this.adminToken = adminToken;
         this.infra = infra;
         this.docker = docker;
         this.git = git;
         this.repository = repository;
         this.services = services;
-        this.gateway = new GatewayClient(services.gatewayUrl());
+        this.gateway = new GatewayClient(services.gatewayUrl(), adminToken);
         this.repositoryUrl = git.url(SampleRepository.NAME);
         this.nonce = nonce;
     }
@@ -60,6 +63,8 @@ public final class Stack implements AutoCloseable {
         env.put("STAGECRAFT_JDBC_URL", infra.jdbcUrl());
         env.put("STAGECRAFT_JDBC_USER", infra.jdbcUser());
         env.put("STAGECRAFT_BUILD_DIR", workDir.resolve("build").toString());
+        String adminToken = "sc_local_" + UUID.randomUUID().toString().replace("-", "");
+        env.put("STAGECRAFT_ADMIN_TOKEN", adminToken);
         String registry = System.getenv("STAGECRAFT_REGISTRY");
         if (registry != null) {
             env.put("STAGECRAFT_REGISTRY", registry);
@@ -71,7 +76,7 @@ public final class Stack implements AutoCloseable {
             git.close();
             throw e;
         }
-        return new Stack(infra, docker, git, repository, services, nonce);
+        return new Stack(infra, docker, git, repository, services, nonce, adminToken);
     }
 
     @Override

@@ -1,6 +1,6 @@
 package dev.stagecraft.gateway;
 
-import static io.restassured.RestAssured.given;
+import static dev.stagecraft.gateway.Api.given;
 
 import java.util.Map;
 import java.util.UUID;

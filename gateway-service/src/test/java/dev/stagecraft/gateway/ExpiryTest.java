@@ -1,6 +1,6 @@
 package dev.stagecraft.gateway;
 
-import static io.restassured.RestAssured.given;
+import static dev.stagecraft.gateway.Api.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

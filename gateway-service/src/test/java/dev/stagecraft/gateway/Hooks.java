@@ -1,6 +1,6 @@
 package dev.stagecraft.gateway;
 
-import static io.restassured.RestAssured.given;
+import static dev.stagecraft.gateway.Api.given;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

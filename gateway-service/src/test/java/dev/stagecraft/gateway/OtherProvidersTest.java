@@ -1,6 +1,6 @@
 package dev.stagecraft.gateway;
 
-import static io.restassured.RestAssured.given;
+import static dev.stagecraft.gateway.Api.given;
 import static org.hamcrest.Matchers.anyOf;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;

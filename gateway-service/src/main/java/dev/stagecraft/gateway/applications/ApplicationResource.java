@@ -22,6 +22,8 @@ import jakarta.ws.rs.core.Response;
 
 import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.gateway.api.ApiException;
+import dev.stagecraft.gateway.auth.RequiresRole;
+import dev.stagecraft.gateway.auth.Role;
 import dev.stagecraft.gateway.environments.Environment;
 import dev.stagecraft.gateway.environments.EnvironmentProcess;
 import dev.stagecraft.gateway.environments.EnvironmentView;
@@ -51,6 +53,7 @@ public class ApplicationResource {
 
     @POST
     @Transactional
+    @RequiresRole(Role.ADMIN)
     public Response register(ApplicationRequest request) {
         if (request == null) {
             throw ApiException.badRequest("a JSON body with name, repository, webhookSecret and template is required");
@@ -117,6 +120,7 @@ public class ApplicationResource {
      * setup is re-run (POST /api/environments/{id}/setup); new environments get the new one.
      */
     @PUT
+    @RequiresRole(Role.ADMIN)
     @Path("{id}/template")
     @Transactional
     public ApplicationView replaceTemplate(@PathParam("id") String id, TemplateRequest request) {
@@ -153,6 +157,7 @@ public class ApplicationResource {
 
     /** Creates a permanent environment that follows {@code branch}, deploying its current head. */
     @POST
+    @RequiresRole(Role.DEPLOYER)
     @Path("{id}/environments")
     @Transactional
     public Response createEnvironment(@PathParam("id") String id, EnvironmentRequest request) {

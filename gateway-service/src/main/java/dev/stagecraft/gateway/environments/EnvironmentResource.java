@@ -24,6 +24,8 @@ import jakarta.ws.rs.core.Response;
 
 import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.gateway.api.ApiException;
+import dev.stagecraft.gateway.auth.RequiresRole;
+import dev.stagecraft.gateway.auth.Role;
 import dev.stagecraft.gateway.applications.Application;
 import dev.stagecraft.gateway.git.RemoteRefs;
 
@@ -87,6 +89,7 @@ public class EnvironmentResource {
     /** The Deploy button: deploys {@code commit}, or the head of the environment's branch. */
     @POST
     @Consumes(MediaType.WILDCARD)
+    @RequiresRole(Role.DEPLOYER)
     @Path("environments/{id}/deploy")
     @Transactional
     public Response deploy(@PathParam("id") String id, String body) {
@@ -107,6 +110,7 @@ public class EnvironmentResource {
 
     @POST
     @Consumes(MediaType.WILDCARD)
+    @RequiresRole(Role.DEPLOYER)
     @Path("environments/{id}/setup")
     @Transactional
     public Response setup(@PathParam("id") String id) {
@@ -125,6 +129,7 @@ public class EnvironmentResource {
     /** Lets a pull request from a fork build and deploy. */
     @POST
     @Consumes(MediaType.WILDCARD)
+    @RequiresRole(Role.DEPLOYER)
     @Path("environments/{id}/approve")
     @Transactional
     public Response approve(@PathParam("id") String id) {
@@ -143,6 +148,7 @@ public class EnvironmentResource {
      */
     @POST
     @Consumes(MediaType.WILDCARD)
+    @RequiresRole(Role.DEPLOYER)
     @Path("environments/{id}/extend")
     @Transactional
     public EnvironmentView extend(@PathParam("id") String id, String body) {
@@ -179,6 +185,7 @@ public class EnvironmentResource {
 
     @DELETE
     @Consumes(MediaType.WILDCARD)
+    @RequiresRole(Role.DEPLOYER)
     @Path("environments/{id}")
     @Transactional
     public Response delete(@PathParam("id") String id) {

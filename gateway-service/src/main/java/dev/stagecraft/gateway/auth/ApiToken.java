@@ -1,0 +1,60 @@
+package dev.stagecraft.gateway.auth;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.time.OffsetDateTime;
+import java.util.Base64;
+import java.util.HexFormat;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+/** An API token, kept as a hash. */
+@Entity
+@Table(name = "api_token")
+public class ApiToken extends PanacheEntityBase {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    @Id
+    public String id;
+    public String name;
+    @Enumerated(EnumType.STRING)
+    public Role role;
+    @JsonIgnore
+    @Column(name = "token_hash")
+    public String tokenHash;
+    @Column(name = "created_at")
+    public OffsetDateTime createdAt;
+    @Column(name = "last_used_at")
+    public OffsetDateTime lastUsedAt;
+
+    /** A new random token text: {@code sc_} and 32 random bytes, URL-safe. */
+    public static String newSecret() {
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        return "sc_" + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    public static String hash(String token) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(token.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static ApiToken findBySecret(String token) {
+        return find("tokenHash", hash(token)).firstResult();
+    }
+}

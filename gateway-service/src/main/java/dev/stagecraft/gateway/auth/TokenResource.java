@@ -1,0 +1,75 @@
+package dev.stagecraft.gateway.auth;
+
+import java.net.URI;
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.UUID;
+
+import jakarta.transaction.Transactional;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import dev.stagecraft.gateway.api.ApiException;
+
+/** Creates, lists and revokes API tokens (admins only). A new token's text is in the creation answer and nowhere else. */
+@Path("/api/tokens")
+@Produces(MediaType.APPLICATION_JSON)
+@RequiresRole(Role.ADMIN)
+public class TokenResource {
+
+    /** The body of POST /api/tokens. */
+    public record TokenRequest(String name, String role) {
+    }
+
+    /** A created token, with its text shown this once. */
+    public record CreatedToken(String id, String name, String role, String token) {
+    }
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Transactional
+    public Response create(TokenRequest request) {
+        if (request == null || request.name() == null || request.name().isBlank()) {
+            throw ApiException.badRequest("name is required: say who or what uses the token");
+        }
+        Role role;
+        try {
+            role = Role.valueOf(String.valueOf(request.role()).toUpperCase());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest("role '" + request.role() + "' is not one of viewer, deployer, admin");
+        }
+        String secret = ApiToken.newSecret();
+        ApiToken token = new ApiToken();
+        token.id = UUID.randomUUID().toString();
+        token.name = request.name();
+        token.role = role;
+        token.tokenHash = ApiToken.hash(secret);
+        token.createdAt = OffsetDateTime.now();
+        token.persist();
+        return Response.created(URI.create("/api/tokens/" + token.id))
+                .entity(new CreatedToken(token.id, token.name, role.name().toLowerCase(), secret)).build();
+    }
+
+    @GET
+    public List<ApiToken> list() {
+        return ApiToken.listAll();
+    }
+
+    @DELETE
+    @Path("{id}")
+    @Consumes(MediaType.WILDCARD)
+    @Transactional
+    public Response revoke(@PathParam("id") String id) {
+        if (!ApiToken.deleteById(id)) {
+            throw ApiException.notFound("token", id);
+        }
+        return Response.noContent().build();
+    }
+}

@@ -1,0 +1,85 @@
+package dev.stagecraft.gateway;
+
+import static dev.stagecraft.gateway.Api.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import dev.stagecraft.infra.InfraTestResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+@QuarkusTest
+@WithTestResource(InfraTestResource.class)
+class AuthTest {
+
+    @TestHTTPResource("/")
+    URL root;
+
+    private HttpResponse<String> call(String method, String path, String token, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(root.toString()).resolve(path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofString(body)).header("Content-Type", "application/json");
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static String token(String role) {
+        return given().contentType("application/json").body(Map.of("name", role + " for tests", "role", role))
+                .post("/api/tokens").then().statusCode(201).extract().path("token");
+    }
+
+    @Test
+    void withoutAValidTokenTheApiAnswers401() throws Exception {
+        HttpResponse<String> none = call("GET", "api/environments", null, null);
+        assertEquals(401, none.statusCode());
+        assertTrue(none.body().contains("Authorization: Bearer"), none.body());
+        assertEquals(401, call("GET", "api/environments", "sc_not-a-token", null).statusCode());
+    }
+
+    @Test
+    void eachRoleMayDoWhatItCoversAndNoMore() throws Exception {
+        String viewer = token("viewer");
+        String deployer = token("deployer");
+        assertEquals(200, call("GET", "api/environments", viewer, null).statusCode());
+        HttpResponse<String> refused = call("POST", "api/environments/x/deploy", viewer, "{}");
+        assertEquals(403, refused.statusCode());
+        assertTrue(refused.body().contains("needs the deployer role"), refused.body());
+        assertEquals(404, call("POST", "api/environments/x/deploy", deployer, "{}").statusCode(),
+                "a deployer gets through to the missing environment");
+        assertEquals(403, call("POST", "api/applications", deployer, "{}").statusCode(), "registering needs admin");
+        assertEquals(403, call("GET", "api/tokens", deployer, null).statusCode());
+    }
+
+    @Test
+    void tokensAreShownOnceStoredHashedAndRevocable() throws Exception {
+        String secret = token("viewer");
+        assertTrue(secret.startsWith("sc_"));
+        String listed = given().get("/api/tokens").then().statusCode(200).extract().asString();
+        assertTrue(!listed.contains(secret) && !listed.contains("tokenHash"), listed);
+        String id = given().get("/api/tokens").then().extract()
+                .path("find { it.role == 'VIEWER' }.id");
+        given().delete("/api/tokens/" + id).then().statusCode(204);
+        given().contentType("application/json").body(Map.of("name", "x", "role", "owner")).post("/api/tokens").then()
+                .statusCode(400).body("message", containsString("viewer, deployer, admin"));
+    }
+
+    @Test
+    void webhooksAndHealthNeedNoToken() throws Exception {
+        assertEquals(400, call("POST", "webhooks/github", null, "{}").statusCode(), "refused for its headers, not 401");
+        assertEquals(200, call("GET", "q/health/ready", null, null).statusCode());
+        assertEquals(401, call("GET", "api/deliveries", null, null).statusCode(), "but the delivery list does");
+    }
+}
