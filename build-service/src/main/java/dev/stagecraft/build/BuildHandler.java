@@ -77,12 +77,14 @@ public class BuildHandler implements StageHandler {
                 }
                 Optional<BuildFailed> failure = buildService(request, spec, service, source, control, refs);
                 if (failure.isPresent()) {
+                    // the gateway never learns of images from a failed build, so no teardown would remove them
+                    removeBuilt(refs);
                     return failure.get();
                 }
             }
             if (control.cancelled()) {
                 // the environment is going away: what this run built would be left behind by its teardown
-                refs.stream().filter(ImageRef::built).forEach(ref -> images.remove(ref.image()));
+                removeBuilt(refs);
                 control.checkCancelled();
             }
             return new BuildCompleted(request.environmentId(), request.workflowId(), request.commit(), refs, templates);
@@ -119,6 +121,10 @@ public class BuildHandler implements StageHandler {
         control.taskFinished(task, true, null);
         refs.add(new ImageRef(service.name(), reference, true));
         return Optional.empty();
+    }
+
+    private void removeBuilt(List<ImageRef> refs) {
+        refs.stream().filter(ImageRef::built).forEach(ref -> images.remove(ref.image()));
     }
 
     /** The tree id of the context; a non-default Dockerfile adds a short hash of its path. */

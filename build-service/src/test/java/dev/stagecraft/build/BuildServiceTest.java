@@ -155,6 +155,9 @@ class BuildServiceTest {
             BuildFailed failed = (BuildFailed) bus.await(BuildFailed.class, env).data();
             assertEquals("web", failed.service());
             assertTrue(failed.logTail().stream().anyMatch(l -> l.contains("compiling-" + nonce)), failed.logTail().toString());
+            assertTrue(docker.listContainersCmd().withShowAll(true).exec().stream()
+                    .noneMatch(c -> c.getCommand() != null && c.getCommand().contains("compiling-" + nonce)),
+                    "the failed step's container is removed");
         }
     }
 
@@ -167,6 +170,9 @@ class BuildServiceTest {
             bus.publish(request(env, repo, commit, spec("bt-" + nonce, "web", "worker")));
             BuildFailed noContext = (BuildFailed) bus.await(BuildFailed.class, env).data();
             assertEquals("worker", noContext.service());
+            assertTrue(docker.listImagesCmd().withReferenceFilter("stagecraft/bt-" + nonce + "/web").exec().isEmpty()
+                    && docker.listImagesCmd().withReferenceFilter("*/stagecraft/bt-" + nonce + "/web").exec().isEmpty(),
+                    "a failed build leaves none of the images it built");
             assertTrue(noContext.reason().contains("'worker' is not a directory"), noContext.reason());
 
             String envShort = "bt-" + nonce + "-short";

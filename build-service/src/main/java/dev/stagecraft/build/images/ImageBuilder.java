@@ -116,6 +116,7 @@ public class ImageBuilder {
                     .withLabels(labels)
                     .withPull(false)
                     .withRemove(true)
+                    .withForcerm(true)
                     .exec(new BuildImageResultCallback() {
                         @Override
                         public void onNext(BuildResponseItem item) {
