@@ -95,10 +95,6 @@ public final class StagecraftServices implements AutoCloseable {
         return "http://127.0.0.1:" + ports.get("gateway");
     }
 
-    public Path logDir() {
-        return logDir;
-    }
-
     @Override
     public void close() {
         processes.values().forEach(Process::destroy);

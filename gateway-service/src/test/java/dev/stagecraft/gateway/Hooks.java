@@ -12,7 +12,7 @@ import java.util.UUID;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.stagecraft.events.cloudevents.EventJson;
-import dev.stagecraft.gateway.webhooks.github.GitHubSignature;
+import dev.stagecraft.gateway.webhooks.HmacSignature;
 import io.restassured.response.ValidatableResponse;
 
 /** Real GitHub payloads from the shared fixtures, re-pointed at a test repository and signed like GitHub signs. */
@@ -60,7 +60,7 @@ final class Hooks {
         byte[] body = (payload instanceof byte[] bytes ? bytes : EventJson.write(payload).getBytes(StandardCharsets.UTF_8));
         return given().contentType("application/json").header("X-GitHub-Event", event)
                 .header("X-GitHub-Delivery", delivery)
-                .header("X-Hub-Signature-256", GitHubSignature.sign(SECRET, body)).body(body)
+                .header("X-Hub-Signature-256", HmacSignature.sign(SECRET, body)).body(body)
                 .post("/webhooks/github").then();
     }
 }

@@ -25,7 +25,7 @@ import dev.stagecraft.events.BuildRequested;
 import dev.stagecraft.events.TeardownRequested;
 import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.events.testing.TestBus;
-import dev.stagecraft.gateway.webhooks.github.GitHubSignature;
+import dev.stagecraft.gateway.webhooks.HmacSignature;
 import dev.stagecraft.infra.InfraTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -151,7 +151,7 @@ class OtherProvidersTest {
                 JsonFile f = files.stream().filter(x -> x.name.equals(name)).findFirst().orElseThrow();
                 bitbucket(events.get(name), f.bytes, "sha256=" + "0".repeat(64), UUID.randomUUID().toString())
                         .statusCode(401);
-                bitbucket(events.get(name), f.bytes, GitHubSignature.sign(Hooks.SECRET, f.bytes),
+                bitbucket(events.get(name), f.bytes, HmacSignature.sign(Hooks.SECRET, f.bytes),
                         UUID.randomUUID().toString()).statusCode(202)
                         .body("outcome", anyOf(equalTo("accepted"), equalTo("ignored")));
             }

@@ -1,8 +1,5 @@
 package dev.stagecraft.messaging.stage;
 
-import java.util.function.BiConsumer;
-
-import dev.stagecraft.events.StagecraftMessage;
 import dev.stagecraft.events.TaskFinished;
 import dev.stagecraft.events.TaskStarted;
 
@@ -46,17 +43,7 @@ public final class RunControl {
                 causationId);
     }
 
-    /** Publishes an event of this run at once, in its own transaction. */
-    public void publish(StagecraftMessage message) {
-        runs.publishNow(message, causationId);
-    }
-
     public void log(String source, String line) {
         runs.log(environmentId, workflowId, source, line);
-    }
-
-    /** A log sink for one source, for code that produces output line by line. */
-    public BiConsumer<String, String> logSink() {
-        return this::log;
     }
 }

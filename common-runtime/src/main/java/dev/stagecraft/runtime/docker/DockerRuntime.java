@@ -50,6 +50,8 @@ import dev.stagecraft.runtime.RuntimeListener;
 public final class DockerRuntime implements EnvironmentRuntime {
 
     private static final Logger LOG = Logger.getLogger(DockerRuntime.class);
+    private static final int SETTLE_ROUNDS = 3;
+    private static final Duration SETTLE_PAUSE = Duration.ofMillis(500);
 
     private final DockerClient docker;
     private final String publicHost;
@@ -283,9 +285,15 @@ public final class DockerRuntime implements EnvironmentRuntime {
         List<String> removed = new ArrayList<>();
         List<String> kept = new ArrayList<>();
         listener.taskStarted("release.remove_environment");
-        for (Container c : labelled(environmentId)) {
-            remove(c.getId());
-            removed.add("container " + c.getNames()[0].replaceFirst("^/", ""));
+        // a setup cancelled a moment ago may still create a container: look again before declaring the removal done
+        for (int round = 0; round < SETTLE_ROUNDS; round++) {
+            for (Container c : labelled(environmentId)) {
+                remove(c.getId());
+                removed.add("container " + c.getNames()[0].replaceFirst("^/", ""));
+            }
+            if (round < SETTLE_ROUNDS - 1) {
+                pause(SETTLE_PAUSE);
+            }
         }
         for (String image : images == null ? List.<String>of() : images) {
             try {
@@ -304,6 +312,14 @@ public final class DockerRuntime implements EnvironmentRuntime {
         listener.taskFinished("release.remove_environment", leftovers.isEmpty(),
                 leftovers.isEmpty() ? null : "still present: " + leftovers);
         return new TeardownResult(removed, kept, leftovers);
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private List<Container> labelled(String environmentId) {

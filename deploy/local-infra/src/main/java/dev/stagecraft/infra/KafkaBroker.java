@@ -1,6 +1,5 @@
 package dev.stagecraft.infra;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -120,11 +119,4 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    static void deleteQuietly(Path dir) {
-        try (var paths = Files.walk(dir)) {
-            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort: a temp directory left behind is harmless
-        }
-    }
 }

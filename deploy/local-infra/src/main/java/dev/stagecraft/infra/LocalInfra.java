@@ -74,6 +74,14 @@ public final class LocalInfra implements AutoCloseable {
         return config;
     }
 
+    private static void deleteQuietly(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort: a temporary directory left behind is harmless
+        }
+    }
+
     @Override
     public void close() {
         try {
@@ -81,7 +89,7 @@ public final class LocalInfra implements AutoCloseable {
         } finally {
             postgres.close();
             if (temporary) {
-                KafkaBroker.deleteQuietly(root);
+                deleteQuietly(root);
             }
         }
     }

@@ -77,13 +77,8 @@ public class ApplicationResource {
         if (!RUNTIMES.contains(runtime)) {
             throw ApiException.badRequest("runtime '" + runtime + "' is not available; accepted: " + RUNTIMES);
         }
-        String template = request.template();
-        String format = "release";
-        if (template != null && ComposeImporter.looksLikeCompose(template)) {
-            template = ComposeImporter.toTemplate(template, file -> Optional.empty()).template();
-            format = "compose";
-        }
-        TemplateCompiler.compile(request.name(), template, request.environmentVariables());
+        Templates templates = Templates.of(request.template());
+        TemplateCompiler.compile(request.name(), templates.release(), request.environmentVariables());
         if (Application.count("name", request.name()) > 0) {
             throw new ApiException(409, "conflict", "an application named '" + request.name() + "' already exists");
         }
@@ -94,9 +89,7 @@ public class ApplicationResource {
         app.repositoryKey = Application.repositoryKey(app.repositoryUrl);
         app.provider = provider;
         app.webhookSecret = request.webhookSecret();
-        app.template = template;
-        app.templateFormat = format;
-        app.templateSource = "compose".equals(format) ? request.template() : null;
+        templates.applyTo(app);
         app.environmentVariables = secrets.seal(request.environmentVariables());
         app.runtime = runtime;
         app.createdAt = OffsetDateTime.now();
@@ -128,18 +121,29 @@ public class ApplicationResource {
         if (request == null || request.template() == null) {
             throw ApiException.badRequest("template is required (a Release template or a docker-compose file)");
         }
-        String template = request.template();
-        String format = "release";
-        if (ComposeImporter.looksLikeCompose(template)) {
-            template = ComposeImporter.toTemplate(template, file -> Optional.empty()).template();
-            format = "compose";
-        }
-        TemplateCompiler.compile(app.name, template, request.environmentVariables());
-        app.template = template;
-        app.templateFormat = format;
-        app.templateSource = "compose".equals(format) ? request.template() : null;
+        Templates templates = Templates.of(request.template());
+        TemplateCompiler.compile(app.name, templates.release(), request.environmentVariables());
+        templates.applyTo(app);
         app.environmentVariables = secrets.seal(request.environmentVariables());
         return ApplicationView.of(app, secrets);
+    }
+
+    /** A template as registered: Release's format as given, or generated from a docker-compose file. */
+    private record Templates(String release, String format, String source) {
+
+        static Templates of(String given) {
+            if (given != null && ComposeImporter.looksLikeCompose(given)) {
+                return new Templates(ComposeImporter.toTemplate(given, file -> Optional.empty()).template(), "compose",
+                        given);
+            }
+            return new Templates(given, "release", null);
+        }
+
+        void applyTo(Application app) {
+            app.template = release;
+            app.templateFormat = format;
+            app.templateSource = source;
+        }
     }
 
     /** The body of PUT /api/applications/{id}/template. */

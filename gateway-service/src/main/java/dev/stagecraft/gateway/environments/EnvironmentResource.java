@@ -95,10 +95,7 @@ public class EnvironmentResource {
     public Response deploy(@PathParam("id") String id, String body) {
         DeployRequest request = optionalBody(body, DeployRequest.class);
         Environment env = find(id);
-        if (!env.state.alive()) {
-            throw new ApiException(409, "environment_gone", "environment '" + id + "' is " + env.state
-                    + " and cannot be deployed");
-        }
+        requireAlive(env);
         String commit = request != null && request.commit() != null ? request.commit()
                 : remoteRefs.head(Application.<Application>findById(env.applicationId).repositoryUrl, env.branch);
         if (!commit.matches("[0-9a-f]{40}")) {
@@ -115,9 +112,7 @@ public class EnvironmentResource {
     @Transactional
     public Response setup(@PathParam("id") String id) {
         Environment env = find(id);
-        if (!env.state.alive()) {
-            throw new ApiException(409, "environment_gone", "environment '" + id + "' is " + env.state);
-        }
+        requireAlive(env);
         if (env.activeWorkflowId != null) {
             throw new ApiException(409, "workflow_running", "environment '" + id + "' is " + env.state
                     + "; re-run setup when its workflow has ended");
@@ -154,9 +149,7 @@ public class EnvironmentResource {
     public EnvironmentView extend(@PathParam("id") String id, String body) {
         ExtendRequest request = optionalBody(body, ExtendRequest.class);
         Environment env = find(id);
-        if (!env.state.alive()) {
-            throw new ApiException(409, "environment_gone", "environment '" + id + "' is " + env.state);
-        }
+        requireAlive(env);
         if (env.kind == Environment.Kind.PERMANENT) {
             throw new ApiException(409, "never_expires", "environment '" + id + "' is permanent and never expires");
         }
@@ -213,6 +206,13 @@ public class EnvironmentResource {
             return EventJson.mapper().readValue(body, type);
         } catch (java.io.IOException e) {
             throw ApiException.badRequest("the body is not a valid " + type.getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    private static void requireAlive(Environment env) {
+        if (!env.state.alive()) {
+            throw new ApiException(409, "environment_gone", "environment '" + env.id + "' is " + env.state
+                    + "; it cannot be deployed, set up or extended");
         }
     }
 

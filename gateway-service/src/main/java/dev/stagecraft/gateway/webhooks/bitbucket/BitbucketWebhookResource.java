@@ -19,7 +19,7 @@ import dev.stagecraft.gateway.webhooks.MalformedPayloadException;
 import dev.stagecraft.gateway.webhooks.ParsedDelivery;
 import dev.stagecraft.gateway.webhooks.WebhookBodies;
 import dev.stagecraft.gateway.webhooks.WebhookIntake;
-import dev.stagecraft.gateway.webhooks.github.GitHubSignature;
+import dev.stagecraft.gateway.webhooks.HmacSignature;
 
 /**
  * Receives Bitbucket Cloud deliveries: repo:push, pullrequest:created, updated, fulfilled (merged), rejected
@@ -55,7 +55,7 @@ public class BitbucketWebhookResource {
                 : "X-Hub-Signature does not match the HMAC-SHA256 of the body under the webhook secret of any"
                         + " application registered for";
         return WebhookBodies.answer(delivery, () -> intake.accept(parsed,
-                app -> GitHubSignature.matches(app.webhookSecret, body, signature), refusal));
+                app -> HmacSignature.matches(app.webhookSecret, body, signature), refusal));
     }
 
     static ParsedDelivery parse(String event, String delivery, JsonNode payload) {

@@ -11,6 +11,7 @@ import jakarta.ws.rs.core.Response;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.stagecraft.gateway.webhooks.HmacSignature;
 import dev.stagecraft.gateway.webhooks.ParsedDelivery;
 import dev.stagecraft.gateway.webhooks.WebhookBodies;
 import dev.stagecraft.gateway.webhooks.WebhookIntake;
@@ -51,6 +52,6 @@ public class GitHubWebhookResource {
                 : "X-Hub-Signature-256 does not match the HMAC-SHA256 of the body under the webhook secret of any"
                         + " application registered for";
         return WebhookBodies.answer(delivery, () -> intake.accept(parsed,
-                app -> GitHubSignature.matches(app.webhookSecret, body, signature), refusal));
+                app -> HmacSignature.matches(app.webhookSecret, body, signature), refusal));
     }
 }

@@ -1,4 +1,4 @@
-package dev.stagecraft.gateway.webhooks.github;
+package dev.stagecraft.gateway.webhooks;
 
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
@@ -9,12 +9,15 @@ import java.util.HexFormat;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
-/** GitHub's X-Hub-Signature-256: {@code sha256=} and the hex HMAC-SHA256 of the raw body under the webhook secret. */
-public final class GitHubSignature {
+/**
+ * GitHub's X-Hub-Signature-256 and Bitbucket's X-Hub-Signature: {@code sha256=} and the hex HMAC-SHA256 of the raw
+ * body under the webhook secret.
+ */
+public final class HmacSignature {
 
     public static final String PREFIX = "sha256=";
 
-    private GitHubSignature() {
+    private HmacSignature() {
     }
 
     public static String sign(String secret, byte[] body) {
