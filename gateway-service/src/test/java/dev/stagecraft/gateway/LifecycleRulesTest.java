@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.stagecraft.events.BuildRequested;
+import dev.stagecraft.events.TeardownRequested;
 import dev.stagecraft.events.testing.TestBus;
 import dev.stagecraft.infra.InfraTestResource;
 import io.quarkus.test.common.WithTestResource;
@@ -75,5 +76,48 @@ class LifecycleRulesTest {
             push.put("ref", "refs/heads/feature");
             Hooks.send("push", push).statusCode(202).body("outcome", is("ignored"));
         }
+    }
+
+    @Test
+    void withALabelConfiguredOnlyLabelledPullRequestsGetAnEnvironmentAndRemovingItTearsDown() {
+        String repo = Apps.uniqueRepo();
+        String app = "app-" + UUID.randomUUID().toString().substring(0, 8);
+        given().contentType("application/json").body(Map.of("name", app, "repository", Map.of("url", repo),
+                "webhookSecret", Hooks.SECRET, "template", Apps.TWO_SERVICES, "pullRequestLabel", "preview"))
+                .post("/api/applications").then().statusCode(201).body("pullRequestLabel", is("preview"));
+
+        ObjectNode opened = Hooks.forRepository("pull_request-opened.json", repo);
+        Hooks.send("pull_request", opened).statusCode(202).body("outcome", is("ignored"))
+                .body("reason", containsString("does not carry the label 'preview'"));
+        given().queryParam("application", app).get("/api/environments").then().body("size()", is(0));
+
+        ObjectNode labeled = Hooks.forRepository("pull_request-labeled.json", repo);
+        labeled.put("number", opened.get("number").asInt());
+        ((ObjectNode) labeled.get("pull_request")).set("head", opened.get("pull_request").get("head").deepCopy());
+        ((ObjectNode) labeled.get("label")).put("name", "preview");
+        ((ObjectNode) labeled.get("pull_request").get("labels").get(0)).put("name", "preview");
+        try (TestBus bus = new TestBus()) {
+            Hooks.send("pull_request", labeled).statusCode(202).body("outcome", is("accepted"));
+            String env = given().queryParam("application", app).get("/api/environments").then()
+                    .body("size()", is(1)).extract().path("[0].id");
+            bus.await(BuildRequested.class, env);
+
+            ObjectNode unlabeled = labeled.deepCopy();
+            unlabeled.put("action", "unlabeled");
+            ((ObjectNode) unlabeled.get("pull_request")).putArray("labels");
+            Hooks.send("pull_request", unlabeled).statusCode(202).body("outcome", is("accepted"));
+            given().get("/api/environments/" + env).then().body("state", is("TEARING_DOWN"));
+            TeardownRequested teardown = (TeardownRequested) bus.await(TeardownRequested.class, env).data();
+            assertEquals("pull request #" + opened.get("number").asInt() + " no longer carries the label 'preview'",
+                    teardown.reason());
+        }
+    }
+
+    @Test
+    void aLabelIsRefusedForBitbucketWhosePullRequestsHaveNone() {
+        given().contentType("application/json").body(Map.of("name", "app-" + UUID.randomUUID().toString().substring(0, 8),
+                "repository", Map.of("url", Apps.uniqueRepo(), "provider", "bitbucket"), "webhookSecret", Hooks.SECRET,
+                "template", Apps.TWO_SERVICES, "pullRequestLabel", "preview")).post("/api/applications").then()
+                .statusCode(400).body("message", containsString("Bitbucket pull requests have no labels"));
     }
 }

@@ -37,6 +37,9 @@ public class Application extends PanacheEntityBase {
     @Column(name = "environment_variables")
     public String environmentVariables;
     public String runtime;
+    /** With a label set, only pull requests carrying it get an environment, and removing it tears that down. */
+    @Column(name = "pull_request_label")
+    public String pullRequestLabel;
     @Column(name = "created_at")
     public OffsetDateTime createdAt;
 

@@ -77,6 +77,14 @@ public class ApplicationResource {
         if (!RUNTIMES.contains(runtime)) {
             throw ApiException.badRequest("runtime '" + runtime + "' is not available; accepted: " + RUNTIMES);
         }
+        String label = request.pullRequestLabel();
+        if (label != null && (label.isBlank() || label.length() > 100)) {
+            throw ApiException.badRequest("pullRequestLabel must be a label name of 1 to 100 characters, or left out");
+        }
+        if (label != null && provider.equals("bitbucket")) {
+            throw ApiException.badRequest("pullRequestLabel is not accepted for bitbucket: Bitbucket pull requests have"
+                    + " no labels; accepted for github and gitlab");
+        }
         Templates templates = Templates.of(request.template());
         TemplateCompiler.compile(request.name(), templates.release(), request.environmentVariables());
         if (Application.count("name", request.name()) > 0) {
@@ -92,6 +100,7 @@ public class ApplicationResource {
         templates.applyTo(app);
         app.environmentVariables = secrets.seal(request.environmentVariables());
         app.runtime = runtime;
+        app.pullRequestLabel = label;
         app.createdAt = OffsetDateTime.now();
         app.persist();
         return Response.created(URI.create("/api/applications/" + app.id)).entity(ApplicationView.of(app, secrets)).build();

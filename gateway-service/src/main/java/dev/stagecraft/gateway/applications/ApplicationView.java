@@ -14,7 +14,7 @@ import dev.stagecraft.template.TemplateProblem;
 
 /** An application as the API shows it; the webhook secret and secret variables are masked. */
 public record ApplicationView(String id, String name, ApplicationRequest.Repository repository, String webhookSecret,
-        String runtime, String templateFormat, List<String> services, String template, String environmentVariables,
+        String runtime, String pullRequestLabel, String templateFormat, List<String> services, String template, String environmentVariables,
         OffsetDateTime createdAt, List<TemplateProblem> warnings) {
 
     static final String MASK = "********";
@@ -29,7 +29,7 @@ public record ApplicationView(String id, String name, ApplicationRequest.Reposit
         }
         warnings.addAll(compiled.warnings());
         return new ApplicationView(app.id, app.name, new ApplicationRequest.Repository(app.repositoryUrl, app.provider),
-                MASK, app.runtime, app.templateFormat,
+                MASK, app.runtime, app.pullRequestLabel, app.templateFormat,
                 compiled.spec().services().stream().map(EnvironmentSpec.ServiceSpec::name).toList(),
                 app.templateSource != null ? app.templateSource : app.template, EnvironmentVariables.masked(variables),
                 app.createdAt,

@@ -4,12 +4,15 @@ import dev.stagecraft.gateway.applications.Application;
 import dev.stagecraft.template.ApplicationTemplateParser;
 import dev.stagecraft.template.yaml.Problems;
 
-/** What an application's template says about when to deploy: auto_deploy and tracking_branch. */
-record ApplicationSettings(boolean autoDeploy, String trackingBranch) {
+/**
+ * When an application deploys: auto_deploy and tracking_branch from its template, and the pull request label it was
+ * registered with (null: every pull request gets an environment).
+ */
+record ApplicationSettings(boolean autoDeploy, String trackingBranch, String pullRequestLabel) {
 
     static ApplicationSettings of(Application app) {
         return ApplicationTemplateParser.parse(app.template, null, new Problems())
-                .map(t -> new ApplicationSettings(t.autoDeploy(), t.trackingBranch()))
-                .orElse(new ApplicationSettings(true, null));
+                .map(t -> new ApplicationSettings(t.autoDeploy(), t.trackingBranch(), app.pullRequestLabel))
+                .orElse(new ApplicationSettings(true, null, app.pullRequestLabel));
     }
 }

@@ -17,7 +17,7 @@ public class Delivery extends PanacheEntityBase {
 
     /** What became of a delivery. */
     public enum Outcome {
-        ACCEPTED, IGNORED
+        ACCEPTED, IGNORED, DUPLICATE
     }
 
     @Id

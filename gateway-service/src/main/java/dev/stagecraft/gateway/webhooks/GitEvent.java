@@ -17,9 +17,11 @@ public sealed interface GitEvent {
 
     /**
      * A pull or merge request was opened or reopened, or got new commits: its head is {@code sha} on {@code branch};
-     * {@code fromFork} when the head is in another repository than the base.
+     * {@code fromFork} when the head is in another repository than the base; {@code labels} are the labels it carries
+     * now, null when the host has no labels (Bitbucket).
      */
-    record PullRequestHead(int number, String branch, String sha, String action, boolean fromFork) implements GitEvent {
+    record PullRequestHead(int number, String branch, String sha, String action, boolean fromFork,
+            java.util.Set<String> labels) implements GitEvent {
     }
 
     /** A pull or merge request was closed, merged or declined. */

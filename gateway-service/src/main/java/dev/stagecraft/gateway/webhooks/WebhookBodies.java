@@ -96,6 +96,20 @@ public final class WebhookBodies {
                 .build();
     }
 
+    /** The {@code field} of every object in the array {@code node} (label names); empty when there is no array. */
+    public static java.util.Set<String> names(JsonNode node, String field) {
+        java.util.Set<String> names = new java.util.LinkedHashSet<>();
+        if (node.isArray()) {
+            node.forEach(item -> {
+                String name = item.path(field).asText(null);
+                if (name != null) {
+                    names.add(name);
+                }
+            });
+        }
+        return names;
+    }
+
     /** The text of {@code field} in {@code node}, or a 400 naming {@code path}. */
     public static String required(JsonNode node, String field, String path) {
         String value = node.path(field).asText(null);

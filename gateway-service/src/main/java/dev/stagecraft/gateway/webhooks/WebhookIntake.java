@@ -6,10 +6,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.function.Predicate;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+
+import io.quarkus.narayana.jta.QuarkusTransaction;
 
 import dev.stagecraft.gateway.applications.Application;
 import dev.stagecraft.gateway.environments.ConflictRetry;
@@ -37,12 +40,37 @@ public class WebhookIntake {
     public WebhookResponse accept(ParsedDelivery parsed, Predicate<Application> authentic, String authFailure) {
         try {
             return ConflictRetry.inTransaction(() -> acceptInTransaction(parsed, authentic, authFailure));
+        } catch (DuplicateDeliveryException e) {
+            recordDuplicate(parsed);
+            throw e;
         } catch (RuntimeException e) {
             if (isUniqueViolation(e)) {
+                recordDuplicate(parsed);
                 throw new DuplicateDeliveryException(parsed.deliveryId());
             }
             throw e;
         }
+    }
+
+    /** A redelivery is listed too, under its own row that points at the first one; it changes nothing else. */
+    private static void recordDuplicate(ParsedDelivery parsed) {
+        String first = parsed.provider() + ":" + parsed.deliveryId();
+        QuarkusTransaction.requiringNew().run(() -> {
+            Delivery original = Delivery.findById(first);
+            Delivery duplicate = new Delivery();
+            duplicate.id = first + "#" + UUID.randomUUID().toString().substring(0, 8);
+            duplicate.provider = parsed.provider();
+            duplicate.event = parsed.event();
+            duplicate.action = parsed.action();
+            duplicate.repository = parsed.repository();
+            duplicate.applicationId = original == null ? null : original.applicationId;
+            duplicate.environmentId = original == null ? null : original.environmentId;
+            duplicate.outcome = Delivery.Outcome.DUPLICATE;
+            duplicate.reason = "delivery " + first + " was received before"
+                    + (original == null ? "" : " at " + original.receivedAt) + "; nothing was done again";
+            duplicate.receivedAt = OffsetDateTime.now();
+            duplicate.persist();
+        });
     }
 
     private WebhookResponse acceptInTransaction(ParsedDelivery parsed, Predicate<Application> authentic,
@@ -135,6 +163,16 @@ public class WebhookIntake {
         }
         if (event instanceof GitEvent.PullRequestHead head) {
             Environment env = Environment.liveForPullRequest(app.id, head.number());
+            String label = settings.pullRequestLabel();
+            if (label != null && head.labels() != null && !head.labels().contains(label)) {
+                if (env == null) {
+                    return Result.ignored("pull request #" + head.number() + " does not carry the label '" + label
+                            + "' that application '" + app.name + "' deploys");
+                }
+                process.teardown(env, "pull request #" + head.number() + " no longer carries the label '" + label + "'",
+                        causationId);
+                return Result.of(List.of(env.id));
+            }
             if (env == null && !settings.autoDeploy()) {
                 return Result.ignored("auto_deploy is off for application '" + app.name
                         + "': create the environment from the API");

@@ -95,7 +95,7 @@ public class BitbucketWebhookResource {
                         WebhookBodies.required(pr.path("source").path("branch"), "name",
                                 "pullrequest.source.branch.name"),
                         WebhookBodies.required(pr.path("source").path("commit"), "hash",
-                                "pullrequest.source.commit.hash"), event, fromFork(pr));
+                                "pullrequest.source.commit.hash"), event, fromFork(pr), null);
             }
             case "pullrequest:fulfilled" -> {
                 return new GitEvent.PullRequestClosed(number(pr), true);

@@ -71,12 +71,13 @@ final class GitHubEvents {
             throw new MalformedPayloadException("the pull_request payload has no number");
         }
         return switch (action) {
-            case "opened", "reopened", "synchronize" -> new GitEvent.PullRequestHead(number,
+            case "opened", "reopened", "synchronize", "labeled", "unlabeled" -> new GitEvent.PullRequestHead(number,
                     WebhookBodies.required(pr.path("head"), "ref", "pull_request.head.ref"),
-                    WebhookBodies.required(pr.path("head"), "sha", "pull_request.head.sha"), action, fromFork(pr));
+                    WebhookBodies.required(pr.path("head"), "sha", "pull_request.head.sha"), action, fromFork(pr),
+                    WebhookBodies.names(pr.path("labels"), "name"));
             case "closed" -> new GitEvent.PullRequestClosed(number, pr.path("merged").asBoolean(false));
             default -> new GitEvent.Ignored("pull_request action '" + action
-                    + "' is not acted on; acted on: opened, reopened, synchronize, closed");
+                    + "' is not acted on; acted on: opened, reopened, synchronize, labeled, unlabeled, closed");
         };
     }
 }

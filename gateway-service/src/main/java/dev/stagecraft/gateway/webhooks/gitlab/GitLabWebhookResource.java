@@ -101,7 +101,8 @@ public class GitLabWebhookResource {
                                     "object_attributes.last_commit.id"), action,
                             attributes.has("source_project_id") && attributes.has("target_project_id")
                                     && attributes.path("source_project_id").asLong()
-                                            != attributes.path("target_project_id").asLong());
+                                            != attributes.path("target_project_id").asLong(),
+                            WebhookBodies.names(payload.path("labels"), "title"));
                     case "close" -> new GitEvent.PullRequestClosed(number, false);
                     case "merge" -> new GitEvent.PullRequestClosed(number, true);
                     default -> new GitEvent.Ignored("merge request action '" + action
