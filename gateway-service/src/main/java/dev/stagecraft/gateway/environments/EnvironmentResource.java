@@ -187,16 +187,6 @@ public class EnvironmentResource {
         return Response.accepted(EnvironmentView.of(env, false)).build();
     }
 
-    @GET
-    @Path("workflows/{id}")
-    public EnvironmentView.WorkflowView workflow(@PathParam("id") String id) {
-        Workflow wf = Workflow.findById(id);
-        if (wf == null) {
-            throw ApiException.notFound("workflow", id);
-        }
-        return EnvironmentView.WorkflowView.of(wf);
-    }
-
     /** A JSON body that may be left out: actions such as deploy and extend have sensible defaults. */
     private static <T> T optionalBody(String body, Class<T> type) {
         if (body == null || body.isBlank()) {

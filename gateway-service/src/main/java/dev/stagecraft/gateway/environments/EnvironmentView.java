@@ -42,7 +42,7 @@ public record EnvironmentView(String id, String application, String kind, String
                 env.activeWorkflowId, env.expiresAt, env.createdAt, env.updatedAt, recent, timeline);
     }
 
-    private static JsonNode parse(String json) {
+    static JsonNode parse(String json) {
         try {
             return json == null ? null : EventJson.mapper().readTree(json);
         } catch (java.io.IOException e) {

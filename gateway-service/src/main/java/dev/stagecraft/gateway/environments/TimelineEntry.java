@@ -31,6 +31,10 @@ public class TimelineEntry extends PanacheEntityBase {
     @Column(name = "occurred_at")
     public OffsetDateTime occurredAt;
 
+    public static List<TimelineEntry> ofWorkflow(String workflowId) {
+        return list("workflowId = ?1 order by id", workflowId);
+    }
+
     public static List<TimelineEntry> ofEnvironment(String environmentId) {
         return list("environmentId = ?1 order by id", environmentId);
     }

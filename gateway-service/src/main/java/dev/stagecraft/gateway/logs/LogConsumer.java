@@ -1,0 +1,57 @@
+package dev.stagecraft.gateway.logs;
+
+import java.time.OffsetDateTime;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+import dev.stagecraft.events.LogLine;
+import dev.stagecraft.events.cloudevents.CloudEvent;
+import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
+import io.smallrye.common.annotation.Blocking;
+
+/**
+ * Stores the lines of {@code stagecraft.logs} so a workflow's view can show its output. A redelivered line is stored
+ * once (its CloudEvent id is unique); a line is cut at {@code max-line} characters and a workflow keeps at most
+ * {@code max-lines-per-workflow} lines, the rest counted but not stored.
+ */
+@ApplicationScoped
+public class LogConsumer {
+
+    @Inject
+    EntityManager em;
+
+    @ConfigProperty(name = "stagecraft.logs.max-line", defaultValue = "4000")
+    int maxLine;
+
+    @ConfigProperty(name = "stagecraft.logs.max-lines-per-workflow", defaultValue = "20000")
+    long maxLines;
+
+    @Incoming("logs")
+    @Blocking
+    @Transactional
+    public void onRecord(ConsumerRecord<String, String> record) {
+        CloudEvent event = KafkaCloudEvents.fromRecord(record);
+        if (!(event.data() instanceof LogLine line) || line.workflowId() == null) {
+            return;
+        }
+        if (LogLineEntry.countOf(line.workflowId()) >= maxLines) {
+            return;
+        }
+        String text = line.line() == null ? "" : line.line();
+        if (text.length() > maxLine) {
+            text = text.substring(0, maxLine) + " [cut at " + maxLine + " characters]";
+        }
+        em.createNativeQuery("insert into log_line (ce_id, environment_id, workflow_id, source, line, received_at)"
+                + " values (?1, ?2, ?3, ?4, ?5, ?6) on conflict (ce_id) do nothing")
+                .setParameter(1, event.id()).setParameter(2, line.environmentId()).setParameter(3, line.workflowId())
+                .setParameter(4, line.source()).setParameter(5, text).setParameter(6, OffsetDateTime.now())
+                .executeUpdate();
+    }
+}
