@@ -1,6 +1,7 @@
 package dev.stagecraft.events;
 
-/** A request for a stage service to do work on one environment. */
+/** A request for work on one environment: for a stage service, or (from the internal UI) for the gateway. */
 public sealed interface Command extends StagecraftMessage
-        permits BuildRequested, SetupRequested, PatchRequested, TeardownRequested, CancelRequested {
+        permits BuildRequested, SetupRequested, PatchRequested, TeardownRequested, CancelRequested,
+        EnvironmentActionRequested {
 }

@@ -33,6 +33,10 @@ public enum MessageType {
     ENVIRONMENT_READY(EnvironmentReady.class, "dev.stagecraft.environment.ready.v1", Topics.LIFECYCLE),
     ENVIRONMENT_FAILED(EnvironmentFailed.class, "dev.stagecraft.environment.failed.v1", Topics.LIFECYCLE),
     ENVIRONMENT_DELETED(EnvironmentDeleted.class, "dev.stagecraft.environment.deleted.v1", Topics.LIFECYCLE),
+    ENVIRONMENT_ACTION_REQUESTED(EnvironmentActionRequested.class, "dev.stagecraft.environment.action-requested.v1",
+            Topics.UI_COMMANDS),
+    ENVIRONMENT_ACTION_REJECTED(EnvironmentActionRejected.class, "dev.stagecraft.environment.action-rejected.v1",
+            Topics.LIFECYCLE),
     LOG_LINE(LogLine.class, "dev.stagecraft.log.line.v1", Topics.LOGS);
 
     private static final Map<String, MessageType> BY_TYPE = Arrays.stream(values())

@@ -49,8 +49,7 @@ class CloudEventsRoundTripTest {
         try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, "round-trip", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
                 new StringDeserializer(), new StringDeserializer())) {
-            consumer.subscribe(List.of(Topics.BUILD_COMMANDS, Topics.SETUP_COMMANDS, Topics.PATCH_COMMANDS,
-                    Topics.TEARDOWN_COMMANDS, Topics.LIFECYCLE, Topics.LOGS));
+            consumer.subscribe(Topics.ALL);
             long deadline = System.currentTimeMillis() + 60_000;
             while (received.size() < sent.size() && System.currentTimeMillis() < deadline) {
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {

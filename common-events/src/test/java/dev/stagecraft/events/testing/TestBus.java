@@ -68,9 +68,17 @@ public final class TestBus implements AutoCloseable {
         return seen.stream().filter(e -> type.isInstance(e.data()) && environmentId.equals(e.subject())).toList();
     }
 
-    public void publish(StagecraftMessage message) {
+    /** Publishes {@code message} on its topic and returns its envelope. */
+    public CloudEvent publish(StagecraftMessage message) {
+        CloudEvent event = CloudEvent.of("/test/stage", message, null);
+        send(KafkaCloudEvents.toRecord(event));
+        return event;
+    }
+
+    /** Publishes a record as given, e.g. one that is not a valid event. */
+    public void send(org.apache.kafka.clients.producer.ProducerRecord<String, String> record) {
         try {
-            producer.send(KafkaCloudEvents.toRecord(CloudEvent.of("/test/stage", message, null))).get();
+            producer.send(record).get();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }

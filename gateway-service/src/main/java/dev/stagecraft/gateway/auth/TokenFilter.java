@@ -23,6 +23,9 @@ public class TokenFilter {
     @Inject
     ResourceInfo resource;
 
+    @Inject
+    Caller caller;
+
     @ServerRequestFilter
     public Response authenticate(ContainerRequestContext request) {
         String path = request.getUriInfo().getPath();
@@ -44,6 +47,7 @@ public class TokenFilter {
         if (token == null) {
             return refuse(401, "unauthenticated", "the API token is not valid (unknown or revoked)");
         }
+        caller.authenticatedAs(token.name);
         Role required = required();
         if (!token.role.covers(required)) {
             return refuse(403, "forbidden", "this needs the " + required.name().toLowerCase() + " role; token '"

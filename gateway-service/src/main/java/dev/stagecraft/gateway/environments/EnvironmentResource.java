@@ -1,7 +1,6 @@
 package dev.stagecraft.gateway.environments;
 
-import java.time.Duration;
-import java.time.OffsetDateTime;
+import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -9,7 +8,6 @@ import java.util.Map;
 
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
@@ -27,25 +25,19 @@ import dev.stagecraft.gateway.api.ApiException;
 import dev.stagecraft.gateway.auth.RequiresRole;
 import dev.stagecraft.gateway.auth.Role;
 import dev.stagecraft.gateway.applications.Application;
-import dev.stagecraft.gateway.git.RemoteRefs;
+import dev.stagecraft.gateway.auth.Caller;
 
-/** Lists and shows environments and takes the actions people click: deploy, re-run setup, delete. */
+/** Lists and shows environments and takes the actions people click (see {@link EnvironmentActions}). */
 @Path("/api")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)
 public class EnvironmentResource {
 
     @Inject
-    EnvironmentProcess process;
+    EnvironmentActions actions;
 
     @Inject
-    RemoteRefs remoteRefs;
-
-    @ConfigProperty(name = "stagecraft.environments.ephemeral-ttl")
-    Duration ephemeralTtl;
-
-    @ConfigProperty(name = "stagecraft.environments.max-ttl")
-    Duration maxTtl;
+    Caller caller;
 
     @GET
     @Path("environments")
@@ -86,6 +78,23 @@ public class EnvironmentResource {
         return EnvironmentView.of(find(id), true);
     }
 
+    /** Creates an environment for a branch: {@code {"application": ..., "branch": ..., "commit": optional}}. */
+    @POST
+    @Path("environments")
+    @RequiresRole(Role.DEPLOYER)
+    @Transactional
+    public Response create(CreateRequest request) {
+        if (request == null) {
+            throw ApiException.badRequest("a JSON body with application and branch (and optionally commit) is required");
+        }
+        Environment env = actions.create(request.application(), request.branch(), request.commit(), actor());
+        return Response.created(URI.create("/api/environments/" + env.id)).entity(EnvironmentView.of(env, false)).build();
+    }
+
+    /** The body of POST /api/environments; {@code commit} is optional (default: the branch's head). */
+    public record CreateRequest(String application, String branch, String commit) {
+    }
+
     /** The Deploy button: deploys {@code commit}, or the head of the environment's branch. */
     @POST
     @Consumes(MediaType.WILDCARD)
@@ -94,15 +103,12 @@ public class EnvironmentResource {
     @Transactional
     public Response deploy(@PathParam("id") String id, String body) {
         DeployRequest request = optionalBody(body, DeployRequest.class);
-        Environment env = find(id);
-        requireAlive(env);
-        String commit = request != null && request.commit() != null ? request.commit()
-                : remoteRefs.head(Application.<Application>findById(env.applicationId).repositoryUrl, env.branch);
-        if (!commit.matches("[0-9a-f]{40}")) {
-            throw ApiException.badRequest("commit '" + commit + "' is not a full 40-character hexadecimal SHA-1");
-        }
-        process.deploy(env, commit, null);
+        Environment env = actions.deploy(id, request == null ? null : request.commit(), actor());
         return Response.accepted(EnvironmentView.of(env, false)).build();
+    }
+
+    /** The body of POST /api/environments/{id}/deploy; {@code commit} is optional. */
+    public record DeployRequest(String commit) {
     }
 
     @POST
@@ -111,14 +117,7 @@ public class EnvironmentResource {
     @Path("environments/{id}/setup")
     @Transactional
     public Response setup(@PathParam("id") String id) {
-        Environment env = find(id);
-        requireAlive(env);
-        if (env.activeWorkflowId != null) {
-            throw new ApiException(409, "workflow_running", "environment '" + id + "' is " + env.state
-                    + "; re-run setup when its workflow has ended");
-        }
-        process.rerunSetup(env, Application.findById(env.applicationId), null);
-        return Response.accepted(EnvironmentView.of(env, false)).build();
+        return Response.accepted(EnvironmentView.of(actions.setup(id, actor()), false)).build();
     }
 
     /** Lets a pull request from a fork build and deploy. */
@@ -128,13 +127,7 @@ public class EnvironmentResource {
     @Path("environments/{id}/approve")
     @Transactional
     public Response approve(@PathParam("id") String id) {
-        Environment env = find(id);
-        if (!env.awaitingApproval) {
-            throw new ApiException(409, "not_awaiting_approval", "environment '" + id
-                    + "' is not a fork's pull request awaiting approval");
-        }
-        process.approve(env, null);
-        return Response.accepted(EnvironmentView.of(env, false)).build();
+        return Response.accepted(EnvironmentView.of(actions.approve(id, actor()), false)).build();
     }
 
     /**
@@ -148,28 +141,7 @@ public class EnvironmentResource {
     @Transactional
     public EnvironmentView extend(@PathParam("id") String id, String body) {
         ExtendRequest request = optionalBody(body, ExtendRequest.class);
-        Environment env = find(id);
-        requireAlive(env);
-        if (env.kind == Environment.Kind.PERMANENT) {
-            throw new ApiException(409, "never_expires", "environment '" + id + "' is permanent and never expires");
-        }
-        Duration by = ephemeralTtl;
-        if (request != null && request.by() != null) {
-            try {
-                by = Duration.parse(request.by());
-            } catch (java.time.format.DateTimeParseException e) {
-                throw ApiException.badRequest("by '" + request.by() + "' is not an ISO-8601 duration such as PT12H or P2D");
-            }
-            if (by.isNegative() || by.isZero()) {
-                throw ApiException.badRequest("by must be a positive duration, found " + request.by());
-            }
-        }
-        OffsetDateTime now = OffsetDateTime.now();
-        OffsetDateTime from = env.expiresAt == null || env.expiresAt.isBefore(now) ? now : env.expiresAt;
-        OffsetDateTime latest = now.plus(maxTtl);
-        env.expiresAt = from.plus(by).isAfter(latest) ? latest : from.plus(by);
-        env.updatedAt = now;
-        return EnvironmentView.of(env, false);
+        return EnvironmentView.of(actions.extend(id, request == null ? null : request.by(), actor()), false);
     }
 
     /** The body of POST /api/environments/{id}/extend; {@code by} is optional. */
@@ -182,9 +154,11 @@ public class EnvironmentResource {
     @Path("environments/{id}")
     @Transactional
     public Response delete(@PathParam("id") String id) {
-        Environment env = find(id);
-        process.retryTeardown(env, "deleted through the API", null);
-        return Response.accepted(EnvironmentView.of(env, false)).build();
+        return Response.accepted(EnvironmentView.of(actions.delete(id, actor()), false)).build();
+    }
+
+    private EnvironmentActions.Actor actor() {
+        return new EnvironmentActions.Actor(caller.actor(), "http");
     }
 
     /** A JSON body that may be left out: actions such as deploy and extend have sensible defaults. */
@@ -199,22 +173,7 @@ public class EnvironmentResource {
         }
     }
 
-    private static void requireAlive(Environment env) {
-        if (!env.state.alive()) {
-            throw new ApiException(409, "environment_gone", "environment '" + env.id + "' is " + env.state
-                    + "; it cannot be deployed, set up or extended");
-        }
-    }
-
     private static Environment find(String id) {
-        Environment env = Environment.findById(id);
-        if (env == null) {
-            throw ApiException.notFound("environment", id);
-        }
-        return env;
-    }
-
-    /** The body of POST /api/environments/{id}/deploy; {@code commit} is optional. */
-    public record DeployRequest(String commit) {
+        return EnvironmentActions.find(id);
     }
 }

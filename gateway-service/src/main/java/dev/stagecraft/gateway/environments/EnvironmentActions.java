@@ -1,0 +1,192 @@
+package dev.stagecraft.gateway.environments;
+
+import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import dev.stagecraft.events.MessageType;
+import dev.stagecraft.events.cloudevents.EventJson;
+import dev.stagecraft.gateway.api.ApiException;
+import dev.stagecraft.gateway.applications.Application;
+import dev.stagecraft.gateway.git.RemoteRefs;
+import dev.stagecraft.template.ApplicationTemplateParser;
+import dev.stagecraft.template.yaml.Problems;
+
+/**
+ * The actions people take on environments, whether they click in the UI (HTTP) or the UI publishes them on
+ * {@code stagecraft.ui.commands}: the same validation, the same rules, the actor recorded on the timeline. Each
+ * throws {@link ApiException} naming what was wrong.
+ */
+@ApplicationScoped
+public class EnvironmentActions {
+
+    /** Who asked, and how: "http" or "kafka". */
+    public record Actor(String name, String via) {
+    }
+
+    @Inject
+    EnvironmentProcess process;
+
+    @Inject
+    RemoteRefs remoteRefs;
+
+    @ConfigProperty(name = "stagecraft.environments.ephemeral-ttl")
+    Duration ephemeralTtl;
+
+    @ConfigProperty(name = "stagecraft.environments.max-ttl")
+    Duration maxTtl;
+
+    /**
+     * Creates an environment for a branch of an application: permanent for its tracking branch, ephemeral (with the
+     * usual expiry) otherwise; deploys {@code commit} or the branch's head.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Environment create(String application, String branch, String commit, Actor actor) {
+        if (application == null || application.isBlank()) {
+            throw ApiException.badRequest("application is required (its name or id)");
+        }
+        if (branch == null || branch.isBlank() || branch.length() > 255) {
+            throw ApiException.badRequest("branch is required (a branch name of at most 255 characters)");
+        }
+        Application app = Application.find("name = ?1 or id = ?1", application).firstResult();
+        if (app == null) {
+            throw ApiException.notFound("application", application);
+        }
+        Environment existing = Environment.find("applicationId = ?1 and branch = ?2 and pullRequest is null and state <> ?3",
+                app.id, branch, EnvironmentState.DELETED).firstResult();
+        if (existing != null) {
+            throw new ApiException(409, "conflict", "branch '" + branch + "' of application '" + app.name
+                    + "' already has environment '" + existing.id + "'; deploy that one");
+        }
+        String sha = commit(commit, app, branch);
+        String tracking = ApplicationTemplateParser.parse(app.template, null, new Problems())
+                .map(t -> t.trackingBranch()).orElse(null);
+        Environment.Kind kind = branch.equals(tracking) ? Environment.Kind.PERMANENT : Environment.Kind.EPHEMERAL;
+        Environment env = process.create(app, kind, branch, null, null);
+        record(env, "create", actor, Map.of("branch", branch, "commit", sha));
+        process.deploy(env, sha, null);
+        return env;
+    }
+
+    /** Deploys {@code commit}, or the head of the environment's branch. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Environment deploy(String id, String commit, Actor actor) {
+        Environment env = find(id);
+        requireAlive(env);
+        String sha = commit(commit, Application.findById(env.applicationId), env.branch);
+        record(env, "deploy", actor, Map.of("commit", sha));
+        process.deploy(env, sha, null);
+        return env;
+    }
+
+    /** Re-runs setup with the application's current templates; refused while a workflow runs. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Environment setup(String id, Actor actor) {
+        Environment env = find(id);
+        requireAlive(env);
+        if (env.activeWorkflowId != null) {
+            throw new ApiException(409, "workflow_running", "environment '" + id + "' is " + env.state
+                    + "; re-run setup when its workflow has ended");
+        }
+        record(env, "setup", actor, Map.of());
+        process.rerunSetup(env, Application.findById(env.applicationId), null);
+        return env;
+    }
+
+    /** Lets a pull request from a fork build and deploy. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Environment approve(String id, Actor actor) {
+        Environment env = find(id);
+        if (!env.awaitingApproval) {
+            throw new ApiException(409, "not_awaiting_approval", "environment '" + id
+                    + "' is not a fork's pull request awaiting approval");
+        }
+        record(env, "approve", actor, Map.of());
+        process.approve(env, null);
+        return env;
+    }
+
+    /**
+     * Pushes the expiry of an ephemeral environment back by {@code by} (ISO-8601, default the installation's TTL),
+     * never beyond {@code stagecraft.environments.max-ttl} from now.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Environment extend(String id, String by, Actor actor) {
+        Environment env = find(id);
+        requireAlive(env);
+        if (env.kind == Environment.Kind.PERMANENT) {
+            throw new ApiException(409, "never_expires", "environment '" + id + "' is permanent and never expires");
+        }
+        Duration duration = ephemeralTtl;
+        if (by != null) {
+            try {
+                duration = Duration.parse(by);
+            } catch (DateTimeParseException e) {
+                throw ApiException.badRequest("by '" + by + "' is not an ISO-8601 duration such as PT12H or P2D");
+            }
+            if (duration.isNegative() || duration.isZero()) {
+                throw ApiException.badRequest("by must be a positive duration, found " + by);
+            }
+        }
+        OffsetDateTime now = OffsetDateTime.now();
+        OffsetDateTime from = env.expiresAt == null || env.expiresAt.isBefore(now) ? now : env.expiresAt;
+        OffsetDateTime latest = now.plus(maxTtl);
+        env.expiresAt = from.plus(duration).isAfter(latest) ? latest : from.plus(duration);
+        env.updatedAt = now;
+        record(env, "extend", actor, Map.of("expiresAt", env.expiresAt.toString()));
+        return env;
+    }
+
+    /** Tears the environment down; a teardown that failed is requested again; a deleted one stays as it is. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Environment delete(String id, Actor actor) {
+        Environment env = find(id);
+        if (env.state == EnvironmentState.DELETED) {
+            return env;
+        }
+        record(env, "delete", actor, Map.of());
+        process.retryTeardown(env, "deleted by " + actor.name(), null);
+        return env;
+    }
+
+    private String commit(String given, Application app, String branch) {
+        String sha = given != null ? given : remoteRefs.head(app.repositoryUrl, branch);
+        if (!sha.matches("[0-9a-f]{40}")) {
+            throw ApiException.badRequest("commit '" + sha + "' is not a full 40-character hexadecimal SHA-1");
+        }
+        return sha;
+    }
+
+    private static void record(Environment env, String action, Actor actor, Map<String, String> details) {
+        Map<String, String> detail = new LinkedHashMap<>();
+        detail.put("action", action);
+        detail.put("actor", actor.name());
+        detail.put("via", actor.via());
+        detail.putAll(details);
+        Timeline.record(env.id, null, null, MessageType.ENVIRONMENT_ACTION_REQUESTED.ceType(), true,
+                EventJson.write(detail));
+    }
+
+    private static void requireAlive(Environment env) {
+        if (!env.state.alive()) {
+            throw new ApiException(409, "environment_gone", "environment '" + env.id + "' is " + env.state
+                    + "; it cannot be deployed, set up or extended");
+        }
+    }
+
+    static Environment find(String id) {
+        Environment env = id == null ? null : Environment.findById(id);
+        if (env == null) {
+            throw ApiException.notFound("environment", id);
+        }
+        return env;
+    }
+}

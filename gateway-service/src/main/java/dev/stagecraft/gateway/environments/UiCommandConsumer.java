@@ -1,0 +1,112 @@
+package dev.stagecraft.gateway.environments;
+
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+import dev.stagecraft.events.EnvironmentActionRejected;
+import dev.stagecraft.events.EnvironmentActionRequested;
+import dev.stagecraft.events.MessageType;
+import dev.stagecraft.events.cloudevents.CloudEvent;
+import dev.stagecraft.events.cloudevents.EventJson;
+import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
+import dev.stagecraft.events.cloudevents.UnreadableEventException;
+import dev.stagecraft.gateway.api.ApiException;
+import dev.stagecraft.messaging.inbox.ProcessedMessage;
+import dev.stagecraft.messaging.outbox.Outbox;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.smallrye.common.annotation.Blocking;
+
+/**
+ * Carries out the actions the internal UI publishes on {@code stagecraft.ui.commands} exactly like the HTTP calls
+ * (through {@link EnvironmentActions}), each once. An action that is malformed, invalid or refused is answered with
+ * {@link EnvironmentActionRejected} on the lifecycle topic, carrying the status and message HTTP would have given.
+ */
+@ApplicationScoped
+public class UiCommandConsumer {
+
+    static final String CONSUMER = "gateway-ui-commands";
+    static final List<String> ACTIONS = List.of("create", "deploy", "setup", "approve", "extend", "delete");
+    private static final Logger LOG = Logger.getLogger(UiCommandConsumer.class);
+
+    @Inject
+    EnvironmentActions actions;
+
+    @Inject
+    ProcessedMessage processed;
+
+    @Inject
+    Outbox outbox;
+
+    @Incoming("ui-commands")
+    @Blocking
+    public void onRecord(ConsumerRecord<String, String> record) {
+        CloudEvent event;
+        try {
+            event = KafkaCloudEvents.fromRecord(record);
+        } catch (UnreadableEventException e) {
+            String id = KafkaCloudEvents.get(record.headers(), KafkaCloudEvents.H_ID);
+            String subject = KafkaCloudEvents.get(record.headers(), KafkaCloudEvents.H_SUBJECT);
+            reject(id, new EnvironmentActionRejected(subject, null, id, null, null, 400, "malformed_command",
+                    e.getMessage() + "; accepted: " + MessageType.ENVIRONMENT_ACTION_REQUESTED.ceType()
+                            + " with a JSON payload"));
+            return;
+        }
+        if (!(event.data() instanceof EnvironmentActionRequested command)) {
+            reject(event.id(), new EnvironmentActionRejected(event.subject(), null, event.id(), null, null, 400,
+                    "malformed_command", "type " + event.type() + " is not a UI command; accepted on this topic: "
+                            + MessageType.ENVIRONMENT_ACTION_REQUESTED.ceType()));
+            return;
+        }
+        try {
+            ConflictRetry.inTransaction(() -> {
+                if (processed.firstDelivery(CONSUMER, event.id())) {
+                    carryOut(command);
+                }
+                return null;
+            });
+        } catch (ApiException e) {
+            LOG.infof("UI action %s %s by %s rejected: %s", command.action(), event.id(), command.actor(),
+                    e.getMessage());
+            reject(event.id(), new EnvironmentActionRejected(command.environmentId(), null, event.id(),
+                    command.action(), command.actor(), e.status(), e.body().error(), e.getMessage()));
+        }
+    }
+
+    private void carryOut(EnvironmentActionRequested command) {
+        if (command.actor() == null || command.actor().isBlank()) {
+            throw ApiException.badRequest("actor is required: the person on whose behalf the UI acts");
+        }
+        if (command.action() == null || !ACTIONS.contains(command.action())) {
+            throw ApiException.badRequest("action '" + command.action() + "' is not one of " + ACTIONS);
+        }
+        EnvironmentActions.Actor actor = new EnvironmentActions.Actor(command.actor(), "kafka");
+        switch (command.action()) {
+            case "create" -> actions.create(command.application(), command.branch(), command.commit(), actor);
+            case "deploy" -> actions.deploy(command.environmentId(), command.commit(), actor);
+            case "setup" -> actions.setup(command.environmentId(), actor);
+            case "approve" -> actions.approve(command.environmentId(), actor);
+            case "extend" -> actions.extend(command.environmentId(), command.by(), actor);
+            default -> actions.delete(command.environmentId(), actor);
+        }
+    }
+
+    /** Publishes the rejection and marks the command handled, in one transaction: answered once, never dropped. */
+    private void reject(String commandId, EnvironmentActionRejected rejection) {
+        QuarkusTransaction.requiringNew().run(() -> {
+            if (commandId != null && !processed.firstDelivery(CONSUMER, commandId)) {
+                return;
+            }
+            outbox.publish(rejection, commandId);
+            if (rejection.environmentId() != null && Environment.findById(rejection.environmentId()) != null) {
+                Timeline.record(rejection.environmentId(), null, commandId,
+                        MessageType.ENVIRONMENT_ACTION_REJECTED.ceType(), false, EventJson.write(rejection));
+            }
+        });
+    }
+}
