@@ -1,0 +1,145 @@
+package dev.stagecraft.gateway;
+
+import static dev.stagecraft.gateway.Api.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.stagecraft.events.BuildRequested;
+import dev.stagecraft.events.TaskStarted;
+import dev.stagecraft.events.TeardownRequested;
+import dev.stagecraft.events.TeardownSucceeded;
+import dev.stagecraft.events.cloudevents.EventJson;
+import dev.stagecraft.events.testing.TestBus;
+import dev.stagecraft.infra.InfraTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+@QuarkusTest
+@WithTestResource(InfraTestResource.class)
+class EventStreamTest {
+
+    @TestHTTPResource("/")
+    URL base;
+
+    /** The SSE events of one stream as (event name, data) pairs, read on a thread of its own. */
+    private final class Stream implements AutoCloseable {
+
+        final BlockingQueue<String[]> events = new LinkedBlockingQueue<>();
+        final int status;
+        private final InputStream body;
+
+        Stream(String path) throws Exception {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(base + path))
+                    .header("Authorization", "Bearer " + Api.ADMIN_TOKEN).header("Accept", "text/event-stream").build();
+            HttpResponse<InputStream> response = HttpClient.newHttpClient().send(request,
+                    HttpResponse.BodyHandlers.ofInputStream());
+            status = response.statusCode();
+            body = response.body();
+            if (status == 200) {
+                Thread reader = new Thread(this::read, "sse-reader");
+                reader.setDaemon(true);
+                reader.start();
+            }
+        }
+
+        private void read() {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+                String name = null;
+                StringBuilder data = new StringBuilder();
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    if (line.startsWith("event:")) {
+                        name = line.substring(6).trim();
+                    } else if (line.startsWith("data:")) {
+                        data.append(line.substring(5).trim());
+                    } else if (line.isEmpty() && name != null) {
+                        events.add(new String[] {name, data.toString()});
+                        name = null;
+                        data.setLength(0);
+                    }
+                }
+            } catch (java.io.IOException closed) {
+                // the test closed the stream
+            }
+        }
+
+        JsonNode await(String type, Runnable meanwhile) throws Exception {
+            long deadline = System.currentTimeMillis() + 30_000;
+            List<String> seen = new ArrayList<>();
+            while (System.currentTimeMillis() < deadline) {
+                meanwhile.run();
+                String[] event = events.poll(500, TimeUnit.MILLISECONDS);
+                while (event != null) {
+                    seen.add(event[0]);
+                    if (event[0].equals(type)) {
+                        return EventJson.mapper().readTree(event[1]);
+                    }
+                    event = events.poll();
+                }
+            }
+            throw new AssertionError("no " + type + " on the stream within 30 s; saw " + seen);
+        }
+
+        @Override
+        public void close() throws Exception {
+            body.close();
+        }
+    }
+
+    @Test
+    void oneEnvironmentsStreamAndTheStreamOfAllCarryItsLifecycleEvents() throws Exception {
+        String repo = Apps.uniqueRepo();
+        String app = Apps.register(repo);
+        try (TestBus bus = new TestBus()) {
+            Hooks.send("pull_request", Hooks.forRepository("pull_request-opened.json", repo)).statusCode(202);
+            String env = given().queryParam("application", app).get("/api/environments").then().extract()
+                    .path("[0].id");
+            BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
+            try (Stream one = new Stream("api/environments/" + env + "/events");
+                    Stream all = new Stream("api/events?type=dev.stagecraft.task.")) {
+                assertEquals(200, one.status);
+                assertEquals(200, all.status);
+                // the stream starts at "now": publish until the stream has joined the topic and shows the event
+                JsonNode task = one.await("dev.stagecraft.task.started.v1",
+                        () -> bus.publish(new TaskStarted(env, build.workflowId(), "services.web")));
+                assertEquals(env, task.path("subject").asText());
+                assertEquals(build.workflowId(), task.path("workflowId").asText());
+                assertEquals("services.web", task.path("data").path("task").asText());
+                JsonNode inAll = all.await("dev.stagecraft.task.started.v1", () -> { });
+                assertEquals("dev.stagecraft.task.started.v1", inAll.path("type").asText());
+
+                given().delete("/api/environments/" + env).then().statusCode(202);
+                TeardownRequested teardown = (TeardownRequested) bus.await(TeardownRequested.class, env).data();
+                bus.publish(new TeardownSucceeded(env, teardown.workflowId(), List.of()));
+                JsonNode deleted = one.await("dev.stagecraft.environment.deleted.v1", () -> { });
+                assertEquals(teardown.workflowId(), deleted.path("data").path("workflowId").asText());
+            }
+        }
+        try (Stream missing = new Stream("api/environments/no-such-env/events")) {
+            assertEquals(404, missing.status);
+        }
+        HttpResponse<String> anonymous = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(base + "api/events")).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, anonymous.statusCode());
+    }
+}
