@@ -14,9 +14,13 @@ public final class SpecHash {
     }
 
     public static String of(EnvironmentSpec spec) {
+        return sha256(EventJson.write(spec));
+    }
+
+    /** SHA-256 of a text's UTF-8 bytes, hex. */
+    public static String sha256(String text) {
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest(EventJson.write(spec).getBytes(StandardCharsets.UTF_8));
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(digest);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

@@ -17,6 +17,7 @@ import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.gateway.api.ApiException;
 import dev.stagecraft.gateway.applications.Application;
 import dev.stagecraft.gateway.git.RemoteRefs;
+import dev.stagecraft.gateway.github.PullRequestCheck;
 import dev.stagecraft.template.ApplicationTemplateParser;
 import dev.stagecraft.template.yaml.Problems;
 
@@ -37,6 +38,9 @@ public class EnvironmentActions {
 
     @Inject
     RemoteRefs remoteRefs;
+
+    @Inject
+    PullRequestCheck pullRequests;
 
     @ConfigProperty(name = "stagecraft.environments.ephemeral-ttl")
     Duration ephemeralTtl;
@@ -84,6 +88,7 @@ public class EnvironmentActions {
         String sha = commit(commit, Application.findById(env.applicationId), env.branch);
         record(env, "deploy", actor, Map.of("commit", sha));
         process.deploy(env, sha, null);
+        pullRequests.afterDeployOf(env.applicationId);
         return env;
     }
 

@@ -18,6 +18,7 @@ import dev.stagecraft.gateway.applications.Application;
 import dev.stagecraft.gateway.environments.ConflictRetry;
 import dev.stagecraft.gateway.environments.Environment;
 import dev.stagecraft.gateway.environments.EnvironmentProcess;
+import dev.stagecraft.gateway.github.PullRequestCheck;
 
 /**
  * Turns authenticated deliveries of any git host into environment changes: a pull request opened, reopened or
@@ -31,6 +32,9 @@ public class WebhookIntake {
     @Inject
     EnvironmentProcess process;
 
+    @Inject
+    PullRequestCheck pullRequests;
+
     /**
      * @param authentic whether the delivery proves it comes from the host on behalf of {@code application}
      * @param authFailure what to tell the caller when no application accepts it
@@ -39,7 +43,10 @@ public class WebhookIntake {
      */
     public WebhookResponse accept(ParsedDelivery parsed, Predicate<Application> authentic, String authFailure) {
         try {
-            return ConflictRetry.inTransaction(() -> acceptInTransaction(parsed, authentic, authFailure));
+            WebhookResponse response = ConflictRetry.inTransaction(() -> acceptInTransaction(parsed, authentic,
+                    authFailure));
+            pullRequests.afterDeliveryFor(parsed.repositoryUrls());
+            return response;
         } catch (DuplicateDeliveryException e) {
             recordDuplicate(parsed);
             throw e;

@@ -1,0 +1,143 @@
+package dev.stagecraft.gateway;
+
+import static dev.stagecraft.gateway.Api.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.stagecraft.events.BuildCompleted;
+import dev.stagecraft.events.BuildRequested;
+import dev.stagecraft.events.BuildStarted;
+import dev.stagecraft.events.ImageRef;
+import dev.stagecraft.events.SetupRequested;
+import dev.stagecraft.events.SetupStarted;
+import dev.stagecraft.events.SetupSucceeded;
+import dev.stagecraft.events.TeardownRequested;
+import dev.stagecraft.events.TeardownStarted;
+import dev.stagecraft.events.TeardownSucceeded;
+import dev.stagecraft.events.testing.TestBus;
+import dev.stagecraft.infra.InfraTestResource;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+@QuarkusTest
+@WithTestResource(InfraTestResource.class)
+@WithTestResource(FakeGitHub.class)
+class GitHubStatusTest {
+
+    private static final String SHA = "c0ffee0000000000000000000000000000000001";
+
+    private static String repository() {
+        return "team/" + UUID.randomUUID();
+    }
+
+    private static List<FakeGitHub.Request> await(String repository, Predicate<List<FakeGitHub.Request>> done)
+            throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (!done.test(FakeGitHub.of(repository)) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        List<FakeGitHub.Request> requests = FakeGitHub.of(repository);
+        assertTrue(done.test(requests), "GitHub did not get the expected requests; it got " + requests);
+        return requests;
+    }
+
+    private static long count(List<FakeGitHub.Request> requests, String method, String pathSuffix) {
+        return requests.stream().filter(r -> r.method().equals(method) && r.path().endsWith(pathSuffix)).count();
+    }
+
+    @Test
+    void aPullRequestGetsCommitStatusesAndOneCommentEditedInPlace() throws InterruptedException {
+        String repository = repository();
+        String url = "https://github.com/" + repository + ".git";
+        String app = Apps.register(url);
+        ObjectNode opened = Hooks.forRepository("pull_request-opened.json", url);
+        ((ObjectNode) opened.get("pull_request").get("head")).put("sha", SHA);
+        int number = opened.get("number").asInt();
+        String statuses = "/repos/" + repository + "/statuses/" + SHA;
+        try (TestBus bus = new TestBus()) {
+            Hooks.send("pull_request", opened).statusCode(202);
+            String env = given().queryParam("application", app).get("/api/environments").then().extract()
+                    .path("[0].id");
+            BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
+            bus.publish(new BuildStarted(env, build.workflowId(), SHA));
+            List<FakeGitHub.Request> sofar = await(repository, r -> count(r, "POST", "/statuses/" + SHA) == 1
+                    && count(r, "POST", "/issues/" + number + "/comments") == 1);
+            FakeGitHub.Request pending = sofar.stream().filter(r -> r.path().equals(statuses)).findFirst().orElseThrow();
+            assertEquals("pending", pending.body().path("state").asText());
+            assertEquals("building c0ffee0", pending.body().path("description").asText());
+            assertEquals("stagecraft/" + env, pending.body().path("context").asText());
+            FakeGitHub.Request comment = sofar.stream().filter(r -> r.method().equals("POST")
+                    && r.path().endsWith("/comments")).findFirst().orElseThrow();
+            assertTrue(comment.body().path("body").asText().contains("**State:** BUILDING"),
+                    comment.body().toString());
+
+            bus.publish(new BuildCompleted(env, build.workflowId(), SHA,
+                    List.of(new ImageRef("web", "registry.test/web:1", true), new ImageRef("api", "registry.test/api:1",
+                            true)), Map.of()));
+            SetupRequested setup = (SetupRequested) bus.await(SetupRequested.class, env).data();
+            bus.publish(new SetupStarted(env, setup.workflowId()));
+            await(repository, r -> count(r, "POST", "/statuses/" + SHA) == 2);
+
+            // GitHub fails twice: the environment is ready at once, the status arrives on the third attempt
+            FakeGitHub.FAIL_NEXT.set(2);
+            bus.publish(new SetupSucceeded(env, setup.workflowId(), Map.of("web", "http://127.0.0.1:4100",
+                    "api", "http://127.0.0.1:4101")));
+            given().get("/api/environments/" + env).then().extract().path("state");
+            List<FakeGitHub.Request> ready = await(repository, r -> r.stream().anyMatch(x -> x.path().equals(statuses)
+                    && x.body().path("state").asText().equals("success"))
+                    && count(r, "PATCH", "") == 1);
+            FakeGitHub.Request success = ready.stream().filter(x -> x.path().equals(statuses)
+                    && x.body().path("state").asText().equals("success")).findFirst().orElseThrow();
+            assertEquals("http://127.0.0.1:4100", success.body().path("target_url").asText());
+            assertTrue(ready.stream().anyMatch(x -> x.path().endsWith("(failed)")), "the failures happened: " + ready);
+            FakeGitHub.Request edited = ready.stream().filter(x -> x.method().equals("PATCH")).findFirst().orElseThrow();
+            String text = edited.body().path("body").asText();
+            assertTrue(text.contains("**State:** READY") && text.contains("| web | http://127.0.0.1:4100 |"), text);
+            String commentPath = edited.path();
+
+            Hooks.send("pull_request", Hooks.forRepository("pull_request-closed.json", url)).statusCode(202);
+            TeardownRequested teardown = (TeardownRequested) bus.await(TeardownRequested.class, env).data();
+            bus.publish(new TeardownStarted(env, teardown.workflowId()));
+            bus.publish(new TeardownSucceeded(env, teardown.workflowId(), List.of()));
+            List<FakeGitHub.Request> all = await(repository, r -> r.stream().anyMatch(x -> x.method().equals("PATCH")
+                    && x.body().path("body").asText().contains("**Deleted.**")));
+            assertEquals(1, count(all, "POST", "/issues/" + number + "/comments"), "one comment, never re-posted");
+            assertTrue(all.stream().filter(x -> x.method().equals("PATCH")).allMatch(x -> x.path().equals(commentPath)),
+                    "every edit is of the same comment: " + all);
+        }
+    }
+
+    @Test
+    void aPullRequestClosedWhileItsDeliveryWasLostIsTornDownOnTheNextDelivery() throws InterruptedException {
+        String repository = repository();
+        String url = "https://github.com/" + repository + ".git";
+        String app = Apps.register(url);
+        ObjectNode opened = Hooks.forRepository("pull_request-opened.json", url);
+        int number = opened.get("number").asInt();
+        try (TestBus bus = new TestBus()) {
+            Hooks.send("pull_request", opened).statusCode(202);
+            String env = given().queryParam("application", app).get("/api/environments").then().extract()
+                    .path("[0].id");
+            await(repository, r -> count(r, "GET", "/pulls/" + number) == 1);
+
+            // the pull request is closed on GitHub, and the closing delivery never arrives
+            FakeGitHub.CLOSED.add("/repos/" + repository + "/pulls/" + number);
+            ObjectNode push = Hooks.forRepository("push.json", url);
+            push.put("ref", "refs/heads/unrelated");
+            Hooks.send("push", push).statusCode(202);
+            TeardownRequested teardown = (TeardownRequested) bus.await(TeardownRequested.class, env).data();
+            assertTrue(teardown.reason().contains("pull request #" + number + " is closed on GitHub"),
+                    teardown.reason());
+            given().get("/api/environments/" + env).then().body("state", org.hamcrest.Matchers.is("TEARING_DOWN"));
+        }
+    }
+}
