@@ -38,6 +38,9 @@ final class Samples {
         if (raw == boolean.class) {
             return true;
         }
+        if (raw == java.time.OffsetDateTime.class) {
+            return java.time.OffsetDateTime.parse("2026-11-27T10:00:00Z");
+        }
         if (raw == List.class) {
             Type element = ((ParameterizedType) generic).getActualTypeArguments()[0];
             return List.of(value(name, element));

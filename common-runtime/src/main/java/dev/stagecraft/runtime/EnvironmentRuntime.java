@@ -38,6 +38,12 @@ public interface EnvironmentRuntime {
     /** Removes everything labelled with the environment and the given images nothing else uses, then proves it is gone. */
     TeardownResult teardown(String environmentId, List<String> images, RuntimeListener listener);
 
+    /**
+     * The ids of every environment that has something Stagecraft created in this runtime now (found by the
+     * managed-by and environment labels): the inventory reconciliation compares with the environments' states.
+     */
+    java.util.Set<String> environmentsWithResources();
+
     /** The outcome of setup or patch: endpoints per service and which services were (re)started. */
     record DeployResult(boolean succeeded, Map<String, String> endpoints, List<String> started, String failedTask,
             String reason) {

@@ -16,6 +16,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.stagecraft.events.BuildCompleted;
 import dev.stagecraft.events.BuildRequested;
+import dev.stagecraft.events.EnvironmentDeleted;
+import dev.stagecraft.events.RuntimeInventoried;
 import dev.stagecraft.events.BuildStarted;
 import dev.stagecraft.events.CancelRequested;
 import dev.stagecraft.events.EnvironmentReady;
@@ -216,6 +218,39 @@ class ProcessManagerTest {
                     .then().statusCode(201).body("kind", is("PERMANENT")).extract().path("id");
             CloudEvent build = bus.await(BuildRequested.class, env);
             assertEquals(head, ((BuildRequested) build.data()).commit());
+        }
+    }
+
+    @Test
+    void resourcesOfADeletedEnvironmentFoundByTheInventoryAreTornDownAgain() {
+        String repo = Apps.uniqueRepo();
+        String app = Apps.register(repo);
+        try (TestBus bus = new TestBus()) {
+            String env = openPullRequest(repo, app, C1);
+            bus.await(BuildRequested.class, env);
+            java.time.OffsetDateTime beforeDeletion = java.time.OffsetDateTime.now();
+            given().delete("/api/environments/" + env).then().statusCode(202);
+            TeardownRequested first = (TeardownRequested) bus.await(TeardownRequested.class, env).data();
+            bus.publish(new TeardownSucceeded(env, first.workflowId(), List.of("container web")));
+            awaitEnvironment(env, e -> e.getString("state").equals("DELETED"));
+
+            // an inventory taken before the deletion finished proves nothing
+            bus.publish(new RuntimeInventoried(null, null, "docker", List.of(env), beforeDeletion));
+            assertEquals(0, bus.all(TeardownRequested.class, env, java.time.Duration.ofSeconds(2)).size());
+
+            bus.publish(new RuntimeInventoried(null, null, "docker", List.of("not-ours-" + C2, env),
+                    java.time.OffsetDateTime.now()));
+            TeardownRequested again = (TeardownRequested) bus.await(TeardownRequested.class, env).data();
+            assertTrue(again.reason().contains("found by reconciliation"), again.reason());
+            JsonPath during = environment(env);
+            assertEquals("DELETED", during.getString("state"));
+            assertEquals(again.workflowId(), during.getString("activeWorkflow"));
+            bus.publish(new TeardownSucceeded(env, again.workflowId(), List.of("container web")));
+            awaitEnvironment(env, e -> e.getString("activeWorkflow") == null);
+            assertEquals(first.workflowId(), ((EnvironmentDeleted) bus.await(EnvironmentDeleted.class, env).data())
+                    .workflowId());
+            assertEquals(again.workflowId(), ((EnvironmentDeleted) bus.await(EnvironmentDeleted.class, env).data())
+                    .workflowId(), "the second teardown announces the deletion again");
         }
     }
 }

@@ -114,6 +114,17 @@ class UiApiTest {
             assertEquals("garbage-1", malformed.commandId());
             given().get("/api/environments/" + env).then().body("state", is("BUILDING"));
 
+            CloudEvent badCreate = bus.publish(new EnvironmentActionRequested(null, null, "create", "gina",
+                    "no-such-app", "main", C2, null));
+            long until = System.currentTimeMillis() + 30_000;
+            EnvironmentActionRejected createRefused = null;
+            while (createRefused == null && System.currentTimeMillis() < until) {
+                createRefused = bus.all(EnvironmentActionRejected.class, java.time.Duration.ofMillis(500)).stream()
+                        .filter(e -> badCreate.id().equals(((EnvironmentActionRejected) e.data()).commandId()))
+                        .map(e -> (EnvironmentActionRejected) e.data()).findFirst().orElse(null);
+            }
+            assertEquals(404, createRefused == null ? 0 : createRefused.status(), "a create naming no application");
+
             // delete through the topic, the same rule as DELETE
             bus.publish(EnvironmentActionRequested.on(env, "delete", "frank"));
             awaitChange(env, "state", "BUILDING");

@@ -68,6 +68,17 @@ public final class TestBus implements AutoCloseable {
         return seen.stream().filter(e -> type.isInstance(e.data()) && environmentId.equals(e.subject())).toList();
     }
 
+    /** Every message of {@code type} seen within {@code wait}, whatever it is about. */
+    public <T extends StagecraftMessage> List<CloudEvent> all(Class<T> type, Duration wait) {
+        long deadline = System.currentTimeMillis() + wait.toMillis();
+        while (System.currentTimeMillis() < deadline) {
+            for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                seen.add(KafkaCloudEvents.fromRecord(record));
+            }
+        }
+        return seen.stream().filter(e -> type.isInstance(e.data())).toList();
+    }
+
     /** Publishes {@code message} on its topic and returns its envelope. */
     public CloudEvent publish(StagecraftMessage message) {
         CloudEvent event = CloudEvent.of("/test/stage", message, null);

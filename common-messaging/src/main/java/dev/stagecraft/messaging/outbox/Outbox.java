@@ -34,7 +34,7 @@ public class Outbox {
         CloudEvent event = CloudEvent.of(source(), message, causationId);
         OutboxMessage row = new OutboxMessage();
         row.topic = topic;
-        row.key = event.subject();
+        row.key = event.subject() == null ? "" : event.subject(); // "": about no single environment
         row.ceId = event.id();
         row.ceType = event.type();
         row.ceSource = event.source();

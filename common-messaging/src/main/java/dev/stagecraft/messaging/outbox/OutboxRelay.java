@@ -103,8 +103,9 @@ public class OutboxRelay {
     }
 
     private static ProducerRecord<String, String> toRecord(OutboxMessage row) {
-        return new ProducerRecord<>(row.topic, null, row.key, row.payload, KafkaCloudEvents.headers(row.ceId, row.ceType,
-                row.ceSource, row.key, row.ceTime, row.workflowId, row.causationId));
+        String subject = row.key.isEmpty() ? null : row.key;
+        return new ProducerRecord<>(row.topic, null, subject, row.payload, KafkaCloudEvents.headers(row.ceId, row.ceType,
+                row.ceSource, subject, row.ceTime, row.workflowId, row.causationId));
     }
 
     private static void sleepQuietly() {

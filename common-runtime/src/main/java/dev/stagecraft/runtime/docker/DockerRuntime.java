@@ -322,6 +322,19 @@ public final class DockerRuntime implements EnvironmentRuntime {
         }
     }
 
+    @Override
+    public java.util.Set<String> environmentsWithResources() {
+        java.util.Set<String> ids = new java.util.TreeSet<>();
+        for (Container c : docker.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)).exec()) {
+            String id = c.getLabels().get(Labels.ENVIRONMENT);
+            if (id != null) {
+                ids.add(id);
+            }
+        }
+        return ids;
+    }
+
     private List<Container> labelled(String environmentId) {
         return docker.listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of(Labels.ENVIRONMENT, environmentId, Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE))

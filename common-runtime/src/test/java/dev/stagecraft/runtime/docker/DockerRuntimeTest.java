@@ -186,8 +186,10 @@ class DockerRuntimeTest {
         String env = "rt-" + RUN + "-teardown";
         String web = image("web", null);
         assertTrue(runtime.setup(env, spec("web"), Map.of("web", web), RuntimeListener.SILENT).succeeded());
+        assertTrue(runtime.environmentsWithResources().contains(env), "the inventory lists a running environment");
         TeardownResult first = runtime.teardown(env, List.of(web), RuntimeListener.SILENT);
         assertTrue(first.clean());
+        assertTrue(!runtime.environmentsWithResources().contains(env), "and not a torn down one");
         assertTrue(first.removed().contains("image " + web), first.removed().toString());
         assertEquals(List.of(), containers(env));
 

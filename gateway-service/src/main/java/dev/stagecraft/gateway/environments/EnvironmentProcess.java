@@ -230,6 +230,26 @@ public class EnvironmentProcess {
         }
     }
 
+    /**
+     * Reconciliation found resources of an environment it had deleted: tears it down again. The state stays DELETED
+     * (a new environment may already serve the same pull request); the teardown runs as a workflow of its own and
+     * its success announces EnvironmentDeleted again.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public boolean tearDownLeftovers(Environment env, OffsetDateTime observedAt, String causationId) {
+        if (env.state != EnvironmentState.DELETED || env.activeWorkflowId != null
+                || !env.updatedAt.isBefore(observedAt)) {
+            return false;
+        }
+        Workflow wf = startWorkflow(env, Stage.TEARDOWN, env.deployedCommit, Map.of());
+        String reason = "resources of this deleted environment were still present at " + observedAt
+                + " (found by reconciliation)";
+        Timeline.record(env.id, wf.id, null, "dev.stagecraft.reconciliation.leftovers-found", true,
+                EventJson.write(Map.of("reason", reason)));
+        outbox.publish(new TeardownRequested(env.id, wf.id, reason, List.copyOf(imagesEverUsed(env))), causationId);
+        return true;
+    }
+
     private void onBuildCompleted(Environment env, Workflow build, BuildCompleted done, String causationId) {
         Map<String, String> images = new LinkedHashMap<>();
         for (ImageRef ref : done.images()) {

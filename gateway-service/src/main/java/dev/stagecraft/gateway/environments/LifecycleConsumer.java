@@ -11,6 +11,7 @@ import dev.stagecraft.events.EnvironmentCreated;
 import dev.stagecraft.events.EnvironmentDeleted;
 import dev.stagecraft.events.EnvironmentFailed;
 import dev.stagecraft.events.EnvironmentReady;
+import dev.stagecraft.events.RuntimeInventoried;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
@@ -38,10 +39,32 @@ public class LifecycleConsumer {
                 || event.data() instanceof EnvironmentFailed || event.data() instanceof EnvironmentDeleted) {
             return; // the gateway's own announcements
         }
+        if (event.data() instanceof RuntimeInventoried inventory) {
+            reconcile(event, inventory);
+            return;
+        }
         ConflictRetry.inTransaction(() -> {
             apply(event);
             return null;
         });
+    }
+
+    /** Tears down again every environment deleted before the inventory that still had resources in it. */
+    private void reconcile(CloudEvent event, RuntimeInventoried inventory) {
+        for (String id : inventory.environmentIds()) {
+            boolean again = ConflictRetry.inTransaction(() -> {
+                Environment env = Environment.findById(id);
+                if (env == null) {
+                    LOG.warnf("the %s runtime has resources of environment %s, which this installation does not know;"
+                            + " left alone", inventory.runtime(), id);
+                    return false;
+                }
+                return process.tearDownLeftovers(env, inventory.observedAt(), event.id());
+            });
+            if (again) {
+                LOG.infof("environment %s was deleted but still had resources: tearing it down again", id);
+            }
+        }
     }
 
     private void apply(CloudEvent event) {
