@@ -24,10 +24,6 @@ import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.gateway.api.ApiException;
 import dev.stagecraft.gateway.auth.RequiresRole;
 import dev.stagecraft.gateway.auth.Role;
-import dev.stagecraft.gateway.environments.Environment;
-import dev.stagecraft.gateway.environments.EnvironmentProcess;
-import dev.stagecraft.gateway.environments.EnvironmentView;
-import dev.stagecraft.gateway.git.RemoteRefs;
 import dev.stagecraft.template.ComposeImporter;
 import dev.stagecraft.template.TemplateCompiler;
 
@@ -41,12 +37,6 @@ public class ApplicationResource {
     private static final Pattern URL = Pattern.compile("^(https?|file|git|ssh)://.+");
     private static final Set<String> PROVIDERS = Set.of("github", "gitlab", "bitbucket");
     private static final Set<String> RUNTIMES = Set.of("docker");
-
-    @Inject
-    EnvironmentProcess process;
-
-    @Inject
-    RemoteRefs remoteRefs;
 
     @Inject
     SecretBox secrets;
@@ -168,37 +158,11 @@ public class ApplicationResource {
         return Response.ok(app.template).header("X-Stagecraft-Template-Format", app.templateFormat).build();
     }
 
-    /** Creates a permanent environment that follows {@code branch}, deploying its current head. */
-    @POST
-    @RequiresRole(Role.DEPLOYER)
-    @Path("{id}/environments")
-    @Transactional
-    public Response createEnvironment(@PathParam("id") String id, EnvironmentRequest request) {
-        Application app = find(id);
-        if (request == null || request.branch() == null || request.branch().isBlank()) {
-            throw ApiException.badRequest("branch is required");
-        }
-        String template = request.template() == null ? "permanent" : request.template();
-        Environment.Kind kind = switch (template) {
-            case "permanent" -> Environment.Kind.PERMANENT;
-            case "ephemeral" -> Environment.Kind.EPHEMERAL;
-            default -> throw ApiException.badRequest("template '" + template + "' is not accepted; use ephemeral or permanent");
-        };
-        String commit = remoteRefs.head(app.repositoryUrl, request.branch());
-        Environment env = process.create(app, kind, request.branch(), null, null);
-        process.deploy(env, commit, null);
-        return Response.created(URI.create("/api/environments/" + env.id)).entity(EnvironmentView.of(env, false)).build();
-    }
-
     private static Application find(String id) {
         Application app = Application.findById(id);
         if (app == null) {
             throw ApiException.notFound("application", id);
         }
         return app;
-    }
-
-    /** The body of POST /api/applications/{id}/environments. */
-    public record EnvironmentRequest(String branch, String template) {
     }
 }

@@ -49,11 +49,12 @@ public class EnvironmentActions {
     Duration maxTtl;
 
     /**
-     * Creates an environment for a branch of an application: permanent for its tracking branch, ephemeral (with the
-     * usual expiry) otherwise; deploys {@code commit} or the branch's head.
+     * Creates an environment for a branch of an application, of {@code kind} permanent or ephemeral (default:
+     * permanent for its tracking branch, ephemeral with the usual expiry otherwise); deploys {@code commit} or the
+     * branch's head.
      */
     @Transactional(Transactional.TxType.MANDATORY)
-    public Environment create(String application, String branch, String commit, Actor actor) {
+    public Environment create(String application, String branch, String commit, String kind, Actor actor) {
         if (application == null || application.isBlank()) {
             throw ApiException.badRequest("application is required (its name or id)");
         }
@@ -70,11 +71,18 @@ public class EnvironmentActions {
             throw new ApiException(409, "conflict", "branch '" + branch + "' of application '" + app.name
                     + "' already has environment '" + existing.id + "'; deploy that one");
         }
+        Environment.Kind chosen;
+        if (kind == null) {
+            String tracking = ApplicationTemplateParser.parse(app.template, null, new Problems())
+                    .map(t -> t.trackingBranch()).orElse(null);
+            chosen = branch.equals(tracking) ? Environment.Kind.PERMANENT : Environment.Kind.EPHEMERAL;
+        } else if (kind.equalsIgnoreCase("permanent") || kind.equalsIgnoreCase("ephemeral")) {
+            chosen = Environment.Kind.valueOf(kind.toUpperCase(java.util.Locale.ROOT));
+        } else {
+            throw ApiException.badRequest("kind '" + kind + "' is not accepted; use ephemeral or permanent");
+        }
         String sha = commit(commit, app, branch);
-        String tracking = ApplicationTemplateParser.parse(app.template, null, new Problems())
-                .map(t -> t.trackingBranch()).orElse(null);
-        Environment.Kind kind = branch.equals(tracking) ? Environment.Kind.PERMANENT : Environment.Kind.EPHEMERAL;
-        Environment env = process.create(app, kind, branch, null, null);
+        Environment env = process.create(app, chosen, branch, null, null);
         record(env, "create", actor, Map.of("branch", branch, "commit", sha));
         process.deploy(env, sha, null);
         return env;

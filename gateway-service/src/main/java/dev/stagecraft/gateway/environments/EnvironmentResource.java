@@ -78,7 +78,7 @@ public class EnvironmentResource {
         return EnvironmentView.of(find(id), true);
     }
 
-    /** Creates an environment for a branch: {@code {"application": ..., "branch": ..., "commit": optional}}. */
+    /** Creates an environment for a branch: {@code {"application", "branch", "commit" and "kind" optional}}. */
     @POST
     @Path("environments")
     @RequiresRole(Role.DEPLOYER)
@@ -87,12 +87,16 @@ public class EnvironmentResource {
         if (request == null) {
             throw ApiException.badRequest("a JSON body with application and branch (and optionally commit) is required");
         }
-        Environment env = actions.create(request.application(), request.branch(), request.commit(), actor());
+        Environment env = actions.create(request.application(), request.branch(), request.commit(), request.kind(),
+                actor());
         return Response.created(URI.create("/api/environments/" + env.id)).entity(EnvironmentView.of(env, false)).build();
     }
 
-    /** The body of POST /api/environments; {@code commit} is optional (default: the branch's head). */
-    public record CreateRequest(String application, String branch, String commit) {
+    /**
+     * The body of POST /api/environments; {@code commit} is optional (default: the branch's head), {@code kind}
+     * too (permanent or ephemeral; default: permanent for the tracking branch).
+     */
+    public record CreateRequest(String application, String branch, String commit, String kind) {
     }
 
     /** The Deploy button: deploys {@code commit}, or the head of the environment's branch. */

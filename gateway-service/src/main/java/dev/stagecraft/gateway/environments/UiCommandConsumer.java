@@ -87,7 +87,7 @@ public class UiCommandConsumer {
         }
         EnvironmentActions.Actor actor = new EnvironmentActions.Actor(command.actor(), "kafka");
         switch (command.action()) {
-            case "create" -> actions.create(command.application(), command.branch(), command.commit(), actor);
+            case "create" -> actions.create(command.application(), command.branch(), command.commit(), null, actor);
             case "deploy" -> actions.deploy(command.environmentId(), command.commit(), actor);
             case "setup" -> actions.setup(command.environmentId(), actor);
             case "approve" -> actions.approve(command.environmentId(), actor);
