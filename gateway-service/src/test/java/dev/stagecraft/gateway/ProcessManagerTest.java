@@ -212,10 +212,9 @@ class ProcessManagerTest {
         String repo = dir.toUri().toString().replaceFirst("^file:/", "file:///");
         String app = Apps.register(repo);
         try (TestBus bus = new TestBus()) {
-            String env = given().contentType("application/json").body(Map.of("branch", "main"))
-                    .post("/api/applications/" + given().get("/api/applications").then().extract()
-                            .path("find { it.name == '" + app + "' }.id") + "/environments")
-                    .then().statusCode(201).body("kind", is("PERMANENT")).extract().path("id");
+            String env = given().contentType("application/json")
+                    .body(Map.of("application", app, "branch", "main", "kind", "permanent"))
+                    .post("/api/environments").then().statusCode(201).body("kind", is("PERMANENT")).extract().path("id");
             CloudEvent build = bus.await(BuildRequested.class, env);
             assertEquals(head, ((BuildRequested) build.data()).commit());
         }

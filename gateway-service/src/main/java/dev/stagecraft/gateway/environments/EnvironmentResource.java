@@ -8,7 +8,6 @@ import java.util.Map;
 
 import jakarta.inject.Inject;
 
-import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -82,14 +81,13 @@ public class EnvironmentResource {
     @POST
     @Path("environments")
     @RequiresRole(Role.DEPLOYER)
-    @Transactional
     public Response create(CreateRequest request) {
         if (request == null) {
             throw ApiException.badRequest("a JSON body with application and branch (and optionally commit) is required");
         }
-        Environment env = actions.create(request.application(), request.branch(), request.commit(), request.kind(),
-                actor());
-        return Response.created(URI.create("/api/environments/" + env.id)).entity(EnvironmentView.of(env, false)).build();
+        EnvironmentView env = retried(() -> actions.create(request.application(), request.branch(), request.commit(),
+                request.kind(), actor()));
+        return Response.created(URI.create("/api/environments/" + env.id())).entity(env).build();
     }
 
     /**
@@ -104,11 +102,10 @@ public class EnvironmentResource {
     @Consumes(MediaType.WILDCARD)
     @RequiresRole(Role.DEPLOYER)
     @Path("environments/{id}/deploy")
-    @Transactional
     public Response deploy(@PathParam("id") String id, String body) {
         DeployRequest request = optionalBody(body, DeployRequest.class);
-        Environment env = actions.deploy(id, request == null ? null : request.commit(), actor());
-        return Response.accepted(EnvironmentView.of(env, false)).build();
+        return Response.accepted(retried(() -> actions.deploy(id, request == null ? null : request.commit(), actor())))
+                .build();
     }
 
     /** The body of POST /api/environments/{id}/deploy; {@code commit} is optional. */
@@ -119,9 +116,8 @@ public class EnvironmentResource {
     @Consumes(MediaType.WILDCARD)
     @RequiresRole(Role.DEPLOYER)
     @Path("environments/{id}/setup")
-    @Transactional
     public Response setup(@PathParam("id") String id) {
-        return Response.accepted(EnvironmentView.of(actions.setup(id, actor()), false)).build();
+        return Response.accepted(retried(() -> actions.setup(id, actor()))).build();
     }
 
     /** Lets a pull request from a fork build and deploy. */
@@ -129,9 +125,8 @@ public class EnvironmentResource {
     @Consumes(MediaType.WILDCARD)
     @RequiresRole(Role.DEPLOYER)
     @Path("environments/{id}/approve")
-    @Transactional
     public Response approve(@PathParam("id") String id) {
-        return Response.accepted(EnvironmentView.of(actions.approve(id, actor()), false)).build();
+        return Response.accepted(retried(() -> actions.approve(id, actor()))).build();
     }
 
     /**
@@ -142,10 +137,9 @@ public class EnvironmentResource {
     @Consumes(MediaType.WILDCARD)
     @RequiresRole(Role.DEPLOYER)
     @Path("environments/{id}/extend")
-    @Transactional
     public EnvironmentView extend(@PathParam("id") String id, String body) {
         ExtendRequest request = optionalBody(body, ExtendRequest.class);
-        return EnvironmentView.of(actions.extend(id, request == null ? null : request.by(), actor()), false);
+        return retried(() -> actions.extend(id, request == null ? null : request.by(), actor()));
     }
 
     /** The body of POST /api/environments/{id}/extend; {@code by} is optional. */
@@ -156,9 +150,16 @@ public class EnvironmentResource {
     @Consumes(MediaType.WILDCARD)
     @RequiresRole(Role.DEPLOYER)
     @Path("environments/{id}")
-    @Transactional
     public Response delete(@PathParam("id") String id) {
-        return Response.accepted(EnvironmentView.of(actions.delete(id, actor()), false)).build();
+        return Response.accepted(retried(() -> actions.delete(id, actor()))).build();
+    }
+
+    /**
+     * Runs an action in a transaction of its own, again when a stage event changed the environment at the same
+     * moment (optimistic lock): a click never fails because a build reported progress.
+     */
+    private static EnvironmentView retried(java.util.function.Supplier<Environment> action) {
+        return ConflictRetry.inTransaction(() -> EnvironmentView.of(action.get(), false));
     }
 
     private EnvironmentActions.Actor actor() {
