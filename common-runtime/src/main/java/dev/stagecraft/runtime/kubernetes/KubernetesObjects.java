@@ -1,0 +1,328 @@
+package dev.stagecraft.runtime.kubernetes;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.UnaryOperator;
+
+import dev.stagecraft.events.EnvironmentSpec;
+import dev.stagecraft.events.EnvironmentSpec.JobSpec;
+import dev.stagecraft.events.EnvironmentSpec.ProbeSpec;
+import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
+import dev.stagecraft.events.EnvironmentSpec.VolumeSpec;
+import dev.stagecraft.events.cloudevents.SpecHash;
+import dev.stagecraft.runtime.Labels;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvFromSourceBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
+import io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder;
+
+/**
+ * The Kubernetes objects of one environment, built from its spec; every one labelled with the managed-by and
+ * environment labels, and (Deployments, Secrets) annotated with a hash of what they say so a converge can tell
+ * whether anything changed.
+ */
+final class KubernetesObjects {
+
+    static final String CONFIG_HASH = "stagecraft.dev/config-hash";
+    static final String JOB = "stagecraft.dev/job";
+    static final String VARIABLES_SECRET = "stagecraft-variables";
+    static final String SPEC_SECRET = "stagecraft-spec";
+
+    private KubernetesObjects() {
+    }
+
+    /** A DNS-1123 label of at most 63 characters, unique per environment id: sc-<id>, hashed when too long. */
+    static String namespaceOf(String environmentId) {
+        String slug = environmentId.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
+        String name = "sc-" + slug;
+        if (name.length() > 63) {
+            String hash = SpecHash.sha256(environmentId).substring(0, 10);
+            name = (name.substring(0, 52) + "-" + hash).replaceAll("-+", "-");
+        }
+        return name.replaceAll("-+$", "");
+    }
+
+    static Map<String, String> labels(String environmentId) {
+        return Labels.forEnvironment(environmentId);
+    }
+
+    static Map<String, String> serviceLabels(String environmentId, String service) {
+        Map<String, String> labels = labels(environmentId);
+        labels.put(Labels.SERVICE, service);
+        return labels;
+    }
+
+    static ObjectMeta meta(String name, String namespace, Map<String, String> labels, String hash) {
+        ObjectMetaBuilder meta = new ObjectMetaBuilder().withName(name).withNamespace(namespace).withLabels(labels);
+        if (hash != null) {
+            meta.withAnnotations(Map.of(CONFIG_HASH, hash));
+        }
+        return meta.build();
+    }
+
+    static Namespace namespace(String environmentId, String application) {
+        Map<String, String> labels = labels(environmentId);
+        labels.put(Labels.APPLICATION, application);
+        return new NamespaceBuilder().withMetadata(new ObjectMetaBuilder().withName(namespaceOf(environmentId))
+                .withLabels(labels).build()).build();
+    }
+
+    /**
+     * The environment's variables, opened, in a Secret (every container reads it whole), plus each sealed value of a
+     * service's or job's own variables under {@code <service>.<NAME>} (its container refers to that key): secret
+     * values are never in a ConfigMap or a Deployment.
+     */
+    static Secret variables(String environmentId, EnvironmentSpec spec, UnaryOperator<String> opener) {
+        Map<String, String> data = new TreeMap<>();
+        spec.variables().forEach((k, v) -> data.put(k, base64(opener.apply(v))));
+        for (ServiceSpec service : spec.services()) {
+            service.envs().forEach((k, v) -> {
+                if (!opener.apply(v).equals(v)) {
+                    data.put(service.name() + "." + k, base64(opener.apply(v)));
+                }
+            });
+        }
+        for (JobSpec job : spec.jobs()) {
+            job.envs().forEach((k, v) -> {
+                if (!opener.apply(v).equals(v)) {
+                    data.put(job.name() + "." + k, base64(opener.apply(v)));
+                }
+            });
+        }
+        return new SecretBuilder().withMetadata(meta(VARIABLES_SECRET, namespaceOf(environmentId),
+                labels(environmentId), SpecHash.sha256(data.toString()))).withType("Opaque").withData(data).build();
+    }
+
+    private static String base64(String value) {
+        return Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The spec as deployed (secret values still sealed), so teardown knows the teardown workflow and its jobs. */
+    static Secret spec(String environmentId, String specJson) {
+        return new SecretBuilder().withMetadata(meta(SPEC_SECRET, namespaceOf(environmentId), labels(environmentId),
+                SpecHash.sha256(specJson))).withType("Opaque")
+                .withStringData(Map.of("spec.json", specJson)).build();
+    }
+
+    static Deployment deployment(String environmentId, ServiceSpec service, String image, Map<String, String> envs,
+            UnaryOperator<String> opener, String variablesHash) {
+        String namespace = namespaceOf(environmentId);
+        Map<String, String> selector = serviceLabels(environmentId, service.name());
+        Container container = container(service.name(), image, service.command(), service.args(), envs, opener,
+                service.volumes());
+        container.setPorts(containerPorts(service));
+        container.setReadinessProbe(probe(service.readinessProbe()));
+        container.setLivenessProbe(probe(service.livenessProbe()));
+        if (service.resources() != null) {
+            var resources = new ResourceRequirementsBuilder();
+            var r = service.resources();
+            Map<String, Quantity> requests = new LinkedHashMap<>();
+            Map<String, Quantity> limits = new LinkedHashMap<>();
+            put(requests, "cpu", r.cpuRequest());
+            put(requests, "memory", r.memoryRequest());
+            put(limits, "cpu", r.cpuLimit());
+            put(limits, "memory", r.memoryLimit());
+            container.setResources(resources.withRequests(requests).withLimits(limits).build());
+        }
+        List<Volume> volumes = new ArrayList<>();
+        for (VolumeSpec v : service.volumes()) {
+            volumes.add(volume(environmentId, service.name(), v));
+        }
+        Deployment d = new DeploymentBuilder()
+                .withMetadata(meta(service.name(), namespace, selector, null))
+                .withNewSpec().withReplicas(service.replicas()).withNewSelector().withMatchLabels(selector).endSelector()
+                .withNewTemplate().withNewMetadata().withLabels(selector)
+                // a change of the environment's variables rolls the pods, which read them at start
+                .withAnnotations(Map.of(CONFIG_HASH + "-variables", variablesHash)).endMetadata()
+                .withNewSpec().withContainers(container).withVolumes(volumes).endSpec().endTemplate().endSpec()
+                .build();
+        // the hash covers what the Deployment says (sealed values stay sealed in it), not its status
+        d.getMetadata().setAnnotations(Map.of(CONFIG_HASH, SpecHash.sha256(dev.stagecraft.events.cloudevents.EventJson
+                .write(List.of(service, image, new TreeMap<>(envs), variablesHash)))));
+        return d;
+    }
+
+    private static void put(Map<String, Quantity> map, String key, String value) {
+        if (value != null && !value.isBlank()) {
+            map.put(key, new Quantity(value));
+        }
+    }
+
+    static Container container(String name, String image, List<String> command, List<String> args,
+            Map<String, String> envs, UnaryOperator<String> opener, List<VolumeSpec> volumes) {
+        List<EnvVar> env = new ArrayList<>();
+        new TreeMap<>(envs).forEach((k, v) -> {
+            if (opener.apply(v).equals(v)) {
+                env.add(new EnvVar(k, v, null));
+            } else {
+                env.add(new io.fabric8.kubernetes.api.model.EnvVarBuilder().withName(k).withNewValueFrom()
+                        .withNewSecretKeyRef(name + "." + k, VARIABLES_SECRET, false).endValueFrom().build());
+            }
+        });
+        List<VolumeMount> mounts = new ArrayList<>();
+        for (VolumeSpec v : volumes) {
+            mounts.add(new VolumeMountBuilder().withName(volumeName(v)).withMountPath(v.mountPath()).build());
+        }
+        return new ContainerBuilder().withName(name).withImage(image).withCommand(command).withArgs(args)
+                .withEnv(env).withEnvFrom(new EnvFromSourceBuilder().withNewSecretRef(VARIABLES_SECRET, false).build())
+                .withVolumeMounts(mounts).build();
+    }
+
+    private static String volumeName(VolumeSpec v) {
+        return v.name().toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
+    }
+
+    private static Volume volume(String environmentId, String service, VolumeSpec v) {
+        VolumeBuilder volume = new VolumeBuilder().withName(volumeName(v));
+        if (v.claim() != null) {
+            return volume.withNewPersistentVolumeClaim(v.claim(), false).build();
+        }
+        if ("persistent".equalsIgnoreCase(v.type())) {
+            return volume.withNewPersistentVolumeClaim(claimName(service, v), false).build();
+        }
+        return volume.withNewEmptyDir().endEmptyDir().build();
+    }
+
+    static String claimName(String service, VolumeSpec v) {
+        return (service + "-" + volumeName(v)).replaceAll("-+", "-");
+    }
+
+    static PersistentVolumeClaim claim(String environmentId, String name, String size, String storageClass) {
+        return new PersistentVolumeClaimBuilder()
+                .withMetadata(meta(name, namespaceOf(environmentId), labels(environmentId), null))
+                .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName(storageClass)
+                .withNewResources().withRequests(Map.of("storage", new Quantity(size == null ? "1Gi" : size)))
+                .endResources().endSpec().build();
+    }
+
+    private static List<io.fabric8.kubernetes.api.model.ContainerPort> containerPorts(ServiceSpec service) {
+        List<io.fabric8.kubernetes.api.model.ContainerPort> ports = new ArrayList<>();
+        for (int port : portsOf(service)) {
+            ports.add(new io.fabric8.kubernetes.api.model.ContainerPortBuilder().withContainerPort(port).build());
+        }
+        return ports;
+    }
+
+    /** The container ports a service listens on, its main port first. */
+    static List<Integer> portsOf(ServiceSpec service) {
+        List<Integer> ports = new ArrayList<>();
+        if (service.port() > 0) {
+            ports.add(service.port());
+        }
+        service.ports().forEach(p -> {
+            if (p.containerPort() > 0 && !ports.contains(p.containerPort())) {
+                ports.add(p.containerPort());
+            }
+        });
+        return ports;
+    }
+
+    private static Probe probe(ProbeSpec spec) {
+        if (spec == null) {
+            return null;
+        }
+        ProbeBuilder probe = new ProbeBuilder();
+        if (spec.periodSeconds() > 0) {
+            probe.withPeriodSeconds(spec.periodSeconds());
+        }
+        if (spec.timeoutSeconds() > 0) {
+            probe.withTimeoutSeconds(spec.timeoutSeconds());
+        }
+        if (spec.failureThreshold() > 0) {
+            probe.withFailureThreshold(spec.failureThreshold());
+        }
+        if (spec.initialDelaySeconds() > 0) {
+            probe.withInitialDelaySeconds(spec.initialDelaySeconds());
+        }
+        switch (spec.kind() == null ? "" : spec.kind()) {
+            case "exec" -> probe.withNewExec().withCommand(spec.command()).endExec();
+            case "http" -> probe.withNewHttpGet().withPath(spec.path() == null ? "/" : spec.path())
+                    .withPort(new IntOrString(spec.port())).endHttpGet();
+            default -> probe.withNewTcpSocket().withPort(new IntOrString(spec.port())).endTcpSocket();
+        }
+        return probe.build();
+    }
+
+    static Service service(String environmentId, ServiceSpec service) {
+        List<ServicePort> ports = new ArrayList<>();
+        for (int port : portsOf(service)) {
+            ports.add(new ServicePortBuilder().withName("p" + port).withPort(servicePort(service, port))
+                    .withTargetPort(new IntOrString(port)).build());
+        }
+        Map<String, String> selector = serviceLabels(environmentId, service.name());
+        return new ServiceBuilder().withMetadata(meta(service.name(), namespaceOf(environmentId), selector, null))
+                .withNewSpec().withSelector(selector).withPorts(ports).endSpec().build();
+    }
+
+    /** The port a Service exposes for a container port: the template's node_port "port", or the same port. */
+    static int servicePort(ServiceSpec service, int containerPort) {
+        return service.ports().stream().filter(p -> p.containerPort() == containerPort && p.port() > 0)
+                .map(EnvironmentSpec.PortSpec::port).findFirst().orElse(containerPort);
+    }
+
+    static Ingress ingress(String environmentId, String service, String host, int port, String ingressClass,
+            String tlsSecret) {
+        IngressBuilder ingress = new IngressBuilder()
+                .withMetadata(meta(service, namespaceOf(environmentId), serviceLabels(environmentId, service), null))
+                .withNewSpec().withIngressClassName(ingressClass)
+                .addNewRule().withHost(host).withNewHttp().addNewPath().withPath("/").withPathType("Prefix")
+                .withNewBackend().withNewService().withName(service).withNewPort().withNumber(port).endPort()
+                .endService().endBackend().endPath().endHttp().endRule().endSpec();
+        Ingress built = ingress.build();
+        if (tlsSecret != null && !tlsSecret.isBlank()) {
+            built.getSpec().setTls(List.of(new io.fabric8.kubernetes.api.model.networking.v1.IngressTLSBuilder()
+                    .withHosts(host).withSecretName(tlsSecret).build()));
+        }
+        return built;
+    }
+
+    static Job job(String environmentId, String name, JobSpec job, String image, Map<String, String> envs,
+            UnaryOperator<String> opener) {
+        Map<String, String> labels = labels(environmentId);
+        labels.put(JOB, job.name());
+        Container container = container(job.name(), image, job.command(), job.args(), envs, opener, List.of());
+        JobBuilder built = new JobBuilder().withMetadata(meta(name, namespaceOf(environmentId), labels, null))
+                .withNewSpec().withBackoffLimit(0)
+                .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata()
+                .withNewSpec().withRestartPolicy("Never").withContainers(container).endSpec().endTemplate()
+                .endSpec();
+        Job result = built.build();
+        if (job.completedTimeoutSeconds() > 0) {
+            result.getSpec().setActiveDeadlineSeconds((long) job.completedTimeoutSeconds());
+        }
+        return result;
+    }
+}

@@ -1,0 +1,412 @@
+package dev.stagecraft.runtime.kubernetes;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+
+import org.jboss.logging.Logger;
+
+import dev.stagecraft.events.EnvironmentSpec;
+import dev.stagecraft.events.EnvironmentSpec.JobSpec;
+import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
+import dev.stagecraft.events.EnvironmentSpec.VolumeSpec;
+import dev.stagecraft.events.cloudevents.EventJson;
+import dev.stagecraft.runtime.EnvironmentRuntime;
+import dev.stagecraft.runtime.Labels;
+import dev.stagecraft.runtime.RuntimeListener;
+import dev.stagecraft.runtime.workflow.WorkflowExecutor;
+import dev.stagecraft.runtime.workflow.WorkflowExecutor.TaskOutcome;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+
+/**
+ * Environments as Kubernetes objects: one namespace per environment holding a Secret with its variables, per
+ * service a Deployment and a Service (and an Ingress per hostname), claims for persistent and shared volumes, and a
+ * Job per job task. Setup and patch run the template's workflow through {@link WorkflowExecutor}; a service task
+ * converges its objects (create when absent, replace only when its config hash changed) and waits, by watching,
+ * until its Deployment is ready or its pods say why it will not be. Objects Stagecraft did not create (no
+ * managed-by label) are never changed or deleted.
+ */
+public final class KubernetesRuntime implements EnvironmentRuntime {
+
+    private static final Logger LOG = Logger.getLogger(KubernetesRuntime.class);
+
+    private final KubernetesClient client;
+    private final Duration readinessTimeout;
+    private final String ingressClass;
+    private final String tlsSecret;
+    private final String storageClass;
+    private final UnaryOperator<String> opener;
+    private final Readiness readiness;
+
+    public KubernetesRuntime(KubernetesClient client, Duration readinessTimeout, String ingressClass, String tlsSecret,
+            String storageClass, UnaryOperator<String> opener) {
+        this.client = client;
+        this.readinessTimeout = readinessTimeout;
+        this.ingressClass = blankToNull(ingressClass);
+        this.tlsSecret = blankToNull(tlsSecret);
+        this.storageClass = blankToNull(storageClass);
+        this.opener = opener;
+        this.readiness = new Readiness(client);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    @Override
+    public DeployResult setup(String environmentId, EnvironmentSpec spec, Map<String, String> images, String commit,
+            RuntimeListener listener) {
+        return deploy("setup", environmentId, spec, images, listener);
+    }
+
+    @Override
+    public DeployResult patch(String environmentId, EnvironmentSpec spec, Map<String, String> images, String commit,
+            RuntimeListener listener) {
+        return deploy("patch", environmentId, spec, images, listener);
+    }
+
+    private DeployResult deploy(String workflowName, String environmentId, EnvironmentSpec spec,
+            Map<String, String> images, RuntimeListener listener) {
+        String namespace = KubernetesObjects.namespaceOf(environmentId);
+        String refusal = ensureNamespace(environmentId, spec.application());
+        if (refusal != null) {
+            return DeployResult.failed("namespace", refusal);
+        }
+        Secret variables = KubernetesObjects.variables(environmentId, spec, opener);
+        converge(variables);
+        converge(KubernetesObjects.spec(environmentId, EventJson.write(spec)));
+        for (EnvironmentSpec.SharedVolumeSpec shared : spec.sharedVolumes()) {
+            converge(KubernetesObjects.claim(environmentId, shared.name(), shared.size(),
+                    shared.storageClass() != null ? shared.storageClass() : storageClass));
+        }
+        String variablesHash = variables.getMetadata().getAnnotations().get(KubernetesObjects.CONFIG_HASH);
+        List<String> started = Collections.synchronizedList(new ArrayList<>());
+        WorkflowExecutor.Result result = WorkflowExecutor.run(
+                WorkflowExecutor.workflowOrDefault(spec.workflows(), workflowName,
+                        spec.services().stream().map(s -> "services." + s.name()).toList()),
+                task -> runTask(task, environmentId, spec, images, variablesHash, started, listener), listener);
+        if (!result.succeeded()) {
+            return DeployResult.failed(result.failedTask(), result.reason());
+        }
+        return DeployResult.ok(endpoints(namespace, spec), List.copyOf(started));
+    }
+
+    private TaskOutcome runTask(String task, String environmentId, EnvironmentSpec spec, Map<String, String> images,
+            String variablesHash, List<String> started, RuntimeListener listener) throws InterruptedException {
+        listener.checkCancelled();
+        if (task.startsWith("services.")) {
+            String name = task.substring("services.".length());
+            ServiceSpec service = spec.services().stream().filter(s -> s.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no service '" + name + "' in the spec"));
+            return runService(environmentId, spec, service, images, variablesHash, started, listener);
+        }
+        if (task.startsWith("jobs.")) {
+            String name = task.substring("jobs.".length());
+            JobSpec job = spec.jobs().stream().filter(j -> j.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no job '" + name + "' in the spec"));
+            return runJob(environmentId, spec, job, images, listener);
+        }
+        if (task.equals("release.remove_environment")) {
+            TeardownResult removed = removeEverything(environmentId, listener);
+            return removed.clean() ? TaskOutcome.ok() : TaskOutcome.failed("still present: " + removed.leftovers());
+        }
+        listener.log(task, "not run: only services.*, jobs.* and release.remove_environment tasks run here");
+        return TaskOutcome.ok();
+    }
+
+    private TaskOutcome runService(String environmentId, EnvironmentSpec spec, ServiceSpec service,
+            Map<String, String> images, String variablesHash, List<String> started, RuntimeListener listener)
+            throws InterruptedException {
+        String image = images.getOrDefault(service.name(), service.image());
+        if (image == null) {
+            return TaskOutcome.failed("service '" + service.name() + "' has no image: it was not built");
+        }
+        for (VolumeSpec v : service.volumes()) {
+            if ("persistent".equalsIgnoreCase(v.type()) && v.claim() == null) {
+                converge(KubernetesObjects.claim(environmentId, KubernetesObjects.claimName(service.name(), v),
+                        v.size(), storageClass));
+            }
+        }
+        Deployment deployment = KubernetesObjects.deployment(environmentId, service, image, service.envs(), opener,
+                variablesHash);
+        Converged applied = converge(deployment);
+        if (applied == Converged.REFUSED) {
+            return TaskOutcome.failed(refusedMessage(deployment));
+        }
+        if (applied != Converged.UNCHANGED) {
+            started.add(service.name());
+        }
+        if (!KubernetesObjects.portsOf(service).isEmpty()) {
+            if (converge(KubernetesObjects.service(environmentId, service)) == Converged.REFUSED) {
+                return TaskOutcome.failed(refusedMessage(KubernetesObjects.service(environmentId, service)));
+            }
+            String host = spec.hostnames().get(service.name());
+            if (host != null) {
+                int port = KubernetesObjects.servicePort(service, KubernetesObjects.portsOf(service).get(0));
+                converge(KubernetesObjects.ingress(environmentId, service.name(), host, port, ingressClass, tlsSecret));
+            }
+        }
+        listener.log("services." + service.name(), applied == Converged.UNCHANGED ? "unchanged, not restarted"
+                : applied.name().toLowerCase() + " deployment " + service.name() + " (" + image + ")");
+        Readiness.Outcome outcome = readiness.awaitDeployment(KubernetesObjects.namespaceOf(environmentId),
+                service.name(), readinessTimeout, listener);
+        return outcome.ready() ? TaskOutcome.ok() : TaskOutcome.failed(outcome.reason());
+    }
+
+    private TaskOutcome runJob(String environmentId, EnvironmentSpec spec, JobSpec job, Map<String, String> images,
+            RuntimeListener listener) throws InterruptedException {
+        String image = job.image();
+        if (image == null && job.fromService() != null) {
+            ServiceSpec from = spec.services().stream().filter(s -> s.name().equals(job.fromService())).findFirst()
+                    .orElse(null);
+            image = images.getOrDefault(job.fromService(), from == null ? null : from.image());
+        }
+        if (image == null) {
+            return TaskOutcome.failed("job '" + job.name() + "' has no image (from_service '" + job.fromService()
+                    + "' was not built)");
+        }
+        String namespace = KubernetesObjects.namespaceOf(environmentId);
+        // an earlier run of the same job is replaced: a Job's pod template cannot change
+        client.batch().v1().jobs().inNamespace(namespace).withLabels(Map.of(KubernetesObjects.JOB, job.name(),
+                Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)).delete();
+        String name = (job.name() + "-" + Long.toString(System.currentTimeMillis(), 36)).replaceAll("[^a-z0-9-]", "-");
+        name = name.length() > 63 ? name.substring(name.length() - 63).replaceAll("^-+", "") : name;
+        Map<String, String> envs = new LinkedHashMap<>(job.envs());
+        Job created = client.batch().v1().jobs().inNamespace(namespace)
+                .resource(KubernetesObjects.job(environmentId, name, job, image, envs, opener)).create();
+        long timeout = job.completedTimeoutSeconds() > 0 ? job.completedTimeoutSeconds() + 30L
+                : readinessTimeout.toSeconds();
+        Readiness.Outcome outcome = readiness.awaitJob(namespace, created.getMetadata().getName(),
+                Duration.ofSeconds(timeout), listener, "jobs." + job.name());
+        return outcome.ready() ? TaskOutcome.ok() : TaskOutcome.failed(outcome.reason());
+    }
+
+    @Override
+    public TeardownResult teardown(String environmentId, List<String> images, RuntimeListener listener) {
+        String namespace = KubernetesObjects.namespaceOf(environmentId);
+        Namespace ns = client.namespaces().withName(namespace).get();
+        if (ns == null) {
+            listener.taskStarted("release.remove_environment");
+            listener.taskFinished("release.remove_environment", true, null);
+            return new TeardownResult(List.of(), List.of(), List.of());
+        }
+        if (!managed(ns)) {
+            return new TeardownResult(List.of(), List.of("namespace " + namespace + " (not created by Stagecraft)"),
+                    List.of());
+        }
+        Optional<EnvironmentSpec> spec = deployedSpec(namespace);
+        List<String> removed = Collections.synchronizedList(new ArrayList<>());
+        List<String> kept = Collections.synchronizedList(new ArrayList<>());
+        List<String> leftovers = Collections.synchronizedList(new ArrayList<>());
+        EnvironmentSpec.WorkflowSpec workflow = WorkflowExecutor.workflowOrDefault(
+                spec.map(EnvironmentSpec::workflows).orElse(Map.of()), "teardown",
+                List.of("release.remove_environment"));
+        if (workflow.steps().stream().noneMatch(s -> s.tasks().contains("release.remove_environment"))) {
+            List<EnvironmentSpec.StepSpec> steps = new ArrayList<>(workflow.steps());
+            steps.add(new EnvironmentSpec.StepSpec("remove", List.of("release.remove_environment"), true, true));
+            workflow = new EnvironmentSpec.WorkflowSpec("teardown", steps);
+        }
+        WorkflowExecutor.Result result = WorkflowExecutor.run(workflow, task -> {
+            if (task.equals("release.remove_environment")) {
+                TeardownResult r = removeEverything(environmentId, listener);
+                removed.addAll(r.removed());
+                kept.addAll(r.kept());
+                leftovers.addAll(r.leftovers());
+                return r.clean() ? TaskOutcome.ok() : TaskOutcome.failed("still present: " + r.leftovers());
+            }
+            if (spec.isEmpty()) {
+                return TaskOutcome.ok();
+            }
+            return runTask(task, environmentId, spec.get(), Map.of(), "", new ArrayList<>(), listener);
+        }, listener);
+        if (!result.succeeded() && leftovers.isEmpty() && !"release.remove_environment".equals(result.failedTask())) {
+            // a teardown job failed: the environment goes anyway, and the failure is on record
+            listener.log(result.failedTask(), "failed during teardown: " + result.reason());
+            TeardownResult r = removeEverything(environmentId, listener);
+            removed.addAll(r.removed());
+            kept.addAll(r.kept());
+            leftovers.addAll(r.leftovers());
+        }
+        return new TeardownResult(List.copyOf(removed), List.copyOf(kept), List.copyOf(leftovers));
+    }
+
+    private Optional<EnvironmentSpec> deployedSpec(String namespace) {
+        Secret secret = client.secrets().inNamespace(namespace).withName(KubernetesObjects.SPEC_SECRET).get();
+        if (secret == null || !managed(secret)) {
+            return Optional.empty();
+        }
+        String json = secret.getStringData() != null && secret.getStringData().get("spec.json") != null
+                ? secret.getStringData().get("spec.json")
+                : secret.getData() == null || secret.getData().get("spec.json") == null ? null
+                        : new String(java.util.Base64.getDecoder().decode(secret.getData().get("spec.json")),
+                                java.nio.charset.StandardCharsets.UTF_8);
+        try {
+            return json == null ? Optional.empty() : Optional.of(EventJson.read(json, EnvironmentSpec.class));
+        } catch (RuntimeException e) {
+            LOG.warnf("the deployed spec in %s cannot be read (%s); tearing down without its teardown jobs",
+                    namespace, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** Deletes every object labelled with the environment, then the namespace if nothing foreign is in it. */
+    private TeardownResult removeEverything(String environmentId, RuntimeListener listener) {
+        String namespace = KubernetesObjects.namespaceOf(environmentId);
+        Map<String, String> labels = KubernetesObjects.labels(environmentId);
+        List<String> removed = new ArrayList<>();
+        List<String> kept = new ArrayList<>();
+        for (Kind kind : Kind.values()) {
+            for (HasMetadata o : kind.list(client, namespace, labels)) {
+                kind.delete(client, namespace, o.getMetadata().getName());
+                removed.add(kind.label + " " + o.getMetadata().getName());
+            }
+        }
+        List<String> foreign = new ArrayList<>();
+        for (Kind kind : Kind.values()) {
+            for (HasMetadata o : kind.listAll(client, namespace)) {
+                if (!managed(o)) {
+                    foreign.add(kind.label + " " + o.getMetadata().getName());
+                }
+            }
+        }
+        Namespace ns = client.namespaces().withName(namespace).get();
+        if (ns != null && managed(ns)) {
+            if (foreign.isEmpty()) {
+                client.namespaces().withName(namespace).delete();
+                removed.add("namespace " + namespace);
+            } else {
+                kept.add("namespace " + namespace + " (it holds objects Stagecraft did not create: " + foreign + ")");
+            }
+        }
+        List<String> leftovers = new ArrayList<>();
+        for (Kind kind : Kind.values()) {
+            for (HasMetadata o : kind.list(client, namespace, labels)) {
+                if (!awaitGone(kind, namespace, o.getMetadata().getName())) {
+                    leftovers.add(kind.label + " " + o.getMetadata().getName());
+                }
+            }
+        }
+        if (foreign.isEmpty() && ns != null && managed(ns)) {
+            try {
+                client.namespaces().withName(namespace).waitUntilCondition(n -> n == null, readinessTimeout.toSeconds(),
+                        TimeUnit.SECONDS);
+            } catch (KubernetesClientException | IllegalStateException e) {
+                leftovers.add("namespace " + namespace + " (" + e.getMessage() + ")");
+            }
+        }
+        removed.forEach(r -> listener.log("release.remove_environment", "removed " + r));
+        return new TeardownResult(removed, kept, leftovers);
+    }
+
+    private boolean awaitGone(Kind kind, String namespace, String name) {
+        try {
+            kind.resource(client, namespace, name).waitUntilCondition(o -> o == null, readinessTimeout.toSeconds(),
+                    TimeUnit.SECONDS);
+            return true;
+        } catch (KubernetesClientException | IllegalStateException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public Set<String> environmentsWithResources() {
+        Set<String> ids = new TreeSet<>();
+        for (Namespace ns : client.namespaces().withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE).list()
+                .getItems()) {
+            String id = ns.getMetadata().getLabels().get(Labels.ENVIRONMENT);
+            if (id != null) {
+                ids.add(id);
+            }
+        }
+        return ids;
+    }
+
+    /** Creates the namespace, or checks that the existing one is Stagecraft's; a refusal message otherwise. */
+    private String ensureNamespace(String environmentId, String application) {
+        Namespace wanted = KubernetesObjects.namespace(environmentId, application);
+        Namespace existing = client.namespaces().withName(wanted.getMetadata().getName()).get();
+        if (existing == null) {
+            client.namespaces().resource(wanted).create();
+            return null;
+        }
+        if (!managed(existing) || !environmentId.equals(existing.getMetadata().getLabels().get(Labels.ENVIRONMENT))) {
+            return "namespace " + wanted.getMetadata().getName() + " exists and was not created by Stagecraft for "
+                    + environmentId + "; it is left alone";
+        }
+        return null;
+    }
+
+    enum Converged {
+        CREATED, REPLACED, UNCHANGED, REFUSED
+    }
+
+    /** Create when absent; replace when its config hash differs; leave alone when equal or not Stagecraft's. */
+    private Converged converge(HasMetadata wanted) {
+        var resource = client.resource(wanted).inNamespace(wanted.getMetadata().getNamespace());
+        HasMetadata existing = resource.get();
+        if (existing == null) {
+            resource.create();
+            return Converged.CREATED;
+        }
+        if (!managed(existing)) {
+            return Converged.REFUSED;
+        }
+        String want = hash(wanted);
+        if (want != null && want.equals(hash(existing))) {
+            return Converged.UNCHANGED;
+        }
+        if (want == null) {
+            return Converged.UNCHANGED; // claims, services and ingresses are created once and otherwise kept
+        }
+        wanted.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+        client.resource(wanted).inNamespace(wanted.getMetadata().getNamespace()).update();
+        return Converged.REPLACED;
+    }
+
+    private static String refusedMessage(HasMetadata o) {
+        return o.getKind() + " " + o.getMetadata().getName() + " exists in " + o.getMetadata().getNamespace()
+                + " and was not created by Stagecraft; it is left alone";
+    }
+
+    private static String hash(HasMetadata o) {
+        return o.getMetadata().getAnnotations() == null ? null
+                : o.getMetadata().getAnnotations().get(KubernetesObjects.CONFIG_HASH);
+    }
+
+    static boolean managed(HasMetadata o) {
+        return o.getMetadata().getLabels() != null
+                && Labels.MANAGED_BY_VALUE.equals(o.getMetadata().getLabels().get(Labels.MANAGED_BY));
+    }
+
+    private Map<String, String> endpoints(String namespace, EnvironmentSpec spec) {
+        Map<String, String> endpoints = new LinkedHashMap<>();
+        for (ServiceSpec service : spec.services()) {
+            List<Integer> ports = KubernetesObjects.portsOf(service);
+            if (ports.isEmpty()) {
+                continue;
+            }
+            String host = spec.hostnames().get(service.name());
+            if (host != null) {
+                endpoints.put(service.name(), (tlsSecret != null ? "https://" : "http://") + host);
+            } else {
+                endpoints.put(service.name(), "http://" + service.name() + "." + namespace + ".svc.cluster.local:"
+                        + KubernetesObjects.servicePort(service, ports.get(0)));
+            }
+        }
+        return endpoints;
+    }
+}
