@@ -180,9 +180,11 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
                     + "' was not built)");
         }
         String namespace = KubernetesObjects.namespaceOf(environmentId);
-        // an earlier run of the same job is replaced: a Job's pod template cannot change
-        client.batch().v1().jobs().inNamespace(namespace).withLabels(Map.of(KubernetesObjects.JOB, job.name(),
-                Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)).delete();
+        // an earlier run of the same job is replaced (a Job's pod template cannot change), its pods with it
+        Map<String, String> earlier = Map.of(KubernetesObjects.JOB, job.name(), Labels.MANAGED_BY,
+                Labels.MANAGED_BY_VALUE);
+        client.batch().v1().jobs().inNamespace(namespace).withLabels(earlier).delete();
+        client.pods().inNamespace(namespace).withLabels(earlier).delete();
         String name = (job.name() + "-" + Long.toString(System.currentTimeMillis(), 36)).replaceAll("[^a-z0-9-]", "-");
         name = name.length() > 63 ? name.substring(name.length() - 63).replaceAll("^-+", "") : name;
         Map<String, String> envs = new LinkedHashMap<>(job.envs());

@@ -1,0 +1,350 @@
+package dev.stagecraft.runtime.kubernetes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import dev.stagecraft.events.EnvironmentSpec;
+import dev.stagecraft.events.EnvironmentSpec.JobSpec;
+import dev.stagecraft.events.EnvironmentSpec.PortSpec;
+import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
+import dev.stagecraft.events.EnvironmentSpec.StepSpec;
+import dev.stagecraft.events.EnvironmentSpec.WorkflowSpec;
+import dev.stagecraft.runtime.EnvironmentRuntime.DeployResult;
+import dev.stagecraft.runtime.EnvironmentRuntime.TeardownResult;
+import dev.stagecraft.runtime.Labels;
+import dev.stagecraft.runtime.RuntimeListener;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+
+/**
+ * The Kubernetes runtime against the fabric8 mock API server in CRUD mode, with {@link FakeKubelet} playing the
+ * cluster: readiness, crash loops under halt_on_error, job failures, deadlines, patching one service of three,
+ * teardown twice, convergence, and objects Stagecraft did not create.
+ */
+class KubernetesRuntimeTest {
+
+    static KubernetesMockServer server;
+    static KubernetesClient client;
+    static FakeKubelet kubelet;
+    static KubernetesRuntime runtime;
+
+    private final List<String> events = Collections.synchronizedList(new ArrayList<>());
+    private final RuntimeListener listener = RuntimeListener.of(t -> events.add("started " + t),
+            (t, ok, m) -> events.add((ok ? "succeeded " : "failed ") + t), (s, l) -> events.add("log " + s + ": " + l),
+            () -> {
+            });
+
+    @BeforeAll
+    static void cluster() {
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+                new KubernetesCrudDispatcher(), false);
+        server.init();
+        client = server.createClient();
+        kubelet = new FakeKubelet(server.createClient(b -> b.editOrNewConfig().withUserAgent("fake-kubelet")
+                .endConfig()));
+        runtime = new KubernetesRuntime(client, Duration.ofSeconds(10), "nginx", "preview-tls", null,
+                value -> value.startsWith("sealed:") ? value.substring(7) : value);
+    }
+
+    @AfterAll
+    static void stop() {
+        kubelet.close();
+        client.close();
+        server.destroy();
+    }
+
+    static String env() {
+        return "shop-pr" + UUID.randomUUID().toString().substring(0, 6);
+    }
+
+    static ServiceSpec service(String name, String image, List<String> dependsOn) {
+        return new ServiceSpec(name, image, null, 8080, Map.of("LOG_LEVEL", "debug", "API_KEY", "sealed:k3y-" + name),
+                List.of(), List.of(), List.of(new PortSpec("node_port", 8080, 80)), null, null, null, 1, List.of(),
+                dependsOn);
+    }
+
+    static EnvironmentSpec spec(List<ServiceSpec> services, List<JobSpec> jobs, Map<String, WorkflowSpec> workflows) {
+        return new EnvironmentSpec("shop", services, Map.of("DATABASE_URL", "postgres://db/shop",
+                "DB_PASSWORD", "sealed:hunter2"), jobs, workflows, Map.of("web", "web-x.preview.example.test"),
+                List.of(new EnvironmentSpec.SharedVolumeSpec("uploads", "2Gi", null)), "ephemeral", null);
+    }
+
+    static EnvironmentSpec threeServices(String webImage) {
+        JobSpec migrate = new JobSpec("migrate", "api", null, List.of("./migrate"), List.of(), Map.of(), 120, true);
+        Map<String, WorkflowSpec> workflows = Map.of(
+                "setup", new WorkflowSpec("setup", List.of(
+                        new StepSpec("backends", List.of("services.db", "services.api"), true, true),
+                        new StepSpec("migrate", List.of("jobs.migrate"), true, true),
+                        new StepSpec("frontends", List.of("services.web"), true, true))),
+                "patch", new WorkflowSpec("patch", List.of(
+                        new StepSpec("all", List.of("services.db", "services.api", "services.web"), true, true))));
+        return spec(List.of(service("db", "postgres:16", List.of()), service("api", "registry/api:1", List.of("db")),
+                service("web", webImage, List.of("api"))), List.of(migrate), workflows);
+    }
+
+    static Map<String, String> images(String web) {
+        return Map.of("api", "registry/api:1", "web", web);
+    }
+
+    private Deployment deployment(String env, String name) {
+        return client.apps().deployments().inNamespace(KubernetesObjects.namespaceOf(env)).withName(name).get();
+    }
+
+    @Test
+    void setupConvergesLabelledObjectsRunsTheWorkflowAndReportsEveryTask() {
+        String env = env();
+        DeployResult result = runtime.setup(env, threeServices("registry/web:1"), images("registry/web:1"), "c1",
+                listener);
+        assertTrue(result.succeeded(), result.reason());
+        String ns = KubernetesObjects.namespaceOf(env);
+        assertEquals("sc-" + env, ns);
+        var namespace = client.namespaces().withName(ns).get();
+        assertEquals(Map.of(Labels.MANAGED_BY, "stagecraft", Labels.ENVIRONMENT, env, Labels.APPLICATION, "shop"),
+                namespace.getMetadata().getLabels());
+
+        Secret variables = client.secrets().inNamespace(ns).withName(KubernetesObjects.VARIABLES_SECRET).get();
+        assertEquals("hunter2", decode(variables.getData().get("DB_PASSWORD")), "opened inside the Secret");
+        assertEquals("k3y-web", decode(variables.getData().get("web.API_KEY")));
+        assertTrue(client.configMaps().inNamespace(ns).list().getItems().isEmpty(), "no ConfigMap holds variables");
+
+        Deployment web = deployment(env, "web");
+        var container = web.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertEquals("registry/web:1", container.getImage());
+        assertEquals(KubernetesObjects.VARIABLES_SECRET, container.getEnvFrom().get(0).getSecretRef().getName());
+        EnvVar apiKey = container.getEnv().stream().filter(e -> e.getName().equals("API_KEY")).findFirst().orElseThrow();
+        assertNull(apiKey.getValue(), "a secret value is never written into the Deployment");
+        assertEquals("web.API_KEY", apiKey.getValueFrom().getSecretKeyRef().getKey());
+        assertEquals("debug", container.getEnv().stream().filter(e -> e.getName().equals("LOG_LEVEL")).findFirst()
+                .orElseThrow().getValue());
+        assertEquals(env, web.getMetadata().getLabels().get(Labels.ENVIRONMENT));
+
+        var svc = client.services().inNamespace(ns).withName("web").get();
+        assertEquals(80, svc.getSpec().getPorts().get(0).getPort());
+        assertEquals(8080, svc.getSpec().getPorts().get(0).getTargetPort().getIntVal());
+        var ingress = client.network().v1().ingresses().inNamespace(ns).withName("web").get();
+        assertEquals("nginx", ingress.getSpec().getIngressClassName());
+        assertEquals("web-x.preview.example.test", ingress.getSpec().getRules().get(0).getHost());
+        assertEquals("preview-tls", ingress.getSpec().getTls().get(0).getSecretName());
+        assertNotNull(client.persistentVolumeClaims().inNamespace(ns).withName("uploads").get());
+        var jobs = client.batch().v1().jobs().inNamespace(ns).list().getItems();
+        assertEquals(1, jobs.size());
+        assertEquals("registry/api:1", jobs.get(0).getSpec().getTemplate().getSpec().getContainers().get(0).getImage(),
+                "a job from_service runs that service's image");
+
+        assertEquals(Map.of("db", "http://db." + ns + ".svc.cluster.local:80", "api",
+                "http://api." + ns + ".svc.cluster.local:80", "web", "https://web-x.preview.example.test"),
+                result.endpoints());
+        assertEquals(List.of("db", "api", "web"), result.started().stream().sorted((a, b) ->
+                List.of("db", "api", "web").indexOf(a) - List.of("db", "api", "web").indexOf(b)).toList());
+        List<String> order = events.stream().filter(e -> e.startsWith("succeeded")).toList();
+        assertEquals("succeeded jobs.migrate", order.get(2), "the job runs after the backends: " + events);
+        assertEquals("succeeded services.web", order.get(3));
+
+        // convergence: the same setup again creates nothing and restarts nothing
+        String webVersion = web.getMetadata().getResourceVersion();
+        int objects = countObjects(ns);
+        events.clear();
+        DeployResult again = runtime.setup(env, threeServices("registry/web:1"), images("registry/web:1"), "c1",
+                listener);
+        assertTrue(again.succeeded(), again.reason());
+        assertEquals(List.of(), again.started());
+        assertEquals(webVersion, deployment(env, "web").getMetadata().getResourceVersion(), "web untouched");
+        assertEquals(objects, countObjects(ns), "no duplicate objects (the job's earlier run is replaced)");
+    }
+
+    @Test
+    void patchUpdatesOnlyTheServiceWhoseImageChanged() {
+        String env = env();
+        assertTrue(runtime.setup(env, threeServices("registry/web:1"), images("registry/web:1"), "c1", listener)
+                .succeeded());
+        String db = deployment(env, "db").getMetadata().getResourceVersion();
+        String api = deployment(env, "api").getMetadata().getResourceVersion();
+        events.clear();
+        DeployResult patched = runtime.patch(env, threeServices("registry/web:2"), images("registry/web:2"), "c2",
+                listener);
+        assertTrue(patched.succeeded(), patched.reason());
+        assertEquals(List.of("web"), patched.started());
+        assertEquals("registry/web:2", deployment(env, "web").getSpec().getTemplate().getSpec().getContainers().get(0)
+                .getImage());
+        assertEquals(db, deployment(env, "db").getMetadata().getResourceVersion(), "db not restarted");
+        assertEquals(api, deployment(env, "api").getMetadata().getResourceVersion(), "api not restarted");
+        assertTrue(events.contains("succeeded services.db") && events.contains("succeeded services.web"), events
+                .toString());
+    }
+
+    @Test
+    void aCrashLoopingServiceHaltsTheWorkflowNamingTheTaskAndTheReason() {
+        String env = env();
+        kubelet.behave("crashy", FakeKubelet.Behaviour.CRASH_LOOP);
+        ServiceSpec crashy = service("crashy", "registry/crashy:1", List.of());
+        EnvironmentSpec spec = spec(List.of(service("db", "postgres:16", List.of()), crashy), List.of(), Map.of(
+                "setup", new WorkflowSpec("setup", List.of(new StepSpec("one", List.of("services.crashy"), true, true),
+                        new StepSpec("two", List.of("services.db"), true, true)))));
+        DeployResult result = runtime.setup(env, spec, Map.of(), null, listener);
+        assertFalse(result.succeeded());
+        assertEquals("services.crashy", result.failedTask());
+        assertTrue(result.reason().contains("CrashLoopBackOff") && result.reason().contains("restarted 4 times"),
+                result.reason());
+        assertFalse(events.contains("started services.db"), "halted before the next step: " + events);
+    }
+
+    @Test
+    void anOutOfMemoryServiceIsReportedAsOomKilled() {
+        String env = env();
+        kubelet.behave("hungry", FakeKubelet.Behaviour.OOM_KILLED);
+        DeployResult result = runtime.setup(env, spec(List.of(service("hungry", "registry/hungry:1", List.of())),
+                List.of(), Map.of()), Map.of(), null, listener);
+        assertFalse(result.succeeded());
+        assertTrue(result.reason().contains("OOMKilled"), result.reason());
+    }
+
+    @Test
+    void aFailingJobReportsItsExitCode() {
+        String env = env();
+        kubelet.failWith("broken-migration", 3);
+        JobSpec job = new JobSpec("broken-migration", null, "registry/tools:1", List.of("migrate"), List.of(),
+                Map.of(), 60, true);
+        EnvironmentSpec spec = spec(List.of(service("api", "registry/api:1", List.of())), List.of(job), Map.of(
+                "setup", new WorkflowSpec("setup", List.of(new StepSpec("m", List.of("jobs.broken-migration"), true,
+                        true), new StepSpec("s", List.of("services.api"), true, true)))));
+        DeployResult result = runtime.setup(env, spec, Map.of(), null, listener);
+        assertFalse(result.succeeded());
+        assertEquals("jobs.broken-migration", result.failedTask());
+        assertTrue(result.reason().endsWith("exited with code 3"), result.reason());
+        var created = client.batch().v1().jobs().inNamespace(KubernetesObjects.namespaceOf(env)).list().getItems()
+                .get(0);
+        assertEquals(60L, created.getSpec().getActiveDeadlineSeconds(), "completed_timeout is the job's deadline");
+        assertEquals(0, created.getSpec().getBackoffLimit());
+    }
+
+    @Test
+    void aServiceThatNeverBecomesReadyFailsAtTheDeadline() {
+        String env = env();
+        kubelet.behave("slow", FakeKubelet.Behaviour.NEVER_READY);
+        KubernetesRuntime quick = new KubernetesRuntime(client, Duration.ofSeconds(2), null, null, null, v -> v);
+        long start = System.nanoTime();
+        DeployResult result = quick.setup(env, spec(List.of(service("slow", "registry/slow:1", List.of())), List.of(),
+                Map.of()), Map.of(), null, listener);
+        assertFalse(result.succeeded());
+        assertEquals("services.slow", result.failedTask());
+        assertTrue(result.reason().contains("not ready within 2 s: 0 of 1 replicas ready"), result.reason());
+        assertTrue(Duration.ofNanos(System.nanoTime() - start).toSeconds() < 8, "it gave up at the deadline");
+    }
+
+    @Test
+    void teardownRunsTheTeardownJobsRemovesEverythingAndSucceedsAgainOnNothing() {
+        String env = env();
+        JobSpec backup = new JobSpec("backup", "api", null, List.of("./backup"), List.of(), Map.of(), 60, true);
+        EnvironmentSpec spec = spec(List.of(service("api", "registry/api:1", List.of())), List.of(backup), Map.of(
+                "teardown", new WorkflowSpec("teardown", List.of(new StepSpec("b", List.of("jobs.backup"), true, true),
+                        new StepSpec("r", List.of("release.remove_environment"), true, true)))));
+        assertTrue(runtime.setup(env, spec, Map.of("api", "registry/api:1"), null, listener).succeeded());
+        String ns = KubernetesObjects.namespaceOf(env);
+        events.clear();
+        TeardownResult first = runtime.teardown(env, List.of(), listener);
+        assertTrue(first.clean(), String.valueOf(first.leftovers()));
+        assertTrue(events.indexOf("succeeded jobs.backup") >= 0
+                && events.indexOf("succeeded jobs.backup") < events.indexOf("succeeded release.remove_environment"),
+                "the teardown workflow's job runs first: " + events);
+        assertTrue(first.removed().containsAll(List.of("deployment api", "service api", "secret stagecraft-variables",
+                "persistentvolumeclaim uploads", "namespace " + ns)), first.removed().toString());
+        assertNull(client.namespaces().withName(ns).get());
+        for (Kind kind : Kind.values()) {
+            assertEquals(List.of(), kind.listAll(client, ns), kind + " left in " + ns);
+        }
+        assertFalse(runtime.environmentsWithResources().contains(env));
+
+        TeardownResult second = runtime.teardown(env, List.of(), listener);
+        assertTrue(second.clean());
+        assertEquals(List.of(), second.removed());
+    }
+
+    @Test
+    void objectsStagecraftDidNotCreateAreNeverChangedOrDeleted() {
+        String env = env();
+        assertTrue(runtime.setup(env, spec(List.of(service("api", "registry/api:1", List.of())), List.of(), Map.of()),
+                Map.of(), null, listener).succeeded());
+        String ns = KubernetesObjects.namespaceOf(env);
+        client.configMaps().inNamespace(ns).resource(new ConfigMapBuilder().withNewMetadata().withName("team-notes")
+                .endMetadata().withData(Map.of("owner", "team-a")).build()).create();
+        client.apps().deployments().inNamespace(ns).resource(new DeploymentBuilder().withNewMetadata()
+                .withName("web").endMetadata().withNewSpec().withReplicas(1).withNewSelector()
+                .withMatchLabels(Map.of("app", "hand-made")).endSelector().withNewTemplate().withNewMetadata()
+                .withLabels(Map.of("app", "hand-made")).endMetadata().withNewSpec().addNewContainer().withName("web")
+                .withImage("nginx:hand-made").endContainer().endSpec().endTemplate().endSpec().build()).create();
+
+        DeployResult result = runtime.setup(env, spec(List.of(service("api", "registry/api:1", List.of()),
+                service("web", "registry/web:1", List.of())), List.of(), Map.of()), Map.of(), null, listener);
+        assertFalse(result.succeeded());
+        assertTrue(result.reason().contains("Deployment web exists") && result.reason().contains("not created by"),
+                result.reason());
+        assertEquals("nginx:hand-made", deployment(env, "web").getSpec().getTemplate().getSpec().getContainers().get(0)
+                .getImage(), "the hand-made deployment is untouched");
+
+        TeardownResult down = runtime.teardown(env, List.of(), listener);
+        assertTrue(down.clean(), String.valueOf(down.leftovers()));
+        assertNotNull(client.configMaps().inNamespace(ns).withName("team-notes").get(), "foreign objects stay");
+        assertNotNull(deployment(env, "web"));
+        assertNull(deployment(env, "api"), "Stagecraft's own objects go");
+        assertTrue(down.kept().get(0).startsWith("namespace " + ns), String.valueOf(down.kept()));
+        assertNotNull(client.namespaces().withName(ns).get(), "a namespace holding foreign objects is kept");
+    }
+
+    @Test
+    void aNamespaceThatIsNotStagecraftsIsRefused() {
+        String env = env();
+        client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
+                .withName(KubernetesObjects.namespaceOf(env)).endMetadata().build()).create();
+        DeployResult result = runtime.setup(env, spec(List.of(service("api", "registry/api:1", List.of())), List.of(),
+                Map.of()), Map.of(), null, listener);
+        assertFalse(result.succeeded());
+        assertTrue(result.reason().contains("was not created by Stagecraft"), result.reason());
+        assertTrue(runtime.teardown(env, List.of(), listener).kept().get(0).contains("not created by Stagecraft"));
+        assertNotNull(client.namespaces().withName(KubernetesObjects.namespaceOf(env)).get());
+    }
+
+    @Test
+    void namespacesAreDnsLabelsOfAtMost63Characters() {
+        String longId = "a-very-long-application-name-for-tests-feature-branch-with-many-words-0a1b2c";
+        String ns = KubernetesObjects.namespaceOf(longId);
+        assertTrue(ns.length() <= 63 && ns.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?"), ns);
+        assertFalse(ns.equals(KubernetesObjects.namespaceOf(longId + "x")), "distinct ids, distinct namespaces");
+    }
+
+    private static int countObjects(String ns) {
+        int n = 0;
+        for (Kind kind : Kind.values()) {
+            n += kind.listAll(client, ns).size();
+        }
+        return n;
+    }
+
+    private static String decode(String base64) {
+        return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+    }
+}
