@@ -10,7 +10,7 @@ import java.util.Map;
  */
 public record EnvironmentSpec(String application, List<ServiceSpec> services, Map<String, String> variables,
         List<JobSpec> jobs, Map<String, WorkflowSpec> workflows, Map<String, String> hostnames,
-        List<SharedVolumeSpec> sharedVolumes, String environmentTemplate, String expiresAfter) {
+        List<SharedVolumeSpec> sharedVolumes, String environmentTemplate, String expiresAfter, String runtime) {
 
     public EnvironmentSpec {
         services = services == null ? List.of() : List.copyOf(services);
@@ -22,7 +22,21 @@ public record EnvironmentSpec(String application, List<ServiceSpec> services, Ma
     }
 
     public EnvironmentSpec(String application, List<ServiceSpec> services, Map<String, String> variables) {
-        this(application, services, variables, List.of(), Map.of(), Map.of(), List.of(), null, null);
+        this(application, services, variables, List.of(), Map.of(), Map.of(), List.of(), null, null, null);
+    }
+
+    /** Without a runtime: the installation's default runs it. */
+    public EnvironmentSpec(String application, List<ServiceSpec> services, Map<String, String> variables,
+            List<JobSpec> jobs, Map<String, WorkflowSpec> workflows, Map<String, String> hostnames,
+            List<SharedVolumeSpec> sharedVolumes, String environmentTemplate, String expiresAfter) {
+        this(application, services, variables, jobs, workflows, hostnames, sharedVolumes, environmentTemplate,
+                expiresAfter, null);
+    }
+
+    /** This spec run by {@code runtime} (docker or kubernetes; null: the installation's default). */
+    public EnvironmentSpec withRuntime(String runtime) {
+        return new EnvironmentSpec(application, services, variables, jobs, workflows, hostnames, sharedVolumes,
+                environmentTemplate, expiresAfter, runtime);
     }
 
     /** One service: built from {@code build} or run from {@code image}, listening on {@code port}. */

@@ -4,5 +4,10 @@ import java.util.List;
 
 /** Remove everything the environment owns; {@code images} are the images it ran, removed when nothing else uses them. */
 public record TeardownRequested(String environmentId, String workflowId, String reason,
-        List<String> images) implements Command {
+        List<String> images, String runtime) implements Command {
+
+    /** Without a runtime: the installation's default holds the environment. */
+    public TeardownRequested(String environmentId, String workflowId, String reason, List<String> images) {
+        this(environmentId, workflowId, reason, images, null);
+    }
 }

@@ -120,4 +120,26 @@ class LifecycleRulesTest {
                 "template", Apps.TWO_SERVICES, "pullRequestLabel", "preview")).post("/api/applications").then()
                 .statusCode(400).body("message", containsString("Bitbucket pull requests have no labels"));
     }
+
+    @Test
+    void anApplicationChoosesItsRuntimeAndItsEnvironmentsCarryTheChoice() {
+        String repo = Apps.uniqueRepo();
+        String app = "app-" + UUID.randomUUID().toString().substring(0, 8);
+        given().contentType("application/json").body(Map.of("name", app, "repository", Map.of("url", repo),
+                "webhookSecret", Hooks.SECRET, "template", Apps.TWO_SERVICES, "runtime", "kubernetes"))
+                .post("/api/applications").then().statusCode(201).body("runtime", is("kubernetes"));
+        try (TestBus bus = new TestBus()) {
+            Hooks.send("pull_request", Hooks.forRepository("pull_request-opened.json", repo)).statusCode(202);
+            String env = given().queryParam("application", app).get("/api/environments").then().extract()
+                    .path("[0].id");
+            assertEquals("kubernetes", ((BuildRequested) bus.await(BuildRequested.class, env).data()).spec().runtime());
+            given().delete("/api/environments/" + env).then().statusCode(202);
+            assertEquals("kubernetes", ((TeardownRequested) bus.await(TeardownRequested.class, env).data()).runtime());
+        }
+        given().contentType("application/json").body(Map.of("name", "app-" + UUID.randomUUID().toString()
+                .substring(0, 8), "repository", Map.of("url", Apps.uniqueRepo()), "webhookSecret", Hooks.SECRET,
+                "template", Apps.TWO_SERVICES, "runtime", "nomad")).post("/api/applications").then().statusCode(400)
+                .body("message", containsString("runtime 'nomad' is not available in this installation; accepted: "
+                        + "[docker, kubernetes]"));
+    }
 }

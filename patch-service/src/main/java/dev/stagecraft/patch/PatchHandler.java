@@ -12,6 +12,7 @@ import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.messaging.stage.RunControl;
 import dev.stagecraft.messaging.stage.StageHandler;
 import dev.stagecraft.runtime.EnvironmentRuntime;
+import dev.stagecraft.runtime.Runtimes;
 import dev.stagecraft.runtime.EnvironmentRuntime.DeployResult;
 import dev.stagecraft.runtime.RuntimeListener;
 
@@ -20,7 +21,7 @@ import dev.stagecraft.runtime.RuntimeListener;
 public class PatchHandler implements StageHandler {
 
     @Inject
-    EnvironmentRuntime runtime;
+    Runtimes runtimes;
 
     @Override
     public StagecraftMessage started(CloudEvent command) {
@@ -30,6 +31,7 @@ public class PatchHandler implements StageHandler {
     @Override
     public StagecraftMessage run(CloudEvent command, RunControl control) {
         PatchRequested request = (PatchRequested) command.data();
+        EnvironmentRuntime runtime = runtimes.of(request.spec().runtime());
         DeployResult result = runtime.patch(request.environmentId(), request.spec(), request.images(), request.commit(),
                 RuntimeListener.of(control::taskStarted, control::taskFinished, control::log, control::checkCancelled));
         if (!result.succeeded()) {

@@ -6,12 +6,11 @@ import java.util.ArrayList;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.stagecraft.events.RuntimeInventoried;
 import dev.stagecraft.messaging.outbox.Outbox;
-import dev.stagecraft.runtime.EnvironmentRuntime;
+import dev.stagecraft.runtime.Runtimes;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
 
@@ -26,21 +25,24 @@ public class Inventory {
     private static final Logger LOG = Logger.getLogger(Inventory.class);
 
     @Inject
-    EnvironmentRuntime runtime;
+    Runtimes runtimes;
 
     @Inject
     Outbox outbox;
 
-    @ConfigProperty(name = "stagecraft.runtime.kind", defaultValue = "docker")
-    String runtimeKind;
-
     @Scheduled(every = "${stagecraft.inventory.every}", delayed = "10s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void take() {
-        OffsetDateTime observedAt = OffsetDateTime.now();
-        var ids = new ArrayList<>(runtime.environmentsWithResources());
-        QuarkusTransaction.requiringNew().run(() -> outbox.publish(new RuntimeInventoried(null, null, runtimeKind, ids,
-                observedAt), null));
-        LOG.debugf("inventory: %d environment(s) with resources", ids.size());
+        runtimes.enabled().forEach((name, runtime) -> {
+            try {
+                OffsetDateTime observedAt = OffsetDateTime.now();
+                var ids = new ArrayList<>(runtime.environmentsWithResources());
+                QuarkusTransaction.requiringNew().run(() -> outbox.publish(new RuntimeInventoried(null, null, name,
+                        ids, observedAt), null));
+                LOG.debugf("inventory of %s: %d environment(s) with resources", name, ids.size());
+            } catch (RuntimeException e) {
+                LOG.warnf("inventory of the %s runtime failed: %s", name, e.getMessage());
+            }
+        });
     }
 }

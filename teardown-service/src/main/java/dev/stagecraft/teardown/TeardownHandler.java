@@ -12,6 +12,7 @@ import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.messaging.stage.RunControl;
 import dev.stagecraft.messaging.stage.StageHandler;
 import dev.stagecraft.runtime.EnvironmentRuntime;
+import dev.stagecraft.runtime.Runtimes;
 import dev.stagecraft.runtime.EnvironmentRuntime.TeardownResult;
 import dev.stagecraft.runtime.RuntimeListener;
 
@@ -20,7 +21,7 @@ import dev.stagecraft.runtime.RuntimeListener;
 public class TeardownHandler implements StageHandler {
 
     @Inject
-    EnvironmentRuntime runtime;
+    Runtimes runtimes;
 
     @Override
     public StagecraftMessage started(CloudEvent command) {
@@ -31,6 +32,7 @@ public class TeardownHandler implements StageHandler {
     public StagecraftMessage run(CloudEvent command, RunControl control) {
         TeardownRequested request = (TeardownRequested) command.data();
         // teardown is never cancelled: it is what cancels everything else
+        EnvironmentRuntime runtime = runtimes.of(request.runtime());
         TeardownResult result = runtime.teardown(request.environmentId(), request.images(),
                 RuntimeListener.of(control::taskStarted, control::taskFinished, control::log, () -> {
                 }));

@@ -9,6 +9,8 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 
 import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -36,10 +38,15 @@ public class ApplicationResource {
     private static final Pattern NAME = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern URL = Pattern.compile("^(https?|file|git|ssh)://.+");
     private static final Set<String> PROVIDERS = Set.of("github", "gitlab", "bitbucket");
-    private static final Set<String> RUNTIMES = Set.of("docker");
 
     @Inject
     SecretBox secrets;
+
+    @ConfigProperty(name = "stagecraft.runtime.enabled")
+    List<String> runtimes;
+
+    @ConfigProperty(name = "stagecraft.runtime.default")
+    String defaultRuntime;
 
     @POST
     @Transactional
@@ -63,9 +70,10 @@ public class ApplicationResource {
         if (request.webhookSecret() == null || request.webhookSecret().length() < 8) {
             throw ApiException.badRequest("webhookSecret is required and must have at least 8 characters");
         }
-        String runtime = request.runtime() == null ? "docker" : request.runtime();
-        if (!RUNTIMES.contains(runtime)) {
-            throw ApiException.badRequest("runtime '" + runtime + "' is not available; accepted: " + RUNTIMES);
+        String runtime = request.runtime() == null ? defaultRuntime : request.runtime();
+        if (!runtimes.contains(runtime)) {
+            throw ApiException.badRequest("runtime '" + runtime + "' is not available in this installation; accepted: "
+                    + runtimes);
         }
         String label = request.pullRequestLabel();
         if (label != null && (label.isBlank() || label.length() > 100)) {

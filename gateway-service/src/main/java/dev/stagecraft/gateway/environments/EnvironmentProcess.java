@@ -79,7 +79,7 @@ public class EnvironmentProcess {
         Environment env = new Environment();
         env.id = newId(app.name, pullRequest, branch);
         EnvironmentSpec spec = TemplateCompiler.compile(app.name, app.template, secrets.open(app.environmentVariables),
-                context(env.id, branch, kind)).spec();
+                context(env.id, branch, kind)).spec().withRuntime(app.runtime);
         env.applicationId = app.id;
         env.kind = kind;
         env.branch = branch;
@@ -128,7 +128,7 @@ public class EnvironmentProcess {
     @Transactional(Transactional.TxType.MANDATORY)
     public void rerunSetup(Environment env, Application app, String causationId) {
         EnvironmentSpec spec = TemplateCompiler.compile(app.name, app.template, secrets.open(app.environmentVariables),
-                context(env.id, env.branch, env.kind)).spec();
+                context(env.id, env.branch, env.kind)).spec().withRuntime(app.runtime);
         env.spec = EventJson.write(spec);
         env.specHash = SpecHash.of(spec);
         // no successful setup of this spec yet: the next workflow after the build is a setup
@@ -159,7 +159,7 @@ public class EnvironmentProcess {
         }
         Workflow wf = startWorkflow(env, Stage.TEARDOWN, env.deployedCommit, Map.of());
         env.state = EnvironmentState.TEARING_DOWN;
-        outbox.publish(new TeardownRequested(env.id, wf.id, reason, List.copyOf(imagesEverUsed(env))), causationId);
+        outbox.publish(new TeardownRequested(env.id, wf.id, reason, List.copyOf(imagesEverUsed(env)), env.spec().runtime()), causationId);
     }
 
     /** Applies one lifecycle event from a stage service. Events of a workflow that is not active change nothing. */
@@ -224,7 +224,7 @@ public class EnvironmentProcess {
     public void retryTeardown(Environment env, String reason, String causationId) {
         if (env.state == EnvironmentState.TEARING_DOWN && env.activeWorkflowId == null) {
             Workflow wf = startWorkflow(env, Stage.TEARDOWN, env.deployedCommit, Map.of());
-            outbox.publish(new TeardownRequested(env.id, wf.id, reason, List.copyOf(imagesEverUsed(env))), causationId);
+            outbox.publish(new TeardownRequested(env.id, wf.id, reason, List.copyOf(imagesEverUsed(env)), env.spec().runtime()), causationId);
         } else {
             teardown(env, reason, causationId);
         }
@@ -246,7 +246,7 @@ public class EnvironmentProcess {
                 + " (found by reconciliation)";
         Timeline.record(env.id, wf.id, null, "dev.stagecraft.reconciliation.leftovers-found", true,
                 EventJson.write(Map.of("reason", reason)));
-        outbox.publish(new TeardownRequested(env.id, wf.id, reason, List.copyOf(imagesEverUsed(env))), causationId);
+        outbox.publish(new TeardownRequested(env.id, wf.id, reason, List.copyOf(imagesEverUsed(env)), env.spec().runtime()), causationId);
         return true;
     }
 
@@ -294,7 +294,7 @@ public class EnvironmentProcess {
         }
         EnvironmentSpec current = env.spec();
         EnvironmentSpec fromRepo = TemplateCompiler.compile(current.application(), appTemplate, variables,
-                context(env.id, env.branch, env.kind)).spec();
+                context(env.id, env.branch, env.kind)).spec().withRuntime(current.runtime());
         env.spec = EventJson.write(fromRepo);
         env.specHash = SpecHash.of(fromRepo);
     }

@@ -1,0 +1,92 @@
+package dev.stagecraft.runtime;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import com.github.dockerjava.api.DockerClient;
+
+import dev.stagecraft.events.secrets.SecretBox;
+import dev.stagecraft.runtime.docker.DockerRuntime;
+import dev.stagecraft.runtime.docker.PortAllocator;
+import dev.stagecraft.runtime.kubernetes.KubernetesRuntime;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+/**
+ * The runtimes this installation offers ({@code stagecraft.runtime.enabled}: docker, kubernetes or both) and the
+ * default one for specs that name none. An application chooses its runtime when it is registered; the choice
+ * travels in its environments' spec and in TeardownRequested.
+ */
+@ApplicationScoped
+public class Runtimes {
+
+    public static final List<String> KNOWN = List.of("docker", "kubernetes");
+
+    @ConfigProperty(name = "stagecraft.runtime.enabled", defaultValue = "docker")
+    List<String> enabled;
+
+    @ConfigProperty(name = "stagecraft.runtime.default", defaultValue = "docker")
+    String defaultRuntime;
+
+    @ConfigProperty(name = "stagecraft.runtime.docker.public-host", defaultValue = "127.0.0.1")
+    String publicHost;
+
+    @ConfigProperty(name = "stagecraft.runtime.readiness-timeout", defaultValue = "PT2M")
+    Duration readinessTimeout;
+
+    @ConfigProperty(name = "stagecraft.runtime.kubernetes.ingress-class")
+    Optional<String> ingressClass;
+
+    @ConfigProperty(name = "stagecraft.runtime.kubernetes.tls-secret")
+    Optional<String> tlsSecret;
+
+    @ConfigProperty(name = "stagecraft.runtime.kubernetes.storage-class")
+    Optional<String> storageClass;
+
+    @Inject
+    Instance<DockerClient> docker;
+
+    @Inject
+    Instance<KubernetesClient> kubernetes;
+
+    @Inject
+    SecretBox secrets;
+
+    private final Map<String, EnvironmentRuntime> built = new ConcurrentHashMap<>();
+
+    /** The runtime called {@code name}, or the default for null. */
+    public EnvironmentRuntime of(String name) {
+        String wanted = name == null || name.isBlank() ? defaultRuntime : name;
+        if (!enabled.contains(wanted)) {
+            throw new IllegalArgumentException("runtime '" + wanted + "' is not enabled in this installation; enabled: "
+                    + enabled + " (stagecraft.runtime.enabled)");
+        }
+        return built.computeIfAbsent(wanted, this::build);
+    }
+
+    /** Every enabled runtime by name. */
+    public Map<String, EnvironmentRuntime> enabled() {
+        Map<String, EnvironmentRuntime> all = new LinkedHashMap<>();
+        enabled.forEach(name -> all.put(name, of(name)));
+        return all;
+    }
+
+    private EnvironmentRuntime build(String name) {
+        return switch (name) {
+            case "docker" -> new DockerRuntime(docker.get(), publicHost, readinessTimeout, PortAllocator.FREE_PORT,
+                    secrets::open);
+            case "kubernetes" -> new KubernetesRuntime(kubernetes.get(), readinessTimeout, ingressClass.orElse(null),
+                    tlsSecret.orElse(null), storageClass.orElse(null), secrets::open);
+            default -> throw new IllegalArgumentException("runtime '" + name + "' is not one of " + KNOWN);
+        };
+    }
+}
