@@ -46,10 +46,13 @@ import io.fabric8.mockwebserver.MockWebServer;
  * cluster: readiness, crash loops under halt_on_error, job failures, deadlines, patching one service of three,
  * teardown twice, convergence, and objects Stagecraft did not create.
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class KubernetesRuntimeTest {
 
     static KubernetesMockServer server;
+    static final String RUNTIME_AGENT = "stagecraft-runtime";
     static KubernetesClient client;
+    static KubernetesClient runtimeClient;
     static FakeKubelet kubelet;
     static KubernetesRuntime runtime;
 
@@ -65,15 +68,17 @@ class KubernetesRuntimeTest {
                 new KubernetesCrudDispatcher(), false);
         server.init();
         client = server.createClient();
+        runtimeClient = server.createClient(b -> b.editOrNewConfig().withUserAgent(RUNTIME_AGENT).endConfig());
         kubelet = new FakeKubelet(server.createClient(b -> b.editOrNewConfig().withUserAgent("fake-kubelet")
                 .endConfig()));
-        runtime = new KubernetesRuntime(client, Duration.ofSeconds(10), "nginx", "preview-tls", null,
+        runtime = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(10), "nginx", "preview-tls", null,
                 value -> value.startsWith("sealed:") ? value.substring(7) : value);
     }
 
     @AfterAll
     static void stop() {
         kubelet.close();
+        runtimeClient.close();
         client.close();
         server.destroy();
     }
@@ -246,7 +251,7 @@ class KubernetesRuntimeTest {
     void aServiceThatNeverBecomesReadyFailsAtTheDeadline() {
         String env = env();
         kubelet.behave("slow", FakeKubelet.Behaviour.NEVER_READY);
-        KubernetesRuntime quick = new KubernetesRuntime(client, Duration.ofSeconds(2), null, null, null, v -> v);
+        KubernetesRuntime quick = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(2), null, null, null, v -> v);
         long start = System.nanoTime();
         DeployResult result = quick.setup(env, spec(List.of(service("slow", "registry/slow:1", List.of())), List.of(),
                 Map.of()), Map.of(), null, listener);
@@ -334,6 +339,40 @@ class KubernetesRuntimeTest {
         String ns = KubernetesObjects.namespaceOf(longId);
         assertTrue(ns.length() <= 63 && ns.matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?"), ns);
         assertFalse(ns.equals(KubernetesObjects.namespaceOf(longId + "x")), "distinct ids, distinct namespaces");
+    }
+
+    /** Runs last: every request the runtime made in this class, against the ClusterRole of deploy/kubernetes. */
+    @Test
+    @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
+    void theClusterRoleCoversEveryCallTheRuntimeMadeAndNothingItDoesNotUse() throws Exception {
+        java.util.Set<ApiCall> calls = new java.util.HashSet<>();
+        for (var r = server.takeRequest(100, java.util.concurrent.TimeUnit.MILLISECONDS); r != null;
+                r = server.takeRequest(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            if (RUNTIME_AGENT.equals(r.getHeader("User-Agent"))) {
+                ApiCall.of(r.getMethod(), r.getPath()).ifPresent(calls::add);
+            }
+        }
+        assertTrue(calls.size() > 20, "the runtime's calls were recorded: " + calls);
+        var role = Manifests.of(Manifests.load(client), io.fabric8.kubernetes.api.model.rbac.ClusterRole.class).stream()
+                .filter(r -> r.getMetadata().getName().equals("stagecraft-runtime")).findFirst().orElseThrow();
+        List<String> uncovered = new ArrayList<>();
+        for (ApiCall call : calls) {
+            boolean covered = role.getRules().stream().anyMatch(rule -> rule.getApiGroups().contains(call.group())
+                    && rule.getResources().contains(call.resource()) && rule.getVerbs().contains(call.verb()));
+            if (!covered) {
+                uncovered.add(call.toString());
+            }
+        }
+        assertEquals(List.of(), uncovered, "calls the ClusterRole does not allow");
+        for (var rule : role.getRules()) {
+            for (String group : rule.getApiGroups()) {
+                for (String resource : rule.getResources()) {
+                    assertTrue(calls.stream().anyMatch(c -> c.group().equals(group) && c.resource().equals(resource)),
+                            "the ClusterRole grants " + group + "/" + resource + ", which the runtime never uses");
+                }
+            }
+            assertFalse(rule.getVerbs().contains("*") || rule.getResources().contains("*"), "no wildcards");
+        }
     }
 
     private static int countObjects(String ns) {

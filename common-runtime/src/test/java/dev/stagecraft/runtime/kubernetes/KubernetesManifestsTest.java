@@ -1,0 +1,106 @@
+package dev.stagecraft.runtime.kubernetes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+
+/** The manifests that run Stagecraft itself on a cluster hold together. */
+class KubernetesManifestsTest {
+
+    static KubernetesClient client;
+    static List<HasMetadata> all;
+
+    @BeforeAll
+    static void load() throws Exception {
+        // parsing only: this client never connects
+        client = new KubernetesClientBuilder().withConfig(new io.fabric8.kubernetes.client.ConfigBuilder()
+                .withMasterUrl("https://127.0.0.1:1").build()).build();
+        all = Manifests.load(client);
+    }
+
+    @AfterAll
+    static void close() {
+        client.close();
+    }
+
+    @Test
+    void theFiveServicesEachHaveADeploymentAndAServiceThatSelectsIt() {
+        List<Deployment> deployments = Manifests.of(all, Deployment.class);
+        assertEquals(Set.of("gateway-service", "build-service", "setup-service", "patch-service", "teardown-service"),
+                Set.copyOf(deployments.stream().map(d -> d.getMetadata().getName()).toList()));
+        for (Deployment d : deployments) {
+            Service svc = Manifests.of(all, Service.class).stream()
+                    .filter(s -> s.getMetadata().getName().equals(d.getMetadata().getName())).findFirst().orElseThrow();
+            Map<String, String> podLabels = d.getSpec().getTemplate().getMetadata().getLabels();
+            assertTrue(podLabels.entrySet().containsAll(svc.getSpec().getSelector().entrySet()),
+                    svc.getMetadata().getName() + " selects its pods");
+            int port = d.getSpec().getTemplate().getSpec().getContainers().get(0).getPorts().get(0).getContainerPort();
+            assertEquals(port, svc.getSpec().getPorts().get(0).getTargetPort().getIntVal());
+            assertEquals("/q/health/ready", d.getSpec().getTemplate().getSpec().getContainers().get(0)
+                    .getReadinessProbe().getHttpGet().getPath());
+        }
+    }
+
+    @Test
+    void onlyTheServicesThatRunTheRuntimeGetItsServiceAccount() {
+        ClusterRoleBinding binding = Manifests.of(all, ClusterRoleBinding.class).get(0);
+        assertEquals("stagecraft-runtime", binding.getRoleRef().getName());
+        assertEquals("stagecraft-runtime", binding.getSubjects().get(0).getName());
+        assertEquals("stagecraft", binding.getSubjects().get(0).getNamespace());
+        for (Deployment d : Manifests.of(all, Deployment.class)) {
+            String account = d.getSpec().getTemplate().getSpec().getServiceAccountName();
+            boolean runsRuntime = List.of("setup-service", "patch-service", "teardown-service")
+                    .contains(d.getMetadata().getName());
+            assertEquals(runsRuntime ? "stagecraft-runtime" : null, account, d.getMetadata().getName());
+            if (!runsRuntime) {
+                assertEquals(Boolean.FALSE, d.getSpec().getTemplate().getSpec().getAutomountServiceAccountToken());
+            }
+        }
+    }
+
+    @Test
+    void configurationComesFromTheConfigMapAndTheSecretAndNamesEverythingTheServicesNeed() {
+        ConfigMap config = Manifests.of(all, ConfigMap.class).get(0);
+        Secret secret = Manifests.of(all, Secret.class).get(0);
+        Set<String> provided = new HashSet<>(config.getData().keySet());
+        provided.addAll(secret.getStringData().keySet());
+        assertTrue(provided.containsAll(Set.of("STAGECRAFT_KAFKA", "STAGECRAFT_JDBC_URL", "STAGECRAFT_JDBC_USER",
+                "STAGECRAFT_JDBC_PASSWORD", "STAGECRAFT_SECRETS_KEY", "STAGECRAFT_ADMIN_TOKEN", "STAGECRAFT_RUNTIMES",
+                "STAGECRAFT_DEFAULT_RUNTIME", "STAGECRAFT_REGISTRY", "DOCKER_HOST")), provided.toString());
+        assertFalse(config.getData().keySet().stream().anyMatch(k -> k.contains("PASSWORD") || k.contains("TOKEN")
+                || k.contains("SECRETS_KEY")), "no secret in the ConfigMap");
+        for (Deployment d : Manifests.of(all, Deployment.class)) {
+            var envFrom = d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnvFrom();
+            assertEquals(config.getMetadata().getName(), envFrom.get(0).getConfigMapRef().getName());
+            assertEquals(secret.getMetadata().getName(), envFrom.get(1).getSecretRef().getName());
+        }
+    }
+
+    @Test
+    void kafkaIsAStrimziClusterWhoseBootstrapServiceTheConfigNames() {
+        GenericKubernetesResource kafka = Manifests.of(all, GenericKubernetesResource.class).stream()
+                .filter(r -> r.getKind().equals("Kafka")).findFirst().orElseThrow();
+        assertEquals("kafka.strimzi.io/v1beta2", kafka.getApiVersion());
+        String bootstrap = Manifests.of(all, ConfigMap.class).get(0).getData().get("STAGECRAFT_KAFKA");
+        assertTrue(bootstrap.startsWith(kafka.getMetadata().getName() + "-kafka-bootstrap."), bootstrap);
+    }
+}
