@@ -15,12 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
@@ -40,6 +35,8 @@ import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
 import dev.stagecraft.runtime.EnvironmentRuntime;
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.RuntimeListener;
+import dev.stagecraft.runtime.workflow.WorkflowExecutor;
+import dev.stagecraft.runtime.workflow.WorkflowExecutor.TaskOutcome;
 
 /**
  * Runs environments as containers on one Docker engine, on host networking. Each service gets a free port in
@@ -82,7 +79,7 @@ public final class DockerRuntime implements EnvironmentRuntime {
     }
 
     private DeployResult converge(String environmentId, EnvironmentSpec spec, Map<String, String> images,
-            String commit, RuntimeListener listener, boolean removeStrangers) {
+            String commit, RuntimeListener listener, boolean setup) {
         Map<String, Container> existing = servicesOf(environmentId);
         Map<String, Integer> portOf = new LinkedHashMap<>();
         for (ServiceSpec service : spec.services()) {
@@ -92,82 +89,134 @@ public final class DockerRuntime implements EnvironmentRuntime {
         }
         Map<String, String> discovery = discoveryVariables(portOf);
         Map<String, String> endpoints = new LinkedHashMap<>();
-        List<String> started = new ArrayList<>();
-        List<ServiceSpec> toStart = new ArrayList<>();
         for (ServiceSpec service : spec.services()) {
-            String image = images.getOrDefault(service.name(), service.image());
-            if (image == null) {
+            if (images.getOrDefault(service.name(), service.image()) == null) {
                 return DeployResult.failed(task(service), "no image for service '" + service.name()
                         + "': it has no build and no image");
             }
-            int port = portOf.get(service.name());
-            endpoints.put(service.name(), "http://" + publicHost + ":" + port);
-            Map<String, String> env = environment(environmentId, spec, service, port, discovery);
-            String hash = configHash(image + "\n" + service.command() + "\n" + service.args(), env);
-            Container current = existing.get(service.name());
-            if (current != null && hash.equals(current.getLabels().get(Labels.CONFIG_HASH))
-                    && "running".equals(current.getState())) {
-                continue;
-            }
-            toStart.add(service);
-            listener.checkCancelled();
-            listener.taskStarted(task(service));
-            try {
-                if (current != null) {
-                    remove(current.getId());
-                }
-                ensureImage(image, listener, service.name());
-                create(environmentId, spec.application(), service, image, withCommit(env, commit), hash, port);
-                started.add(service.name());
-            } catch (RuntimeException e) {
-                String reason = "container for '" + service.name() + "' did not start: " + e.getMessage();
-                listener.taskFinished(task(service), false, reason);
-                return DeployResult.failed(task(service), reason);
-            }
+            endpoints.put(service.name(), "http://" + publicHost + ":" + portOf.get(service.name()));
         }
-        if (removeStrangers) {
+        if (setup) {
             for (Map.Entry<String, Container> e : existing.entrySet()) {
                 if (!portOf.containsKey(e.getKey())) {
                     remove(e.getValue().getId());
                 }
             }
         }
-        Optional<DeployResult> failure = awaitReady(environmentId, toStart, portOf, listener);
-        return failure.orElseGet(() -> DeployResult.ok(endpoints, started));
+        List<String> started = java.util.Collections.synchronizedList(new ArrayList<>());
+        WorkflowExecutor.Result result = WorkflowExecutor.run(WorkflowExecutor.workflowOrDefault(spec.workflows(),
+                setup ? "setup" : "patch", spec.services().stream().map(DockerRuntime::task).toList()), task -> {
+                    listener.checkCancelled();
+                    if (task.startsWith("services.")) {
+                        ServiceSpec service = spec.services().stream()
+                                .filter(s -> task.equals(task(s))).findFirst()
+                                .orElseThrow(() -> new IllegalArgumentException("no service for task " + task));
+                        return runService(environmentId, spec, service, images, commit, existing.get(service.name()),
+                                portOf.get(service.name()), discovery, started, listener);
+                    }
+                    if (task.startsWith("jobs.")) {
+                        EnvironmentSpec.JobSpec job = spec.jobs().stream()
+                                .filter(j -> task.equals("jobs." + j.name())).findFirst()
+                                .orElseThrow(() -> new IllegalArgumentException("no job for task " + task));
+                        return runJob(environmentId, spec, job, images, commit, discovery, listener);
+                    }
+                    listener.log(task, "not run: the Docker runtime runs services.* and jobs.* tasks");
+                    return TaskOutcome.ok();
+                }, listener);
+        if (!result.succeeded()) {
+            return DeployResult.failed(result.failedTask(), result.reason());
+        }
+        return DeployResult.ok(endpoints, List.copyOf(started));
     }
 
-    private Optional<DeployResult> awaitReady(String environmentId, List<ServiceSpec> services,
-            Map<String, Integer> portOf, RuntimeListener listener) {
-        if (services.isEmpty()) {
-            return Optional.empty();
+    /** Starts or replaces a service's container when its configuration changed, then waits until it answers. */
+    private TaskOutcome runService(String environmentId, EnvironmentSpec spec, ServiceSpec service,
+            Map<String, String> images, String commit, Container current, int port, Map<String, String> discovery,
+            List<String> started, RuntimeListener listener) throws InterruptedException {
+        String image = images.getOrDefault(service.name(), service.image());
+        Map<String, String> env = environment(environmentId, spec, service, port, discovery);
+        String hash = configHash(image + "\n" + service.command() + "\n" + service.args(), env);
+        if (current != null && hash.equals(current.getLabels().get(Labels.CONFIG_HASH))
+                && "running".equals(current.getState())) {
+            listener.log(task(service), "unchanged, not restarted");
+            return TaskOutcome.ok();
         }
-        ExecutorService waiters = Executors.newFixedThreadPool(services.size());
         try {
-            Map<ServiceSpec, Future<String>> waits = new LinkedHashMap<>();
-            for (ServiceSpec service : services) {
-                waits.put(service, waiters.submit(() -> awaitAnswer(environmentId, service, portOf.get(service.name()),
-                        listener)));
+            if (current != null) {
+                remove(current.getId());
             }
-            DeployResult firstFailure = null;
-            for (Map.Entry<ServiceSpec, Future<String>> wait : waits.entrySet()) {
-                String task = task(wait.getKey());
-                String problem;
-                try {
-                    problem = wait.getValue().get();
-                } catch (ExecutionException e) {
-                    problem = e.getCause().getMessage();
-                }
-                listener.taskFinished(task, problem == null, problem);
-                if (problem != null && firstFailure == null) {
-                    firstFailure = DeployResult.failed(task, problem);
-                }
+            ensureImage(image, listener, service.name());
+            create(environmentId, spec.application(), service, image, withCommit(env, commit), hash, port);
+            started.add(service.name());
+        } catch (RuntimeException e) {
+            return TaskOutcome.failed("container for '" + service.name() + "' did not start: " + e.getMessage());
+        }
+        String problem = awaitAnswer(environmentId, service, port, listener);
+        return problem == null ? TaskOutcome.ok() : TaskOutcome.failed(problem);
+    }
+
+    /**
+     * Runs a job as a one-off container (labelled with the environment, so teardown finds one left behind): its
+     * output goes to the workflow's log, a non-zero exit code or running past completed_timeout fails the task.
+     */
+    private TaskOutcome runJob(String environmentId, EnvironmentSpec spec, EnvironmentSpec.JobSpec job,
+            Map<String, String> images, String commit, Map<String, String> discovery, RuntimeListener listener)
+            throws InterruptedException {
+        ServiceSpec from = job.fromService() == null ? null
+                : spec.services().stream().filter(s -> s.name().equals(job.fromService())).findFirst().orElse(null);
+        String image = job.image() != null ? job.image()
+                : from == null ? null : images.getOrDefault(from.name(), from.image());
+        if (image == null) {
+            return TaskOutcome.failed("job '" + job.name() + "' has no image (from_service '" + job.fromService()
+                    + "' was not built)");
+        }
+        Map<String, String> env = new TreeMap<>(spec.variables());
+        env.putAll(discovery);
+        if (from != null) {
+            env.putAll(from.envs());
+        }
+        env.putAll(job.envs());
+        env.put("STAGECRAFT_ENVIRONMENT_ID", environmentId);
+        String name = containerName(environmentId, "job-" + job.name());
+        try {
+            docker.removeContainerCmd(name).withForce(true).exec();
+        } catch (NotFoundException none) {
+            // no earlier run left
+        }
+        ensureImage(image, listener, "jobs." + job.name());
+        Map<String, String> labels = Labels.forEnvironment(environmentId);
+        labels.put(Labels.APPLICATION, spec.application());
+        labels.put("stagecraft.dev/job", job.name());
+        var create = docker.createContainerCmd(image).withName(name).withLabels(labels)
+                .withEnv(withCommit(env, commit).entrySet().stream()
+                        .map(e -> e.getKey() + "=" + openSecret.apply(e.getValue())).toList())
+                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("host"));
+        if (!job.command().isEmpty()) {
+            create.withEntrypoint(job.command());
+        }
+        if (!job.args().isEmpty()) {
+            create.withCmd(job.args());
+        }
+        String id = create.exec().getId();
+        try {
+            docker.startContainerCmd(id).exec();
+            long timeout = job.completedTimeoutSeconds() > 0 ? job.completedTimeoutSeconds()
+                    : readinessTimeout.toSeconds();
+            Integer exit;
+            try {
+                exit = docker.waitContainerCmd(id).start().awaitStatusCode(timeout, TimeUnit.SECONDS);
+            } catch (RuntimeException timedOut) {
+                exit = null;
             }
-            return Optional.ofNullable(firstFailure);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.of(DeployResult.failed(null, "interrupted while waiting for services"));
+            lastOutput(name, Integer.MAX_VALUE).lines().forEach(line -> listener.log("jobs." + job.name(), line));
+            if (exit == null) {
+                return TaskOutcome.failed("job '" + job.name() + "' ran longer than its completed_timeout ("
+                        + timeout + " s)");
+            }
+            return exit == 0 ? TaskOutcome.ok()
+                    : TaskOutcome.failed("job '" + job.name() + "' exited with code " + exit);
         } finally {
-            waiters.shutdownNow();
+            remove(id);
         }
     }
 
@@ -214,9 +263,17 @@ public final class DockerRuntime implements EnvironmentRuntime {
     }
 
     private String lastOutput(String container) {
+        return lastOutput(container, 10);
+    }
+
+    private String lastOutput(String container, int lines) {
         StringBuilder out = new StringBuilder();
         try {
-            docker.logContainerCmd(container).withStdOut(true).withStdErr(true).withTail(10)
+            var logs = docker.logContainerCmd(container).withStdOut(true).withStdErr(true);
+            if (lines != Integer.MAX_VALUE) {
+                logs.withTail(lines);
+            }
+            logs
                     .exec(new ResultCallback.Adapter<Frame>() {
                         @Override
                         public void onNext(Frame frame) {

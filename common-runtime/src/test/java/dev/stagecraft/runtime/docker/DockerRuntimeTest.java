@@ -92,6 +92,47 @@ class DockerRuntimeTest {
     }
 
     @Test
+    void theSetupWorkflowRunsItsStepsInOrderWithJobsAndStopsAtAFailingJob() throws Exception {
+        String env = "rt-" + RUN + "-workflow";
+        List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+        RuntimeListener listener = RuntimeListener.of(t -> events.add("started " + t),
+                (t, ok, m) -> events.add((ok ? "succeeded " : "failed ") + t + (m == null ? "" : ": " + m)),
+                (source, line) -> events.add("log " + source + ": " + line), () -> {
+                });
+        EnvironmentSpec.JobSpec migrate = new EnvironmentSpec.JobSpec("migrate", null, BaseImages.BUSYBOX,
+                List.of("sh", "-c", "echo migrating for $STAGECRAFT_ENVIRONMENT_ID; echo greeting=$GREETING"),
+                List.of(), Map.of(), 30, true);
+        EnvironmentSpec.JobSpec broken = new EnvironmentSpec.JobSpec("broken", null, BaseImages.BUSYBOX,
+                List.of("sh", "-c", "echo cannot migrate; exit 3"), List.of(), Map.of(), 30, true);
+        EnvironmentSpec base = spec("web");
+        Map<String, EnvironmentSpec.WorkflowSpec> workflows = Map.of("setup", new EnvironmentSpec.WorkflowSpec("setup",
+                List.of(new EnvironmentSpec.StepSpec("migrate", List.of("jobs.migrate"), true, true),
+                        new EnvironmentSpec.StepSpec("serve", List.of("services.web"), true, true))));
+        EnvironmentSpec spec = new EnvironmentSpec(base.application(), base.services(), base.variables(),
+                List.of(migrate, broken), workflows, Map.of(), List.of(), null, null);
+        DeployResult ok = runtime.setup(env, spec, Map.of("web", image("web page", null)), listener);
+        assertTrue(ok.succeeded(), ok.reason());
+        assertTrue(events.indexOf("succeeded jobs.migrate") < events.indexOf("started services.web"), events.toString());
+        assertTrue(events.contains("log jobs.migrate: migrating for " + env), events.toString());
+        assertTrue(events.contains("log jobs.migrate: greeting=hello"), events.toString());
+        assertEquals(1, containers(env).size(), "the job's container is gone, the service's runs");
+
+        events.clear();
+        Map<String, EnvironmentSpec.WorkflowSpec> failing = Map.of("patch", new EnvironmentSpec.WorkflowSpec("patch",
+                List.of(new EnvironmentSpec.StepSpec("migrate", List.of("jobs.broken"), true, true),
+                        new EnvironmentSpec.StepSpec("serve", List.of("services.web"), true, true))));
+        DeployResult failed = runtime.patch(env, new EnvironmentSpec(spec.application(), spec.services(),
+                spec.variables(), spec.jobs(), failing, Map.of(), List.of(), null, null),
+                Map.of("web", image("web page 2", null)), listener);
+        assertFalse(failed.succeeded());
+        assertEquals("jobs.broken", failed.failedTask());
+        assertEquals("job 'broken' exited with code 3", failed.reason());
+        assertTrue(events.contains("log jobs.broken: cannot migrate"), events.toString());
+        assertFalse(events.contains("started services.web"), "halted before the next step: " + events);
+        runtime.teardown(env, List.of(), RuntimeListener.SILENT);
+    }
+
+    @Test
     void setupStartsEveryServiceAndRunningItAgainRestartsNothing() throws Exception {
         String env = "rt-" + RUN + "-converge";
         Map<String, String> images = Map.of("web", image("web page", null), "api", image("api page", null));
