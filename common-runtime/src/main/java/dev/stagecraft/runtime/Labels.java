@@ -13,6 +13,8 @@ public final class Labels {
     public static final String APPLICATION = "stagecraft.dev/application";
     public static final String CONFIG_HASH = "stagecraft.dev/config-hash";
     public static final String PORT = "stagecraft.dev/port";
+    /** On a job's container, Kubernetes Job and pods: the job's name in the template. */
+    public static final String JOB = "stagecraft.dev/job";
 
     private Labels() {
     }

@@ -48,8 +48,14 @@ public final class GatewayClient {
 
     public String registerApplication(String name, String repoUrl, String secret, String template) throws IOException,
             InterruptedException {
+        return registerApplication(name, repoUrl, secret, template, "docker");
+    }
+
+    /** Registers an application whose environments run on {@code runtime} (docker or kubernetes). */
+    public String registerApplication(String name, String repoUrl, String secret, String template, String runtime)
+            throws IOException, InterruptedException {
         String body = JSON.writeValueAsString(Map.of("name", name, "repository", Map.of("url", repoUrl, "provider",
-                "github"), "webhookSecret", secret, "template", template));
+                "github"), "webhookSecret", secret, "template", template, "runtime", runtime));
         Answer answer = send(HttpRequest.newBuilder(URI.create(baseUrl + "/api/applications"))
                 .header("Authorization", "Bearer " + token)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)));

@@ -51,6 +51,12 @@ public final class Stack implements AutoCloseable {
      * @param workDir where repositories, logs and build mirrors go
      */
     public static Stack start(Path root, LocalInfra infra, Path workDir) throws Exception {
+        return start(root, infra, workDir, Map.of());
+    }
+
+    /** As {@link #start(Path, LocalInfra, Path)}, with more environment variables for every service. */
+    public static Stack start(Path root, LocalInfra infra, Path workDir, Map<String, String> extraEnvironment)
+            throws Exception {
         DockerClient docker = DockerClients.create(System.getenv().getOrDefault("DOCKER_HOST",
                 "unix:///var/run/docker.sock"));
         BaseImages.ensureBusybox(docker);
@@ -69,6 +75,7 @@ public final class Stack implements AutoCloseable {
         if (registry != null) {
             env.put("STAGECRAFT_REGISTRY", registry);
         }
+        env.putAll(extraEnvironment);
         StagecraftServices services;
         try {
             services = StagecraftServices.start(root, env, workDir.resolve("logs"));

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -27,7 +25,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 
-import dev.stagecraft.infra.LocalInfra;
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.docker.DockerRuntime;
 
@@ -46,17 +43,9 @@ class PullRequestLifecycleTest {
 
     @BeforeAll
     static void startEverything() throws Exception {
-        Path root = Path.of(System.getProperty("stagecraft.root", "..")).toAbsolutePath();
-        stack = Stack.start(root, LocalInfra.shared(), Files.createTempDirectory("stagecraft-e2e-"));
+        stack = SharedStack.get();
         app = "shop-" + stack.nonce;
         stack.gateway.registerApplication(app, stack.repositoryUrl, Stack.SECRET, SampleRepository.TEMPLATE);
-    }
-
-    @AfterAll
-    static void stopEverything() throws Exception {
-        if (stack != null) {
-            stack.close();
-        }
     }
 
     private static ObjectNode recorded(String fixture) throws IOException {

@@ -186,7 +186,7 @@ public final class DockerRuntime implements EnvironmentRuntime {
         ensureImage(image, listener, "jobs." + job.name());
         Map<String, String> labels = Labels.forEnvironment(environmentId);
         labels.put(Labels.APPLICATION, spec.application());
-        labels.put("stagecraft.dev/job", job.name());
+        labels.put(Labels.JOB, job.name());
         var create = docker.createContainerCmd(image).withName(name).withLabels(labels)
                 .withEnv(withCommit(env, commit).entrySet().stream()
                         .map(e -> e.getKey() + "=" + openSecret.apply(e.getValue())).toList())

@@ -57,7 +57,7 @@ import io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder;
 final class KubernetesObjects {
 
     static final String CONFIG_HASH = "stagecraft.dev/config-hash";
-    static final String JOB = "stagecraft.dev/job";
+    static final String JOB = Labels.JOB;
     static final String VARIABLES_SECRET = "stagecraft-variables";
     static final String SPEC_SECRET = "stagecraft-spec";
 

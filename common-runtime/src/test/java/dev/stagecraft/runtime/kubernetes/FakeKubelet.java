@@ -22,9 +22,9 @@ import io.fabric8.kubernetes.client.WatcherException;
  * watches Deployments and Jobs and, as told per service or job, marks them ready or succeeded, leaves them hanging,
  * or makes their pods fail the way a cluster would (CrashLoopBackOff, OOMKilled, an exit code).
  */
-final class FakeKubelet implements AutoCloseable {
+public final class FakeKubelet implements AutoCloseable {
 
-    enum Behaviour {
+    public enum Behaviour {
         READY, CRASH_LOOP, OOM_KILLED, NEVER_READY, SUCCEED, FAIL, DEADLINE
     }
 
@@ -34,7 +34,7 @@ final class FakeKubelet implements AutoCloseable {
     private final Watch deployments;
     private final Watch jobs;
 
-    FakeKubelet(KubernetesClient client) {
+    public FakeKubelet(KubernetesClient client) {
         this.client = client;
         this.deployments = client.apps().deployments().inAnyNamespace().watch(new Watcher<>() {
             @Override
@@ -63,12 +63,12 @@ final class FakeKubelet implements AutoCloseable {
     }
 
     /** How the service or job {@code name} behaves from now on (default: ready, succeeded). */
-    FakeKubelet behave(String name, Behaviour behaviour) {
+    public FakeKubelet behave(String name, Behaviour behaviour) {
         behaviours.put(name, behaviour);
         return this;
     }
 
-    FakeKubelet failWith(String job, int exitCode) {
+    public FakeKubelet failWith(String job, int exitCode) {
         exitCodes.put(job, exitCode);
         return behave(job, Behaviour.FAIL);
     }
@@ -115,7 +115,7 @@ final class FakeKubelet implements AutoCloseable {
 
     private void onJob(Job j) {
         String ns = j.getMetadata().getNamespace();
-        String job = j.getMetadata().getLabels().get(KubernetesObjects.JOB);
+        String job = j.getMetadata().getLabels().get(dev.stagecraft.runtime.Labels.JOB);
         Behaviour behaviour = behaviours.getOrDefault(job, Behaviour.SUCCEED);
         if (behaviour == Behaviour.NEVER_READY) {
             return;
