@@ -25,9 +25,17 @@ import io.quarkus.test.junit.QuarkusTest;
 class LifecycleRulesTest {
 
     private static String register(String repo, String template) {
+        return register(repo, template, Map.of());
+    }
+
+    /** Registers an application with {@code extra} fields in the request (runtime, pullRequestLabel). */
+    private static String register(String repo, String template, Map<String, Object> extra) {
         String name = "app-" + UUID.randomUUID().toString().substring(0, 8);
-        given().contentType("application/json").body(Map.of("name", name, "repository", Map.of("url", repo),
-                "webhookSecret", Hooks.SECRET, "template", template)).post("/api/applications").then().statusCode(201);
+        Map<String, Object> body = new java.util.HashMap<>(Map.of("name", name, "repository", Map.of("url", repo),
+                "webhookSecret", Hooks.SECRET, "template", template));
+        body.putAll(extra);
+        given().contentType("application/json").body(body).post("/api/applications").then().statusCode(201)
+                .body("runtime", is(extra.getOrDefault("runtime", "docker")));
         return name;
     }
 
@@ -81,10 +89,9 @@ class LifecycleRulesTest {
     @Test
     void withALabelConfiguredOnlyLabelledPullRequestsGetAnEnvironmentAndRemovingItTearsDown() {
         String repo = Apps.uniqueRepo();
-        String app = "app-" + UUID.randomUUID().toString().substring(0, 8);
-        given().contentType("application/json").body(Map.of("name", app, "repository", Map.of("url", repo),
-                "webhookSecret", Hooks.SECRET, "template", Apps.TWO_SERVICES, "pullRequestLabel", "preview"))
-                .post("/api/applications").then().statusCode(201).body("pullRequestLabel", is("preview"));
+        String app = register(repo, Apps.TWO_SERVICES, Map.of("pullRequestLabel", "preview"));
+        given().get("/api/applications").then().body("find { it.name == '" + app + "' }.pullRequestLabel",
+                is("preview"));
 
         ObjectNode opened = Hooks.forRepository("pull_request-opened.json", repo);
         Hooks.send("pull_request", opened).statusCode(202).body("outcome", is("ignored"))
@@ -124,10 +131,7 @@ class LifecycleRulesTest {
     @Test
     void anApplicationChoosesItsRuntimeAndItsEnvironmentsCarryTheChoice() {
         String repo = Apps.uniqueRepo();
-        String app = "app-" + UUID.randomUUID().toString().substring(0, 8);
-        given().contentType("application/json").body(Map.of("name", app, "repository", Map.of("url", repo),
-                "webhookSecret", Hooks.SECRET, "template", Apps.TWO_SERVICES, "runtime", "kubernetes"))
-                .post("/api/applications").then().statusCode(201).body("runtime", is("kubernetes"));
+        String app = register(repo, Apps.TWO_SERVICES, Map.of("runtime", "kubernetes"));
         try (TestBus bus = new TestBus()) {
             Hooks.send("pull_request", Hooks.forRepository("pull_request-opened.json", repo)).statusCode(202);
             String env = given().queryParam("application", app).get("/api/environments").then().extract()

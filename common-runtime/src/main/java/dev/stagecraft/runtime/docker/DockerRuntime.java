@@ -187,17 +187,7 @@ public final class DockerRuntime implements EnvironmentRuntime {
         Map<String, String> labels = Labels.forEnvironment(environmentId);
         labels.put(Labels.APPLICATION, spec.application());
         labels.put(Labels.JOB, job.name());
-        var create = docker.createContainerCmd(image).withName(name).withLabels(labels)
-                .withEnv(withCommit(env, commit).entrySet().stream()
-                        .map(e -> e.getKey() + "=" + openSecret.apply(e.getValue())).toList())
-                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("host"));
-        if (!job.command().isEmpty()) {
-            create.withEntrypoint(job.command());
-        }
-        if (!job.args().isEmpty()) {
-            create.withCmd(job.args());
-        }
-        String id = create.exec().getId();
+        String id = createContainer(name, image, labels, withCommit(env, commit), job.command(), job.args());
         try {
             docker.startContainerCmd(id).exec();
             long timeout = job.completedTimeoutSeconds() > 0 ? job.completedTimeoutSeconds()
@@ -312,21 +302,24 @@ public final class DockerRuntime implements EnvironmentRuntime {
         labels.put(Labels.APPLICATION, application);
         labels.put(Labels.CONFIG_HASH, hash);
         labels.put(Labels.PORT, Integer.toString(port));
-        List<String> envList = env.entrySet().stream().map(e -> e.getKey() + "=" + openSecret.apply(e.getValue()))
-                .toList();
-        var create = docker.createContainerCmd(image)
-                .withName(containerName(environmentId, service.name()))
-                .withLabels(labels)
-                .withEnv(envList)
-                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("host"));
-        if (!service.command().isEmpty()) {
-            create.withEntrypoint(service.command());
-        }
-        if (!service.args().isEmpty()) {
-            create.withCmd(service.args());
-        }
-        String id = create.exec().getId();
+        String id = createContainer(containerName(environmentId, service.name()), image, labels, env,
+                service.command(), service.args());
         docker.startContainerCmd(id).exec();
+    }
+
+    /** Creates a container on the host network; sealed values are opened here, and only here. */
+    private String createContainer(String name, String image, Map<String, String> labels, Map<String, String> env,
+            List<String> command, List<String> args) {
+        var create = docker.createContainerCmd(image).withName(name).withLabels(labels)
+                .withEnv(env.entrySet().stream().map(e -> e.getKey() + "=" + openSecret.apply(e.getValue())).toList())
+                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("host"));
+        if (!command.isEmpty()) {
+            create.withEntrypoint(command);
+        }
+        if (!args.isEmpty()) {
+            create.withCmd(args);
+        }
+        return create.exec().getId();
     }
 
     private void remove(String containerId) {
