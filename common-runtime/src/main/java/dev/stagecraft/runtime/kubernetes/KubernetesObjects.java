@@ -283,7 +283,9 @@ final class KubernetesObjects {
                     .withTargetPort(new IntOrString(port)).build());
         }
         Map<String, String> selector = serviceLabels(environmentId, service.name());
-        return new ServiceBuilder().withMetadata(meta(service.name(), namespaceOf(environmentId), selector, null))
+        return new ServiceBuilder().withMetadata(meta(service.name(), namespaceOf(environmentId), selector,
+                SpecHash.sha256(dev.stagecraft.events.cloudevents.EventJson.write(List.of(selector,
+                        ports.stream().map(p -> p.getPort() + ":" + p.getTargetPort().getIntVal()).toList())))))
                 .withNewSpec().withSelector(selector).withPorts(ports).endSpec().build();
     }
 
@@ -296,7 +298,9 @@ final class KubernetesObjects {
     static Ingress ingress(String environmentId, String service, String host, int port, String ingressClass,
             String tlsSecret) {
         IngressBuilder ingress = new IngressBuilder()
-                .withMetadata(meta(service, namespaceOf(environmentId), serviceLabels(environmentId, service), null))
+                .withMetadata(meta(service, namespaceOf(environmentId), serviceLabels(environmentId, service),
+                        SpecHash.sha256(String.join("|", host, Integer.toString(port), String.valueOf(ingressClass),
+                                String.valueOf(tlsSecret)))))
                 .withNewSpec().withIngressClassName(ingressClass)
                 .addNewRule().withHost(host).withNewHttp().addNewPath().withPath("/").withPathType("Prefix")
                 .withNewBackend().withNewService().withName(service).withNewPort().withNumber(port).endPort()

@@ -372,9 +372,15 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
             return Converged.UNCHANGED;
         }
         if (want == null) {
-            return Converged.UNCHANGED; // claims, services and ingresses are created once and otherwise kept
+            return Converged.UNCHANGED; // claims are created once and kept (their size and class cannot change)
         }
         wanted.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+        if (wanted instanceof io.fabric8.kubernetes.api.model.Service service
+                && existing instanceof io.fabric8.kubernetes.api.model.Service current) {
+            // a Service keeps the cluster IP it was given
+            service.getSpec().setClusterIP(current.getSpec().getClusterIP());
+            service.getSpec().setClusterIPs(current.getSpec().getClusterIPs());
+        }
         client.resource(wanted).inNamespace(wanted.getMetadata().getNamespace()).update();
         return Converged.REPLACED;
     }

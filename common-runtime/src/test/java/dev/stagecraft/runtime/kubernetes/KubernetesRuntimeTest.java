@@ -203,6 +203,32 @@ class KubernetesRuntimeTest {
     }
 
     @Test
+    void aChangedPortOrHostnameUpdatesTheServiceAndIngressInPlace() {
+        String env = env();
+        EnvironmentSpec before = spec(List.of(service("web", "registry/web:1", List.of())), List.of(), Map.of());
+        assertTrue(runtime.setup(env, before, Map.of(), null, listener).succeeded());
+        String ns = KubernetesObjects.namespaceOf(env);
+        var svc = client.services().inNamespace(ns).withName("web").get();
+        svc.getSpec().setClusterIP("10.96.0.17"); // what the cluster would have assigned
+        client.services().inNamespace(ns).resource(svc).update();
+
+        ServiceSpec moved = new ServiceSpec("web", "registry/web:1", null, 9090, Map.of("LOG_LEVEL", "debug"),
+                List.of(), List.of(), List.of(new PortSpec("node_port", 9090, 443)), null, null, null, 1, List.of(),
+                List.of());
+        EnvironmentSpec after = new EnvironmentSpec("shop", List.of(moved), before.variables(), List.of(), Map.of(),
+                Map.of("web", "web-y.preview.example.test"), before.sharedVolumes(), "ephemeral", null);
+        DeployResult result = runtime.setup(env, after, Map.of(), null, listener);
+        assertTrue(result.succeeded(), result.reason());
+        var updated = client.services().inNamespace(ns).withName("web").get();
+        assertEquals(443, updated.getSpec().getPorts().get(0).getPort());
+        assertEquals(9090, updated.getSpec().getPorts().get(0).getTargetPort().getIntVal());
+        assertEquals("10.96.0.17", updated.getSpec().getClusterIP(), "the cluster IP is kept");
+        assertEquals("web-y.preview.example.test", client.network().v1().ingresses().inNamespace(ns).withName("web")
+                .get().getSpec().getRules().get(0).getHost());
+        assertEquals("https://web-y.preview.example.test", result.endpoints().get("web"));
+    }
+
+    @Test
     void aCrashLoopingServiceHaltsTheWorkflowNamingTheTaskAndTheReason() {
         String env = env();
         kubelet.behave("crashy", FakeKubelet.Behaviour.CRASH_LOOP);
