@@ -20,11 +20,14 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
  * A local stand-in for the GitHub REST API that records every request and checks its token: commit statuses,
- * issue comments (created with increasing ids, edited), pull request states, and failures on demand.
+ * issue comments (created with increasing ids, edited), pull request states, and failures on demand. Under
+ * {@code /gitlab} and {@code /bitbucket} it answers the merge and pull request states of those hosts' APIs.
  */
 public class FakeGitHub implements QuarkusTestResourceLifecycleManager {
 
     static final String TOKEN = "ghp_test-token-for-stagecraft";
+    static final String GITLAB_TOKEN = "glpat-test-token";
+    static final String BITBUCKET_TOKEN = "bb-test-token";
 
     /** One request as GitHub would have received it. */
     record Request(String method, String path, JsonNode body) {
@@ -45,16 +48,21 @@ public class FakeGitHub implements QuarkusTestResourceLifecycleManager {
         }
         server.createContext("/", this::handle);
         server.start();
-        return Map.of("stagecraft.github.token", TOKEN,
-                "stagecraft.github.api-url", "http://127.0.0.1:" + server.getAddress().getPort(),
-                "stagecraft.github.backoff", "0.1s",
-                "stagecraft.github.pull-request-check-interval", "0s");
+        String base = "http://127.0.0.1:" + server.getAddress().getPort();
+        return Map.of("stagecraft.github.token", TOKEN, "stagecraft.github.api-url", base,
+                "stagecraft.github.backoff", "0.1s", "stagecraft.pull-request-check-interval", "0s",
+                "stagecraft.gitlab.token", GITLAB_TOKEN, "stagecraft.gitlab.api-url", base + "/gitlab",
+                "stagecraft.bitbucket.token", BITBUCKET_TOKEN, "stagecraft.bitbucket.api-url", base + "/bitbucket");
     }
 
     private void handle(HttpExchange exchange) throws IOException {
         String method = exchange.getRequestMethod();
         String path = exchange.getRequestURI().getPath();
         byte[] in = exchange.getRequestBody().readAllBytes();
+        if (path.startsWith("/gitlab/") || path.startsWith("/bitbucket/")) {
+            otherHost(exchange, method, exchange.getRequestURI().getRawPath());
+            return;
+        }
         if (!("Bearer " + TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"))
                 || !"application/vnd.github+json".equals(exchange.getRequestHeaders().getFirst("Accept"))) {
             answer(exchange, 401, "{\"message\":\"Bad credentials\"}");
@@ -75,6 +83,24 @@ public class FakeGitHub implements QuarkusTestResourceLifecycleManager {
             answer(exchange, 200, "{}");
         } else if (method.equals("GET") && path.matches("/repos/[^/]+/[^/]+/pulls/\\d+")) {
             answer(exchange, 200, "{\"state\":\"" + (CLOSED.contains(path) ? "closed" : "open") + "\"}");
+        } else {
+            answer(exchange, 404, "{\"message\":\"Not Found\"}");
+        }
+    }
+
+    private static void otherHost(HttpExchange exchange, String method, String rawPath) throws IOException {
+        boolean gitlab = rawPath.startsWith("/gitlab/");
+        boolean authentic = gitlab ? GITLAB_TOKEN.equals(exchange.getRequestHeaders().getFirst("PRIVATE-TOKEN"))
+                : ("Bearer " + BITBUCKET_TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"));
+        if (!authentic) {
+            answer(exchange, 401, "{\"message\":\"401 Unauthorized\"}");
+            return;
+        }
+        REQUESTS.add(new Request(method, rawPath, null));
+        if (gitlab && rawPath.matches("/gitlab/projects/[^/]+/merge_requests/\\d+")) {
+            answer(exchange, 200, "{\"state\":\"" + (CLOSED.contains(rawPath) ? "merged" : "opened") + "\"}");
+        } else if (!gitlab && rawPath.matches("/bitbucket/repositories/[^/]+/[^/]+/pullrequests/\\d+")) {
+            answer(exchange, 200, "{\"state\":\"" + (CLOSED.contains(rawPath) ? "DECLINED" : "OPEN") + "\"}");
         } else {
             answer(exchange, 404, "{\"message\":\"Not Found\"}");
         }

@@ -140,4 +140,42 @@ class GitHubStatusTest {
             given().get("/api/environments/" + env).then().body("state", org.hamcrest.Matchers.is("TEARING_DOWN"));
         }
     }
+
+    @Test
+    void aGitLabMergeRequestMergedWhileItsDeliveryWasLostIsTornDownOnTheNextDelivery() throws InterruptedException {
+        String path = "group/sub/" + UUID.randomUUID();
+        String url = "https://gitlab.example.test/" + path + ".git";
+        given().contentType("application/json").body(Map.of("name", "app-" + UUID.randomUUID().toString()
+                .substring(0, 8), "repository", Map.of("url", url, "provider", "gitlab"), "webhookSecret",
+                Hooks.SECRET, "template", Apps.TWO_SERVICES)).post("/api/applications").then().statusCode(201);
+        ObjectNode open = (ObjectNode) Hooks.fixtureAt(java.nio.file.Path.of(
+                "../../shared/fixtures/webhooks/gitlab/merge_request-open.json"));
+        ((ObjectNode) open.get("project")).put("git_http_url", url).remove(List.of("web_url", "git_ssh_url",
+                "http_url", "url", "homepage"));
+        open.remove("repository");
+        String mergeRequest = "/gitlab/projects/" + path.replace("/", "%2F") + "/merge_requests/1";
+        try (TestBus bus = new TestBus()) {
+            gitlab(open);
+            String env = given().get("/api/deliveries").then().extract().path("find { it.provider == 'gitlab' && "
+                    + "it.repository != null && it.environmentId != null && it.action == 'open' && "
+                    + "it.id.startsWith('gitlab:" + lastGitLabDelivery + "') }.environmentId");
+            bus.await(BuildRequested.class, env);
+            FakeGitHub.CLOSED.add(mergeRequest);
+            ((ObjectNode) open.get("object_attributes")).put("action", "update");
+            gitlab(open);
+            TeardownRequested teardown = (TeardownRequested) bus.await(TeardownRequested.class, env).data();
+            assertTrue(teardown.reason().contains("pull request #1 is closed on GitLab"), teardown.reason());
+            assertTrue(FakeGitHub.REQUESTS.stream().anyMatch(r -> r.path().equals(mergeRequest)));
+        }
+    }
+
+    private static String lastGitLabDelivery;
+
+    private static void gitlab(ObjectNode payload) {
+        lastGitLabDelivery = UUID.randomUUID().toString();
+        given().contentType("application/json").header("X-Gitlab-Event", "Merge Request Hook")
+                .header("X-Gitlab-Token", Hooks.SECRET).header("X-Gitlab-Event-UUID", lastGitLabDelivery)
+                .body(dev.stagecraft.events.cloudevents.EventJson.write(payload)).post("/webhooks/gitlab").then()
+                .statusCode(202);
+    }
 }

@@ -17,7 +17,7 @@ import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.gateway.api.ApiException;
 import dev.stagecraft.gateway.applications.Application;
 import dev.stagecraft.gateway.git.RemoteRefs;
-import dev.stagecraft.gateway.github.PullRequestCheck;
+import dev.stagecraft.gateway.hosts.PullRequestCheck;
 import dev.stagecraft.template.ApplicationTemplateParser;
 import dev.stagecraft.template.yaml.Problems;
 

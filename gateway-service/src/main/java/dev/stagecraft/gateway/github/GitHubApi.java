@@ -1,11 +1,6 @@
 package dev.stagecraft.gateway.github;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -15,29 +10,15 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.stagecraft.events.cloudevents.EventJson;
+import dev.stagecraft.gateway.hosts.HostHttp;
+import dev.stagecraft.gateway.hosts.PullRequestStates;
 
 /**
  * The few GitHub REST calls Stagecraft makes, with the installation's token: commit statuses, the pull request
  * comment, and a pull request's state. Off when {@code stagecraft.github.token} is not set.
  */
 @ApplicationScoped
-public class GitHubApi {
-
-    /** A call GitHub refused or that did not reach it; {@code status} 0 when there was no answer. */
-    public static final class GitHubException extends RuntimeException {
-
-        private final int status;
-
-        GitHubException(int status, String message) {
-            super(message);
-            this.status = status;
-        }
-
-        public int status() {
-            return status;
-        }
-    }
+public class GitHubApi implements PullRequestStates {
 
     @ConfigProperty(name = "stagecraft.github.token")
     Optional<String> token;
@@ -45,8 +26,12 @@ public class GitHubApi {
     @ConfigProperty(name = "stagecraft.github.api-url", defaultValue = "https://api.github.com")
     String apiUrl;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    @Override
+    public String provider() {
+        return "github";
+    }
 
+    @Override
     public boolean enabled() {
         return token.isPresent() && !token.get().isBlank();
     }
@@ -54,7 +39,7 @@ public class GitHubApi {
     /** Sets the commit status {@code context} of {@code sha}: pending, success, failure or error. */
     public void commitStatus(String repository, String sha, String state, String description, String targetUrl,
             String context) {
-        Map<String, String> body = new java.util.LinkedHashMap<>();
+        Map<String, String> body = new LinkedHashMap<>();
         body.put("state", state);
         if (targetUrl != null) {
             body.put("target_url", targetUrl);
@@ -74,49 +59,21 @@ public class GitHubApi {
         call("PATCH", "/repos/" + repository + "/issues/comments/" + commentId, Map.of("body", markdown));
     }
 
-    /** open or closed. */
-    public String pullRequestState(String repository, int number) {
-        return call("GET", "/repos/" + repository + "/pulls/" + number, null).path("state").asText();
+    @Override
+    public boolean isOpen(String repositoryUrl, int number) {
+        return "open".equals(call("GET", "/repos/" + repository(repositoryUrl).orElseThrow() + "/pulls/" + number,
+                null).path("state").asText());
     }
 
     private JsonNode call(String method, String path, Object body) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(apiUrl.replaceAll("/$", "") + path))
-                .timeout(Duration.ofSeconds(10))
-                .header("Accept", "application/vnd.github+json")
-                .header("Authorization", "Bearer " + token.orElseThrow())
-                .header("X-GitHub-Api-Version", "2022-11-28")
-                .header("User-Agent", "stagecraft")
-                .header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(EventJson.write(body)))
-                .build();
-        HttpResponse<String> response;
-        try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new GitHubException(0, method + " " + path + " did not reach GitHub: " + e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new GitHubException(0, method + " " + path + " was interrupted");
-        }
-        if (response.statusCode() / 100 != 2) {
-            String text = response.body() == null ? "" : response.body();
-            throw new GitHubException(response.statusCode(), method + " " + path + " answered "
-                    + response.statusCode() + ": " + (text.length() > 300 ? text.substring(0, 300) : text));
-        }
-        try {
-            return response.body() == null || response.body().isBlank() ? EventJson.mapper().createObjectNode()
-                    : EventJson.mapper().readTree(response.body());
-        } catch (IOException e) {
-            throw new GitHubException(response.statusCode(), method + " " + path + " answered invalid JSON");
-        }
+        return HostHttp.call(method, apiUrl.replaceAll("/$", "") + path, Map.of("Accept",
+                "application/vnd.github+json", "Authorization", "Bearer " + token.orElseThrow(),
+                "X-GitHub-Api-Version", "2022-11-28"), body);
     }
 
     /** owner/name of a GitHub repository URL (https, ssh or git), or empty when it has no such path. */
     public static Optional<String> repository(String url) {
-        String path = url.replaceFirst("^[a-z+]+://[^/]+/", "").replaceFirst("^[^@/]+@[^:]+:", "")
-                .replaceFirst("\\.git$", "").replaceAll("/+$", "");
-        String[] parts = path.split("/");
+        String[] parts = HostHttp.repositoryPath(url).split("/");
         if (parts.length < 2) {
             return Optional.empty();
         }

@@ -30,6 +30,7 @@ import dev.stagecraft.events.cloudevents.UnreadableEventException;
 import dev.stagecraft.gateway.applications.Application;
 import dev.stagecraft.gateway.environments.Environment;
 import dev.stagecraft.gateway.environments.Workflow;
+import dev.stagecraft.gateway.hosts.HostApiException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.common.annotation.Blocking;
 
@@ -166,7 +167,7 @@ public class StatusReporter {
                 try {
                     github.updateComment(s.repository(), existing.commentId, body);
                     return existing.commentId;
-                } catch (GitHubApi.GitHubException e) {
+                } catch (HostApiException e) {
                     if (e.status() != 404) {
                         throw e;
                     }
@@ -226,9 +227,8 @@ public class StatusReporter {
         for (int attempt = 1;; attempt++) {
             try {
                 return call.get();
-            } catch (GitHubApi.GitHubException e) {
-                boolean transient_ = e.status() == 0 || e.status() >= 500 || e.status() == 429 || e.status() == 403;
-                if (!transient_ || attempt >= attempts) {
+            } catch (HostApiException e) {
+                if (!e.transientFailure() || attempt >= attempts) {
                     LOG.errorf("GitHub %s failed after %d attempt(s), left: %s", what, attempt, e.getMessage());
                     return null;
                 }

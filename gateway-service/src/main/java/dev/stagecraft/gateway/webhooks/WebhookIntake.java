@@ -18,7 +18,7 @@ import dev.stagecraft.gateway.applications.Application;
 import dev.stagecraft.gateway.environments.ConflictRetry;
 import dev.stagecraft.gateway.environments.Environment;
 import dev.stagecraft.gateway.environments.EnvironmentProcess;
-import dev.stagecraft.gateway.github.PullRequestCheck;
+import dev.stagecraft.gateway.hosts.PullRequestCheck;
 
 /**
  * Turns authenticated deliveries of any git host into environment changes: a pull request opened, reopened or

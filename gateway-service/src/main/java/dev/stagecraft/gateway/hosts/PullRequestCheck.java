@@ -1,4 +1,4 @@
-package dev.stagecraft.gateway.github;
+package dev.stagecraft.gateway.hosts;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,9 +25,10 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
  * The backstop for a pull request that was closed while its delivery was lost: on the next delivery or deploy of a
- * repository, asks GitHub for the state of every pull request that still has a live environment and tears down the
- * ones that are closed. Runs beside the request (never delays the webhook's answer), at most once per
- * {@code stagecraft.github.pull-request-check-interval} per application; only with a GitHub token.
+ * repository, asks the application's git host (GitHub, GitLab or Bitbucket, each with the installation's token for
+ * it) for the state of every pull request that still has a live environment, and tears down the ones that are no
+ * longer open. Runs beside the request (never delays the webhook's answer), at most once per
+ * {@code stagecraft.pull-request-check-interval} per application; hosts without a token are not asked.
  */
 @ApplicationScoped
 public class PullRequestCheck {
@@ -35,7 +36,7 @@ public class PullRequestCheck {
     private static final Logger LOG = Logger.getLogger(PullRequestCheck.class);
 
     @Inject
-    GitHubApi github;
+    jakarta.enterprise.inject.Instance<PullRequestStates> hosts;
 
     @Inject
     EnvironmentProcess process;
@@ -43,14 +44,14 @@ public class PullRequestCheck {
     @Inject
     ManagedExecutor executor;
 
-    @ConfigProperty(name = "stagecraft.github.pull-request-check-interval", defaultValue = "30s")
+    @ConfigProperty(name = "stagecraft.pull-request-check-interval", defaultValue = "30s")
     Duration interval;
 
     private final Map<String, Long> lastCheck = new ConcurrentHashMap<>();
 
     /** Checks the applications of a repository, named by any of its URLs, in the background. */
     public void afterDeliveryFor(Collection<String> repositoryUrls) {
-        if (!github.enabled()) {
+        if (hosts.stream().noneMatch(PullRequestStates::enabled)) {
             return;
         }
         executor.execute(() -> {
@@ -69,9 +70,13 @@ public class PullRequestCheck {
 
     /** Checks one application's pull requests in the background. */
     public void afterDeployOf(String applicationId) {
-        if (github.enabled()) {
+        if (hosts.stream().anyMatch(PullRequestStates::enabled)) {
             executor.execute(() -> check(applicationId));
         }
+    }
+
+    private PullRequestStates hostFor(String provider) {
+        return hosts.stream().filter(h -> h.provider().equals(provider) && h.enabled()).findFirst().orElse(null);
     }
 
     void check(String applicationId) {
@@ -84,12 +89,14 @@ public class PullRequestCheck {
         record Open(String environmentId, int number) {
         }
         String[] repository = new String[1];
+        PullRequestStates[] host = new PullRequestStates[1];
         List<Open> open = QuarkusTransaction.requiringNew().call(() -> {
             Application app = Application.findById(applicationId);
-            if (app == null || !"github".equals(app.provider)) {
+            host[0] = app == null ? null : hostFor(app.provider);
+            if (host[0] == null) {
                 return List.of();
             }
-            repository[0] = GitHubApi.repository(app.repositoryUrl).orElse(null);
+            repository[0] = app.repositoryUrl;
             List<Open> found = new ArrayList<>();
             for (Environment env : Environment.<Environment>list("applicationId = ?1 and pullRequest is not null"
                     + " and state <> ?2 and state <> ?3", applicationId, EnvironmentState.DELETED,
@@ -98,26 +105,27 @@ public class PullRequestCheck {
             }
             return found;
         });
-        if (repository[0] == null) {
+        if (host[0] == null) {
             return;
         }
         for (Open pr : open) {
-            String state;
+            boolean isOpen;
             try {
-                state = github.pullRequestState(repository[0], pr.number());
-            } catch (GitHubApi.GitHubException e) {
+                isOpen = host[0].isOpen(repository[0], pr.number());
+            } catch (HostApiException | java.util.NoSuchElementException | ArrayIndexOutOfBoundsException e) {
                 LOG.warnf("could not read the state of pull request #%d of %s: %s", pr.number(), repository[0],
                         e.getMessage());
                 continue;
             }
-            if ("closed".equals(state)) {
+            if (!isOpen) {
                 LOG.infof("pull request #%d of %s is closed but environment %s is live: tearing it down",
                         pr.number(), repository[0], pr.environmentId());
+                String where = host[0].provider().equals("github") ? "GitHub"
+                        : host[0].provider().equals("gitlab") ? "GitLab" : "Bitbucket";
                 ConflictRetry.inTransaction(() -> {
                     Environment env = Environment.findById(pr.environmentId());
-                    process.teardown(env, "pull request #" + pr.number()
-                            + " is closed on GitHub (found by reconciliation; its closing delivery never arrived)",
-                            null);
+                    process.teardown(env, "pull request #" + pr.number() + " is closed on " + where
+                            + " (found by reconciliation; its closing delivery never arrived)", null);
                     return null;
                 });
             }
