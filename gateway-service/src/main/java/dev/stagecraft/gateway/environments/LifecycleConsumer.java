@@ -7,6 +7,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
+import dev.stagecraft.events.EnvironmentActionRejected;
 import dev.stagecraft.events.EnvironmentCreated;
 import dev.stagecraft.events.EnvironmentDeleted;
 import dev.stagecraft.events.EnvironmentFailed;
@@ -36,8 +37,9 @@ public class LifecycleConsumer {
     public void onRecord(ConsumerRecord<String, String> record) {
         CloudEvent event = KafkaCloudEvents.fromRecord(record);
         if (event.data() instanceof EnvironmentCreated || event.data() instanceof EnvironmentReady
-                || event.data() instanceof EnvironmentFailed || event.data() instanceof EnvironmentDeleted) {
-            return; // the gateway's own announcements
+                || event.data() instanceof EnvironmentFailed || event.data() instanceof EnvironmentDeleted
+                || event.data() instanceof EnvironmentActionRejected) {
+            return; // the gateway's own announcements, already on the timeline
         }
         if (event.data() instanceof RuntimeInventoried inventory) {
             reconcile(event, inventory);
