@@ -9,9 +9,16 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import dev.stagecraft.build.git.SourceCheckout;
 import dev.stagecraft.build.git.SourceCheckout.Source;
@@ -34,6 +41,7 @@ import dev.stagecraft.template.TemplateCompiler;
 /**
  * Handles BuildRequested: exports the commit, then for each service with a build context computes its tag from the
  * git tree id of the context (and the Dockerfile path), reuses the image when that tag exists and builds it otherwise.
+ * Services are built side by side, {@code stagecraft.build.parallelism} at a time.
  */
 @ApplicationScoped
 public class BuildHandler implements StageHandler {
@@ -43,6 +51,13 @@ public class BuildHandler implements StageHandler {
 
     @Inject
     ImageBuilder images;
+
+    @ConfigProperty(name = "stagecraft.build.parallelism", defaultValue = "4")
+    int parallelism;
+
+    /** One service's outcome: its image, or why its build failed. */
+    private record Built(ImageRef ref, BuildFailed failure) {
+    }
 
     @Override
     public StagecraftMessage started(CloudEvent command) {
@@ -69,18 +84,18 @@ public class BuildHandler implements StageHandler {
                 }
             }
             List<ImageRef> refs = new ArrayList<>();
-            for (ServiceSpec service : spec.services()) {
-                control.checkCancelled();
-                if (service.build() == null) {
-                    refs.add(new ImageRef(service.name(), service.image(), false));
-                    continue;
+            BuildFailed failure = null;
+            for (Built built : buildAll(request, spec, source, control)) {
+                if (built.ref() != null) {
+                    refs.add(built.ref());
+                } else if (failure == null) {
+                    failure = built.failure();
                 }
-                Optional<BuildFailed> failure = buildService(request, spec, service, source, control, refs);
-                if (failure.isPresent()) {
-                    // the gateway never learns of images from a failed build, so no teardown would remove them
-                    removeBuilt(refs);
-                    return failure.get();
-                }
+            }
+            if (failure != null) {
+                // the gateway never learns of images from a failed build, so no teardown would remove them
+                removeBuilt(refs);
+                return failure;
             }
             if (control.cancelled()) {
                 // the environment is going away: what this run built would be left behind by its teardown
@@ -91,13 +106,43 @@ public class BuildHandler implements StageHandler {
         }
     }
 
-    private Optional<BuildFailed> buildService(BuildRequested request, EnvironmentSpec spec, ServiceSpec service,
-            Source source, RunControl control, List<ImageRef> refs) throws Exception {
+    /** Every service's outcome, in the spec's order; the builds run side by side. */
+    private List<Built> buildAll(BuildRequested request, EnvironmentSpec spec, Source source, RunControl control)
+            throws InterruptedException {
+        List<ServiceSpec> services = spec.services();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelism, services.size())));
+        try {
+            List<Future<Built>> futures = new ArrayList<>();
+            for (ServiceSpec service : services) {
+                control.checkCancelled();
+                if (service.build() == null) {
+                    futures.add(CompletableFuture.completedFuture(new Built(new ImageRef(service.name(),
+                            service.image(), false), null)));
+                } else {
+                    futures.add(pool.submit(() -> buildService(request, spec, service, source, control)));
+                }
+            }
+            List<Built> all = new ArrayList<>();
+            for (Future<Built> f : futures) {
+                try {
+                    all.add(f.get());
+                } catch (ExecutionException e) {
+                    throw new IllegalStateException(e.getCause());
+                }
+            }
+            return all;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private Built buildService(BuildRequested request, EnvironmentSpec spec, ServiceSpec service, Source source,
+            RunControl control) throws Exception {
         String task = "build." + service.name();
         String context = service.build().context();
         Optional<String> tree = source.treeId(context);
         if (tree.isEmpty()) {
-            return Optional.of(new BuildFailed(request.environmentId(), request.workflowId(), request.commit(),
+            return new Built(null, new BuildFailed(request.environmentId(), request.workflowId(), request.commit(),
                     service.name(), "build context '" + context + "' is not a directory of the repository at "
                             + request.commit().substring(0, Math.min(12, request.commit().length())), List.of()));
         }
@@ -105,8 +150,7 @@ public class BuildHandler implements StageHandler {
         String reference = images.reference(spec.application(), service.name(), tag);
         if (images.exists(reference)) {
             control.log(task, "reusing " + reference + ": the context did not change");
-            refs.add(new ImageRef(service.name(), reference, false));
-            return Optional.empty();
+            return new Built(new ImageRef(service.name(), reference, false), null);
         }
         control.taskStarted(task);
         Path contextDir = source.directory().resolve(context).normalize();
@@ -115,12 +159,11 @@ public class BuildHandler implements StageHandler {
                     ImageBuilder.labels(spec.application(), service.name(), tree.get()), line -> control.log(task, line));
         } catch (BuildException e) {
             control.taskFinished(task, false, e.getMessage());
-            return Optional.of(new BuildFailed(request.environmentId(), request.workflowId(), request.commit(),
+            return new Built(null, new BuildFailed(request.environmentId(), request.workflowId(), request.commit(),
                     service.name(), e.getMessage(), e.logTail()));
         }
         control.taskFinished(task, true, null);
-        refs.add(new ImageRef(service.name(), reference, true));
-        return Optional.empty();
+        return new Built(new ImageRef(service.name(), reference, true), null);
     }
 
     private void removeBuilt(List<ImageRef> refs) {
