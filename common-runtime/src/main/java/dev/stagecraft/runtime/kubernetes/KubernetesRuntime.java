@@ -102,7 +102,26 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         if (!result.succeeded()) {
             return DeployResult.failed(result.failedTask(), result.reason());
         }
+        if (workflowName.equals("setup")) {
+            removeServicesNoLongerInTheSpec(environmentId, spec, listener);
+        }
         return DeployResult.ok(endpoints(namespace, spec), List.copyOf(started));
+    }
+
+    /** Setup converges to the spec: a service dropped from the template loses its Deployment, Service, Ingress. */
+    private void removeServicesNoLongerInTheSpec(String environmentId, EnvironmentSpec spec, RuntimeListener listener) {
+        String namespace = KubernetesObjects.namespaceOf(environmentId);
+        Set<String> wanted = new TreeSet<>(spec.services().stream().map(ServiceSpec::name).toList());
+        for (Kind kind : List.of(Kind.INGRESS, Kind.SERVICE, Kind.DEPLOYMENT)) {
+            for (HasMetadata o : kind.list(client, namespace, KubernetesObjects.labels(environmentId))) {
+                String service = o.getMetadata().getLabels().get(Labels.SERVICE);
+                if (service != null && !wanted.contains(service)) {
+                    kind.delete(client, namespace, o.getMetadata().getName());
+                    listener.log("services." + service, "removed " + kind.label + " " + o.getMetadata().getName()
+                            + ": the service is no longer in the template");
+                }
+            }
+        }
     }
 
     private TaskOutcome runTask(String task, String environmentId, EnvironmentSpec spec, Map<String, String> images,
@@ -233,7 +252,9 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
             if (spec.isEmpty()) {
                 return TaskOutcome.ok();
             }
-            return runTask(task, environmentId, spec.get(), Map.of(), "", new ArrayList<>(), listener);
+            // a teardown job from_service runs the image that service runs now
+            return runTask(task, environmentId, spec.get(), deployedImages(namespace), "", new ArrayList<>(),
+                    listener);
         }, listener);
         if (!result.succeeded() && leftovers.isEmpty() && !"release.remove_environment".equals(result.failedTask())) {
             // a teardown job failed: the environment goes anyway, and the failure is on record
@@ -244,6 +265,16 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
             leftovers.addAll(r.leftovers());
         }
         return new TeardownResult(List.copyOf(removed), List.copyOf(kept), List.copyOf(leftovers));
+    }
+
+    private Map<String, String> deployedImages(String namespace) {
+        Map<String, String> images = new LinkedHashMap<>();
+        for (Deployment d : client.apps().deployments().inNamespace(namespace)
+                .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE).list().getItems()) {
+            images.put(d.getMetadata().getName(), d.getSpec().getTemplate().getSpec().getContainers().get(0)
+                    .getImage());
+        }
+        return images;
     }
 
     private Optional<EnvironmentSpec> deployedSpec(String namespace) {

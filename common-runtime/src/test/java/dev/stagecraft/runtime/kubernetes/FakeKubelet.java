@@ -32,6 +32,7 @@ public final class FakeKubelet implements AutoCloseable {
     private final Map<String, Behaviour> behaviours = new ConcurrentHashMap<>();
     private final Map<String, Integer> exitCodes = new ConcurrentHashMap<>();
     private final Watch deployments;
+    private volatile java.util.function.Consumer<Job> jobCreated = job -> { };
     private final Watch jobs;
 
     public FakeKubelet(KubernetesClient client) {
@@ -113,7 +114,14 @@ public final class FakeKubelet implements AutoCloseable {
         client.pods().inNamespace(ns).resource(pod).create();
     }
 
+    /** Lets a test see every Job as it is created. */
+    public FakeKubelet onJobCreated(java.util.function.Consumer<Job> observer) {
+        this.jobCreated = observer;
+        return this;
+    }
+
     private void onJob(Job j) {
+        jobCreated.accept(j);
         String ns = j.getMetadata().getNamespace();
         String job = j.getMetadata().getLabels().get(dev.stagecraft.runtime.Labels.JOB);
         Behaviour behaviour = behaviours.getOrDefault(job, Behaviour.SUCCEED);

@@ -57,6 +57,7 @@ class KubernetesRuntimeTest {
     static KubernetesRuntime runtime;
 
     private final List<String> events = Collections.synchronizedList(new ArrayList<>());
+    private final List<String> backupImage = Collections.synchronizedList(new ArrayList<>());
     private final RuntimeListener listener = RuntimeListener.of(t -> events.add("started " + t),
             (t, ok, m) -> events.add((ok ? "succeeded " : "failed ") + t), (s, l) -> events.add("log " + s + ": " + l),
             () -> {
@@ -180,6 +181,16 @@ class KubernetesRuntimeTest {
         assertEquals(List.of(), again.started());
         assertEquals(webVersion, deployment(env, "web").getMetadata().getResourceVersion(), "web untouched");
         assertEquals(objects, countObjects(ns), "no duplicate objects (the job's earlier run is replaced)");
+
+        // a service dropped from the template goes with the next setup
+        EnvironmentSpec fewer = threeServices("registry/web:1");
+        fewer = new EnvironmentSpec(fewer.application(), fewer.services().subList(0, 2), fewer.variables(),
+                fewer.jobs(), Map.of(), fewer.hostnames(), fewer.sharedVolumes(), "ephemeral", null);
+        assertTrue(runtime.setup(env, fewer, images("registry/web:1"), "c1", listener).succeeded());
+        assertNull(deployment(env, "web"));
+        assertNull(client.services().inNamespace(ns).withName("web").get());
+        assertNull(client.network().v1().ingresses().inNamespace(ns).withName("web").get());
+        assertNotNull(deployment(env, "api"));
     }
 
     @Test
@@ -291,17 +302,21 @@ class KubernetesRuntimeTest {
     void teardownRunsTheTeardownJobsRemovesEverythingAndSucceedsAgainOnNothing() {
         String env = env();
         JobSpec backup = new JobSpec("backup", "api", null, List.of("./backup"), List.of(), Map.of(), 60, true);
-        EnvironmentSpec spec = spec(List.of(service("api", "registry/api:1", List.of())), List.of(backup), Map.of(
+        // api is built: the spec has no image for it, only the setup's images do
+        EnvironmentSpec spec = spec(List.of(service("api", null, List.of())), List.of(backup), Map.of(
                 "teardown", new WorkflowSpec("teardown", List.of(new StepSpec("b", List.of("jobs.backup"), true, true),
                         new StepSpec("r", List.of("release.remove_environment"), true, true)))));
-        assertTrue(runtime.setup(env, spec, Map.of("api", "registry/api:1"), null, listener).succeeded());
+        assertTrue(runtime.setup(env, spec, Map.of("api", "registry/api:7"), null, listener).succeeded());
         String ns = KubernetesObjects.namespaceOf(env);
+        kubelet.onJobCreated(job -> backupImage.add(job.getSpec().getTemplate().getSpec().getContainers().get(0)
+                .getImage()));
         events.clear();
         TeardownResult first = runtime.teardown(env, List.of(), listener);
         assertTrue(first.clean(), String.valueOf(first.leftovers()));
         assertTrue(events.indexOf("succeeded jobs.backup") >= 0
                 && events.indexOf("succeeded jobs.backup") < events.indexOf("succeeded release.remove_environment"),
                 "the teardown workflow's job runs first: " + events);
+        assertEquals(List.of("registry/api:7"), backupImage, "the job ran the image api was running");
         assertTrue(first.removed().containsAll(List.of("deployment api", "service api", "secret stagecraft-variables",
                 "persistentvolumeclaim uploads", "namespace " + ns)), first.removed().toString());
         assertNull(client.namespaces().withName(ns).get());
