@@ -39,6 +39,15 @@ public interface EnvironmentRuntime {
     TeardownResult teardown(String environmentId, List<String> images, RuntimeListener listener);
 
     /**
+     * Teardown that first runs the jobs of the spec's teardown workflow (a null spec: none), then removes everything
+     * as {@link #teardown(String, List, RuntimeListener)} does; a failed job is reported and the removal goes on.
+     */
+    default TeardownResult teardown(String environmentId, EnvironmentSpec spec, List<String> images,
+            RuntimeListener listener) {
+        return teardown(environmentId, images, listener);
+    }
+
+    /**
      * The ids of every environment that has something Stagecraft created in this runtime now (found by the
      * managed-by and environment labels): the inventory reconciliation compares with the environments' states.
      */

@@ -33,7 +33,7 @@ public class TeardownHandler implements StageHandler {
         TeardownRequested request = (TeardownRequested) command.data();
         // teardown is never cancelled: it is what cancels everything else
         EnvironmentRuntime runtime = runtimes.of(request.runtime());
-        TeardownResult result = runtime.teardown(request.environmentId(), request.images(),
+        TeardownResult result = runtime.teardown(request.environmentId(), request.spec(), request.images(),
                 RuntimeListener.of(control::taskStarted, control::taskFinished, control::log, () -> {
                 }));
         if (!result.clean()) {

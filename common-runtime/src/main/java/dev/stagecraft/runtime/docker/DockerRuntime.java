@@ -332,9 +332,53 @@ public final class DockerRuntime implements EnvironmentRuntime {
 
     @Override
     public TeardownResult teardown(String environmentId, List<String> images, RuntimeListener listener) {
+        return teardown(environmentId, null, images, listener);
+    }
+
+    /**
+     * Runs the teardown workflow: its jobs (with the images the environment's services run now), then
+     * {@code release.remove_environment}; a failed job is reported and the removal still happens.
+     */
+    @Override
+    public TeardownResult teardown(String environmentId, EnvironmentSpec spec, List<String> images,
+            RuntimeListener listener) {
+        Map<String, String> running = new LinkedHashMap<>();
+        Map<String, Integer> portOf = new LinkedHashMap<>();
+        servicesOf(environmentId).forEach((service, c) -> {
+            running.put(service, c.getImage());
+            String port = c.getLabels().get(Labels.PORT);
+            if (port != null) {
+                portOf.put(service, Integer.parseInt(port));
+            }
+        });
+        TeardownResult[] removal = new TeardownResult[1];
+        WorkflowExecutor.Result result = WorkflowExecutor.run(WorkflowExecutor.teardownWorkflow(
+                spec == null ? Map.of() : spec.workflows()), task -> {
+                    if (task.equals(WorkflowExecutor.REMOVE_ENVIRONMENT)) {
+                        removal[0] = removeEverything(environmentId, images);
+                        return removal[0].clean() ? TaskOutcome.ok()
+                                : TaskOutcome.failed("still present: " + removal[0].leftovers());
+                    }
+                    if (task.startsWith("jobs.") && spec != null) {
+                        EnvironmentSpec.JobSpec job = spec.jobs().stream()
+                                .filter(j -> task.equals("jobs." + j.name())).findFirst()
+                                .orElseThrow(() -> new IllegalArgumentException("no job for task " + task));
+                        return runJob(environmentId, spec, job, running, null, discoveryVariables(portOf), listener);
+                    }
+                    listener.log(task, "not run during teardown: only jobs.* tasks and the removal run");
+                    return TaskOutcome.ok();
+                }, listener);
+        if (removal[0] == null) {
+            // a job halted the workflow before the removal: the environment goes anyway
+            listener.log(result.failedTask(), "failed during teardown: " + result.reason());
+            removal[0] = removeEverything(environmentId, images);
+        }
+        return removal[0];
+    }
+
+    private TeardownResult removeEverything(String environmentId, List<String> images) {
         List<String> removed = new ArrayList<>();
         List<String> kept = new ArrayList<>();
-        listener.taskStarted("release.remove_environment");
         // a setup cancelled a moment ago may still create a container: look again before declaring the removal done
         for (int round = 0; round < SETTLE_ROUNDS; round++) {
             for (Container c : labelled(environmentId)) {
@@ -359,8 +403,6 @@ public final class DockerRuntime implements EnvironmentRuntime {
         for (Container c : labelled(environmentId)) {
             leftovers.add("container " + c.getNames()[0]);
         }
-        listener.taskFinished("release.remove_environment", leftovers.isEmpty(),
-                leftovers.isEmpty() ? null : "still present: " + leftovers);
         return new TeardownResult(removed, kept, leftovers);
     }
 

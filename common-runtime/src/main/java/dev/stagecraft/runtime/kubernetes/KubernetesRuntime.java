@@ -218,6 +218,12 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
 
     @Override
     public TeardownResult teardown(String environmentId, List<String> images, RuntimeListener listener) {
+        return teardown(environmentId, null, images, listener);
+    }
+
+    @Override
+    public TeardownResult teardown(String environmentId, EnvironmentSpec given, List<String> images,
+            RuntimeListener listener) {
         String namespace = KubernetesObjects.namespaceOf(environmentId);
         Namespace ns = client.namespaces().withName(namespace).get();
         if (ns == null) {
@@ -229,18 +235,13 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
             return new TeardownResult(List.of(), List.of("namespace " + namespace + " (not created by Stagecraft)"),
                     List.of());
         }
-        Optional<EnvironmentSpec> spec = deployedSpec(namespace);
+        // the spec as last deployed knows the teardown jobs best; the command's spec is the fallback
+        Optional<EnvironmentSpec> spec = deployedSpec(namespace).or(() -> Optional.ofNullable(given));
         List<String> removed = Collections.synchronizedList(new ArrayList<>());
         List<String> kept = Collections.synchronizedList(new ArrayList<>());
         List<String> leftovers = Collections.synchronizedList(new ArrayList<>());
-        EnvironmentSpec.WorkflowSpec workflow = WorkflowExecutor.workflowOrDefault(
-                spec.map(EnvironmentSpec::workflows).orElse(Map.of()), "teardown",
-                List.of("release.remove_environment"));
-        if (workflow.steps().stream().noneMatch(s -> s.tasks().contains("release.remove_environment"))) {
-            List<EnvironmentSpec.StepSpec> steps = new ArrayList<>(workflow.steps());
-            steps.add(new EnvironmentSpec.StepSpec("remove", List.of("release.remove_environment"), true, true));
-            workflow = new EnvironmentSpec.WorkflowSpec("teardown", steps);
-        }
+        EnvironmentSpec.WorkflowSpec workflow = WorkflowExecutor.teardownWorkflow(
+                spec.map(EnvironmentSpec::workflows).orElse(Map.of()));
         WorkflowExecutor.Result result = WorkflowExecutor.run(workflow, task -> {
             if (task.equals("release.remove_environment")) {
                 TeardownResult r = removeEverything(environmentId, listener);

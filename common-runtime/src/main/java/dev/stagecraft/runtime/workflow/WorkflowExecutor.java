@@ -137,6 +137,23 @@ public final class WorkflowExecutor {
         running.forEach(r -> r.future().cancel(true));
     }
 
+    /** The task that removes the environment, last in every teardown workflow. */
+    public static final String REMOVE_ENVIRONMENT = "release.remove_environment";
+
+    /**
+     * The spec's teardown workflow with {@link #REMOVE_ENVIRONMENT} as a last step when it has none: whatever the
+     * template says, teardown ends with the removal.
+     */
+    public static WorkflowSpec teardownWorkflow(Map<String, WorkflowSpec> workflows) {
+        WorkflowSpec wf = workflowOrDefault(workflows, "teardown", List.of(REMOVE_ENVIRONMENT));
+        if (wf.steps().stream().anyMatch(s -> s.tasks().contains(REMOVE_ENVIRONMENT))) {
+            return wf;
+        }
+        List<StepSpec> steps = new ArrayList<>(wf.steps());
+        steps.add(new StepSpec("remove", List.of(REMOVE_ENVIRONMENT), true, true));
+        return new WorkflowSpec("teardown", steps);
+    }
+
     /** The workflow {@code name} of a spec, or one step running {@code defaultTasks} in parallel when it has none. */
     public static WorkflowSpec workflowOrDefault(Map<String, WorkflowSpec> workflows, String name,
             List<String> defaultTasks) {

@@ -133,6 +133,39 @@ class DockerRuntimeTest {
     }
 
     @Test
+    void teardownRunsTheTeardownWorkflowsJobsWithTheRunningImagesThenRemovesEverythingEvenWhenAJobFails()
+            throws Exception {
+        String env = "rt-" + RUN + "-teardown-jobs";
+        List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+        RuntimeListener listener = RuntimeListener.of(t -> events.add("started " + t),
+                (t, ok, m) -> events.add((ok ? "succeeded " : "failed ") + t), (source, line) -> events.add(
+                        "log " + source + ": " + line), () -> {
+                });
+        String web = image("web page", null);
+        EnvironmentSpec.JobSpec backup = new EnvironmentSpec.JobSpec("backup", "web", null,
+                List.of("sh", "-c", "echo backing up $WEB_URL; ls /www"), List.of(), Map.of(), 30, true);
+        EnvironmentSpec.JobSpec broken = new EnvironmentSpec.JobSpec("notify", null, BaseImages.BUSYBOX,
+                List.of("sh", "-c", "exit 4"), List.of(), Map.of(), 30, true);
+        EnvironmentSpec base = spec("web");
+        EnvironmentSpec spec = new EnvironmentSpec(base.application(), base.services(), base.variables(),
+                List.of(backup, broken), Map.of("teardown", new EnvironmentSpec.WorkflowSpec("teardown", List.of(
+                        new EnvironmentSpec.StepSpec("backup", List.of("jobs.backup"), true, true),
+                        new EnvironmentSpec.StepSpec("notify", List.of("jobs.notify"), true, true),
+                        new EnvironmentSpec.StepSpec("remove", List.of("release.remove_environment"), true, true)))),
+                Map.of(), List.of(), null, null);
+        DeployResult up = runtime.setup(env, spec, Map.of("web", web), RuntimeListener.SILENT);
+        assertTrue(up.succeeded(), up.reason());
+
+        TeardownResult down = runtime.teardown(env, spec, List.of(web), listener);
+        assertTrue(down.clean(), String.valueOf(down.leftovers()));
+        assertTrue(events.contains("log jobs.backup: backing up " + up.endpoints().get("web")), events.toString());
+        assertTrue(events.contains("log jobs.backup: index.html"), "the job ran web's image: " + events);
+        assertTrue(events.contains("failed jobs.notify"), events.toString());
+        assertEquals(List.of(), containers(env), "removed although a teardown job failed");
+        assertTrue(down.removed().contains("image " + web), down.removed().toString());
+    }
+
+    @Test
     void setupStartsEveryServiceAndRunningItAgainRestartsNothing() throws Exception {
         String env = "rt-" + RUN + "-converge";
         Map<String, String> images = Map.of("web", image("web page", null), "api", image("api page", null));

@@ -159,7 +159,8 @@ public class EnvironmentProcess {
         }
         Workflow wf = startWorkflow(env, Stage.TEARDOWN, env.deployedCommit, Map.of());
         env.state = EnvironmentState.TEARING_DOWN;
-        outbox.publish(new TeardownRequested(env.id, wf.id, reason, List.copyOf(imagesEverUsed(env)), env.spec().runtime()), causationId);
+        outbox.publish(new TeardownRequested(env.id, wf.id, reason, List.copyOf(imagesEverUsed(env)), env.spec().runtime(),
+                env.spec()), causationId);
     }
 
     /** Applies one lifecycle event from a stage service. Events of a workflow that is not active change nothing. */
@@ -224,7 +225,8 @@ public class EnvironmentProcess {
     public void retryTeardown(Environment env, String reason, String causationId) {
         if (env.state == EnvironmentState.TEARING_DOWN && env.activeWorkflowId == null) {
             Workflow wf = startWorkflow(env, Stage.TEARDOWN, env.deployedCommit, Map.of());
-            outbox.publish(new TeardownRequested(env.id, wf.id, reason, List.copyOf(imagesEverUsed(env)), env.spec().runtime()), causationId);
+            outbox.publish(new TeardownRequested(env.id, wf.id, reason, List.copyOf(imagesEverUsed(env)), env.spec().runtime(),
+                env.spec()), causationId);
         } else {
             teardown(env, reason, causationId);
         }
@@ -246,7 +248,8 @@ public class EnvironmentProcess {
                 + " (found by reconciliation)";
         Timeline.record(env.id, wf.id, null, "dev.stagecraft.reconciliation.leftovers-found", true,
                 EventJson.write(Map.of("reason", reason)));
-        outbox.publish(new TeardownRequested(env.id, wf.id, reason, List.copyOf(imagesEverUsed(env)), env.spec().runtime()), causationId);
+        outbox.publish(new TeardownRequested(env.id, wf.id, reason, List.copyOf(imagesEverUsed(env)), env.spec().runtime(),
+                env.spec()), causationId);
         return true;
     }
 
