@@ -92,7 +92,8 @@ class WorkflowExecutorTest {
         }, listener);
         assertTrue(result.succeeded(), String.valueOf(result));
         assertEquals(Map.of("jobs.warm-cache", TaskOutcome.ok(), "services.web", TaskOutcome.ok()), result.tasks());
-        assertTrue(events.indexOf("ok services.web") < events.indexOf("ok jobs.warm-cache"), events.toString());
+        assertTrue(events.indexOf("start services.web") < events.indexOf("ok jobs.warm-cache"),
+                "the later step started while the first was still running: " + events);
     }
 
     @Test
