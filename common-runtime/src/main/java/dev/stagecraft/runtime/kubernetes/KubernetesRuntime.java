@@ -139,7 +139,7 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
                     .orElseThrow(() -> new IllegalArgumentException("no job '" + name + "' in the spec"));
             return runJob(environmentId, spec, job, images, listener);
         }
-        if (task.equals("release.remove_environment")) {
+        if (task.equals(WorkflowExecutor.REMOVE_ENVIRONMENT)) {
             TeardownResult removed = removeEverything(environmentId, listener);
             return removed.clean() ? TaskOutcome.ok() : TaskOutcome.failed("still present: " + removed.leftovers());
         }
@@ -227,8 +227,8 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         String namespace = KubernetesObjects.namespaceOf(environmentId);
         Namespace ns = client.namespaces().withName(namespace).get();
         if (ns == null) {
-            listener.taskStarted("release.remove_environment");
-            listener.taskFinished("release.remove_environment", true, null);
+            listener.taskStarted(WorkflowExecutor.REMOVE_ENVIRONMENT);
+            listener.taskFinished(WorkflowExecutor.REMOVE_ENVIRONMENT, true, null);
             return new TeardownResult(List.of(), List.of(), List.of());
         }
         if (!managed(ns)) {
@@ -237,35 +237,27 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         }
         // the spec as last deployed knows the teardown jobs best; the command's spec is the fallback
         Optional<EnvironmentSpec> spec = deployedSpec(namespace).or(() -> Optional.ofNullable(given));
-        List<String> removed = Collections.synchronizedList(new ArrayList<>());
-        List<String> kept = Collections.synchronizedList(new ArrayList<>());
-        List<String> leftovers = Collections.synchronizedList(new ArrayList<>());
-        EnvironmentSpec.WorkflowSpec workflow = WorkflowExecutor.teardownWorkflow(
-                spec.map(EnvironmentSpec::workflows).orElse(Map.of()));
-        WorkflowExecutor.Result result = WorkflowExecutor.run(workflow, task -> {
-            if (task.equals("release.remove_environment")) {
-                TeardownResult r = removeEverything(environmentId, listener);
-                removed.addAll(r.removed());
-                kept.addAll(r.kept());
-                leftovers.addAll(r.leftovers());
-                return r.clean() ? TaskOutcome.ok() : TaskOutcome.failed("still present: " + r.leftovers());
-            }
-            if (spec.isEmpty()) {
-                return TaskOutcome.ok();
-            }
-            // a teardown job from_service runs the image that service runs now
-            return runTask(task, environmentId, spec.get(), deployedImages(namespace), "", new ArrayList<>(),
-                    listener);
-        }, listener);
-        if (!result.succeeded() && leftovers.isEmpty() && !"release.remove_environment".equals(result.failedTask())) {
-            // a teardown job failed: the environment goes anyway, and the failure is on record
+        TeardownResult[] removal = new TeardownResult[1];
+        WorkflowExecutor.Result result = WorkflowExecutor.run(WorkflowExecutor.teardownWorkflow(
+                spec.map(EnvironmentSpec::workflows).orElse(Map.of())), task -> {
+                    if (task.equals(WorkflowExecutor.REMOVE_ENVIRONMENT)) {
+                        removal[0] = removeEverything(environmentId, listener);
+                        return removal[0].clean() ? TaskOutcome.ok()
+                                : TaskOutcome.failed("still present: " + removal[0].leftovers());
+                    }
+                    if (spec.isEmpty()) {
+                        return TaskOutcome.ok();
+                    }
+                    // a teardown job from_service runs the image that service runs now
+                    return runTask(task, environmentId, spec.get(), deployedImages(namespace), "", new ArrayList<>(),
+                            listener);
+                }, listener);
+        if (removal[0] == null) {
+            // a teardown job halted the workflow before the removal: the environment goes anyway
             listener.log(result.failedTask(), "failed during teardown: " + result.reason());
-            TeardownResult r = removeEverything(environmentId, listener);
-            removed.addAll(r.removed());
-            kept.addAll(r.kept());
-            leftovers.addAll(r.leftovers());
+            removal[0] = removeEverything(environmentId, listener);
         }
-        return new TeardownResult(List.copyOf(removed), List.copyOf(kept), List.copyOf(leftovers));
+        return removal[0];
     }
 
     private Map<String, String> deployedImages(String namespace) {
@@ -342,7 +334,7 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
                 leftovers.add("namespace " + namespace + " (" + e.getMessage() + ")");
             }
         }
-        removed.forEach(r -> listener.log("release.remove_environment", "removed " + r));
+        removed.forEach(r -> listener.log(WorkflowExecutor.REMOVE_ENVIRONMENT, "removed " + r));
         return new TeardownResult(removed, kept, leftovers);
     }
 

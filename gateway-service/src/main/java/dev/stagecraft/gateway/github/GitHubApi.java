@@ -32,6 +32,11 @@ public class GitHubApi implements PullRequestStates {
     }
 
     @Override
+    public String displayName() {
+        return "GitHub";
+    }
+
+    @Override
     public boolean enabled() {
         return token.isPresent() && !token.get().isBlank();
     }
@@ -61,7 +66,7 @@ public class GitHubApi implements PullRequestStates {
 
     @Override
     public boolean isOpen(String repositoryUrl, int number) {
-        return "open".equals(call("GET", "/repos/" + repository(repositoryUrl).orElseThrow() + "/pulls/" + number,
+        return "open".equals(call("GET", "/repos/" + HostHttp.ownerAndName(repositoryUrl) + "/pulls/" + number,
                 null).path("state").asText());
     }
 
@@ -73,10 +78,10 @@ public class GitHubApi implements PullRequestStates {
 
     /** owner/name of a GitHub repository URL (https, ssh or git), or empty when it has no such path. */
     public static Optional<String> repository(String url) {
-        String[] parts = HostHttp.repositoryPath(url).split("/");
-        if (parts.length < 2) {
+        try {
+            return Optional.of(HostHttp.ownerAndName(url));
+        } catch (dev.stagecraft.gateway.hosts.HostApiException e) {
             return Optional.empty();
         }
-        return Optional.of(parts[parts.length - 2] + "/" + parts[parts.length - 1]);
     }
 }

@@ -26,6 +26,11 @@ public class BitbucketApi implements PullRequestStates {
     }
 
     @Override
+    public String displayName() {
+        return "Bitbucket";
+    }
+
+    @Override
     public boolean enabled() {
         return token.isPresent() && !token.get().isBlank();
     }
@@ -33,8 +38,7 @@ public class BitbucketApi implements PullRequestStates {
     /** OPEN is open; MERGED, DECLINED and SUPERSEDED are not. */
     @Override
     public boolean isOpen(String repositoryUrl, int number) {
-        String[] parts = HostHttp.repositoryPath(repositoryUrl).split("/");
-        String repository = parts[parts.length - 2] + "/" + parts[parts.length - 1];
+        String repository = HostHttp.ownerAndName(repositoryUrl);
         return "OPEN".equals(HostHttp.call("GET", apiUrl.replaceAll("/$", "") + "/repositories/" + repository
                 + "/pullrequests/" + number, Map.of("Authorization", "Bearer " + token.orElseThrow()), null)
                 .path("state").asText());

@@ -25,6 +25,11 @@ public class GitLabApi implements PullRequestStates {
     }
 
     @Override
+    public String displayName() {
+        return "GitLab";
+    }
+
+    @Override
     public boolean enabled() {
         return token.isPresent() && !token.get().isBlank();
     }

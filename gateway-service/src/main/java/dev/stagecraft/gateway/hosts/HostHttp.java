@@ -50,6 +50,15 @@ public final class HostHttp {
         }
     }
 
+    /** owner/name: the last two segments of a repository URL's path (GitHub, Bitbucket workspace/slug). */
+    public static String ownerAndName(String url) {
+        String[] parts = repositoryPath(url).split("/");
+        if (parts.length < 2) {
+            throw new HostApiException(0, "repository URL " + url + " names no owner/repository");
+        }
+        return parts[parts.length - 2] + "/" + parts[parts.length - 1];
+    }
+
     /** The path of a repository URL without host and ".git" (https, ssh and scp-like forms): "group/sub/repo". */
     public static String repositoryPath(String url) {
         return url.replaceFirst("^[a-z+]+://[^/]+/", "").replaceFirst("^[^@/]+@[^:]+:", "")

@@ -79,6 +79,30 @@ public class PullRequestCheck {
         return hosts.stream().filter(h -> h.provider().equals(provider) && h.enabled()).findFirst().orElse(null);
     }
 
+    /** A live environment of a pull request. */
+    private record Open(String environmentId, int number) {
+    }
+
+    /** What to ask which host about one application. */
+    private record Target(PullRequestStates host, String repositoryUrl, List<Open> open) {
+    }
+
+    /** The application's host and its live pull request environments; null when its host cannot be asked. */
+    private Target target(String applicationId) {
+        Application app = Application.findById(applicationId);
+        PullRequestStates host = app == null ? null : hostFor(app.provider);
+        if (host == null) {
+            return null;
+        }
+        List<Open> open = new ArrayList<>();
+        for (Environment env : Environment.<Environment>list("applicationId = ?1 and pullRequest is not null"
+                + " and state <> ?2 and state <> ?3", applicationId, EnvironmentState.DELETED,
+                EnvironmentState.TEARING_DOWN)) {
+            open.add(new Open(env.id, env.pullRequest));
+        }
+        return new Target(host, app.repositoryUrl, open);
+    }
+
     void check(String applicationId) {
         long now = System.currentTimeMillis();
         Long last = lastCheck.get(applicationId);
@@ -86,45 +110,25 @@ public class PullRequestCheck {
             return;
         }
         lastCheck.put(applicationId, now);
-        record Open(String environmentId, int number) {
-        }
-        String[] repository = new String[1];
-        PullRequestStates[] host = new PullRequestStates[1];
-        List<Open> open = QuarkusTransaction.requiringNew().call(() -> {
-            Application app = Application.findById(applicationId);
-            host[0] = app == null ? null : hostFor(app.provider);
-            if (host[0] == null) {
-                return List.of();
-            }
-            repository[0] = app.repositoryUrl;
-            List<Open> found = new ArrayList<>();
-            for (Environment env : Environment.<Environment>list("applicationId = ?1 and pullRequest is not null"
-                    + " and state <> ?2 and state <> ?3", applicationId, EnvironmentState.DELETED,
-                    EnvironmentState.TEARING_DOWN)) {
-                found.add(new Open(env.id, env.pullRequest));
-            }
-            return found;
-        });
-        if (host[0] == null) {
+        Target target = QuarkusTransaction.requiringNew().call(() -> target(applicationId));
+        if (target == null) {
             return;
         }
-        for (Open pr : open) {
+        for (Open pr : target.open()) {
             boolean isOpen;
             try {
-                isOpen = host[0].isOpen(repository[0], pr.number());
-            } catch (HostApiException | java.util.NoSuchElementException | ArrayIndexOutOfBoundsException e) {
-                LOG.warnf("could not read the state of pull request #%d of %s: %s", pr.number(), repository[0],
-                        e.getMessage());
+                isOpen = target.host().isOpen(target.repositoryUrl(), pr.number());
+            } catch (HostApiException e) {
+                LOG.warnf("could not read the state of pull request #%d of %s: %s", pr.number(),
+                        target.repositoryUrl(), e.getMessage());
                 continue;
             }
             if (!isOpen) {
                 LOG.infof("pull request #%d of %s is closed but environment %s is live: tearing it down",
-                        pr.number(), repository[0], pr.environmentId());
-                String where = host[0].provider().equals("github") ? "GitHub"
-                        : host[0].provider().equals("gitlab") ? "GitLab" : "Bitbucket";
+                        pr.number(), target.repositoryUrl(), pr.environmentId());
                 ConflictRetry.inTransaction(() -> {
-                    Environment env = Environment.findById(pr.environmentId());
-                    process.teardown(env, "pull request #" + pr.number() + " is closed on " + where
+                    process.teardown(Environment.findById(pr.environmentId()), "pull request #" + pr.number()
+                            + " is closed on " + target.host().displayName()
                             + " (found by reconciliation; its closing delivery never arrived)", null);
                     return null;
                 });

@@ -6,9 +6,12 @@ public interface PullRequestStates {
     /** github, gitlab or bitbucket: the application provider this answers for. */
     String provider();
 
+    /** The host's name as people know it: GitHub, GitLab, Bitbucket. */
+    String displayName();
+
     /** Whether a token for the host is configured. */
     boolean enabled();
 
-    /** @throws HostApiException when the host cannot be asked or refuses */
+    /** @throws HostApiException when the host cannot be asked, refuses, or the URL names no repository of it */
     boolean isOpen(String repositoryUrl, int number);
 }

@@ -1,6 +1,8 @@
 package dev.stagecraft.gateway.logs;
 
 import java.time.OffsetDateTime;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -33,6 +35,15 @@ public class LogConsumer {
     @ConfigProperty(name = "stagecraft.logs.max-lines-per-workflow", defaultValue = "20000")
     long maxLines;
 
+    /** Lines stored per recent workflow, counted once from the table when a workflow is first seen, not per line. */
+    private final Map<String, Long> stored = java.util.Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f,
+            true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > 1000;
+        }
+    });
+
     @Incoming("logs")
     @Blocking
     @Transactional
@@ -41,7 +52,8 @@ public class LogConsumer {
         if (!(event.data() instanceof LogLine line) || line.workflowId() == null) {
             return;
         }
-        if (LogLineEntry.countOf(line.workflowId()) >= maxLines) {
+        long count = stored.computeIfAbsent(line.workflowId(), LogLineEntry::countOf);
+        if (count >= maxLines) {
             return;
         }
         String text = line.line() == null ? "" : line.line();
@@ -53,5 +65,6 @@ public class LogConsumer {
                 .setParameter(1, event.id()).setParameter(2, line.environmentId()).setParameter(3, line.workflowId())
                 .setParameter(4, line.source()).setParameter(5, text).setParameter(6, OffsetDateTime.now())
                 .executeUpdate();
+        stored.put(line.workflowId(), count + 1);
     }
 }
