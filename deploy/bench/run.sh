@@ -1,11 +1,25 @@
 #!/usr/bin/env bash
 # Benchmark of the e2e flow against the same work done by hand with git and docker. Usage: deploy/bench/run.sh [rounds]
+# Runs on a Docker engine and registry of its own under a temporary folder, removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source deploy/local/lib.sh
 
-bash deploy/local/engine.sh
-export STAGECRAFT_REGISTRY=${STAGECRAFT_REGISTRY:-127.0.0.1:5000}
+stagecraft_packages
+BENCH_DIR=$(mktemp -d /tmp/stagecraft-bench.XXXXXX)
+chmod 755 "$BENCH_DIR"
+cleanup() {
+  trap - EXIT INT TERM
+  registry_stop "$BENCH_DIR"
+  engine_purge
+  engine_stop "$BENCH_DIR/engine"
+  remove_tree "$BENCH_DIR"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+engine_start "$BENCH_DIR/engine" "${STAGECRAFT_BENCH_POOL:-10.214.0.0/16}"
+registry_start "$BENCH_DIR"
 ./mvnw -B -ntp -q install -DskipTests
 
-exec java -Dstagecraft.root="$PWD" -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
+java -Djava.io.tmpdir="$BENCH_DIR" -Dstagecraft.root="$PWD" -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
   -cp "e2e-tests/target/classes:$(cat e2e-tests/target/runtime-classpath.txt)" dev.stagecraft.e2e.BenchmarkMain "$@"

@@ -50,7 +50,7 @@ class BuildServiceTest {
 
     @BeforeAll
     static void baseImage() {
-        engine = DockerClients.create("unix:///var/run/docker.sock");
+        engine = DockerClients.fromEnvironment();
         BaseImages.ensureBusybox(engine);
     }
 

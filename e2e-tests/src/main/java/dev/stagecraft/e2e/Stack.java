@@ -57,8 +57,7 @@ public final class Stack implements AutoCloseable {
     /** As {@link #start(Path, LocalInfra, Path)}, with more environment variables for every service. */
     public static Stack start(Path root, LocalInfra infra, Path workDir, Map<String, String> extraEnvironment)
             throws Exception {
-        DockerClient docker = DockerClients.create(System.getenv().getOrDefault("DOCKER_HOST",
-                "unix:///var/run/docker.sock"));
+        DockerClient docker = DockerClients.fromEnvironment();
         BaseImages.ensureBusybox(docker);
         String nonce = UUID.randomUUID().toString().substring(0, 8);
         Path repos = Files.createDirectories(workDir.resolve("repos"));

@@ -12,13 +12,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-import dev.stagecraft.infra.FreePorts;
 
 /** The five Stagecraft services, each started from its packaged jar as a separate process. */
 public final class StagecraftServices implements AutoCloseable {
 
     public static final List<String> SERVICES = List.of("gateway", "build", "setup", "patch", "teardown");
+    /** The line Quarkus logs once it listens, with the port it really got. */
+    private static final Pattern LISTENING = Pattern.compile("Listening on: http://127\\.0\\.0\\.1:(\\d+)");
 
     private final Map<String, Process> processes = new LinkedHashMap<>();
     private final Map<String, Integer> ports = new LinkedHashMap<>();
@@ -56,19 +59,19 @@ public final class StagecraftServices implements AutoCloseable {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " does not exist; build the services first: ./mvnw -B install -DskipTests");
         }
-        int port = FreePorts.find();
-        List<String> cmd = new ArrayList<>(List.of(javaBinary(), "-Xmx384m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-Dquarkus.http.port=" + port, "-jar", jar.toString()));
+        // setsid: a Ctrl-C in the terminal reaches the launcher only, which stops the services once it is done with them.
+        // Port 0: the kernel picks a free port when the service binds, and the service logs which (see awaitReady).
+        List<String> cmd = new ArrayList<>(List.of("setsid", javaBinary(), "-Xmx384m", "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-Dquarkus.http.port=0", "-Dquarkus.http.host=127.0.0.1",
+                "-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(logDir.resolve(name + ".log").toFile());
         builder.environment().putAll(environment);
         processes.put(name, builder.start());
-        ports.put(name, port);
     }
 
-    private void awaitReady(String name, Duration timeout) throws InterruptedException {
+    private void awaitReady(String name, Duration timeout) throws InterruptedException, IOException {
         HttpClient http = HttpClient.newHttpClient();
-        URI health = URI.create("http://127.0.0.1:" + ports.get(name) + "/q/health/ready");
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             Process process = processes.get(name);
@@ -76,6 +79,15 @@ public final class StagecraftServices implements AutoCloseable {
                 throw new IllegalStateException(name + "-service exited with " + process.exitValue() + "; see "
                         + logDir.resolve(name + ".log"));
             }
+            if (!ports.containsKey(name)) {
+                Matcher listening = LISTENING.matcher(Files.readString(logDir.resolve(name + ".log")));
+                if (!listening.find()) {
+                    Thread.sleep(100);
+                    continue;
+                }
+                ports.put(name, Integer.parseInt(listening.group(1)));
+            }
+            URI health = URI.create("http://127.0.0.1:" + ports.get(name) + "/q/health/ready");
             try {
                 HttpResponse<Void> response = http.send(HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(2))
                         .build(), HttpResponse.BodyHandlers.discarding());

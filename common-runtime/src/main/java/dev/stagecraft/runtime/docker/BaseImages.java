@@ -7,20 +7,36 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.BuildResponseItem;
 
 /**
- * Makes the local base image {@value #BUSYBOX} from the host's static busybox binary ({@code docker import} of a
- * one-binary root file system), for machines where no image can be pulled. It has {@code sh} and {@code httpd}.
+ * Makes the local base image {@value #BUSYBOX} from the host's static busybox binary, for machines where no image
+ * can be pulled. It has {@code sh}, {@code httpd} and a few more applets.
+ *
+ * <p>The image is built {@code FROM scratch} from a context holding the root file system as a tar, which the
+ * builder unpacks with {@code ADD}. docker-java's {@code createImageCmd} (the API's import) cannot be used: it sends
+ * the given stream as a JSON body, so the engine receives two bytes and answers "unexpected EOF".
  */
 public final class BaseImages {
 
     public static final String BUSYBOX = "stagecraft/base:busybox";
     private static final List<Path> BUSYBOX_BINARIES = List.of(Path.of("/bin/busybox"), Path.of("/usr/bin/busybox"));
-    private static final List<String> APPLETS = List.of("sh", "httpd", "cat", "echo", "ls", "sleep", "wget", "env", "sed");
+    private static final List<String> APPLETS = List.of("sh", "httpd", "cat", "echo", "ls", "sleep", "wget", "env",
+            "sed", "true", "false", "id", "nc");
+    private static final String DOCKERFILE = "FROM scratch\nADD rootfs.tar /\nCMD [\"sh\"]\n";
 
     private BaseImages() {
     }
@@ -36,82 +52,76 @@ public final class BaseImages {
         Path busybox = BUSYBOX_BINARIES.stream().filter(Files::isExecutable).findFirst().orElseThrow(
                 () -> new IllegalStateException("no static busybox at " + BUSYBOX_BINARIES
                         + " to make " + BUSYBOX + " from; install it with: apt-get install busybox-static"));
+        List<String> output = new ArrayList<>();
         try {
-            byte[] tar = rootFs(Files.readAllBytes(busybox));
-            docker.createImageCmd("stagecraft/base", new ByteArrayInputStream(tar)).withTag("busybox").exec();
+            byte[] context = buildContext(Files.readAllBytes(busybox));
+            docker.buildImageCmd(new ByteArrayInputStream(context))
+                    .withTags(Set.of(BUSYBOX))
+                    .withLabels(Map.of("stagecraft.dev/base-image", "busybox"))
+                    .withNetworkMode("none")
+                    .withPull(false)
+                    .withRemove(true)
+                    .withForcerm(true)
+                    .exec(new BuildImageResultCallback() {
+                        @Override
+                        public void onNext(BuildResponseItem item) {
+                            if (item.getStream() != null) {
+                                output.add(item.getStream().strip());
+                            }
+                            super.onNext(item);
+                        }
+                    }).awaitImageId(5, TimeUnit.MINUTES);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("could not build " + BUSYBOX + ": " + e.getMessage() + "; builder output: "
+                    + output, e);
         }
     }
 
-    /** A tar of /bin/busybox, its applet links, /www and /tmp. */
-    static byte[] rootFs(byte[] busybox) throws IOException {
+    /** The build context: a Dockerfile and {@code rootfs.tar}. */
+    static byte[] buildContext(byte[] busybox) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Tar tar = new Tar(out);
-        tar.directory("bin/");
-        tar.directory("www/");
-        tar.directory("tmp/");
-        tar.file("bin/busybox", busybox, 0755);
-        for (String applet : APPLETS) {
-            tar.symlink("bin/" + applet, "busybox");
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            file(tar, "Dockerfile", DOCKERFILE.getBytes(StandardCharsets.UTF_8), 0644);
+            file(tar, "rootfs.tar", rootFs(busybox), 0644);
         }
-        tar.finish();
         return out.toByteArray();
     }
 
-    /** Just enough of the ustar format for a root file system. */
-    private static final class Tar {
-        private final ByteArrayOutputStream out;
-
-        Tar(ByteArrayOutputStream out) {
-            this.out = out;
-        }
-
-        void directory(String name) throws IOException {
-            header(name, 0, 0755, '5', "");
-        }
-
-        void symlink(String name, String target) throws IOException {
-            header(name, 0, 0777, '2', target);
-        }
-
-        void file(String name, byte[] content, int mode) throws IOException {
-            header(name, content.length, mode, '0', "");
-            out.write(content);
-            int pad = (512 - content.length % 512) % 512;
-            out.write(new byte[pad]);
-        }
-
-        void finish() throws IOException {
-            out.write(new byte[1024]);
-        }
-
-        private void header(String name, long size, int mode, char type, String link) throws IOException {
-            byte[] h = new byte[512];
-            put(h, 0, 100, name);
-            put(h, 100, 8, String.format("%07o", mode));
-            put(h, 108, 8, "0000000");
-            put(h, 116, 8, "0000000");
-            put(h, 124, 12, String.format("%011o", size));
-            put(h, 136, 12, String.format("%011o", System.currentTimeMillis() / 1000));
-            for (int i = 148; i < 156; i++) {
-                h[i] = ' ';
+    /** A tar of /bin/busybox, its applet links, /www and a world-writable /tmp. */
+    static byte[] rootFs(byte[] busybox) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            directory(tar, "bin/", 0755);
+            directory(tar, "www/", 0755);
+            directory(tar, "tmp/", 01777);
+            file(tar, "bin/busybox", busybox, 0755);
+            for (String applet : APPLETS) {
+                TarArchiveEntry link = new TarArchiveEntry("bin/" + applet, TarConstants.LF_SYMLINK);
+                link.setLinkName("busybox");
+                link.setMode(0120777);
+                tar.putArchiveEntry(link);
+                tar.closeArchiveEntry();
             }
-            h[156] = (byte) type;
-            put(h, 157, 100, link);
-            put(h, 257, 6, "ustar");
-            put(h, 263, 2, "00");
-            int sum = 0;
-            for (byte b : h) {
-                sum += b & 0xff;
-            }
-            put(h, 148, 8, String.format("%06o", sum) + "\0 ");
-            out.write(h);
         }
+        return out.toByteArray();
+    }
 
-        private static void put(byte[] h, int offset, int length, String value) {
-            byte[] bytes = value.getBytes(StandardCharsets.US_ASCII);
-            System.arraycopy(bytes, 0, h, offset, Math.min(bytes.length, length));
-        }
+    private static void directory(TarArchiveOutputStream tar, String name, int mode) throws IOException {
+        TarArchiveEntry entry = new TarArchiveEntry(name);
+        entry.setMode(040000 | mode);
+        tar.putArchiveEntry(entry);
+        tar.closeArchiveEntry();
+    }
+
+    private static void file(TarArchiveOutputStream tar, String name, byte[] content, int mode) throws IOException {
+        TarArchiveEntry entry = new TarArchiveEntry(name);
+        entry.setSize(content.length);
+        entry.setMode(0100000 | mode);
+        tar.putArchiveEntry(entry);
+        tar.write(content);
+        tar.closeArchiveEntry();
     }
 }

@@ -13,6 +13,12 @@ public final class DockerClients {
     private DockerClients() {
     }
 
+    /** The engine {@code DOCKER_HOST} names, else the system engine's socket. */
+    public static DockerClient fromEnvironment() {
+        String host = System.getenv("DOCKER_HOST");
+        return create(host == null || host.isBlank() ? "unix:///var/run/docker.sock" : host);
+    }
+
     public static DockerClient create(String dockerHost) {
         DefaultDockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
                 .withDockerHost(dockerHost).build();

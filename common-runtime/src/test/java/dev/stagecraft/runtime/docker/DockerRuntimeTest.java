@@ -44,7 +44,7 @@ class DockerRuntimeTest {
 
     @BeforeAll
     static void engine() {
-        docker = DockerClients.create("unix:///var/run/docker.sock");
+        docker = DockerClients.fromEnvironment();
         BaseImages.ensureBusybox(docker);
         runtime = new DockerRuntime(docker, "127.0.0.1", Duration.ofSeconds(20), PortAllocator.FREE_PORT,
                 value -> value.startsWith("sealed:") ? value.substring(7) : value);

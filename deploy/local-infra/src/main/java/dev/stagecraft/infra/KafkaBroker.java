@@ -20,18 +20,26 @@ import org.apache.kafka.server.common.MetadataVersion;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 
-/** A real single-node Kafka broker in KRaft mode (combined broker and controller) running in this JVM. */
+/**
+ * A real single-node Kafka broker in KRaft mode (combined broker and controller) running in this JVM.
+ * The controller's port is picked free; when another process takes it (or a free client port) before the broker
+ * binds it, the broker is started again on other ports.
+ */
 public final class KafkaBroker implements AutoCloseable {
 
+    private static final int BIND_ATTEMPTS = 5;
+
     private final Path dataDir;
-    private final int port;
-    private final int controllerPort;
+    private final int requestedPort;
+    private int port;
+    private int controllerPort;
     private KafkaRaftServer server;
 
+    /** A broker listening on {@code port}, or on a free port when it is 0. */
     public KafkaBroker(Path dataDir, int port) {
         this.dataDir = dataDir;
+        this.requestedPort = port;
         this.port = port;
-        this.controllerPort = FreePorts.find();
     }
 
     public String bootstrapServers() {
@@ -39,16 +47,24 @@ public final class KafkaBroker implements AutoCloseable {
     }
 
     public KafkaBroker start() {
-        try {
-            Files.createDirectories(dataDir);
-            Properties props = brokerProperties();
-            format(props);
-            server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
-            server.startup();
-            awaitReady();
-            return this;
-        } catch (Exception e) {
-            throw new IllegalStateException("Kafka broker did not start on " + bootstrapServers() + ": " + e.getMessage(), e);
+        for (int attempt = 1; ; attempt++) {
+            port = requestedPort != 0 ? requestedPort : FreePorts.find();
+            controllerPort = FreePorts.find();
+            try {
+                Files.createDirectories(dataDir);
+                Properties props = brokerProperties();
+                format(props);
+                server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+                server.startup();
+                awaitReady();
+                return this;
+            } catch (Exception e) {
+                close();
+                if (!FreePorts.isBindConflict(e) || attempt == BIND_ATTEMPTS) {
+                    throw new IllegalStateException("Kafka broker did not start on " + bootstrapServers() + ": "
+                            + e.getMessage(), e);
+                }
+            }
         }
     }
 
@@ -113,9 +129,12 @@ public final class KafkaBroker implements AutoCloseable {
     @Override
     public void close() {
         if (server != null) {
-            server.shutdown();
-            server.awaitShutdown();
-            server = null;
+            try {
+                server.shutdown();
+                server.awaitShutdown();
+            } finally {
+                server = null;
+            }
         }
     }
 

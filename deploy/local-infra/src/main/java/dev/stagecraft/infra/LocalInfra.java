@@ -7,6 +7,8 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import dev.stagecraft.infra.PostgresServer.Durability;
+
 /** Kafka and PostgreSQL together: once per test JVM ({@link #shared()}) or as a long-running local process. */
 public final class LocalInfra implements AutoCloseable {
 
@@ -17,39 +19,61 @@ public final class LocalInfra implements AutoCloseable {
     private final KafkaBroker kafka;
     private final PostgresServer postgres;
 
-    private LocalInfra(Path root, boolean temporary, int kafkaPort, int postgresPort) {
+    private LocalInfra(Path root, boolean temporary, int kafkaPort, int postgresPort, Durability durability) {
         this.root = root;
         this.temporary = temporary;
         this.kafka = new KafkaBroker(root.resolve("kafka"), kafkaPort);
-        this.postgres = new PostgresServer(root.resolve("postgres"), postgresPort);
+        this.postgres = new PostgresServer(root.resolve("postgres"), postgresPort, durability);
     }
 
-    /** Starts infrastructure in {@code root} on the given ports; data survives restarts. */
-    public static LocalInfra start(Path root, int kafkaPort, int postgresPort) {
-        LocalInfra infra = new LocalInfra(root, false, kafkaPort, postgresPort);
+    /**
+     * Starts infrastructure in {@code root} on the given ports (0: any free one); data survives restarts, and with
+     * {@link Durability#DURABLE} a crash too.
+     */
+    public static LocalInfra start(Path root, int kafkaPort, int postgresPort, Durability durability) {
+        LocalInfra infra = new LocalInfra(root, false, kafkaPort, postgresPort, durability);
         infra.startAll();
         return infra;
     }
 
-    /** The one instance of this JVM, on free ports in a temporary directory, stopped when the JVM exits. */
+    /**
+     * Infrastructure in a new temporary directory, on free ports, tuned for tests; {@link #close()} stops it and
+     * deletes the directory.
+     */
+    public static LocalInfra temporary(Durability durability) {
+        try {
+            Path root = Files.createTempDirectory("stagecraft-infra-");
+            LocalInfra infra = new LocalInfra(root, true, 0, 0, durability);
+            infra.startAll();
+            return infra;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The one temporary instance of this JVM (test speed), stopped when the JVM exits. */
     public static synchronized LocalInfra shared() {
         if (shared == null) {
-            try {
-                Path root = Files.createTempDirectory("stagecraft-infra-");
-                LocalInfra infra = new LocalInfra(root, true, FreePorts.find(), FreePorts.find());
-                infra.startAll();
-                Runtime.getRuntime().addShutdownHook(new Thread(infra::close, "stagecraft-infra-stop"));
-                shared = infra;
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
+            LocalInfra infra = temporary(Durability.TEST_SPEED);
+            Runtime.getRuntime().addShutdownHook(new Thread(infra::close, "stagecraft-infra-stop"));
+            shared = infra;
         }
         return shared;
     }
 
+    /** PostgreSQL, for tests that crash and restart it. */
+    public PostgresServer postgres() {
+        return postgres;
+    }
+
     private void startAll() {
-        postgres.start();
-        kafka.start();
+        try {
+            postgres.start();
+            kafka.start();
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
     }
 
     public String kafkaBootstrapServers() {

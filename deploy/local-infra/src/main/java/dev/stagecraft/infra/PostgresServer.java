@@ -14,20 +14,32 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real PostgreSQL server from the system binaries, run as the {@code postgres} user when this process is root
  * (PostgreSQL refuses to run as root), listening on loopback only, with trust authentication for loopback.
+ *
+ * <p>{@link Durability#DURABLE} keeps PostgreSQL's defaults (fsync, synchronous commit, full page writes): what
+ * is committed survives a crash. {@link Durability#TEST_SPEED} turns all three off, for test suites only.
  */
 public final class PostgresServer implements AutoCloseable {
 
     public static final String DATABASE = "stagecraft";
     public static final String USER = "postgres";
+    private static final int BIND_ATTEMPTS = 5;
+
+    /** Whether commits survive a crash of the server or of the machine. */
+    public enum Durability { DURABLE, TEST_SPEED }
 
     private final Path dataDir;
-    private final int port;
+    private final int requestedPort;
+    private final Durability durability;
     private final Path binDir;
-    private Process server;
+    private volatile int port;
+    private volatile Process server;
 
-    public PostgresServer(Path dataDir, int port) {
+    /** A server on {@code port}, or on a free port when it is 0 (another one is tried if that is taken meanwhile). */
+    public PostgresServer(Path dataDir, int port, Durability durability) {
         this.dataDir = dataDir;
+        this.requestedPort = port;
         this.port = port;
+        this.durability = durability;
         this.binDir = findBinaries();
     }
 
@@ -60,20 +72,95 @@ public final class PostgresServer implements AutoCloseable {
             Files.createDirectories(dataDir);
             handToPostgresUser(dataDir);
             if (fresh) {
-                run(List.of(binDir.resolve("initdb").toString(), "-D", dataDir.toString(), "-U", USER,
-                        "-A", "trust", "-E", "UTF8", "--no-sync"), 120);
+                List<String> initdb = new ArrayList<>(List.of(binDir.resolve("initdb").toString(), "-D",
+                        dataDir.toString(), "-U", USER, "-A", "trust", "-E", "UTF8"));
+                if (durability == Durability.TEST_SPEED) {
+                    initdb.add("--no-sync");
+                }
+                run(initdb, 120);
             }
-            List<String> cmd = List.of(binDir.resolve("postgres").toString(), "-D", dataDir.toString(),
-                    "-p", Integer.toString(port), "-h", "127.0.0.1", "-k", dataDir.toString(),
-                    "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
-                    "-c", "max_connections=300");
-            server = asPostgresUser(cmd).redirectErrorStream(true)
-                    .redirectOutput(dataDir.resolveSibling(dataDir.getFileName() + ".log").toFile()).start();
-            awaitAcceptingConnections();
+            for (int attempt = 1; ; attempt++) {
+                port = requestedPort != 0 ? requestedPort : FreePorts.find();
+                try {
+                    launch();
+                    break;
+                } catch (PortTakenException taken) {
+                    if (requestedPort != 0 || attempt == BIND_ATTEMPTS) {
+                        throw taken;
+                    }
+                }
+            }
             createDatabase();
             return this;
         } catch (IOException | InterruptedException | SQLException e) {
             throw new IllegalStateException("PostgreSQL did not start on port " + port + " in " + dataDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void launch() throws IOException, InterruptedException, SQLException {
+        List<String> cmd = new ArrayList<>(List.of(binDir.resolve("postgres").toString(), "-D", dataDir.toString(),
+                "-p", Integer.toString(port), "-h", "127.0.0.1", "-k", dataDir.toString(),
+                "-c", "max_connections=300"));
+        if (durability == Durability.TEST_SPEED) {
+            cmd.addAll(List.of("-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"));
+        } else {
+            cmd.addAll(List.of("-c", "fsync=on", "-c", "synchronous_commit=on", "-c", "full_page_writes=on"));
+        }
+        Path log = logFile();
+        long logStart = Files.exists(log) ? Files.size(log) : 0;
+        server = asPostgresUser(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .start();
+        try {
+            awaitAcceptingConnections();
+        } catch (SQLException e) {
+            String written = Files.readString(log).substring((int) Math.min(logStart, Files.size(log)));
+            if (!server.isAlive() && written.contains("Address already in use")) {
+                throw new PortTakenException("port " + port + " is taken", e);
+            }
+            throw e;
+        }
+    }
+
+    private Path logFile() {
+        return dataDir.resolveSibling(dataDir.getFileName() + ".log");
+    }
+
+    /** The server process is running. */
+    public boolean isAlive() {
+        Process p = server;
+        return p != null && p.isAlive();
+    }
+
+    /**
+     * Stops the server the way a crash would ({@code pg_ctl stop -m immediate}: no checkpoint, recovery from the WAL
+     * at the next start), then starts it again on the same port.
+     */
+    public void crashAndRestart() {
+        try {
+            run(List.of(binDir.resolve("pg_ctl").toString(), "stop", "-D", dataDir.toString(), "-m", "immediate"), 60);
+            server.waitFor(30, TimeUnit.SECONDS);
+            launch();
+        } catch (IOException | InterruptedException | SQLException e) {
+            throw new IllegalStateException("PostgreSQL did not restart on port " + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Starts the server again after it stopped on its own (a crash or an operator's {@code pg_ctl stop}). */
+    public synchronized void restartIfStopped() {
+        if (isAlive()) {
+            return;
+        }
+        try {
+            launch();
+        } catch (IOException | InterruptedException | SQLException e) {
+            throw new IllegalStateException("PostgreSQL did not restart on port " + port + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** PostgreSQL could not listen because another process holds the port. */
+    static final class PortTakenException extends SQLException {
+        PortTakenException(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 
@@ -97,7 +184,8 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     private static ProcessBuilder asPostgresUser(List<String> cmd) {
-        List<String> full = new ArrayList<>();
+        // own session: a Ctrl-C in the terminal reaches the launcher, which stops the server when it is done with it
+        List<String> full = new ArrayList<>(List.of("setsid"));
         if (isRoot()) {
             full.addAll(List.of("runuser", "-u", USER, "--"));
         }
@@ -146,16 +234,24 @@ public final class PostgresServer implements AutoCloseable {
 
     @Override
     public void close() {
-        if (server != null && server.isAlive()) {
-            // SIGTERM is PostgreSQL's "smart shutdown"; SIGINT ("fast") is what we want, but runuser forwards TERM
-            server.destroy();
-            try {
-                if (!server.waitFor(30, TimeUnit.SECONDS)) {
-                    server.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        Process p = server;
+        if (p == null || !p.isAlive()) {
+            return;
+        }
+        try {
+            // "fast": roll back open transactions and disconnect clients; SIGTERM would wait for every client to leave
+            run(List.of(binDir.resolve("pg_ctl").toString(), "stop", "-D", dataDir.toString(), "-m", "fast", "-t", "60"), 90);
+        } catch (IOException e) {
+            p.destroy();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -1,0 +1,151 @@
+# Shell functions shared by .ci/run, deploy/local/run.sh, up.sh and down.sh. Source it; do not run it.
+#
+# Every engine and registry started here is private to the folder it is given: its own data-root, exec-root,
+# pidfile, containerd namespace and unix socket for dockerd, its own storage for the registry. Nothing a previous
+# run left in another folder (an image, a network, a container) can be seen by one started in a new folder.
+
+say() { printf 'stagecraft: %s\n' "$*" >&2; }
+
+# Installs the Debian packages Stagecraft needs on this host when they are missing (as root), or names them.
+stagecraft_packages() {
+  local missing=()
+  command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
+  command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
+  dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
+  ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
+  if [ ${#missing[@]} -eq 0 ]; then
+    return 0
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    say "missing packages: ${missing[*]}; install them (apt-get install ${missing[*]}) or run this as root"
+    return 1
+  fi
+  say "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# pid_alive FILE: the process whose pid FILE holds is running.
+pid_alive() {
+  [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
+}
+
+# stop_pid FILE [SECONDS]: SIGTERM the process FILE names, wait for it (SIGKILL after SECONDS, default 30).
+stop_pid() {
+  local file=$1 wait=${2:-30} pid
+  [ -f "$file" ] || return 0
+  pid=$(cat "$file")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 $((wait * 10))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    if kill -0 "$pid" 2>/dev/null; then
+      say "pid $pid ($file) did not stop within ${wait}s; killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+  fi
+  rm -f "$file"
+}
+
+# engine_start DIR POOL: a Docker engine whose state is all under DIR, listening on DIR/run/docker.sock, handing
+# out bridge subnets from POOL (such as 10.213.0.0/16). No default bridge and no iptables, NAT or forwarding, so
+# nothing a container does leaves this machine. Sets DOCKER_HOST.
+engine_start() {
+  local dir=$1 pool=$2 ns
+  mkdir -p "$dir/data" "$dir/run"
+  export DOCKER_HOST="unix://$dir/run/docker.sock"
+  if pid_alive "$dir/run/dockerd.pid" && docker info >/dev/null 2>&1; then
+    return 0
+  fi
+  if [ "$(id -u)" -ne 0 ]; then
+    say "starting a Docker engine needs root"
+    return 1
+  fi
+  ns="stagecraft-$(printf '%s' "$dir" | md5sum | cut -c1-8)"
+  # setsid: a Ctrl-C in the terminal must not reach the engine before Stagecraft has torn its environments down
+  setsid dockerd --data-root "$dir/data" --exec-root "$dir/run/exec" --pidfile "$dir/run/dockerd.pid" \
+    --host "$DOCKER_HOST" --containerd-namespace "$ns" --containerd-plugins-namespace "$ns-plugins" \
+    --bridge=none --iptables=false --ip-forward=false --ip-masq=false --ip6tables=false \
+    --default-address-pool "base=$pool,size=24" \
+    >"$dir/dockerd.log" 2>&1 </dev/null &
+  for _ in $(seq 1 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+  if ! docker info >/dev/null 2>&1; then
+    say "dockerd did not come up; see $dir/dockerd.log"
+    tail -n 20 "$dir/dockerd.log" >&2 || true
+    return 1
+  fi
+}
+
+# engine_purge: removes every container and network of the engine DOCKER_HOST names (for throwaway engines: a
+# network's bridge interface would outlive the engine's folder otherwise).
+engine_purge() {
+  docker info >/dev/null 2>&1 || return 0
+  local ids
+  ids=$(docker ps -aq)
+  [ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
+  docker network prune -f >/dev/null 2>&1 || true
+}
+
+# engine_stop DIR: stops the engine started by engine_start DIR (its containers stop with it).
+engine_stop() {
+  local dir=$1
+  stop_pid "$dir/run/dockerd.pid" 60
+}
+
+# registry_start DIR [ADDR]: Debian's docker-registry with its storage in DIR/registry, on ADDR (default
+# 127.0.0.1:0, a port the kernel picks; the port it got is read back from its log). Sets STAGECRAFT_REGISTRY.
+registry_start() {
+  local dir=$1 addr=${2:-127.0.0.1:0} bound=""
+  mkdir -p "$dir/registry"
+  if pid_alive "$dir/registry.pid" && [ -f "$dir/registry.addr" ]; then
+    STAGECRAFT_REGISTRY=$(cat "$dir/registry.addr")
+    if curl -fsS "http://$STAGECRAFT_REGISTRY/v2/" >/dev/null 2>&1; then
+      export STAGECRAFT_REGISTRY
+      return 0
+    fi
+  fi
+  cat >"$dir/registry.yml" <<YAML
+version: 0.1
+log:
+  level: info
+  formatter: text
+storage:
+  filesystem:
+    rootdirectory: $dir/registry
+  delete:
+    enabled: true
+http:
+  addr: $addr
+YAML
+  : >"$dir/registry.log"
+  setsid docker-registry serve "$dir/registry.yml" >"$dir/registry.log" 2>&1 </dev/null &
+  echo $! >"$dir/registry.pid"
+  for _ in $(seq 1 100); do
+    bound=$(sed -n 's/.*listening on \(127\.0\.0\.1:[0-9]*\).*/\1/p' "$dir/registry.log" | tail -n 1)
+    [ -n "$bound" ] && curl -fsS "http://$bound/v2/" >/dev/null 2>&1 && break
+    pid_alive "$dir/registry.pid" || break
+    sleep 0.2
+  done
+  if [ -z "$bound" ] || ! curl -fsS "http://$bound/v2/" >/dev/null 2>&1; then
+    say "the image registry did not come up on $addr; see $dir/registry.log"
+    tail -n 5 "$dir/registry.log" >&2 || true
+    return 1
+  fi
+  echo "$bound" >"$dir/registry.addr"
+  export STAGECRAFT_REGISTRY=$bound
+}
+
+# registry_stop DIR
+registry_stop() {
+  stop_pid "$1/registry.pid" 10
+  rm -f "$1/registry.addr"
+}
+
+# remove_tree DIR: removes DIR after unmounting whatever an engine left mounted below it.
+remove_tree() {
+  local dir=$1
+  [ -d "$dir" ] || return 0
+  grep -o " $dir/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  rm -rf "$dir"
+}
