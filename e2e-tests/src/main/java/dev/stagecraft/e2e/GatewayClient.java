@@ -89,6 +89,12 @@ public final class GatewayClient {
         return get("/api/environments/" + id).json();
     }
 
+    /** POST of a JSON body to an API route. */
+    public Answer post(String path, String json) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).header("Authorization", "Bearer " + token)
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
     public Answer get(String path) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(URI.create(baseUrl + path)).header("Authorization", "Bearer " + token).GET());
     }

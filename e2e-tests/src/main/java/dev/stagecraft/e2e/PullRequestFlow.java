@@ -2,6 +2,7 @@ package dev.stagecraft.e2e;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
@@ -10,7 +11,8 @@ public final class PullRequestFlow {
 
     private static final Duration TIMEOUT = Duration.ofMinutes(5);
 
-    private final Stack stack;
+    private final GatewayClient gateway;
+    private final String repositoryUrl;
     private final String application;
     private final int number;
     private final String branch;
@@ -18,7 +20,13 @@ public final class PullRequestFlow {
     private String head;
 
     public PullRequestFlow(Stack stack, String application, int number, String branch) {
-        this.stack = stack;
+        this(stack.gateway, stack.repositoryUrl, application, number, branch);
+    }
+
+    /** A pull request of the repository at {@code repositoryUrl}, sent to the gateway {@code gateway} talks to. */
+    public PullRequestFlow(GatewayClient gateway, String repositoryUrl, String application, int number, String branch) {
+        this.gateway = gateway;
+        this.repositoryUrl = repositoryUrl;
         this.application = application;
         this.number = number;
         this.branch = branch;
@@ -26,9 +34,14 @@ public final class PullRequestFlow {
 
     /** Sends pull_request opened for the head of the branch and returns the new environment's id. */
     public String open(String headCommit) throws IOException, InterruptedException {
+        return open(headCommit, UUID.randomUUID().toString());
+    }
+
+    /** As {@link #open(String)}, with the delivery id GitHub would put in {@code X-GitHub-Delivery}. */
+    public String open(String headCommit, String delivery) throws IOException, InterruptedException {
         head = headCommit;
-        send("opened");
-        for (JsonNode env : stack.gateway.environments(application)) {
+        send("opened", delivery);
+        for (JsonNode env : gateway.environments(application)) {
             if (env.path("pullRequest").asInt() == number && !"DELETED".equals(env.path("state").asText())) {
                 environment = env.get("id").asText();
                 return environment;
@@ -49,12 +62,12 @@ public final class PullRequestFlow {
 
     /** Waits until the environment is READY with the current head deployed. */
     public JsonNode awaitReady() throws IOException, InterruptedException {
-        return stack.gateway.awaitEnvironment(environment, e -> "READY".equals(e.path("state").asText())
+        return gateway.awaitEnvironment(environment, e -> "READY".equals(e.path("state").asText())
                 && head.equals(e.path("deployedCommit").asText()), TIMEOUT, "READY at " + head);
     }
 
     public JsonNode awaitDeleted() throws IOException, InterruptedException {
-        return stack.gateway.awaitEnvironment(environment, e -> "DELETED".equals(e.path("state").asText()), TIMEOUT,
+        return gateway.awaitEnvironment(environment, e -> "DELETED".equals(e.path("state").asText()), TIMEOUT,
                 "DELETED");
     }
 
@@ -63,8 +76,13 @@ public final class PullRequestFlow {
     }
 
     private void send(String action) throws IOException, InterruptedException {
-        GatewayClient.Answer answer = stack.gateway.webhook("pull_request", GitHubPayloads.pullRequest(
-                GitHubPayloads.minimalPullRequest(), action, number, branch, head, stack.repositoryUrl), Stack.SECRET);
+        send(action, UUID.randomUUID().toString());
+    }
+
+    private void send(String action, String delivery) throws IOException, InterruptedException {
+        GatewayClient.Answer answer = gateway.webhook("pull_request", GitHubPayloads.pullRequest(
+                GitHubPayloads.minimalPullRequest(), action, number, branch, head, repositoryUrl), Stack.SECRET,
+                delivery);
         if (answer.status() >= 300) {
             throw new IllegalStateException("pull_request " + action + " answered " + answer.status() + ": "
                     + answer.body());

@@ -41,6 +41,14 @@ public final class BaseImages {
     private BaseImages() {
     }
 
+    /** Creates {@value #BUSYBOX} on the engine {@code DOCKER_HOST} names unless it has it. */
+    public static void main(String[] args) throws IOException {
+        try (DockerClient docker = DockerClients.fromEnvironment()) {
+            ensureBusybox(docker);
+        }
+        System.out.println(BUSYBOX);
+    }
+
     /** Creates {@value #BUSYBOX} unless the engine has it. */
     public static void ensureBusybox(DockerClient docker) {
         try {

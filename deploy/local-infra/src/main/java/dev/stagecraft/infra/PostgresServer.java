@@ -51,7 +51,8 @@ public final class PostgresServer implements AutoCloseable {
         return "jdbc:postgresql://127.0.0.1:" + port + "/" + DATABASE;
     }
 
-    private static Path findBinaries() {
+    /** The folder of the PostgreSQL server binaries: {@code STAGECRAFT_PG_BIN}, else the newest installed. */
+    public static Path findBinaries() {
         String configured = System.getenv("STAGECRAFT_PG_BIN");
         List<Path> candidates = new ArrayList<>();
         if (configured != null && !configured.isBlank()) {
