@@ -146,6 +146,6 @@ registry_stop() {
 remove_tree() {
   local dir=$1
   [ -d "$dir" ] || return 0
-  grep -o " $dir/[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  { grep -o " $dir/[^ ]*" /proc/self/mounts || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   rm -rf "$dir"
 }
