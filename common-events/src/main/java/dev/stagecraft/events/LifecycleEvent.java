@@ -5,5 +5,5 @@ public sealed interface LifecycleEvent extends StagecraftMessage
         permits BuildStarted, BuildCompleted, BuildFailed, SetupStarted, SetupSucceeded, SetupFailed,
         PatchStarted, PatchSucceeded, PatchFailed, TeardownStarted, TeardownSucceeded, TeardownFailed,
         TaskStarted, TaskFinished, EnvironmentCreated, EnvironmentReady, EnvironmentFailed, EnvironmentDeleted,
-        EnvironmentActionRejected, RuntimeInventoried, LogLine {
+        EnvironmentActionRejected, RuntimeInventoried, MessageUndeliverable, LogLine {
 }

@@ -38,6 +38,7 @@ public enum MessageType {
     ENVIRONMENT_ACTION_REJECTED(EnvironmentActionRejected.class, "dev.stagecraft.environment.action-rejected.v1",
             Topics.LIFECYCLE),
     RUNTIME_INVENTORIED(RuntimeInventoried.class, "dev.stagecraft.runtime.inventoried.v1", Topics.LIFECYCLE),
+    MESSAGE_UNDELIVERABLE(MessageUndeliverable.class, "dev.stagecraft.message.undeliverable.v1", Topics.LIFECYCLE),
     LOG_LINE(LogLine.class, "dev.stagecraft.log.line.v1", Topics.LOGS);
 
     private static final Map<String, MessageType> BY_TYPE = Arrays.stream(values())

@@ -31,7 +31,9 @@ public class KafkaProducers {
                             ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                             ProducerConfig.LINGER_MS_CONFIG, 1,
                             ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
-                            ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000),
+                            ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
+                            // a send waiting for metadata (broker away) blocks the relay: give up and retry instead
+                            ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000),
                             new StringSerializer(), new StringSerializer());
                 }
                 p = events;

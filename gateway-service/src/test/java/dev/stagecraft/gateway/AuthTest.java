@@ -61,6 +61,10 @@ class AuthTest {
                 "a deployer gets through to the missing environment");
         assertEquals(403, call("POST", "api/applications", deployer, "{}").statusCode(), "registering needs admin");
         assertEquals(403, call("GET", "api/tokens", deployer, null).statusCode());
+        HttpResponse<String> outbox = call("GET", "api/admin/outbox", deployer, null);
+        assertEquals(403, outbox.statusCode(), "the shared admin routes need admin");
+        assertTrue(outbox.body().contains("needs the admin role"), outbox.body());
+        assertEquals(200, given().get("/api/admin/outbox").then().extract().statusCode());
     }
 
     @Test

@@ -22,6 +22,7 @@ import dev.stagecraft.events.BuildStarted;
 import dev.stagecraft.events.CancelRequested;
 import dev.stagecraft.events.EnvironmentReady;
 import dev.stagecraft.events.ImageRef;
+import dev.stagecraft.events.MessageUndeliverable;
 import dev.stagecraft.events.PatchRequested;
 import dev.stagecraft.events.PatchSucceeded;
 import dev.stagecraft.events.SetupRequested;
@@ -127,6 +128,25 @@ class ProcessManagerTest {
             bus.publish(new TeardownSucceeded(env, teardown.workflowId(), List.of("container web")));
             JsonPath deleted = awaitEnvironment(env, e -> e.getString("state").equals("DELETED"));
             assertTrue(deleted.getList("timeline.type").contains("dev.stagecraft.environment.deleted.v1"));
+        }
+    }
+
+    @Test
+    void aCommandTheBrokerRefusedFailsItsWorkflowWithTheReasonInsteadOfWaitingForTheDeadline() {
+        String repo = Apps.uniqueRepo();
+        String app = Apps.register(repo);
+        try (TestBus bus = new TestBus()) {
+            String env = openPullRequest(repo, app, C1);
+            BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
+            bus.publish(new BuildCompleted(env, build.workflowId(), C1, images(C1), Map.of()));
+            SetupRequested setup = (SetupRequested) bus.await(SetupRequested.class, env).data();
+
+            bus.publish(new MessageUndeliverable(env, setup.workflowId(), "lost-1",
+                    "dev.stagecraft.setup.requested.v1", "stagecraft.setup.commands", "/stagecraft/gateway", 2_000_000,
+                    "the broker refused it: RecordTooLargeException"));
+            JsonPath failed = awaitEnvironment(env, e -> e.getString("state").equals("FAILED"));
+            assertTrue(failed.getString("failureReason").contains("could not deliver dev.stagecraft.setup.requested.v1")
+                    && failed.getString("failureReason").contains("RecordTooLargeException"), failed.prettify());
         }
     }
 

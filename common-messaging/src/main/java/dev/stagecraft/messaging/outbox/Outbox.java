@@ -3,6 +3,7 @@ package dev.stagecraft.messaging.outbox;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -12,12 +13,25 @@ import dev.stagecraft.events.StagecraftMessage;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.events.cloudevents.EventJson;
 
-/** Writes messages to the outbox inside the caller's transaction; {@link OutboxRelay} sends them after commit. */
+/**
+ * Writes messages to the outbox inside the caller's transaction; {@link OutboxRelay} sends them after commit.
+ *
+ * <p>Before its row is inserted, a message takes a transaction-scoped advisory lock on its record key (the
+ * environment). A second transaction writing for the same key waits until the first commits or rolls back, and only
+ * then draws its row id: for one key, id order is commit order, so the relay, which sends in id order, never sends a
+ * later message of an environment before an earlier one. Transactions for different keys do not wait for each other.
+ */
 @ApplicationScoped
 public class Outbox {
 
+    /** First half of the two-part advisory lock key; the second half is the hash of schema and record key. */
+    static final int KEY_LOCKS = 0x5343_4f42;
+
     @Inject
     Event<OutboxWritten> written;
+
+    @Inject
+    EntityManager em;
 
     @ConfigProperty(name = "stagecraft.service-name")
     String serviceName;
@@ -35,6 +49,7 @@ public class Outbox {
         OutboxMessage row = new OutboxMessage();
         row.topic = topic;
         row.key = event.subject() == null ? "" : event.subject(); // "": about no single environment
+        lockKey(row.key);
         row.ceId = event.id();
         row.ceType = event.type();
         row.ceSource = event.source();
@@ -45,6 +60,12 @@ public class Outbox {
         row.persist();
         written.fire(new OutboxWritten());
         return event;
+    }
+
+    /** Held until the transaction ends; taking it again in the same transaction does not wait. */
+    private void lockKey(String key) {
+        em.createNativeQuery("select 1 from pg_advisory_xact_lock(?1, hashtext(current_schema() || '/' || ?2))")
+                .setParameter(1, KEY_LOCKS).setParameter(2, key).getSingleResult();
     }
 
     public String source() {

@@ -34,4 +34,8 @@ public class OutboxMessage extends PanacheEntityBase {
     @Column(name = "causation_id")
     public String causationId;
     public String payload;
+    /** Sends that failed while other rows of the same batch went through. */
+    public int attempts;
+    @Column(name = "last_error")
+    public String lastError;
 }

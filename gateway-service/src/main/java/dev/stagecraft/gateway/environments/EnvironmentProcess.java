@@ -29,6 +29,7 @@ import dev.stagecraft.events.EnvironmentFailed;
 import dev.stagecraft.events.EnvironmentReady;
 import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.ImageRef;
+import dev.stagecraft.events.MessageUndeliverable;
 import dev.stagecraft.events.PatchFailed;
 import dev.stagecraft.events.PatchRequested;
 import dev.stagecraft.events.PatchSucceeded;
@@ -194,14 +195,26 @@ public class EnvironmentProcess {
             env.endpoints = null;
             publish(new EnvironmentDeleted(env.id, wf.id), event.id(), env);
         } else if (data instanceof TeardownFailed failed) {
-            finish(wf, WorkflowStatus.FAILED, failed.reason());
-            env.activeWorkflowId = null;
-            env.activeDeadline = null;
-            // stays TEARING_DOWN: nothing may deploy it again; DELETE retries the teardown
-            env.failureReason = "teardown failed" + task(failed.task()) + ": " + failed.reason();
-            publish(new EnvironmentFailed(env.id, wf.id, env.failureReason), event.id(), env);
+            failTeardown(env, wf, "teardown failed" + task(failed.task()) + ": " + failed.reason(), event.id());
+        } else if (data instanceof MessageUndeliverable lost) {
+            String reason = "Stagecraft could not deliver " + lost.messageType() + " (" + lost.sizeBytes() + " bytes) to "
+                    + lost.topic() + ": " + lost.reason();
+            if (wf.stage == Stage.TEARDOWN) {
+                failTeardown(env, wf, reason, event.id());
+            } else {
+                fail(env, wf, reason, event.id());
+            }
         }
         return true;
+    }
+
+    private void failTeardown(Environment env, Workflow wf, String reason, String causationId) {
+        finish(wf, WorkflowStatus.FAILED, reason);
+        env.activeWorkflowId = null;
+        env.activeDeadline = null;
+        // stays TEARING_DOWN: nothing may deploy it again; DELETE retries the teardown
+        env.failureReason = reason;
+        publish(new EnvironmentFailed(env.id, wf.id, env.failureReason), causationId, env);
     }
 
     /** Marks an environment whose active workflow stayed silent past its deadline as failed. */

@@ -1,0 +1,27 @@
+package dev.stagecraft.messaging.outbox;
+
+import java.time.Duration;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** How the outbox relay sends: {@code stagecraft.outbox.*}. */
+@ConfigMapping(prefix = "stagecraft.outbox")
+public interface OutboxConfig {
+
+    /** Rows read and sent per transaction. */
+    @WithDefault("200")
+    int batchSize();
+
+    /** Failed sends of one row, counted only while other rows go through, before the row is parked. */
+    @WithDefault("10")
+    int maxAttempts();
+
+    /** How long the relay waits for the broker to acknowledge one round of sends. */
+    @WithDefault("30s")
+    Duration sendTimeout();
+
+    /** The longest pause between attempts while the broker refuses everything. */
+    @WithDefault("5s")
+    Duration maxBackoff();
+}

@@ -1,0 +1,56 @@
+package dev.stagecraft.messaging.outbox;
+
+import java.time.OffsetDateTime;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+
+/** An outbox row the relay set aside because it could not be sent, with the reason. */
+@Entity
+@Table(name = "outbox_parked")
+public class ParkedMessage extends PanacheEntityBase {
+
+    @Id
+    public Long id;
+    public String topic;
+    @Column(name = "record_key")
+    public String key;
+    @Column(name = "ce_id")
+    public String ceId;
+    @Column(name = "ce_type")
+    public String ceType;
+    @Column(name = "ce_source")
+    public String ceSource;
+    @Column(name = "ce_time")
+    public OffsetDateTime ceTime;
+    @Column(name = "workflow_id")
+    public String workflowId;
+    @Column(name = "causation_id")
+    public String causationId;
+    public String payload;
+    public int attempts;
+    public String reason;
+    @Column(name = "parked_at")
+    public OffsetDateTime parkedAt;
+
+    static ParkedMessage of(OutboxMessage row, String reason, OffsetDateTime now) {
+        ParkedMessage parked = new ParkedMessage();
+        parked.id = row.id;
+        parked.topic = row.topic;
+        parked.key = row.key;
+        parked.ceId = row.ceId;
+        parked.ceType = row.ceType;
+        parked.ceSource = row.ceSource;
+        parked.ceTime = row.ceTime;
+        parked.workflowId = row.workflowId;
+        parked.causationId = row.causationId;
+        parked.payload = row.payload;
+        parked.attempts = row.attempts;
+        parked.reason = reason;
+        parked.parkedAt = now;
+        return parked;
+    }
+}
