@@ -10,6 +10,7 @@ BENCH_DIR=$(mktemp -d /tmp/stagecraft-bench.XXXXXX)
 chmod 755 "$BENCH_DIR"
 cleanup() {
   trap - EXIT INT TERM
+  router_stop "$BENCH_DIR"
   registry_stop "$BENCH_DIR"
   engine_purge
   engine_stop "$BENCH_DIR/engine"
@@ -19,6 +20,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 engine_start "$BENCH_DIR/engine" "${STAGECRAFT_BENCH_POOL:-10.214.0.0/16}"
 registry_start "$BENCH_DIR"
+router_start "$BENCH_DIR"
 ./mvnw -B -ntp -q install -DskipTests
 
 java -Djava.io.tmpdir="$BENCH_DIR" -Dstagecraft.root="$PWD" -Djava.util.logging.manager=org.jboss.logmanager.LogManager \

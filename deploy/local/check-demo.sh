@@ -20,7 +20,7 @@ leftovers() {
 }
 
 ./mvnw -B -ntp -q install -DskipTests || exit 1
-for i in $(seq 1 "$runs"); do
+for i in $(seq 1 "$runs"); do  # N=0: only the Ctrl-C check
   start=$(date +%s.%N)
   if bash deploy/local/run.sh >"$logs/run-$i.log" 2>&1; then outcome=ok; else outcome=FAILED; failed=$((failed + 1)); fi
   left=$(leftovers)
@@ -30,7 +30,9 @@ for i in $(seq 1 "$runs"); do
   if [ "$outcome" = FAILED ]; then grep -m3 -i 'in use\|failed\|exception' "$logs/run-$i.log" | sed 's/^/    /'; fi
 done
 
-setsid bash deploy/local/run.sh --keep >"$logs/keep.log" 2>&1 &
+# a background job of a script starts with SIGINT ignored; a terminal's foreground job does not: undo that first
+setsid perl -e '$SIG{INT} = "DEFAULT"; exec @ARGV or die "exec: $!"' bash deploy/local/run.sh --keep \
+  >"$logs/keep.log" 2>&1 &
 leader=$!
 for _ in $(seq 1 600); do grep -q 'press Ctrl-C' "$logs/keep.log" && break; sleep 0.5; done
 kill -INT -- "-$leader"

@@ -14,6 +14,8 @@ for s in gateway build setup patch teardown; do
 done
 if pid_alive "$HOME_DIR/pids/infra.pid"; then say "stopping Kafka and PostgreSQL"; fi
 stop_pid "$HOME_DIR/pids/infra.pid" 120
+if pid_alive "$HOME_DIR/caddy.pid"; then say "stopping the router"; fi
+router_stop "$HOME_DIR"
 if pid_alive "$HOME_DIR/registry.pid"; then say "stopping the registry"; fi
 registry_stop "$HOME_DIR"
 if pid_alive "$HOME_DIR/engine/run/dockerd.pid"; then say "stopping the Docker engine"; fi

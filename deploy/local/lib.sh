@@ -15,6 +15,7 @@ stagecraft_packages() {
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
+  command -v caddy >/dev/null 2>&1 || missing+=(caddy)
   if [ ${#missing[@]} -eq 0 ]; then
     return 0
   fi
@@ -140,6 +141,72 @@ YAML
 registry_stop() {
   stop_pid "$1/registry.pid" 10
   rm -f "$1/registry.addr"
+}
+
+# router_start DIR [LISTEN] [ADMIN]: Caddy, the router users reach environments through, configured by Stagecraft
+# through its admin API on ADMIN (host:port on loopback). It serves LISTEN (default: a free loopback port) and
+# answers 404 with a page for host names no environment has. Without LISTEN or ADMIN, ports are picked and picked
+# again when another process takes them first. STAGECRAFT_ROUTER_SCHEME=https turns on Caddy's automatic HTTPS
+# (its internal CA for local names such as *.localhost, ACME for a real domain). Sets STAGECRAFT_ROUTER_ADMIN and
+# STAGECRAFT_ROUTER_PORT.
+router_start() {
+  local dir=$1 listen=${2:-} admin=${3:-} scheme=${STAGECRAFT_ROUTER_SCHEME:-http} attempt l a https
+  mkdir -p "$dir/caddy"
+  if pid_alive "$dir/caddy.pid" && [ -f "$dir/caddy.env" ]; then
+    . "$dir/caddy.env"
+    export STAGECRAFT_ROUTER_ADMIN STAGECRAFT_ROUTER_PORT
+    return 0
+  fi
+  for attempt in 1 2 3 4 5; do
+    l=${listen:-127.0.0.1:$(shuf -i 20000-59999 -n 1)}
+    a=${admin:-127.0.0.1:$(shuf -i 20000-59999 -n 1)}
+    https='"automatic_https": {"disable": true},'
+    [ "$scheme" = https ] && https=''
+    cat >"$dir/caddy.json" <<JSON
+{
+  "admin": {"listen": "$a"},
+  "logging": {"logs": {"default": {"level": "WARN"}}},
+  "apps": {"http": {"servers": {"stagecraft": {
+    "listen": ["$l"],
+    $https
+    "routes": [{
+      "@id": "stagecraft-no-environment",
+      "handle": [{"handler": "static_response", "status_code": 404,
+        "headers": {"Content-Type": ["text/html; charset=utf-8"]},
+        "body": "<!doctype html><title>No environment here</title><h1>No environment answers at {http.request.host}</h1><p>Stagecraft has no environment for this address: it was removed (its pull request closed, its branch was deleted, or it expired), or it never existed.</p>\n"}]
+    }]
+  }}}}
+}
+JSON
+    : >"$dir/caddy.log"
+    XDG_DATA_HOME="$dir/caddy" XDG_CONFIG_HOME="$dir/caddy" HOME="$dir/caddy" \
+      setsid caddy run --config "$dir/caddy.json" >"$dir/caddy.log" 2>&1 </dev/null &
+    echo $! >"$dir/caddy.pid"
+    for _ in $(seq 1 50); do
+      curl -fsS "http://$a/config/" >/dev/null 2>&1 && break
+      pid_alive "$dir/caddy.pid" || break
+      sleep 0.1
+    done
+    if curl -fsS "http://$a/config/" >/dev/null 2>&1; then
+      printf 'STAGECRAFT_ROUTER_ADMIN=http://%s\nSTAGECRAFT_ROUTER_PORT=%s\n' "$a" "${l##*:}" >"$dir/caddy.env"
+      . "$dir/caddy.env"
+      export STAGECRAFT_ROUTER_ADMIN STAGECRAFT_ROUTER_PORT
+      return 0
+    fi
+    stop_pid "$dir/caddy.pid" 5
+    if ! grep -q 'address already in use' "$dir/caddy.log" || { [ -n "$listen" ] && [ -n "$admin" ]; }; then
+      break
+    fi
+  done
+  say "the router (Caddy) did not start; see $dir/caddy.log"
+  tail -n 5 "$dir/caddy.log" >&2 || true
+  return 1
+}
+
+# router_stop DIR
+router_stop() {
+  stop_pid "$1/caddy.pid" 10
+  rm -f "$1/caddy.env"
 }
 
 # remove_tree DIR: removes DIR after unmounting whatever an engine left mounted below it.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One command for the local demo: a Docker engine and an image registry of its own, Kafka, PostgreSQL, the five
-# services, and a sample application driven from pull request opened to READY (URLs answer) to patched to deleted.
+# services, the router (Caddy), and a sample application driven from pull request opened to READY (URLs answer) to patched to deleted.
 # Pass --keep to stop after the push and keep everything running until Ctrl-C, which closes the pull request, waits
 # for DELETED, and only then stops the services and the infrastructure.
 # Everything the demo starts lives under one temporary folder, removed at the end: no container, image, network,
@@ -15,6 +15,7 @@ DEMO_DIR=$(mktemp -d /tmp/stagecraft-demo.XXXXXX)
 chmod 755 "$DEMO_DIR"   # PostgreSQL runs as its own user and must reach its data folder below this one
 cleanup() {
   trap - EXIT INT TERM
+  router_stop "$DEMO_DIR"
   registry_stop "$DEMO_DIR"
   engine_purge
   engine_stop "$DEMO_DIR/engine"
@@ -23,9 +24,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-say "starting a Docker engine and an image registry in $DEMO_DIR"
+say "starting a Docker engine, an image registry and the router in $DEMO_DIR"
 engine_start "$DEMO_DIR/engine" "${STAGECRAFT_DEMO_POOL:-10.212.0.0/16}"
 registry_start "$DEMO_DIR"
+router_start "$DEMO_DIR"
 
 stale=false
 for s in gateway build setup patch teardown; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs Stagecraft on this machine for real repositories and leaves it running: a Docker engine and an image
-# registry, Kafka and PostgreSQL (durable: fsync, synchronous commit, full page writes), then the five services.
+# registry, the router (Caddy), Kafka and PostgreSQL (durable: fsync, synchronous commit, full page writes), then the
+# five services, all listening on loopback unless configured otherwise.
 # All state lives under STAGECRAFT_HOME (default /var/lib/stagecraft) and survives `down.sh` and `up.sh`:
 # applications, environments, deliveries, tokens and the environments' containers. Registers nothing.
 # Running it again while Stagecraft is up starts only what is not running.
@@ -12,7 +13,9 @@ HOME_DIR=${STAGECRAFT_HOME:-/var/lib/stagecraft}
 REGISTRY_ADDR=${STAGECRAFT_REGISTRY_ADDR:-127.0.0.1:5000}
 KAFKA_PORT=${STAGECRAFT_KAFKA_PORT:-9092}
 PG_PORT=${STAGECRAFT_PG_PORT:-15432}
-GATEWAY_HOST=${STAGECRAFT_GATEWAY_HOST:-0.0.0.0}
+GATEWAY_HOST=${STAGECRAFT_GATEWAY_HOST:-127.0.0.1}
+ROUTER_LISTEN=${STAGECRAFT_ROUTER_LISTEN:-127.0.0.1:80}
+ROUTER_ADMIN=${STAGECRAFT_ROUTER_ADMIN_ADDR:-127.0.0.1:2019}
 PUBLIC_URL=${STAGECRAFT_PUBLIC_URL:-}
 declare -A PORTS=([gateway]=${STAGECRAFT_GATEWAY_PORT:-8080} [build]=${STAGECRAFT_BUILD_PORT:-8081}
   [setup]=${STAGECRAFT_SETUP_PORT:-8082} [patch]=${STAGECRAFT_PATCH_PORT:-8083} [teardown]=${STAGECRAFT_TEARDOWN_PORT:-8084})
@@ -38,6 +41,7 @@ umask 022
 
 engine_start "$HOME_DIR/engine" "${STAGECRAFT_POOL:-10.210.0.0/16}"
 registry_start "$HOME_DIR" "$REGISTRY_ADDR"
+router_start "$HOME_DIR" "$ROUTER_LISTEN" "$ROUTER_ADMIN"
 # environments that were running when Stagecraft went down run again (their containers stopped with the engine)
 stopped=$(docker ps -aq --filter label=app.kubernetes.io/managed-by=stagecraft --filter label=stagecraft.dev/service \
   --filter status=exited)
@@ -75,6 +79,7 @@ for s in "${SERVICES[@]}"; do
   STAGECRAFT_BUILD_DIR=$HOME_DIR/build \
   STAGECRAFT_SECRETS_KEY=$(cat "$HOME_DIR/secrets.key") \
   STAGECRAFT_ADMIN_TOKEN=$(cat "$HOME_DIR/admin-token") \
+  STAGECRAFT_ROUTER_ADMIN=$STAGECRAFT_ROUTER_ADMIN STAGECRAFT_ROUTER_PORT=$STAGECRAFT_ROUTER_PORT \
   setsid java -Xmx384m -XX:+UseSerialGC -Djava.io.tmpdir="$HOME_DIR/tmp" -Dquarkus.http.host="$host" \
     -Dquarkus.http.port="${PORTS[$s]}" -jar "$s-service/target/quarkus-app/quarkus-run.jar" \
     >>"$HOME_DIR/logs/$s.log" 2>&1 </dev/null &
@@ -97,6 +102,7 @@ Stagecraft is up (state in $HOME_DIR; stop it with deploy/local/down.sh).
   gateway      $url   (OpenAPI: $url/q/openapi)
   admin token  $(cat "$HOME_DIR/admin-token")
   webhooks     $url/webhooks/github  $url/webhooks/gitlab  $url/webhooks/bitbucket
+  environments http://<service>-<environment>.${STAGECRAFT_ROUTER_DOMAIN:-localhost}:$STAGECRAFT_ROUTER_PORT  (router: Caddy on $ROUTER_LISTEN, admin $ROUTER_ADMIN)
   registry     $STAGECRAFT_REGISTRY   Docker engine  $DOCKER_HOST
   logs         $HOME_DIR/logs
 TXT

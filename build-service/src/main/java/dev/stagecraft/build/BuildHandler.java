@@ -1,6 +1,7 @@
 package dev.stagecraft.build;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -21,6 +22,7 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import dev.stagecraft.build.git.SourceCheckout;
+import dev.stagecraft.build.git.UnsafeSourceException;
 import dev.stagecraft.build.git.SourceCheckout.Source;
 import dev.stagecraft.build.images.BuildException;
 import dev.stagecraft.build.images.ImageBuilder;
@@ -70,7 +72,13 @@ public class BuildHandler implements StageHandler {
         BuildRequested request = (BuildRequested) command.data();
         control.log("git", "fetching " + request.repositoryUrl() + " at " + request.commit());
         try (Source source = checkout.checkout(request.repositoryUrl(), request.commit())) {
-            Map<String, String> templates = SourceCheckout.templates(source);
+            Map<String, String> templates;
+            try {
+                templates = source.templates();
+            } catch (UnsafeSourceException e) {
+                return new BuildFailed(request.environmentId(), request.workflowId(), request.commit(), null,
+                        e.getMessage(), List.of());
+            }
             EnvironmentSpec spec = request.spec();
             if (templates.keySet().stream().anyMatch(k -> k.endsWith(TemplateCompiler.APPLICATION_TEMPLATE))) {
                 try {
@@ -146,21 +154,29 @@ public class BuildHandler implements StageHandler {
                     service.name(), "build context '" + context + "' is not a directory of the repository at "
                             + request.commit().substring(0, Math.min(12, request.commit().length())), List.of()));
         }
-        String tag = tag(tree.get(), service.build().dockerfile());
+        String tag = tag(tree.get(), service.build());
         String reference = images.reference(spec.application(), service.name(), tag);
         if (images.exists(reference)) {
             control.log(task, "reusing " + reference + ": the context did not change");
             return new Built(new ImageRef(service.name(), reference, false), null);
         }
         control.taskStarted(task);
-        Path contextDir = source.directory().resolve(context).normalize();
+        Path tar = checkout.newContextFile();
         try {
-            images.build(contextDir, contextDir.resolve(service.build().dockerfile()), reference,
+            source.writeContext(context, service.build().dockerfile(), tar);
+            images.build(tar, SourceCheckout.normalize(service.build().dockerfile()), service.build().args(),
+                    service.build().target(), reference,
                     ImageBuilder.labels(spec.application(), service.name(), tree.get()), line -> control.log(task, line));
+        } catch (UnsafeSourceException e) {
+            control.taskFinished(task, false, e.getMessage());
+            return new Built(null, new BuildFailed(request.environmentId(), request.workflowId(), request.commit(),
+                    service.name(), e.getMessage(), List.of()));
         } catch (BuildException e) {
             control.taskFinished(task, false, e.getMessage());
             return new Built(null, new BuildFailed(request.environmentId(), request.workflowId(), request.commit(),
                     service.name(), e.getMessage(), e.logTail()));
+        } finally {
+            Files.deleteIfExists(tar);
         }
         control.taskFinished(task, true, null);
         return new Built(new ImageRef(service.name(), reference, true), null);
@@ -170,14 +186,19 @@ public class BuildHandler implements StageHandler {
         refs.stream().filter(ImageRef::built).forEach(ref -> images.remove(ref.image()));
     }
 
-    /** The tree id of the context; a non-default Dockerfile adds a short hash of its path. */
-    static String tag(String treeId, String dockerfile) {
-        if ("Dockerfile".equals(dockerfile)) {
+    /** The tree id of the context; a non-default Dockerfile, build arguments or a target add a short hash of them. */
+    static String tag(String treeId, EnvironmentSpec.BuildSpec build) {
+        if ("Dockerfile".equals(build.dockerfile()) && build.args().isEmpty()
+                && (build.target() == null || build.target().isBlank())) {
             return treeId;
         }
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(dockerfile.getBytes(StandardCharsets.UTF_8));
-            return treeId + "-" + HexFormat.of().formatHex(d).substring(0, 8);
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            sha.update(build.dockerfile().getBytes(StandardCharsets.UTF_8));
+            new java.util.TreeMap<>(build.args()).forEach((k, v) -> sha.update(("\n" + k + "=" + v)
+                    .getBytes(StandardCharsets.UTF_8)));
+            sha.update(("\ntarget=" + (build.target() == null ? "" : build.target())).getBytes(StandardCharsets.UTF_8));
+            return treeId + "-" + HexFormat.of().formatHex(sha.digest()).substring(0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }

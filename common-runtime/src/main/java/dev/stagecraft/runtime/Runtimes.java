@@ -17,7 +17,8 @@ import com.github.dockerjava.api.DockerClient;
 
 import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.runtime.docker.DockerRuntime;
-import dev.stagecraft.runtime.docker.PortAllocator;
+import dev.stagecraft.runtime.docker.ContainerLimits;
+import dev.stagecraft.runtime.router.CaddyRouter;
 import dev.stagecraft.runtime.kubernetes.KubernetesRuntime;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
@@ -37,8 +38,30 @@ public class Runtimes {
     @ConfigProperty(name = "stagecraft.runtime.default", defaultValue = "docker")
     String defaultRuntime;
 
-    @ConfigProperty(name = "stagecraft.runtime.docker.public-host", defaultValue = "127.0.0.1")
-    String publicHost;
+    @ConfigProperty(name = "stagecraft.runtime.docker.default-memory", defaultValue = "512Mi")
+    String defaultMemory;
+
+    @ConfigProperty(name = "stagecraft.runtime.docker.default-cpu", defaultValue = "1")
+    String defaultCpu;
+
+    @ConfigProperty(name = "stagecraft.runtime.docker.default-pids", defaultValue = "512")
+    long defaultPids;
+
+    /** Caddy's admin API; unset: no router, endpoints are the services' addresses on their networks. */
+    @ConfigProperty(name = "stagecraft.router.admin-url")
+    Optional<String> routerAdmin;
+
+    @ConfigProperty(name = "stagecraft.router.server", defaultValue = "stagecraft")
+    String routerServer;
+
+    @ConfigProperty(name = "stagecraft.router.base-domain", defaultValue = "localhost")
+    String routerBaseDomain;
+
+    @ConfigProperty(name = "stagecraft.router.scheme", defaultValue = "http")
+    String routerScheme;
+
+    @ConfigProperty(name = "stagecraft.router.public-port", defaultValue = "80")
+    int routerPort;
 
     @ConfigProperty(name = "stagecraft.runtime.readiness-timeout", defaultValue = "PT2M")
     Duration readinessTimeout;
@@ -82,8 +105,10 @@ public class Runtimes {
 
     private EnvironmentRuntime build(String name) {
         return switch (name) {
-            case "docker" -> new DockerRuntime(docker.get(), publicHost, readinessTimeout, PortAllocator.FREE_PORT,
-                    secrets::open);
+            case "docker" -> new DockerRuntime(docker.get(), readinessTimeout, new ContainerLimits(
+                    ContainerLimits.bytes(defaultMemory), ContainerLimits.nanoCpus(defaultCpu), defaultPids), secrets::open,
+                    routerAdmin.filter(a -> !a.isBlank()).map(a -> new CaddyRouter(java.net.URI.create(a), routerServer,
+                            routerBaseDomain, routerScheme, routerPort)).orElse(null));
             case "kubernetes" -> new KubernetesRuntime(kubernetes.get(), readinessTimeout, ingressClass.orElse(null),
                     tlsSecret.orElse(null), storageClass.orElse(null), secrets::open);
             default -> throw new IllegalArgumentException("runtime '" + name + "' is not one of " + KNOWN);

@@ -110,9 +110,23 @@ public final class TemplateCompiler {
             }
         });
         Map<String, String> mappingContext = new HashMap<>(shared);
-        vars.mapping().forEach((key, value) -> shared.put(key, Interpolation.apply(value, mappingContext,
-                unknown -> problems.error(EnvironmentVariables.FILE, "mapping." + key, "uses ${" + unknown
-                        + "}, which has no value and no fallback; write ${" + unknown + ":-fallback} or define it"))));
+        Interpolation.Budget budget = new Interpolation.Budget(MAX_SPEC_BYTES);
+        for (Map.Entry<String, String> mapping : vars.mapping().entrySet()) {
+            String key = mapping.getKey();
+            Set<String> reported = new HashSet<>();
+            try {
+                shared.put(key, Interpolation.apply(mapping.getValue(), mappingContext, unknown -> {
+                    if (reported.add(unknown)) {
+                        problems.error(EnvironmentVariables.FILE, "mapping." + key, "uses ${" + unknown + "}, which has"
+                                + " no value and no fallback; write ${" + unknown + ":-fallback} or define it");
+                    }
+                }, budget));
+            } catch (Interpolation.ExpansionLimitException e) {
+                problems.error(EnvironmentVariables.FILE, "mapping." + key, "the mappings expand to more than "
+                        + MAX_SPEC_BYTES + " characters (1 MiB) here; a resolved spec may be at most 1 MiB");
+                break;
+            }
+        }
 
         List<ServiceSpec> services = new ArrayList<>();
         for (ServiceSpec s : template.services()) {
@@ -134,9 +148,20 @@ public final class TemplateCompiler {
             }
         }
         seal(shared, secrets, context.sealer());
-        return new EnvironmentSpec(application, services, shared, template.jobs(), workflows(template, services),
-                hostnames, template.sharedVolumes(), context.environmentTemplate(), template.expiry());
+        EnvironmentSpec spec = new EnvironmentSpec(application, services, shared, template.jobs(),
+                workflows(template, services), hostnames, template.sharedVolumes(), context.environmentTemplate(),
+                template.expiry());
+        int bytes = dev.stagecraft.events.cloudevents.EventJson.write(spec).getBytes(java.nio.charset.StandardCharsets.UTF_8)
+                .length;
+        if (bytes > MAX_SPEC_BYTES) {
+            problems.error(ApplicationTemplateParser.FILE, "", "the resolved spec is " + bytes + " bytes; at most "
+                    + MAX_SPEC_BYTES + " (1 MiB) are accepted");
+        }
+        return spec;
     }
+
+    /** The largest resolved spec (as JSON), and what all mappings together may expand to. */
+    public static final int MAX_SPEC_BYTES = 1024 * 1024;
 
     private static void seal(Map<String, String> vars, Set<String> secrets, UnaryOperator<String> sealer) {
         vars.replaceAll((key, value) -> secrets.contains(key) ? sealer.apply(value) : value);

@@ -116,9 +116,57 @@ public final class GatewayClient {
         return env;
     }
 
-    /** GET of a URL outside the gateway (a service of an environment). */
+    /**
+     * GET of a URL outside the gateway (a service of an environment). A host under {@code .localhost} is reached on
+     * 127.0.0.1 with its name in the Host header, as curl and browsers do (the JDK would ask DNS for it).
+     */
     public Answer fetch(String url) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(URI.create(url)).GET());
+        URI uri = URI.create(url);
+        if (uri.getHost() != null && uri.getHost().endsWith(".localhost")) {
+            return viaLoopback(uri);
+        }
+        return send(HttpRequest.newBuilder(uri).GET());
+    }
+
+    private static Answer viaLoopback(URI uri) throws IOException {
+        int port = uri.getPort() > 0 ? uri.getPort() : 80;
+        String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        if (uri.getRawQuery() != null) {
+            path += "?" + uri.getRawQuery();
+        }
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 5000);
+            socket.setSoTimeout(30_000);
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: " + uri.getHost() + (uri.getPort() > 0
+                    ? ":" + uri.getPort() : "") + "\r\nConnection: close\r\nAccept-Encoding: identity\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int headersEnd = response.indexOf("\r\n\r\n");
+            String head = headersEnd < 0 ? response : response.substring(0, headersEnd);
+            String body = headersEnd < 0 ? "" : response.substring(headersEnd + 4);
+            if (head.toLowerCase(java.util.Locale.ROOT).contains("transfer-encoding: chunked")) {
+                body = unchunk(body);
+            }
+            return new Answer(Integer.parseInt(head.split(" ", 3)[1]), body);
+        }
+    }
+
+    private static String unchunk(String body) {
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (i < body.length()) {
+            int lineEnd = body.indexOf("\r\n", i);
+            if (lineEnd < 0) {
+                break;
+            }
+            int size = Integer.parseInt(body.substring(i, lineEnd).split(";")[0].trim(), 16);
+            if (size == 0) {
+                break;
+            }
+            out.append(body, lineEnd + 2, lineEnd + 2 + size);
+            i = lineEnd + 2 + size + 2;
+        }
+        return out.toString();
     }
 
     private Answer send(HttpRequest.Builder request) throws IOException, InterruptedException {

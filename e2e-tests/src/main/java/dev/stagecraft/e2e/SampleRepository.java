@@ -45,18 +45,27 @@ public final class SampleRepository implements AutoCloseable {
     /** Creates {@code base}/shop.git with one commit on main; {@code nonce} makes its images unique to this run. */
     public static SampleRepository create(Path base, String nonce) throws IOException, GitAPIException,
             java.net.URISyntaxException {
-        Path bare = base.resolve(NAME + ".git");
-        Git.init().setBare(true).setDirectory(bare.toFile()).setInitialBranch("main").call().close();
-        Path workDir = base.resolve("work");
-        Git work = Git.init().setDirectory(workDir.toFile()).setInitialBranch("main").call();
-        work.remoteAdd().setName("origin").setUri(new URIish(bare.toUri().toString())).call();
-        SampleRepository repo = new SampleRepository(work, workDir);
-        repo.commit("main", Map.of(
+        return create(base, NAME, Map.of(
                 "web/Dockerfile", dockerfile(),
                 "web/index.html", "web v1 " + nonce + "\n",
                 "api/Dockerfile", dockerfile(),
                 "api/index.html", "api v1 " + nonce + "\n",
                 "README.md", "Sample application for Stagecraft.\n"), "Two services: web and api");
+    }
+
+    /**
+     * Creates {@code base}/{@code name}.git with one commit of {@code files} on main (a value {@code "-> target"}
+     * is committed as a symlink to target).
+     */
+    public static SampleRepository create(Path base, String name, Map<String, String> files, String message)
+            throws IOException, GitAPIException, java.net.URISyntaxException {
+        Path bare = base.resolve(name + ".git");
+        Git.init().setBare(true).setDirectory(bare.toFile()).setInitialBranch("main").call().close();
+        Path workDir = base.resolve("work-" + name);
+        Git work = Git.init().setDirectory(workDir.toFile()).setInitialBranch("main").call();
+        work.remoteAdd().setName("origin").setUri(new URIish(bare.toUri().toString())).call();
+        SampleRepository repo = new SampleRepository(work, workDir);
+        repo.commit("main", files, message);
         return repo;
     }
 
@@ -83,7 +92,12 @@ public final class SampleRepository implements AutoCloseable {
         for (Map.Entry<String, String> file : files.entrySet()) {
             Path path = workDir.resolve(file.getKey());
             Files.createDirectories(path.getParent());
-            Files.writeString(path, file.getValue());
+            Files.deleteIfExists(path);
+            if (file.getValue().startsWith("-> ")) {
+                Files.createSymbolicLink(path, Path.of(file.getValue().substring(3)));
+            } else {
+                Files.writeString(path, file.getValue());
+            }
             work.add().addFilepattern(file.getKey()).call();
         }
         String sha = work.commit().setMessage(message).setAuthor("Sample Dev", "dev@example.test")

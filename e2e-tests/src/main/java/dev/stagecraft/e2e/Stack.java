@@ -31,10 +31,12 @@ public final class Stack implements AutoCloseable {
     public final String nonce;
     /** The bootstrap admin token the gateway was started with. */
     public final String adminToken;
+    private final Path repositories;
 
     private Stack(LocalInfra infra, DockerClient docker, GitServer git, SampleRepository repository,
-            StagecraftServices services, String nonce, String adminToken) {
+            StagecraftServices services, String nonce, String adminToken, Path repositories) {
         this.adminToken = adminToken;
+        this.repositories = repositories;
         this.infra = infra;
         this.docker = docker;
         this.git = git;
@@ -82,7 +84,17 @@ public final class Stack implements AutoCloseable {
             git.close();
             throw e;
         }
-        return new Stack(infra, docker, git, repository, services, nonce, adminToken);
+        return new Stack(infra, docker, git, repository, services, nonce, adminToken, repos);
+    }
+
+    /** Another repository served by this stack's git server (see {@link SampleRepository#create(Path, String, Map, String)}). */
+    public SampleRepository newRepository(String name, Map<String, String> files) throws Exception {
+        return SampleRepository.create(repositories, name, files, "initial commit of " + name);
+    }
+
+    /** The URL the git server serves {@code name} at. */
+    public String repositoryUrl(String name) {
+        return git.url(name);
     }
 
     @Override

@@ -45,6 +45,8 @@ public final class UpCheckMain {
         environment.put("STAGECRAFT_REGISTRY_ADDR", "127.0.0.1:15500");
         environment.put("STAGECRAFT_GATEWAY_HOST", "127.0.0.1");
         environment.put("STAGECRAFT_POOL", "10.216.0.0/16");
+        environment.put("STAGECRAFT_ROUTER_LISTEN", "127.0.0.1:18280");
+        environment.put("STAGECRAFT_ROUTER_ADMIN_ADDR", "127.0.0.1:18281");
     }
 
     public static void main(String[] args) throws Exception {

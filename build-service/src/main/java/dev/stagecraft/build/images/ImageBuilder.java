@@ -1,6 +1,7 @@
 package dev.stagecraft.build.images;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,35 +14,52 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.github.dockerjava.api.exception.DockerClientException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.BuildResponseItem;
+import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.PushResponseItem;
 import com.github.dockerjava.api.async.ResultCallback;
 
 import dev.stagecraft.runtime.Labels;
+import io.quarkus.runtime.StartupEvent;
 
 /** Builds, finds and pushes service images on the Docker engine (and the registry, when one is configured). */
 @ApplicationScoped
 public class ImageBuilder {
 
     private static final int LOG_TAIL = 20;
+    private static final Logger LOG = Logger.getLogger(ImageBuilder.class);
+    /** The label that marks a build's network. */
+    static final String ROLE = "stagecraft.dev/role";
+    static final String BUILD_NETWORK_PREFIX = "stagecraft-build-";
 
     @Inject
     DockerClient docker;
 
     @ConfigProperty(name = "stagecraft.build.registry")
     java.util.Optional<String> registry;
+
+    /** Memory of a build's RUN steps (bytes); 2 GiB by default. */
+    @ConfigProperty(name = "stagecraft.build.memory", defaultValue = "2147483648")
+    long buildMemory;
+
+    /** The longest one image build may take; shorter than the gateway's workflow deadline. */
+    @ConfigProperty(name = "stagecraft.build.timeout", defaultValue = "PT10M")
+    Duration buildTimeout;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -83,17 +101,16 @@ public class ImageBuilder {
     }
 
     /**
-     * Builds {@code dockerfile} in {@code context} as {@code reference} on host networking, streaming each output line
-     * to {@code output}; pushes it when a registry is configured.
+     * Builds the context tar {@code context} with the Dockerfile at {@code dockerfile} (a path inside it), its build
+     * arguments and target stage, as {@code reference}, streaming each output line to {@code output}; pushes it when a registry is configured.
+     * The build's {@code RUN} steps run on a bridge network made for this build alone and removed after it, so they
+     * reach neither the host's loopback (Kafka, PostgreSQL, the registry, the services) nor any environment; they
+     * get at most {@code stagecraft.build.memory} and the build at most {@code stagecraft.build.timeout}.
      *
      * @throws BuildException with the last lines of output when the build or push fails
      */
-    public void build(Path context, Path dockerfile, String reference, Map<String, String> labels,
-            Consumer<String> output) {
-        if (!Files.isRegularFile(dockerfile)) {
-            throw new BuildException("no Dockerfile at " + context.relativize(dockerfile) + " in the build context",
-                    List.of());
-        }
+    public void build(Path context, String dockerfile, Map<String, String> buildArgs, String target, String reference,
+            Map<String, String> labels, Consumer<String> output) {
         Deque<String> tail = new ArrayDeque<>();
         Consumer<String> sink = line -> {
             for (String l : line.split("\n")) {
@@ -101,18 +118,29 @@ public class ImageBuilder {
                     continue;
                 }
                 output.accept(l);
-                if (tail.size() == LOG_TAIL) {
-                    tail.removeFirst();
+                synchronized (tail) {
+                    if (tail.size() == LOG_TAIL) {
+                        tail.removeFirst();
+                    }
+                    tail.addLast(l);
                 }
-                tail.addLast(l);
             }
         };
-        try {
-            docker.buildImageCmd()
-                    .withBaseDirectory(context.toFile())
-                    .withDockerfile(dockerfile.toFile())
+        String network = BUILD_NETWORK_PREFIX + UUID.randomUUID().toString().substring(0, 12);
+        docker.createNetworkCmd().withName(network).withDriver("bridge")
+                .withLabels(Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE, ROLE, "build")).exec();
+        try (InputStream tar = Files.newInputStream(context)) {
+            var command = docker.buildImageCmd(tar);
+            buildArgs.forEach(command::withBuildArg);
+            if (target != null && !target.isBlank()) {
+                command.withTarget(target);
+            }
+            BuildImageResultCallback callback = command
+                    .withDockerfilePath(dockerfile)
                     .withTags(Set.of(reference))
-                    .withNetworkMode("host")
+                    .withNetworkMode(network)
+                    .withMemory(buildMemory)
+                    .withMemswap(buildMemory)
                     .withLabels(labels)
                     .withPull(false)
                     .withRemove(true)
@@ -128,23 +156,63 @@ public class ImageBuilder {
                             }
                             super.onNext(item);
                         }
-                    }).awaitImageId(30, TimeUnit.MINUTES);
+                    });
+            if (!callback.awaitCompletion(buildTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                callback.close(); // closing the connection stops the build on the engine
+                throw new BuildException("the build ran longer than " + buildTimeout.toMinutes()
+                        + " minutes (stagecraft.build.timeout) and was stopped", snapshot(tail));
+            }
+            callback.awaitImageId();
+        } catch (IOException e) {
+            throw new BuildException("could not read the build context: " + e.getMessage(), snapshot(tail));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BuildException("interrupted while building " + reference, snapshot(tail));
         } catch (DockerClientException | com.github.dockerjava.api.exception.DockerException e) {
-            throw new BuildException(e.getMessage(), List.copyOf(tail));
+            throw new BuildException(e.getMessage(), snapshot(tail));
+        } finally {
+            removeNetwork(network);
         }
         if (registry.isPresent() && !registry.get().isBlank()) {
             push(reference, sink, tail);
         }
     }
 
+    /** Removes build networks a build-service that stopped in the middle of a build left behind. */
+    void removeLeftoverNetworks(@Observes StartupEvent event) {
+        try {
+            for (Network n : docker.listNetworksCmd().withFilter("label", List.of(ROLE + "=build")).exec()) {
+                removeNetwork(n.getId());
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("could not look for leftover build networks: %s", e.getMessage());
+        }
+    }
+
+    private void removeNetwork(String network) {
+        try {
+            docker.removeNetworkCmd(network).exec();
+        } catch (RuntimeException e) {
+            // gone already, or still used by a build of another instance on the same engine
+            LOG.debugf("build network %s not removed: %s", network, e.getMessage());
+        }
+    }
+
+    private static List<String> snapshot(Deque<String> tail) {
+        synchronized (tail) {
+            return List.copyOf(tail);
+        }
+    }
+
     private void push(String reference, Consumer<String> sink, Deque<String> tail) {
+        List<String> seen = snapshot(tail);
         try {
             docker.pushImageCmd(reference).exec(new ResultCallback.Adapter<PushResponseItem>() {
                 @Override
                 public void onNext(PushResponseItem item) {
                     if (item.getErrorDetail() != null) {
                         throw new BuildException("push of " + reference + " failed: " + item.getErrorDetail().getMessage(),
-                                List.copyOf(tail));
+                                seen);
                     }
                     if (item.getStatus() != null && item.getId() == null) {
                         sink.accept(item.getStatus());
@@ -153,12 +221,12 @@ public class ImageBuilder {
             }).awaitCompletion(30, TimeUnit.MINUTES);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new BuildException("interrupted while pushing " + reference, List.copyOf(tail));
+            throw new BuildException("interrupted while pushing " + reference, seen);
         } catch (RuntimeException e) {
             if (e instanceof BuildException b) {
                 throw b;
             }
-            throw new BuildException("push of " + reference + " failed: " + e.getMessage(), List.copyOf(tail));
+            throw new BuildException("push of " + reference + " failed: " + e.getMessage(), seen);
         }
     }
 

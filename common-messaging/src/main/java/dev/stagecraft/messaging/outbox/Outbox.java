@@ -36,15 +36,28 @@ public class Outbox {
     @ConfigProperty(name = "stagecraft.service-name")
     String serviceName;
 
+    /** The largest payload written; a larger message is refused here (the broker would refuse it later). */
+    @ConfigProperty(name = "stagecraft.outbox.max-message-bytes", defaultValue = "1000000")
+    int maxMessageBytes;
+
     /** Publishes {@code message} on its contract topic. */
     @Transactional(Transactional.TxType.MANDATORY)
     public CloudEvent publish(StagecraftMessage message, String causationId) {
         return publish(MessageType.of(message).topic(), message, causationId);
     }
 
-    /** Publishes {@code message} on {@code topic} (a cancel goes to the topic of the stage that runs the workflow). */
+    /**
+     * Publishes {@code message} on {@code topic} (a cancel goes to the topic of the stage that runs the workflow).
+     *
+     * @throws MessageTooLargeException when its payload exceeds {@code stagecraft.outbox.max-message-bytes}
+     */
     @Transactional(Transactional.TxType.MANDATORY)
     public CloudEvent publish(String topic, StagecraftMessage message, String causationId) {
+        String payload = EventJson.write(message);
+        int bytes = payload.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > maxMessageBytes) {
+            throw new MessageTooLargeException(MessageType.of(message).ceType(), bytes, maxMessageBytes);
+        }
         CloudEvent event = CloudEvent.of(source(), message, causationId);
         OutboxMessage row = new OutboxMessage();
         row.topic = topic;
@@ -56,7 +69,7 @@ public class Outbox {
         row.ceTime = event.time();
         row.workflowId = event.workflowId();
         row.causationId = event.causationId();
-        row.payload = EventJson.write(message);
+        row.payload = payload;
         row.persist();
         written.fire(new OutboxWritten());
         return event;

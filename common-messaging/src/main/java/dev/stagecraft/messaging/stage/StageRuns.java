@@ -23,6 +23,7 @@ import dev.stagecraft.events.StagecraftMessage;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.messaging.LogStream;
+import dev.stagecraft.messaging.outbox.MessageTooLargeException;
 import dev.stagecraft.messaging.outbox.Outbox;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
@@ -166,7 +167,12 @@ public class StageRuns {
                 outcome = handler.failed(command, null, e.getClass().getSimpleName() + ": " + e.getMessage());
                 status = StageRun.Status.FAILED;
             }
-            finish(workflowId, status, outcome, command.id());
+            try {
+                finish(workflowId, status, outcome, command.id());
+            } catch (MessageTooLargeException e) {
+                // e.g. BuildCompleted with large templates: the workflow fails, saying so, instead of going silent
+                finish(workflowId, StageRun.Status.FAILED, handler.failed(command, null, e.getMessage()), command.id());
+            }
         } finally {
             active.remove(workflowId);
         }

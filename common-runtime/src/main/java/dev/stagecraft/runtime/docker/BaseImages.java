@@ -24,7 +24,7 @@ import com.github.dockerjava.api.model.BuildResponseItem;
 
 /**
  * Makes the local base image {@value #BUSYBOX} from the host's static busybox binary, for machines where no image
- * can be pulled. It has {@code sh}, {@code httpd} and a few more applets.
+ * can be pulled. It has {@code sh}, {@code httpd} (with CGI), {@code wget}, {@code nc} and a few more applets.
  *
  * <p>The image is built {@code FROM scratch} from a context holding the root file system as a tar, which the
  * builder unpacks with {@code ADD}. docker-java's {@code createImageCmd} (the API's import) cannot be used: it sends
@@ -35,7 +35,7 @@ public final class BaseImages {
     public static final String BUSYBOX = "stagecraft/base:busybox";
     private static final List<Path> BUSYBOX_BINARIES = List.of(Path.of("/bin/busybox"), Path.of("/usr/bin/busybox"));
     private static final List<String> APPLETS = List.of("sh", "httpd", "cat", "echo", "ls", "sleep", "wget", "env",
-            "sed", "true", "false", "id", "nc");
+            "sed", "true", "false", "id", "nc", "printf", "head", "yes", "test", "[", "mkdir", "chmod", "grep", "tr");
     private static final String DOCKERFILE = "FROM scratch\nADD rootfs.tar /\nCMD [\"sh\"]\n";
 
     private BaseImages() {

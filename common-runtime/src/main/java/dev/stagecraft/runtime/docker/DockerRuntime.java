@@ -25,9 +25,11 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.async.ResultCallback;
 
 import dev.stagecraft.events.EnvironmentSpec;
@@ -35,35 +37,54 @@ import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
 import dev.stagecraft.runtime.EnvironmentRuntime;
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.RuntimeListener;
+import dev.stagecraft.runtime.router.CaddyRouter;
 import dev.stagecraft.runtime.workflow.WorkflowExecutor;
 import dev.stagecraft.runtime.workflow.WorkflowExecutor.TaskOutcome;
 
 /**
- * Runs environments as containers on one Docker engine, on host networking. Each service gets a free port in
- * {@code PORT} and finds the others through {@code <SERVICE>_HOST}, {@code <SERVICE>_PORT} and {@code <SERVICE>_URL}.
+ * Runs environments as containers on one Docker engine, each environment on a bridge network of its own
+ * ({@code stagecraft-<environment>}), like a compose project. A service listens on its template port (also in
+ * {@code PORT}) and finds the others by service name through the network's DNS, and through {@code <SERVICE>_HOST},
+ * {@code <SERVICE>_PORT} and {@code <SERVICE>_URL}. Nothing on the host's loopback and no other environment's network
+ * is reachable from it; the host reaches it on its bridge address. Every container has memory, CPU and process
+ * limits, {@code no-new-privileges} and no {@code NET_RAW}.
  * A container is identified by its environment and service labels and replaced only when its configuration hash
- * (image, variables, port) changes, so setup and patch converge.
+ * (image, variables, port, limits) changes, so setup and patch converge.
  */
 public final class DockerRuntime implements EnvironmentRuntime {
 
     private static final Logger LOG = Logger.getLogger(DockerRuntime.class);
+    /** The label holding a service container's host names on the router, comma-separated. */
+    static final String HOSTS = "stagecraft.dev/hosts";
     private static final int SETTLE_ROUNDS = 3;
     private static final Duration SETTLE_PAUSE = Duration.ofMillis(500);
 
     private final DockerClient docker;
-    private final String publicHost;
     private final Duration readinessTimeout;
-    private final PortAllocator ports;
+    private final ContainerLimits defaultLimits;
     private final UnaryOperator<String> openSecret;
+    private final CaddyRouter router;
 
-    /** @param openSecret turns a sealed secret variable into its value (only when the container is created) */
-    public DockerRuntime(DockerClient docker, String publicHost, Duration readinessTimeout, PortAllocator ports,
+    /**
+     * @param defaultLimits what a container gets where the template sets no limit
+     * @param openSecret    turns a sealed secret variable into its value (only when the container is created)
+     */
+    public DockerRuntime(DockerClient docker, Duration readinessTimeout, ContainerLimits defaultLimits,
             UnaryOperator<String> openSecret) {
+        this(docker, readinessTimeout, defaultLimits, openSecret, null);
+    }
+
+    /**
+     * @param router where users reach the services (routes added once a service is ready, removed at teardown);
+     *               null: endpoints are the services' addresses on their networks, reachable from this host only
+     */
+    public DockerRuntime(DockerClient docker, Duration readinessTimeout, ContainerLimits defaultLimits,
+            UnaryOperator<String> openSecret, CaddyRouter router) {
+        this.router = router;
         this.openSecret = openSecret;
         this.docker = docker;
-        this.publicHost = publicHost;
         this.readinessTimeout = readinessTimeout;
-        this.ports = ports;
+        this.defaultLimits = defaultLimits;
     }
 
     @Override
@@ -83,18 +104,20 @@ public final class DockerRuntime implements EnvironmentRuntime {
         Map<String, Container> existing = servicesOf(environmentId);
         Map<String, Integer> portOf = new LinkedHashMap<>();
         for (ServiceSpec service : spec.services()) {
-            Container c = existing.get(service.name());
-            String label = c == null ? null : c.getLabels().get(Labels.PORT);
-            portOf.put(service.name(), label != null ? Integer.parseInt(label) : ports.next());
+            portOf.put(service.name(), service.port());
         }
         Map<String, String> discovery = discoveryVariables(portOf);
-        Map<String, String> endpoints = new LinkedHashMap<>();
         for (ServiceSpec service : spec.services()) {
             if (images.getOrDefault(service.name(), service.image()) == null) {
                 return DeployResult.failed(task(service), "no image for service '" + service.name()
                         + "': it has no build and no image");
             }
-            endpoints.put(service.name(), "http://" + publicHost + ":" + portOf.get(service.name()));
+        }
+        try {
+            ensureNetwork(environmentId, spec.application());
+        } catch (RuntimeException e) {
+            return DeployResult.failed("release.network", "the environment's network "
+                    + networkName(environmentId) + " could not be created: " + e.getMessage());
         }
         if (setup) {
             for (Map.Entry<String, Container> e : existing.entrySet()) {
@@ -126,7 +149,96 @@ public final class DockerRuntime implements EnvironmentRuntime {
         if (!result.succeeded()) {
             return DeployResult.failed(result.failedTask(), result.reason());
         }
+        Map<String, String> endpoints = new LinkedHashMap<>();
+        for (ServiceSpec service : spec.services()) {
+            String address = address(environmentId, service.name());
+            if (service.port() <= 0 || address == null) {
+                continue;
+            }
+            if (router == null) {
+                endpoints.put(service.name(), "http://" + address + ":" + service.port());
+                continue;
+            }
+            List<String> hosts = hosts(environmentId, spec, service.name());
+            try {
+                router.publish(environmentId, service.name(), hosts, address + ":" + service.port());
+            } catch (CaddyRouter.RouterException e) {
+                return DeployResult.failed(task(service), e.getMessage());
+            }
+            endpoints.put(service.name(), router.url(hosts.get(0)));
+        }
         return DeployResult.ok(endpoints, List.copyOf(started));
+    }
+
+    /** The service's host names on the router: the template's first, if it names one, then the generated one. */
+    private List<String> hosts(String environmentId, EnvironmentSpec spec, String service) {
+        List<String> hosts = new ArrayList<>();
+        String fromTemplate = spec.hostnames().get(service);
+        if (fromTemplate != null && !fromTemplate.isBlank()) {
+            hosts.add(fromTemplate);
+        }
+        hosts.add(router.hostName(environmentId, service));
+        return hosts;
+    }
+
+    /**
+     * Routes every running service container again to its current address (after the engine or the router
+     * restarted, addresses and routes may have changed); returns how many routes it set.
+     */
+    public int syncRoutes() {
+        if (router == null) {
+            return 0;
+        }
+        int routed = 0;
+        for (Container c : docker.listContainersCmd().withLabelFilter(Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE))
+                .exec()) {
+            Map<String, String> labels = c.getLabels();
+            String environmentId = labels.get(Labels.ENVIRONMENT);
+            String service = labels.get(Labels.SERVICE);
+            String port = labels.get(Labels.PORT);
+            String hosts = labels.get(HOSTS);
+            if (environmentId == null || service == null || port == null || hosts == null || "0".equals(port)) {
+                continue;
+            }
+            String address = address(environmentId, service);
+            if (address != null) {
+                router.publish(environmentId, service, List.of(hosts.split(",")), address + ":" + port);
+                routed++;
+            }
+        }
+        return routed;
+    }
+
+    /** The environment's bridge network, created once and labelled like its containers. */
+    private void ensureNetwork(String environmentId, String application) {
+        String name = networkName(environmentId);
+        if (!docker.listNetworksCmd().withNameFilter(name).exec().stream().anyMatch(n -> name.equals(n.getName()))) {
+            Map<String, String> labels = Labels.forEnvironment(environmentId);
+            labels.put(Labels.APPLICATION, application);
+            try {
+                docker.createNetworkCmd().withName(name).withDriver("bridge").withLabels(labels).withCheckDuplicate(true)
+                        .exec();
+            } catch (ConflictException createdMeanwhile) {
+                // a concurrent setup of the same environment made it
+            }
+        }
+    }
+
+    /** The container's address on its environment's network, or null when it has none (not running). */
+    private String address(String environmentId, String service) {
+        try {
+            var networks = docker.inspectContainerCmd(containerName(environmentId, service)).exec().getNetworkSettings()
+                    .getNetworks();
+            var endpoint = networks == null ? null : networks.get(networkName(environmentId));
+            return endpoint == null || endpoint.getIpAddress() == null || endpoint.getIpAddress().isEmpty() ? null
+                    : endpoint.getIpAddress();
+        } catch (NotFoundException gone) {
+            return null;
+        }
+    }
+
+    public static String networkName(String environmentId) {
+        return "stagecraft-" + environmentId;
     }
 
     /** Starts or replaces a service's container when its configuration changed, then waits until it answers. */
@@ -135,7 +247,8 @@ public final class DockerRuntime implements EnvironmentRuntime {
             List<String> started, RuntimeListener listener) throws InterruptedException {
         String image = images.getOrDefault(service.name(), service.image());
         Map<String, String> env = environment(environmentId, spec, service, port, discovery);
-        String hash = configHash(image + "\n" + service.command() + "\n" + service.args(), env);
+        ContainerLimits limits = defaultLimits.forResources(service.resources());
+        String hash = configHash(image + "\n" + service.command() + "\n" + service.args() + "\n" + limits, env);
         if (current != null && hash.equals(current.getLabels().get(Labels.CONFIG_HASH))
                 && "running".equals(current.getState())) {
             listener.log(task(service), "unchanged, not restarted");
@@ -146,12 +259,12 @@ public final class DockerRuntime implements EnvironmentRuntime {
                 remove(current.getId());
             }
             ensureImage(image, listener, service.name());
-            create(environmentId, spec.application(), service, image, withCommit(env, commit), hash, port);
+            create(environmentId, spec, service, image, withCommit(env, commit), hash, port, limits);
             started.add(service.name());
         } catch (RuntimeException e) {
             return TaskOutcome.failed("container for '" + service.name() + "' did not start: " + e.getMessage());
         }
-        String problem = awaitAnswer(environmentId, service, port, listener);
+        String problem = awaitAnswer(environmentId, service, port, limits, listener);
         return problem == null ? TaskOutcome.ok() : TaskOutcome.failed(problem);
     }
 
@@ -187,7 +300,9 @@ public final class DockerRuntime implements EnvironmentRuntime {
         Map<String, String> labels = Labels.forEnvironment(environmentId);
         labels.put(Labels.APPLICATION, spec.application());
         labels.put(Labels.JOB, job.name());
-        String id = createContainer(name, image, labels, withCommit(env, commit), job.command(), job.args());
+        ContainerLimits limits = from == null ? defaultLimits : defaultLimits.forResources(from.resources());
+        String id = createContainer(environmentId, name, null, image, labels, withCommit(env, commit), job.command(),
+                job.args(), limits);
         try {
             docker.startContainerCmd(id).exec();
             long timeout = job.completedTimeoutSeconds() > 0 ? job.completedTimeoutSeconds()
@@ -203,6 +318,10 @@ public final class DockerRuntime implements EnvironmentRuntime {
                 return TaskOutcome.failed("job '" + job.name() + "' ran longer than its completed_timeout ("
                         + timeout + " s)");
             }
+            if (Boolean.TRUE.equals(docker.inspectContainerCmd(id).exec().getState().getOOMKilled())) {
+                return TaskOutcome.failed("job '" + job.name() + "' was killed: out of memory (limit "
+                        + limits.memoryText() + ")");
+            }
             return exit == 0 ? TaskOutcome.ok()
                     : TaskOutcome.failed("job '" + job.name() + "' exited with code " + exit);
         } finally {
@@ -210,20 +329,32 @@ public final class DockerRuntime implements EnvironmentRuntime {
         }
     }
 
-    /** Null when the service answers on its port; otherwise why it never will. */
-    private String awaitAnswer(String environmentId, ServiceSpec service, int port, RuntimeListener listener)
-            throws InterruptedException {
+    /**
+     * Null when the service answers on its port on its network (or, without a port, is still running after a
+     * moment); otherwise why it never will.
+     */
+    private String awaitAnswer(String environmentId, ServiceSpec service, int port, ContainerLimits limits,
+            RuntimeListener listener) throws InterruptedException {
         long deadline = System.nanoTime() + readinessTimeout.toNanos();
+        long settled = System.nanoTime() + Duration.ofSeconds(1).toNanos();
         String name = containerName(environmentId, service.name());
         while (System.nanoTime() < deadline) {
             listener.checkCancelled();
-            if (answers(port)) {
+            String address = address(environmentId, service.name());
+            if (port > 0 && address != null && answers(address, port)) {
                 return null;
             }
             InspectContainerResponse state = docker.inspectContainerCmd(name).exec();
             if (!Boolean.TRUE.equals(state.getState().getRunning())) {
+                if (Boolean.TRUE.equals(state.getState().getOOMKilled())) {
+                    return "service '" + service.name() + "' was killed: out of memory (limit " + limits.memoryText()
+                            + "); last output: " + lastOutput(name);
+                }
                 return "service '" + service.name() + "' exited with code " + state.getState().getExitCodeLong()
                         + " before answering on port " + port + "; last output: " + lastOutput(name);
+            }
+            if (port <= 0 && System.nanoTime() > settled) {
+                return null;
             }
             Thread.sleep(100);
         }
@@ -232,14 +363,14 @@ public final class DockerRuntime implements EnvironmentRuntime {
     }
 
     /** A service answers when it accepts a connection and, if it speaks HTTP, returns any response. */
-    private static boolean answers(int port) {
+    private static boolean answers(String address, int port) {
         try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+            socket.connect(new InetSocketAddress(address, port), 500);
         } catch (IOException e) {
             return false;
         }
         try {
-            HttpURLConnection http = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/").toURL()
+            HttpURLConnection http = (HttpURLConnection) URI.create("http://" + address + ":" + port + "/").toURL()
                     .openConnection();
             http.setConnectTimeout(1000);
             http.setReadTimeout(2000);
@@ -295,24 +426,39 @@ public final class DockerRuntime implements EnvironmentRuntime {
         }
     }
 
-    private void create(String environmentId, String application, ServiceSpec service, String image,
-            Map<String, String> env, String hash, int port) {
+    private void create(String environmentId, EnvironmentSpec spec, ServiceSpec service, String image,
+            Map<String, String> env, String hash, int port, ContainerLimits limits) {
+        String application = spec.application();
         Map<String, String> labels = Labels.forEnvironment(environmentId);
         labels.put(Labels.SERVICE, service.name());
         labels.put(Labels.APPLICATION, application);
         labels.put(Labels.CONFIG_HASH, hash);
         labels.put(Labels.PORT, Integer.toString(port));
-        String id = createContainer(containerName(environmentId, service.name()), image, labels, env,
-                service.command(), service.args());
+        if (router != null) {
+            labels.put(HOSTS, String.join(",", hosts(environmentId, spec, service.name())));
+        }
+        String id = createContainer(environmentId, containerName(environmentId, service.name()), service.name(), image,
+                labels, env, service.command(), service.args(), limits);
         docker.startContainerCmd(id).exec();
     }
 
-    /** Creates a container on the host network; sealed values are opened here, and only here. */
-    private String createContainer(String name, String image, Map<String, String> labels, Map<String, String> env,
-            List<String> command, List<String> args) {
+    /**
+     * Creates a container on the environment's network, found there by {@code alias} (its service name) when given,
+     * with its limits; sealed values are opened here, and only here.
+     */
+    private String createContainer(String environmentId, String name, String alias, String image,
+            Map<String, String> labels, Map<String, String> env, List<String> command, List<String> args,
+            ContainerLimits limits) {
+        HostConfig host = HostConfig.newHostConfig().withNetworkMode(networkName(environmentId))
+                .withMemory(limits.memoryBytes()).withMemorySwap(limits.memoryBytes()).withNanoCPUs(limits.nanoCpus())
+                .withPidsLimit(limits.pids()).withSecurityOpts(List.of("no-new-privileges"))
+                .withCapDrop(Capability.NET_RAW);
         var create = docker.createContainerCmd(image).withName(name).withLabels(labels)
                 .withEnv(env.entrySet().stream().map(e -> e.getKey() + "=" + openSecret.apply(e.getValue())).toList())
-                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("host"));
+                .withHostConfig(host);
+        if (alias != null) {
+            create.withAliases(alias);
+        }
         if (!command.isEmpty()) {
             create.withEntrypoint(command);
         }
@@ -351,6 +497,9 @@ public final class DockerRuntime implements EnvironmentRuntime {
                 portOf.put(service, Integer.parseInt(port));
             }
         });
+        if (spec != null && !spec.jobs().isEmpty()) {
+            ensureNetwork(environmentId, spec.application());
+        }
         TeardownResult[] removal = new TeardownResult[1];
         WorkflowExecutor.Result result = WorkflowExecutor.run(WorkflowExecutor.teardownWorkflow(
                 spec == null ? Map.of() : spec.workflows()), task -> {
@@ -379,7 +528,10 @@ public final class DockerRuntime implements EnvironmentRuntime {
     private TeardownResult removeEverything(String environmentId, List<String> images) {
         List<String> removed = new ArrayList<>();
         List<String> kept = new ArrayList<>();
-        // a setup cancelled a moment ago may still create a container: look again before declaring the removal done
+        List<String> leftovers = new ArrayList<>();
+        boolean routed = unpublish(environmentId, leftovers); // first: its host names answer 404 from now on
+        // a setup cancelled a moment ago may still create a container, and the route sync of a running setup-service
+        // may have listed a container just before it went: look again before declaring the removal done
         for (int round = 0; round < SETTLE_ROUNDS; round++) {
             for (Container c : labelled(environmentId)) {
                 remove(c.getId());
@@ -387,6 +539,20 @@ public final class DockerRuntime implements EnvironmentRuntime {
             }
             if (round < SETTLE_ROUNDS - 1) {
                 pause(SETTLE_PAUSE);
+            }
+            routed |= unpublish(environmentId, leftovers);
+        }
+        if (routed) {
+            removed.add("routes of " + environmentId);
+        }
+        for (Network n : labelledNetworks(environmentId)) {
+            try {
+                docker.removeNetworkCmd(n.getId()).exec();
+                removed.add("network " + n.getName());
+            } catch (NotFoundException alreadyGone) {
+                // removed by a concurrent teardown
+            } catch (RuntimeException inUse) {
+                LOG.debugf("network %s not removed yet: %s", n.getName(), inUse.getMessage());
             }
         }
         for (String image : images == null ? List.<String>of() : images) {
@@ -399,11 +565,32 @@ public final class DockerRuntime implements EnvironmentRuntime {
                 kept.add("image " + image + " (used by another container)");
             }
         }
-        List<String> leftovers = new ArrayList<>();
         for (Container c : labelled(environmentId)) {
             leftovers.add("container " + c.getNames()[0]);
         }
+        if (router != null && leftovers.stream().noneMatch(l -> l.startsWith("routes"))
+                && router.routedEnvironments().contains(environmentId)) {
+            leftovers.add("routes of " + environmentId + " on the router");
+        }
+        for (Network n : labelledNetworks(environmentId)) {
+            leftovers.add("network " + n.getName());
+        }
         return new TeardownResult(removed, kept, leftovers);
+    }
+
+    /** Removes the environment's routes; a router that refuses is noted in {@code leftovers} once. */
+    private boolean unpublish(String environmentId, List<String> leftovers) {
+        if (router == null) {
+            return false;
+        }
+        try {
+            return router.unpublish(environmentId);
+        } catch (CaddyRouter.RouterException e) {
+            if (leftovers.stream().noneMatch(l -> l.startsWith("routes"))) {
+                leftovers.add("routes (" + e.getMessage() + ")");
+            }
+            return false;
+        }
     }
 
     private static void pause(Duration duration) {
@@ -424,7 +611,22 @@ public final class DockerRuntime implements EnvironmentRuntime {
                 ids.add(id);
             }
         }
+        if (router != null) {
+            ids.addAll(router.routedEnvironments());
+        }
+        for (Network n : docker.listNetworksCmd().withFilter("label",
+                List.of(Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_VALUE)).exec()) {
+            String id = n.getLabels() == null ? null : n.getLabels().get(Labels.ENVIRONMENT);
+            if (id != null) {
+                ids.add(id);
+            }
+        }
         return ids;
+    }
+
+    private List<Network> labelledNetworks(String environmentId) {
+        return docker.listNetworksCmd().withFilter("label", List.of(Labels.ENVIRONMENT + "=" + environmentId,
+                Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_VALUE)).exec();
     }
 
     private List<Container> labelled(String environmentId) {
@@ -445,9 +647,11 @@ public final class DockerRuntime implements EnvironmentRuntime {
         Map<String, String> vars = new TreeMap<>();
         portOf.forEach((service, port) -> {
             String prefix = envName(service);
-            vars.put(prefix + "_HOST", "127.0.0.1");
-            vars.put(prefix + "_PORT", Integer.toString(port));
-            vars.put(prefix + "_URL", "http://127.0.0.1:" + port);
+            vars.put(prefix + "_HOST", service);
+            if (port > 0) {
+                vars.put(prefix + "_PORT", Integer.toString(port));
+                vars.put(prefix + "_URL", "http://" + service + ":" + port);
+            }
         });
         return vars;
     }
@@ -457,7 +661,9 @@ public final class DockerRuntime implements EnvironmentRuntime {
         Map<String, String> env = new TreeMap<>(spec.variables());
         env.putAll(discovery);
         env.putAll(service.envs());
-        env.put("PORT", Integer.toString(port));
+        if (port > 0) {
+            env.put("PORT", Integer.toString(port));
+        }
         env.put("STAGECRAFT_ENVIRONMENT_ID", environmentId);
         env.put("STAGECRAFT_SERVICE", service.name());
         return env;

@@ -46,7 +46,7 @@ class DockerRuntimeTest {
     static void engine() {
         docker = DockerClients.fromEnvironment();
         BaseImages.ensureBusybox(docker);
-        runtime = new DockerRuntime(docker, "127.0.0.1", Duration.ofSeconds(20), PortAllocator.FREE_PORT,
+        runtime = new DockerRuntime(docker, Duration.ofSeconds(20), ContainerLimits.DEFAULTS,
                 value -> value.startsWith("sealed:") ? value.substring(7) : value);
     }
 
@@ -158,7 +158,7 @@ class DockerRuntimeTest {
 
         TeardownResult down = runtime.teardown(env, spec, List.of(web), listener);
         assertTrue(down.clean(), String.valueOf(down.leftovers()));
-        assertTrue(events.contains("log jobs.backup: backing up " + up.endpoints().get("web")), events.toString());
+        assertTrue(events.contains("log jobs.backup: backing up http://web:8080"), "by service name: " + events);
         assertTrue(events.contains("log jobs.backup: index.html"), "the job ran web's image: " + events);
         assertTrue(events.contains("failed jobs.notify"), events.toString());
         assertEquals(List.of(), containers(env), "removed although a teardown job failed");
@@ -284,5 +284,44 @@ class DockerRuntimeTest {
         assertEquals("shared", get(runtime.patch(b, spec("web"), Map.of("web", shared), RuntimeListener.SILENT)
                 .endpoints().get("web")));
         assertTrue(runtime.teardown(b, List.of(shared), RuntimeListener.SILENT).removed().contains("image " + shared));
+    }
+
+    @Test
+    void servicesFindEachOtherByNameOnTheirOwnNetworkWhichTeardownRemoves() throws Exception {
+        String env = "rt-" + RUN + "-network";
+        String web = image("unused", "until wget -q -O /www/index.html $API_URL/; do sleep 0.2; done;"
+                + " echo via $API_HOST:$API_PORT >> /www/index.html; exec httpd -f -p $PORT -h /www");
+        DeployResult up = runtime.setup(env, spec("web", "api"), Map.of("web", web, "api", image("api page", null)),
+                RuntimeListener.SILENT);
+        assertTrue(up.succeeded(), up.reason());
+        assertEquals("api pagevia api:8080", get(up.endpoints().get("web")));
+        var network = docker.inspectNetworkCmd().withNetworkId(DockerRuntime.networkName(env)).exec();
+        assertEquals(env, network.getLabels().get(Labels.ENVIRONMENT));
+        assertTrue(up.endpoints().get("web").matches("http://\\d+\\.\\d+\\.\\d+\\.\\d+:8080"), up.endpoints().toString());
+
+        TeardownResult down = runtime.teardown(env, List.of(), RuntimeListener.SILENT);
+        assertTrue(down.clean(), down.leftovers().toString());
+        assertTrue(down.removed().contains("network " + DockerRuntime.networkName(env)), down.removed().toString());
+        assertTrue(docker.listNetworksCmd().withNameFilter(DockerRuntime.networkName(env)).exec().isEmpty());
+        assertFalse(runtime.environmentsWithResources().contains(env));
+    }
+
+    @Test
+    void aServicePastItsMemoryLimitIsReportedOutOfMemoryAndEveryContainerIsLimited() throws Exception {
+        String env = "rt-" + RUN + "-oom";
+        String hog = image("unused", "a=$(yes | head -c 200000000); exec httpd -f -p $PORT -h /www");
+        ServiceSpec limited = new ServiceSpec("web", null, null, 8080, Map.of(), List.of(), List.of(), List.of(), null,
+                null, new EnvironmentSpec.ResourcesSpec(null, "500m", null, "16Mi"), 1, List.of(), List.of());
+        DeployResult result = runtime.setup(env, new EnvironmentSpec("runtime-test", List.of(limited), Map.of()),
+                Map.of("web", hog), RuntimeListener.SILENT);
+        assertFalse(result.succeeded());
+        assertTrue(result.reason().contains("out of memory (limit 16 MiB)"), result.reason());
+        var host = docker.inspectContainerCmd(DockerRuntime.containerName(env, "web")).exec().getHostConfig();
+        assertEquals(16L << 20, host.getMemory());
+        assertEquals(500_000_000L, host.getNanoCPUs());
+        assertEquals(512L, host.getPidsLimit());
+        assertTrue(host.getSecurityOpts().contains("no-new-privileges"), host.getSecurityOpts().toString());
+        assertEquals(DockerRuntime.networkName(env), host.getNetworkMode());
+        runtime.teardown(env, List.of(), RuntimeListener.SILENT);
     }
 }

@@ -45,6 +45,7 @@ import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.events.cloudevents.SpecHash;
 import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.gateway.applications.Application;
+import dev.stagecraft.messaging.outbox.MessageTooLargeException;
 import dev.stagecraft.messaging.outbox.Outbox;
 import dev.stagecraft.template.InvalidTemplateException;
 import dev.stagecraft.template.TemplateCompiler;
@@ -160,8 +161,7 @@ public class EnvironmentProcess {
         }
         Workflow wf = startWorkflow(env, Stage.TEARDOWN, env.deployedCommit, Map.of());
         env.state = EnvironmentState.TEARING_DOWN;
-        outbox.publish(new TeardownRequested(env.id, wf.id, reason, List.copyOf(imagesEverUsed(env)), env.spec().runtime(),
-                env.spec()), causationId);
+        requestTeardown(env, wf, reason, causationId);
     }
 
     /** Applies one lifecycle event from a stage service. Events of a workflow that is not active change nothing. */
@@ -238,8 +238,7 @@ public class EnvironmentProcess {
     public void retryTeardown(Environment env, String reason, String causationId) {
         if (env.state == EnvironmentState.TEARING_DOWN && env.activeWorkflowId == null) {
             Workflow wf = startWorkflow(env, Stage.TEARDOWN, env.deployedCommit, Map.of());
-            outbox.publish(new TeardownRequested(env.id, wf.id, reason, List.copyOf(imagesEverUsed(env)), env.spec().runtime(),
-                env.spec()), causationId);
+            requestTeardown(env, wf, reason, causationId);
         } else {
             teardown(env, reason, causationId);
         }
@@ -261,8 +260,7 @@ public class EnvironmentProcess {
                 + " (found by reconciliation)";
         Timeline.record(env.id, wf.id, null, "dev.stagecraft.reconciliation.leftovers-found", true,
                 EventJson.write(Map.of("reason", reason)));
-        outbox.publish(new TeardownRequested(env.id, wf.id, reason, List.copyOf(imagesEverUsed(env)), env.spec().runtime(),
-                env.spec()), causationId);
+        requestTeardown(env, wf, reason, causationId);
         return true;
     }
 
@@ -286,12 +284,16 @@ public class EnvironmentProcess {
         Stage next = setup ? Stage.SETUP : Stage.PATCH;
         Workflow wf = startWorkflow(env, next, build.commit, images);
         EnvironmentSpec spec = env.spec();
-        if (setup) {
-            env.state = EnvironmentState.SETTING_UP;
-            outbox.publish(new SetupRequested(env.id, wf.id, build.commit, spec, images), causationId);
-        } else {
-            env.state = EnvironmentState.PATCHING;
-            outbox.publish(new PatchRequested(env.id, wf.id, build.commit, spec, images), causationId);
+        try {
+            if (setup) {
+                env.state = EnvironmentState.SETTING_UP;
+                outbox.publish(new SetupRequested(env.id, wf.id, build.commit, spec, images), causationId);
+            } else {
+                env.state = EnvironmentState.PATCHING;
+                outbox.publish(new PatchRequested(env.id, wf.id, build.commit, spec, images), causationId);
+            }
+        } catch (MessageTooLargeException e) {
+            failWithoutRetry(env, wf, "the environment's spec is too large to send: " + e.getMessage(), causationId);
         }
     }
 
@@ -353,8 +355,38 @@ public class EnvironmentProcess {
         Application app = Application.findById(env.applicationId);
         Workflow wf = startWorkflow(env, Stage.BUILD, env.desiredCommit, Map.of());
         env.state = EnvironmentState.BUILDING;
-        outbox.publish(new BuildRequested(env.id, wf.id, app.name, app.repositoryUrl, env.branch, env.desiredCommit,
-                env.spec()), causationId);
+        try {
+            outbox.publish(new BuildRequested(env.id, wf.id, app.name, app.repositoryUrl, env.branch, env.desiredCommit,
+                    env.spec()), causationId);
+        } catch (MessageTooLargeException e) {
+            failWithoutRetry(env, wf, "the environment's spec is too large to send: " + e.getMessage(), causationId);
+        }
+    }
+
+    /**
+     * Sends TeardownRequested with the environment's spec (for the teardown workflow's jobs); when that would be too
+     * large to send, without it: the environment's resources are still removed, its teardown jobs do not run.
+     */
+    private void requestTeardown(Environment env, Workflow wf, String reason, String causationId) {
+        List<String> images = List.copyOf(imagesEverUsed(env));
+        try {
+            outbox.publish(new TeardownRequested(env.id, wf.id, reason, images, env.spec().runtime(), env.spec()),
+                    causationId);
+        } catch (MessageTooLargeException e) {
+            LOG.warnf("environment %s: teardown without its spec (%s); its teardown jobs will not run", env.id,
+                    e.getMessage());
+            outbox.publish(new TeardownRequested(env.id, wf.id, reason, images, env.spec().runtime(), null), causationId);
+        }
+    }
+
+    /** Fails a workflow whose command could not be sent; the desired commit does not start another one. */
+    private void failWithoutRetry(Environment env, Workflow wf, String reason, String causationId) {
+        finish(wf, WorkflowStatus.FAILED, reason);
+        env.failureReason = reason;
+        env.activeWorkflowId = null;
+        env.activeDeadline = null;
+        env.state = EnvironmentState.FAILED;
+        publish(new EnvironmentFailed(env.id, wf.id, reason), causationId, env);
     }
 
     private Workflow startWorkflow(Environment env, Stage stage, String commit, Map<String, String> images) {
