@@ -11,11 +11,14 @@ runs=${1:-20}
 logs=$(mktemp -d /tmp/stagecraft-demo-check.XXXXXX)
 failed=0 leaks=0
 
+bridges() { ip -o link show type bridge 2>/dev/null | awk '{print $2}' | sort; }
+bridges_before=$(bridges)
 leftovers() {
-  local found=""
+  local found="" new
   pgrep -f '/tmp/stagecraft-demo\.' >/dev/null && found+=" processes:$(pgrep -f '/tmp/stagecraft-demo\.' | tr '\n' ' ')"
   ls -d /tmp/stagecraft-demo.* >/dev/null 2>&1 && found+=" folders:$(ls -d /tmp/stagecraft-demo.* | tr '\n' ' ')"
-  ip -o link show type bridge 2>/dev/null | grep -q ' br-' && found+=" bridges"
+  new=$(comm -13 <(echo "$bridges_before") <(bridges) | tr '\n' ' ')
+  [ -n "${new// /}" ] && found+=" bridges:$new"
   echo "$found"
 }
 

@@ -11,6 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -53,6 +54,7 @@ class HostileRepositoryTest {
             """;
 
     private static Stack stack;
+    private static PullRequestFlow victimPullRequest;
     private static String victimEndpoint;
     /** The victim's web service on its own network: address and port. */
     private static String victimAddress;
@@ -65,11 +67,19 @@ class HostileRepositoryTest {
         stack.repository.branch("victim");
         String head = stack.repository.commit("victim", Map.of("VICTIM.md", "victim\n"), "victim");
         PullRequestFlow pr = new PullRequestFlow(stack, victim, 500, "victim");
+        victimPullRequest = pr;
         pr.open(head);
         victimEndpoint = pr.awaitReady().get("endpoints").get("web").asText();
         var networks = stack.docker.inspectContainerCmd("stagecraft-" + pr.environment() + "-web").exec()
                 .getNetworkSettings().getNetworks();
         victimAddress = networks.values().iterator().next().getIpAddress() + ":8080";
+    }
+
+    @AfterAll
+    static void theVictimGoes() throws Exception {
+        // every application of the shared repository got an environment for this pull request: closing it ends them
+        victimPullRequest.close();
+        victimPullRequest.awaitDeleted();
     }
 
     /** Everything pull request code must not reach, as HOST:PORT, plus the Docker socket. */
