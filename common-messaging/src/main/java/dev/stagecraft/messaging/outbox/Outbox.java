@@ -36,9 +36,8 @@ public class Outbox {
     @ConfigProperty(name = "stagecraft.service-name")
     String serviceName;
 
-    /** The largest payload written; a larger message is refused here (the broker would refuse it later). */
-    @ConfigProperty(name = "stagecraft.outbox.max-message-bytes", defaultValue = "1000000")
-    int maxMessageBytes;
+    @Inject
+    OutboxConfig config;
 
     /** Publishes {@code message} on its contract topic. */
     @Transactional(Transactional.TxType.MANDATORY)
@@ -55,8 +54,8 @@ public class Outbox {
     public CloudEvent publish(String topic, StagecraftMessage message, String causationId) {
         String payload = EventJson.write(message);
         int bytes = payload.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-        if (bytes > maxMessageBytes) {
-            throw new MessageTooLargeException(MessageType.of(message).ceType(), bytes, maxMessageBytes);
+        if (bytes > config.maxMessageBytes()) {
+            throw new MessageTooLargeException(MessageType.of(message).ceType(), bytes, config.maxMessageBytes());
         }
         CloudEvent event = CloudEvent.of(source(), message, causationId);
         OutboxMessage row = new OutboxMessage();

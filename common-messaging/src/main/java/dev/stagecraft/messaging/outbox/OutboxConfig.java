@@ -21,6 +21,10 @@ public interface OutboxConfig {
     @WithDefault("30s")
     Duration sendTimeout();
 
+    /** The largest message payload written; a larger one is refused where it is made. */
+    @WithDefault("1000000")
+    int maxMessageBytes();
+
     /** The longest pause between attempts while the broker refuses everything. */
     @WithDefault("5s")
     Duration maxBackoff();

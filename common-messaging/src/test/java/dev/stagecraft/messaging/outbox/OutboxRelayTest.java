@@ -206,6 +206,20 @@ class OutboxRelayTest {
         });
     }
 
+    @Test
+    void aMessageOverTheConfiguredLimitIsRefusedWhereItIsMadeAndNothingIsWritten() {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        MessageTooLargeException refused = org.junit.jupiter.api.Assertions.assertThrows(MessageTooLargeException.class,
+                () -> QuarkusTransaction.requiringNew().run(() -> outbox.publish(message(key(run, 1), run,
+                        "z".repeat(4_500_000), 0), null)));
+        assertTrue(refused.getMessage().contains("dev.stagecraft.environment.action-rejected.v1 would be")
+                && refused.getMessage().contains("at most 4000000"), refused.getMessage());
+        Number rows = QuarkusTransaction.requiringNew().call(() -> (Number) em.createNativeQuery(
+                "select count(*) from outbox_message where record_key = ?1").setParameter(1, key(run, 1))
+                .getSingleResult());
+        assertEquals(0L, rows.longValue());
+    }
+
     private static EnvironmentActionRejected message(String key, String run, String text, int index) {
         return new EnvironmentActionRejected(key, null, null, "deploy", run, index, "test", text);
     }
