@@ -29,6 +29,7 @@ import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.EnvironmentSpec.BuildSpec;
 import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
 import dev.stagecraft.events.ImageRef;
+import dev.stagecraft.events.WorkflowProgressed;
 import dev.stagecraft.events.testing.TestBus;
 import dev.stagecraft.infra.InfraTestResource;
 import dev.stagecraft.runtime.docker.BaseImages;
@@ -203,6 +204,22 @@ class BuildServiceTest {
             assertEquals(List.of("site"), List.copyOf(images.keySet()), "the repository's template decides what is built");
             assertEquals(1, bus.all(BuildStarted.class, env, Duration.ofSeconds(2)).size(),
                     "one BuildStarted for two deliveries");
+        }
+    }
+
+    @Test
+    void aLongBuildTellsTheGatewayItIsStillWorking() throws Exception {
+        String nonce = UUID.randomUUID().toString().substring(0, 8);
+        String app = "bt-" + nonce;
+        String env = app + "-slow";
+        try (Repo repo = new Repo(); TestBus bus = new TestBus()) {
+            String commit = repo.commit(Map.of("web/Dockerfile", DOCKERFILE + "RUN sleep 3\n", "web/index.html",
+                    "slow " + nonce));
+            BuildRequested request = request(env, repo, commit, spec(app, "web"));
+            bus.publish(request);
+            WorkflowProgressed beat = (WorkflowProgressed) bus.await(WorkflowProgressed.class, env).data();
+            assertEquals(request.workflowId(), beat.workflowId());
+            byService((BuildCompleted) bus.await(BuildCompleted.class, env).data());
         }
     }
 }

@@ -5,5 +5,5 @@ public sealed interface LifecycleEvent extends StagecraftMessage
         permits BuildStarted, BuildCompleted, BuildFailed, SetupStarted, SetupSucceeded, SetupFailed,
         PatchStarted, PatchSucceeded, PatchFailed, TeardownStarted, TeardownSucceeded, TeardownFailed,
         TaskStarted, TaskFinished, EnvironmentCreated, EnvironmentReady, EnvironmentFailed, EnvironmentDeleted,
-        EnvironmentActionRejected, RuntimeInventoried, MessageUndeliverable, LogLine {
+        EnvironmentActionRejected, RuntimeInventoried, MessageUndeliverable, WorkflowProgressed, LogLine {
 }

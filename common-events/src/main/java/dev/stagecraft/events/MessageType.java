@@ -39,6 +39,7 @@ public enum MessageType {
             Topics.LIFECYCLE),
     RUNTIME_INVENTORIED(RuntimeInventoried.class, "dev.stagecraft.runtime.inventoried.v1", Topics.LIFECYCLE),
     MESSAGE_UNDELIVERABLE(MessageUndeliverable.class, "dev.stagecraft.message.undeliverable.v1", Topics.LIFECYCLE),
+    WORKFLOW_PROGRESSED(WorkflowProgressed.class, "dev.stagecraft.workflow.progressed.v1", Topics.LIFECYCLE),
     LOG_LINE(LogLine.class, "dev.stagecraft.log.line.v1", Topics.LOGS);
 
     private static final Map<String, MessageType> BY_TYPE = Arrays.stream(values())

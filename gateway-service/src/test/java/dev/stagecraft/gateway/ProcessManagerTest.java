@@ -3,6 +3,7 @@ package dev.stagecraft.gateway;
 import static dev.stagecraft.gateway.Api.given;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
@@ -23,6 +24,7 @@ import dev.stagecraft.events.CancelRequested;
 import dev.stagecraft.events.EnvironmentReady;
 import dev.stagecraft.events.ImageRef;
 import dev.stagecraft.events.MessageUndeliverable;
+import dev.stagecraft.events.WorkflowProgressed;
 import dev.stagecraft.events.PatchRequested;
 import dev.stagecraft.events.PatchSucceeded;
 import dev.stagecraft.events.SetupRequested;
@@ -128,6 +130,28 @@ class ProcessManagerTest {
             bus.publish(new TeardownSucceeded(env, teardown.workflowId(), List.of("container web")));
             JsonPath deleted = awaitEnvironment(env, e -> e.getString("state").equals("DELETED"));
             assertTrue(deleted.getList("timeline.type").contains("dev.stagecraft.environment.deleted.v1"));
+        }
+    }
+
+    @Test
+    void aHeartbeatPushesTheDeadlineBackWithoutCrowdingTheTimeline() throws Exception {
+        String repo = Apps.uniqueRepo();
+        String app = Apps.register(repo);
+        try (TestBus bus = new TestBus()) {
+            String env = openPullRequest(repo, app, C1);
+            BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
+            java.time.OffsetDateTime before = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() ->
+                    dev.stagecraft.gateway.environments.Environment.<dev.stagecraft.gateway.environments.Environment>findById(env)
+                            .activeDeadline);
+            Thread.sleep(1100);
+            bus.publish(new WorkflowProgressed(env, build.workflowId(), 61));
+            bus.publish(new BuildStarted(env, build.workflowId(), C1)); // a later marker: the heartbeat was handled
+            awaitEnvironment(env, e -> e.getList("timeline.type").contains("dev.stagecraft.build.started.v1"));
+            java.time.OffsetDateTime after = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() ->
+                    dev.stagecraft.gateway.environments.Environment.<dev.stagecraft.gateway.environments.Environment>findById(env)
+                            .activeDeadline);
+            assertTrue(after.isAfter(before.plusSeconds(1)), before + " -> " + after);
+            assertFalse(environment(env).getList("timeline.type").contains("dev.stagecraft.workflow.progressed.v1"));
         }
     }
 

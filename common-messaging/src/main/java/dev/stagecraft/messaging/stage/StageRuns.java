@@ -1,11 +1,15 @@
 package dev.stagecraft.messaging.stage;
 
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -20,6 +24,7 @@ import org.jboss.logging.Logger;
 import dev.stagecraft.events.CancelRequested;
 import dev.stagecraft.events.MessageType;
 import dev.stagecraft.events.StagecraftMessage;
+import dev.stagecraft.events.WorkflowProgressed;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.messaging.LogStream;
@@ -49,6 +54,18 @@ public class StageRuns {
 
     @Inject
     EntityManager em;
+
+    private static final ScheduledExecutorService HEARTBEATS = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "stage-heartbeat");
+        t.setDaemon(true);
+        return t;
+    });
+
+    @ConfigProperty(name = "stagecraft.stage.heartbeat", defaultValue = "PT60S")
+    Duration heartbeatEvery;
+
+    @ConfigProperty(name = "stagecraft.stage.heartbeat-for", defaultValue = "PT1H")
+    Duration heartbeatFor;
 
     @ConfigProperty(name = "stagecraft.stage.concurrency", defaultValue = "4")
     int concurrency;
@@ -155,6 +172,7 @@ public class StageRuns {
             }
             StagecraftMessage outcome;
             StageRun.Status status;
+            ScheduledFuture<?> beat = heartbeat(command);
             try {
                 control.checkCancelled();
                 outcome = handler.run(command, control);
@@ -166,6 +184,8 @@ public class StageRuns {
                 LOG.warnf(e, "%s of environment %s failed", command.type(), command.subject());
                 outcome = handler.failed(command, null, e.getClass().getSimpleName() + ": " + e.getMessage());
                 status = StageRun.Status.FAILED;
+            } finally {
+                beat.cancel(false);
             }
             try {
                 finish(workflowId, status, outcome, command.id());
@@ -176,6 +196,25 @@ public class StageRuns {
         } finally {
             active.remove(workflowId);
         }
+    }
+
+    /**
+     * Tells the gateway every {@code stagecraft.stage.heartbeat} that the run is still working, for at most
+     * {@code stagecraft.stage.heartbeat-for}: a run stuck past that goes silent, and the deadline ends it.
+     */
+    private ScheduledFuture<?> heartbeat(CloudEvent command) {
+        long started = System.nanoTime();
+        return HEARTBEATS.scheduleAtFixedRate(() -> {
+            long running = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
+            if (running > heartbeatFor.toSeconds()) {
+                return;
+            }
+            try {
+                publishNow(new WorkflowProgressed(command.subject(), command.workflowId(), running), command.id());
+            } catch (RuntimeException e) {
+                LOG.debugf("heartbeat of %s not sent: %s", command.workflowId(), e.getMessage());
+            }
+        }, heartbeatEvery.toMillis(), heartbeatEvery.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static boolean isFailure(StagecraftMessage outcome) {
