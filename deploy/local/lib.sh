@@ -26,6 +26,17 @@ stagecraft_packages() {
   say "installing ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Stagecraft runs its own engine, registry and router; the system services these packages start on a systemd host
+  # would hold the ports up.sh uses (:80, :2019, :5000) and change the firewall (dockerd with iptables)
+  if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+    local unit
+    for unit in caddy docker-registry docker.socket docker containerd; do
+      if systemctl is-enabled --quiet "$unit" 2>/dev/null || systemctl is-active --quiet "$unit" 2>/dev/null; then
+        say "stopping and disabling the packaged $unit service (Stagecraft starts its own)"
+        systemctl disable --now "$unit" >/dev/null 2>&1 || true
+      fi
+    done
+  fi
 }
 
 # pid_alive FILE: the process whose pid FILE holds is running.
