@@ -10,9 +10,10 @@ BENCH_DIR=$(mktemp -d /tmp/stagecraft-bench.XXXXXX)
 chmod 755 "$BENCH_DIR"
 cleanup() {
   trap - EXIT INT TERM
+  set +e   # every step of the clean-up runs, whatever the one before it did
   router_stop "$BENCH_DIR"
   registry_stop "$BENCH_DIR"
-  engine_purge
+  engine_purge "$BENCH_DIR/engine"
   engine_stop "$BENCH_DIR/engine"
   remove_tree "$BENCH_DIR"
 }

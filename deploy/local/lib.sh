@@ -28,13 +28,22 @@ stagecraft_packages() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # Stagecraft runs its own engine, registry and router; the system services these packages start on a systemd host
   # would hold the ports up.sh uses (:80, :2019, :5000) and change the firewall (dockerd with iptables)
+  # (only those of the packages installed just now: a Docker the host already ran is left alone)
   if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
-    local unit
-    for unit in caddy docker-registry docker.socket docker containerd; do
-      if systemctl is-enabled --quiet "$unit" 2>/dev/null || systemctl is-active --quiet "$unit" 2>/dev/null; then
-        say "stopping and disabling the packaged $unit service (Stagecraft starts its own)"
-        systemctl disable --now "$unit" >/dev/null 2>&1 || true
-      fi
+    local package unit units
+    for package in "${missing[@]}"; do
+      case $package in
+        caddy) units="caddy";;
+        docker-registry) units="docker-registry";;
+        docker.io) units="docker.socket docker containerd";;
+        *) units="";;
+      esac
+      for unit in $units; do
+        if systemctl is-enabled --quiet "$unit" 2>/dev/null || systemctl is-active --quiet "$unit" 2>/dev/null; then
+          say "stopping and disabling the packaged $unit service (Stagecraft starts its own)"
+          systemctl disable --now "$unit" >/dev/null 2>&1 || true
+        fi
+      done
     done
   fi
 }
@@ -74,6 +83,11 @@ engine_start() {
     say "starting a Docker engine needs root"
     return 1
   fi
+  if [ "$(cat /proc/sys/net/ipv4/ip_forward 2>/dev/null)" = 1 ]; then
+    say "WARNING: net.ipv4.ip_forward is 1 on this host: without Docker's iptables rules, environments on different"
+    say "  bridge networks can reach each other through the host. Set it to 0, or add a firewall rule that drops"
+    say "  forwarding between br-* interfaces, to keep environments apart."
+  fi
   ns="stagecraft-$(printf '%s' "$dir" | md5sum | cut -c1-8)"
   # setsid: a Ctrl-C in the terminal must not reach the engine before Stagecraft has torn its environments down
   setsid dockerd --data-root "$dir/data" --exec-root "$dir/run/exec" --pidfile "$dir/run/dockerd.pid" \
@@ -89,14 +103,15 @@ engine_start() {
   fi
 }
 
-# engine_purge: removes every container and network of the engine DOCKER_HOST names (for throwaway engines: a
-# network's bridge interface would outlive the engine's folder otherwise).
+# engine_purge DIR: removes every container and network of the engine engine_start DIR started, and of no other
+# (for throwaway engines: a network's bridge interface would outlive the engine's folder otherwise).
 engine_purge() {
-  docker info >/dev/null 2>&1 || return 0
-  local ids
-  ids=$(docker ps -aq)
-  [ -z "$ids" ] || docker rm -f $ids >/dev/null 2>&1 || true
-  docker network prune -f >/dev/null 2>&1 || true
+  local host="unix://$1/run/docker.sock" ids
+  [ -S "$1/run/docker.sock" ] || return 0
+  docker -H "$host" info >/dev/null 2>&1 || return 0
+  ids=$(docker -H "$host" ps -aq 2>/dev/null || true)
+  [ -z "$ids" ] || docker -H "$host" rm -f $ids >/dev/null 2>&1 || true
+  docker -H "$host" network prune -f >/dev/null 2>&1 || true
 }
 
 # engine_stop DIR: stops the engine started by engine_start DIR (its containers stop with it).

@@ -15,9 +15,10 @@ DEMO_DIR=$(mktemp -d /tmp/stagecraft-demo.XXXXXX)
 chmod 755 "$DEMO_DIR"   # PostgreSQL runs as its own user and must reach its data folder below this one
 cleanup() {
   trap - EXIT INT TERM
+  set +e   # every step of the clean-up runs, whatever the one before it did
   router_stop "$DEMO_DIR"
   registry_stop "$DEMO_DIR"
-  engine_purge
+  engine_purge "$DEMO_DIR/engine"
   engine_stop "$DEMO_DIR/engine"
   remove_tree "$DEMO_DIR"
 }

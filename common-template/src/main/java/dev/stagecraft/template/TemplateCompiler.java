@@ -89,11 +89,28 @@ public final class TemplateCompiler {
         if (template.domain() != null) {
             patternValues.put("domain", template.domain());
         }
+        Interpolation.Budget budget = new Interpolation.Budget(MAX_SPEC_BYTES);
         template.hostnames().forEach((service, pattern) -> {
-            String host = Interpolation.apply(pattern, patternValues, unknown -> problems.error(
-                    ApplicationTemplateParser.FILE, "hostnames." + service, "pattern '" + pattern + "' uses ${"
-                            + unknown + "}, which has no value; known: ${env_id}, ${domain} (when the template sets"
-                            + " domain) and the generated variables"));
+            String host;
+            boolean[] incomplete = {false};
+            try {
+                host = Interpolation.apply(pattern, patternValues, unknown -> {
+                    incomplete[0] = true;
+                    problems.error(ApplicationTemplateParser.FILE, "hostnames." + service, "pattern '" + pattern
+                            + "' uses ${" + unknown + "}, which has no value; known: ${env_id}, ${domain} (when the"
+                            + " template sets domain) and the generated variables");
+                }, budget);
+            } catch (Interpolation.ExpansionLimitException e) {
+                problems.error(ApplicationTemplateParser.FILE, "hostnames." + service, "the host names expand to more"
+                        + " than " + MAX_SPEC_BYTES + " characters; a resolved spec may be at most 1 MiB");
+                return;
+            }
+            if (!incomplete[0] && !HOST_NAME.matcher(host.toLowerCase(Locale.ROOT)).matches()) {
+                problems.error(ApplicationTemplateParser.FILE, "hostnames." + service, "'" + host + "' is not a host"
+                        + " name: letters, digits and hyphens in dot-separated labels of at most 63 characters, no"
+                        + " wildcard");
+                return;
+            }
             hostnames.put(service, host.toLowerCase(Locale.ROOT));
             String prefix = service.toUpperCase(Locale.ROOT).replace('-', '_');
             generated.put(prefix + "_INGRESS_HOST", host);
@@ -110,7 +127,6 @@ public final class TemplateCompiler {
             }
         });
         Map<String, String> mappingContext = new HashMap<>(shared);
-        Interpolation.Budget budget = new Interpolation.Budget(MAX_SPEC_BYTES);
         for (Map.Entry<String, String> mapping : vars.mapping().entrySet()) {
             String key = mapping.getKey();
             Set<String> reported = new HashSet<>();
@@ -159,6 +175,9 @@ public final class TemplateCompiler {
         }
         return spec;
     }
+
+    private static final java.util.regex.Pattern HOST_NAME = java.util.regex.Pattern.compile(
+            "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
 
     /** The largest resolved spec (as JSON), and what all mappings together may expand to. */
     public static final int MAX_SPEC_BYTES = 1024 * 1024;

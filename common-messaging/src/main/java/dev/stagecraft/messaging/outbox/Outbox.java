@@ -40,7 +40,7 @@ public class Outbox {
     OutboxConfig config;
 
     /** Publishes {@code message} on its contract topic. */
-    @Transactional(Transactional.TxType.MANDATORY)
+    @Transactional(value = Transactional.TxType.MANDATORY, dontRollbackOn = MessageTooLargeException.class)
     public CloudEvent publish(StagecraftMessage message, String causationId) {
         return publish(MessageType.of(message).topic(), message, causationId);
     }
@@ -48,9 +48,10 @@ public class Outbox {
     /**
      * Publishes {@code message} on {@code topic} (a cancel goes to the topic of the stage that runs the workflow).
      *
-     * @throws MessageTooLargeException when its payload exceeds {@code stagecraft.outbox.max-message-bytes}
+     * @throws MessageTooLargeException when its payload exceeds {@code stagecraft.outbox.max-message-bytes}; nothing
+     *         was written, and the caller's transaction may go on (it is not marked for rollback)
      */
-    @Transactional(Transactional.TxType.MANDATORY)
+    @Transactional(value = Transactional.TxType.MANDATORY, dontRollbackOn = MessageTooLargeException.class)
     public CloudEvent publish(String topic, StagecraftMessage message, String causationId) {
         String payload = EventJson.write(message);
         int bytes = payload.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;

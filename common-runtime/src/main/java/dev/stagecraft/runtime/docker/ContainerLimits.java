@@ -14,14 +14,36 @@ public record ContainerLimits(long memoryBytes, long nanoCpus, long pids) {
 
     /** Memory 512 MiB, one CPU, 512 processes. */
     public static final ContainerLimits DEFAULTS = new ContainerLimits(512L << 20, 1_000_000_000L, 512);
+    /** The most a template may ask for: 8 GiB and 4 CPUs (0 would mean "no limit" to Docker). */
+    static final long MAX_MEMORY = 8L << 30;
+    static final long MAX_NANO_CPUS = 4_000_000_000L;
+    private static final long MIN_MEMORY = 6L << 20;
 
-    /** These defaults overridden by what {@code resources} limits (requests are not limits and are ignored). */
+    /**
+     * These defaults overridden by what {@code resources} limits (requests are not limits and are ignored), kept
+     * between 6 MiB and 8 GiB of memory and up to 4 CPUs; a value that is not a quantity, or not above zero, leaves
+     * the default.
+     */
     public ContainerLimits forResources(ResourcesSpec resources) {
         if (resources == null) {
             return this;
         }
-        long memory = resources.memoryLimit() == null ? memoryBytes : bytes(resources.memoryLimit());
-        long cpus = resources.cpuLimit() == null ? nanoCpus : nanoCpus(resources.cpuLimit());
+        long memory = memoryBytes;
+        long cpus = nanoCpus;
+        try {
+            if (resources.memoryLimit() != null && bytes(resources.memoryLimit()) > 0) {
+                memory = Math.min(MAX_MEMORY, Math.max(MIN_MEMORY, bytes(resources.memoryLimit())));
+            }
+        } catch (NumberFormatException | ArithmeticException notAQuantity) {
+            // the default stays
+        }
+        try {
+            if (resources.cpuLimit() != null && nanoCpus(resources.cpuLimit()) > 0) {
+                cpus = Math.min(MAX_NANO_CPUS, nanoCpus(resources.cpuLimit()));
+            }
+        } catch (NumberFormatException | ArithmeticException notAQuantity) {
+            // the default stays
+        }
         return new ContainerLimits(memory, cpus, pids);
     }
 

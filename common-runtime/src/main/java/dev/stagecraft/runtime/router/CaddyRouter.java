@@ -24,7 +24,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * The router users reach environments through: a Caddy server configured through Caddy's admin API, one route per
- * service of an environment, identified by {@code @id} {@code sc-<environment>--<service>}, matching the service's
+ * service of an environment, identified by {@code @id} {@code sc-<environment>__<service>}, matching the service's
  * host names ({@code <service>-<environment>.<base domain>} and the template's {@code hostnames}) and proxying to the
  * service's address on its environment's network. Routes go in front of the server's last route, which answers 404
  * for host names no environment has (any more).
@@ -33,6 +33,10 @@ public final class CaddyRouter {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ID_PREFIX = "sc-";
+    /** Between environment and service in a route id; neither an environment id nor a service name contains it. */
+    private static final String SEPARATOR = "__";
+    private static final java.util.regex.Pattern HOST_NAME = java.util.regex.Pattern.compile(
+            "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
     private static final int MAX_LABEL = 63;
 
     private final URI admin;
@@ -73,9 +77,35 @@ public final class CaddyRouter {
         return publicScheme + "://" + host + (defaultPort ? "" : ":" + publicPort);
     }
 
-    /** Routes {@code hosts} to {@code upstream} ({@code address:port}), replacing the service's route if it has one. */
+    /**
+     * Routes {@code hosts} to {@code upstream} ({@code address:port}), replacing the service's route if it has one.
+     *
+     * @throws RouterException when a host name is not a plain host name, or another environment's route has it
+     */
     public synchronized void publish(String environmentId, String service, List<String> hosts, String upstream) {
         String id = routeId(environmentId, service);
+        for (String host : hosts) {
+            if (!HOST_NAME.matcher(host).matches()) {
+                throw new RouterException("'" + host + "' is not a host name the router accepts (dot-separated labels"
+                        + " of letters, digits and hyphens; no wildcard)");
+            }
+        }
+        for (JsonNode route : routes()) {
+            String other = route.path("@id").asText("");
+            if (other.equals(id) || other.startsWith(ID_PREFIX + environmentId + SEPARATOR)) {
+                continue;
+            }
+            for (JsonNode match : route.path("match")) {
+                for (JsonNode taken : match.path("host")) {
+                    if (hosts.contains(taken.asText())) {
+                        throw new RouterException("host name " + taken.asText() + " is already routed to "
+                                + (other.startsWith(ID_PREFIX) ? "environment " + other.substring(ID_PREFIX.length(),
+                                        Math.max(ID_PREFIX.length(), other.lastIndexOf(SEPARATOR))) : other)
+                                + "; every environment needs host names of its own");
+                    }
+                }
+            }
+        }
         ObjectNode route = JSON.createObjectNode();
         route.put("@id", id);
         ArrayNode hostMatch = route.putArray("match").addObject().putArray("host");
@@ -100,7 +130,7 @@ public final class CaddyRouter {
     public synchronized boolean unpublish(String environmentId) {
         boolean any = false;
         for (String id : routeIds()) {
-            if (id.startsWith(ID_PREFIX + environmentId + "--")) {
+            if (id.startsWith(ID_PREFIX + environmentId + SEPARATOR)) {
                 HttpResponse<String> deleted = call("DELETE", "/id/" + id, null);
                 if (deleted.statusCode() != 200 && deleted.statusCode() != 404) {
                     throw new RouterException("the router kept route " + id + ": HTTP " + deleted.statusCode() + " "
@@ -116,7 +146,7 @@ public final class CaddyRouter {
     public synchronized Set<String> routedEnvironments() {
         Set<String> environments = new TreeSet<>();
         for (String id : routeIds()) {
-            int end = id.lastIndexOf("--");
+            int end = id.indexOf(SEPARATOR);
             if (id.startsWith(ID_PREFIX) && end > ID_PREFIX.length()) {
                 environments.add(id.substring(ID_PREFIX.length(), end));
             }
@@ -125,27 +155,30 @@ public final class CaddyRouter {
     }
 
     private List<String> routeIds() {
+        List<String> ids = new ArrayList<>();
+        for (JsonNode r : routes()) {
+            if (r.hasNonNull("@id")) {
+                ids.add(r.get("@id").asText());
+            }
+        }
+        return ids;
+    }
+
+    private JsonNode routes() {
         HttpResponse<String> routes = call("GET", "/config/apps/http/servers/" + server + "/routes", null);
         if (routes.statusCode() != 200) {
             throw new RouterException("the router's routes could not be read: HTTP " + routes.statusCode() + " "
                     + routes.body().strip());
         }
-        List<String> ids = new ArrayList<>();
         try {
-            JsonNode list = JSON.readTree(routes.body());
-            for (JsonNode r : list) {
-                if (r.hasNonNull("@id")) {
-                    ids.add(r.get("@id").asText());
-                }
-            }
+            return JSON.readTree(routes.body());
         } catch (IOException e) {
             throw new RouterException("the router answered something that is not JSON: " + routes.body());
         }
-        return ids;
     }
 
     private static String routeId(String environmentId, String service) {
-        return ID_PREFIX + environmentId + "--" + service;
+        return ID_PREFIX + environmentId + SEPARATOR + service;
     }
 
     private HttpResponse<String> call(String method, String path, String body) {
