@@ -35,6 +35,9 @@ final class Samples {
         if (raw == int.class || raw == Integer.class) {
             return 8080;
         }
+        if (raw == long.class || raw == Long.class) {
+            return 61L;
+        }
         if (raw == boolean.class) {
             return true;
         }
