@@ -17,7 +17,6 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.stagecraft.infra.FreePorts;
 import dev.stagecraft.infra.LocalInfra;
 
 /**
@@ -106,32 +105,35 @@ public final class BenchmarkMain {
         String nonce = UUID.randomUUID().toString().substring(0, 8);
         String tag = "baseline-" + nonce;
         List<String> containers = new ArrayList<>();
+        // what one would do by hand with the same isolation: a network of its own, no host networking anywhere
+        String network = "stagecraft-bench-" + nonce;
         long t0 = System.nanoTime();
         try {
             exec(List.of("git", "clone", "-q", "--branch", "main", stack.repositoryUrl, dir.toString()), null);
             Files.writeString(dir.resolve("web/index.html"), "web " + nonce + "\n");
             Files.writeString(dir.resolve("api/index.html"), "api " + nonce + "\n");
-            Map<String, Integer> ports = new LinkedHashMap<>();
             for (String service : List.of("web", "api")) {
-                exec(List.of("docker", "build", "-q", "--network", "host", "-t", "stagecraft-bench/" + service + ":" + tag,
+                exec(List.of("docker", "build", "-q", "--network", "none", "-t", "stagecraft-bench/" + service + ":" + tag,
                         service), dir);
             }
+            exec(List.of("docker", "network", "create", network), null);
             for (String service : List.of("web", "api")) {
-                int port = FreePorts.find();
-                ports.put(service, port);
                 String name = "stagecraft-bench-" + nonce + "-" + service;
-                exec(List.of("docker", "run", "-d", "--name", name, "--network", "host", "-e", "PORT=" + port,
+                exec(List.of("docker", "run", "-d", "--name", name, "--network", network, "-e", "PORT=8080",
                         "stagecraft-bench/" + service + ":" + tag), null);
                 containers.add(name);
             }
-            for (int port : ports.values()) {
-                awaitHttp200("http://127.0.0.1:" + port + "/");
+            for (String name : containers) {
+                String address = exec(List.of("docker", "inspect", "-f",
+                        "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name), null).strip();
+                awaitHttp200("http://" + address + ":8080/");
             }
             add(figures, "baseline: clone + build + run + first 200", seconds(t0));
         } finally {
             for (String c : containers) {
                 exec(List.of("docker", "rm", "-f", c), null);
             }
+            execQuietly(List.of("docker", "network", "rm", network));
             for (String service : List.of("web", "api")) {
                 execQuietly(List.of("docker", "rmi", "stagecraft-bench/" + service + ":" + tag));
             }
@@ -184,7 +186,8 @@ public final class BenchmarkMain {
         return Duration.between(from, to).toMillis() / 1000.0;
     }
 
-    private static void exec(List<String> cmd, Path dir) throws IOException, InterruptedException {
+    /** Runs {@code cmd} and returns what it printed; fails naming the command when it exits non-zero. */
+    private static String exec(List<String> cmd, Path dir) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true);
         if (dir != null) {
             builder.directory(dir.toFile());
@@ -194,6 +197,7 @@ public final class BenchmarkMain {
         if (p.waitFor() != 0) {
             throw new IOException(String.join(" ", cmd) + " failed: " + out);
         }
+        return out;
     }
 
     private static void execQuietly(List<String> cmd) {

@@ -62,7 +62,7 @@ public final class StagecraftServices implements AutoCloseable {
         // setsid: a Ctrl-C in the terminal reaches the launcher only, which stops the services once it is done with them.
         // Port 0: the kernel picks a free port when the service binds, and the service logs which (see awaitReady).
         List<String> cmd = new ArrayList<>(List.of("setsid", javaBinary(), "-Xmx384m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-Dquarkus.http.port=0", "-Dquarkus.http.host=127.0.0.1",
+                "-XX:TieredStopAtLevel=1", "-Dquarkus.http.port=0",
                 "-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(logDir.resolve(name + ".log").toFile());

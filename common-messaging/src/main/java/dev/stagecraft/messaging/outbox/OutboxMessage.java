@@ -1,8 +1,5 @@
 package dev.stagecraft.messaging.outbox;
 
-import java.time.OffsetDateTime;
-
-import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
@@ -13,29 +10,11 @@ import jakarta.persistence.Table;
 /** A CloudEvent waiting to be relayed to Kafka. */
 @Entity
 @Table(name = "outbox_message")
-public class OutboxMessage extends PanacheEntityBase {
+public class OutboxMessage extends OutboxRecord {
 
     @Id
     @GeneratedValue(strategy = GenerationType.IDENTITY)
     public Long id;
-    public String topic;
-    @Column(name = "record_key")
-    public String key;
-    @Column(name = "ce_id")
-    public String ceId;
-    @Column(name = "ce_type")
-    public String ceType;
-    @Column(name = "ce_source")
-    public String ceSource;
-    @Column(name = "ce_time")
-    public OffsetDateTime ceTime;
-    @Column(name = "workflow_id")
-    public String workflowId;
-    @Column(name = "causation_id")
-    public String causationId;
-    public String payload;
-    /** Sends that failed while other rows of the same batch went through. */
-    public int attempts;
     @Column(name = "last_error")
     public String lastError;
 }

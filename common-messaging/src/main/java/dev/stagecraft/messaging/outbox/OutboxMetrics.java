@@ -48,7 +48,7 @@ public class OutboxMetrics {
             return;
         }
         refreshedAt = now;
-        OutboxStatus status = QuarkusTransaction.requiringNew().call(OutboxStatus::read);
+        OutboxStatus status = QuarkusTransaction.requiringNew().call(OutboxStatus::counts);
         pending.set(status.pending());
         oldestAgeMillis.set(status.oldestPending() == null ? 0
                 : Duration.between(status.oldestPending(), OffsetDateTime.now()).toMillis());

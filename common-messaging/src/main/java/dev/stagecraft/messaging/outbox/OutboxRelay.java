@@ -145,7 +145,6 @@ public class OutboxRelay {
             byKey.computeIfAbsent(row.key, k -> new ArrayDeque<>()).add(row);
         }
         List<Long> sent = new ArrayList<>();
-        List<OutboxMessage> refusedForGood = new ArrayList<>();
         Map<OutboxMessage, Throwable> failed = new LinkedHashMap<>();
         while (!byKey.isEmpty()) {
             Map<OutboxMessage, Future<RecordMetadata>> round = new LinkedHashMap<>();
@@ -161,7 +160,6 @@ public class OutboxRelay {
                     sent.add(row.id);
                     byKey.get(row.key).pollFirst();
                 } else if (refusedForGood(error)) {
-                    refusedForGood.add(row);
                     failed.put(row, error);
                     byKey.get(row.key).pollFirst();
                 } else {
@@ -180,7 +178,7 @@ public class OutboxRelay {
         for (Map.Entry<OutboxMessage, Throwable> e : failed.entrySet()) {
             OutboxMessage row = e.getKey();
             String error = describe(e.getValue());
-            if (refusedForGood.contains(row)) {
+            if (refusedForGood(e.getValue())) {
                 park(row, "the broker refused it: " + error);
                 parked++;
             } else if (othersWentThrough) {

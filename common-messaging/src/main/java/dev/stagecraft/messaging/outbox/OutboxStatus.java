@@ -13,16 +13,21 @@ public record OutboxStatus(long pending, OffsetDateTime oldestPending, long park
             int sizeBytes, int attempts, String reason, OffsetDateTime parkedAt) {
     }
 
+    /** The counts alone (what the metrics show), in the caller's transaction. */
+    static OutboxStatus counts() {
+        OutboxMessage oldest = OutboxMessage.<OutboxMessage>find("order by id").firstResult();
+        return new OutboxStatus(OutboxMessage.count(), oldest == null ? null : oldest.ceTime, ParkedMessage.count(),
+                List.of());
+    }
+
     /** Reads the status in the caller's transaction; lists the newest 100 parked messages. */
     static OutboxStatus read() {
-        long pending = OutboxMessage.count();
-        OutboxMessage oldest = OutboxMessage.<OutboxMessage>find("order by id").firstResult();
-        long parkedCount = ParkedMessage.count();
+        OutboxStatus counts = counts();
         List<Parked> parked = ParkedMessage.<ParkedMessage>find("order by parkedAt desc").page(0, LISTED).list().stream()
                 .map(p -> new Parked(p.id, p.ceId, p.ceType, p.topic, p.key, p.workflowId,
                         p.payload.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, p.attempts, p.reason,
                         p.parkedAt))
                 .toList();
-        return new OutboxStatus(pending, oldest == null ? null : oldest.ceTime, parkedCount, parked);
+        return new OutboxStatus(counts.pending(), counts.oldestPending(), counts.parkedCount(), parked);
     }
 }

@@ -2,36 +2,18 @@ package dev.stagecraft.messaging.outbox;
 
 import java.time.OffsetDateTime;
 
-import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
-/** An outbox row the relay set aside because it could not be sent, with the reason. */
+/** An outbox row the relay set aside because it could not be sent, with the reason; it keeps the row's id. */
 @Entity
 @Table(name = "outbox_parked")
-public class ParkedMessage extends PanacheEntityBase {
+public class ParkedMessage extends OutboxRecord {
 
     @Id
     public Long id;
-    public String topic;
-    @Column(name = "record_key")
-    public String key;
-    @Column(name = "ce_id")
-    public String ceId;
-    @Column(name = "ce_type")
-    public String ceType;
-    @Column(name = "ce_source")
-    public String ceSource;
-    @Column(name = "ce_time")
-    public OffsetDateTime ceTime;
-    @Column(name = "workflow_id")
-    public String workflowId;
-    @Column(name = "causation_id")
-    public String causationId;
-    public String payload;
-    public int attempts;
     public String reason;
     @Column(name = "parked_at")
     public OffsetDateTime parkedAt;

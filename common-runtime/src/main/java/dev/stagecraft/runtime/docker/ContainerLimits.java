@@ -28,23 +28,20 @@ public record ContainerLimits(long memoryBytes, long nanoCpus, long pids) {
         if (resources == null) {
             return this;
         }
-        long memory = memoryBytes;
-        long cpus = nanoCpus;
-        try {
-            if (resources.memoryLimit() != null && bytes(resources.memoryLimit()) > 0) {
-                memory = Math.min(MAX_MEMORY, Math.max(MIN_MEMORY, bytes(resources.memoryLimit())));
-            }
-        } catch (NumberFormatException | ArithmeticException notAQuantity) {
-            // the default stays
-        }
-        try {
-            if (resources.cpuLimit() != null && nanoCpus(resources.cpuLimit()) > 0) {
-                cpus = Math.min(MAX_NANO_CPUS, nanoCpus(resources.cpuLimit()));
-            }
-        } catch (NumberFormatException | ArithmeticException notAQuantity) {
-            // the default stays
-        }
+        long memory = quantity(resources.memoryLimit(), ContainerLimits::bytes);
+        long cpus = quantity(resources.cpuLimit(), ContainerLimits::nanoCpus);
+        memory = memory <= 0 ? memoryBytes : Math.min(MAX_MEMORY, Math.max(MIN_MEMORY, memory));
+        cpus = cpus <= 0 ? nanoCpus : Math.min(MAX_NANO_CPUS, cpus);
         return new ContainerLimits(memory, cpus, pids);
+    }
+
+    /** The quantity parsed, or 0 when there is none or it is not a quantity (the default applies then). */
+    private static long quantity(String text, java.util.function.ToLongFunction<String> parse) {
+        try {
+            return text == null ? 0 : parse.applyAsLong(text);
+        } catch (NumberFormatException | ArithmeticException notAQuantity) {
+            return 0;
+        }
     }
 
     /** {@code 512Mi}, {@code 1G}, {@code 1048576}: bytes. */

@@ -68,7 +68,7 @@ class DockerRuntimeTest {
         Files.writeString(dir.resolve("Dockerfile"), "FROM " + BaseImages.BUSYBOX + "\nCOPY index.html /www/index.html\n"
                 + "CMD [\"sh\", \"-c\", \"" + (cmd != null ? cmd : "exec httpd -f -p $PORT -h /www") + "\"]\n");
         String tag = "stagecraft-test/runtime:" + UUID.randomUUID().toString().substring(0, 12);
-        docker.buildImageCmd(dir.toFile()).withTags(Set.of(tag)).withNetworkMode("host").withPull(false)
+        docker.buildImageCmd(dir.toFile()).withTags(Set.of(tag)).withNetworkMode("none").withPull(false)
                 .exec(new BuildImageResultCallback()).awaitImageId(120, TimeUnit.SECONDS);
         IMAGES.add(tag);
         return tag;
