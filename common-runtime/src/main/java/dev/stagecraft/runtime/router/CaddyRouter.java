@@ -5,17 +5,19 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.UnaryOperator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -38,6 +40,10 @@ public final class CaddyRouter {
     private static final java.util.regex.Pattern HOST_NAME = java.util.regex.Pattern.compile(
             "[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*");
     private static final int MAX_LABEL = 63;
+    /** Tries per admin call; the admin server is back within milliseconds of a configuration change. */
+    private static final int ATTEMPTS = 4;
+    /** Read-change-write rounds before giving up on a route list that others keep changing. */
+    private static final int CONFLICT_ATTEMPTS = 30;
 
     private final URI admin;
     private final String server;
@@ -90,22 +96,6 @@ public final class CaddyRouter {
                         + " of letters, digits and hyphens; no wildcard)");
             }
         }
-        for (JsonNode route : routes()) {
-            String other = route.path("@id").asText("");
-            if (other.equals(id) || other.startsWith(ID_PREFIX + environmentId + SEPARATOR)) {
-                continue;
-            }
-            for (JsonNode match : route.path("match")) {
-                for (JsonNode taken : match.path("host")) {
-                    if (hosts.contains(taken.asText())) {
-                        throw new RouterException("host name " + taken.asText() + " is already routed to "
-                                + (other.startsWith(ID_PREFIX) ? "environment " + other.substring(ID_PREFIX.length(),
-                                        Math.max(ID_PREFIX.length(), other.lastIndexOf(SEPARATOR))) : other)
-                                + "; every environment needs host names of its own");
-                    }
-                }
-            }
-        }
         ObjectNode route = JSON.createObjectNode();
         route.put("@id", id);
         ArrayNode hostMatch = route.putArray("match").addObject().putArray("host");
@@ -114,38 +104,58 @@ public final class CaddyRouter {
         proxy.put("handler", "reverse_proxy");
         proxy.putArray("upstreams").addObject().put("dial", upstream);
         route.put("terminal", true);
-        String body = route.toString();
-        HttpResponse<String> replaced = call("PATCH", "/id/" + id, body);
-        if (replaced.statusCode() == 200) {
-            return;
-        }
-        HttpResponse<String> added = call("PUT", "/config/apps/http/servers/" + server + "/routes/0", body);
-        if (added.statusCode() != 200) {
-            throw new RouterException("the router did not take the route of " + service + " in " + environmentId + ": HTTP "
-                    + added.statusCode() + " " + added.body().strip());
+        change(routes -> {
+            ArrayNode changed = JSON.createArrayNode();
+            changed.add(route);
+            for (JsonNode other : routes) {
+                String otherId = other.path("@id").asText("");
+                if (otherId.equals(id)) {
+                    continue;
+                }
+                if (!otherId.startsWith(ID_PREFIX + environmentId + SEPARATOR)) {
+                    refuseTakenHost(other, otherId, hosts);
+                }
+                changed.add(other);
+            }
+            return changed;
+        });
+    }
+
+    private static void refuseTakenHost(JsonNode route, String routeId, List<String> hosts) {
+        for (JsonNode match : route.path("match")) {
+            for (JsonNode taken : match.path("host")) {
+                if (hosts.contains(taken.asText())) {
+                    throw new RouterException("host name " + taken.asText() + " is already routed to "
+                            + (routeId.startsWith(ID_PREFIX) ? "environment " + routeId.substring(ID_PREFIX.length(),
+                                    Math.max(ID_PREFIX.length(), routeId.lastIndexOf(SEPARATOR))) : routeId)
+                            + "; every environment needs host names of its own");
+                }
+            }
         }
     }
 
     /** Removes every route of the environment; true when there was any. */
     public synchronized boolean unpublish(String environmentId) {
-        boolean any = false;
-        for (String id : routeIds()) {
-            if (id.startsWith(ID_PREFIX + environmentId + SEPARATOR)) {
-                HttpResponse<String> deleted = call("DELETE", "/id/" + id, null);
-                if (deleted.statusCode() != 200 && deleted.statusCode() != 404) {
-                    throw new RouterException("the router kept route " + id + ": HTTP " + deleted.statusCode() + " "
-                            + deleted.body().strip());
+        boolean[] any = {false};
+        change(routes -> {
+            ArrayNode kept = JSON.createArrayNode();
+            for (JsonNode route : routes) {
+                if (route.path("@id").asText("").startsWith(ID_PREFIX + environmentId + SEPARATOR)) {
+                    any[0] = true;
+                } else {
+                    kept.add(route);
                 }
-                any = true;
             }
-        }
-        return any;
+            return kept;
+        });
+        return any[0];
     }
 
     /** The environments the router has routes for. */
     public synchronized Set<String> routedEnvironments() {
         Set<String> environments = new TreeSet<>();
-        for (String id : routeIds()) {
+        for (JsonNode route : read().routes()) {
+            String id = route.path("@id").asText("");
             int end = id.indexOf(SEPARATOR);
             if (id.startsWith(ID_PREFIX) && end > ID_PREFIX.length()) {
                 environments.add(id.substring(ID_PREFIX.length(), end));
@@ -154,44 +164,121 @@ public final class CaddyRouter {
         return environments;
     }
 
-    private List<String> routeIds() {
-        List<String> ids = new ArrayList<>();
-        for (JsonNode r : routes()) {
-            if (r.hasNonNull("@id")) {
-                ids.add(r.get("@id").asText());
+    /**
+     * Replaces the server's route list with {@code change} applied to it, on the condition that nobody changed the
+     * list since it was read (Caddy's {@code If-Match}), and reads and applies again when somebody did. Several
+     * services change routes at once, and Caddy's {@code /id/} and index paths are resolved before Caddy takes its
+     * configuration lock: a route removed by id while another process inserts one removes whichever route then sits
+     * at the old index. A whole-list compare-and-set has no such window.
+     */
+    private void change(UnaryOperator<ArrayNode> change) {
+        for (int attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
+            Snapshot current = read();
+            ArrayNode changed = change.apply(current.routes().deepCopy());
+            if (changed.equals(current.routes())) {
+                return;
             }
+            HttpResponse<String> answer = call("PATCH", routesPath(), changed.toString(),
+                    "\"" + routesPath() + " " + current.etag() + "\"");
+            if (answer.statusCode() == 200) {
+                return;
+            }
+            if (answer.statusCode() != 412) {
+                throw new RouterException("the router refused the route change: HTTP " + answer.statusCode() + " "
+                        + answer.body().strip());
+            }
+            sleep(ThreadLocalRandom.current().nextLong(5, 20L * attempt));
         }
-        return ids;
+        throw new RouterException("the router's routes kept changing under " + CONFLICT_ATTEMPTS
+                + " attempts to change them");
     }
 
-    private JsonNode routes() {
-        HttpResponse<String> routes = call("GET", "/config/apps/http/servers/" + server + "/routes", null);
-        if (routes.statusCode() != 200) {
-            throw new RouterException("the router's routes could not be read: HTTP " + routes.statusCode() + " "
-                    + routes.body().strip());
+    private Snapshot read() {
+        HttpResponse<byte[]> answer = send("GET", routesPath(), null, null, HttpResponse.BodyHandlers.ofByteArray());
+        String text = new String(answer.body(), StandardCharsets.UTF_8);
+        if (answer.statusCode() != 200) {
+            throw new RouterException("the router's routes could not be read: HTTP " + answer.statusCode() + " "
+                    + text.strip());
         }
+        JsonNode routes;
         try {
-            return JSON.readTree(routes.body());
+            routes = JSON.readTree(text);
         } catch (IOException e) {
-            throw new RouterException("the router answered something that is not JSON: " + routes.body());
+            throw new RouterException("the router answered something that is not JSON: " + text);
         }
+        if (!routes.isArray()) {
+            throw new RouterException("the router has no route list for server " + server + ": " + text.strip());
+        }
+        return new Snapshot((ArrayNode) routes, fnv1a32(answer.body()));
+    }
+
+    /** Caddy's configuration ETag: the 32-bit FNV-1a hash of the JSON it serves for a path, in hex. */
+    static String fnv1a32(byte[] bytes) {
+        int hash = 0x811c9dc5;
+        for (byte b : bytes) {
+            hash ^= b & 0xff;
+            hash *= 0x01000193;
+        }
+        return String.format("%08x", hash);
+    }
+
+    private String routesPath() {
+        return "/config/apps/http/servers/" + server + "/routes";
+    }
+
+    private record Snapshot(ArrayNode routes, String etag) {
     }
 
     private static String routeId(String environmentId, String service) {
         return ID_PREFIX + environmentId + SEPARATOR + service;
     }
 
-    private HttpResponse<String> call(String method, String path, String body) {
+    private HttpResponse<String> call(String method, String path, String body, String ifMatch) {
+        return send(method, path, body, ifMatch, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * One admin API call, sent again when the connection drops before an answer. Caddy replaces its admin server on
+     * every configuration change and closes the old one's idle connections, so a request another process (another
+     * Stagecraft service) sends over a kept-alive connection at that moment gets no answer at all. Reads are safe to
+     * send again, and every change carries {@code If-Match}: one that did take answers 412 the second time, and the
+     * change is worked out again from what the router then has.
+     */
+    private <T> HttpResponse<T> send(String method, String path, String body, String ifMatch,
+            HttpResponse.BodyHandler<T> handler) {
         HttpRequest.Builder request = HttpRequest.newBuilder(admin.resolve(path)).timeout(Duration.ofSeconds(10))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) {
             request.header("Content-Type", "application/json");
         }
+        if (ifMatch != null) {
+            request.header("If-Match", ifMatch);
+        }
+        IOException failure = null;
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            try {
+                return http.send(request.build(), handler);
+            } catch (HttpTimeoutException e) {
+                throw new RouterException("the router's admin API at " + admin + " did not answer " + method + " "
+                        + path + " within 10 s");
+            } catch (IOException e) {
+                failure = e;
+                if (attempt < ATTEMPTS) {
+                    sleep(50L * attempt * attempt);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new RouterException("interrupted while talking to the router");
+            }
+        }
+        throw new RouterException("the router's admin API at " + admin + " did not answer " + method + " " + path
+                + " in " + ATTEMPTS + " attempts: " + failure.getMessage());
+    }
+
+    private static void sleep(long millis) {
         try {
-            return http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new RouterException("the router's admin API at " + admin + " did not answer: " + e.getMessage());
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RouterException("interrupted while talking to the router");

@@ -7,8 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.junit.jupiter.api.Test;
 
@@ -50,5 +55,43 @@ class CaddyRouterTest {
         assertFalse(router.routedEnvironments().contains(first));
         assertEquals("web-" + first + ".localhost", router.hostName(first, "web"));
         assertTrue(router.hostName("x".repeat(80), "web").split("\\.")[0].length() <= 63, "a DNS label fits");
+    }
+
+    /**
+     * Caddy replaces its admin server on every configuration change and drops the old one's idle connections; another
+     * service's router client, mid-request on such a connection, must not fail because of it.
+     */
+    @Test
+    void callsSurviveTheAdminServerRestartingOnAnotherServicesChange() throws Exception {
+        CaddyRouter setup = router();
+        CaddyRouter teardown = router();
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String busy = "rt-" + run + "-busy";
+        String other = "rt-" + run + "-other";
+        AtomicBoolean done = new AtomicBoolean();
+        CompletableFuture<Integer> changes = CompletableFuture.supplyAsync(() -> {
+            int n = 0;
+            while (!done.get() && n < 400) {
+                setup.publish(busy, "web", List.of(setup.hostName(busy, "web")), "127.0.0.1:" + (9000 + n % 100));
+                n++;
+            }
+            return n;
+        });
+        try {
+            for (int i = 0; i < 150 && !changes.isDone(); i++) {
+                teardown.publish(other, "web", List.of(teardown.hostName(other, "web")), "127.0.0.1:9");
+                assertTrue(teardown.unpublish(other), "the route just published is removed");
+            }
+        } finally {
+            done.set(true);
+            assertTrue(changes.get() > 0);
+            setup.unpublish(busy);
+        }
+        assertFalse(teardown.routedEnvironments().contains(busy));
+        assertFalse(teardown.routedEnvironments().contains(other));
+        String routes = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                System.getenv("STAGECRAFT_ROUTER_ADMIN") + "/config/apps/http/servers/stagecraft/routes")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        assertTrue(routes.contains("\"stagecraft-no-environment\""), "the router's own 404 route is still there: " + routes);
     }
 }
