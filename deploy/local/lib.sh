@@ -176,7 +176,7 @@ registry_stop() {
 # (its internal CA for local names such as *.localhost, ACME for a real domain). Sets STAGECRAFT_ROUTER_ADMIN and
 # STAGECRAFT_ROUTER_PORT.
 router_start() {
-  local dir=$1 listen=${2:-} admin=${3:-} scheme=${STAGECRAFT_ROUTER_SCHEME:-http} attempt l a https
+  local dir=$1 listen=${2:-} admin=${3:-} scheme=${STAGECRAFT_ROUTER_SCHEME:-http} attempt l a https pki ports
   mkdir -p "$dir/caddy"
   if pid_alive "$dir/caddy.pid" && [ -f "$dir/caddy.env" ]; then
     . "$dir/caddy.env"
@@ -186,13 +186,19 @@ router_start() {
   for attempt in 1 2 3 4 5; do
     l=${listen:-127.0.0.1:$(shuf -i 20000-59999 -n 1)}
     a=${admin:-127.0.0.1:$(shuf -i 20000-59999 -n 1)}
-    https='"automatic_https": {"disable": true},'
-    [ "$scheme" = https ] && https=''
+    https='"automatic_https": {"disable": true},' pki='' ports=''
+    if [ "$scheme" = https ]; then
+      # certificates for the routes' host names: Caddy's internal CA for local names (its root stays in Caddy's data
+      # folder, never added to the host's trust store), ACME for a real domain; no HTTP-to-HTTPS redirect server
+      https='"automatic_https": {"disable_redirects": true},'
+      pki='"pki": {"certificate_authorities": {"local": {"install_trust": false}}},'
+      ports="\"https_port\": ${l##*:},"
+    fi
     cat >"$dir/caddy.json" <<JSON
 {
   "admin": {"listen": "$a"},
   "logging": {"logs": {"default": {"level": "WARN"}}},
-  "apps": {"http": {"servers": {"stagecraft": {
+  "apps": {$pki "http": {$ports "servers": {"stagecraft": {
     "listen": ["$l"],
     $https
     "routes": [{

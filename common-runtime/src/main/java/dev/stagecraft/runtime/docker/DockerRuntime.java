@@ -56,8 +56,9 @@ public final class DockerRuntime implements EnvironmentRuntime {
     private static final Logger LOG = Logger.getLogger(DockerRuntime.class);
     /** The label holding a service container's host names on the router, comma-separated. */
     static final String HOSTS = "stagecraft.dev/hosts";
-    private static final int SETTLE_ROUNDS = 3;
-    private static final Duration SETTLE_PAUSE = Duration.ofMillis(500);
+    /** Rounds of removal until neither container nor network of the environment is left. */
+    private static final int FENCE_ROUNDS = 20;
+    private static final Duration FENCE_PAUSE = Duration.ofMillis(100);
 
     private final DockerClient docker;
     private final Duration readinessTimeout;
@@ -166,6 +167,11 @@ public final class DockerRuntime implements EnvironmentRuntime {
                 return DeployResult.failed(task(service), e.getMessage());
             }
             endpoints.put(service.name(), router.url(hosts.get(0)));
+            if (address(environmentId, service.name()) == null) { // torn down while it was being routed
+                router.unpublish(environmentId, service.name());
+                return DeployResult.failed(task(service), "the container of '" + service.name()
+                        + "' was removed while it was being routed (the environment is being torn down)");
+            }
         }
         return DeployResult.ok(endpoints, List.copyOf(started));
     }
@@ -204,6 +210,13 @@ public final class DockerRuntime implements EnvironmentRuntime {
             if (address != null) {
                 router.publish(environmentId, service, List.of(hosts.split(",")), address + ":" + port);
                 routed++;
+                // a teardown or a patch may have removed or replaced the container meanwhile: follow it
+                String now = address(environmentId, service);
+                if (now == null) {
+                    router.unpublish(environmentId, service);
+                } else if (!now.equals(address)) {
+                    router.publish(environmentId, service, List.of(hosts.split(",")), now + ":" + port);
+                }
             }
         }
         return routed;
@@ -338,6 +351,7 @@ public final class DockerRuntime implements EnvironmentRuntime {
         long deadline = System.nanoTime() + readinessTimeout.toNanos();
         long settled = System.nanoTime() + Duration.ofSeconds(1).toNanos();
         String name = containerName(environmentId, service.name());
+        long pause = 10; // most services answer within milliseconds of starting; slow ones are asked every 100 ms
         while (System.nanoTime() < deadline) {
             listener.checkCancelled();
             String address = address(environmentId, service.name());
@@ -356,7 +370,8 @@ public final class DockerRuntime implements EnvironmentRuntime {
             if (port <= 0 && System.nanoTime() > settled) {
                 return null;
             }
-            Thread.sleep(100);
+            Thread.sleep(pause);
+            pause = Math.min(100, pause * 2);
         }
         return "service '" + service.name() + "' did not answer on port " + port + " within "
                 + readinessTimeout.toSeconds() + "s; last output: " + lastOutput(name);
@@ -525,35 +540,44 @@ public final class DockerRuntime implements EnvironmentRuntime {
         return removal[0];
     }
 
+    /**
+     * Removes routes, containers and the network, then checks that none is left. The network is the fence against
+     * work still running for the environment: a setup or patch cancelled a moment ago (its cancellation travels on
+     * another topic) may still create a container, but only on this network, so once it is gone no container of
+     * the environment can start again; while such a container holds it, the network cannot be removed, and the
+     * container is removed in the next round. Routes are removed first (its host names answer 404 from then on) and
+     * again at the end, for a route a concurrent setup or route sync published in between.
+     */
     private TeardownResult removeEverything(String environmentId, List<String> images) {
-        List<String> removed = new ArrayList<>();
+        List<String> removed = java.util.Collections.synchronizedList(new ArrayList<>());
         List<String> kept = new ArrayList<>();
         List<String> leftovers = new ArrayList<>();
-        boolean routed = unpublish(environmentId, leftovers); // first: its host names answer 404 from now on
-        // a setup cancelled a moment ago may still create a container, and the route sync of a running setup-service
-        // may have listed a container just before it went: look again before declaring the removal done
-        for (int round = 0; round < SETTLE_ROUNDS; round++) {
-            for (Container c : labelled(environmentId)) {
+        boolean routed = unpublish(environmentId, leftovers);
+        for (int round = 0; round < FENCE_ROUNDS; round++) {
+            labelled(environmentId).parallelStream().forEach(c -> {
                 remove(c.getId());
                 removed.add("container " + c.getNames()[0].replaceFirst("^/", ""));
+            });
+            boolean networksLeft = false;
+            for (Network n : labelledNetworks(environmentId)) {
+                try {
+                    docker.removeNetworkCmd(n.getId()).exec();
+                    removed.add("network " + n.getName());
+                } catch (NotFoundException alreadyGone) {
+                    // removed by a concurrent teardown
+                } catch (RuntimeException inUse) {
+                    networksLeft = true;
+                    LOG.debugf("network %s not removed yet: %s", n.getName(), inUse.getMessage());
+                }
             }
-            if (round < SETTLE_ROUNDS - 1) {
-                pause(SETTLE_PAUSE);
+            if (!networksLeft && labelled(environmentId).isEmpty()) {
+                break;
             }
-            routed |= unpublish(environmentId, leftovers);
+            pause(FENCE_PAUSE);
         }
+        routed |= unpublish(environmentId, leftovers);
         if (routed) {
             removed.add("routes of " + environmentId);
-        }
-        for (Network n : labelledNetworks(environmentId)) {
-            try {
-                docker.removeNetworkCmd(n.getId()).exec();
-                removed.add("network " + n.getName());
-            } catch (NotFoundException alreadyGone) {
-                // removed by a concurrent teardown
-            } catch (RuntimeException inUse) {
-                LOG.debugf("network %s not removed yet: %s", n.getName(), inUse.getMessage());
-            }
         }
         for (String image : images == null ? List.<String>of() : images) {
             try {

@@ -17,6 +17,7 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -136,11 +137,20 @@ public final class CaddyRouter {
 
     /** Removes every route of the environment; true when there was any. */
     public synchronized boolean unpublish(String environmentId) {
+        return remove(id -> id.startsWith(ID_PREFIX + environmentId + SEPARATOR));
+    }
+
+    /** Removes the route of one service of the environment; true when there was one. */
+    public synchronized boolean unpublish(String environmentId, String service) {
+        return remove(id -> id.equals(routeId(environmentId, service)));
+    }
+
+    private boolean remove(Predicate<String> routeId) {
         boolean[] any = {false};
         change(routes -> {
             ArrayNode kept = JSON.createArrayNode();
             for (JsonNode route : routes) {
-                if (route.path("@id").asText("").startsWith(ID_PREFIX + environmentId + SEPARATOR)) {
+                if (routeId.test(route.path("@id").asText(""))) {
                     any[0] = true;
                 } else {
                     kept.add(route);

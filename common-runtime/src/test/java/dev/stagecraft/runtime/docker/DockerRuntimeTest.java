@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterAll;
@@ -323,5 +324,39 @@ class DockerRuntimeTest {
         assertTrue(host.getSecurityOpts().contains("no-new-privileges"), host.getSecurityOpts().toString());
         assertEquals(DockerRuntime.networkName(env), host.getNetworkMode());
         runtime.teardown(env, List.of(), RuntimeListener.SILENT);
+    }
+
+    /**
+     * A teardown while a setup still runs (its cancellation travels on another topic and may come late): the
+     * environment's network is gone when the teardown ends, so the setup cannot start the next container, and nothing
+     * of the environment is left.
+     */
+    @Test
+    void aSetupThatGoesOnAfterItsTeardownCannotBringTheEnvironmentBack() throws Exception {
+        String env = "rt-" + RUN + "-race";
+        EnvironmentSpec.JobSpec wait = new EnvironmentSpec.JobSpec("wait", null, BaseImages.BUSYBOX,
+                List.of("sh", "-c", "sleep 5"), List.of(), Map.of(), 30, false);
+        EnvironmentSpec base = spec("web");
+        Map<String, EnvironmentSpec.WorkflowSpec> workflows = Map.of("setup", new EnvironmentSpec.WorkflowSpec("setup",
+                List.of(new EnvironmentSpec.StepSpec("wait", List.of("jobs.wait"), false, true),
+                        new EnvironmentSpec.StepSpec("serve", List.of("services.web"), true, true))));
+        EnvironmentSpec spec = new EnvironmentSpec(base.application(), base.services(), base.variables(),
+                List.of(wait), workflows, Map.of(), List.of(), null, null);
+        String web = image("web page", null);
+        CompletableFuture<DeployResult> setup = CompletableFuture.supplyAsync(
+                () -> runtime.setup(env, spec, Map.of("web", web), RuntimeListener.SILENT));
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (containers(env).isEmpty() && System.nanoTime() < until) {
+            Thread.sleep(20);
+        }
+        assertEquals(1, containers(env).size(), "the job runs");
+
+        TeardownResult down = runtime.teardown(env, List.of(), RuntimeListener.SILENT);
+        assertTrue(down.clean(), down.leftovers().toString());
+        DeployResult result = setup.get(60, TimeUnit.SECONDS);
+        assertFalse(result.succeeded(), "the setup went on to services.web and could not start it");
+        assertTrue(result.reason().contains("web"), result.reason());
+        assertTrue(containers(env).isEmpty(), containers(env).toString());
+        assertTrue(docker.listNetworksCmd().withNameFilter(DockerRuntime.networkName(env)).exec().isEmpty());
     }
 }

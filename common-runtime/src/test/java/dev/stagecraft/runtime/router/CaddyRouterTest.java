@@ -6,16 +6,34 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.util.List;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+
 import org.junit.jupiter.api.Test;
+
+import com.sun.net.httpserver.HttpServer;
 
 /**
  * The router client against the Caddy that {@code .ci/run} (or the demo, or {@code up.sh}) started: its admin API in
@@ -93,5 +111,91 @@ class CaddyRouterTest {
                 System.getenv("STAGECRAFT_ROUTER_ADMIN") + "/config/apps/http/servers/stagecraft/routes")).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
         assertTrue(routes.contains("\"stagecraft-no-environment\""), "the router's own 404 route is still there: " + routes);
+    }
+
+    /**
+     * {@code STAGECRAFT_ROUTER_SCHEME=https}: the router that {@code router_start} (deploy/local/lib.sh) starts serves
+     * a route's host names over TLS with certificates from Caddy's internal CA, whose root stays in Caddy's data
+     * folder; the URL the runtime hands out is the https one.
+     */
+    @Test
+    void withHttpsTheRouterServesEachHostNameWithACertificateFromItsOwnCa() throws Exception {
+        Path dir = Files.createTempDirectory("router-tls");
+        Path lib = Path.of("..", "deploy", "local", "lib.sh").toAbsolutePath().normalize();
+        HttpServer upstream = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        upstream.createContext("/", exchange -> {
+            byte[] body = "served over tls\n".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        upstream.start();
+        try {
+            ProcessBuilder startRouter = new ProcessBuilder("bash", "-c", "source \"$0\" && router_start \"$1\"",
+                    lib.toString(), dir.toString()).redirectErrorStream(true);
+            startRouter.environment().put("STAGECRAFT_ROUTER_SCHEME", "https");
+            Process start = startRouter.start();
+            String output = new String(start.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, start.waitFor(), output);
+            Properties env = new Properties();
+            try (var in = Files.newBufferedReader(dir.resolve("caddy.env"))) {
+                env.load(in);
+            }
+            int port = Integer.parseInt(env.getProperty("STAGECRAFT_ROUTER_PORT"));
+            CaddyRouter router = new CaddyRouter(URI.create(env.getProperty("STAGECRAFT_ROUTER_ADMIN")), "stagecraft",
+                    "localhost", "https", port);
+            String environment = "rt-" + UUID.randomUUID().toString().substring(0, 8) + "-tls";
+            String host = router.hostName(environment, "web");
+            router.publish(environment, "web", List.of(host), "127.0.0.1:" + upstream.getAddress().getPort());
+            assertEquals("https://" + host + ":" + port, router.url(host));
+
+            Path root = dir.resolve("caddy/caddy/pki/authorities/local/root.crt");
+            String answer = null;
+            Exception last = null;
+            for (int attempt = 0; attempt < 100 && answer == null; attempt++) { // the certificate is issued in the background
+                try {
+                    answer = getOverTls(host, port, root);
+                } catch (IOException | GeneralSecurityException e) {
+                    last = e;
+                    Thread.sleep(100);
+                }
+            }
+            assertNotNull(answer, "no answer over TLS: " + last);
+            assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
+            assertTrue(answer.contains("served over tls"), answer);
+            router.unpublish(environment);
+        } finally {
+            upstream.stop(0);
+            Process stop = new ProcessBuilder("bash", "-c", "source \"$0\" && router_stop \"$1\" && remove_tree \"$1\"",
+                    lib.toString(), dir.toString()).redirectErrorStream(true).start();
+            stop.getInputStream().readAllBytes();
+            stop.waitFor();
+        }
+    }
+
+    /** GET / from the router's port on loopback for {@code host} (SNI and certificate check), trusting only {@code root}. */
+    private static String getOverTls(String host, int port, Path root) throws Exception {
+        KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+        trust.load(null, null);
+        try (var in = Files.newInputStream(root)) {
+            trust.setCertificateEntry("caddy-local-root", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory trustManagers = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trustManagers.init(trust);
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, trustManagers.getTrustManagers(), null);
+        try (Socket plain = new Socket()) {
+            plain.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            plain.setSoTimeout(5000);
+            try (SSLSocket socket = (SSLSocket) tls.getSocketFactory().createSocket(plain, host, port, true)) {
+                SSLParameters parameters = socket.getSSLParameters();
+                parameters.setServerNames(List.of(new SNIHostName(host)));
+                parameters.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the host
+                socket.setSSLParameters(parameters);
+                socket.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                return new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            }
+        }
     }
 }
