@@ -25,9 +25,16 @@ public final class StagecraftServices implements AutoCloseable {
 
     private final Map<String, Process> processes = new LinkedHashMap<>();
     private final Map<String, Integer> ports = new LinkedHashMap<>();
+    private final Map<String, Integer> launches = new LinkedHashMap<>();
     private final Path logDir;
+    private final Path root;
+    private final Map<String, String> environment;
+    /** Instance ids are {@code <run>-<instance name>}: the same across restarts of an instance, unique per run. */
+    private final String run = java.util.UUID.randomUUID().toString().substring(0, 8);
 
-    private StagecraftServices(Path logDir) {
+    private StagecraftServices(Path root, Map<String, String> environment, Path logDir) {
+        this.root = root;
+        this.environment = Map.copyOf(environment);
         this.logDir = logDir;
     }
 
@@ -39,10 +46,10 @@ public final class StagecraftServices implements AutoCloseable {
     public static StagecraftServices start(Path root, Map<String, String> environment, Path logDir)
             throws IOException, InterruptedException {
         Files.createDirectories(logDir);
-        StagecraftServices services = new StagecraftServices(logDir);
+        StagecraftServices services = new StagecraftServices(root, environment, logDir);
         try {
             for (String name : SERVICES) {
-                services.launch(root, name, environment);
+                services.launch(name, name, 0);
             }
             for (String name : SERVICES) {
                 services.awaitReady(name, Duration.ofSeconds(120));
@@ -54,20 +61,80 @@ public final class StagecraftServices implements AutoCloseable {
         }
     }
 
-    private void launch(Path root, String name, Map<String, String> environment) throws IOException {
+    /** Starts one more instance of {@code service}, named {@code instance}, and waits until it is ready. */
+    public void startInstance(String service, String instance) throws IOException, InterruptedException {
+        if (processes.containsKey(instance)) {
+            throw new IllegalArgumentException("an instance named " + instance + " exists");
+        }
+        launch(service, instance, 0);
+        awaitReady(instance, Duration.ofSeconds(120));
+    }
+
+    /** kill -9 of the instance ({@code gateway}, {@code setup}, or a name given to {@link #startInstance}). */
+    public void kill(String instance) throws InterruptedException {
+        Process process = processes.get(instance);
+        process.destroyForcibly(); // SIGKILL
+        process.waitFor();
+    }
+
+    /** The id the instance owns stage runs and Kafka memberships under ({@code stagecraft.instance-id}). */
+    public String instanceId(String instance) {
+        return run + "-" + instance;
+    }
+
+    /** Stops the instance with SIGTERM, as an orchestrator would, and waits until it exited. */
+    public void stop(String instance) throws InterruptedException {
+        Process process = processes.get(instance);
+        process.destroy();
+        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor();
+        }
+    }
+
+    public boolean alive(String instance) {
+        Process process = processes.get(instance);
+        return process != null && process.isAlive();
+    }
+
+    /** Starts a killed or stopped instance again, under the same instance id, and waits until it is ready. */
+    public void restart(String instance) throws IOException, InterruptedException {
+        Process old = processes.get(instance);
+        if (old.isAlive()) {
+            throw new IllegalStateException(instance + " is still running");
+        }
+        Integer port = ports.remove(instance); // the same port: clients of the instance (the gateway's) keep working
+        launch(serviceOf(instance), instance, port == null ? 0 : port);
+        awaitReady(instance, Duration.ofSeconds(120));
+    }
+
+    /** The log file of the instance's latest start. */
+    public Path log(String instance) {
+        int n = launches.getOrDefault(instance, 1);
+        return logDir.resolve(n == 1 ? instance + ".log" : instance + "." + n + ".log");
+    }
+
+    private static String serviceOf(String instance) {
+        return SERVICES.stream().filter(s -> instance.equals(s) || instance.startsWith(s + "-")).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no service for instance " + instance));
+    }
+
+    private void launch(String name, String instance, int port) throws IOException {
         Path jar = root.resolve(name + "-service/target/quarkus-app/quarkus-run.jar");
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " does not exist; build the services first: ./mvnw -B install -DskipTests");
         }
+        launches.merge(instance, 1, Integer::sum);
         // setsid: a Ctrl-C in the terminal reaches the launcher only, which stops the services once it is done with them.
         // Port 0: the kernel picks a free port when the service binds, and the service logs which (see awaitReady).
         List<String> cmd = new ArrayList<>(List.of("setsid", javaBinary(), "-Xmx384m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-Dquarkus.http.port=0",
+                "-XX:TieredStopAtLevel=1", "-Dquarkus.http.port=" + port,
                 "-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
-                .redirectOutput(logDir.resolve(name + ".log").toFile());
+                .redirectOutput(log(instance).toFile());
         builder.environment().putAll(environment);
-        processes.put(name, builder.start());
+        builder.environment().put("STAGECRAFT_INSTANCE_ID", instanceId(instance));
+        processes.put(instance, builder.start());
     }
 
     private void awaitReady(String name, Duration timeout) throws InterruptedException, IOException {
@@ -76,11 +143,10 @@ public final class StagecraftServices implements AutoCloseable {
         while (System.nanoTime() < deadline) {
             Process process = processes.get(name);
             if (!process.isAlive()) {
-                throw new IllegalStateException(name + "-service exited with " + process.exitValue() + "; see "
-                        + logDir.resolve(name + ".log"));
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + log(name));
             }
             if (!ports.containsKey(name)) {
-                Matcher listening = LISTENING.matcher(Files.readString(logDir.resolve(name + ".log")));
+                Matcher listening = LISTENING.matcher(Files.readString(log(name)));
                 if (!listening.find()) {
                     Thread.sleep(100);
                     continue;
@@ -99,8 +165,7 @@ public final class StagecraftServices implements AutoCloseable {
             }
             Thread.sleep(250);
         }
-        throw new IllegalStateException(name + "-service was not ready within " + timeout.toSeconds() + "s; see "
-                + logDir.resolve(name + ".log"));
+        throw new IllegalStateException(name + " was not ready within " + timeout.toSeconds() + "s; see " + log(name));
     }
 
     public String gatewayUrl() {

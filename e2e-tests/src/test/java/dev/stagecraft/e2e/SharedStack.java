@@ -62,7 +62,9 @@ final class SharedStack {
                 """.formatted(kubernetes.getPort()));
         Path root = Path.of(System.getProperty("stagecraft.root", "..")).toAbsolutePath();
         stack = Stack.start(root, LocalInfra.shared(), work, Map.of("KUBECONFIG", kubeconfig.toString(),
-                "STAGECRAFT_RUNTIMES", "docker,kubernetes", "STAGECRAFT_DEFAULT_RUNTIME", "docker"));
+                "STAGECRAFT_RUNTIMES", "docker,kubernetes", "STAGECRAFT_DEFAULT_RUNTIME", "docker",
+                // leases short enough that a run of a killed instance is taken over within the tests' patience
+                "STAGECRAFT_STAGE_LEASE", "PT6S"));
         Runtime.getRuntime().addShutdownHook(new Thread(SharedStack::stop));
         return stack;
     }

@@ -10,7 +10,7 @@ import jakarta.persistence.Enumerated;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
-/** One workflow a stage service accepted, with the command that started it. */
+/** One workflow a stage service accepted, with the command that started it and the lease of the instance running it. */
 @Entity
 @Table(name = "stage_run")
 public class StageRun extends PanacheEntityBase {
@@ -41,4 +41,13 @@ public class StageRun extends PanacheEntityBase {
     public OffsetDateTime acceptedAt;
     @Column(name = "finished_at")
     public OffsetDateTime finishedAt;
+    /** The instance working on it (its lease), null before any took it. */
+    public String owner;
+    @Column(name = "lease_until")
+    public OffsetDateTime leaseUntil;
+    /** How many times an instance started it. */
+    public int attempts;
+    /** Set when a CancelRequested arrived, whichever instance runs it. */
+    @Column(name = "cancel_reason")
+    public String cancelReason;
 }

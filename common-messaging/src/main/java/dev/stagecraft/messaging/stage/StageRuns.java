@@ -2,11 +2,14 @@ package dev.stagecraft.messaging.stage;
 
 import java.time.Duration;
 import java.time.OffsetDateTime;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +20,7 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -36,7 +40,16 @@ import io.quarkus.runtime.StartupEvent;
 /**
  * Runs a stage service's commands outside the Kafka poll loop: a command is recorded as a run (once, whatever the
  * redeliveries), acknowledged, worked on in a pool, and its outcome event is written with the run's final status
- * in one transaction. On start, runs left unfinished by a previous process are resumed.
+ * in one transaction.
+ *
+ * <p>A run is owned by one instance at a time through a lease in PostgreSQL ({@code owner}, {@code lease_until}),
+ * renewed every third of {@code stagecraft.stage.lease} while the instance works on it. Every such tick also takes
+ * over unfinished runs whose lease expired (their instance died), runs nobody owns, and this instance's own runs
+ * from before a restart (the instance id, {@code stagecraft.instance-id}, stays the same across restarts of one
+ * instance), as far as the pool has room. A run whose lease this instance lost is cancelled here, and only the
+ * owner may finish a run, so an outcome is published once. A run started more than
+ * {@code stagecraft.stage.max-attempts} times fails its workflow instead of being started again. A stopping
+ * instance gives its leases back so another one continues at once.
  */
 @ApplicationScoped
 public class StageRuns {
@@ -70,8 +83,21 @@ public class StageRuns {
     @ConfigProperty(name = "stagecraft.stage.concurrency", defaultValue = "4")
     int concurrency;
 
+    @ConfigProperty(name = "stagecraft.stage.lease", defaultValue = "PT30S")
+    Duration lease;
+
+    @ConfigProperty(name = "stagecraft.stage.max-attempts", defaultValue = "3")
+    int maxAttempts;
+
+    @ConfigProperty(name = "stagecraft.instance-id")
+    String instanceId;
+
     private final Map<String, RunControl> active = new ConcurrentHashMap<>();
+    private final Set<String> claiming = ConcurrentHashMap.newKeySet();
     private ExecutorService pool;
+    ScheduledExecutorService leases;
+    private volatile boolean stopping;
+    private volatile long renewedAt = System.nanoTime();
 
     void onStart(@Observes StartupEvent event) {
         if (handlers.isUnsatisfied()) {
@@ -82,24 +108,34 @@ public class StageRuns {
             t.setDaemon(true);
             return t;
         });
-        List<StageRun> unfinished = QuarkusTransaction.requiringNew()
-                .call(() -> StageRun.<StageRun>list("finishedAt is null order by acceptedAt"));
-        for (StageRun run : unfinished) {
-            LOG.infof("resuming %s %s of environment %s", run.commandType, run.workflowId, run.environmentId);
-            launch(run);
-        }
+        leases = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "stage-leases");
+            t.setDaemon(true);
+            return t;
+        });
+        LOG.infof("stage runs of instance %s: lease %s, at most %d attempts", instanceId, lease, maxAttempts);
+        leases.scheduleWithFixedDelay(this::tick, 0, Math.max(100, lease.toMillis() / 3), TimeUnit.MILLISECONDS);
     }
 
     @PreDestroy
     void stop() {
-        if (pool != null) {
-            pool.shutdownNow();
+        if (pool == null) {
+            return;
         }
+        stopping = true;
+        leases.shutdownNow();
+        pool.shutdownNow();
+        try {
+            pool.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        release(List.copyOf(active.keySet()));
     }
 
     /**
      * Takes a command from the stage's topic. Called on the consumer thread; returns once the run is recorded.
-     * A redelivered command (same workflow) is ignored; a CancelRequested stops the run it names.
+     * A redelivered command (same workflow) is ignored; a CancelRequested stops the run it names, wherever it runs.
      */
     public void accept(CloudEvent command) {
         if (command.data() instanceof CancelRequested cancel) {
@@ -108,7 +144,7 @@ public class StageRuns {
         }
         StageRun run = QuarkusTransaction.requiringNew().call(() -> record(command));
         if (run != null) {
-            launch(run);
+            claimAndLaunch(run.workflowId, false);
         }
     }
 
@@ -128,20 +164,128 @@ public class StageRuns {
         return run;
     }
 
+    /** Stops the run here if it runs here, and tells whichever instance runs it through the run's row. */
     private void cancel(String workflowId, String reason) {
         RunControl control = active.get(workflowId);
         if (control != null) {
             control.cancel(reason);
+        }
+        QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery(
+                "update stage_run set cancel_reason = :reason where workflow_id = :id and finished_at is null")
+                .setParameter("reason", reason == null ? "cancelled" : reason).setParameter("id", workflowId)
+                .executeUpdate());
+    }
+
+    /** One lease tick: renew what runs here, then take over what nobody runs. */
+    void tick() {
+        try {
+            renew();
+            renewedAt = System.nanoTime();
+        } catch (RuntimeException e) {
+            LOG.warnf("leases of stage runs not renewed: %s", e.getMessage());
+            if (System.nanoTime() - renewedAt > lease.toNanos()) {
+                // another instance may take these runs over now: stop rather than work on them twice
+                active.values().forEach(c -> c.cancel("this instance could not renew its lease for " + lease));
+            }
             return;
         }
-        QuarkusTransaction.requiringNew().run(() -> {
-            StageRun run = StageRun.findById(workflowId);
-            if (run != null && run.status == StageRun.Status.ACCEPTED) {
-                run.status = StageRun.Status.CANCELLED;
-                run.reason = reason;
-                run.finishedAt = OffsetDateTime.now();
+        try {
+            takeOver();
+        } catch (RuntimeException e) {
+            LOG.warnf("unowned stage runs not looked for: %s", e.getMessage());
+        }
+    }
+
+    private void renew() {
+        List<String> ids = List.copyOf(active.keySet());
+        if (ids.isEmpty()) {
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        List<Object[]> renewed = QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery(
+                "update stage_run set lease_until = now() + make_interval(secs => :secs) where owner = :me"
+                        + " and finished_at is null and workflow_id in (:ids) returning workflow_id, cancel_reason")
+                .setParameter("secs", lease.toMillis() / 1000.0).setParameter("me", instanceId)
+                .setParameter("ids", ids).getResultList());
+        Set<String> kept = new HashSet<>();
+        for (Object[] row : renewed) {
+            kept.add((String) row[0]);
+            if (row[1] != null) {
+                RunControl control = active.get((String) row[0]);
+                if (control != null) {
+                    control.cancel((String) row[1]);
+                }
             }
-        });
+        }
+        for (String id : ids) {
+            RunControl control = active.get(id);
+            if (!kept.contains(id) && control != null && !control.cancelled()) {
+                LOG.warnf("lost the lease of %s: another instance runs it now, or it finished", id);
+                control.cancel("this instance lost the run's lease");
+            }
+        }
+    }
+
+    private void takeOver() {
+        int room = concurrency - active.size();
+        if (room <= 0 || stopping) {
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        List<String> candidates = QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery(
+                "select workflow_id from stage_run where finished_at is null"
+                        + " and (owner is null or owner = :me or lease_until < now()) order by accepted_at limit :n")
+                .setParameter("me", instanceId).setParameter("n", room + active.size()).getResultList());
+        for (String id : candidates) {
+            if (active.size() >= concurrency) {
+                return;
+            }
+            claimAndLaunch(id, true);
+        }
+    }
+
+    /** Takes the run's lease and starts it here, unless it runs here already or another instance holds it. */
+    private void claimAndLaunch(String workflowId, boolean takingOver) {
+        if (active.containsKey(workflowId) || !claiming.add(workflowId)) {
+            return;
+        }
+        try {
+            StageRun run = QuarkusTransaction.requiringNew().call(() -> {
+                int claimed = em.createNativeQuery("update stage_run set owner = :me,"
+                        + " lease_until = now() + make_interval(secs => :secs), attempts = attempts + 1"
+                        + " where workflow_id = :id and finished_at is null"
+                        + " and (owner is null or owner = :me or lease_until < now())")
+                        .setParameter("me", instanceId).setParameter("secs", lease.toMillis() / 1000.0)
+                        .setParameter("id", workflowId).executeUpdate();
+                return claimed == 0 ? null : StageRun.<StageRun>findById(workflowId);
+            });
+            if (run == null) {
+                return;
+            }
+            if (takingOver) {
+                LOG.infof("taking over %s %s of environment %s (attempt %d)", run.commandType, run.workflowId,
+                        run.environmentId, run.attempts);
+            }
+            launch(run);
+        } finally {
+            claiming.remove(workflowId);
+        }
+    }
+
+    /** Gives the leases of runs a stopping instance did not finish back, so another instance continues at once. */
+    private void release(List<String> ids) {
+        if (ids.isEmpty()) {
+            return;
+        }
+        try {
+            int released = QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery("update stage_run"
+                    + " set owner = null, lease_until = null, attempts = greatest(attempts - 1, 0), status = 'ACCEPTED'"
+                    + " where owner = :me and finished_at is null and workflow_id in (:ids)")
+                    .setParameter("me", instanceId).setParameter("ids", ids).executeUpdate());
+            LOG.infof("gave back %d unfinished stage runs", released);
+        } catch (RuntimeException e) {
+            LOG.warnf("leases of %d stage runs not given back (they expire instead): %s", ids.size(), e.getMessage());
+        }
     }
 
     private void launch(StageRun run) {
@@ -151,16 +295,31 @@ public class StageRuns {
                 run.workflowId, null, data);
         RunControl control = new RunControl(run.environmentId, run.workflowId, run.commandId, this);
         active.put(run.workflowId, control);
-        pool.submit(() -> execute(command, control));
+        try {
+            pool.submit(() -> execute(command, control));
+        } catch (RejectedExecutionException stoppingNow) {
+            active.remove(run.workflowId);
+        }
     }
 
     private void execute(CloudEvent command, RunControl control) {
         StageHandler handler = handlers.get();
         String workflowId = command.workflowId();
+        boolean interrupted = false;
         try {
             boolean go = QuarkusTransaction.requiringNew().call(() -> {
-                StageRun run = StageRun.findById(workflowId);
-                if (run == null || run.status.finished()) {
+                StageRun run = em.find(StageRun.class, workflowId, LockModeType.PESSIMISTIC_WRITE);
+                if (run == null || run.status.finished() || !instanceId.equals(run.owner)) {
+                    return false;
+                }
+                if (run.cancelReason != null) {
+                    end(run, StageRun.Status.CANCELLED, handler.failed(command, null, "cancelled: " + run.cancelReason),
+                            command.id());
+                    return false;
+                }
+                if (run.attempts > maxAttempts) {
+                    end(run, StageRun.Status.FAILED, handler.failed(command, null, "gave up after " + maxAttempts
+                            + " attempts: the service stopped each time while working on it"), command.id());
                     return false;
                 }
                 run.status = StageRun.Status.RUNNING;
@@ -180,12 +339,16 @@ public class StageRuns {
             } catch (RunCancelledException e) {
                 outcome = handler.failed(command, null, "cancelled: " + e.getMessage());
                 status = StageRun.Status.CANCELLED;
-            } catch (Exception e) {
+            } catch (Throwable e) { // an Error too: the run ends, it is not left to be resumed forever
                 LOG.warnf(e, "%s of environment %s failed", command.type(), command.subject());
                 outcome = handler.failed(command, null, e.getClass().getSimpleName() + ": " + e.getMessage());
                 status = StageRun.Status.FAILED;
             } finally {
                 beat.cancel(false);
+            }
+            if (stopping && status != StageRun.Status.SUCCEEDED) {
+                interrupted = true; // by the shutdown: the lease is given back, another instance runs it again
+                return;
             }
             try {
                 finish(workflowId, status, outcome, command.id());
@@ -194,7 +357,9 @@ public class StageRuns {
                 finish(workflowId, StageRun.Status.FAILED, handler.failed(command, null, e.getMessage()), command.id());
             }
         } finally {
-            active.remove(workflowId);
+            if (!interrupted) {
+                active.remove(workflowId);
+            }
         }
     }
 
@@ -221,14 +386,25 @@ public class StageRuns {
         return outcome.getClass().getSimpleName().endsWith("Failed");
     }
 
+    /** Ends the run with its outcome, if this instance still owns it (else the instance that took it over will). */
     private void finish(String workflowId, StageRun.Status status, StagecraftMessage outcome, String causationId) {
         QuarkusTransaction.requiringNew().run(() -> {
-            StageRun run = StageRun.findById(workflowId);
-            run.status = status;
-            run.finishedAt = OffsetDateTime.now();
-            run.reason = status == StageRun.Status.SUCCEEDED ? null : String.valueOf(outcome);
-            outbox.publish(outcome, causationId);
+            StageRun run = em.find(StageRun.class, workflowId, LockModeType.PESSIMISTIC_WRITE);
+            if (run == null || run.status.finished() || !instanceId.equals(run.owner)) {
+                LOG.infof("%s not finished here: %s", workflowId, run == null ? "gone"
+                        : run.status.finished() ? "already " + run.status : "instance " + run.owner + " runs it now");
+                return;
+            }
+            end(run, status, outcome, causationId);
         });
+    }
+
+    private void end(StageRun run, StageRun.Status status, StagecraftMessage outcome, String causationId) {
+        run.status = status;
+        run.finishedAt = OffsetDateTime.now();
+        run.leaseUntil = null;
+        run.reason = status == StageRun.Status.SUCCEEDED ? null : String.valueOf(outcome);
+        outbox.publish(outcome, causationId);
     }
 
     void publishNow(StagecraftMessage message, String causationId) {

@@ -1,0 +1,165 @@
+package dev.stagecraft.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.stagecraft.runtime.Labels;
+import dev.stagecraft.runtime.docker.DockerRuntime;
+
+/**
+ * kill -9 of each service in the middle of the stage it takes part in, then a restart of the same instance: the
+ * environment goes on from where it was (the restarted instance resumes its own stage runs at once, and gets its
+ * Kafka partitions back at once through static membership) and ends where it should, with nothing left over.
+ * The template makes every stage last a few seconds, so each kill lands inside its stage. Prints a table of case,
+ * outcome and recovery time (restart → the environment's next progress).
+ */
+class FaultInjectionTest {
+
+    /** Every stage takes a few seconds: a slow build step, a service slow to answer, a teardown job. */
+    private static final String TEMPLATE = """
+            app: slow
+            services:
+            - name: web
+              build:
+                context: ./web
+              ports:
+              - type: container_port
+                port: '8080'
+            jobs:
+            - name: linger
+              from_services: web
+              command: ["sh", "-c", "sleep 4"]
+            workflows:
+            - name: teardown
+              parallelize:
+              - step: linger
+                tasks:
+                - jobs.linger
+            """;
+    private static final String DOCKERFILE = """
+            FROM stagecraft/base:busybox
+            COPY index.html /www/index.html
+            RUN sleep 4
+            CMD ["sh", "-c", "sleep 4; exec httpd -f -p ${PORT:-8080} -h /www"]
+            """;
+    private static final Duration RECOVERY_LIMIT = Duration.ofSeconds(5);
+
+    private static Stack stack;
+    private static SampleRepository repository;
+    private static String repositoryUrl;
+    private static final List<String> TABLE = new ArrayList<>();
+
+    @BeforeAll
+    static void slowRepository() throws Exception {
+        stack = SharedStack.get();
+        String name = "slow-" + stack.nonce;
+        repository = stack.newRepository(name, Map.of("web/Dockerfile", DOCKERFILE, "web/index.html", "slow v1\n"));
+        repositoryUrl = stack.repositoryUrl(name);
+    }
+
+    @AfterAll
+    static void printTable() throws Exception {
+        System.out.printf("%nfault injection%n%-44s %-10s %s%n", "case", "outcome", "restart -> progress");
+        TABLE.forEach(System.out::println);
+        for (String service : StagecraftServices.SERVICES) {
+            if (!stack.services.alive(service)) {
+                stack.services.restart(service);
+            }
+        }
+    }
+
+    @Test
+    void everyServiceKilledInItsStageRecoversAndNothingIsLeft() throws Exception {
+        String app = "faults-" + stack.nonce;
+        stack.gateway.registerApplication(app, repositoryUrl, Stack.SECRET, TEMPLATE);
+        repository.branch("faults");
+        String first = repository.commit("faults", Map.of("web/index.html", "faults v1\n"), "first");
+        PullRequestFlow pr = new PullRequestFlow(stack.gateway, repositoryUrl, app, 31, "faults");
+
+        pr.open(first); // answered 202: the delivery and the environment are committed
+        String env = pr.environment();
+        killAndRestart("gateway right after a webhook", "gateway", env);
+        awaitTimeline(env, "dev.stagecraft.build.started.v1");
+        killAndRestart("build-service during a build", "build", env);
+        awaitTimeline(env, "dev.stagecraft.setup.started.v1");
+        killAndRestart("setup-service during setup", "setup", env);
+        JsonNode ready = pr.awaitReady();
+        assertEquals("faults v1", stack.gateway.fetch(ready.get("endpoints").get("web").asText()).body().strip());
+        assertEquals(1, containers(env), "one container for the one service");
+        settle("READY");
+
+        String second = repository.commit("faults", Map.of("web/index.html", "faults v2\n"), "second");
+        pr.push(second);
+        awaitTimeline(env, "dev.stagecraft.patch.started.v1");
+        killAndRestart("patch-service during a patch", "patch", env);
+        JsonNode patched = pr.awaitReady();
+        assertEquals("faults v2", stack.gateway.fetch(patched.get("endpoints").get("web").asText()).body().strip());
+        assertEquals(1, containers(env), "one container for the one service");
+        settle("READY");
+
+        pr.close();
+        awaitTimeline(env, "dev.stagecraft.teardown.started.v1");
+        killAndRestart("teardown-service during a teardown", "teardown", env);
+        pr.awaitDeleted();
+        settle("DELETED");
+        assertEquals(0, containers(env), "no container left");
+        assertTrue(stack.docker.listNetworksCmd().withNameFilter(DockerRuntime.networkName(env)).exec().isEmpty(),
+                "no network left");
+    }
+
+    /**
+     * kill -9 of {@code instance}, restart under the same instance id, and the time from the restart until the
+     * environment's timeline grows (the workflow goes on).
+     */
+    private static void killAndRestart(String what, String instance, String env) throws Exception {
+        int before = stack.gateway.environment(env).path("timeline").size();
+        stack.services.kill(instance);
+        stack.services.restart(instance);
+        long restarted = System.nanoTime();
+        long limit = restarted + Duration.ofMinutes(2).toNanos();
+        while (stack.gateway.environment(env).path("timeline").size() <= before && System.nanoTime() < limit) {
+            Thread.sleep(25);
+        }
+        Duration recovery = Duration.ofNanos(System.nanoTime() - restarted);
+        TABLE.add(String.format("%-44s %-10s %.2f s", what, "pending", recovery.toMillis() / 1000.0));
+        assertTrue(recovery.compareTo(RECOVERY_LIMIT) <= 0, what + ": the environment went on only "
+                + recovery.toMillis() + " ms after the restart");
+    }
+
+    /** The cases so far ended in {@code outcome}. */
+    private static void settle(String outcome) {
+        TABLE.replaceAll(row -> row.replace("pending   ", String.format("%-10s", outcome)));
+    }
+
+    private static void awaitTimeline(String env, String type) throws Exception {
+        stack.gateway.awaitEnvironment(env, hasEntry(type), Duration.ofMinutes(3), type + " on the timeline");
+    }
+
+    private static Predicate<JsonNode> hasEntry(String type) {
+        return e -> {
+            for (JsonNode entry : e.path("timeline")) {
+                if (type.equals(entry.path("type").asText())) {
+                    return true;
+                }
+            }
+            return false;
+        };
+    }
+
+    private static int containers(String env) {
+        return stack.docker.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(Labels.ENVIRONMENT, env)).exec().size();
+    }
+}
