@@ -4,17 +4,27 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.stagecraft.events.EnvironmentActionRequested;
+import dev.stagecraft.events.Topics;
+import dev.stagecraft.events.cloudevents.CloudEvent;
+import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.docker.DockerRuntime;
 
@@ -117,6 +127,73 @@ class FaultInjectionTest {
         assertEquals(0, containers(env), "no container left");
         assertTrue(stack.docker.listNetworksCmd().withNameFilter(DockerRuntime.networkName(env)).exec().isEmpty(),
                 "no network left");
+    }
+
+    /**
+     * PostgreSQL, which every service uses, down for 20 s while a build runs: consumers wait and retry instead of
+     * dead-lettering, stage runs that could not record their outcome run again, and the environment ends READY with
+     * nothing added to any dead-letter topic.
+     */
+    @Test
+    void aPostgresOutageInTheMiddleOfAWorkflowLosesNothing() throws Exception {
+        Map<String, Long> dlqBefore = deadLetters();
+        String app = "outage-" + stack.nonce;
+        stack.gateway.registerApplication(app, repositoryUrl, Stack.SECRET, TEMPLATE);
+        repository.branch("outage");
+        String head = repository.commit("outage", Map.of("web/index.html", "outage v1\n"), "outage");
+        PullRequestFlow pr = new PullRequestFlow(stack.gateway, repositoryUrl, app, 32, "outage");
+        pr.open(head);
+        awaitTimeline(pr.environment(), "dev.stagecraft.build.started.v1");
+        long down = System.nanoTime();
+        String expiresBefore = stack.gateway.environment(pr.environment()).path("expiresAt").asText();
+        stack.infra.postgres().crash();
+        // a command reaches the gateway while its database is down: it must wait, not go to the dead-letter topic
+        try (var producer = new KafkaProducer<String, String>(Map.of("bootstrap.servers",
+                stack.infra.kafkaBootstrapServers(), "key.serializer", StringSerializer.class.getName(),
+                "value.serializer", StringSerializer.class.getName()))) {
+            producer.send(KafkaCloudEvents.toRecord(Topics.UI_COMMANDS, CloudEvent.of("fault-injection-test",
+                    new EnvironmentActionRequested(pr.environment(), null, "extend", "fault-test", null, null, null,
+                            "P30D"), null))).get();
+        }
+        Thread.sleep(20_000);
+        stack.infra.postgres().restartIfStopped();
+        long up = System.nanoTime();
+        JsonNode ready = pr.awaitReady();
+        double afterRestart = (System.nanoTime() - up) / 1e9;
+        assertEquals("outage v1", stack.gateway.fetch(ready.get("endpoints").get("web").asText()).body().strip());
+        assertEquals(dlqBefore, deadLetters(), "nothing went to a dead-letter topic");
+        String expiresAfter = stack.gateway.awaitEnvironment(pr.environment(),
+                e -> !e.path("expiresAt").asText().equals(expiresBefore), Duration.ofSeconds(30),
+                "the extension sent during the outage").path("expiresAt").asText();
+        assertTrue(OffsetDateTime.parse(expiresAfter).isAfter(OffsetDateTime.parse(expiresBefore)),
+                expiresBefore + " -> " + expiresAfter);
+        TABLE.add(String.format("%-44s %-10s %.2f s (READY after PostgreSQL was back; down %.0f s)",
+                "PostgreSQL down 20 s during a build", "READY", afterRestart, (up - down) / 1e9));
+        pr.close();
+        pr.awaitDeleted();
+        assertEquals(0, containers(pr.environment()), "no container left");
+    }
+
+    /** How many records each dead-letter topic holds. */
+    private static Map<String, Long> deadLetters() {
+        Map<String, Long> counts = new TreeMap<>();
+        try (var consumer = new KafkaConsumer<String, String>(Map.of(
+                "bootstrap.servers", stack.infra.kafkaBootstrapServers(),
+                "key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
+                "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer"))) {
+            for (String topic : List.of("stagecraft.build.commands.dlq", "stagecraft.setup.commands.dlq",
+                    "stagecraft.patch.commands.dlq", "stagecraft.teardown.commands.dlq", "stagecraft.lifecycle.dlq",
+                    "stagecraft.logs.dlq", "stagecraft.ui.commands.dlq")) {
+                List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                        .map(p -> new TopicPartition(topic, p.partition())).toList();
+                long total = 0;
+                for (var end : consumer.endOffsets(partitions).entrySet()) {
+                    total += end.getValue() - consumer.beginningOffsets(List.of(end.getKey())).get(end.getKey());
+                }
+                counts.put(topic, total);
+            }
+        }
+        return counts;
     }
 
     /**

@@ -7,6 +7,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
+import dev.stagecraft.messaging.consumer.TransientFailures;
 import dev.stagecraft.messaging.stage.StageRuns;
 import io.smallrye.common.annotation.Blocking;
 
@@ -17,9 +18,12 @@ public class TeardownCommandConsumer {
     @Inject
     StageRuns runs;
 
+    @Inject
+    TransientFailures failures;
+
     @Incoming("commands")
     @Blocking
     public void onRecord(ConsumerRecord<String, String> record) {
-        runs.accept(KafkaCloudEvents.fromRecord(record));
+        failures.process(record, () -> runs.accept(KafkaCloudEvents.fromRecord(record)));
     }
 }

@@ -356,6 +356,10 @@ public class StageRuns {
                 // e.g. BuildCompleted with large templates: the workflow fails, saying so, instead of going silent
                 finish(workflowId, StageRun.Status.FAILED, handler.failed(command, null, e.getMessage()), command.id());
             }
+        } catch (RuntimeException e) {
+            // the database went away: the run stays unfinished and is taken up again once it is back
+            LOG.warnf("%s of environment %s not recorded, it will run again: %s", command.type(), command.subject(),
+                    e.getMessage());
         } finally {
             if (!interrupted) {
                 active.remove(workflowId);

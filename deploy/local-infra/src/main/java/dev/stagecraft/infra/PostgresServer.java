@@ -146,6 +146,16 @@ public final class PostgresServer implements AutoCloseable {
         }
     }
 
+    /** Stops the server the way a crash would ({@code pg_ctl stop -m immediate}); {@link #restartIfStopped()} starts it. */
+    public void crash() {
+        try {
+            run(List.of(binDir.resolve("pg_ctl").toString(), "stop", "-D", dataDir.toString(), "-m", "immediate"), 60);
+            server.waitFor(30, TimeUnit.SECONDS);
+        } catch (IOException | InterruptedException e) {
+            throw new IllegalStateException("PostgreSQL on port " + port + " did not stop: " + e.getMessage(), e);
+        }
+    }
+
     /** Starts the server again after it stopped on its own (a crash or an operator's {@code pg_ctl stop}). */
     public synchronized void restartIfStopped() {
         if (isAlive()) {

@@ -17,6 +17,7 @@ import dev.stagecraft.events.WorkflowProgressed;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
+import dev.stagecraft.messaging.consumer.TransientFailures;
 import dev.stagecraft.messaging.inbox.ProcessedMessage;
 import io.smallrye.common.annotation.Blocking;
 
@@ -33,9 +34,16 @@ public class LifecycleConsumer {
     @Inject
     ProcessedMessage processed;
 
+    @Inject
+    TransientFailures failures;
+
     @Incoming("lifecycle")
     @Blocking
     public void onRecord(ConsumerRecord<String, String> record) {
+        failures.process(record, () -> handle(record));
+    }
+
+    private void handle(ConsumerRecord<String, String> record) {
         CloudEvent event = KafkaCloudEvents.fromRecord(record);
         if (event.data() instanceof EnvironmentCreated || event.data() instanceof EnvironmentReady
                 || event.data() instanceof EnvironmentFailed || event.data() instanceof EnvironmentDeleted

@@ -17,6 +17,7 @@ import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
 import dev.stagecraft.events.cloudevents.UnreadableEventException;
 import dev.stagecraft.gateway.api.ApiException;
+import dev.stagecraft.messaging.consumer.TransientFailures;
 import dev.stagecraft.messaging.inbox.ProcessedMessage;
 import dev.stagecraft.messaging.outbox.Outbox;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -43,9 +44,16 @@ public class UiCommandConsumer {
     @Inject
     Outbox outbox;
 
+    @Inject
+    TransientFailures failures;
+
     @Incoming("ui-commands")
     @Blocking
     public void onRecord(ConsumerRecord<String, String> record) {
+        failures.process(record, () -> handle(record));
+    }
+
+    private void handle(ConsumerRecord<String, String> record) {
         CloudEvent event;
         try {
             event = KafkaCloudEvents.fromRecord(record);

@@ -7,7 +7,6 @@ import java.util.Map;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
-import jakarta.transaction.Transactional;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -16,6 +15,8 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import dev.stagecraft.events.LogLine;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
+import dev.stagecraft.messaging.consumer.TransientFailures;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.common.annotation.Blocking;
 
 /**
@@ -25,6 +26,9 @@ import io.smallrye.common.annotation.Blocking;
  */
 @ApplicationScoped
 public class LogConsumer {
+
+    @Inject
+    TransientFailures failures;
 
     @Inject
     EntityManager em;
@@ -46,12 +50,15 @@ public class LogConsumer {
 
     @Incoming("logs")
     @Blocking
-    @Transactional
     public void onRecord(ConsumerRecord<String, String> record) {
         CloudEvent event = KafkaCloudEvents.fromRecord(record);
         if (!(event.data() instanceof LogLine line) || line.workflowId() == null) {
             return;
         }
+        failures.process(record, () -> QuarkusTransaction.requiringNew().run(() -> store(event, line)));
+    }
+
+    private void store(CloudEvent event, LogLine line) {
         long count = stored.computeIfAbsent(line.workflowId(), LogLineEntry::countOf);
         if (count >= maxLines) {
             return;
