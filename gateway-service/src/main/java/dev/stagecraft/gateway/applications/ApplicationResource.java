@@ -19,11 +19,17 @@ import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+
+import org.jboss.resteasy.reactive.RestResponse;
 
 import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.gateway.api.ApiException;
+import dev.stagecraft.gateway.api.Paging;
 import dev.stagecraft.gateway.auth.RequiresRole;
 import dev.stagecraft.gateway.auth.Role;
 import dev.stagecraft.template.ComposeImporter;
@@ -104,9 +110,17 @@ public class ApplicationResource {
         return Response.created(URI.create("/api/applications/" + app.id)).entity(ApplicationView.of(app, secrets)).build();
     }
 
+    /** Applications newest first; paged (see {@link Paging}). */
     @GET
-    public List<ApplicationView> list() {
-        return Application.<Application>listAll().stream().map(app -> ApplicationView.of(app, secrets)).toList();
+    public RestResponse<List<ApplicationView>> list(@QueryParam("limit") Integer limit, @QueryParam("after") String after,
+            @Context UriInfo uri) {
+        int size = Paging.limit(limit);
+        Paging.Cursor cursor = Paging.after(after);
+        List<Application> fetched = (cursor == null ? Application.<Application>find("order by createdAt desc, id desc")
+                : Application.<Application>find("createdAt < ?1 or (createdAt = ?1 and id < ?2) order by createdAt desc,"
+                        + " id desc", cursor.at(), cursor.id())).page(0, size + 1).list();
+        return Paging.page(fetched, size, a -> new Paging.Cursor(a.createdAt, a.id), a -> ApplicationView.of(a, secrets),
+                uri);
     }
 
     @GET

@@ -13,10 +13,16 @@ import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+
+import org.jboss.resteasy.reactive.RestResponse;
 
 import dev.stagecraft.gateway.api.ApiException;
+import dev.stagecraft.gateway.api.Paging;
 
 /** Creates, lists and revokes API tokens (admins only). A new token's text is in the creation answer and nowhere else. */
 @Path("/api/tokens")
@@ -57,9 +63,16 @@ public class TokenResource {
                 .entity(new CreatedToken(token.id, token.name, role.name().toLowerCase(), secret)).build();
     }
 
+    /** Tokens newest first; paged (see {@link Paging}). */
     @GET
-    public List<ApiToken> list() {
-        return ApiToken.listAll();
+    public RestResponse<List<ApiToken>> list(@QueryParam("limit") Integer limit, @QueryParam("after") String after,
+            @Context UriInfo uri) {
+        int size = Paging.limit(limit);
+        Paging.Cursor cursor = Paging.after(after);
+        List<ApiToken> fetched = (cursor == null ? ApiToken.<ApiToken>find("order by createdAt desc, id desc")
+                : ApiToken.<ApiToken>find("createdAt < ?1 or (createdAt = ?1 and id < ?2) order by createdAt desc,"
+                        + " id desc", cursor.at(), cursor.id())).page(0, size + 1).list();
+        return Paging.page(fetched, size, t -> new Paging.Cursor(t.createdAt, t.id), t -> t, uri);
     }
 
     @DELETE

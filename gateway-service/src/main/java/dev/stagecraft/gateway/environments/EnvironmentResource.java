@@ -16,11 +16,16 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+
+import org.jboss.resteasy.reactive.RestResponse;
 
 import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.gateway.api.ApiException;
+import dev.stagecraft.gateway.api.Paging;
 import dev.stagecraft.gateway.auth.RequiresRole;
 import dev.stagecraft.gateway.auth.Role;
 import dev.stagecraft.gateway.applications.Application;
@@ -38,10 +43,14 @@ public class EnvironmentResource {
     @Inject
     Caller caller;
 
+    /** Environments newest first, filtered by application, state and branch; paged (see {@link Paging}). */
     @GET
     @Path("environments")
-    public List<EnvironmentView> list(@QueryParam("application") String application, @QueryParam("state") String state,
-            @QueryParam("branch") String branch) {
+    public RestResponse<List<EnvironmentView>> list(@QueryParam("application") String application,
+            @QueryParam("state") String state, @QueryParam("branch") String branch, @QueryParam("limit") Integer limit,
+            @QueryParam("after") String after, @Context UriInfo uri) {
+        int size = Paging.limit(limit);
+        Paging.Cursor cursor = Paging.after(after);
         StringBuilder query = new StringBuilder("1 = 1");
         Map<String, Object> params = new HashMap<>();
         if (application != null) {
@@ -64,11 +73,35 @@ public class EnvironmentResource {
             query.append(" and branch = :branch");
             params.put("branch", branch);
         }
-        List<EnvironmentView> views = new ArrayList<>();
-        for (Environment env : Environment.<Environment>list(query + " order by createdAt desc", params)) {
-            views.add(EnvironmentView.of(env, false));
+        if (cursor != null) {
+            query.append(" and (createdAt < :at or (createdAt = :at and id < :id))");
+            params.put("at", cursor.at());
+            params.put("id", cursor.id());
         }
-        return views;
+        List<Environment> fetched = Environment.<Environment>find(query + " order by createdAt desc, id desc", params)
+                .page(0, size + 1).list();
+        return Paging.page(fetched, size, env -> new Paging.Cursor(env.createdAt, env.id),
+                env -> EnvironmentView.of(env, false), uri);
+    }
+
+    /** The environment's timeline, oldest first; paged (see {@link Paging}). */
+    @GET
+    @Path("environments/{id}/timeline")
+    public RestResponse<List<EnvironmentView.TimelineView>> timeline(@PathParam("id") String id,
+            @QueryParam("limit") Integer limit, @QueryParam("after") String after, @Context UriInfo uri) {
+        find(id);
+        int size = Paging.limit(limit);
+        Paging.Cursor cursor = Paging.after(after);
+        long afterId;
+        try {
+            afterId = cursor == null ? 0L : Long.parseLong(cursor.id());
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("after '" + after + "' is not a cursor of this timeline");
+        }
+        List<TimelineEntry> fetched = TimelineEntry.<TimelineEntry>find("environmentId = ?1 and id > ?2 order by id", id,
+                afterId).page(0, size + 1).list();
+        return Paging.page(fetched, size, e -> new Paging.Cursor(e.occurredAt, Long.toString(e.id)),
+                EnvironmentView.TimelineView::of, uri);
     }
 
     @GET

@@ -27,16 +27,22 @@ public record EnvironmentView(String id, String application, String kind, String
 
     /** One event of the environment's history. */
     public record TimelineView(String type, String workflowId, boolean applied, JsonNode detail, OffsetDateTime at) {
+
+        static TimelineView of(TimelineEntry e) {
+            return new TimelineView(e.type, e.workflowId, e.applied, parse(e.detail), e.occurredAt);
+        }
     }
+
+    /** The single-environment view shows this many latest timeline entries; all are at /timeline, paged. */
+    static final int TIMELINE_SHOWN = 500;
 
     public static EnvironmentView of(Environment env, boolean withTimeline) {
         Application app = Application.findById(env.applicationId);
         List<Workflow> workflows = Workflow.ofEnvironment(env.id);
         List<WorkflowView> recent = workflows.subList(Math.max(0, workflows.size() - 10), workflows.size()).stream()
                 .map(WorkflowView::of).toList();
-        List<TimelineView> timeline = withTimeline ? TimelineEntry.ofEnvironment(env.id).stream()
-                .map(e -> new TimelineView(e.type, e.workflowId, e.applied, parse(e.detail), e.occurredAt)).toList()
-                : null;
+        List<TimelineView> timeline = withTimeline ? TimelineEntry.latestOf(env.id, TIMELINE_SHOWN).stream()
+                .map(TimelineView::of).toList() : null;
         return new EnvironmentView(env.id, app.name, env.kind.name(), env.branch, env.pullRequest, env.state.name(),
                 env.awaitingApproval, env.desiredCommit, env.deployedCommit, env.specHash, env.endpoints(), env.images(), env.failureReason,
                 env.activeWorkflowId, env.expiresAt, env.createdAt, env.updatedAt, recent, timeline);

@@ -38,4 +38,12 @@ public class TimelineEntry extends PanacheEntityBase {
     public static List<TimelineEntry> ofEnvironment(String environmentId) {
         return list("environmentId = ?1 order by id", environmentId);
     }
+
+    /** The environment's latest {@code count} entries, oldest first. */
+    public static List<TimelineEntry> latestOf(String environmentId, int count) {
+        List<TimelineEntry> latest = new java.util.ArrayList<>(TimelineEntry.<TimelineEntry>find(
+                "environmentId = ?1 order by id desc", environmentId).page(0, count).list());
+        java.util.Collections.reverse(latest);
+        return latest;
+    }
 }
