@@ -146,6 +146,12 @@ http:
   addr: $addr
 YAML
   : >"$dir/registry.log"
+  if [ -d "$dir/registry/docker" ]; then
+    # frees the blobs of manifests deleted while it ran (Stagecraft's registry clean-up deletes unused tags through
+    # the API); safe only while the registry is stopped, so here, before it starts
+    docker-registry garbage-collect "$dir/registry.yml" >"$dir/registry-gc.log" 2>&1 \
+      || say "the registry's garbage collection failed; see $dir/registry-gc.log"
+  fi
   setsid docker-registry serve "$dir/registry.yml" >"$dir/registry.log" 2>&1 </dev/null &
   echo $! >"$dir/registry.pid"
   for _ in $(seq 1 100); do

@@ -24,7 +24,7 @@ class OpenApiTest {
         for (String path : List.of("/api/applications", "/api/applications/{id}", "/api/applications/{id}/template",
                 "/api/environments", "/api/environments/{id}", "/api/environments/{id}/deploy",
                 "/api/environments/{id}/setup", "/api/environments/{id}/approve", "/api/environments/{id}/extend",
-                "/api/environments/{id}/events", "/api/events", "/api/workflows/{id}", "/api/workflows/{id}/logs",
+                "/api/environments/{id}/events", "/api/environments/{id}/timeline", "/api/events", "/api/workflows/{id}", "/api/workflows/{id}/logs",
                 "/api/deliveries", "/api/tokens", "/webhooks/github", "/webhooks/gitlab", "/webhooks/bitbucket")) {
             assertTrue(paths.containsKey(path), path + " is in the OpenAPI document; it has " + paths.keySet());
         }
