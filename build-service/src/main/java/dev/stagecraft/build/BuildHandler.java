@@ -48,6 +48,8 @@ import dev.stagecraft.template.TemplateCompiler;
 @ApplicationScoped
 public class BuildHandler implements StageHandler {
 
+    private static final String KUBERNETES = "kubernetes";
+
     @Inject
     SourceCheckout checkout;
 
@@ -177,6 +179,11 @@ public class BuildHandler implements StageHandler {
                     service.name(), e.getMessage(), e.logTail()));
         } finally {
             Files.deleteIfExists(tar);
+        }
+        if (KUBERNETES.equals(spec.runtime()) && images.pushes()) {
+            // the cluster pulls it from the registry: nothing of a Kubernetes environment stays on the build engine
+            images.remove(reference);
+            control.log(task, "removed " + reference + " from the build engine: the cluster pulls it from the registry");
         }
         control.taskFinished(task, true, null);
         return new Built(new ImageRef(service.name(), reference, true), null);

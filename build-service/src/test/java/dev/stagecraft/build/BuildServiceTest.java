@@ -2,8 +2,14 @@ package dev.stagecraft.build;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.exception.NotFoundException;
 
 import dev.stagecraft.events.BuildCompleted;
 import dev.stagecraft.events.BuildFailed;
@@ -142,6 +149,32 @@ class BuildServiceTest {
             assertFalse(two.get("web").image().equals(one.get("web").image()));
             assertFalse(two.get("api").built(), "api did not change and was not rebuilt");
             assertEquals(one.get("api").image(), two.get("api").image());
+        }
+    }
+
+    /** A Kubernetes environment's images live in the registry only: nothing of them stays on the build engine. */
+    @Test
+    void theImagesOfAKubernetesEnvironmentArePushedAndLeaveTheBuildEngine() throws Exception {
+        String registry = System.getenv("STAGECRAFT_REGISTRY");
+        assertNotNull(registry, "STAGECRAFT_REGISTRY names the image registry (.ci/run starts one)");
+        String nonce = UUID.randomUUID().toString().substring(0, 8);
+        String app = "bk-" + nonce;
+        String env = app + "-pr1";
+        try (Repo repo = new Repo(); TestBus bus = new TestBus()) {
+            String commit = repo.commit(Map.of("web/Dockerfile", DOCKERFILE, "web/index.html", "web " + nonce));
+            bus.publish(request(env, repo, commit, spec(app, "web").withRuntime("kubernetes")));
+            ImageRef web = byService((BuildCompleted) bus.await(BuildCompleted.class, env).data()).get("web");
+            assertTrue(web.built() && web.image().startsWith(registry + "/"), web.toString());
+            assertThrows(NotFoundException.class, () -> docker.inspectImageCmd(web.image()).exec(),
+                    "not on the build engine");
+            String repository = web.image().substring(registry.length() + 1, web.image().lastIndexOf(':'));
+            String tag = web.image().substring(web.image().lastIndexOf(':') + 1);
+            int status = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://" + registry + "/v2/" + repository + "/manifests/" + tag))
+                    .header("Accept", "application/vnd.docker.distribution.manifest.v2+json")
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            assertEquals(200, status, "in the registry");
         }
     }
 

@@ -62,12 +62,20 @@ public final class PullRequestFlow {
 
     /** Waits until the environment is READY with the current head deployed. */
     public JsonNode awaitReady() throws IOException, InterruptedException {
+        return awaitReady(TIMEOUT);
+    }
+
+    public JsonNode awaitReady(Duration timeout) throws IOException, InterruptedException {
         return gateway.awaitEnvironment(environment, e -> "READY".equals(e.path("state").asText())
-                && head.equals(e.path("deployedCommit").asText()), TIMEOUT, "READY at " + head);
+                && head.equals(e.path("deployedCommit").asText()), timeout, "READY at " + head);
     }
 
     public JsonNode awaitDeleted() throws IOException, InterruptedException {
-        return gateway.awaitEnvironment(environment, e -> "DELETED".equals(e.path("state").asText()), TIMEOUT,
+        return awaitDeleted(TIMEOUT);
+    }
+
+    public JsonNode awaitDeleted(Duration timeout) throws IOException, InterruptedException {
+        return gateway.awaitEnvironment(environment, e -> "DELETED".equals(e.path("state").asText()), timeout,
                 "DELETED");
     }
 

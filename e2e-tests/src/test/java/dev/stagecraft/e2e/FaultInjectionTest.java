@@ -9,6 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Predicate;
 
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -172,6 +177,78 @@ class FaultInjectionTest {
         pr.close();
         pr.awaitDeleted();
         assertEquals(0, containers(pr.environment()), "no container left");
+    }
+
+    /** The broker stops for 5 s while a build runs, then comes back on the same address: nothing is lost. */
+    @Test
+    void aKafkaRestartInTheMiddleOfAWorkflowLosesNothing() throws Exception {
+        Map<String, Long> dlqBefore = deadLetters();
+        String app = "kafka-" + stack.nonce;
+        stack.gateway.registerApplication(app, repositoryUrl, Stack.SECRET, TEMPLATE);
+        repository.branch("kafka");
+        String head = repository.commit("kafka", Map.of("web/index.html", "kafka v1\n"), "kafka");
+        PullRequestFlow pr = new PullRequestFlow(stack.gateway, repositoryUrl, app, 33, "kafka");
+        pr.open(head);
+        awaitTimeline(pr.environment(), "dev.stagecraft.build.started.v1");
+        stack.infra.kafka().restart(Duration.ofSeconds(5));
+        long up = System.nanoTime();
+        JsonNode ready = pr.awaitReady();
+        double afterRestart = (System.nanoTime() - up) / 1e9;
+        assertEquals("kafka v1", stack.gateway.fetch(ready.get("endpoints").get("web").asText()).body().strip());
+        assertEquals(dlqBefore, deadLetters(), "nothing went to a dead-letter topic");
+        TABLE.add(String.format("%-44s %-10s %.2f s (READY after the broker was back; down 5 s)",
+                "Kafka broker restarted during a build", "READY", afterRestart));
+        pr.close();
+        pr.awaitDeleted();
+        assertEquals(0, containers(pr.environment()), "no container left");
+    }
+
+    /** GitHub redelivering, or a proxy retrying: the same delivery ten times at once makes one environment, one build. */
+    @Test
+    void theSameWebhookTenTimesAtOnceMakesOneEnvironmentAndOneBuild() throws Exception {
+        String app = "dup-" + stack.nonce;
+        stack.gateway.registerApplication(app, repositoryUrl, Stack.SECRET, TEMPLATE);
+        repository.branch("dup");
+        String head = repository.commit("dup", Map.of("web/index.html", "dup v1\n"), "dup");
+        var payload = GitHubPayloads.pullRequest(GitHubPayloads.minimalPullRequest(), "opened", 34, "dup", head,
+                repositoryUrl);
+        String delivery = UUID.randomUUID().toString();
+        ExecutorService senders = Executors.newFixedThreadPool(10);
+        List<Future<GatewayClient.Answer>> answers = new ArrayList<>();
+        CountDownLatch go = new CountDownLatch(1);
+        for (int i = 0; i < 10; i++) {
+            answers.add(senders.submit(() -> {
+                go.await();
+                return stack.gateway.webhook("pull_request", payload, Stack.SECRET, delivery);
+            }));
+        }
+        go.countDown();
+        int accepted = 0;
+        int duplicates = 0;
+        for (var answer : answers) {
+            GatewayClient.Answer a = answer.get();
+            assertTrue(a.status() == 202 || a.status() == 200, a.status() + " " + a.body());
+            accepted += a.status() == 202 ? 1 : 0;
+            duplicates += a.status() == 200 && a.body().contains("duplicate") ? 1 : 0;
+        }
+        senders.shutdown();
+        assertEquals(1, accepted, "one delivery accepted");
+        assertEquals(9, duplicates, "nine answered as duplicates");
+        JsonNode environments = stack.gateway.environments(app);
+        assertEquals(1, environments.size(), environments.toString());
+        String env = environments.get(0).get("id").asText();
+        JsonNode ready = stack.gateway.awaitEnvironment(env, e -> "READY".equals(e.path("state").asText()),
+                Duration.ofMinutes(3), "READY");
+        long builds = 0;
+        for (JsonNode wf : ready.get("workflows")) {
+            builds += "BUILD".equals(wf.get("stage").asText()) ? 1 : 0;
+        }
+        assertEquals(1, builds, "one build: " + ready.get("workflows"));
+        TABLE.add(String.format("%-44s %-10s %s", "the same webhook 10 times at once", "READY",
+                "1 accepted, 9 duplicates, 1 build"));
+        assertEquals(202, stack.gateway.delete("/api/environments/" + env).status());
+        stack.gateway.awaitEnvironment(env, e -> "DELETED".equals(e.path("state").asText()), Duration.ofMinutes(3),
+                "DELETED");
     }
 
     /** How many records each dead-letter topic holds. */

@@ -64,7 +64,9 @@ final class SharedStack {
         stack = Stack.start(root, LocalInfra.shared(), work, Map.of("KUBECONFIG", kubeconfig.toString(),
                 "STAGECRAFT_RUNTIMES", "docker,kubernetes", "STAGECRAFT_DEFAULT_RUNTIME", "docker",
                 // leases short enough that a run of a killed instance is taken over within the tests' patience
-                "STAGECRAFT_STAGE_LEASE", "PT6S"));
+                "STAGECRAFT_STAGE_LEASE", "PT6S",
+                // the registry clean-up runs when a test asks for it, and counts every tag of a finished test as old
+                "STAGECRAFT_REGISTRY_GC_EVERY", "off", "STAGECRAFT_REGISTRY_GRACE", "PT0S"));
         Runtime.getRuntime().addShutdownHook(new Thread(SharedStack::stop));
         return stack;
     }

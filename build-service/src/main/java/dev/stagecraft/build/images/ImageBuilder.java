@@ -230,6 +230,11 @@ public class ImageBuilder {
         }
     }
 
+    /** Whether built images are pushed (a registry is configured). */
+    public boolean pushes() {
+        return registry.isPresent() && !registry.get().isBlank();
+    }
+
     /** Removes a local image this service built; one already gone or in use is left as it is. */
     public void remove(String reference) {
         try {

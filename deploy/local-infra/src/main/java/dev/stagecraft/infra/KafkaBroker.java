@@ -68,6 +68,18 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the broker, waits {@code down}, and starts it again on the same ports with the same data, as a broker
+     * restart would: clients reconnect to the same address.
+     */
+    public void restart(java.time.Duration down) throws Exception {
+        close();
+        Thread.sleep(down.toMillis());
+        server = new KafkaRaftServer(KafkaConfig.fromProps(brokerProperties(), false), Time.SYSTEM);
+        server.startup();
+        awaitReady();
+    }
+
     private Properties brokerProperties() {
         Properties props = new Properties();
         props.put("process.roles", "broker,controller");

@@ -61,6 +61,11 @@ public final class LocalInfra implements AutoCloseable {
         return shared;
     }
 
+    /** The Kafka broker, for tests that restart it. */
+    public KafkaBroker kafka() {
+        return kafka;
+    }
+
     /** PostgreSQL, for tests that crash and restart it. */
     public PostgresServer postgres() {
         return postgres;

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 
@@ -30,6 +31,7 @@ import dev.stagecraft.gateway.environments.Environment;
 import dev.stagecraft.gateway.environments.EnvironmentState;
 import dev.stagecraft.gateway.environments.Workflow;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 
 /**
@@ -39,8 +41,8 @@ import io.quarkus.scheduler.Scheduled;
  * no environment that is not deleted runs it; no workflow that is running, or that started within the grace period,
  * names it; its image was built before the grace period; no other tag that stays shares its manifest; and no build
  * of its application is running (a build may be about to reuse it). The grace period
- * ({@code stagecraft.registry.grace}) must be longer than the workflow deadline, so no workflow can still come to
- * use a tag it deletes.
+ * ({@code stagecraft.registry.grace}) should be at least twice the workflow deadline (a warning says so at start
+ * otherwise), so no workflow can still come to use a tag it deletes.
  */
 @ApplicationScoped
 public class RegistryCleanup {
@@ -73,6 +75,13 @@ public class RegistryCleanup {
     public record Result(List<String> deleted, int kept) {
     }
 
+    void warnAboutAShortGrace(@Observes StartupEvent event) {
+        if (address.isPresent() && !address.get().isBlank() && grace.compareTo(deadline.multipliedBy(2)) < 0) {
+            LOG.warnf("stagecraft.registry.grace (%s) is shorter than twice the workflow deadline (%s): a workflow that"
+                    + " is still running may lose an image it is about to use", grace, deadline);
+        }
+    }
+
     @Scheduled(every = "${stagecraft.registry.gc-every:1h}", delayed = "${stagecraft.registry.gc-first-after:10m}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
@@ -92,8 +101,7 @@ public class RegistryCleanup {
 
     /** One clean-up as of {@code now}. */
     public Result run(OffsetDateTime now) {
-        Duration effectiveGrace = grace.compareTo(deadline.multipliedBy(2)) < 0 ? deadline.multipliedBy(2) : grace;
-        OffsetDateTime cutoff = now.minus(effectiveGrace);
+        OffsetDateTime cutoff = now.minus(grace);
         Set<String> inUse = new HashSet<>();
         Set<String> building = new HashSet<>();
         QuarkusTransaction.requiringNew().run(() -> {

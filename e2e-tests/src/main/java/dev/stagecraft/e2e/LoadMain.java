@@ -1,0 +1,135 @@
+package dev.stagecraft.e2e;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.stagecraft.infra.LocalInfra;
+
+/**
+ * Opens many pull requests at once on one application, each with its own web page (so each builds), and waits until
+ * every environment is READY; then closes them all and waits until every one is DELETED. Repeats for several
+ * rounds. Prints per round how many became READY and DELETED, how many got stuck or failed, and the spread of
+ * webhook → READY. Usage: deploy/bench/load.sh [pull requests] [rounds].
+ */
+public final class LoadMain {
+
+    private static final Duration PATIENCE = Duration.ofMinutes(15);
+
+    private LoadMain() {
+    }
+
+    public static void main(String[] args) {
+        int pullRequests = args.length > 0 ? Integer.parseInt(args[0]) : 200;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
+        boolean allGood = true;
+        try {
+            Path root = Path.of(System.getProperty("stagecraft.root", ".")).toAbsolutePath();
+            Path work = Files.createTempDirectory("stagecraft-load-");
+            try (Stack stack = Stack.start(root, LocalInfra.shared(), work)) {
+                String app = "load-" + stack.nonce;
+                stack.gateway.registerApplication(app, stack.repositoryUrl, Stack.SECRET, SampleRepository.TEMPLATE);
+                for (int round = 1; round <= rounds; round++) {
+                    allGood &= round(stack, app, round, pullRequests);
+                }
+            }
+        } catch (Exception e) {
+            System.err.println("load: failed: " + e);
+            e.printStackTrace();
+            System.exit(1);
+        }
+        System.exit(allGood ? 0 : 1);
+    }
+
+    private static boolean round(Stack stack, String app, int round, int count) throws Exception {
+        List<PullRequestFlow> flows = new ArrayList<>();
+        List<String> heads = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String branch = "load-" + round + "-" + i;
+            stack.repository.branch(branch);
+            heads.add(stack.repository.commit(branch, Map.of("web/index.html", "web " + branch + " "
+                    + UUID.randomUUID() + "\n"), "page of " + branch));
+            flows.add(new PullRequestFlow(stack, app, round * 10_000 + i, branch));
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(32);
+        Map<Integer, Double> readyAfter = new ConcurrentHashMap<>();
+        Map<Integer, String> problems = new ConcurrentHashMap<>();
+        long start = System.nanoTime();
+        List<Future<?>> opened = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int n = i;
+            opened.add(pool.submit(() -> {
+                long sent = System.nanoTime();
+                try {
+                    flows.get(n).open(heads.get(n));
+                    flows.get(n).awaitReady(PATIENCE);
+                    readyAfter.put(n, (System.nanoTime() - sent) / 1e9);
+                } catch (Exception | AssertionError e) {
+                    problems.put(n, describe(stack, flows.get(n), e));
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : opened) {
+            f.get();
+        }
+        double allReady = (System.nanoTime() - start) / 1e9;
+        long closeStart = System.nanoTime();
+        Map<Integer, String> notDeleted = new ConcurrentHashMap<>();
+        List<Future<?>> closed = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int n = i;
+            if (flows.get(n).environment() == null) {
+                continue;
+            }
+            closed.add(pool.submit(() -> {
+                try {
+                    flows.get(n).close();
+                    flows.get(n).awaitDeleted(PATIENCE);
+                } catch (Exception | AssertionError e) {
+                    notDeleted.put(n, describe(stack, flows.get(n), e));
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : closed) {
+            f.get();
+        }
+        pool.shutdown();
+        double allDeleted = (System.nanoTime() - closeStart) / 1e9;
+        List<Double> sorted = readyAfter.values().stream().sorted().toList();
+        System.out.printf("round %d: %d pull requests; READY %d (all within %.1f s; webhook -> READY p50 %.1f s,"
+                + " p90 %.1f s, max %.1f s); not READY %d; DELETED %d (within %.1f s); not DELETED %d%n", round, count,
+                sorted.size(), allReady, pct(sorted, 0.5), pct(sorted, 0.9), pct(sorted, 1.0), problems.size(),
+                count - notDeleted.size(), allDeleted, notDeleted.size());
+        problems.forEach((n, why) -> System.out.printf("  not READY: %s%n", why));
+        notDeleted.forEach((n, why) -> System.out.printf("  not DELETED: %s%n", why));
+        return problems.isEmpty() && notDeleted.isEmpty();
+    }
+
+    private static double pct(List<Double> sorted, double p) {
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        return sorted.get((int) Math.min(sorted.size() - 1, Math.max(0, Math.ceil(sorted.size() * p) - 1)));
+    }
+
+    private static String describe(Stack stack, PullRequestFlow flow, Throwable e) {
+        try {
+            JsonNode env = stack.gateway.environment(flow.environment());
+            return flow.environment() + " in " + env.path("state").asText() + ": " + e.getMessage();
+        } catch (Exception ignored) {
+            return flow.environment() + ": " + e.getMessage();
+        }
+    }
+}
