@@ -45,6 +45,8 @@ public final class BenchmarkMain {
         Path work = Files.createTempDirectory("stagecraft-bench-");
         Map<String, List<Double>> figures = new LinkedHashMap<>();
         try (Stack stack = Stack.start(root, LocalInfra.shared(), work)) {
+            // Ctrl-C or kill: the services go too
+            Runtime.getRuntime().addShutdownHook(new Thread(stack.services::close, "bench-stop"));
             String app = "bench-" + stack.nonce;
             stack.gateway.registerApplication(app, stack.repositoryUrl, Stack.SECRET, SampleRepository.TEMPLATE);
             for (int round = 1; round <= rounds; round++) {

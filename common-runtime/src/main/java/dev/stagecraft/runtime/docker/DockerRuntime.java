@@ -124,6 +124,9 @@ public final class DockerRuntime implements EnvironmentRuntime {
             for (Map.Entry<String, Container> e : existing.entrySet()) {
                 if (!portOf.containsKey(e.getKey())) {
                     remove(e.getValue().getId());
+                    if (router != null) { // the service left the spec: its host names answer 404 from now on
+                        router.unpublish(environmentId, e.getKey());
+                    }
                 }
             }
         }

@@ -2,6 +2,7 @@ package dev.stagecraft.runtime.docker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -34,6 +35,7 @@ import dev.stagecraft.runtime.EnvironmentRuntime.DeployResult;
 import dev.stagecraft.runtime.EnvironmentRuntime.TeardownResult;
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.RuntimeListener;
+import dev.stagecraft.runtime.router.CaddyRouter;
 
 /** The Docker runtime against a real Docker engine, with images built from the local busybox base image. */
 class DockerRuntimeTest {
@@ -185,6 +187,28 @@ class DockerRuntimeTest {
         assertEquals(ids, containers(env).stream().map(Container::getId).sorted().toList());
         assertEquals(first.endpoints(), again.endpoints());
         runtime.teardown(env, List.of(), RuntimeListener.SILENT);
+    }
+
+    /** A setup whose spec no longer has a service removes its container and its route on the router. */
+    @Test
+    void aServiceDroppedFromTheSpecLosesItsContainerAndItsRoute() throws Exception {
+        String admin = System.getenv("STAGECRAFT_ROUTER_ADMIN");
+        assertNotNull(admin, "STAGECRAFT_ROUTER_ADMIN names the router's admin API (.ci/run starts one)");
+        DockerRuntime routed = new DockerRuntime(docker, Duration.ofSeconds(20), ContainerLimits.DEFAULTS, v -> v,
+                new CaddyRouter(URI.create(admin), "stagecraft", "localhost", "http", 80));
+        String env = "rt-" + RUN + "-dropped";
+        Map<String, String> images = Map.of("web", image("web page", null), "api", image("api page", null));
+        DeployResult both = routed.setup(env, spec("web", "api"), images, RuntimeListener.SILENT);
+        assertTrue(both.succeeded(), both.reason());
+        assertTrue(get(admin + "/config/apps/http/servers/stagecraft/routes").contains("sc-" + env + "__api"));
+
+        DeployResult webOnly = routed.setup(env, spec("web"), images, RuntimeListener.SILENT);
+        assertTrue(webOnly.succeeded(), webOnly.reason());
+        assertEquals(1, containers(env).size(), "api's container is gone");
+        String routes = get(admin + "/config/apps/http/servers/stagecraft/routes");
+        assertFalse(routes.contains("sc-" + env + "__api"), "api's route is gone: " + routes);
+        assertTrue(routes.contains("sc-" + env + "__web"), routes);
+        assertTrue(routed.teardown(env, List.of(), RuntimeListener.SILENT).clean());
     }
 
     @Test
