@@ -1,28 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of the e2e flow against the same work done by hand with git and docker. Usage: deploy/bench/run.sh [rounds]
-# Runs on a Docker engine and registry of its own under a temporary folder, removed at the end.
+# Runs on a Docker engine, registry and router of its own under a temporary folder, removed at the end.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-source deploy/local/lib.sh
-
-stagecraft_packages
-BENCH_DIR=$(mktemp -d /tmp/stagecraft-bench.XXXXXX)
-chmod 755 "$BENCH_DIR"
-cleanup() {
-  trap - EXIT INT TERM
-  set +e   # every step of the clean-up runs, whatever the one before it did
-  router_stop "$BENCH_DIR"
-  registry_stop "$BENCH_DIR"
-  engine_purge "$BENCH_DIR/engine"
-  engine_stop "$BENCH_DIR/engine"
-  remove_tree "$BENCH_DIR"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-engine_start "$BENCH_DIR/engine" "${STAGECRAFT_BENCH_POOL:-10.214.0.0/16}"
-registry_start "$BENCH_DIR"
-router_start "$BENCH_DIR"
-./mvnw -B -ntp -q install -DskipTests
-
-java -Djava.io.tmpdir="$BENCH_DIR" -Dstagecraft.root="$PWD" -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
-  -cp "e2e-tests/target/classes:$(cat e2e-tests/target/runtime-classpath.txt)" dev.stagecraft.e2e.BenchmarkMain "$@"
+source deploy/bench/lib.sh
+bench_run bench 10.214.0.0/16 BenchmarkMain "$@"

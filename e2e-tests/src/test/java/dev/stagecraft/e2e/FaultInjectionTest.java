@@ -137,70 +137,74 @@ class FaultInjectionTest {
     /**
      * PostgreSQL, which every service uses, down for 20 s while a build runs: consumers wait and retry instead of
      * dead-lettering, stage runs that could not record their outcome run again, and the environment ends READY with
-     * nothing added to any dead-letter topic.
+     * nothing added to any dead-letter topic. A command that reaches the gateway meanwhile is carried out afterwards.
      */
     @Test
     void aPostgresOutageInTheMiddleOfAWorkflowLosesNothing() throws Exception {
-        Map<String, Long> dlqBefore = deadLetters();
-        String app = "outage-" + stack.nonce;
-        stack.gateway.registerApplication(app, repositoryUrl, Stack.SECRET, TEMPLATE);
-        repository.branch("outage");
-        String head = repository.commit("outage", Map.of("web/index.html", "outage v1\n"), "outage");
-        PullRequestFlow pr = new PullRequestFlow(stack.gateway, repositoryUrl, app, 32, "outage");
-        pr.open(head);
-        awaitTimeline(pr.environment(), "dev.stagecraft.build.started.v1");
-        long down = System.nanoTime();
-        String expiresBefore = stack.gateway.environment(pr.environment()).path("expiresAt").asText();
-        stack.infra.postgres().crash();
-        // a command reaches the gateway while its database is down: it must wait, not go to the dead-letter topic
-        try (var producer = new KafkaProducer<String, String>(Map.of("bootstrap.servers",
-                stack.infra.kafkaBootstrapServers(), "key.serializer", StringSerializer.class.getName(),
-                "value.serializer", StringSerializer.class.getName()))) {
-            producer.send(KafkaCloudEvents.toRecord(Topics.UI_COMMANDS, CloudEvent.of("fault-injection-test",
-                    new EnvironmentActionRequested(pr.environment(), null, "extend", "fault-test", null, null, null,
-                            "P30D"), null))).get();
-        }
-        Thread.sleep(20_000);
-        stack.infra.postgres().restartIfStopped();
-        long up = System.nanoTime();
-        JsonNode ready = pr.awaitReady();
-        double afterRestart = (System.nanoTime() - up) / 1e9;
-        assertEquals("outage v1", stack.gateway.fetch(ready.get("endpoints").get("web").asText()).body().strip());
-        assertEquals(dlqBefore, deadLetters(), "nothing went to a dead-letter topic");
-        String expiresAfter = stack.gateway.awaitEnvironment(pr.environment(),
-                e -> !e.path("expiresAt").asText().equals(expiresBefore), Duration.ofSeconds(30),
-                "the extension sent during the outage").path("expiresAt").asText();
-        assertTrue(OffsetDateTime.parse(expiresAfter).isAfter(OffsetDateTime.parse(expiresBefore)),
-                expiresBefore + " -> " + expiresAfter);
-        TABLE.add(String.format("%-44s %-10s %.2f s (READY after PostgreSQL was back; down %.0f s)",
-                "PostgreSQL down 20 s during a build", "READY", afterRestart, (up - down) / 1e9));
-        pr.close();
-        pr.awaitDeleted();
-        assertEquals(0, containers(pr.environment()), "no container left");
+        String[] expires = new String[1];
+        String env = outageDuringABuild("outage", 32, "PostgreSQL down 20 s during a build", id -> {
+            expires[0] = stack.gateway.environment(id).path("expiresAt").asText();
+            stack.infra.postgres().crash();
+            try (var producer = new KafkaProducer<String, String>(Map.of("bootstrap.servers",
+                    stack.infra.kafkaBootstrapServers(), "key.serializer", StringSerializer.class.getName(),
+                    "value.serializer", StringSerializer.class.getName()))) {
+                producer.send(KafkaCloudEvents.toRecord(Topics.UI_COMMANDS, CloudEvent.of("fault-injection-test",
+                        new EnvironmentActionRequested(id, null, "extend", "fault-test", null, null, null, "P30D"),
+                        null))).get();
+            }
+            Thread.sleep(20_000);
+            stack.infra.postgres().restartIfStopped();
+        });
+        String extended = stack.gateway.awaitEnvironment(env, e -> !e.path("expiresAt").asText().equals(expires[0]),
+                Duration.ofSeconds(30), "the extension sent during the outage").path("expiresAt").asText();
+        assertTrue(OffsetDateTime.parse(extended).isAfter(OffsetDateTime.parse(expires[0])), expires[0] + " -> "
+                + extended);
+        closeAndCheck(env);
     }
 
     /** The broker stops for 5 s while a build runs, then comes back on the same address: nothing is lost. */
     @Test
     void aKafkaRestartInTheMiddleOfAWorkflowLosesNothing() throws Exception {
+        closeAndCheck(outageDuringABuild("kafka", 33, "Kafka broker down 5 s during a build",
+                id -> stack.infra.kafka().restart(Duration.ofSeconds(5))));
+    }
+
+    /** What an outage does to an environment ({@code id}); it returns once what went away is back. */
+    @FunctionalInterface
+    private interface Outage {
+        void during(String environmentId) throws Exception;
+    }
+
+    /**
+     * Opens a pull request of its own, brings {@code outage} on once its build started, and checks that it still
+     * ends READY, serving its page, with no record added to any dead-letter topic; returns the environment's id.
+     */
+    private static String outageDuringABuild(String name, int number, String what, Outage outage) throws Exception {
         Map<String, Long> dlqBefore = deadLetters();
-        String app = "kafka-" + stack.nonce;
+        String app = name + "-" + stack.nonce;
         stack.gateway.registerApplication(app, repositoryUrl, Stack.SECRET, TEMPLATE);
-        repository.branch("kafka");
-        String head = repository.commit("kafka", Map.of("web/index.html", "kafka v1\n"), "kafka");
-        PullRequestFlow pr = new PullRequestFlow(stack.gateway, repositoryUrl, app, 33, "kafka");
+        repository.branch(name);
+        String head = repository.commit(name, Map.of("web/index.html", name + " v1\n"), name);
+        PullRequestFlow pr = new PullRequestFlow(stack.gateway, repositoryUrl, app, number, name);
         pr.open(head);
         awaitTimeline(pr.environment(), "dev.stagecraft.build.started.v1");
-        stack.infra.kafka().restart(Duration.ofSeconds(5));
+        long down = System.nanoTime();
+        outage.during(pr.environment());
         long up = System.nanoTime();
         JsonNode ready = pr.awaitReady();
         double afterRestart = (System.nanoTime() - up) / 1e9;
-        assertEquals("kafka v1", stack.gateway.fetch(ready.get("endpoints").get("web").asText()).body().strip());
+        assertEquals(name + " v1", stack.gateway.fetch(ready.get("endpoints").get("web").asText()).body().strip());
         assertEquals(dlqBefore, deadLetters(), "nothing went to a dead-letter topic");
-        TABLE.add(String.format("%-44s %-10s %.2f s (READY after the broker was back; down 5 s)",
-                "Kafka broker restarted during a build", "READY", afterRestart));
-        pr.close();
-        pr.awaitDeleted();
-        assertEquals(0, containers(pr.environment()), "no container left");
+        TABLE.add(String.format("%-44s %-10s %.2f s (READY after it was back; down %.0f s)", what, "READY",
+                afterRestart, (up - down) / 1e9));
+        return pr.environment();
+    }
+
+    private static void closeAndCheck(String env) throws Exception {
+        assertEquals(202, stack.gateway.delete("/api/environments/" + env).status());
+        stack.gateway.awaitEnvironment(env, e -> "DELETED".equals(e.path("state").asText()), Duration.ofMinutes(3),
+                "DELETED");
+        assertEquals(0, containers(env), "no container left");
     }
 
     /** GitHub redelivering, or a proxy retrying: the same delivery ten times at once makes one environment, one build. */
@@ -246,9 +250,7 @@ class FaultInjectionTest {
         assertEquals(1, builds, "one build: " + ready.get("workflows"));
         TABLE.add(String.format("%-44s %-10s %s", "the same webhook 10 times at once", "READY",
                 "1 accepted, 9 duplicates, 1 build"));
-        assertEquals(202, stack.gateway.delete("/api/environments/" + env).status());
-        stack.gateway.awaitEnvironment(env, e -> "DELETED".equals(e.path("state").asText()), Duration.ofMinutes(3),
-                "DELETED");
+        closeAndCheck(env);
     }
 
     /** How many records each dead-letter topic holds. */

@@ -198,7 +198,7 @@ public final class DockerRuntime implements EnvironmentRuntime {
         if (router == null) {
             return 0;
         }
-        int routed = 0;
+        List<CaddyRouter.Route> routes = new ArrayList<>();
         for (Container c : docker.listContainersCmd().withLabelFilter(Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE))
                 .exec()) {
             Map<String, String> labels = c.getLabels();
@@ -211,18 +211,21 @@ public final class DockerRuntime implements EnvironmentRuntime {
             }
             String address = address(environmentId, service);
             if (address != null) {
-                router.publish(environmentId, service, List.of(hosts.split(",")), address + ":" + port);
-                routed++;
-                // a teardown or a patch may have removed or replaced the container meanwhile: follow it
-                String now = address(environmentId, service);
-                if (now == null) {
-                    router.unpublish(environmentId, service);
-                } else if (!now.equals(address)) {
-                    router.publish(environmentId, service, List.of(hosts.split(",")), now + ":" + port);
-                }
+                routes.add(new CaddyRouter.Route(environmentId, service, List.of(hosts.split(",")), address + ":" + port));
             }
         }
-        return routed;
+        router.publish(routes); // one change; none at all when every route is as it was
+        for (CaddyRouter.Route route : routes) {
+            // a teardown or a patch may have removed or replaced the container meanwhile: follow it
+            String now = address(route.environmentId(), route.service());
+            if (now == null) {
+                router.unpublish(route.environmentId(), route.service());
+            } else if (!route.upstream().startsWith(now + ":")) {
+                router.publish(route.environmentId(), route.service(), route.hosts(),
+                        now + route.upstream().substring(route.upstream().indexOf(':')));
+            }
+        }
+        return routes.size();
     }
 
     /** The environment's bridge network, created once and labelled like its containers. */

@@ -10,10 +10,13 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
@@ -84,42 +87,69 @@ public final class CaddyRouter {
         return publicScheme + "://" + host + (defaultPort ? "" : ":" + publicPort);
     }
 
+    /** One service's route: its host names, proxied to {@code upstream} ({@code address:port}). */
+    public record Route(String environmentId, String service, List<String> hosts, String upstream) {
+    }
+
     /**
      * Routes {@code hosts} to {@code upstream} ({@code address:port}), replacing the service's route if it has one.
      *
      * @throws RouterException when a host name is not a plain host name, or another environment's route has it
      */
     public synchronized void publish(String environmentId, String service, List<String> hosts, String upstream) {
-        String id = routeId(environmentId, service);
-        for (String host : hosts) {
-            if (!HOST_NAME.matcher(host).matches()) {
-                throw new RouterException("'" + host + "' is not a host name the router accepts (dot-separated labels"
-                        + " of letters, digits and hyphens; no wildcard)");
+        publish(List.of(new Route(environmentId, service, hosts, upstream)));
+    }
+
+    /**
+     * Sets all {@code routes} in one change: a service's existing route is replaced where it stands, a new one goes
+     * in front; nothing changes (and Caddy reloads nothing) when every route is already as given.
+     *
+     * @throws RouterException when a host name is not a plain host name, or another environment's route has it
+     */
+    public synchronized void publish(List<Route> routes) {
+        Map<String, ObjectNode> wanted = new LinkedHashMap<>();
+        for (Route r : routes) {
+            for (String host : r.hosts()) {
+                if (!HOST_NAME.matcher(host).matches()) {
+                    throw new RouterException("'" + host + "' is not a host name the router accepts (dot-separated"
+                            + " labels of letters, digits and hyphens; no wildcard)");
+                }
             }
+            wanted.put(routeId(r.environmentId(), r.service()), json(r));
         }
-        ObjectNode route = JSON.createObjectNode();
-        route.put("@id", id);
-        ArrayNode hostMatch = route.putArray("match").addObject().putArray("host");
-        new LinkedHashSet<>(hosts).forEach(hostMatch::add);
-        ObjectNode proxy = route.putArray("handle").addObject();
-        proxy.put("handler", "reverse_proxy");
-        proxy.putArray("upstreams").addObject().put("dial", upstream);
-        route.put("terminal", true);
-        change(routes -> {
-            ArrayNode changed = JSON.createArrayNode();
-            changed.add(route);
-            for (JsonNode other : routes) {
+        change(current -> {
+            for (JsonNode other : current) {
                 String otherId = other.path("@id").asText("");
-                if (otherId.equals(id)) {
-                    continue;
+                for (Route r : routes) {
+                    if (!otherId.startsWith(ID_PREFIX + r.environmentId() + SEPARATOR)) {
+                        refuseTakenHost(other, otherId, r.hosts());
+                    }
                 }
-                if (!otherId.startsWith(ID_PREFIX + environmentId + SEPARATOR)) {
-                    refuseTakenHost(other, otherId, hosts);
-                }
-                changed.add(other);
+            }
+            ArrayNode changed = JSON.createArrayNode();
+            Map<String, ObjectNode> added = new LinkedHashMap<>(wanted);
+            for (JsonNode other : current) {
+                ObjectNode replacement = added.remove(other.path("@id").asText(""));
+                changed.add(replacement != null ? replacement : other);
+            }
+            List<JsonNode> inFront = new ArrayList<>(added.values());
+            for (int i = inFront.size() - 1; i >= 0; i--) {
+                changed.insert(0, inFront.get(i));
             }
             return changed;
         });
+    }
+
+    private static ObjectNode json(Route r) {
+        ObjectNode route = JSON.createObjectNode();
+        route.put("@id", routeId(r.environmentId(), r.service()));
+        ArrayNode hostMatch = route.putArray("match").addObject().putArray("host");
+        new LinkedHashSet<>(r.hosts()).forEach(hostMatch::add);
+        ObjectNode proxy = route.putArray("handle").addObject();
+        proxy.put("handler", "reverse_proxy");
+        proxy.putArray("upstreams").addObject().put("dial", r.upstream());
+        route.put("terminal", true);
+        return route;
     }
 
     private static void refuseTakenHost(JsonNode route, String routeId, List<String> hosts) {
@@ -188,8 +218,8 @@ public final class CaddyRouter {
             if (changed.equals(current.routes())) {
                 return;
             }
-            HttpResponse<String> answer = call("PATCH", routesPath(), changed.toString(),
-                    "\"" + routesPath() + " " + current.etag() + "\"");
+            HttpResponse<String> answer = send("PATCH", routesPath(), changed.toString(),
+                    "\"" + routesPath() + " " + current.etag() + "\"", HttpResponse.BodyHandlers.ofString());
             if (answer.statusCode() == 200) {
                 return;
             }
@@ -241,10 +271,6 @@ public final class CaddyRouter {
 
     private static String routeId(String environmentId, String service) {
         return ID_PREFIX + environmentId + SEPARATOR + service;
-    }
-
-    private HttpResponse<String> call(String method, String path, String body, String ifMatch) {
-        return send(method, path, body, ifMatch, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     }
 
     /**

@@ -48,7 +48,7 @@ class CaddyRouterTest {
     }
 
     @Test
-    void anEnvironmentCannotTakeAHostNameAnotherOneHasNorAWildcard() {
+    void anEnvironmentCannotTakeAHostNameAnotherOneHasNorAWildcard() throws Exception {
         CaddyRouter router = router();
         String run = UUID.randomUUID().toString().substring(0, 8);
         String first = "rt-" + run + "-first";
@@ -64,8 +64,12 @@ class CaddyRouterTest {
             assertTrue(wildcard.getMessage().contains("not a host name"), wildcard.getMessage());
 
             router.publish(first, "web", List.of(shared), "127.0.0.1:10"); // its own route: replaced, not refused
+            router.publish(second, "api", List.of(router.hostName(second, "api")), "127.0.0.1:11");
+            String before = routesJson();
+            router.publish(first, "web", List.of(shared), "127.0.0.1:10"); // as it is: nothing moves or changes
+            assertEquals(before, routesJson(), "publishing a route as it is changes nothing");
             assertTrue(router.routedEnvironments().contains(first));
-            assertFalse(router.routedEnvironments().contains(second));
+            assertTrue(router.routedEnvironments().contains(second));
         } finally {
             router.unpublish(first);
             router.unpublish(second);
@@ -73,6 +77,11 @@ class CaddyRouterTest {
         assertFalse(router.routedEnvironments().contains(first));
         assertEquals("web-" + first + ".localhost", router.hostName(first, "web"));
         assertTrue(router.hostName("x".repeat(80), "web").split("\\.")[0].length() <= 63, "a DNS label fits");
+    }
+
+    private static String routesJson() throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(System.getenv("STAGECRAFT_ROUTER_ADMIN")
+                + "/config/apps/http/servers/stagecraft/routes")).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     /**
@@ -107,9 +116,7 @@ class CaddyRouterTest {
         }
         assertFalse(teardown.routedEnvironments().contains(busy));
         assertFalse(teardown.routedEnvironments().contains(other));
-        String routes = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-                System.getenv("STAGECRAFT_ROUTER_ADMIN") + "/config/apps/http/servers/stagecraft/routes")).build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        String routes = routesJson();
         assertTrue(routes.contains("\"stagecraft-no-environment\""), "the router's own 404 route is still there: " + routes);
     }
 

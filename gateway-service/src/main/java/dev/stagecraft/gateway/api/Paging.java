@@ -5,6 +5,7 @@ import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 import jakarta.ws.rs.core.UriInfo;
@@ -32,6 +33,21 @@ public final class Paging {
             return Base64.getUrlEncoder().withoutPadding()
                     .encodeToString((at + "|" + id).getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    /**
+     * The JPQL condition and order of a newest-first page keyed by {@code time} and {@code id}, after {@code cursor}
+     * (none for the first page), for {@code Entity.find(newestFirst(...), params)}; binds {@code :at} and {@code :id}
+     * in {@code params} when there is a cursor.
+     */
+    public static String newestFirst(String time, Cursor cursor, Map<String, Object> params) {
+        String order = " order by " + time + " desc, id desc";
+        if (cursor == null) {
+            return "1 = 1" + order;
+        }
+        params.put("at", cursor.at());
+        params.put("id", cursor.id());
+        return "(" + time + " < :at or (" + time + " = :at and id < :id))" + order;
     }
 
     public static int limit(Integer limit) {

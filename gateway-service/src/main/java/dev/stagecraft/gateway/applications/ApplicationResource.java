@@ -2,7 +2,9 @@ package dev.stagecraft.gateway.applications;
 
 import java.net.URI;
 import java.time.OffsetDateTime;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -116,9 +118,9 @@ public class ApplicationResource {
             @Context UriInfo uri) {
         int size = Paging.limit(limit);
         Paging.Cursor cursor = Paging.after(after);
-        List<Application> fetched = (cursor == null ? Application.<Application>find("order by createdAt desc, id desc")
-                : Application.<Application>find("createdAt < ?1 or (createdAt = ?1 and id < ?2) order by createdAt desc,"
-                        + " id desc", cursor.at(), cursor.id())).page(0, size + 1).list();
+        Map<String, Object> params = new HashMap<>();
+        List<Application> fetched = Application.<Application>find(Paging.newestFirst("createdAt", cursor, params), params).page(0, size + 1)
+                .list();
         return Paging.page(fetched, size, a -> new Paging.Cursor(a.createdAt, a.id), a -> ApplicationView.of(a, secrets),
                 uri);
     }

@@ -2,7 +2,9 @@ package dev.stagecraft.gateway.auth;
 
 import java.net.URI;
 import java.time.OffsetDateTime;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import jakarta.transaction.Transactional;
@@ -69,9 +71,9 @@ public class TokenResource {
             @Context UriInfo uri) {
         int size = Paging.limit(limit);
         Paging.Cursor cursor = Paging.after(after);
-        List<ApiToken> fetched = (cursor == null ? ApiToken.<ApiToken>find("order by createdAt desc, id desc")
-                : ApiToken.<ApiToken>find("createdAt < ?1 or (createdAt = ?1 and id < ?2) order by createdAt desc,"
-                        + " id desc", cursor.at(), cursor.id())).page(0, size + 1).list();
+        Map<String, Object> params = new HashMap<>();
+        List<ApiToken> fetched = ApiToken.<ApiToken>find(Paging.newestFirst("createdAt", cursor, params), params).page(0, size + 1)
+                .list();
         return Paging.page(fetched, size, t -> new Paging.Cursor(t.createdAt, t.id), t -> t, uri);
     }
 

@@ -336,12 +336,7 @@ public class EnvironmentProcess {
     }
 
     private void fail(Environment env, Workflow wf, String reason, String causationId) {
-        finish(wf, WorkflowStatus.FAILED, reason);
-        env.failureReason = reason;
-        env.activeWorkflowId = null;
-        env.activeDeadline = null;
-        env.state = EnvironmentState.FAILED;
-        publish(new EnvironmentFailed(env.id, wf.id, reason), causationId, env);
+        failWithoutRetry(env, wf, reason, causationId);
         if (env.desiredCommit != null && !env.desiredCommit.equals(wf.commit)) {
             // a newer commit arrived while this one ran: it gets its chance
             startBuild(env, causationId);

@@ -73,13 +73,8 @@ public class EnvironmentResource {
             query.append(" and branch = :branch");
             params.put("branch", branch);
         }
-        if (cursor != null) {
-            query.append(" and (createdAt < :at or (createdAt = :at and id < :id))");
-            params.put("at", cursor.at());
-            params.put("id", cursor.id());
-        }
-        List<Environment> fetched = Environment.<Environment>find(query + " order by createdAt desc, id desc", params)
-                .page(0, size + 1).list();
+        query.append(" and ").append(Paging.newestFirst("createdAt", cursor, params));
+        List<Environment> fetched = Environment.<Environment>find(query.toString(), params).page(0, size + 1).list();
         return Paging.page(fetched, size, env -> new Paging.Cursor(env.createdAt, env.id),
                 env -> EnvironmentView.of(env, false), uri);
     }

@@ -1,6 +1,8 @@
 package dev.stagecraft.gateway.webhooks;
 
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -25,9 +27,9 @@ public class DeliveryResource {
             @Context UriInfo uri) {
         int size = Paging.limit(limit);
         Paging.Cursor cursor = Paging.after(after);
-        List<Delivery> fetched = (cursor == null ? Delivery.<Delivery>find("order by receivedAt desc, id desc")
-                : Delivery.<Delivery>find("receivedAt < ?1 or (receivedAt = ?1 and id < ?2) order by receivedAt desc,"
-                        + " id desc", cursor.at(), cursor.id())).page(0, size + 1).list();
+        Map<String, Object> params = new HashMap<>();
+        List<Delivery> fetched = Delivery.<Delivery>find(Paging.newestFirst("receivedAt", cursor, params), params).page(0, size + 1)
+                .list();
         return Paging.page(fetched, size, d -> new Paging.Cursor(d.receivedAt, d.id), d -> d, uri);
     }
 }
