@@ -47,7 +47,10 @@ stopped=$(docker ps -aq --filter label=app.kubernetes.io/managed-by=stagecraft -
   --filter status=exited)
 if [ -n "$stopped" ]; then
   say "starting $(echo "$stopped" | wc -l) environment containers again"
-  docker start $stopped >/dev/null
+  for c in $stopped; do
+    # one that cannot start (its image or network gone) is reported, and its environment's next setup replaces it
+    docker start "$c" >/dev/null 2>&1 || say "container $c did not start again: $(docker inspect -f '{{.Name}} {{.State.Error}}' "$c" 2>&1)"
+  done
 fi
 
 CP="e2e-tests/target/classes:$(cat e2e-tests/target/runtime-classpath.txt)"
