@@ -39,11 +39,16 @@ public record EnvironmentSpec(String application, List<ServiceSpec> services, Ma
                 environmentTemplate, expiresAfter, runtime);
     }
 
-    /** One service: built from {@code build} or run from {@code image}, listening on {@code port}. */
+    /**
+     * One service: built from {@code build} or run from {@code image}, listening on {@code port}. {@code runAsRoot}
+     * (template {@code run_as_root: true}) opts it out of the non-root rule of the Kubernetes runtime, for images that
+     * cannot run as another user; its namespace then enforces Pod Security {@code baseline} instead of
+     * {@code restricted}.
+     */
     public record ServiceSpec(String name, String image, BuildSpec build, int port, Map<String, String> envs,
             List<String> command, List<String> args, List<PortSpec> ports, ProbeSpec readinessProbe,
             ProbeSpec livenessProbe, ResourcesSpec resources, int replicas, List<VolumeSpec> volumes,
-            List<String> dependsOn) {
+            List<String> dependsOn, boolean runAsRoot) {
 
         public ServiceSpec {
             envs = envs == null ? Map.of() : Map.copyOf(envs);
@@ -55,9 +60,17 @@ public record EnvironmentSpec(String application, List<ServiceSpec> services, Ma
             replicas = replicas <= 0 ? 1 : replicas;
         }
 
+        public ServiceSpec(String name, String image, BuildSpec build, int port, Map<String, String> envs,
+                List<String> command, List<String> args, List<PortSpec> ports, ProbeSpec readinessProbe,
+                ProbeSpec livenessProbe, ResourcesSpec resources, int replicas, List<VolumeSpec> volumes,
+                List<String> dependsOn) {
+            this(name, image, build, port, envs, command, args, ports, readinessProbe, livenessProbe, resources,
+                    replicas, volumes, dependsOn, false);
+        }
+
         public ServiceSpec(String name, String image, BuildSpec build, int port, Map<String, String> envs) {
             this(name, image, build, port, envs, List.of(), List.of(), List.of(), null, null, null, 1, List.of(),
-                    List.of());
+                    List.of(), false);
         }
     }
 

@@ -1,34 +1,76 @@
 package dev.stagecraft.messaging;
 
+import java.util.List;
+import java.util.Optional;
+
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
 
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.stagecraft.events.secrets.SecretBox;
+import io.quarkus.runtime.LaunchMode;
+import io.quarkus.runtime.StartupEvent;
 
 /**
- * The key that seals secret variables, shared by the gateway (which seals) and the services that start containers
- * (which open). Set {@code STAGECRAFT_SECRETS_KEY} to base64 of 32 random bytes in every service; without it a
- * published development key is used and a warning says so.
+ * The keys that seal secret values, shared by the gateway (which seals) and the services that start containers
+ * (which open). {@code STAGECRAFT_SECRETS_KEY}, base64 of 32 random bytes and the same in every service, seals;
+ * {@code STAGECRAFT_SECRETS_PREVIOUS_KEYS} (comma-separated) opens what older keys sealed while a rotation is under way.
+ * Without a key a service refuses to start, except in the test and dev profiles, which use a published key.
  */
 @ApplicationScoped
 public class SecretsProducer {
 
-    static final String DEVELOPMENT_KEY = "c3RhZ2VjcmFmdC1kZXZlbG9wbWVudC1rZXktMDAwMDA=";
+    public static final String DEVELOPMENT_KEY = "c3RhZ2VjcmFmdC1kZXZlbG9wbWVudC1rZXktMDAwMDA=";
     private static final Logger LOG = Logger.getLogger(SecretsProducer.class);
 
-    @ConfigProperty(name = "stagecraft.secrets.key", defaultValue = DEVELOPMENT_KEY)
-    String key;
+    @ConfigProperty(name = "stagecraft.secrets.key")
+    Optional<String> key;
+
+    @ConfigProperty(name = "stagecraft.secrets.previous-keys")
+    Optional<List<String>> previousKeys;
+
+    /** False in a service that seals and opens nothing (the build-service): it runs without the key. */
+    @ConfigProperty(name = "stagecraft.secrets.required", defaultValue = "true")
+    boolean required;
+
+    /** A service without its key stops at start-up, not at the first secret it meets. */
+    void onStart(@Observes StartupEvent event, SecretBox box) {
+        box.keyId();
+    }
 
     @Produces
     @ApplicationScoped
     SecretBox secretBox() {
-        if (DEVELOPMENT_KEY.equals(key)) {
-            LOG.warn("secret variables are sealed with the development key; set STAGECRAFT_SECRETS_KEY (base64 of 32 "
-                    + "random bytes, the same in every service) for real use");
+        return box(key, previousKeys.orElse(List.of()), LaunchMode.current(), required);
+    }
+
+    static SecretBox box(Optional<String> key, List<String> previous, LaunchMode mode) {
+        return box(key, previous, mode, true);
+    }
+
+    static SecretBox box(Optional<String> key, List<String> previous, LaunchMode mode, boolean required) {
+        if (key.isEmpty() || key.get().isBlank()) {
+            if (!required) {
+                // a key nobody knows: nothing this service could be made to open would open
+                byte[] random = new byte[32];
+                new java.security.SecureRandom().nextBytes(random);
+                LOG.info("no sealing key: this service seals and opens no secret values");
+                return SecretBox.fromBase64(java.util.Base64.getEncoder().encodeToString(random));
+            }
+            if (mode == LaunchMode.NORMAL) {
+                throw new IllegalStateException("STAGECRAFT_SECRETS_KEY is not set: set it to base64 of 32 random bytes"
+                        + " (head -c 32 /dev/urandom | base64), the same in every service; it seals the secret values"
+                        + " of applications and environments");
+            }
+            LOG.warnf("secret values are sealed with the published development key (%s profile)", mode.getProfileKey());
+            return SecretBox.fromBase64(DEVELOPMENT_KEY, previous);
         }
-        return SecretBox.fromBase64(key);
+        SecretBox box = SecretBox.fromBase64(key.get(), previous);
+        LOG.infof("secret values are sealed with key %s%s", box.keyId(),
+                previous.isEmpty() ? "" : " (" + previous.size() + " previous keys open older values)");
+        return box;
     }
 }

@@ -3,6 +3,7 @@ package dev.stagecraft.messaging;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -37,8 +38,14 @@ public class TopicBootstrap {
     @ConfigProperty(name = "stagecraft.kafka.partitions", defaultValue = "4")
     int partitions;
 
-    @ConfigProperty(name = "stagecraft.kafka.replication-factor", defaultValue = "1")
-    short replicationFactor;
+    /** Unset: the cluster's {@code default.replication.factor}, which matches its {@code min.insync.replicas}. */
+    @ConfigProperty(name = "stagecraft.kafka.replication-factor")
+    Optional<Short> replicationFactor;
+
+    /** The topic as it is created: the configured partitions, and the configured or the cluster's replication. */
+    NewTopic newTopic(String name) {
+        return new NewTopic(name, Optional.of(partitions), replicationFactor);
+    }
 
     void onStart(@Observes @Priority(1) StartupEvent event) throws Exception {
         if (!createTopics) {
@@ -50,7 +57,7 @@ public class TopicBootstrap {
             for (String topic : Topics.ALL) {
                 for (String name : List.of(topic, Topics.deadLetter(topic))) {
                     if (!existing.contains(name)) {
-                        missing.add(new NewTopic(name, partitions, replicationFactor));
+                        missing.add(newTopic(name));
                     }
                 }
             }

@@ -15,6 +15,8 @@ public final class Labels {
     public static final String PORT = "stagecraft.dev/port";
     /** On a job's container, Kubernetes Job and pods: the job's name in the template. */
     public static final String JOB = "stagecraft.dev/job";
+    /** On every image the build-service built: the git tree of its build context. Teardown removes no other image. */
+    public static final String GIT_TREE = "stagecraft.dev/git-tree";
 
     private Labels() {
     }

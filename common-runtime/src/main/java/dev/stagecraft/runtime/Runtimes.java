@@ -20,6 +20,7 @@ import dev.stagecraft.runtime.docker.DockerRuntime;
 import dev.stagecraft.runtime.docker.ContainerLimits;
 import dev.stagecraft.runtime.router.CaddyRouter;
 import dev.stagecraft.runtime.kubernetes.KubernetesRuntime;
+import dev.stagecraft.runtime.kubernetes.NamespaceConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
 /**
@@ -75,6 +76,13 @@ public class Runtimes {
     @ConfigProperty(name = "stagecraft.runtime.kubernetes.storage-class")
     Optional<String> storageClass;
 
+    /** Domain suffixes a template's host names must end with (besides the router's own domain on Docker). */
+    @ConfigProperty(name = "stagecraft.allowed-host-suffixes")
+    Optional<List<String>> hostSuffixes;
+
+    @Inject
+    NamespaceConfig namespaces;
+
     @Inject
     Instance<DockerClient> docker;
 
@@ -108,9 +116,10 @@ public class Runtimes {
             case "docker" -> new DockerRuntime(docker.get(), readinessTimeout, new ContainerLimits(
                     ContainerLimits.bytes(defaultMemory), ContainerLimits.nanoCpus(defaultCpu), defaultPids), secrets::open,
                     routerAdmin.filter(a -> !a.isBlank()).map(a -> new CaddyRouter(java.net.URI.create(a), routerServer,
-                            routerBaseDomain, routerScheme, routerPort)).orElse(null));
+                            routerBaseDomain, routerScheme, routerPort, hostSuffixes.orElse(List.of()))).orElse(null));
             case "kubernetes" -> new KubernetesRuntime(kubernetes.get(), readinessTimeout, ingressClass.orElse(null),
-                    tlsSecret.orElse(null), storageClass.orElse(null), secrets::open);
+                    tlsSecret.orElse(null), storageClass.orElse(null), secrets::open,
+                    namespaces.policy(hostSuffixes.orElse(List.of())));
             default -> throw new IllegalArgumentException("runtime '" + name + "' is not one of " + KNOWN);
         };
     }

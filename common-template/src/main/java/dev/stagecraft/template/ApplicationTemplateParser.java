@@ -44,7 +44,7 @@ public final class ApplicationTemplateParser {
             "repo_name", "infrastructure", "expiry");
     private static final Set<String> SERVICE = Set.of("name", "image", "build", "has_repo", "command", "args", "ports",
             "envs", "readiness_probe", "liveness_probe", "cpu", "memory", "replicas", "volumes", "depends_on", "static",
-            "storage");
+            "storage", "run_as_root");
     private static final Set<String> BUILD = Set.of("context", "dockerfile", "args", "target");
     private static final Set<String> PORT = Set.of("type", "port", "target_port", "container_port", "loadbalancer");
     private static final Set<String> PROBE = Set.of("exec", "http_get", "tcp_socket", "period_seconds",
@@ -172,7 +172,7 @@ public final class ApplicationTemplateParser {
                     s.strings("command"), s.strings("args"), ports,
                     s.get("readiness_probe").map(this::probe).orElse(null),
                     s.get("liveness_probe").map(this::probe).orElse(null), resources, replicas, volumes,
-                    s.strings("depends_on")));
+                    s.strings("depends_on"), s.get("run_as_root").map(YamlCursor::bool).orElse(false)));
         }
         return services;
     }

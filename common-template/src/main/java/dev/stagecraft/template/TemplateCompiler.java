@@ -154,7 +154,7 @@ public final class TemplateCompiler {
             seal(envs, secrets, context.sealer());
             services.add(new ServiceSpec(s.name(), s.image(), s.build(), s.port(), envs, s.command(), s.args(),
                     s.ports(), s.readinessProbe(), s.livenessProbe(), s.resources(), s.replicas(), s.volumes(),
-                    s.dependsOn()));
+                    s.dependsOn(), s.runAsRoot()));
         }
         for (String service : vars.services().keySet()) {
             if (services.stream().noneMatch(s -> s.name().equals(service))) {

@@ -94,6 +94,15 @@ class TemplateCompilerTest {
                 "infrastructure is a known key");
     }
 
+    /** run_as_root is a service's own opt-out of the non-root rule, carried in the spec; it is off by default. */
+    @Test
+    void runAsRootIsCarriedIntoTheSpecAndOffByDefault() {
+        var spec = TemplateCompiler.compile("db", "services:\n- name: db\n  image: postgres:16\n  run_as_root: true\n"
+                + "- name: web\n  image: web:1\n", null, Context.validation()).spec();
+        assertEquals(true, service(spec, "db").runAsRoot());
+        assertEquals(false, service(spec, "web").runAsRoot());
+    }
+
     @Test
     void precedenceIsDefaultsThenServiceThenEnvironmentSpecific() {
         String template = "services:\n- name: web\n  image: web:1\n- name: api\n  image: api:1\n";

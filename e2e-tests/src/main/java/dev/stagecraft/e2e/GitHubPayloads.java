@@ -32,6 +32,9 @@ public final class GitHubPayloads {
         ObjectNode head = pr.with("head");
         head.put("ref", branch);
         head.put("sha", sha);
+        // head and base in the same repository: not a fork (GitHub always names both)
+        head.with("repo").put("full_name", "local/" + SampleRepository.NAME);
+        pr.with("base").with("repo").put("full_name", "local/" + SampleRepository.NAME);
         ObjectNode repo = payload.with("repository");
         repo.put("clone_url", repoUrl);
         repo.put("html_url", repoUrl.replaceFirst("\\.git$", ""));

@@ -19,6 +19,7 @@ import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
 import dev.stagecraft.runtime.EnvironmentRuntime.DeployResult;
 import dev.stagecraft.runtime.EnvironmentRuntime.TeardownResult;
+import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.RuntimeListener;
 import dev.stagecraft.runtime.docker.BaseImages;
 import dev.stagecraft.runtime.docker.ContainerLimits;
@@ -115,6 +116,8 @@ public final class RuntimeBenchmarkMain {
                 + "CMD [\"httpd\", \"-f\", \"-p\", \"8080\", \"-h\", \"/www\"]\n");
         String tag = "stagecraft-bench/" + name + ":" + UUID.randomUUID().toString().substring(0, 12);
         docker.buildImageCmd(dir.toFile()).withTags(Set.of(tag)).withNetworkMode("none").withPull(false)
+                // labelled as the build-service labels what it builds, so teardown removes it as it would those
+                .withLabels(java.util.Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE, Labels.GIT_TREE, name))
                 .exec(new BuildImageResultCallback()).awaitImageId(120, TimeUnit.SECONDS);
         return tag;
     }

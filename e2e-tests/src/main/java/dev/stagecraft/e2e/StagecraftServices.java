@@ -34,7 +34,10 @@ public final class StagecraftServices implements AutoCloseable {
 
     private StagecraftServices(Path root, Map<String, String> environment, Path logDir) {
         this.root = root;
-        this.environment = Map.copyOf(environment);
+        Map<String, String> all = new java.util.HashMap<>(environment);
+        // one sealing key for the run, shared by its instances, unless the caller brings one
+        all.putIfAbsent("STAGECRAFT_SECRETS_KEY", randomKey());
+        this.environment = Map.copyOf(all);
         this.logDir = logDir;
     }
 
@@ -43,6 +46,12 @@ public final class StagecraftServices implements AutoCloseable {
      *
      * @param root the project's root directory, where each service's target/quarkus-app lives
      */
+    private static String randomKey() {
+        byte[] key = new byte[32];
+        new java.security.SecureRandom().nextBytes(key);
+        return java.util.Base64.getEncoder().encodeToString(key);
+    }
+
     public static StagecraftServices start(Path root, Map<String, String> environment, Path logDir)
             throws IOException, InterruptedException {
         Files.createDirectories(logDir);

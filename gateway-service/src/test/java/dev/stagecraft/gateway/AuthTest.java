@@ -12,7 +12,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Map;
 
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.Test;
+
+import dev.stagecraft.gateway.auth.ApiToken;
+import dev.stagecraft.gateway.auth.BootstrapToken;
+import dev.stagecraft.gateway.auth.Role;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 
 import dev.stagecraft.infra.InfraTestResource;
 import io.quarkus.test.common.WithTestResource;
@@ -25,6 +32,9 @@ class AuthTest {
 
     @TestHTTPResource("/")
     URL root;
+
+    @Inject
+    BootstrapToken bootstrap;
 
     private HttpResponse<String> call(String method, String path, String token, String body) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(root.toString()).resolve(path))
@@ -78,6 +88,25 @@ class AuthTest {
         given().delete("/api/tokens/" + id).then().statusCode(204);
         given().contentType("application/json").body(Map.of("name", "x", "role", "owner")).post("/api/tokens").then()
                 .statusCode(400).body("message", containsString("viewer, deployer, admin"));
+    }
+
+    /** Once another admin exists, revoking the bootstrap token is final: a restart does not bring it back. */
+    @Test
+    void aRevokedBootstrapTokenStaysRevoked() throws Exception {
+        String bootstrapSecret = Api.ADMIN_TOKEN;
+        String admin = token("admin");
+        assertEquals(204, call("DELETE", "api/tokens/" + BootstrapToken.ID, admin, null).statusCode());
+        try {
+            bootstrap.ensure(); // what a restart with STAGECRAFT_ADMIN_TOKEN still set does
+            assertEquals(401, call("GET", "api/environments", bootstrapSecret, null).statusCode(),
+                    "the revoked bootstrap token came back");
+            assertEquals(200, call("GET", "api/environments", admin, null).statusCode());
+        } finally {
+            // the other tests use the bootstrap token: with no admin left, it is created again
+            QuarkusTransaction.requiringNew().run(() -> ApiToken.delete("role", Role.ADMIN));
+            bootstrap.ensure();
+        }
+        assertEquals(200, call("GET", "api/environments", bootstrapSecret, null).statusCode());
     }
 
     @Test

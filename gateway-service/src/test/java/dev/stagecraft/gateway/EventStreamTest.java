@@ -2,6 +2,7 @@ package dev.stagecraft.gateway;
 
 import static dev.stagecraft.gateway.Api.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.InputStream;
@@ -24,6 +25,8 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.stagecraft.events.BuildRequested;
+import dev.stagecraft.events.LogLine;
+import dev.stagecraft.events.TaskFinished;
 import dev.stagecraft.events.TaskStarted;
 import dev.stagecraft.events.TeardownRequested;
 import dev.stagecraft.events.TeardownSucceeded;
@@ -141,5 +144,40 @@ class EventStreamTest {
                 URI.create(base + "api/events")).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(401, anonymous.statusCode());
+    }
+
+    /** A secret variable's value printed by a container or named in a failure never reaches a reader in clear. */
+    @Test
+    void secretValuesAreMaskedInStreamsLogsAndTheTimeline() throws Exception {
+        String secret = "hunter2-s3cret";
+        String repo = Apps.uniqueRepo();
+        String app = given().contentType("application/json")
+                .body(java.util.Map.of("name", "masked-" + java.util.UUID.randomUUID().toString().substring(0, 8),
+                        "repository", java.util.Map.of("url", repo), "webhookSecret", Hooks.SECRET, "template",
+                        Apps.TWO_SERVICES, "environmentVariables",
+                        "defaults:\n- key: DB_PASSWORD\n  value: " + secret + "\n  secret: true\n"))
+                .post("/api/applications").then().statusCode(201).extract().path("id");
+        try (TestBus bus = new TestBus()) {
+            Hooks.send("pull_request", Hooks.forRepository("pull_request-opened.json", repo)).statusCode(202);
+            String env = given().queryParam("application", app).get("/api/environments").then().extract()
+                    .path("[0].id");
+            BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
+            String wf = build.workflowId();
+            try (Stream one = new Stream("api/environments/" + env + "/events")) {
+                JsonNode finished = one.await("dev.stagecraft.task.finished.v1", () -> bus.publish(new TaskFinished(
+                        env, wf, "services.web", "FAILED", "exit code 1; DB_PASSWORD=" + secret)));
+                assertEquals("exit code 1; DB_PASSWORD=********", finished.path("data").path("message").asText());
+            }
+            bus.publish(new LogLine(env, wf, "web", "connecting as app with " + secret + " to db"));
+            String logs = "";
+            for (long until = System.nanoTime() + Duration.ofSeconds(30).toNanos(); !logs.contains("connecting")
+                    && System.nanoTime() < until; Thread.sleep(100)) {
+                logs = given().get("/api/workflows/" + wf + "/logs").then().extract().asString();
+            }
+            assertTrue(logs.contains("connecting as app with ******** to db") && !logs.contains(secret), logs);
+            String timeline = given().get("/api/environments/" + env + "/timeline").then().statusCode(200).extract()
+                    .asString();
+            assertTrue(timeline.contains("DB_PASSWORD=********") && !timeline.contains(secret), timeline);
+        }
     }
 }

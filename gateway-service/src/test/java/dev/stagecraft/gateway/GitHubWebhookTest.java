@@ -8,6 +8,7 @@ import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
 import static org.hamcrest.Matchers.not;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -85,6 +86,21 @@ class GitHubWebhookTest {
                 .post("/webhooks/github").then().statusCode(401).body("message", containsString("missing"));
         given().get("/api/deliveries").then().body("id", not(hasItem("github:" + delivery)));
         given().queryParam("application", app).get("/api/environments").then().body("size()", is(0));
+
+        // a repository nobody registered: answered, not stored, counted
+        String unknown = UUID.randomUUID().toString();
+        Hooks.send("pull_request", Hooks.forRepository("pull_request-opened.json", Apps.uniqueRepo()), unknown)
+                .statusCode(202).body("outcome", is("ignored")).body("reason", containsString("no application"));
+        given().get("/api/deliveries").then().body("id", not(hasItem("github:" + unknown)));
+        String metrics = io.restassured.RestAssured.get("/q/metrics").then().statusCode(200).extract().asString();
+        assertTrue(refused(metrics, "bad_signature") >= 2, metrics);
+        assertTrue(refused(metrics, "unknown_repository") >= 1, metrics);
+    }
+
+    private static double refused(String metrics, String reason) {
+        return metrics.lines().filter(l -> l.startsWith("stagecraft_webhook_refused_total{")
+                && l.contains("provider=\"github\"") && l.contains("reason=\"" + reason + "\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     @Test

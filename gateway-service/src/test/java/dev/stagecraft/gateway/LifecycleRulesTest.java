@@ -56,6 +56,33 @@ class LifecycleRulesTest {
             assertEquals(opened.get("pull_request").get("head").get("sha").asText(), build.commit());
             given().post("/api/environments/" + env + "/approve").then().statusCode(409)
                     .body("message", containsString("not a fork's pull request awaiting approval"));
+
+            // approval is for one commit: a later push to the fork waits for a deployer again
+            ObjectNode pushed = opened.deepCopy();
+            pushed.put("action", "synchronize");
+            ((ObjectNode) pushed.get("pull_request").get("head")).put("sha", "f".repeat(40));
+            Hooks.send("pull_request", pushed).statusCode(202);
+            given().get("/api/environments/" + env).then().body("awaitingApproval", is(true))
+                    .body("desiredCommit", is("f".repeat(40)));
+            assertEquals(0, bus.all(BuildRequested.class, env, Duration.ofSeconds(2)).size(),
+                    "the fork's new commit is not built without approval");
+            given().post("/api/environments/" + env + "/approve").then().statusCode(202);
+            given().get("/api/environments/" + env).then().body("awaitingApproval", is(false));
+        }
+    }
+
+    /** A pull_request payload that does not say which repository its head is in is treated as a fork's. */
+    @Test
+    void aHeadOfUnknownOriginIsTreatedAsAFork() {
+        String repo = Apps.uniqueRepo();
+        String app = register(repo, Apps.TWO_SERVICES);
+        ObjectNode opened = Hooks.forRepository("pull_request-opened.json", repo);
+        ((ObjectNode) opened.get("pull_request").get("head")).remove("repo");
+        try (TestBus bus = new TestBus()) {
+            Hooks.send("pull_request", opened).statusCode(202).body("outcome", is("accepted"));
+            String env = given().queryParam("application", app).get("/api/environments").then()
+                    .body("[0].awaitingApproval", is(true)).extract().path("[0].id");
+            assertEquals(0, bus.all(BuildRequested.class, env, Duration.ofSeconds(2)).size(), "nothing is built");
         }
     }
 

@@ -111,7 +111,7 @@ class TemplatesAndGitOpsTest {
         try (TestBus bus = new TestBus()) {
             String env = open(repo, app, C1, bus);
             BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
-            assertTrue(build.spec().variables().get("DB_PASSWORD").startsWith("enc:v1:"),
+            assertTrue(build.spec().variables().get("DB_PASSWORD").startsWith("enc:v2:"),
                     build.spec().variables().toString());
             assertEquals("demo", build.spec().variables().get("MODE"));
         }

@@ -207,7 +207,7 @@ public class ImageBuilder {
     private void push(String reference, Consumer<String> sink, Deque<String> tail) {
         List<String> seen = snapshot(tail);
         try {
-            docker.pushImageCmd(reference).exec(new ResultCallback.Adapter<PushResponseItem>() {
+            var callback = docker.pushImageCmd(reference).exec(new ResultCallback.Adapter<PushResponseItem>() {
                 @Override
                 public void onNext(PushResponseItem item) {
                     if (item.getErrorDetail() != null) {
@@ -218,10 +218,17 @@ public class ImageBuilder {
                         sink.accept(item.getStatus());
                     }
                 }
-            }).awaitCompletion(30, TimeUnit.MINUTES);
+            });
+            if (!callback.awaitCompletion(buildTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                callback.close();
+                throw new BuildException("the push of " + reference + " ran longer than " + buildTimeout.toMinutes()
+                        + " minutes (stagecraft.build.timeout) and was stopped", seen);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new BuildException("interrupted while pushing " + reference, seen);
+        } catch (IOException e) {
+            throw new BuildException("push of " + reference + " failed: " + e.getMessage(), seen);
         } catch (RuntimeException e) {
             if (e instanceof BuildException b) {
                 throw b;
@@ -247,6 +254,6 @@ public class ImageBuilder {
     /** Labels on every built image. */
     public static Map<String, String> labels(String application, String service, String treeId) {
         return Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE, Labels.APPLICATION, application,
-                Labels.SERVICE, service, "stagecraft.dev/git-tree", treeId);
+                Labels.SERVICE, service, Labels.GIT_TREE, treeId);
     }
 }

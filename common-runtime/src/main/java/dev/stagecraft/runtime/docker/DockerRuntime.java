@@ -497,6 +497,13 @@ public final class DockerRuntime implements EnvironmentRuntime {
         }
     }
 
+    /** Whether the build-service built the image: it carries the build's labels (a base image does not). */
+    private boolean builtByStagecraft(String image) {
+        var config = docker.inspectImageCmd(image).exec().getConfig();
+        Map<String, String> labels = config == null || config.getLabels() == null ? Map.of() : config.getLabels();
+        return Labels.MANAGED_BY_VALUE.equals(labels.get(Labels.MANAGED_BY)) && labels.containsKey(Labels.GIT_TREE);
+    }
+
     @Override
     public TeardownResult teardown(String environmentId, List<String> images, RuntimeListener listener) {
         return teardown(environmentId, null, images, listener);
@@ -587,6 +594,10 @@ public final class DockerRuntime implements EnvironmentRuntime {
         }
         for (String image : images == null ? List.<String>of() : images) {
             try {
+                if (!builtByStagecraft(image)) {
+                    kept.add("image " + image + " (not built by Stagecraft: images a template names are never removed)");
+                    continue;
+                }
                 docker.removeImageCmd(image).exec();
                 removed.add("image " + image);
             } catch (NotFoundException alreadyGone) {

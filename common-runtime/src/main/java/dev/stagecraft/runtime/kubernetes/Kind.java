@@ -11,7 +11,8 @@ import io.fabric8.kubernetes.client.dsl.Resource;
 enum Kind {
 
     INGRESS("ingress"), SERVICE("service"), DEPLOYMENT("deployment"), JOB("job"), POD("pod"),
-    CLAIM("persistentvolumeclaim"), CONFIG_MAP("configmap"), SECRET("secret");
+    CLAIM("persistentvolumeclaim"), CONFIG_MAP("configmap"), SECRET("secret"), NETWORK_POLICY("networkpolicy"),
+    QUOTA("resourcequota"), LIMIT_RANGE("limitrange");
 
     final String label;
 
@@ -29,6 +30,10 @@ enum Kind {
             case CLAIM -> client.persistentVolumeClaims().inNamespace(namespace).withLabels(labels).list().getItems();
             case CONFIG_MAP -> client.configMaps().inNamespace(namespace).withLabels(labels).list().getItems();
             case SECRET -> client.secrets().inNamespace(namespace).withLabels(labels).list().getItems();
+            case NETWORK_POLICY -> client.network().v1().networkPolicies().inNamespace(namespace).withLabels(labels)
+                    .list().getItems();
+            case QUOTA -> client.resourceQuotas().inNamespace(namespace).withLabels(labels).list().getItems();
+            case LIMIT_RANGE -> client.limitRanges().inNamespace(namespace).withLabels(labels).list().getItems();
         };
     }
 
@@ -46,6 +51,9 @@ enum Kind {
             case CLAIM -> client.persistentVolumeClaims().inNamespace(namespace).withName(name);
             case CONFIG_MAP -> client.configMaps().inNamespace(namespace).withName(name);
             case SECRET -> client.secrets().inNamespace(namespace).withName(name);
+            case NETWORK_POLICY -> client.network().v1().networkPolicies().inNamespace(namespace).withName(name);
+            case QUOTA -> client.resourceQuotas().inNamespace(namespace).withName(name);
+            case LIMIT_RANGE -> client.limitRanges().inNamespace(namespace).withName(name);
         };
     }
 

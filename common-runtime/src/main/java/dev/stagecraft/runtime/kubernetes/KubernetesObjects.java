@@ -22,6 +22,8 @@ import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvFromSourceBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.LimitRange;
+import io.fabric8.kubernetes.api.model.LimitRangeBuilder;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -30,9 +32,15 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.Probe;
 import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.PodSecurityContext;
+import io.fabric8.kubernetes.api.model.PodSecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceQuota;
+import io.fabric8.kubernetes.api.model.ResourceQuotaBuilder;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecurityContext;
+import io.fabric8.kubernetes.api.model.SecurityContextBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
@@ -48,6 +56,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 
 /**
  * The Kubernetes objects of one environment, built from its spec; every one labelled with the managed-by and
@@ -93,11 +103,96 @@ final class KubernetesObjects {
         return meta.build();
     }
 
-    static Namespace namespace(String environmentId, String application) {
+    static final String POD_SECURITY = "pod-security.kubernetes.io/";
+    static final String ISOLATION_POLICY = "stagecraft-isolation";
+    static final String QUOTA = "stagecraft-quota";
+    static final String LIMITS = "stagecraft-limits";
+
+    /**
+     * The environment's namespace, with Pod Security admission labels: {@code restricted} enforced, or
+     * {@code baseline} when a service opts out of running as non-root ({@code run_as_root}); warnings and audit at
+     * {@code restricted} either way.
+     */
+    static Namespace namespace(String environmentId, String application, EnvironmentSpec spec) {
         Map<String, String> labels = labels(environmentId);
         labels.put(Labels.APPLICATION, application);
+        labels.putAll(podSecurityLabels(spec));
         return new NamespaceBuilder().withMetadata(new ObjectMetaBuilder().withName(namespaceOf(environmentId))
                 .withLabels(labels).build()).build();
+    }
+
+    static Map<String, String> podSecurityLabels(EnvironmentSpec spec) {
+        boolean root = spec.services().stream().anyMatch(ServiceSpec::runAsRoot);
+        return Map.of(POD_SECURITY + "enforce", root ? "baseline" : "restricted",
+                POD_SECURITY + "enforce-version", "latest", POD_SECURITY + "warn", "restricted",
+                POD_SECURITY + "audit", "restricted");
+    }
+
+    /**
+     * Default deny, then: ingress from the namespace's own pods and from the ingress controller's namespace; egress to
+     * the namespace's own pods, to DNS in kube-system, and to any address outside the excepted networks (the
+     * cluster's pod, service and node networks, so neither the API server nor the Stagecraft namespace nor another
+     * environment is reachable).
+     */
+    static NetworkPolicy isolation(String environmentId, NamespacePolicy policy) {
+        var ns = new io.fabric8.kubernetes.api.model.LabelSelectorBuilder();
+        var builder = new NetworkPolicyBuilder()
+                .withMetadata(meta(ISOLATION_POLICY, namespaceOf(environmentId), labels(environmentId),
+                        SpecHash.sha256(policy.ingressNamespace() + "|" + policy.egressExcept())))
+                .withNewSpec().withNewPodSelector().endPodSelector().withPolicyTypes("Ingress", "Egress")
+                .addNewIngress().addNewFrom().withNewPodSelector().endPodSelector().endFrom()
+                .addNewFrom().withNamespaceSelector(ns.withMatchLabels(Map.of("kubernetes.io/metadata.name",
+                        policy.ingressNamespace())).build()).endFrom().endIngress()
+                .addNewEgress().addNewTo().withNewPodSelector().endPodSelector().endTo().endEgress()
+                .addNewEgress().addNewTo().withNewNamespaceSelector().withMatchLabels(Map.of(
+                        "kubernetes.io/metadata.name", "kube-system")).endNamespaceSelector().withNewPodSelector()
+                .withMatchLabels(Map.of("k8s-app", "kube-dns")).endPodSelector().endTo()
+                .addNewPort().withProtocol("UDP").withPort(new IntOrString(53)).endPort()
+                .addNewPort().withProtocol("TCP").withPort(new IntOrString(53)).endPort().endEgress()
+                .addNewEgress().addNewTo().withNewIpBlock().withCidr("0.0.0.0/0").withExcept(policy.egressExcept())
+                .endIpBlock().endTo().endEgress()
+                .endSpec();
+        return builder.build();
+    }
+
+    static ResourceQuota quota(String environmentId, NamespacePolicy policy) {
+        Map<String, Quantity> hard = new TreeMap<>();
+        hard.put("limits.cpu", new Quantity(policy.quotaCpu()));
+        hard.put("requests.cpu", new Quantity(policy.quotaCpu()));
+        hard.put("limits.memory", new Quantity(policy.quotaMemory()));
+        hard.put("requests.memory", new Quantity(policy.quotaMemory()));
+        hard.put("pods", new Quantity(Integer.toString(policy.quotaPods())));
+        hard.put("requests.storage", new Quantity(policy.quotaStorage()));
+        hard.put("persistentvolumeclaims", new Quantity(Integer.toString(policy.quotaClaims())));
+        return new ResourceQuotaBuilder().withMetadata(meta(QUOTA, namespaceOf(environmentId), labels(environmentId),
+                SpecHash.sha256(hard.toString()))).withNewSpec().withHard(hard).endSpec().build();
+    }
+
+    /** Limits and requests for containers that set none, so every pod fits the quota's accounting. */
+    static LimitRange limits(String environmentId, NamespacePolicy policy) {
+        Map<String, Quantity> limit = Map.of("cpu", new Quantity(policy.defaultCpu()), "memory",
+                new Quantity(policy.defaultMemory()));
+        Map<String, Quantity> request = Map.of("cpu", new Quantity("100m"), "memory", new Quantity("128Mi"));
+        return new LimitRangeBuilder().withMetadata(meta(LIMITS, namespaceOf(environmentId), labels(environmentId),
+                SpecHash.sha256(limit + "|" + request))).withNewSpec().addNewLimit().withType("Container")
+                .withDefault(limit).withDefaultRequest(request).endLimit().endSpec().build();
+    }
+
+    /** Pod-level security of the restricted profile; {@code root} leaves out only runAsNonRoot. */
+    static PodSecurityContext podSecurity(boolean root) {
+        PodSecurityContextBuilder pod = new PodSecurityContextBuilder().withNewSeccompProfile()
+                .withType("RuntimeDefault").endSeccompProfile();
+        if (!root) {
+            pod.withRunAsNonRoot(true);
+        }
+        return pod.build();
+    }
+
+    /** Container-level security of the restricted profile: no privilege escalation, every capability dropped. */
+    static SecurityContext containerSecurity() {
+        return new SecurityContextBuilder().withAllowPrivilegeEscalation(false).withPrivileged(false)
+                .withNewCapabilities().withDrop("ALL").endCapabilities().withNewSeccompProfile()
+                .withType("RuntimeDefault").endSeccompProfile().build();
     }
 
     /**
@@ -143,6 +238,7 @@ final class KubernetesObjects {
         Map<String, String> selector = serviceLabels(environmentId, service.name());
         Container container = container(service.name(), image, service.command(), service.args(), envs, opener,
                 service.volumes());
+        container.setSecurityContext(containerSecurity());
         container.setPorts(containerPorts(service));
         container.setReadinessProbe(probe(service.readinessProbe()));
         container.setLivenessProbe(probe(service.livenessProbe()));
@@ -167,7 +263,9 @@ final class KubernetesObjects {
                 .withNewTemplate().withNewMetadata().withLabels(selector)
                 // a change of the environment's variables rolls the pods, which read them at start
                 .withAnnotations(Map.of(CONFIG_HASH + "-variables", variablesHash)).endMetadata()
-                .withNewSpec().withContainers(container).withVolumes(volumes).endSpec().endTemplate().endSpec()
+                .withNewSpec().withContainers(container).withVolumes(volumes)
+                .withSecurityContext(podSecurity(service.runAsRoot())).withAutomountServiceAccountToken(false)
+                .endSpec().endTemplate().endSpec()
                 .build();
         // the hash covers what the Deployment says (sealed values stay sealed in it), not its status
         d.getMetadata().setAnnotations(Map.of(CONFIG_HASH, SpecHash.sha256(dev.stagecraft.events.cloudevents.EventJson
@@ -314,14 +412,16 @@ final class KubernetesObjects {
     }
 
     static Job job(String environmentId, String name, JobSpec job, String image, Map<String, String> envs,
-            UnaryOperator<String> opener) {
+            UnaryOperator<String> opener, boolean root) {
         Map<String, String> labels = labels(environmentId);
         labels.put(JOB, job.name());
         Container container = container(job.name(), image, job.command(), job.args(), envs, opener, List.of());
+        container.setSecurityContext(containerSecurity());
         JobBuilder built = new JobBuilder().withMetadata(meta(name, namespaceOf(environmentId), labels, null))
                 .withNewSpec().withBackoffLimit(0)
                 .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata()
-                .withNewSpec().withRestartPolicy("Never").withContainers(container).endSpec().endTemplate()
+                .withNewSpec().withRestartPolicy("Never").withContainers(container)
+                .withSecurityContext(podSecurity(root)).withAutomountServiceAccountToken(false).endSpec().endTemplate()
                 .endSpec();
         Job result = built.build();
         if (job.completedTimeoutSeconds() > 0) {

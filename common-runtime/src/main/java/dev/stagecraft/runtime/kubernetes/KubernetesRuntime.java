@@ -26,6 +26,7 @@ import dev.stagecraft.runtime.workflow.WorkflowExecutor;
 import dev.stagecraft.runtime.workflow.WorkflowExecutor.TaskOutcome;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
@@ -51,10 +52,12 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
     private final String storageClass;
     private final UnaryOperator<String> opener;
     private final Readiness readiness;
+    private final NamespacePolicy policy;
 
     public KubernetesRuntime(KubernetesClient client, Duration readinessTimeout, String ingressClass, String tlsSecret,
-            String storageClass, UnaryOperator<String> opener) {
+            String storageClass, UnaryOperator<String> opener, NamespacePolicy policy) {
         this.client = client;
+        this.policy = policy;
         this.readinessTimeout = readinessTimeout;
         this.ingressClass = blankToNull(ingressClass);
         this.tlsSecret = blankToNull(tlsSecret);
@@ -82,10 +85,22 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
     private DeployResult deploy(String workflowName, String environmentId, EnvironmentSpec spec,
             Map<String, String> images, RuntimeListener listener) {
         String namespace = KubernetesObjects.namespaceOf(environmentId);
-        String refusal = ensureNamespace(environmentId, spec.application());
+        String unfit = policy.check(spec);
+        if (unfit != null) {
+            return DeployResult.failed("namespace", "the template does not fit the environment's limits: " + unfit);
+        }
+        String taken = hostsTakenElsewhere(namespace, spec);
+        if (taken != null) {
+            return DeployResult.failed("namespace", taken);
+        }
+        String refusal = ensureNamespace(environmentId, spec);
         if (refusal != null) {
             return DeployResult.failed("namespace", refusal);
         }
+        // the namespace's fences come before anything that runs in it
+        converge(KubernetesObjects.isolation(environmentId, policy));
+        converge(KubernetesObjects.quota(environmentId, policy));
+        converge(KubernetesObjects.limits(environmentId, policy));
         Secret variables = KubernetesObjects.variables(environmentId, spec, opener);
         converge(variables);
         converge(KubernetesObjects.spec(environmentId, EventJson.write(spec)));
@@ -208,7 +223,8 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         name = name.length() > 63 ? name.substring(name.length() - 63).replaceAll("^-+", "") : name;
         Map<String, String> envs = new LinkedHashMap<>(job.envs());
         Job created = client.batch().v1().jobs().inNamespace(namespace)
-                .resource(KubernetesObjects.job(environmentId, name, job, image, envs, opener)).create();
+                .resource(KubernetesObjects.job(environmentId, name, job, image, envs, opener, spec.services().stream()
+                        .anyMatch(s -> s.name().equals(job.fromService()) && s.runAsRoot()))).create();
         long timeout = job.completedTimeoutSeconds() > 0 ? job.completedTimeoutSeconds() + 30L
                 : readinessTimeout.toSeconds();
         Readiness.Outcome outcome = readiness.awaitJob(namespace, created.getMetadata().getName(),
@@ -362,8 +378,8 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
     }
 
     /** Creates the namespace, or checks that the existing one is Stagecraft's; a refusal message otherwise. */
-    private String ensureNamespace(String environmentId, String application) {
-        Namespace wanted = KubernetesObjects.namespace(environmentId, application);
+    private String ensureNamespace(String environmentId, EnvironmentSpec spec) {
+        Namespace wanted = KubernetesObjects.namespace(environmentId, spec.application(), spec);
         Namespace existing = client.namespaces().withName(wanted.getMetadata().getName()).get();
         if (existing == null) {
             client.namespaces().resource(wanted).create();
@@ -372,6 +388,40 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         if (!managed(existing) || !environmentId.equals(existing.getMetadata().getLabels().get(Labels.ENVIRONMENT))) {
             return "namespace " + wanted.getMetadata().getName() + " exists and was not created by Stagecraft for "
                     + environmentId + "; it is left alone";
+        }
+        Map<String, String> security = KubernetesObjects.podSecurityLabels(spec);
+        if (!existing.getMetadata().getLabels().entrySet().containsAll(security.entrySet())) {
+            // the Pod Security level follows the spec (a service that gained or lost run_as_root)
+            client.namespaces().withName(wanted.getMetadata().getName()).edit(n -> {
+                n.getMetadata().getLabels().putAll(security);
+                return n;
+            });
+        }
+        return null;
+    }
+
+    /**
+     * A template host name another environment's Ingress already serves: one environment must not take over
+     * another's traffic. Null when every host is free.
+     */
+    private String hostsTakenElsewhere(String namespace, EnvironmentSpec spec) {
+        if (spec.hostnames().isEmpty()) {
+            return null;
+        }
+        for (Ingress ingress : client.network().v1().ingresses().inAnyNamespace()
+                .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE).list().getItems()) {
+            if (namespace.equals(ingress.getMetadata().getNamespace()) || ingress.getSpec() == null) {
+                continue;
+            }
+            for (var rule : ingress.getSpec().getRules()) {
+                for (var e : spec.hostnames().entrySet()) {
+                    if (e.getValue() != null && e.getValue().equalsIgnoreCase(rule.getHost())) {
+                        return "host name '" + e.getValue() + "' of service '" + e.getKey() + "' is already served by"
+                                + " environment " + ingress.getMetadata().getLabels().get(Labels.ENVIRONMENT)
+                                + "; each host name belongs to one environment";
+                    }
+                }
+            }
         }
         return null;
     }

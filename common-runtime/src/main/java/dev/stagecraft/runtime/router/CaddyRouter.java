@@ -54,6 +54,7 @@ public final class CaddyRouter {
     private final String baseDomain;
     private final String publicScheme;
     private final int publicPort;
+    private final List<String> hostSuffixes;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /**
@@ -64,11 +65,22 @@ public final class CaddyRouter {
      * @param publicPort   the port users connect to, for the URLs (left out when it is the scheme's default)
      */
     public CaddyRouter(URI admin, String server, String baseDomain, String publicScheme, int publicPort) {
+        this(admin, server, baseDomain, publicScheme, publicPort, List.of());
+    }
+
+    /** {@code hostSuffixes}: domains a template's host names may be under, besides {@code baseDomain}. */
+    public CaddyRouter(URI admin, String server, String baseDomain, String publicScheme, int publicPort,
+            List<String> hostSuffixes) {
         this.admin = admin;
         this.server = server;
         this.baseDomain = baseDomain;
         this.publicScheme = publicScheme;
         this.publicPort = publicPort;
+        List<String> suffixes = new ArrayList<>();
+        suffixes.add(baseDomain.toLowerCase(Locale.ROOT));
+        hostSuffixes.stream().map(h -> h.trim().toLowerCase(Locale.ROOT).replaceFirst("^\\.", ""))
+                .filter(h -> !h.isEmpty()).forEach(suffixes::add);
+        this.hostSuffixes = List.copyOf(suffixes);
     }
 
     /** {@code <service>-<environment>.<base domain>}; a label too long for DNS is shortened with a hash. */
@@ -113,6 +125,12 @@ public final class CaddyRouter {
                 if (!HOST_NAME.matcher(host).matches()) {
                     throw new RouterException("'" + host + "' is not a host name the router accepts (dot-separated"
                             + " labels of letters, digits and hyphens; no wildcard)");
+                }
+                String h = host.toLowerCase(Locale.ROOT);
+                if (hostSuffixes.stream().noneMatch(suffix -> h.endsWith("." + suffix))) {
+                    throw new RouterException("host name '" + host + "' is not under an allowed domain suffix: "
+                            + String.join(", ", hostSuffixes) + " (STAGECRAFT_ROUTER_DOMAIN,"
+                            + " STAGECRAFT_ALLOWED_HOST_SUFFIXES)");
                 }
             }
             wanted.put(routeId(r.environmentId(), r.service()), json(r));

@@ -72,6 +72,7 @@ class DockerRuntimeTest {
                 + "CMD [\"sh\", \"-c\", \"" + (cmd != null ? cmd : "exec httpd -f -p $PORT -h /www") + "\"]\n");
         String tag = "stagecraft-test/runtime:" + UUID.randomUUID().toString().substring(0, 12);
         docker.buildImageCmd(dir.toFile()).withTags(Set.of(tag)).withNetworkMode("none").withPull(false)
+                .withLabels(Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE, Labels.GIT_TREE, "test-" + tag))
                 .exec(new BuildImageResultCallback()).awaitImageId(120, TimeUnit.SECONDS);
         IMAGES.add(tag);
         return tag;
@@ -166,6 +167,21 @@ class DockerRuntimeTest {
         assertTrue(events.contains("failed jobs.notify"), events.toString());
         assertEquals(List.of(), containers(env), "removed although a teardown job failed");
         assertTrue(down.removed().contains("image " + web), down.removed().toString());
+    }
+
+    /** Teardown removes the images Stagecraft built, never one a template names or the base image. */
+    @Test
+    void teardownRemovesOnlyImagesStagecraftBuilt() throws Exception {
+        String env = "rt-" + RUN + "-foreign-images";
+        String web = image("web page", null);
+        DeployResult up = runtime.setup(env, spec("web"), Map.of("web", web), RuntimeListener.SILENT);
+        assertTrue(up.succeeded(), up.reason());
+        TeardownResult down = runtime.teardown(env, List.of(web, BaseImages.BUSYBOX), RuntimeListener.SILENT);
+        assertTrue(down.clean(), String.valueOf(down.leftovers()));
+        assertTrue(down.removed().contains("image " + web), down.removed().toString());
+        assertTrue(down.kept().stream().anyMatch(k -> k.startsWith("image " + BaseImages.BUSYBOX + " (not built")),
+                down.kept().toString());
+        docker.inspectImageCmd(BaseImages.BUSYBOX).exec(); // still there
     }
 
     @Test

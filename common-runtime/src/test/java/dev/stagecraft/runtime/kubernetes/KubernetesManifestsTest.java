@@ -77,21 +77,37 @@ class KubernetesManifestsTest {
         }
     }
 
+    /** Each service reads the ConfigMap and only the Secrets it needs: the build-service gets no key and no token. */
     @Test
-    void configurationComesFromTheConfigMapAndTheSecretAndNamesEverythingTheServicesNeed() {
+    void configurationComesFromTheConfigMapAndEachServiceGetsOnlyTheSecretsItNeeds() {
         ConfigMap config = Manifests.of(all, ConfigMap.class).get(0);
-        Secret secret = Manifests.of(all, Secret.class).get(0);
+        Map<String, Set<String>> secretKeys = new java.util.HashMap<>();
+        for (Secret secret : Manifests.of(all, Secret.class)) {
+            secretKeys.put(secret.getMetadata().getName(), secret.getStringData().keySet());
+        }
         Set<String> provided = new HashSet<>(config.getData().keySet());
-        provided.addAll(secret.getStringData().keySet());
+        secretKeys.values().forEach(provided::addAll);
         assertTrue(provided.containsAll(Set.of("STAGECRAFT_KAFKA", "STAGECRAFT_JDBC_URL", "STAGECRAFT_JDBC_USER",
                 "STAGECRAFT_JDBC_PASSWORD", "STAGECRAFT_SECRETS_KEY", "STAGECRAFT_ADMIN_TOKEN", "STAGECRAFT_RUNTIMES",
                 "STAGECRAFT_DEFAULT_RUNTIME", "STAGECRAFT_REGISTRY", "DOCKER_HOST")), provided.toString());
         assertFalse(config.getData().keySet().stream().anyMatch(k -> k.contains("PASSWORD") || k.contains("TOKEN")
                 || k.contains("SECRETS_KEY")), "no secret in the ConfigMap");
+        Map<String, Set<String>> seen = new java.util.HashMap<>();
         for (Deployment d : Manifests.of(all, Deployment.class)) {
             var envFrom = d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnvFrom();
             assertEquals(config.getMetadata().getName(), envFrom.get(0).getConfigMapRef().getName());
-            assertEquals(secret.getMetadata().getName(), envFrom.get(1).getSecretRef().getName());
+            Set<String> keys = new HashSet<>();
+            envFrom.stream().filter(e -> e.getSecretRef() != null)
+                    .forEach(e -> keys.addAll(secretKeys.get(e.getSecretRef().getName())));
+            seen.put(d.getMetadata().getName(), keys);
+        }
+        assertTrue(seen.get("gateway-service").containsAll(Set.of("STAGECRAFT_JDBC_PASSWORD", "STAGECRAFT_SECRETS_KEY",
+                "STAGECRAFT_ADMIN_TOKEN")), seen.toString());
+        assertEquals(Set.of("STAGECRAFT_JDBC_PASSWORD"), seen.get("build-service"),
+                "the build-service, which builds pull request code, gets neither the sealing key nor a token");
+        for (String service : List.of("setup-service", "patch-service", "teardown-service")) {
+            assertTrue(seen.get(service).contains("STAGECRAFT_SECRETS_KEY"), service);
+            assertFalse(seen.get(service).contains("STAGECRAFT_ADMIN_TOKEN"), service + " gets no admin token");
         }
     }
 

@@ -51,6 +51,9 @@ class KubernetesRuntimeTest {
 
     static KubernetesMockServer server;
     static final String RUNTIME_AGENT = "stagecraft-runtime";
+    static final NamespacePolicy POLICY = NamespacePolicy.defaults(List.of("preview.example.test"));
+    /** The web service's host name in this test: one environment's host name is no other's. */
+    static String webHost;
     static KubernetesClient client;
     static KubernetesClient runtimeClient;
     static FakeKubelet kubelet;
@@ -73,7 +76,7 @@ class KubernetesRuntimeTest {
         kubelet = new FakeKubelet(server.createClient(b -> b.editOrNewConfig().withUserAgent("fake-kubelet")
                 .endConfig()));
         runtime = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(10), "nginx", "preview-tls", null,
-                value -> value.startsWith("sealed:") ? value.substring(7) : value);
+                value -> value.startsWith("sealed:") ? value.substring(7) : value, POLICY);
     }
 
     @AfterAll
@@ -82,6 +85,11 @@ class KubernetesRuntimeTest {
         runtimeClient.close();
         client.close();
         server.destroy();
+    }
+
+    @org.junit.jupiter.api.BeforeEach
+    void newHost() {
+        webHost = "web-" + UUID.randomUUID().toString().substring(0, 6) + ".preview.example.test";
     }
 
     static String env() {
@@ -96,7 +104,7 @@ class KubernetesRuntimeTest {
 
     static EnvironmentSpec spec(List<ServiceSpec> services, List<JobSpec> jobs, Map<String, WorkflowSpec> workflows) {
         return new EnvironmentSpec("shop", services, Map.of("DATABASE_URL", "postgres://db/shop",
-                "DB_PASSWORD", "sealed:hunter2"), jobs, workflows, Map.of("web", "web-x.preview.example.test"),
+                "DB_PASSWORD", "sealed:hunter2"), jobs, workflows, Map.of("web", webHost),
                 List.of(new EnvironmentSpec.SharedVolumeSpec("uploads", "2Gi", null)), "ephemeral", null);
     }
 
@@ -130,8 +138,9 @@ class KubernetesRuntimeTest {
         String ns = KubernetesObjects.namespaceOf(env);
         assertEquals("sc-" + env, ns);
         var namespace = client.namespaces().withName(ns).get();
-        assertEquals(Map.of(Labels.MANAGED_BY, "stagecraft", Labels.ENVIRONMENT, env, Labels.APPLICATION, "shop"),
-                namespace.getMetadata().getLabels());
+        assertTrue(namespace.getMetadata().getLabels().entrySet().containsAll(Map.of(Labels.MANAGED_BY, "stagecraft",
+                Labels.ENVIRONMENT, env, Labels.APPLICATION, "shop").entrySet()), namespace.getMetadata().getLabels()
+                .toString());
 
         Secret variables = client.secrets().inNamespace(ns).withName(KubernetesObjects.VARIABLES_SECRET).get();
         assertEquals("hunter2", decode(variables.getData().get("DB_PASSWORD")), "opened inside the Secret");
@@ -154,7 +163,7 @@ class KubernetesRuntimeTest {
         assertEquals(8080, svc.getSpec().getPorts().get(0).getTargetPort().getIntVal());
         var ingress = client.network().v1().ingresses().inNamespace(ns).withName("web").get();
         assertEquals("nginx", ingress.getSpec().getIngressClassName());
-        assertEquals("web-x.preview.example.test", ingress.getSpec().getRules().get(0).getHost());
+        assertEquals(webHost, ingress.getSpec().getRules().get(0).getHost());
         assertEquals("preview-tls", ingress.getSpec().getTls().get(0).getSecretName());
         assertNotNull(client.persistentVolumeClaims().inNamespace(ns).withName("uploads").get());
         var jobs = client.batch().v1().jobs().inNamespace(ns).list().getItems();
@@ -163,7 +172,7 @@ class KubernetesRuntimeTest {
                 "a job from_service runs that service's image");
 
         assertEquals(Map.of("db", "http://db." + ns + ".svc.cluster.local:80", "api",
-                "http://api." + ns + ".svc.cluster.local:80", "web", "https://web-x.preview.example.test"),
+                "http://api." + ns + ".svc.cluster.local:80", "web", "https://" + webHost),
                 result.endpoints());
         assertEquals(List.of("db", "api", "web"), result.started().stream().sorted((a, b) ->
                 List.of("db", "api", "web").indexOf(a) - List.of("db", "api", "web").indexOf(b)).toList());
@@ -191,6 +200,106 @@ class KubernetesRuntimeTest {
         assertNull(client.services().inNamespace(ns).withName("web").get());
         assertNull(client.network().v1().ingresses().inNamespace(ns).withName("web").get());
         assertNotNull(deployment(env, "api"));
+    }
+
+    /** Every environment namespace is fenced: network isolation, quota and limits, Pod Security restricted. */
+    @Test
+    void theNamespaceIsFencedAndItsWorkloadsPassPodSecurityRestricted() {
+        String env = env();
+        DeployResult result = runtime.setup(env, threeServices("registry/web:1"), images("registry/web:1"), "c1",
+                listener);
+        assertTrue(result.succeeded(), result.reason());
+        String ns = KubernetesObjects.namespaceOf(env);
+        Map<String, String> labels = client.namespaces().withName(ns).get().getMetadata().getLabels();
+        assertEquals("restricted", labels.get("pod-security.kubernetes.io/enforce"));
+        assertEquals("restricted", labels.get("pod-security.kubernetes.io/warn"));
+
+        var policy = client.network().v1().networkPolicies().inNamespace(ns)
+                .withName(KubernetesObjects.ISOLATION_POLICY).get();
+        assertEquals(Map.of(), policy.getSpec().getPodSelector().getMatchLabels() == null ? Map.of()
+                : policy.getSpec().getPodSelector().getMatchLabels(), "it selects every pod");
+        assertEquals(List.of("Ingress", "Egress"), policy.getSpec().getPolicyTypes());
+        assertEquals("ingress-nginx", policy.getSpec().getIngress().get(0).getFrom().get(1).getNamespaceSelector()
+                .getMatchLabels().get("kubernetes.io/metadata.name"));
+        var internet = policy.getSpec().getEgress().get(2).getTo().get(0).getIpBlock();
+        assertEquals("0.0.0.0/0", internet.getCidr());
+        assertTrue(internet.getExcept().containsAll(List.of("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")),
+                "no egress to the cluster's networks (API server, Stagecraft, other environments)");
+
+        var quota = client.resourceQuotas().inNamespace(ns).withName(KubernetesObjects.QUOTA).get();
+        assertEquals("8", quota.getSpec().getHard().get("limits.cpu").toString());
+        assertEquals("50", quota.getSpec().getHard().get("pods").toString());
+        var limits = client.limitRanges().inNamespace(ns).withName(KubernetesObjects.LIMITS).get();
+        assertEquals("512Mi", limits.getSpec().getLimits().get(0).getDefault().get("memory").toString());
+
+        var pod = deployment(env, "web").getSpec().getTemplate().getSpec();
+        assertEquals(Boolean.TRUE, pod.getSecurityContext().getRunAsNonRoot());
+        assertEquals("RuntimeDefault", pod.getSecurityContext().getSeccompProfile().getType());
+        assertEquals(Boolean.FALSE, pod.getAutomountServiceAccountToken(), "no API token in environment pods");
+        var security = pod.getContainers().get(0).getSecurityContext();
+        assertEquals(Boolean.FALSE, security.getAllowPrivilegeEscalation());
+        assertEquals(List.of("ALL"), security.getCapabilities().getDrop());
+        var job = client.batch().v1().jobs().inNamespace(ns).list().getItems().get(0).getSpec().getTemplate()
+                .getSpec();
+        assertEquals(Boolean.TRUE, job.getSecurityContext().getRunAsNonRoot());
+        assertEquals(List.of("ALL"), job.getContainers().get(0).getSecurityContext().getCapabilities().getDrop());
+
+        TeardownResult down = runtime.teardown(env, List.of(), listener);
+        assertTrue(down.clean(), String.valueOf(down.leftovers()));
+        assertNull(client.namespaces().withName(ns).get());
+    }
+
+    /** A service may opt out of non-root (run_as_root): it says so in the spec, and its namespace enforces baseline. */
+    @Test
+    void aServiceThatMustRunAsRootLowersItsNamespaceToBaseline() {
+        String env = env();
+        ServiceSpec db = service("db", "postgres:16", List.of());
+        ServiceSpec root = new ServiceSpec(db.name(), db.image(), null, db.port(), db.envs(), db.command(), db.args(),
+                db.ports(), null, null, null, 1, List.of(), List.of(), true);
+        assertTrue(runtime.setup(env, spec(List.of(root), List.of(), Map.of()), Map.of(), null, listener).succeeded());
+        String ns = KubernetesObjects.namespaceOf(env);
+        assertEquals("baseline", client.namespaces().withName(ns).get().getMetadata().getLabels()
+                .get("pod-security.kubernetes.io/enforce"));
+        var pod = deployment(env, "db").getSpec().getTemplate().getSpec();
+        assertNull(pod.getSecurityContext().getRunAsNonRoot());
+        assertEquals(List.of("ALL"), pod.getContainers().get(0).getSecurityContext().getCapabilities().getDrop(),
+                "still no capabilities and no privilege escalation");
+        // without the opt-out, the next setup raises the namespace to restricted again
+        assertTrue(runtime.setup(env, spec(List.of(db), List.of(), Map.of()), Map.of(), null, listener).succeeded());
+        assertEquals("restricted", client.namespaces().withName(ns).get().getMetadata().getLabels()
+                .get("pod-security.kubernetes.io/enforce"));
+    }
+
+    /** What cannot fit or may not be served is refused before anything is created, saying why. */
+    @Test
+    void hostsOutsideTheAllowedDomainsOrTakenAndTemplatesOverTheQuotaAreRefusedUpFront() {
+        String env = env();
+        EnvironmentSpec base = spec(List.of(service("web", "registry/web:1", List.of())), List.of(), Map.of());
+        EnvironmentSpec foreign = new EnvironmentSpec("shop", base.services(), base.variables(), List.of(), Map.of(),
+                Map.of("web", "www.bank.example.com"), List.of(), "ephemeral", null);
+        DeployResult refused = runtime.setup(env, foreign, Map.of(), null, listener);
+        assertFalse(refused.succeeded());
+        assertTrue(refused.reason().contains("'www.bank.example.com' is not under an allowed domain suffix: "
+                + "preview.example.test"), refused.reason());
+        assertNull(client.namespaces().withName(KubernetesObjects.namespaceOf(env)).get(), "nothing was created");
+
+        ServiceSpec web = service("web", "registry/web:1", List.of());
+        ServiceSpec many = new ServiceSpec(web.name(), web.image(), null, web.port(), web.envs(), web.command(),
+                web.args(), web.ports(), null, null, new EnvironmentSpec.ResourcesSpec(null, "2", null, "1Gi"), 5,
+                List.of(), List.of());
+        DeployResult tooBig = runtime.setup(env, spec(List.of(many), List.of(), Map.of()), Map.of(), null, listener);
+        assertFalse(tooBig.succeeded());
+        assertTrue(tooBig.reason().contains("need 10 CPU at their limits; an environment may use 8"), tooBig.reason());
+        assertNull(client.namespaces().withName(KubernetesObjects.namespaceOf(env)).get());
+
+        // a host name another environment serves
+        String owner = env();
+        assertTrue(runtime.setup(owner, base, Map.of(), null, listener).succeeded());
+        DeployResult takeover = runtime.setup(env, base, Map.of(), null, listener);
+        assertFalse(takeover.succeeded());
+        assertTrue(takeover.reason().contains("'" + webHost + "' of service 'web' is already served by environment "
+                + owner), takeover.reason());
+        assertNull(client.namespaces().withName(KubernetesObjects.namespaceOf(env)).get());
     }
 
     @Test
@@ -288,7 +397,8 @@ class KubernetesRuntimeTest {
     void aServiceThatNeverBecomesReadyFailsAtTheDeadline() {
         String env = env();
         kubelet.behave("slow", FakeKubelet.Behaviour.NEVER_READY);
-        KubernetesRuntime quick = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(2), null, null, null, v -> v);
+        KubernetesRuntime quick = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(2), null, null, null, v -> v,
+                POLICY);
         long start = System.nanoTime();
         DeployResult result = quick.setup(env, spec(List.of(service("slow", "registry/slow:1", List.of())), List.of(),
                 Map.of()), Map.of(), null, listener);

@@ -62,6 +62,10 @@ class CaddyRouterTest {
             CaddyRouter.RouterException wildcard = assertThrows(CaddyRouter.RouterException.class, () -> router.publish(
                     second, "web", List.of("*.localhost"), "127.0.0.1:9"));
             assertTrue(wildcard.getMessage().contains("not a host name"), wildcard.getMessage());
+            CaddyRouter.RouterException foreign = assertThrows(CaddyRouter.RouterException.class, () -> router.publish(
+                    second, "web", List.of("login.bank.example.com"), "127.0.0.1:9"));
+            assertTrue(foreign.getMessage().contains("not under an allowed domain suffix: localhost"),
+                    foreign.getMessage());
 
             router.publish(first, "web", List.of(shared), "127.0.0.1:10"); // its own route: replaced, not refused
             router.publish(second, "api", List.of(router.hostName(second, "api")), "127.0.0.1:11");

@@ -102,7 +102,7 @@ public class ApplicationResource {
         app.repositoryUrl = request.repository().url();
         app.repositoryKey = Application.repositoryKey(app.repositoryUrl);
         app.provider = provider;
-        app.webhookSecret = request.webhookSecret();
+        app.webhookSecret = secrets.seal(request.webhookSecret());
         templates.applyTo(app);
         app.environmentVariables = secrets.seal(request.environmentVariables());
         app.runtime = runtime;

@@ -13,19 +13,25 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 
 /**
- * The first admin token: when {@code STAGECRAFT_ADMIN_TOKEN} is set, a token with that text and the admin role exists
- * from start-up on (created once, kept as a hash). Use it to create the real tokens, then unset it and revoke it.
+ * The first admin token: when {@code STAGECRAFT_ADMIN_TOKEN} is set and no admin token exists, a token with that text
+ * and the admin role is created (kept as a hash). Use it to create the real tokens, then revoke it: once another admin
+ * token exists, a revoked bootstrap token is never created again, even if the variable is still set.
  */
 @ApplicationScoped
 public class BootstrapToken {
 
-    static final String ID = "bootstrap-admin";
+    public static final String ID = "bootstrap-admin";
     private static final Logger LOG = Logger.getLogger(BootstrapToken.class);
 
     @ConfigProperty(name = "stagecraft.admin-token")
     Optional<String> adminToken;
 
     void onStart(@Observes StartupEvent event) {
+        ensure();
+    }
+
+    /** Creates the bootstrap token if the variable is set and no admin token exists; what every start-up does. */
+    public void ensure() {
         if (adminToken.isEmpty() || adminToken.get().isBlank()) {
             return;
         }
@@ -37,7 +43,11 @@ public class BootstrapToken {
             if (ApiToken.count("tokenHash", hash) > 0) {
                 return;
             }
-            ApiToken.deleteById(ID);
+            if (ApiToken.count("role", Role.ADMIN) > 0) {
+                // admins exist: the bootstrap token was revoked or replaced, and that stays so
+                LOG.info("STAGECRAFT_ADMIN_TOKEN is ignored: admin tokens exist (it only creates the first one)");
+                return;
+            }
             ApiToken token = new ApiToken();
             token.id = ID;
             token.name = "bootstrap admin (STAGECRAFT_ADMIN_TOKEN)";

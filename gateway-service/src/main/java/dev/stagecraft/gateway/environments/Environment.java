@@ -55,7 +55,13 @@ public class Environment extends PanacheEntityBase {
     public String activeWorkflowId;
     @Column(name = "active_deadline")
     public OffsetDateTime activeDeadline;
-    /** A pull request from a fork: nothing is built until a deployer approves it. */
+    /** A pull request from a fork, or one whose payload does not say where its head comes from. */
+    @Column(name = "from_fork")
+    public boolean fromFork;
+    /** The commit of a fork's pull request that a deployer approved; no other commit of it is built. */
+    @Column(name = "approved_commit")
+    public String approvedCommit;
+    /** A fork's pull request whose desired commit is not approved: nothing is built until a deployer approves it. */
     @Column(name = "awaiting_approval")
     public boolean awaitingApproval;
     @Column(name = "failure_reason")

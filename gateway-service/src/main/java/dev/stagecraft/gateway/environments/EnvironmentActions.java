@@ -34,6 +34,9 @@ public class EnvironmentActions {
     }
 
     @Inject
+    Timeline timeline;
+
+    @Inject
     EnvironmentProcess process;
 
     @Inject
@@ -178,13 +181,13 @@ public class EnvironmentActions {
         return sha;
     }
 
-    private static void record(Environment env, String action, Actor actor, Map<String, String> details) {
+    private void record(Environment env, String action, Actor actor, Map<String, String> details) {
         Map<String, String> detail = new LinkedHashMap<>();
         detail.put("action", action);
         detail.put("actor", actor.name());
         detail.put("via", actor.via());
         detail.putAll(details);
-        Timeline.record(env.id, null, null, MessageType.ENVIRONMENT_ACTION_REQUESTED.ceType(), true,
+        timeline.record(env.id, null, null, MessageType.ENVIRONMENT_ACTION_REQUESTED.ceType(), true,
                 EventJson.write(detail));
     }
 

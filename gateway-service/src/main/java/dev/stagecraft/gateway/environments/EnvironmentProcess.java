@@ -63,6 +63,9 @@ public class EnvironmentProcess {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     @Inject
+    Timeline timeline;
+
+    @Inject
     Outbox outbox;
 
     @Inject
@@ -108,14 +111,21 @@ public class EnvironmentProcess {
         }
         env.desiredCommit = commit;
         touch(env);
+        if (env.fromFork) {
+            env.awaitingApproval = !commit.equals(env.approvedCommit);
+        }
         if (env.activeWorkflowId == null && !env.awaitingApproval) {
             startBuild(env, causationId);
         }
     }
 
-    /** A deployer approved a pull request from a fork: its desired commit is built from now on. */
+    /**
+     * A deployer approved a pull request from a fork: its desired commit, and only that commit, is built. A later push
+     * to the fork waits for approval again.
+     */
     @Transactional(Transactional.TxType.MANDATORY)
     public void approve(Environment env, String causationId) {
+        env.approvedCommit = env.desiredCommit;
         env.awaitingApproval = false;
         touch(env);
         if (env.activeWorkflowId == null && env.desiredCommit != null) {
@@ -258,7 +268,7 @@ public class EnvironmentProcess {
         Workflow wf = startWorkflow(env, Stage.TEARDOWN, env.deployedCommit, Map.of());
         String reason = "resources of this deleted environment were still present at " + observedAt
                 + " (found by reconciliation)";
-        Timeline.record(env.id, wf.id, null, "dev.stagecraft.reconciliation.leftovers-found", true,
+        timeline.record(env.id, wf.id, null, "dev.stagecraft.reconciliation.leftovers-found", true,
                 EventJson.write(Map.of("reason", reason)));
         requestTeardown(env, wf, reason, causationId);
         return true;
@@ -347,6 +357,10 @@ public class EnvironmentProcess {
         if (env.desiredCommit == null) {
             return;
         }
+        if (env.fromFork && !env.desiredCommit.equals(env.approvedCommit)) {
+            env.awaitingApproval = true; // a fork's commit nobody approved is never built
+            return;
+        }
         Application app = Application.findById(env.applicationId);
         Workflow wf = startWorkflow(env, Stage.BUILD, env.desiredCommit, Map.of());
         env.state = EnvironmentState.BUILDING;
@@ -419,7 +433,7 @@ public class EnvironmentProcess {
 
     private void publish(StagecraftMessage event, String causationId, Environment env) {
         outbox.publish(event, causationId);
-        Timeline.record(env.id, event.workflowId(), null, dev.stagecraft.events.MessageType.of(event).ceType(), true,
+        timeline.record(env.id, event.workflowId(), null, dev.stagecraft.events.MessageType.of(event).ceType(), true,
                 EventJson.write(event));
     }
 

@@ -29,6 +29,9 @@ public class LifecycleConsumer {
     private static final Logger LOG = Logger.getLogger(LifecycleConsumer.class);
 
     @Inject
+    Timeline timeline;
+
+    @Inject
     EnvironmentProcess process;
 
     @Inject
@@ -90,7 +93,7 @@ public class LifecycleConsumer {
         boolean applied = process.apply(env, event);
         if (!(event.data() instanceof WorkflowProgressed)) {
             // a heartbeat only pushes the deadline back (in apply); a minute-by-minute trail would bury the timeline
-            Timeline.record(env.id, event.workflowId(), event.id(), event.type(), applied, EventJson.write(event.data()));
+            timeline.record(env.id, event.workflowId(), event.id(), event.type(), applied, EventJson.write(event.data()));
         }
     }
 }

@@ -2,20 +2,26 @@ package dev.stagecraft.gateway.environments;
 
 import java.time.OffsetDateTime;
 
-/** Writes an environment's timeline. */
-final class Timeline {
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
-    private Timeline() {
-    }
+import dev.stagecraft.gateway.secrets.SecretMask;
 
-    static void record(String environmentId, String workflowId, String ceId, String type, boolean applied, String detail) {
+/** Writes an environment's timeline, with the environment's secret values masked in each entry's detail. */
+@ApplicationScoped
+public class Timeline {
+
+    @Inject
+    SecretMask mask;
+
+    void record(String environmentId, String workflowId, String ceId, String type, boolean applied, String detail) {
         TimelineEntry entry = new TimelineEntry();
         entry.environmentId = environmentId;
         entry.workflowId = workflowId;
         entry.ceId = ceId;
         entry.type = type;
         entry.applied = applied;
-        entry.detail = detail;
+        entry.detail = mask.mask(environmentId, detail);
         entry.occurredAt = OffsetDateTime.now();
         entry.persist();
     }

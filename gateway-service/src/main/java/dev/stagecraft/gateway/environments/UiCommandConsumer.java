@@ -36,6 +36,9 @@ public class UiCommandConsumer {
     private static final Logger LOG = Logger.getLogger(UiCommandConsumer.class);
 
     @Inject
+    Timeline timeline;
+
+    @Inject
     EnvironmentActions actions;
 
     @Inject
@@ -112,7 +115,7 @@ public class UiCommandConsumer {
             }
             outbox.publish(rejection, commandId);
             if (rejection.environmentId() != null && Environment.findById(rejection.environmentId()) != null) {
-                Timeline.record(rejection.environmentId(), null, commandId,
+                timeline.record(rejection.environmentId(), null, commandId,
                         MessageType.ENVIRONMENT_ACTION_REJECTED.ceType(), false, EventJson.write(rejection));
             }
         });

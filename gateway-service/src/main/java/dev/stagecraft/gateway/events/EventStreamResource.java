@@ -2,8 +2,6 @@ package dev.stagecraft.gateway.events;
 
 import java.time.Duration;
 import java.time.OffsetDateTime;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -19,7 +17,6 @@ import jakarta.ws.rs.sse.Sse;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import dev.stagecraft.events.cloudevents.CloudEvent;
-import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.gateway.api.ApiException;
 import dev.stagecraft.gateway.environments.Environment;
 import io.smallrye.common.annotation.Blocking;
@@ -60,24 +57,12 @@ public class EventStreamResource {
     }
 
     private Multi<OutboundSseEvent> stream(Sse sse, java.util.function.Predicate<CloudEvent> filter) {
-        Multi<OutboundSseEvent> events = stream.events().filter(filter).map(e -> sse.newEventBuilder().id(e.id())
-                .name(e.type()).mediaType(MediaType.APPLICATION_JSON_TYPE).data(EventJson.write(view(e))).build());
+        Multi<OutboundSseEvent> events = stream.events().filter(s -> filter.test(s.event())).map(s -> sse
+                .newEventBuilder().id(s.event().id()).name(s.event().type()).mediaType(MediaType.APPLICATION_JSON_TYPE)
+                .data(s.json()).build());
         Multi<OutboundSseEvent> beats = Multi.createFrom().ticks().every(heartbeat)
                 .map(tick -> sse.newEventBuilder().comment("heartbeat").build());
         Multi<OutboundSseEvent> hello = Multi.createFrom().item(sse.newEventBuilder().comment("stream open").build());
         return Multi.createBy().concatenating().streams(hello, Multi.createBy().merging().streams(events, beats));
-    }
-
-    private static Map<String, Object> view(CloudEvent e) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("id", e.id());
-        view.put("type", e.type());
-        view.put("source", e.source());
-        view.put("subject", e.subject());
-        view.put("time", e.time() == null ? null : e.time().toString());
-        view.put("workflowId", e.workflowId());
-        view.put("causationId", e.causationId());
-        view.put("data", e.data());
-        return view;
     }
 }

@@ -1,14 +1,21 @@
 package dev.stagecraft.gateway.events;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 import dev.stagecraft.events.cloudevents.CloudEvent;
+import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
 import dev.stagecraft.events.cloudevents.UnreadableEventException;
+import dev.stagecraft.gateway.secrets.SecretMask;
+import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
 
@@ -16,25 +23,50 @@ import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
  * Every event on {@code stagecraft.lifecycle}, as it happens, for the Server-Sent Events streams. Each gateway
  * instance reads the whole topic in a consumer group of its own, from the newest record on and without committing
  * offsets, so every instance can serve every stream; a slow client drops events rather than hold up the others.
+ * Each event is written to JSON once, with its environment's secret values masked, for every stream.
  */
 @ApplicationScoped
 public class LifecycleStream {
 
     private static final Logger LOG = Logger.getLogger(LifecycleStream.class);
 
-    private final BroadcastProcessor<CloudEvent> events = BroadcastProcessor.create();
+    /** An event and the JSON the streams send for it. */
+    public record Streamed(CloudEvent event, String json) {
+    }
+
+    @Inject
+    SecretMask mask;
+
+    private final BroadcastProcessor<Streamed> events = BroadcastProcessor.create();
 
     @Incoming("lifecycle-stream")
+    @Blocking
     public void onRecord(ConsumerRecord<String, String> record) {
+        CloudEvent event;
         try {
-            events.onNext(KafkaCloudEvents.fromRecord(record));
+            event = KafkaCloudEvents.fromRecord(record);
         } catch (UnreadableEventException e) {
             LOG.debugf("not streamed: %s", e.getMessage());
+            return;
         }
+        events.onNext(new Streamed(event, mask.mask(event.subject(), EventJson.write(view(event)))));
     }
 
     /** The events from now on; a subscriber that cannot keep up misses the events it had no room for. */
-    public Multi<CloudEvent> events() {
+    public Multi<Streamed> events() {
         return events.onOverflow().drop();
+    }
+
+    private static Map<String, Object> view(CloudEvent e) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", e.id());
+        view.put("type", e.type());
+        view.put("source", e.source());
+        view.put("subject", e.subject());
+        view.put("time", e.time() == null ? null : e.time().toString());
+        view.put("workflowId", e.workflowId());
+        view.put("causationId", e.causationId());
+        view.put("data", e.data());
+        return view;
     }
 }

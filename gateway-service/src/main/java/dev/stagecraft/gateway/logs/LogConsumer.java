@@ -15,6 +15,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 import dev.stagecraft.events.LogLine;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
+import dev.stagecraft.gateway.secrets.SecretMask;
 import dev.stagecraft.messaging.consumer.TransientFailures;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.common.annotation.Blocking;
@@ -32,6 +33,9 @@ public class LogConsumer {
 
     @Inject
     EntityManager em;
+
+    @Inject
+    SecretMask mask;
 
     @ConfigProperty(name = "stagecraft.logs.max-line", defaultValue = "4000")
     int maxLine;
@@ -63,7 +67,8 @@ public class LogConsumer {
         if (count >= maxLines) {
             return;
         }
-        String text = line.line() == null ? "" : line.line();
+        // masked before it is cut, so a cut never leaves part of a secret
+        String text = line.line() == null ? "" : mask.mask(line.environmentId(), line.line());
         if (text.length() > maxLine) {
             text = text.substring(0, maxLine) + " [cut at " + maxLine + " characters]";
         }

@@ -35,6 +35,9 @@ public class WebhookIntake {
     @Inject
     PullRequestCheck pullRequests;
 
+    @Inject
+    RefusedDeliveries refusals;
+
     /**
      * @param authentic whether the delivery proves it comes from the host on behalf of {@code application}
      * @param authFailure what to tell the caller when no application accepts it
@@ -97,15 +100,16 @@ public class WebhookIntake {
         delivery.repository = parsed.repository();
         delivery.receivedAt = OffsetDateTime.now();
         if (candidates.isEmpty()) {
-            if (Delivery.findById(id) != null) {
-                throw new DuplicateDeliveryException(parsed.deliveryId());
-            }
-            return record(delivery, parsed, Delivery.Outcome.IGNORED,
-                    "no application is registered for repository " + parsed.repository(), null);
+            // not stored: anyone can send these (see RefusedDeliveries)
+            String reason = "no application is registered for repository " + parsed.repository();
+            refusals.refused(parsed.provider(), RefusedDeliveries.UNKNOWN_REPOSITORY, reason);
+            return new WebhookResponse(parsed.deliveryId(), "ignored", reason, null);
         }
         List<Application> apps = candidates.stream().filter(authentic).toList();
         if (apps.isEmpty()) {
-            throw new BadSignatureException(authFailure + " " + parsed.repository());
+            String reason = authFailure + " " + parsed.repository();
+            refusals.refused(parsed.provider(), RefusedDeliveries.BAD_SIGNATURE, reason);
+            throw new BadSignatureException(reason);
         }
         if (Delivery.findById(id) != null) {
             throw new DuplicateDeliveryException(parsed.deliveryId());
@@ -186,8 +190,8 @@ public class WebhookIntake {
             }
             if (env == null) {
                 env = process.create(app, Environment.Kind.EPHEMERAL, head.branch(), head.number(), causationId);
-                env.awaitingApproval = head.fromFork();
             }
+            env.fromFork = env.fromFork || head.fromFork();
             process.deploy(env, head.sha(), causationId);
             return Result.of(List.of(env.id));
         }

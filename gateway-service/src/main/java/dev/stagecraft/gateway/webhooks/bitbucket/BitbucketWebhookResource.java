@@ -14,6 +14,7 @@ import jakarta.ws.rs.core.Response;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.gateway.webhooks.GitEvent;
 import dev.stagecraft.gateway.webhooks.MalformedPayloadException;
 import dev.stagecraft.gateway.webhooks.ParsedDelivery;
@@ -33,6 +34,9 @@ public class BitbucketWebhookResource {
 
     @Inject
     WebhookIntake intake;
+
+    @Inject
+    SecretBox secrets;
 
     @POST
     @Consumes(MediaType.WILDCARD)
@@ -55,7 +59,7 @@ public class BitbucketWebhookResource {
                 : "X-Hub-Signature does not match the HMAC-SHA256 of the body under the webhook secret of any"
                         + " application registered for";
         return WebhookBodies.answer(delivery, () -> intake.accept(parsed,
-                app -> HmacSignature.matches(app.webhookSecret, body, signature), refusal));
+                app -> HmacSignature.matches(secrets.open(app.webhookSecret), body, signature), refusal));
     }
 
     static ParsedDelivery parse(String event, String delivery, JsonNode payload) {
@@ -110,10 +114,11 @@ public class BitbucketWebhookResource {
         }
     }
 
+    /** A source in another repository than the destination, or one the payload does not name: a fork. */
     private static boolean fromFork(JsonNode pr) {
         String source = pr.path("source").path("repository").path("full_name").asText(null);
         String destination = pr.path("destination").path("repository").path("full_name").asText(null);
-        return source != null && destination != null && !source.equals(destination);
+        return source == null || destination == null || !source.equals(destination);
     }
 
     private static int number(JsonNode pr) {

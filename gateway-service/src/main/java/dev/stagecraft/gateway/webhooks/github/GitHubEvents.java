@@ -57,10 +57,11 @@ final class GitHubEvents {
         return new GitEvent.Push(branch, after);
     }
 
+    /** A head in another repository than the base, or one the payload does not name (a deleted fork): a fork. */
     private static boolean fromFork(JsonNode pr) {
         String head = pr.path("head").path("repo").path("full_name").asText(null);
         String base = pr.path("base").path("repo").path("full_name").asText(null);
-        return head != null && base != null && !head.equals(base);
+        return head == null || base == null || !head.equals(base);
     }
 
     private static GitEvent pullRequest(JsonNode payload) {

@@ -11,6 +11,7 @@ import jakarta.ws.rs.core.Response;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.gateway.webhooks.HmacSignature;
 import dev.stagecraft.gateway.webhooks.ParsedDelivery;
 import dev.stagecraft.gateway.webhooks.WebhookBodies;
@@ -27,6 +28,9 @@ public class GitHubWebhookResource {
 
     @Inject
     WebhookIntake intake;
+
+    @Inject
+    SecretBox secrets;
 
     @POST
     @Consumes(MediaType.WILDCARD)
@@ -52,6 +56,6 @@ public class GitHubWebhookResource {
                 : "X-Hub-Signature-256 does not match the HMAC-SHA256 of the body under the webhook secret of any"
                         + " application registered for";
         return WebhookBodies.answer(delivery, () -> intake.accept(parsed,
-                app -> HmacSignature.matches(app.webhookSecret, body, signature), refusal));
+                app -> HmacSignature.matches(secrets.open(app.webhookSecret), body, signature), refusal));
     }
 }

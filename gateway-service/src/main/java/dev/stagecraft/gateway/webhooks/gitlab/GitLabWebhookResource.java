@@ -16,6 +16,7 @@ import jakarta.ws.rs.core.Response;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.gateway.webhooks.GitEvent;
 import dev.stagecraft.gateway.webhooks.MalformedPayloadException;
 import dev.stagecraft.gateway.webhooks.ParsedDelivery;
@@ -35,6 +36,9 @@ public class GitLabWebhookResource {
 
     @Inject
     WebhookIntake intake;
+
+    @Inject
+    SecretBox secrets;
 
     @POST
     @Consumes(MediaType.WILDCARD)
@@ -58,7 +62,7 @@ public class GitLabWebhookResource {
         String refusal = token == null ? "the X-Gitlab-Token header is missing; set the webhook's secret token for"
                 : "X-Gitlab-Token does not match the webhook secret of any application registered for";
         return WebhookBodies.answer(delivery, () -> intake.accept(parsed, app -> token != null && MessageDigest.isEqual(
-                token.getBytes(StandardCharsets.UTF_8), app.webhookSecret.getBytes(StandardCharsets.UTF_8)), refusal));
+                token.getBytes(StandardCharsets.UTF_8), secrets.open(app.webhookSecret).getBytes(StandardCharsets.UTF_8)), refusal));
     }
 
     static ParsedDelivery parse(String event, String delivery, JsonNode payload) {
@@ -99,8 +103,9 @@ public class GitLabWebhookResource {
                             WebhookBodies.required(attributes, "source_branch", "object_attributes.source_branch"),
                             WebhookBodies.required(attributes.path("last_commit"), "id",
                                     "object_attributes.last_commit.id"), action,
-                            attributes.has("source_project_id") && attributes.has("target_project_id")
-                                    && attributes.path("source_project_id").asLong()
+                            // a payload that does not name both projects counts as a fork's
+                            !attributes.has("source_project_id") || !attributes.has("target_project_id")
+                                    || attributes.path("source_project_id").asLong()
                                             != attributes.path("target_project_id").asLong(),
                             WebhookBodies.names(payload.path("labels"), "title"));
                     case "close" -> new GitEvent.PullRequestClosed(number, false);
