@@ -58,6 +58,8 @@ import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.IngressBuilder;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 
 /**
  * The Kubernetes objects of one environment, built from its spec; every one labelled with the managed-by and
@@ -126,6 +128,21 @@ final class KubernetesObjects {
         return Map.of(POD_SECURITY + "enforce", root ? "baseline" : "restricted",
                 POD_SECURITY + "enforce-version", "latest", POD_SECURITY + "warn", "restricted",
                 POD_SECURITY + "audit", "restricted");
+    }
+
+    static final String ENVIRONMENT_ROLE = "stagecraft-environment";
+    static final String RUNTIME_BINDING = "stagecraft-runtime";
+
+    /**
+     * Grants the runtime's ServiceAccount ({@code namespace/name}) the ClusterRole {@value #ENVIRONMENT_ROLE} inside
+     * this environment's namespace only: the runtime holds no right to Secrets or workloads anywhere else.
+     */
+    static RoleBinding runtimeBinding(String environmentId, String serviceAccount) {
+        String[] account = serviceAccount.split("/", 2);
+        return new RoleBindingBuilder().withMetadata(meta(RUNTIME_BINDING, namespaceOf(environmentId),
+                labels(environmentId), null)).withNewRoleRef().withApiGroup("rbac.authorization.k8s.io")
+                .withKind("ClusterRole").withName(ENVIRONMENT_ROLE).endRoleRef().addNewSubject()
+                .withKind("ServiceAccount").withNamespace(account[0]).withName(account[1]).endSubject().build();
     }
 
     /**

@@ -251,6 +251,9 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
             return new TeardownResult(List.of(), List.of("namespace " + namespace + " (not created by Stagecraft)"),
                     List.of());
         }
+        if (environmentId.equals(ns.getMetadata().getLabels().get(Labels.ENVIRONMENT))) {
+            bindRuntime(environmentId); // a namespace made before the runtime bound itself per namespace
+        }
         // the spec as last deployed knows the teardown jobs best; the command's spec is the fallback
         Optional<EnvironmentSpec> spec = deployedSpec(namespace).or(() -> Optional.ofNullable(given));
         TeardownResult[] removal = new TeardownResult[1];
@@ -383,12 +386,14 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         Namespace existing = client.namespaces().withName(wanted.getMetadata().getName()).get();
         if (existing == null) {
             client.namespaces().resource(wanted).create();
+            bindRuntime(environmentId);
             return null;
         }
         if (!managed(existing) || !environmentId.equals(existing.getMetadata().getLabels().get(Labels.ENVIRONMENT))) {
             return "namespace " + wanted.getMetadata().getName() + " exists and was not created by Stagecraft for "
                     + environmentId + "; it is left alone";
         }
+        bindRuntime(environmentId);
         Map<String, String> security = KubernetesObjects.podSecurityLabels(spec);
         if (!existing.getMetadata().getLabels().entrySet().containsAll(security.entrySet())) {
             // the Pod Security level follows the spec (a service that gained or lost run_as_root)
@@ -398,6 +403,19 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
             });
         }
         return null;
+    }
+
+    /**
+     * The runtime's rights inside the namespace come from a RoleBinding it makes there (the cluster-wide role grants
+     * only namespaces and this binding); made once, kept for the namespace's life.
+     */
+    private void bindRuntime(String environmentId) {
+        String namespace = KubernetesObjects.namespaceOf(environmentId);
+        if (client.rbac().roleBindings().inNamespace(namespace).withName(KubernetesObjects.RUNTIME_BINDING)
+                .get() == null) {
+            client.rbac().roleBindings().inNamespace(namespace)
+                    .resource(KubernetesObjects.runtimeBinding(environmentId, policy.serviceAccount())).create();
+        }
     }
 
     /**

@@ -22,6 +22,10 @@ public interface NamespaceConfig {
 
     Quota quota();
 
+    /** The runtime's own ServiceAccount, {@code namespace/name}: bound to the environment role per namespace. */
+    @WithDefault("stagecraft/stagecraft-runtime")
+    String serviceAccount();
+
     /** Limit of a container that sets none (LimitRange). */
     @WithDefault("1")
     String defaultCpu();
@@ -50,6 +54,6 @@ public interface NamespaceConfig {
 
     default NamespacePolicy policy(List<String> hostSuffixes) {
         return new NamespacePolicy(ingressNamespace(), egressExcept(), quota().cpu(), quota().memory(), quota().pods(),
-                quota().storage(), quota().claims(), defaultCpu(), defaultMemory(), hostSuffixes);
+                quota().storage(), quota().claims(), defaultCpu(), defaultMemory(), hostSuffixes, serviceAccount());
     }
 }

@@ -27,10 +27,12 @@ import io.fabric8.kubernetes.api.model.Quantity;
  * @param defaultCpu       LimitRange default limit of a container that sets none
  * @param defaultMemory    LimitRange default memory limit
  * @param hostSuffixes     domain suffixes an Ingress host must end with (empty: a template may name no host)
+ * @param serviceAccount   {@code namespace/name} of the runtime's ServiceAccount, bound to the environment role in
+ *                         each environment namespace (and nowhere else)
  */
 public record NamespacePolicy(String ingressNamespace, List<String> egressExcept, String quotaCpu, String quotaMemory,
         int quotaPods, String quotaStorage, int quotaClaims, String defaultCpu, String defaultMemory,
-        List<String> hostSuffixes) {
+        List<String> hostSuffixes, String serviceAccount) {
 
     public static final List<String> PRIVATE_NETWORKS = List.of("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",
             "100.64.0.0/10", "169.254.0.0/16");
@@ -44,7 +46,7 @@ public record NamespacePolicy(String ingressNamespace, List<String> egressExcept
     /** The defaults of the configuration ({@code stagecraft.kubernetes.*}), with host names under {@code suffixes}. */
     public static NamespacePolicy defaults(List<String> suffixes) {
         return new NamespacePolicy("ingress-nginx", PRIVATE_NETWORKS, "8", "16Gi", 50, "50Gi", 10, "1", "512Mi",
-                suffixes);
+                suffixes, "stagecraft/stagecraft-runtime");
     }
 
     /** Why the spec cannot run in a namespace under this policy, or null when it can. */

@@ -4,10 +4,11 @@ import java.net.URI;
 import java.util.Optional;
 
 /**
- * One Kubernetes API request seen as RBAC sees it: API group, resource (with subresource, e.g. pods/log) and verb
- * (get, list, watch, create, update, patch, delete, deletecollection).
+ * One Kubernetes API request seen as RBAC sees it: API group, resource (with subresource, e.g. pods/log), verb
+ * (get, list, watch, create, update, patch, delete, deletecollection) and the namespace it is made in (null for
+ * cluster-scoped and all-namespace requests).
  */
-record ApiCall(String group, String resource, String verb) {
+record ApiCall(String group, String resource, String verb, String namespace) {
 
     /** Reads a request line; empty for paths that are not resource requests (discovery, version). */
     static Optional<ApiCall> of(String method, String pathAndQuery) {
@@ -25,7 +26,9 @@ record ApiCall(String group, String resource, String verb) {
         } else {
             return Optional.empty();
         }
+        String namespace = null;
         if (p[i].equals("namespaces") && p.length > i + 2) {
+            namespace = p[i + 1];
             i += 2; // namespaces/<ns>/<resource>...
         }
         String resource = p[i];
@@ -41,6 +44,6 @@ record ApiCall(String group, String resource, String verb) {
             case "DELETE" -> named ? "delete" : "deletecollection";
             default -> method.toLowerCase();
         };
-        return Optional.of(new ApiCall(group, resource, verb));
+        return Optional.of(new ApiCall(group, resource, verb, namespace));
     }
 }

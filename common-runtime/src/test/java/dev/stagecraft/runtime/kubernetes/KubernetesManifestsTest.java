@@ -60,6 +60,60 @@ class KubernetesManifestsTest {
         }
     }
 
+    /** Builds cannot drive their builder: dind's API is a unix socket shared by the pod's two containers only. */
+    @Test
+    void theBuildEngineIsReachedOnlyThroughAUnixSocketInThePod() {
+        Deployment build = Manifests.of(all, Deployment.class).stream()
+                .filter(d -> d.getMetadata().getName().equals("build-service")).findFirst().orElseThrow();
+        var pod = build.getSpec().getTemplate().getSpec();
+        assertFalse(Boolean.TRUE.equals(pod.getHostNetwork()), "never the host network");
+        var dind = pod.getContainers().stream().filter(c -> c.getName().equals("dind")).findFirst().orElseThrow();
+        assertTrue(dind.getArgs().contains("--host=unix:///var/run/dind/docker.sock"), dind.getArgs().toString());
+        assertFalse(dind.getArgs().stream().anyMatch(a -> a.contains("tcp://")), "no TCP listener: " + dind.getArgs());
+        assertTrue(dind.getPorts() == null || dind.getPorts().isEmpty());
+        var service = pod.getContainers().get(0);
+        assertEquals("unix:///var/run/dind/docker.sock", service.getEnv().stream()
+                .filter(e -> e.getName().equals("DOCKER_HOST")).findFirst().orElseThrow().getValue());
+        String socketVolume = dind.getVolumeMounts().stream().filter(m -> m.getMountPath().equals("/var/run/dind"))
+                .findFirst().orElseThrow().getName();
+        assertTrue(service.getVolumeMounts().stream().anyMatch(m -> m.getName().equals(socketVolume)));
+        assertTrue(pod.getVolumes().stream().anyMatch(v -> v.getName().equals(socketVolume) && v.getEmptyDir() != null),
+                "the socket lives in the pod, in an emptyDir");
+        ConfigMap config = Manifests.of(all, ConfigMap.class).get(0);
+        assertFalse(config.getData().getOrDefault("DOCKER_HOST", "").startsWith("tcp:"));
+    }
+
+    /**
+     * The runtime's cluster-wide rights (namespaces, RoleBindings) are held to sc-* namespaces and to binding only
+     * the environment role to itself, by an admission policy that is bound with Deny.
+     */
+    @Test
+    void anAdmissionPolicyKeepsTheRuntimesClusterWideRightsToItsOwnNamespaces() throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode policy = null;
+        com.fasterxml.jackson.databind.JsonNode binding = null;
+        for (HasMetadata o : all) {
+            var node = json.readTree(io.fabric8.kubernetes.client.utils.Serialization.asJson(o));
+            if (o.getKind().equals("ValidatingAdmissionPolicy")) {
+                policy = node;
+            } else if (o.getKind().equals("ValidatingAdmissionPolicyBinding")) {
+                binding = node;
+            }
+        }
+        assertTrue(policy != null && binding != null, "deploy/kubernetes has the policy and its binding");
+        assertEquals(policy.path("metadata").path("name").asText(), binding.path("spec").path("policyName").asText());
+        assertEquals("Deny", binding.path("spec").path("validationActions").get(0).asText());
+        assertEquals("Fail", policy.path("spec").path("failurePolicy").asText());
+        assertTrue(policy.path("spec").path("matchConditions").get(0).path("expression").asText()
+                .contains("system:serviceaccount:stagecraft:stagecraft-runtime"));
+        Set<String> resources = new HashSet<>();
+        policy.path("spec").path("matchConstraints").path("resourceRules")
+                .forEach(r -> r.path("resources").forEach(x -> resources.add(x.asText())));
+        assertEquals(Set.of("namespaces", "rolebindings"), resources);
+        String rules = policy.path("spec").path("validations").toString();
+        assertTrue(rules.contains("startsWith('sc-')") && rules.contains("stagecraft-environment"), rules);
+    }
+
     @Test
     void onlyTheServicesThatRunTheRuntimeGetItsServiceAccount() {
         ClusterRoleBinding binding = Manifests.of(all, ClusterRoleBinding.class).get(0);

@@ -32,6 +32,7 @@ import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.RuntimeListener;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
@@ -492,10 +493,76 @@ class KubernetesRuntimeTest {
         assertFalse(ns.equals(KubernetesObjects.namespaceOf(longId + "x")), "distinct ids, distinct namespaces");
     }
 
-    /** Runs last: every request the runtime made in this class, against the ClusterRole of deploy/kubernetes. */
+    /**
+     * A whole lifecycle (setup with a job, patch, a changed host name, teardown), every request the runtime made for
+     * it checked against deploy/kubernetes: requests inside the environment's namespace against the role bound only
+     * there, the others against the cluster-wide role, which holds no right to Secrets or workloads. Both roles grant
+     * nothing the runtime does not use. Independent of the other tests: it runs in any order.
+     */
     @Test
-    @org.junit.jupiter.api.Order(Integer.MAX_VALUE)
-    void theClusterRoleCoversEveryCallTheRuntimeMadeAndNothingItDoesNotUse() throws Exception {
+    void theRolesCoverEveryCallOfALifecycleAndTheClusterWideOneGrantsNoSecretOrWorkload() throws Exception {
+        synchronized (KubernetesRuntimeTest.class) {
+            drainRequests();
+            String env = env();
+            assertTrue(runtime.setup(env, threeServices("registry/web:1"), images("registry/web:1"), "c1", listener)
+                    .succeeded());
+            assertTrue(runtime.patch(env, threeServices("registry/web:2"), images("registry/web:2"), "c2", listener)
+                    .succeeded());
+            EnvironmentSpec moved = threeServices("registry/web:2");
+            moved = new EnvironmentSpec("shop", moved.services(), moved.variables(), moved.jobs(), moved.workflows(),
+                    Map.of("web", "moved-" + webHost), moved.sharedVolumes(), "ephemeral", null);
+            assertTrue(runtime.setup(env, moved, images("registry/web:2"), "c2", listener).succeeded());
+            var binding = client.rbac().roleBindings().inNamespace(KubernetesObjects.namespaceOf(env))
+                    .withName(KubernetesObjects.RUNTIME_BINDING).get();
+            assertEquals("stagecraft-environment", binding.getRoleRef().getName());
+            assertEquals("stagecraft-runtime", binding.getSubjects().get(0).getName());
+            assertTrue(runtime.teardown(env, List.of(), listener).clean());
+            java.util.Set<ApiCall> calls = drainRequests();
+            assertTrue(calls.size() > 20, "the runtime's calls were recorded: " + calls);
+
+            List<HasMetadata> manifests = Manifests.load(client);
+            var roles = Manifests.of(manifests, io.fabric8.kubernetes.api.model.rbac.ClusterRole.class);
+            var clusterWide = roles.stream().filter(r -> r.getMetadata().getName().equals("stagecraft-runtime"))
+                    .findFirst().orElseThrow();
+            var inNamespace = roles.stream().filter(r -> r.getMetadata().getName().equals(
+                    KubernetesObjects.ENVIRONMENT_ROLE)).findFirst().orElseThrow();
+            List<String> uncovered = new ArrayList<>();
+            java.util.Set<ApiCall> namespaced = new java.util.HashSet<>();
+            java.util.Set<ApiCall> cluster = new java.util.HashSet<>();
+            for (ApiCall call : calls) {
+                // the binding is made before it exists: creating it is a cluster-wide right
+                boolean inEnvironment = call.namespace() != null && call.namespace().startsWith("sc-")
+                        && !call.resource().equals("rolebindings");
+                (inEnvironment ? namespaced : cluster).add(call);
+                if (!covers(inEnvironment ? inNamespace : clusterWide, call)) {
+                    uncovered.add(call + (inEnvironment ? " (in the environment namespace)" : " (cluster-wide)"));
+                }
+            }
+            assertEquals(List.of(), uncovered, "calls the roles do not allow");
+            assertUsed(inNamespace, namespaced);
+            assertUsed(clusterWide, cluster.stream().filter(c -> !c.resource().equals("clusterroles")).collect(
+                    java.util.stream.Collectors.toSet()));
+            for (var rule : clusterWide.getRules()) {
+                for (String resource : rule.getResources()) {
+                    assertTrue(List.of("namespaces", "ingresses", "rolebindings", "clusterroles").contains(resource),
+                            "the cluster-wide role grants " + resource + ": only namespaces, reading Ingresses and"
+                                    + " binding the environment role");
+                }
+                if (rule.getResources().contains("ingresses")) {
+                    assertEquals(List.of("list"), rule.getVerbs(), "Ingresses are only listed cluster-wide");
+                }
+                if (rule.getResources().contains("clusterroles")) {
+                    assertEquals(List.of("bind"), rule.getVerbs());
+                    assertEquals(List.of(KubernetesObjects.ENVIRONMENT_ROLE), rule.getResourceNames());
+                }
+            }
+            var bindings = Manifests.of(manifests, io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding.class);
+            assertTrue(bindings.stream().noneMatch(b -> b.getRoleRef().getName().equals(
+                    KubernetesObjects.ENVIRONMENT_ROLE)), "the environment role is never bound cluster-wide");
+        }
+    }
+
+    private static java.util.Set<ApiCall> drainRequests() throws InterruptedException {
         java.util.Set<ApiCall> calls = new java.util.HashSet<>();
         for (var r = server.takeRequest(100, java.util.concurrent.TimeUnit.MILLISECONDS); r != null;
                 r = server.takeRequest(100, java.util.concurrent.TimeUnit.MILLISECONDS)) {
@@ -503,23 +570,24 @@ class KubernetesRuntimeTest {
                 ApiCall.of(r.getMethod(), r.getPath()).ifPresent(calls::add);
             }
         }
-        assertTrue(calls.size() > 20, "the runtime's calls were recorded: " + calls);
-        var role = Manifests.of(Manifests.load(client), io.fabric8.kubernetes.api.model.rbac.ClusterRole.class).stream()
-                .filter(r -> r.getMetadata().getName().equals("stagecraft-runtime")).findFirst().orElseThrow();
-        List<String> uncovered = new ArrayList<>();
-        for (ApiCall call : calls) {
-            boolean covered = role.getRules().stream().anyMatch(rule -> rule.getApiGroups().contains(call.group())
-                    && rule.getResources().contains(call.resource()) && rule.getVerbs().contains(call.verb()));
-            if (!covered) {
-                uncovered.add(call.toString());
-            }
-        }
-        assertEquals(List.of(), uncovered, "calls the ClusterRole does not allow");
+        return calls;
+    }
+
+    private static boolean covers(io.fabric8.kubernetes.api.model.rbac.ClusterRole role, ApiCall call) {
+        return role.getRules().stream().anyMatch(rule -> rule.getApiGroups().contains(call.group())
+                && rule.getResources().contains(call.resource()) && rule.getVerbs().contains(call.verb()));
+    }
+
+    private static void assertUsed(io.fabric8.kubernetes.api.model.rbac.ClusterRole role, java.util.Set<ApiCall> calls) {
         for (var rule : role.getRules()) {
             for (String group : rule.getApiGroups()) {
                 for (String resource : rule.getResources()) {
+                    if (resource.equals("clusterroles")) {
+                        continue; // bind: checked by the API server on the RoleBinding, not a request of its own
+                    }
                     assertTrue(calls.stream().anyMatch(c -> c.group().equals(group) && c.resource().equals(resource)),
-                            "the ClusterRole grants " + group + "/" + resource + ", which the runtime never uses");
+                            role.getMetadata().getName() + " grants " + group + "/" + resource
+                                    + ", which the runtime never uses");
                 }
             }
             assertFalse(rule.getVerbs().contains("*") || rule.getResources().contains("*"), "no wildcards");
