@@ -76,6 +76,8 @@ for s in "${SERVICES[@]}"; do
   [ "$s" = gateway ] && host=$GATEWAY_HOST
   say "starting $s-service on $host:${PORTS[$s]}"
   STAGECRAFT_KAFKA=127.0.0.1:$KAFKA_PORT \
+  STAGECRAFT_KAFKA_USER=stagecraft-$s \
+  STAGECRAFT_KAFKA_PASSWORD=$(sed -n "s/^stagecraft-$s=//p" "$HOME_DIR/infra/kafka-credentials.properties") \
   STAGECRAFT_JDBC_URL=jdbc:postgresql://127.0.0.1:$PG_PORT/stagecraft \
   STAGECRAFT_JDBC_USER=postgres \
   STAGECRAFT_REGISTRY=$STAGECRAFT_REGISTRY \

@@ -32,9 +32,9 @@ class CloudEventsRoundTripTest {
 
     @Test
     void everyMessageTypeSurvivesARealBrokerWithItsEnvelope() {
-        String bootstrap = LocalInfra.shared().kafkaBootstrapServers();
+        LocalInfra infra = LocalInfra.shared();
         Map<String, CloudEvent> sent = new HashMap<>();
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+        try (var producer = new KafkaProducer<>(infra.kafkaClientConfig(),
                 new StringSerializer(), new StringSerializer())) {
             for (MessageType type : MessageType.values()) {
                 CloudEvent event = CloudEvent.of("test", Samples.of(type.javaType()), "cause-" + type);
@@ -46,8 +46,8 @@ class CloudEventsRoundTripTest {
 
         Map<String, CloudEvent> received = new HashMap<>();
         List<ConsumerRecord<String, String>> records = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "round-trip", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+        try (var consumer = new KafkaConsumer<>(infra.kafkaClientConfig(Map.of(
+                ConsumerConfig.GROUP_ID_CONFIG, "round-trip", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")),
                 new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(Topics.ALL);
             long deadline = System.currentTimeMillis() + 60_000;

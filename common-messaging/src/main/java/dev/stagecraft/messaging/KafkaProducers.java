@@ -4,19 +4,19 @@ import java.util.Map;
 
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /** The service's Kafka producer: idempotent, acks=all, used by the outbox relay and the log stream. */
 @ApplicationScoped
 public class KafkaProducers {
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
+    @Inject
+    KafkaClientConfig clients;
 
     private volatile Producer<String, String> events;
 
@@ -25,16 +25,16 @@ public class KafkaProducers {
         if (p == null) {
             synchronized (this) {
                 if (events == null) {
-                    events = new KafkaProducer<>(Map.of(
-                            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                    Map<String, Object> config = clients.connection();
+                    config.putAll(Map.of(
                             ProducerConfig.ACKS_CONFIG, "all",
                             ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                             ProducerConfig.LINGER_MS_CONFIG, 1,
                             ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
                             ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000,
                             // a send waiting for metadata (broker away) blocks the relay: give up and retry instead
-                            ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000),
-                            new StringSerializer(), new StringSerializer());
+                            ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000));
+                    events = new KafkaProducer<>(config, new StringSerializer(), new StringSerializer());
                 }
                 p = events;
             }

@@ -12,7 +12,6 @@ import jakarta.enterprise.event.Observes;
 import jakarta.annotation.Priority;
 
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
@@ -29,8 +28,8 @@ public class TopicBootstrap {
 
     private static final Logger LOG = Logger.getLogger(TopicBootstrap.class);
 
-    @ConfigProperty(name = "kafka.bootstrap.servers")
-    String bootstrapServers;
+    @jakarta.inject.Inject
+    KafkaClientConfig clients;
 
     @ConfigProperty(name = "stagecraft.kafka.create-topics", defaultValue = "true")
     boolean createTopics;
@@ -51,7 +50,7 @@ public class TopicBootstrap {
         if (!createTopics) {
             return;
         }
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+        try (Admin admin = Admin.create(clients.connection())) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = new ArrayList<>();
             for (String topic : Topics.ALL) {

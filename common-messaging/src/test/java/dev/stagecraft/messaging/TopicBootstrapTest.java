@@ -40,7 +40,7 @@ class TopicBootstrapTest {
     void unconfiguredReplicationIsTheClustersDefault() throws Exception {
         NewTopic topic = bootstrap.newTopic(Topics.BUILD_COMMANDS);
         assertEquals(-1, topic.replicationFactor(), "the broker's default.replication.factor, not a fixed number");
-        try (Admin admin = Admin.create(Map.<String, Object>of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers))) {
+        try (Admin admin = Admin.create(dev.stagecraft.infra.LocalInfra.shared().kafkaClientConfig())) {
             TopicDescription created = admin.describeTopics(java.util.List.of(Topics.BUILD_COMMANDS)).allTopicNames()
                     .get(30, TimeUnit.SECONDS).get(Topics.BUILD_COMMANDS);
             assertEquals(4, created.partitions().size());

@@ -69,6 +69,10 @@ public final class Stack implements AutoCloseable {
         env.put("STAGECRAFT_KAFKA", infra.kafkaBootstrapServers());
         env.put("STAGECRAFT_JDBC_URL", infra.jdbcUrl());
         env.put("STAGECRAFT_JDBC_USER", infra.jdbcUser());
+        for (String service : StagecraftServices.SERVICES) { // each service's own Kafka principal
+            env.put(StagecraftServices.KAFKA_PASSWORD_OF + service.toUpperCase(java.util.Locale.ROOT),
+                    infra.kafka().credentials().password("stagecraft-" + service));
+        }
         env.put("STAGECRAFT_BUILD_DIR", workDir.resolve("build").toString());
         String adminToken = "sc_local_" + UUID.randomUUID().toString().replace("-", "");
         env.put("STAGECRAFT_ADMIN_TOKEN", adminToken);

@@ -20,6 +20,8 @@ import java.util.regex.Pattern;
 public final class StagecraftServices implements AutoCloseable {
 
     public static final List<String> SERVICES = List.of("gateway", "build", "setup", "patch", "teardown");
+    /** Environment key prefix of the services' Kafka passwords: {@code STAGECRAFT_KAFKA_PASSWORD_OF_GATEWAY}, ... */
+    public static final String KAFKA_PASSWORD_OF = "STAGECRAFT_KAFKA_PASSWORD_OF_";
     /** The line Quarkus logs once it listens, with the port it really got. */
     private static final Pattern LISTENING = Pattern.compile("Listening on: http://127\\.0\\.0\\.1:(\\d+)");
 
@@ -141,7 +143,17 @@ public final class StagecraftServices implements AutoCloseable {
                 "-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(log(instance).toFile());
-        builder.environment().putAll(environment);
+        environment.forEach((k, v) -> {
+            if (!k.startsWith(KAFKA_PASSWORD_OF)) {
+                builder.environment().put(k, v);
+            }
+        });
+        // the service's own Kafka principal, and no other's password
+        String password = environment.get(KAFKA_PASSWORD_OF + name.toUpperCase(java.util.Locale.ROOT));
+        if (password != null) {
+            builder.environment().put("STAGECRAFT_KAFKA_USER", "stagecraft-" + name);
+            builder.environment().put("STAGECRAFT_KAFKA_PASSWORD", password);
+        }
         builder.environment().put("STAGECRAFT_INSTANCE_ID", instanceId(instance));
         processes.put(instance, builder.start());
     }

@@ -145,9 +145,8 @@ class FaultInjectionTest {
         String env = outageDuringABuild("outage", 32, "PostgreSQL down 20 s during a build", id -> {
             expires[0] = stack.gateway.environment(id).path("expiresAt").asText();
             stack.infra.postgres().crash();
-            try (var producer = new KafkaProducer<String, String>(Map.of("bootstrap.servers",
-                    stack.infra.kafkaBootstrapServers(), "key.serializer", StringSerializer.class.getName(),
-                    "value.serializer", StringSerializer.class.getName()))) {
+            try (var producer = new KafkaProducer<String, String>(stack.infra.kafkaClientConfig(
+                    "stagecraft-ui"), new StringSerializer(), new StringSerializer())) {
                 producer.send(KafkaCloudEvents.toRecord(Topics.UI_COMMANDS, CloudEvent.of("fault-injection-test",
                         new EnvironmentActionRequested(id, null, "extend", "fault-test", null, null, null, "P30D"),
                         null))).get();
@@ -256,10 +255,9 @@ class FaultInjectionTest {
     /** How many records each dead-letter topic holds. */
     private static Map<String, Long> deadLetters() {
         Map<String, Long> counts = new TreeMap<>();
-        try (var consumer = new KafkaConsumer<String, String>(Map.of(
-                "bootstrap.servers", stack.infra.kafkaBootstrapServers(),
+        try (var consumer = new KafkaConsumer<String, String>(stack.infra.kafkaClientConfig(Map.of(
                 "key.deserializer", "org.apache.kafka.common.serialization.StringDeserializer",
-                "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer"))) {
+                "value.deserializer", "org.apache.kafka.common.serialization.StringDeserializer")))) {
             for (String topic : List.of("stagecraft.build.commands.dlq", "stagecraft.setup.commands.dlq",
                     "stagecraft.patch.commands.dlq", "stagecraft.teardown.commands.dlq", "stagecraft.lifecycle.dlq",
                     "stagecraft.logs.dlq", "stagecraft.ui.commands.dlq")) {

@@ -3,6 +3,7 @@ package dev.stagecraft.gateway;
 import static dev.stagecraft.gateway.Api.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -88,6 +89,52 @@ class AuthTest {
         given().delete("/api/tokens/" + id).then().statusCode(204);
         given().contentType("application/json").body(Map.of("name", "x", "role", "owner")).post("/api/tokens").then()
                 .statusCode(400).body("message", containsString("viewer, deployer, admin"));
+    }
+
+    /** A token limited to an application sees and acts on that one only; the others look as if they did not exist. */
+    @Test
+    void aTokenLimitedToAnApplicationSeesAndActsOnThatApplicationOnly() throws Exception {
+        String repoA = Apps.uniqueRepo();
+        String repoB = Apps.uniqueRepo();
+        String appA = Apps.register(repoA);
+        String appB = Apps.register(repoB);
+        Hooks.send("pull_request", Hooks.forRepository("pull_request-opened.json", repoA)).statusCode(202);
+        Hooks.send("pull_request", Hooks.forRepository("pull_request-opened.json", repoB)).statusCode(202);
+        String envA = given().queryParam("application", appA).get("/api/environments").then().extract().path("[0].id");
+        String envB = given().queryParam("application", appB).get("/api/environments").then().extract().path("[0].id");
+
+        String scoped = given().contentType("application/json").body(Map.of("name", "team a", "role", "deployer",
+                "applications", java.util.List.of(appA))).post("/api/tokens").then().statusCode(201)
+                .body("applications", org.hamcrest.Matchers.contains(appA)).extract().path("token");
+        String listed = call("GET", "api/environments?limit=1000", scoped, null).body();
+        assertTrue(listed.contains(envA) && !listed.contains(envB), listed);
+        assertEquals(200, call("GET", "api/environments/" + envA, scoped, null).statusCode());
+        HttpResponse<String> hidden = call("GET", "api/environments/" + envB, scoped, null);
+        assertEquals(404, hidden.statusCode());
+        assertTrue(hidden.body().contains("no environment with id '" + envB + "'"), hidden.body());
+        assertEquals(404, call("GET", "api/environments/" + envB + "/timeline", scoped, null).statusCode());
+        assertEquals(404, call("POST", "api/environments/" + envB + "/deploy", scoped, "{}").statusCode(),
+                "no action on another application's environment");
+        assertEquals(404, call("GET", "api/environments?application=" + appB, scoped, null).statusCode());
+        assertEquals(404, call("POST", "api/environments", scoped, "{\"application\":\"" + appB
+                + "\",\"branch\":\"main\"}").statusCode());
+        String apps = call("GET", "api/applications?limit=1000", scoped, null).body();
+        assertTrue(apps.contains(appA) && !apps.contains(appB), apps);
+        assertEquals(404, call("GET", "api/applications/" + appB, scoped, null).statusCode());
+        String deliveries = call("GET", "api/deliveries?limit=1000", scoped, null).body();
+        String idOf = "/team/";
+        String repoIdA = repoA.substring(repoA.indexOf(idOf) + idOf.length(), repoA.length() - 4);
+        String repoIdB = repoB.substring(repoB.indexOf(idOf) + idOf.length(), repoB.length() - 4);
+        String all = given().queryParam("limit", 1000).get("/api/deliveries").then().extract().asString();
+        assertTrue(all.contains(repoIdA) && all.contains(repoIdB), "an unlimited token sees both: " + all);
+        assertTrue(deliveries.contains(repoIdA) && !deliveries.contains(repoIdB), deliveries);
+
+        given().contentType("application/json").body(Map.of("name", "x", "role", "viewer", "applications",
+                java.util.List.of("no-such-app"))).post("/api/tokens").then().statusCode(400)
+                .body("message", containsString("no application named [no-such-app]"));
+        given().contentType("application/json").body(Map.of("name", "x", "role", "admin", "applications",
+                java.util.List.of(appA))).post("/api/tokens").then().statusCode(400)
+                .body("message", containsString("an admin token cannot be limited"));
     }
 
     /** Once another admin exists, revoking the bootstrap token is final: a restart does not bring it back. */

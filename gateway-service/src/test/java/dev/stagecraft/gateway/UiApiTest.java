@@ -75,7 +75,8 @@ class UiApiTest {
             List<Map<String, String>> actions = given().get("/api/environments/" + env).then().extract().jsonPath()
                     .getList("timeline.findAll { it.type == 'dev.stagecraft.environment.action-requested.v1' }.detail");
             assertEquals(List.of("alice", "bob"), actions.stream().map(a -> a.get("actor")).toList());
-            assertEquals("kafka", actions.get(1).get("via"));
+            assertEquals("kafka:stagecraft-ui", actions.get(1).get("via"),
+                    "the principal the broker lets write UI commands");
 
             // refused exactly like HTTP refuses: a setup while the build runs
             CloudEvent setup = bus.publish(EnvironmentActionRequested.on(env, "setup", "carol"));

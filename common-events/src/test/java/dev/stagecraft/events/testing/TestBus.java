@@ -29,13 +29,14 @@ public final class TestBus implements AutoCloseable {
     private final List<CloudEvent> seen = new ArrayList<>();
 
     public TestBus() {
-        String bootstrap = LocalInfra.shared().kafkaBootstrapServers();
-        consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        LocalInfra infra = LocalInfra.shared();
+        consumer = new KafkaConsumer<>(infra.kafkaClientConfig(Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, "gateway-test-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer());
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")), new StringDeserializer(),
+                new StringDeserializer());
         consumer.subscribe(List.of(Topics.BUILD_COMMANDS, Topics.SETUP_COMMANDS, Topics.PATCH_COMMANDS,
                 Topics.TEARDOWN_COMMANDS, Topics.LIFECYCLE));
-        producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap), new StringSerializer(),
+        producer = new KafkaProducer<>(infra.kafkaClientConfig(), new StringSerializer(),
                 new StringSerializer());
     }
 

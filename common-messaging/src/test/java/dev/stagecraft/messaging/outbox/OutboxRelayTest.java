@@ -234,11 +234,10 @@ class OutboxRelayTest {
     /** Reads the lifecycle topic from the start until {@code done} holds (at most two minutes). */
     private void consume(java.util.function.Consumer<ConsumerRecord<String, String>> each,
             java.util.function.BooleanSupplier done) {
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(dev.stagecraft.infra.LocalInfra.shared().kafkaClientConfig(Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, "outbox-test-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024),
+                ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024)),
                 new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(Topics.LIFECYCLE));
             long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();

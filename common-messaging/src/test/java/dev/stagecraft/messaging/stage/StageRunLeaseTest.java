@@ -249,10 +249,10 @@ class StageRunLeaseTest {
     /** How many events of {@code ceType} about {@code workflow} reached the lifecycle topic (read for 5 s). */
     private long published(String workflow, String ceType) {
         long count = 0;
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(dev.stagecraft.infra.LocalInfra.shared().kafkaClientConfig(Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, "lease-test-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")), new StringDeserializer(),
+                new StringDeserializer())) {
             consumer.subscribe(List.of(Topics.LIFECYCLE));
             long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
             while (System.nanoTime() < deadline) {

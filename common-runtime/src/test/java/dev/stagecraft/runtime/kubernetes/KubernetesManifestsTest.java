@@ -114,6 +114,89 @@ class KubernetesManifestsTest {
         assertTrue(rules.contains("startsWith('sc-')") && rules.contains("stagecraft-environment"), rules);
     }
 
+    /**
+     * Each service connects as its own KafkaUser, and that user's ACLs grant what the service's channels use (read
+     * its topics in its groups, write their dead-letter topics) and what it publishes: the stage services lifecycle
+     * events and log lines, the gateway commands and lifecycle events. Only the gateway reads UI commands.
+     */
+    @Test
+    void eachServiceIsItsOwnKafkaPrincipalWithTheAclsItsChannelsNeed() throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        Map<String, List<com.fasterxml.jackson.databind.JsonNode>> acls = new java.util.HashMap<>();
+        for (HasMetadata o : all) {
+            if (o.getKind().equals("KafkaUser")) {
+                var node = json.readTree(io.fabric8.kubernetes.client.utils.Serialization.asJson(o));
+                List<com.fasterxml.jackson.databind.JsonNode> list = new java.util.ArrayList<>();
+                node.path("spec").path("authorization").path("acls").forEach(list::add);
+                assertEquals("scram-sha-512", node.path("spec").path("authentication").path("type").asText());
+                acls.put(o.getMetadata().getName(), list);
+            }
+        }
+        for (Deployment d : Manifests.of(all, Deployment.class)) {
+            String service = d.getMetadata().getName().replace("-service", "");
+            var env = d.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv();
+            String user = env.stream().filter(e -> e.getName().equals("STAGECRAFT_KAFKA_USER")).findFirst()
+                    .orElseThrow().getValue();
+            assertEquals("stagecraft-" + service, user);
+            var password = env.stream().filter(e -> e.getName().equals("STAGECRAFT_KAFKA_PASSWORD")).findFirst()
+                    .orElseThrow().getValueFrom().getSecretKeyRef();
+            assertEquals(user, password.getName(), "the Secret Strimzi makes for the KafkaUser");
+            List<com.fasterxml.jackson.databind.JsonNode> granted = acls.get(user);
+            assertTrue(granted != null, "a KafkaUser " + user);
+
+            java.util.Properties props = new java.util.Properties();
+            try (var in = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of("../" + service
+                    + "-service/src/main/resources/application.properties"))) {
+                props.load(in);
+            }
+            for (String key : props.stringPropertyNames()) {
+                String value = props.getProperty(key);
+                if (key.matches("mp\\.messaging\\.incoming\\.[^.]+\\.topic")) {
+                    assertTrue(allows(granted, "topic", value, "Read"), user + " reads " + value);
+                } else if (key.matches("mp\\.messaging\\.incoming\\.[^.]+\\.group\\.id")) {
+                    assertTrue(allows(granted, "group", value.replace("${quarkus.uuid}", "any"), "Read"),
+                            user + " consumes in group " + value);
+                } else if (key.matches("mp\\.messaging\\.incoming\\.[^.]+\\.dead-letter-queue\\.topic")) {
+                    assertTrue(allows(granted, "topic", value, "Write"), user + " writes " + value);
+                }
+            }
+            List<String> publishes = service.equals("gateway")
+                    ? List.of("stagecraft.build.commands", "stagecraft.setup.commands", "stagecraft.patch.commands",
+                            "stagecraft.teardown.commands", "stagecraft.lifecycle")
+                    : List.of("stagecraft.lifecycle", "stagecraft.logs");
+            for (String topic : publishes) {
+                assertTrue(allows(granted, "topic", topic, "Write"), user + " publishes to " + topic);
+            }
+            assertEquals(service.equals("gateway"), allows(granted, "topic", "stagecraft.ui.commands", "Read"),
+                    user + " reading UI commands");
+            assertTrue(!allows(granted, "topic", "stagecraft.ui.commands", "Write"), user + " writes no UI command");
+            if (!service.equals("gateway")) {
+                assertTrue(!allows(granted, "topic", "stagecraft.setup.commands", "Write"), user + " sends no command");
+            }
+        }
+        assertTrue(allows(acls.get("stagecraft-ui"), "topic", "stagecraft.ui.commands", "Write"));
+        assertEquals(1, acls.get("stagecraft-ui").size(), "a UI principal may do nothing else");
+    }
+
+    private static boolean allows(List<com.fasterxml.jackson.databind.JsonNode> acls, String type, String name,
+            String operation) {
+        for (var acl : acls) {
+            var resource = acl.path("resource");
+            boolean matches = resource.path("type").asText().equals(type)
+                    && ("prefix".equals(resource.path("patternType").asText())
+                            ? name.startsWith(resource.path("name").asText())
+                            : name.equals(resource.path("name").asText()));
+            boolean operates = false;
+            for (var op : acl.path("operations")) {
+                operates |= op.asText().equals(operation);
+            }
+            if (matches && operates) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     @Test
     void onlyTheServicesThatRunTheRuntimeGetItsServiceAccount() {
         ClusterRoleBinding binding = Manifests.of(all, ClusterRoleBinding.class).get(0);

@@ -11,6 +11,11 @@ import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.acl.AclBinding;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.utils.Time;
 import org.apache.kafka.metadata.storage.Formatter;
@@ -21,7 +26,10 @@ import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
 
 /**
- * A real single-node Kafka broker in KRaft mode (combined broker and controller) running in this JVM.
+ * A real single-node Kafka broker in KRaft mode (combined broker and controller) running in this JVM, with
+ * authentication and authorisation as on the cluster: clients authenticate with SASL/SCRAM-SHA-512 as the principals
+ * of deploy/kubernetes/35-kafka-users.yaml ({@link KafkaUsers}), each allowed exactly its ACLs; {@code admin}
+ * (SASL/PLAIN, a super user) is the broker itself and whoever administers it. Nothing is allowed without an ACL.
  * The controller's port is picked free; when another process takes it (or a free client port) before the broker
  * binds it, the broker is started again on other ports.
  */
@@ -30,6 +38,8 @@ public final class KafkaBroker implements AutoCloseable {
     private static final int BIND_ATTEMPTS = 5;
 
     private final Path dataDir;
+    private final List<KafkaUsers.User> users = KafkaUsers.fromManifest();
+    private final KafkaCredentials credentials;
     private final int requestedPort;
     private int port;
     private int controllerPort;
@@ -40,10 +50,43 @@ public final class KafkaBroker implements AutoCloseable {
         this.dataDir = dataDir;
         this.requestedPort = port;
         this.port = port;
+        this.credentials = KafkaCredentials.load(dataDir.resolveSibling("kafka-credentials.properties"),
+                users.stream().map(KafkaUsers.User::name).toList());
     }
 
     public String bootstrapServers() {
         return "127.0.0.1:" + port;
+    }
+
+    /** The principals and their passwords. */
+    public KafkaCredentials credentials() {
+        return credentials;
+    }
+
+    /** Client configuration of the super user: for tests and tools that set things up. */
+    public Map<String, Object> adminConfig() {
+        return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(), "security.protocol",
+                "SASL_PLAINTEXT", "sasl.mechanism", "PLAIN", "sasl.jaas.config", plain(KafkaCredentials.ADMIN));
+    }
+
+    /** Client configuration of one of the principals of 35-kafka-users.yaml, e.g. {@code stagecraft-setup}. */
+    public Map<String, Object> clientConfig(String user) {
+        return Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(), "security.protocol",
+                "SASL_PLAINTEXT", "sasl.mechanism", "SCRAM-SHA-512", "sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + user
+                        + "\" password=\"" + credentials.password(user) + "\";");
+    }
+
+    private String plain(String user) {
+        return "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"" + user
+                + "\" password=\"" + credentials.password(user) + "\";";
+    }
+
+    /** The server side of SASL/PLAIN: only the admin may use it. */
+    private String plainServer() {
+        String password = credentials.password(KafkaCredentials.ADMIN);
+        return "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" password=\""
+                + password + "\" user_admin=\"" + password + "\";";
     }
 
     public KafkaBroker start() {
@@ -57,6 +100,7 @@ public final class KafkaBroker implements AutoCloseable {
                 server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
                 server.startup();
                 awaitReady();
+                grantPrincipals();
                 return this;
             } catch (Exception e) {
                 close();
@@ -78,6 +122,7 @@ public final class KafkaBroker implements AutoCloseable {
         server = new KafkaRaftServer(KafkaConfig.fromProps(brokerProperties(), false), Time.SYSTEM);
         server.startup();
         awaitReady();
+        grantPrincipals();
     }
 
     private Properties brokerProperties() {
@@ -85,11 +130,24 @@ public final class KafkaBroker implements AutoCloseable {
         props.put("process.roles", "broker,controller");
         props.put("node.id", "1");
         props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
-        props.put("listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-        props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        props.put("listeners", "SASL_PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+        props.put("advertised.listeners", "SASL_PLAINTEXT://127.0.0.1:" + port);
         props.put("controller.listener.names", "CONTROLLER");
-        props.put("inter.broker.listener.name", "PLAINTEXT");
-        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        props.put("inter.broker.listener.name", "SASL_PLAINTEXT");
+        props.put("listener.security.protocol.map", "SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:SASL_PLAINTEXT");
+        // clients: SCRAM-SHA-512 (credentials kept in the cluster's metadata); the broker and the admin: PLAIN with
+        // the one static user admin, which needs no metadata to exist yet
+        props.put("listener.name.sasl_plaintext.sasl.enabled.mechanisms", "SCRAM-SHA-512,PLAIN");
+        props.put("listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        props.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", plainServer());
+        props.put("sasl.mechanism.inter.broker.protocol", "PLAIN");
+        props.put("listener.name.controller.sasl.enabled.mechanisms", "PLAIN");
+        props.put("listener.name.controller.plain.sasl.jaas.config", plainServer());
+        props.put("sasl.mechanism.controller.protocol", "PLAIN");
+        props.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        props.put("super.users", "User:" + KafkaCredentials.ADMIN);
+        props.put("allow.everyone.if.no.acl.found", "false");
         props.put("log.dirs", dataDir.toString());
         props.put("num.partitions", "4");
         props.put("offsets.topic.replication.factor", "1");
@@ -125,8 +183,10 @@ public final class KafkaBroker implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         Exception last = null;
         while (System.nanoTime() < deadline) {
-            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000))) {
+            Map<String, Object> config = new java.util.HashMap<>(adminConfig());
+            config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+            config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
+            try (Admin admin = Admin.create(config)) {
                 if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
                     return;
                 }
@@ -136,6 +196,39 @@ public final class KafkaBroker implements AutoCloseable {
             Thread.sleep(200);
         }
         throw new IllegalStateException("broker did not report itself ready within 60s", last);
+    }
+
+    /** Creates (or updates) every principal's SCRAM credential and its ACLs; run at every start. */
+    private void grantPrincipals() throws Exception {
+        try (Admin admin = Admin.create(adminConfig())) {
+            List<UserScramCredentialAlteration> scram = new java.util.ArrayList<>();
+            List<AclBinding> acls = new java.util.ArrayList<>();
+            for (KafkaUsers.User user : users) {
+                scram.add(new UserScramCredentialUpsertion(user.name(), new ScramCredentialInfo(
+                        ScramMechanism.SCRAM_SHA_512, 8192), credentials.password(user.name())));
+                acls.addAll(user.acls());
+            }
+            admin.alterUserScramCredentials(scram).all().get(30, TimeUnit.SECONDS);
+            admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
+        }
+        // SCRAM credentials and ACLs reach the broker's caches through the metadata log: wait until a principal
+        // can authenticate
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        String probe = users.get(0).name();
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            Map<String, Object> config = new java.util.HashMap<>(clientConfig(probe));
+            config.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+            config.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 5000);
+            try (Admin admin = Admin.create(config)) {
+                admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+                return;
+            } catch (Exception e) {
+                last = e;
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("the principals of 35-kafka-users.yaml cannot authenticate", last);
     }
 
     @Override

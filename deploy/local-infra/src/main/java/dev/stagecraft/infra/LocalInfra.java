@@ -85,6 +85,23 @@ public final class LocalInfra implements AutoCloseable {
         return kafka.bootstrapServers();
     }
 
+    /** Kafka client configuration of the super user, for tests that publish and read as any service. */
+    public Map<String, Object> kafkaClientConfig() {
+        return kafka.adminConfig();
+    }
+
+    /** The super user's client configuration plus {@code extra} (group id, deserializers, ...). */
+    public Map<String, Object> kafkaClientConfig(Map<String, ?> extra) {
+        Map<String, Object> config = new java.util.HashMap<>(kafka.adminConfig());
+        config.putAll(extra);
+        return config;
+    }
+
+    /** Kafka client configuration of one principal of 35-kafka-users.yaml ({@code stagecraft-gateway}, ...). */
+    public Map<String, Object> kafkaClientConfig(String user) {
+        return kafka.clientConfig(user);
+    }
+
     public String jdbcUrl() {
         return postgres.jdbcUrl();
     }
@@ -96,7 +113,8 @@ public final class LocalInfra implements AutoCloseable {
     /** The configuration a Stagecraft service needs to reach this infrastructure, as Quarkus property names. */
     public Map<String, String> serviceConfig() {
         Map<String, String> config = new LinkedHashMap<>();
-        config.put("kafka.bootstrap.servers", kafkaBootstrapServers());
+        // a service under test talks to the broker as the super user (its tests also act as the other services)
+        kafka.adminConfig().forEach((k, v) -> config.put("kafka." + k, String.valueOf(v)));
         config.put("quarkus.datasource.jdbc.url", jdbcUrl());
         config.put("quarkus.datasource.username", jdbcUser());
         config.put("quarkus.datasource.password", "");

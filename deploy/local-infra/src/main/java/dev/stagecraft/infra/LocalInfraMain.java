@@ -28,7 +28,8 @@ public final class LocalInfraMain {
             infra.close();
             stopped.countDown();
         }));
-        System.out.println("READY kafka=" + infra.kafkaBootstrapServers() + " jdbc=" + infra.jdbcUrl());
+        System.out.println("READY kafka=" + infra.kafkaBootstrapServers() + " jdbc=" + infra.jdbcUrl()
+                + " kafka-credentials=" + infra.kafka().credentials().file());
         System.out.flush();
         while (!stopping.await(1, TimeUnit.SECONDS)) {
             if (!infra.postgres().isAlive() && stopping.getCount() > 0) {

@@ -21,15 +21,13 @@ class LocalInfraTest {
     @Test
     void brokerDeliversWhatWasProducedAndPostgresAnswersQueries() throws Exception {
         LocalInfra infra = LocalInfra.shared();
-        try (var producer = new KafkaProducer<String, String>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrapServers()),
+        try (var producer = new KafkaProducer<String, String>(infra.kafkaClientConfig(),
                 new StringSerializer(), new StringSerializer())) {
             producer.send(new ProducerRecord<>("infra-check", "k", "hello")).get();
         }
-        try (var consumer = new KafkaConsumer<String, String>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, infra.kafkaBootstrapServers(),
+        try (var consumer = new KafkaConsumer<String, String>(infra.kafkaClientConfig(Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, "infra-check",
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")), new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of("infra-check"));
             String value = null;
             long deadline = System.currentTimeMillis() + 30_000;

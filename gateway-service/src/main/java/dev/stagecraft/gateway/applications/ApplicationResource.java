@@ -50,6 +50,9 @@ public class ApplicationResource {
     @Inject
     SecretBox secrets;
 
+    @Inject
+    dev.stagecraft.gateway.auth.Caller caller;
+
     @ConfigProperty(name = "stagecraft.runtime.enabled")
     List<String> runtimes;
 
@@ -119,8 +122,12 @@ public class ApplicationResource {
         int size = Paging.limit(limit);
         Paging.Cursor cursor = Paging.after(after);
         Map<String, Object> params = new HashMap<>();
-        List<Application> fetched = Application.<Application>find(Paging.newestFirst("createdAt", cursor, params), params).page(0, size + 1)
-                .list();
+        String query = Paging.newestFirst("createdAt", cursor, params);
+        if (caller.scope() != null) { // a token limited to some applications lists those only
+            query = "id in :scope and " + query;
+            params.put("scope", caller.scope().isEmpty() ? java.util.Set.of("") : caller.scope());
+        }
+        List<Application> fetched = Application.<Application>find(query, params).page(0, size + 1).list();
         return Paging.page(fetched, size, a -> new Paging.Cursor(a.createdAt, a.id), a -> ApplicationView.of(a, secrets),
                 uri);
     }

@@ -37,6 +37,14 @@ public class ApiToken extends PanacheEntityBase {
     public OffsetDateTime createdAt;
     @Column(name = "last_used_at")
     public OffsetDateTime lastUsedAt;
+    /** The names of the applications the token may see and act on, comma-separated; null: every application. */
+    public String applications;
+
+    /** The application names the token is limited to, or null when it is not limited. */
+    public java.util.List<String> applicationScope() {
+        return applications == null ? null : java.util.Arrays.stream(applications.split(",")).map(String::trim)
+                .filter(a -> !a.isEmpty()).toList();
+    }
 
     /** A new random token text: {@code sc_} and 32 random bytes, URL-safe. */
     public static String newSecret() {

@@ -2,6 +2,7 @@ package dev.stagecraft.gateway.auth;
 
 import java.time.OffsetDateTime;
 import java.util.List;
+import java.util.Set;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -12,6 +13,10 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 import dev.stagecraft.gateway.api.ApiError;
+import dev.stagecraft.gateway.api.ApiException;
+import dev.stagecraft.gateway.applications.Application;
+import dev.stagecraft.gateway.environments.Environment;
+import dev.stagecraft.gateway.environments.Workflow;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
@@ -47,14 +52,61 @@ public class TokenFilter {
         if (token == null) {
             return refuse(401, "unauthenticated", "the API token is not valid (unknown or revoked)");
         }
-        caller.authenticatedAs(token.name);
+        List<String> scope = token.applicationScope();
+        Set<String> applicationIds = scope == null ? null : QuarkusTransaction.requiringNew().call(() -> Set.copyOf(
+                Application.getEntityManager().createQuery("select a.id from Application a where a.name in :names",
+                        String.class).setParameter("names", scope.isEmpty() ? List.of("") : scope).getResultList()));
+        caller.authenticatedAs(token.name, applicationIds);
         // the admin routes every service shares (e.g. /api/admin/outbox) know nothing of roles
         Role required = path.startsWith("/api/admin/") ? Role.ADMIN : required();
         if (!token.role.covers(required)) {
             return refuse(403, "forbidden", "this needs the " + required.name().toLowerCase() + " role; token '"
                     + token.name + "' has " + token.role.name().toLowerCase());
         }
+        return applicationIds == null ? null : outOfScope(request, applicationIds);
+    }
+
+    /**
+     * A token limited to some applications gets 404 for an environment, workflow or application of another one,
+     * as if it did not exist: it learns nothing of applications it may not see.
+     */
+    private Response outOfScope(ContainerRequestContext request, Set<String> applicationIds) {
+        var params = request.getUriInfo().getPathParameters();
+        String id = params.getFirst("id");
+        if (id == null) {
+            return null;
+        }
+        String path = request.getUriInfo().getPath();
+        String what;
+        String applicationId;
+        if (path.startsWith("/api/environments/")) {
+            what = "environment";
+            applicationId = QuarkusTransaction.requiringNew().call(() -> applicationOfEnvironment(id));
+        } else if (path.startsWith("/api/workflows/")) {
+            what = "workflow";
+            applicationId = QuarkusTransaction.requiringNew().call(() -> {
+                Workflow wf = Workflow.findById(id);
+                return wf == null ? null : applicationOfEnvironment(wf.environmentId);
+            });
+        } else if (path.startsWith("/api/applications/")) {
+            what = "application";
+            applicationId = QuarkusTransaction.requiringNew().call(() -> {
+                Application app = Application.find("id = ?1 or name = ?1", id).firstResult();
+                return app == null ? null : app.id;
+            });
+        } else {
+            return null;
+        }
+        if (applicationId != null && !applicationIds.contains(applicationId)) {
+            return Response.status(404).type(MediaType.APPLICATION_JSON).entity(ApiException.notFound(what, id).body())
+                    .build();
+        }
         return null;
+    }
+
+    private static String applicationOfEnvironment(String environmentId) {
+        Environment env = environmentId == null ? null : Environment.findById(environmentId);
+        return env == null ? null : env.applicationId;
     }
 
     private Role required() {

@@ -24,6 +24,7 @@ import jakarta.ws.rs.core.UriInfo;
 import org.jboss.resteasy.reactive.RestResponse;
 
 import dev.stagecraft.gateway.api.ApiException;
+import dev.stagecraft.gateway.applications.Application;
 import dev.stagecraft.gateway.api.Paging;
 
 /** Creates, lists and revokes API tokens (admins only). A new token's text is in the creation answer and nowhere else. */
@@ -33,11 +34,11 @@ import dev.stagecraft.gateway.api.Paging;
 public class TokenResource {
 
     /** The body of POST /api/tokens. */
-    public record TokenRequest(String name, String role) {
+    public record TokenRequest(String name, String role, List<String> applications) {
     }
 
     /** A created token, with its text shown this once. */
-    public record CreatedToken(String id, String name, String role, String token) {
+    public record CreatedToken(String id, String name, String role, List<String> applications, String token) {
     }
 
     @POST
@@ -53,6 +54,22 @@ public class TokenResource {
         } catch (IllegalArgumentException e) {
             throw ApiException.badRequest("role '" + request.role() + "' is not one of viewer, deployer, admin");
         }
+        List<String> applications = request.applications();
+        if (applications != null) {
+            if (role == Role.ADMIN) {
+                throw ApiException.badRequest("an admin token cannot be limited to applications: admins register"
+                        + " applications and manage tokens; give a viewer or deployer token 'applications'");
+            }
+            if (applications.isEmpty()) {
+                throw ApiException.badRequest("applications is empty: name at least one, or leave it out for all");
+            }
+            List<String> unknown = applications.stream().filter(a -> a == null || Application.count("name", a) == 0)
+                    .toList();
+            if (!unknown.isEmpty()) {
+                throw ApiException.badRequest("no application named " + unknown + "; applications takes names of"
+                        + " registered applications");
+            }
+        }
         String secret = ApiToken.newSecret();
         ApiToken token = new ApiToken();
         token.id = UUID.randomUUID().toString();
@@ -60,9 +77,10 @@ public class TokenResource {
         token.role = role;
         token.tokenHash = ApiToken.hash(secret);
         token.createdAt = OffsetDateTime.now();
+        token.applications = applications == null ? null : String.join(",", applications);
         token.persist();
         return Response.created(URI.create("/api/tokens/" + token.id))
-                .entity(new CreatedToken(token.id, token.name, role.name().toLowerCase(), secret)).build();
+                .entity(new CreatedToken(token.id, token.name, role.name().toLowerCase(), applications, secret)).build();
     }
 
     /** Tokens newest first; paged (see {@link Paging}). */

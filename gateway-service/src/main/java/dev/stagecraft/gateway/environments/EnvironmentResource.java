@@ -55,11 +55,15 @@ public class EnvironmentResource {
         Map<String, Object> params = new HashMap<>();
         if (application != null) {
             Application app = Application.find("name = ?1 or id = ?1", application).firstResult();
-            if (app == null) {
+            if (app == null || !caller.sees(app.id)) {
                 throw ApiException.notFound("application", application);
             }
             query.append(" and applicationId = :app");
             params.put("app", app.id);
+        }
+        if (caller.scope() != null) { // a token limited to some applications sees their environments only
+            query.append(" and applicationId in :scope");
+            params.put("scope", caller.scope().isEmpty() ? java.util.Set.of("") : caller.scope());
         }
         if (state != null) {
             try {
@@ -112,6 +116,12 @@ public class EnvironmentResource {
     public Response create(CreateRequest request) {
         if (request == null) {
             throw ApiException.badRequest("a JSON body with application and branch (and optionally commit) is required");
+        }
+        if (caller.scope() != null && request.application() != null) {
+            Application app = Application.find("name = ?1 or id = ?1", request.application()).firstResult();
+            if (app == null || !caller.sees(app.id)) {
+                throw ApiException.notFound("application", request.application());
+            }
         }
         EnvironmentView env = retried(() -> actions.create(request.application(), request.branch(), request.commit(),
                 request.kind(), actor()));

@@ -50,6 +50,11 @@ public class UiCommandConsumer {
     @Inject
     TransientFailures failures;
 
+    /** The one Kafka principal granted Write on stagecraft.ui.commands. */
+    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "stagecraft.ui.principal",
+            defaultValue = "stagecraft-ui")
+    String uiPrincipal;
+
     @Incoming("ui-commands")
     @Blocking
     public void onRecord(ConsumerRecord<String, String> record) {
@@ -96,7 +101,8 @@ public class UiCommandConsumer {
         if (command.action() == null || !ACTIONS.contains(command.action())) {
             throw ApiException.badRequest("action '" + command.action() + "' is not one of " + ACTIONS);
         }
-        EnvironmentActions.Actor actor = new EnvironmentActions.Actor(command.actor(), "kafka");
+        // the broker lets only the UI principal write this topic (35-kafka-users.yaml): it is recorded beside the actor
+        EnvironmentActions.Actor actor = new EnvironmentActions.Actor(command.actor(), "kafka:" + uiPrincipal);
         switch (command.action()) {
             case "create" -> actions.create(command.application(), command.branch(), command.commit(), null, actor);
             case "deploy" -> actions.deploy(command.environmentId(), command.commit(), actor);

@@ -33,6 +33,9 @@ public class EventStreamResource {
     @Inject
     LifecycleStream stream;
 
+    @Inject
+    dev.stagecraft.gateway.auth.Caller caller;
+
     @ConfigProperty(name = "stagecraft.events.heartbeat", defaultValue = "15s")
     Duration heartbeat;
 
@@ -57,7 +60,9 @@ public class EventStreamResource {
     }
 
     private Multi<OutboundSseEvent> stream(Sse sse, java.util.function.Predicate<CloudEvent> filter) {
-        Multi<OutboundSseEvent> events = stream.events().filter(s -> filter.test(s.event())).map(s -> sse
+        java.util.Set<String> scope = caller.scope(); // read now: the stream outlives the request
+        Multi<OutboundSseEvent> events = stream.events().filter(s -> filter.test(s.event())
+                && (scope == null || scope.contains(s.applicationId()))).map(s -> sse
                 .newEventBuilder().id(s.event().id()).name(s.event().type()).mediaType(MediaType.APPLICATION_JSON_TYPE)
                 .data(s.json()).build());
         Multi<OutboundSseEvent> beats = Multi.createFrom().ticks().every(heartbeat)

@@ -14,7 +14,9 @@ import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
 import dev.stagecraft.events.cloudevents.UnreadableEventException;
+import dev.stagecraft.gateway.environments.Environment;
 import dev.stagecraft.gateway.secrets.SecretMask;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.operators.multi.processors.BroadcastProcessor;
@@ -30,9 +32,18 @@ public class LifecycleStream {
 
     private static final Logger LOG = Logger.getLogger(LifecycleStream.class);
 
-    /** An event and the JSON the streams send for it. */
-    public record Streamed(CloudEvent event, String json) {
+    /** An event, the application of its environment (for streams of tokens limited to some) and its JSON. */
+    public record Streamed(CloudEvent event, String applicationId, String json) {
     }
+
+    /** The application of recent environments: an environment never changes application. */
+    private final Map<String, String> applicationOf = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+                    return size() > 10_000;
+                }
+            });
 
     @Inject
     SecretMask mask;
@@ -49,7 +60,26 @@ public class LifecycleStream {
             LOG.debugf("not streamed: %s", e.getMessage());
             return;
         }
-        events.onNext(new Streamed(event, mask.mask(event.subject(), EventJson.write(view(event)))));
+        events.onNext(new Streamed(event, applicationOf(event.subject()),
+                mask.mask(event.subject(), EventJson.write(view(event)))));
+    }
+
+    private String applicationOf(String environmentId) {
+        if (environmentId == null) {
+            return null;
+        }
+        String known = applicationOf.get(environmentId);
+        if (known != null) {
+            return known;
+        }
+        String found = QuarkusTransaction.requiringNew().call(() -> {
+            Environment env = Environment.findById(environmentId);
+            return env == null ? null : env.applicationId;
+        });
+        if (found != null) {
+            applicationOf.put(environmentId, found);
+        }
+        return found;
     }
 
     /** The events from now on; a subscriber that cannot keep up misses the events it had no room for. */

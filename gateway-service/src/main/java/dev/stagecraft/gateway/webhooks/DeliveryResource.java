@@ -21,6 +21,9 @@ import dev.stagecraft.gateway.api.Paging;
 @Produces(MediaType.APPLICATION_JSON)
 public class DeliveryResource {
 
+    @jakarta.inject.Inject
+    dev.stagecraft.gateway.auth.Caller caller;
+
     /** Deliveries newest first; paged (see {@link Paging}). */
     @GET
     public RestResponse<List<Delivery>> list(@QueryParam("limit") Integer limit, @QueryParam("after") String after,
@@ -28,8 +31,12 @@ public class DeliveryResource {
         int size = Paging.limit(limit);
         Paging.Cursor cursor = Paging.after(after);
         Map<String, Object> params = new HashMap<>();
-        List<Delivery> fetched = Delivery.<Delivery>find(Paging.newestFirst("receivedAt", cursor, params), params).page(0, size + 1)
-                .list();
+        String query = Paging.newestFirst("receivedAt", cursor, params);
+        if (caller.scope() != null) { // a token limited to some applications sees their deliveries only
+            query = "applicationId in :scope and " + query;
+            params.put("scope", caller.scope().isEmpty() ? java.util.Set.of("") : caller.scope());
+        }
+        List<Delivery> fetched = Delivery.<Delivery>find(query, params).page(0, size + 1).list();
         return Paging.page(fetched, size, d -> new Paging.Cursor(d.receivedAt, d.id), d -> d, uri);
     }
 }
