@@ -70,6 +70,16 @@ if ! pid_alive "$HOME_DIR/pids/infra.pid"; then
   grep -q '^READY ' "$HOME_DIR/logs/infra.log" || { say "Kafka and PostgreSQL did not start; see $HOME_DIR/logs/infra.log"; exit 1; }
 fi
 
+# each service gets only the secrets it needs: the sealing key not the build-service (it builds pull request code),
+# the admin token the gateway alone
+secret_for() {
+  case "$2" in
+    secrets.key) [ "$1" = build ] || cat "$HOME_DIR/secrets.key" ;;
+    admin-token) [ "$1" = gateway ] && cat "$HOME_DIR/admin-token" ;;
+  esac
+  return 0
+}
+
 for s in "${SERVICES[@]}"; do
   pid_alive "$HOME_DIR/pids/$s.pid" && continue
   host=127.0.0.1
@@ -82,8 +92,8 @@ for s in "${SERVICES[@]}"; do
   STAGECRAFT_JDBC_USER=postgres \
   STAGECRAFT_REGISTRY=$STAGECRAFT_REGISTRY \
   STAGECRAFT_BUILD_DIR=$HOME_DIR/build \
-  STAGECRAFT_SECRETS_KEY=$(cat "$HOME_DIR/secrets.key") \
-  STAGECRAFT_ADMIN_TOKEN=$(cat "$HOME_DIR/admin-token") \
+  STAGECRAFT_SECRETS_KEY=$(secret_for "$s" secrets.key) \
+  STAGECRAFT_ADMIN_TOKEN=$(secret_for "$s" admin-token) \
   STAGECRAFT_ROUTER_ADMIN=$STAGECRAFT_ROUTER_ADMIN STAGECRAFT_ROUTER_PORT=$STAGECRAFT_ROUTER_PORT \
   setsid java -Xmx384m -XX:+UseSerialGC -Djava.io.tmpdir="$HOME_DIR/tmp" -Dquarkus.http.host="$host" \
     -Dquarkus.http.port="${PORTS[$s]}" -jar "$s-service/target/quarkus-app/quarkus-run.jar" \

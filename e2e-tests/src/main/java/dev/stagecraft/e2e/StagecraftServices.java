@@ -144,7 +144,12 @@ public final class StagecraftServices implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(log(instance).toFile());
         environment.forEach((k, v) -> {
-            if (!k.startsWith(KAFKA_PASSWORD_OF)) {
+            // each service gets only the secrets it needs, as deploy/kubernetes and up.sh give them: no other's Kafka
+            // password, the sealing key not to the build-service, the admin token to the gateway alone
+            boolean withheld = k.startsWith(KAFKA_PASSWORD_OF)
+                    || k.equals("STAGECRAFT_SECRETS_KEY") && name.equals("build")
+                    || k.equals("STAGECRAFT_ADMIN_TOKEN") && !name.equals("gateway");
+            if (!withheld) {
                 builder.environment().put(k, v);
             }
         });

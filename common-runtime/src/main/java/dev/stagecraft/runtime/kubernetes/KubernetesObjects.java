@@ -130,6 +130,18 @@ final class KubernetesObjects {
                 POD_SECURITY + "audit", "restricted");
     }
 
+    /** ConfigMaps a control plane publishes into every namespace (Kubernetes, OpenShift). */
+    static final java.util.Set<String> CONTROL_PLANE_CONFIG_MAPS = java.util.Set.of("kube-root-ca.crt",
+            "openshift-service-ca.crt");
+
+    /**
+     * Whether the cluster itself put the object into the namespace (the root CA ConfigMap every namespace gets):
+     * such an object does not make a namespace foreign, and goes with it.
+     */
+    static boolean putThereByTheControlPlane(Kind kind, io.fabric8.kubernetes.api.model.HasMetadata o) {
+        return kind == Kind.CONFIG_MAP && CONTROL_PLANE_CONFIG_MAPS.contains(o.getMetadata().getName());
+    }
+
     static final String ENVIRONMENT_ROLE = "stagecraft-environment";
     static final String RUNTIME_BINDING = "stagecraft-runtime";
 
@@ -384,7 +396,7 @@ final class KubernetesObjects {
         }
         switch (spec.kind() == null ? "" : spec.kind()) {
             case "exec" -> probe.withNewExec().withCommand(spec.command()).endExec();
-            case "http" -> probe.withNewHttpGet().withPath(spec.path() == null ? "/" : spec.path())
+            case "http_get", "http" -> probe.withNewHttpGet().withPath(spec.path() == null ? "/" : spec.path())
                     .withPort(new IntOrString(spec.port())).endHttpGet();
             default -> probe.withNewTcpSocket().withPort(new IntOrString(spec.port())).endTcpSocket();
         }

@@ -323,7 +323,7 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         List<String> foreign = new ArrayList<>();
         for (Kind kind : Kind.values()) {
             for (HasMetadata o : kind.listAll(client, namespace)) {
-                if (!managed(o)) {
+                if (!managed(o) && !KubernetesObjects.putThereByTheControlPlane(kind, o)) {
                     foreign.add(kind.label + " " + o.getMetadata().getName());
                 }
             }
@@ -384,6 +384,18 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
     private String ensureNamespace(String environmentId, EnvironmentSpec spec) {
         Namespace wanted = KubernetesObjects.namespace(environmentId, spec.application(), spec);
         Namespace existing = client.namespaces().withName(wanted.getMetadata().getName()).get();
+        if (existing != null && existing.getMetadata().getDeletionTimestamp() != null) {
+            // an earlier teardown's namespace, still being emptied: nothing can be created in it until it is gone
+            try {
+                client.namespaces().withName(wanted.getMetadata().getName()).waitUntilCondition(n -> n == null,
+                        readinessTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (KubernetesClientException | IllegalStateException e) {
+                return "namespace " + wanted.getMetadata().getName() + " is still Terminating after "
+                        + readinessTimeout.toSeconds() + " s (an earlier teardown is finishing); deploy again once it"
+                        + " is gone";
+            }
+            existing = null;
+        }
         if (existing == null) {
             client.namespaces().resource(wanted).create();
             bindRuntime(environmentId);

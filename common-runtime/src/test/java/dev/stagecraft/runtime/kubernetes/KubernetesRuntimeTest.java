@@ -419,6 +419,9 @@ class KubernetesRuntimeTest {
                         new StepSpec("r", List.of("release.remove_environment"), true, true)))));
         assertTrue(runtime.setup(env, spec, Map.of("api", "registry/api:7"), null, listener).succeeded());
         String ns = KubernetesObjects.namespaceOf(env);
+        // what kube-controller-manager puts into every namespace: not Stagecraft's, yet no reason to keep it
+        client.configMaps().inNamespace(ns).resource(new ConfigMapBuilder().withNewMetadata()
+                .withName("kube-root-ca.crt").endMetadata().addToData("ca.crt", "---").build()).create();
         kubelet.onJobCreated(job -> backupImage.add(job.getSpec().getTemplate().getSpec().getContainers().get(0)
                 .getImage()));
         events.clear();
@@ -432,13 +435,48 @@ class KubernetesRuntimeTest {
                 "persistentvolumeclaim uploads", "namespace " + ns)), first.removed().toString());
         assertNull(client.namespaces().withName(ns).get());
         for (Kind kind : Kind.values()) {
-            assertEquals(List.of(), kind.listAll(client, ns), kind + " left in " + ns);
+            // the mock API server does not empty a deleted namespace; a cluster removes the root CA with it
+            assertEquals(List.of(), kind.listAll(client, ns).stream()
+                    .filter(o -> !KubernetesObjects.putThereByTheControlPlane(kind, o)).toList(), kind + " left in " + ns);
         }
         assertFalse(runtime.environmentsWithResources().contains(env));
 
         TeardownResult second = runtime.teardown(env, List.of(), listener);
         assertTrue(second.clean());
         assertEquals(List.of(), second.removed());
+    }
+
+    /** A namespace still Terminating from an earlier teardown is waited for, then made again. */
+    @Test
+    void aTerminatingNamespaceIsWaitedForBeforeTheEnvironmentIsSetUpAgain() throws Exception {
+        String env = env();
+        String ns = KubernetesObjects.namespaceOf(env);
+        var terminating = KubernetesObjects.namespace(env, "shop", spec(List.of(), List.of(), Map.of()));
+        terminating.getMetadata().setFinalizers(List.of("stagecraft.dev/test"));
+        client.namespaces().resource(terminating).create();
+        client.namespaces().withName(ns).delete(); // held by its finalizer: Terminating
+        assertNotNull(client.namespaces().withName(ns).get().getMetadata().getDeletionTimestamp());
+        Thread finisher = new Thread(() -> {
+            try {
+                Thread.sleep(1500);
+            } catch (InterruptedException e) {
+                return;
+            }
+            // the namespace controller finishing its work: the finalizer goes, and the namespace with it
+            client.namespaces().withName(ns).edit(n -> {
+                n.getMetadata().setFinalizers(List.of());
+                return n;
+            });
+        });
+        finisher.start();
+        long t0 = System.nanoTime();
+        DeployResult result = runtime.setup(env, spec(List.of(service("api", "registry/api:1", List.of())), List.of(),
+                Map.of()), Map.of(), null, listener);
+        finisher.join();
+        assertTrue(result.succeeded(), result.reason());
+        assertTrue(System.nanoTime() - t0 >= 1_000_000_000L, "it waited for the old namespace to go");
+        assertNull(client.namespaces().withName(ns).get().getMetadata().getDeletionTimestamp(), "a new namespace");
+        assertNotNull(deployment(env, "api"));
     }
 
     @Test
