@@ -37,6 +37,8 @@ public final class ApplicationTemplateParser {
     public static final List<String> WORKFLOWS = List.of("setup", "patch", "teardown");
 
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    /** A service's name is a Kubernetes Service name (and a host name): it must also start with a letter. */
+    private static final Pattern DNS_1035_LABEL = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
     private static final Pattern QUANTITY = Pattern.compile("\\d+(\\.\\d+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?");
     private static final Pattern EXPIRY = Pattern.compile("(\\d+)\\s*(d|h|m)");
     private static final Set<String> TOP = Set.of("app", "auto_deploy", "tracking_branch", "domain", "hostnames",
@@ -184,6 +186,15 @@ public final class ApplicationTemplateParser {
             return null;
         }
         String name = nameNode.get().text();
+        if (what.equals("service")) {
+            if (name == null || !DNS_1035_LABEL.matcher(name).matches()) {
+                nameNode.get().error("found '" + name + "'; a service name must be a DNS-1035 label: lower-case"
+                        + " letters, digits and '-', starting with a letter and ending with a letter or digit, at most 63"
+                        + " characters");
+                return null;
+            }
+            return name;
+        }
         if (name == null || !DNS_LABEL.matcher(name).matches()) {
             nameNode.get().error("found '" + name + "'; a " + what
                     + " name must be a DNS label: lower-case letters, digits and '-', starting and ending with a letter"

@@ -105,6 +105,9 @@ public final class ComposeImporter {
 
     private static String serviceName(String composeName, YamlCursor at) {
         String name = composeName.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]+", "-").replaceAll("(^-+|-+$)", "");
+        if (!name.isEmpty() && !Character.isLetter(name.charAt(0))) {
+            name = "s-" + name; // a Kubernetes Service name starts with a letter
+        }
         if (name.length() > 63) {
             name = name.substring(0, 63);
         }

@@ -32,8 +32,16 @@ class TemplateValidationTest {
         assertEquals("services[0].name", p.path());
         assertEquals(2, p.line());
         assertEquals(9, p.column());
-        assertEquals("found 'Web_1'; a service name must be a DNS label: lower-case letters, digits and '-', starting "
-                + "and ending with a letter or digit, at most 63 characters", p.message());
+        assertEquals("found 'Web_1'; a service name must be a DNS-1035 label: lower-case letters, digits and '-',"
+                + " starting with a letter and ending with a letter or digit, at most 63 characters", p.message());
+    }
+
+    /** A Kubernetes API server refuses a Service whose name starts with a digit: so does the template. */
+    @Test
+    void aServiceNameStartsWithALetter() {
+        TemplateProblem p = only("services:\n- name: 1web\n  image: x\n");
+        assertEquals("services[0].name", p.path());
+        assertTrue(p.message().startsWith("found '1web'; a service name must be a DNS-1035 label"), p.message());
     }
 
     @Test

@@ -225,29 +225,53 @@ final class KubernetesObjects {
     }
 
     /**
-     * The environment's variables, opened, in a Secret (every container reads it whole), plus each sealed value of a
-     * service's or job's own variables under {@code <service>.<NAME>} (its container refers to that key): secret
-     * values are never in a ConfigMap or a Deployment.
+     * The environment's variables, opened, in a Secret every container reads whole ({@code envFrom}): variables
+     * meant for every service. A service's or job's own sealed values are in a Secret of its own
+     * ({@link #ownSecret}), which no other container refers to: secret values are never in a ConfigMap or a
+     * Deployment, and no service sees another's.
      */
     static Secret variables(String environmentId, EnvironmentSpec spec, UnaryOperator<String> opener) {
         Map<String, String> data = new TreeMap<>();
         spec.variables().forEach((k, v) -> data.put(k, base64(opener.apply(v))));
-        for (ServiceSpec service : spec.services()) {
-            service.envs().forEach((k, v) -> {
-                if (!opener.apply(v).equals(v)) {
-                    data.put(service.name() + "." + k, base64(opener.apply(v)));
-                }
-            });
-        }
-        for (JobSpec job : spec.jobs()) {
-            job.envs().forEach((k, v) -> {
-                if (!opener.apply(v).equals(v)) {
-                    data.put(job.name() + "." + k, base64(opener.apply(v)));
-                }
-            });
-        }
         return new SecretBuilder().withMetadata(meta(VARIABLES_SECRET, namespaceOf(environmentId),
                 labels(environmentId), SpecHash.sha256(data.toString()))).withType("Opaque").withData(data).build();
+    }
+
+    /**
+     * The name of the Secret holding the sealed values of {@code owner}'s own variables: {@code service-<name>} or
+     * {@code job-<name>}.
+     */
+    static String ownSecretName(String owner) {
+        return "stagecraft-" + owner;
+    }
+
+    /** The label of a Secret of one service's or job's own values: {@code service-<name>} or {@code job-<name>}. */
+    static final String OWNER = "stagecraft.dev/owner";
+
+    static String serviceOwner(String service) {
+        return "service-" + service;
+    }
+
+    static String jobOwner(String job) {
+        return "job-" + job;
+    }
+
+    /** The opened values of {@code owner}'s own sealed variables (a service's or a job's); null when it has none. */
+    static Secret ownSecret(String environmentId, String owner, Map<String, String> envs,
+            UnaryOperator<String> opener) {
+        Map<String, String> data = new TreeMap<>();
+        envs.forEach((k, v) -> {
+            if (!opener.apply(v).equals(v)) {
+                data.put(k, base64(opener.apply(v)));
+            }
+        });
+        if (data.isEmpty()) {
+            return null;
+        }
+        Map<String, String> labels = labels(environmentId);
+        labels.put(OWNER, owner);
+        return new SecretBuilder().withMetadata(meta(ownSecretName(owner), namespaceOf(environmentId), labels,
+                SpecHash.sha256(data.toString()))).withType("Opaque").withData(data).build();
     }
 
     private static String base64(String value) {
@@ -265,7 +289,8 @@ final class KubernetesObjects {
             UnaryOperator<String> opener, String variablesHash) {
         String namespace = namespaceOf(environmentId);
         Map<String, String> selector = serviceLabels(environmentId, service.name());
-        Container container = container(service.name(), image, service.command(), service.args(), envs, opener,
+        Container container = container(service.name(), serviceOwner(service.name()), image, service.command(),
+                service.args(), envs, opener,
                 service.volumes());
         container.setSecurityContext(containerSecurity());
         container.setPorts(containerPorts(service));
@@ -286,9 +311,14 @@ final class KubernetesObjects {
         for (VolumeSpec v : service.volumes()) {
             volumes.add(volume(environmentId, service.name(), v));
         }
+        // a ReadWriteOnce claim attaches to one node: a rolling update's new pod elsewhere would wait on Multi-Attach
+        boolean ownClaim = service.volumes().stream().anyMatch(v -> "persistent".equalsIgnoreCase(v.type())
+                && v.claim() == null);
         Deployment d = new DeploymentBuilder()
                 .withMetadata(meta(service.name(), namespace, selector, null))
-                .withNewSpec().withReplicas(service.replicas()).withNewSelector().withMatchLabels(selector).endSelector()
+                .withNewSpec().withReplicas(service.replicas())
+                .withNewStrategy().withType(ownClaim ? "Recreate" : "RollingUpdate").endStrategy()
+                .withNewSelector().withMatchLabels(selector).endSelector()
                 .withNewTemplate().withNewMetadata().withLabels(selector)
                 // a change of the environment's variables rolls the pods, which read them at start
                 .withAnnotations(Map.of(CONFIG_HASH + "-variables", variablesHash)).endMetadata()
@@ -308,7 +338,7 @@ final class KubernetesObjects {
         }
     }
 
-    static Container container(String name, String image, List<String> command, List<String> args,
+    static Container container(String name, String owner, String image, List<String> command, List<String> args,
             Map<String, String> envs, UnaryOperator<String> opener, List<VolumeSpec> volumes) {
         List<EnvVar> env = new ArrayList<>();
         new TreeMap<>(envs).forEach((k, v) -> {
@@ -316,7 +346,7 @@ final class KubernetesObjects {
                 env.add(new EnvVar(k, v, null));
             } else {
                 env.add(new io.fabric8.kubernetes.api.model.EnvVarBuilder().withName(k).withNewValueFrom()
-                        .withNewSecretKeyRef(name + "." + k, VARIABLES_SECRET, false).endValueFrom().build());
+                        .withNewSecretKeyRef(k, ownSecretName(owner), false).endValueFrom().build());
             }
         });
         List<VolumeMount> mounts = new ArrayList<>();
@@ -347,10 +377,21 @@ final class KubernetesObjects {
         return (service + "-" + volumeName(v)).replaceAll("-+", "-");
     }
 
+    /** A service's own persistent volume: mounted by that service's one pod at a time (ReadWriteOnce). */
     static PersistentVolumeClaim claim(String environmentId, String name, String size, String storageClass) {
+        return claim(environmentId, name, size, storageClass, "ReadWriteOnce");
+    }
+
+    /** A shared volume: mounted by the pods of several services, on any node (ReadWriteMany). */
+    static PersistentVolumeClaim sharedClaim(String environmentId, String name, String size, String storageClass) {
+        return claim(environmentId, name, size, storageClass, "ReadWriteMany");
+    }
+
+    private static PersistentVolumeClaim claim(String environmentId, String name, String size, String storageClass,
+            String accessMode) {
         return new PersistentVolumeClaimBuilder()
                 .withMetadata(meta(name, namespaceOf(environmentId), labels(environmentId), null))
-                .withNewSpec().withAccessModes("ReadWriteOnce").withStorageClassName(storageClass)
+                .withNewSpec().withAccessModes(accessMode).withStorageClassName(storageClass)
                 .withNewResources().withRequests(Map.of("storage", new Quantity(size == null ? "1Gi" : size)))
                 .endResources().endSpec().build();
     }
@@ -444,7 +485,8 @@ final class KubernetesObjects {
             UnaryOperator<String> opener, boolean root) {
         Map<String, String> labels = labels(environmentId);
         labels.put(JOB, job.name());
-        Container container = container(job.name(), image, job.command(), job.args(), envs, opener, List.of());
+        Container container = container(job.name(), jobOwner(job.name()), image, job.command(), job.args(), envs,
+                opener, List.of());
         container.setSecurityContext(containerSecurity());
         JobBuilder built = new JobBuilder().withMetadata(meta(name, namespaceOf(environmentId), labels, null))
                 .withNewSpec().withBackoffLimit(0)

@@ -105,7 +105,7 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         converge(variables);
         converge(KubernetesObjects.spec(environmentId, EventJson.write(spec)));
         for (EnvironmentSpec.SharedVolumeSpec shared : spec.sharedVolumes()) {
-            converge(KubernetesObjects.claim(environmentId, shared.name(), shared.size(),
+            converge(KubernetesObjects.sharedClaim(environmentId, shared.name(), shared.size(),
                     shared.storageClass() != null ? shared.storageClass() : storageClass));
         }
         String variablesHash = variables.getMetadata().getAnnotations().get(KubernetesObjects.CONFIG_HASH);
@@ -127,9 +127,13 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
     private void removeServicesNoLongerInTheSpec(String environmentId, EnvironmentSpec spec, RuntimeListener listener) {
         String namespace = KubernetesObjects.namespaceOf(environmentId);
         Set<String> wanted = new TreeSet<>(spec.services().stream().map(ServiceSpec::name).toList());
-        for (Kind kind : List.of(Kind.INGRESS, Kind.SERVICE, Kind.DEPLOYMENT)) {
+        for (Kind kind : List.of(Kind.INGRESS, Kind.SERVICE, Kind.DEPLOYMENT, Kind.SECRET)) {
             for (HasMetadata o : kind.list(client, namespace, KubernetesObjects.labels(environmentId))) {
                 String service = o.getMetadata().getLabels().get(Labels.SERVICE);
+                String owner = o.getMetadata().getLabels().getOrDefault(KubernetesObjects.OWNER, "");
+                if (owner.startsWith("service-")) { // the Secret of a service's own values
+                    service = owner.substring("service-".length());
+                }
                 if (service != null && !wanted.contains(service)) {
                     kind.delete(client, namespace, o.getMetadata().getName());
                     listener.log("services." + service, "removed " + kind.label + " " + o.getMetadata().getName()
@@ -174,6 +178,11 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
                 converge(KubernetesObjects.claim(environmentId, KubernetesObjects.claimName(service.name(), v),
                         v.size(), storageClass));
             }
+        }
+        Secret own = KubernetesObjects.ownSecret(environmentId, KubernetesObjects.serviceOwner(service.name()),
+                service.envs(), opener);
+        if (own != null && converge(own) == Converged.REFUSED) {
+            return TaskOutcome.failed(refusedMessage(own));
         }
         Deployment deployment = KubernetesObjects.deployment(environmentId, service, image, service.envs(), opener,
                 variablesHash);
@@ -222,6 +231,10 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         String name = (job.name() + "-" + Long.toString(System.currentTimeMillis(), 36)).replaceAll("[^a-z0-9-]", "-");
         name = name.length() > 63 ? name.substring(name.length() - 63).replaceAll("^-+", "") : name;
         Map<String, String> envs = new LinkedHashMap<>(job.envs());
+        Secret own = KubernetesObjects.ownSecret(environmentId, KubernetesObjects.jobOwner(job.name()), envs, opener);
+        if (own != null && converge(own) == Converged.REFUSED) {
+            return TaskOutcome.failed(refusedMessage(own));
+        }
         Job created = client.batch().v1().jobs().inNamespace(namespace)
                 .resource(KubernetesObjects.job(environmentId, name, job, image, envs, opener, spec.services().stream()
                         .anyMatch(s -> s.name().equals(job.fromService()) && s.runAsRoot()))).create();

@@ -197,6 +197,30 @@ class KubernetesManifestsTest {
         return false;
     }
 
+    /**
+     * The Stagecraft namespace carries Pod Security labels, and every service container meets "restricted"; only
+     * the dind sidecar is privileged, which is why enforcement there is "privileged" while warnings stay "restricted".
+     */
+    @Test
+    void theStagecraftNamespaceHasPodSecurityLabelsAndTheServicesMeetRestricted() {
+        var namespace = Manifests.of(all, io.fabric8.kubernetes.api.model.Namespace.class).get(0);
+        assertEquals("restricted", namespace.getMetadata().getLabels().get("pod-security.kubernetes.io/warn"));
+        assertEquals("restricted", namespace.getMetadata().getLabels().get("pod-security.kubernetes.io/audit"));
+        assertTrue(namespace.getMetadata().getLabels().containsKey("pod-security.kubernetes.io/enforce"));
+        for (Deployment d : Manifests.of(all, Deployment.class)) {
+            for (var c : d.getSpec().getTemplate().getSpec().getContainers()) {
+                if (c.getName().equals("dind")) {
+                    continue;
+                }
+                var security = c.getSecurityContext();
+                assertTrue(security != null && Boolean.TRUE.equals(security.getRunAsNonRoot())
+                        && Boolean.FALSE.equals(security.getAllowPrivilegeEscalation())
+                        && security.getCapabilities().getDrop().contains("ALL")
+                        && "RuntimeDefault".equals(security.getSeccompProfile().getType()), c.getName());
+            }
+        }
+    }
+
     @Test
     void onlyTheServicesThatRunTheRuntimeGetItsServiceAccount() {
         ClusterRoleBinding binding = Manifests.of(all, ClusterRoleBinding.class).get(0);

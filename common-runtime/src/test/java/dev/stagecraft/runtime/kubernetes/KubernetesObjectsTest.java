@@ -35,4 +35,20 @@ class KubernetesObjectsTest {
                 1)), "web:1", Map.of(), v -> v, "h").getSpec().getTemplate().getSpec().getContainers().get(0);
         assertEquals(List.of("true"), exec.getReadinessProbe().getExec().getCommand());
     }
+
+    /** A ReadWriteOnce claim cannot follow a rolling update to another node: its service is recreated instead. */
+    @Test
+    void aServiceWithItsOwnClaimIsRecreatedAndSharedVolumesAreReadWriteMany() {
+        ServiceSpec db = new ServiceSpec("db", "postgres:16", null, 5432, Map.of(), List.of(), List.of(), List.of(),
+                null, null, null, 1, List.of(new dev.stagecraft.events.EnvironmentSpec.VolumeSpec("data", "persistent",
+                        "/var/lib/postgresql", "1Gi", null)), List.of());
+        assertEquals("Recreate", KubernetesObjects.deployment("e", db, "postgres:16", Map.of(), v -> v, "h").getSpec()
+                .getStrategy().getType());
+        assertEquals("RollingUpdate", KubernetesObjects.deployment("e", withProbe(null), "web:1", Map.of(), v -> v, "h")
+                .getSpec().getStrategy().getType());
+        assertEquals(List.of("ReadWriteOnce"), KubernetesObjects.claim("e", "db-data", "1Gi", null).getSpec()
+                .getAccessModes());
+        assertEquals(List.of("ReadWriteMany"), KubernetesObjects.sharedClaim("e", "uploads", "2Gi", null).getSpec()
+                .getAccessModes());
+    }
 }

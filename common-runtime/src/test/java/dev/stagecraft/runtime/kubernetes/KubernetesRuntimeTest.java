@@ -145,7 +145,10 @@ class KubernetesRuntimeTest {
 
         Secret variables = client.secrets().inNamespace(ns).withName(KubernetesObjects.VARIABLES_SECRET).get();
         assertEquals("hunter2", decode(variables.getData().get("DB_PASSWORD")), "opened inside the Secret");
-        assertEquals("k3y-web", decode(variables.getData().get("web.API_KEY")));
+        assertFalse(variables.getData().keySet().stream().anyMatch(k -> k.contains("API_KEY")),
+                "the Secret every container reads holds no service's own secret: " + variables.getData().keySet());
+        Secret webOwn = client.secrets().inNamespace(ns).withName("stagecraft-service-web").get();
+        assertEquals("k3y-web", decode(webOwn.getData().get("API_KEY")), "web's own secret value, opened");
         assertTrue(client.configMaps().inNamespace(ns).list().getItems().isEmpty(), "no ConfigMap holds variables");
 
         Deployment web = deployment(env, "web");
@@ -154,7 +157,11 @@ class KubernetesRuntimeTest {
         assertEquals(KubernetesObjects.VARIABLES_SECRET, container.getEnvFrom().get(0).getSecretRef().getName());
         EnvVar apiKey = container.getEnv().stream().filter(e -> e.getName().equals("API_KEY")).findFirst().orElseThrow();
         assertNull(apiKey.getValue(), "a secret value is never written into the Deployment");
-        assertEquals("web.API_KEY", apiKey.getValueFrom().getSecretKeyRef().getKey());
+        assertEquals("API_KEY", apiKey.getValueFrom().getSecretKeyRef().getKey());
+        assertEquals("stagecraft-service-web", apiKey.getValueFrom().getSecretKeyRef().getName());
+        var apiContainer = deployment(env, "api").getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertTrue(apiContainer.getEnv().stream().filter(e -> e.getValueFrom() != null).allMatch(e -> e.getValueFrom()
+                .getSecretKeyRef().getName().equals("stagecraft-service-api")), "api refers to its own Secret only");
         assertEquals("debug", container.getEnv().stream().filter(e -> e.getName().equals("LOG_LEVEL")).findFirst()
                 .orElseThrow().getValue());
         assertEquals(env, web.getMetadata().getLabels().get(Labels.ENVIRONMENT));
