@@ -19,6 +19,7 @@ import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.runtime.docker.DockerRuntime;
 import dev.stagecraft.runtime.docker.ContainerLimits;
 import dev.stagecraft.runtime.router.CaddyRouter;
+import dev.stagecraft.runtime.kubernetes.IngressTls;
 import dev.stagecraft.runtime.kubernetes.KubernetesRuntime;
 import dev.stagecraft.runtime.kubernetes.NamespaceConfig;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -73,6 +74,9 @@ public class Runtimes {
     @ConfigProperty(name = "stagecraft.runtime.kubernetes.tls-secret")
     Optional<String> tlsSecret;
 
+    @ConfigProperty(name = "stagecraft.runtime.kubernetes.cluster-issuer")
+    Optional<String> clusterIssuer;
+
     @ConfigProperty(name = "stagecraft.runtime.kubernetes.storage-class")
     Optional<String> storageClass;
 
@@ -118,7 +122,8 @@ public class Runtimes {
                     routerAdmin.filter(a -> !a.isBlank()).map(a -> new CaddyRouter(java.net.URI.create(a), routerServer,
                             routerBaseDomain, routerScheme, routerPort, hostSuffixes.orElse(List.of()))).orElse(null));
             case "kubernetes" -> new KubernetesRuntime(kubernetes.get(), readinessTimeout, ingressClass.orElse(null),
-                    tlsSecret.orElse(null), storageClass.orElse(null), secrets::open,
+                    new IngressTls(tlsSecret.orElse(null), clusterIssuer.orElse(null)), storageClass.orElse(null),
+                    secrets::open,
                     namespaces.policy(hostSuffixes.orElse(List.of())));
             default -> throw new IllegalArgumentException("runtime '" + name + "' is not one of " + KNOWN);
         };

@@ -100,7 +100,7 @@ final class KubernetesObjects {
     static ObjectMeta meta(String name, String namespace, Map<String, String> labels, String hash) {
         ObjectMetaBuilder meta = new ObjectMetaBuilder().withName(name).withNamespace(namespace).withLabels(labels);
         if (hash != null) {
-            meta.withAnnotations(Map.of(CONFIG_HASH, hash));
+            meta.withAnnotations(new java.util.HashMap<>(Map.of(CONFIG_HASH, hash)));
         }
         return meta.build();
     }
@@ -464,21 +464,30 @@ final class KubernetesObjects {
     }
 
     static Ingress ingress(String environmentId, String service, String host, int port, String ingressClass,
-            String tlsSecret) {
+            IngressTls tls) {
         IngressBuilder ingress = new IngressBuilder()
                 .withMetadata(meta(service, namespaceOf(environmentId), serviceLabels(environmentId, service),
                         SpecHash.sha256(String.join("|", host, Integer.toString(port), String.valueOf(ingressClass),
-                                String.valueOf(tlsSecret)))))
+                                String.valueOf(tls)))))
                 .withNewSpec().withIngressClassName(ingressClass)
                 .addNewRule().withHost(host).withNewHttp().addNewPath().withPath("/").withPathType("Prefix")
                 .withNewBackend().withNewService().withName(service).withNewPort().withNumber(port).endPort()
                 .endService().endBackend().endPath().endHttp().endRule().endSpec();
         Ingress built = ingress.build();
-        if (tlsSecret != null && !tlsSecret.isBlank()) {
+        if (tls.enabled()) {
+            built.getMetadata().getAnnotations().putAll(tls.ingressAnnotations());
             built.getSpec().setTls(List.of(new io.fabric8.kubernetes.api.model.networking.v1.IngressTLSBuilder()
-                    .withHosts(host).withSecretName(tlsSecret).build()));
+                    .withHosts(host).withSecretName(tls.secretFor(service)).build()));
         }
         return built;
+    }
+
+    /** The installation's wildcard certificate, copied into an environment namespace for its Ingresses. */
+    static Secret tlsCopy(String environmentId, Secret source) {
+        Map<String, String> data = new TreeMap<>(source.getData() == null ? Map.of() : source.getData());
+        return new SecretBuilder().withMetadata(meta(source.getMetadata().getName(), namespaceOf(environmentId),
+                labels(environmentId), SpecHash.sha256(data.toString()))).withType(source.getType())
+                .withData(data).build();
     }
 
     static Job job(String environmentId, String name, JobSpec job, String image, Map<String, String> envs,

@@ -48,19 +48,19 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
     private final KubernetesClient client;
     private final Duration readinessTimeout;
     private final String ingressClass;
-    private final String tlsSecret;
+    private final IngressTls tls;
     private final String storageClass;
     private final UnaryOperator<String> opener;
     private final Readiness readiness;
     private final NamespacePolicy policy;
 
-    public KubernetesRuntime(KubernetesClient client, Duration readinessTimeout, String ingressClass, String tlsSecret,
+    public KubernetesRuntime(KubernetesClient client, Duration readinessTimeout, String ingressClass, IngressTls tls,
             String storageClass, UnaryOperator<String> opener, NamespacePolicy policy) {
         this.client = client;
         this.policy = policy;
         this.readinessTimeout = readinessTimeout;
         this.ingressClass = blankToNull(ingressClass);
-        this.tlsSecret = blankToNull(tlsSecret);
+        this.tls = tls == null ? IngressTls.NONE : tls;
         this.storageClass = blankToNull(storageClass);
         this.opener = opener;
         this.readiness = new Readiness(client);
@@ -101,6 +101,16 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         converge(KubernetesObjects.isolation(environmentId, policy));
         converge(KubernetesObjects.quota(environmentId, policy));
         converge(KubernetesObjects.limits(environmentId, policy));
+        if (tls.wildcardSecret() != null && !spec.hostnames().isEmpty()) {
+            String own = policy.serviceAccount().split("/", 2)[0];
+            Secret certificate = client.secrets().inNamespace(own).withName(tls.wildcardSecret()).get();
+            if (certificate == null) {
+                return DeployResult.failed("namespace", "the TLS certificate Secret " + own + "/" + tls.wildcardSecret()
+                        + " (STAGECRAFT_INGRESS_TLS_SECRET) does not exist: the Ingresses would serve the controller's"
+                        + " default certificate");
+            }
+            converge(KubernetesObjects.tlsCopy(environmentId, certificate));
+        }
         Secret variables = KubernetesObjects.variables(environmentId, spec, opener);
         converge(variables);
         converge(KubernetesObjects.spec(environmentId, EventJson.write(spec)));
@@ -200,7 +210,7 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
             String host = spec.hostnames().get(service.name());
             if (host != null) {
                 int port = KubernetesObjects.servicePort(service, KubernetesObjects.portsOf(service).get(0));
-                converge(KubernetesObjects.ingress(environmentId, service.name(), host, port, ingressClass, tlsSecret));
+                converge(KubernetesObjects.ingress(environmentId, service.name(), host, port, ingressClass, tls));
             }
         }
         listener.log("services." + service.name(), applied == Converged.UNCHANGED ? "unchanged, not restarted"
@@ -526,7 +536,7 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
             }
             String host = spec.hostnames().get(service.name());
             if (host != null) {
-                endpoints.put(service.name(), (tlsSecret != null ? "https://" : "http://") + host);
+                endpoints.put(service.name(), (tls.enabled() ? "https://" : "http://") + host);
             } else {
                 endpoints.put(service.name(), "http://" + service.name() + "." + namespace + ".svc.cluster.local:"
                         + KubernetesObjects.servicePort(service, ports.get(0)));

@@ -76,7 +76,12 @@ class KubernetesRuntimeTest {
         runtimeClient = server.createClient(b -> b.editOrNewConfig().withUserAgent(RUNTIME_AGENT).endConfig());
         kubelet = new FakeKubelet(server.createClient(b -> b.editOrNewConfig().withUserAgent("fake-kubelet")
                 .endConfig()));
-        runtime = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(10), "nginx", "preview-tls", null,
+        // the installation's wildcard certificate, in the Stagecraft namespace
+        client.secrets().inNamespace("stagecraft").resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                .withNewMetadata().withName("preview-tls").endMetadata().withType("kubernetes.io/tls")
+                .addToData("tls.crt", "Y2VydA==").addToData("tls.key", "a2V5").build()).create();
+        runtime = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(10), "nginx",
+                new IngressTls("preview-tls", null), null,
                 value -> value.startsWith("sealed:") ? value.substring(7) : value, POLICY);
     }
 
@@ -173,6 +178,9 @@ class KubernetesRuntimeTest {
         assertEquals("nginx", ingress.getSpec().getIngressClassName());
         assertEquals(webHost, ingress.getSpec().getRules().get(0).getHost());
         assertEquals("preview-tls", ingress.getSpec().getTls().get(0).getSecretName());
+        Secret certificate = client.secrets().inNamespace(ns).withName("preview-tls").get();
+        assertEquals("Y2VydA==", certificate.getData().get("tls.crt"), "the wildcard certificate is in the namespace");
+        assertEquals("stagecraft", certificate.getMetadata().getLabels().get(Labels.MANAGED_BY));
         assertNotNull(client.persistentVolumeClaims().inNamespace(ns).withName("uploads").get());
         var jobs = client.batch().v1().jobs().inNamespace(ns).list().getItems();
         assertEquals(1, jobs.size());
@@ -405,8 +413,8 @@ class KubernetesRuntimeTest {
     void aServiceThatNeverBecomesReadyFailsAtTheDeadline() {
         String env = env();
         kubelet.behave("slow", FakeKubelet.Behaviour.NEVER_READY);
-        KubernetesRuntime quick = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(2), null, null, null, v -> v,
-                POLICY);
+        KubernetesRuntime quick = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(2), null, IngressTls.NONE, null,
+                v -> v, POLICY);
         long start = System.nanoTime();
         DeployResult result = quick.setup(env, spec(List.of(service("slow", "registry/slow:1", List.of())), List.of(),
                 Map.of()), Map.of(), null, listener);
@@ -451,6 +459,42 @@ class KubernetesRuntimeTest {
         TeardownResult second = runtime.teardown(env, List.of(), listener);
         assertTrue(second.clean());
         assertEquals(List.of(), second.removed());
+    }
+
+    /**
+     * TLS from cert-manager: the Ingress asks the ClusterIssuer for a certificate per host. Without TLS the endpoint
+     * says http. A wildcard Secret that is missing fails the setup rather than serve the controller's default one.
+     */
+    @Test
+    void certificatesComeFromCertManagerOrTheCopiedWildcardAndEndpointsSayWhichScheme() {
+        KubernetesRuntime issued = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(10), "nginx",
+                new IngressTls(null, "letsencrypt"), null, v -> v, POLICY);
+        String env = env();
+        EnvironmentSpec web = spec(List.of(service("web", "registry/web:1", List.of())), List.of(), Map.of());
+        DeployResult result = issued.setup(env, web, Map.of(), null, listener);
+        assertTrue(result.succeeded(), result.reason());
+        var ingress = client.network().v1().ingresses().inNamespace(KubernetesObjects.namespaceOf(env)).withName("web")
+                .get();
+        assertEquals("letsencrypt", ingress.getMetadata().getAnnotations().get("cert-manager.io/cluster-issuer"));
+        assertEquals("web-tls", ingress.getSpec().getTls().get(0).getSecretName());
+        assertEquals("https://" + webHost, result.endpoints().get("web"));
+
+        KubernetesRuntime plain = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(10), "nginx", IngressTls.NONE,
+                null, v -> v, POLICY);
+        webHost = "plain-" + webHost;
+        DeployResult http = plain.setup(env(), spec(List.of(service("web", "registry/web:1", List.of())), List.of(),
+                Map.of()), Map.of(), null, listener);
+        assertTrue(http.succeeded(), http.reason());
+        assertEquals("http://" + webHost, http.endpoints().get("web"), "no TLS, no https");
+
+        KubernetesRuntime missing = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(10), "nginx",
+                new IngressTls("no-such-cert", null), null, v -> v, POLICY);
+        webHost = "missing-" + webHost;
+        DeployResult refused = missing.setup(env(), spec(List.of(service("web", "registry/web:1", List.of())),
+                List.of(), Map.of()), Map.of(), null, listener);
+        assertFalse(refused.succeeded());
+        assertTrue(refused.reason().contains("stagecraft/no-such-cert (STAGECRAFT_INGRESS_TLS_SECRET) does not exist"),
+                refused.reason());
     }
 
     /** A namespace still Terminating from an earlier teardown is waited for, then made again. */
@@ -574,7 +618,19 @@ class KubernetesRuntimeTest {
             List<String> uncovered = new ArrayList<>();
             java.util.Set<ApiCall> namespaced = new java.util.HashSet<>();
             java.util.Set<ApiCall> cluster = new java.util.HashSet<>();
+            var tlsRole = Manifests.of(manifests, io.fabric8.kubernetes.api.model.rbac.Role.class).stream()
+                    .filter(r -> r.getMetadata().getName().equals("stagecraft-runtime-tls")).findFirst().orElseThrow();
+            java.util.Set<ApiCall> inStagecraft = new java.util.HashSet<>();
             for (ApiCall call : calls) {
+                if ("stagecraft".equals(call.namespace())) { // the wildcard certificate, and nothing else
+                    inStagecraft.add(call);
+                    boolean allowed = tlsRole.getRules().stream().anyMatch(rule -> rule.getResources().contains(
+                            call.resource()) && rule.getVerbs().contains(call.verb()));
+                    if (!allowed) {
+                        uncovered.add(call + " (in the Stagecraft namespace)");
+                    }
+                    continue;
+                }
                 // the binding is made before it exists: creating it is a cluster-wide right
                 boolean inEnvironment = call.namespace() != null && call.namespace().startsWith("sc-")
                         && !call.resource().equals("rolebindings");
@@ -583,6 +639,9 @@ class KubernetesRuntimeTest {
                     uncovered.add(call + (inEnvironment ? " (in the environment namespace)" : " (cluster-wide)"));
                 }
             }
+            assertEquals(java.util.Set.of(new ApiCall("", "secrets", "get", "stagecraft")), inStagecraft,
+                    "in the Stagecraft namespace the runtime only reads the wildcard certificate");
+            assertEquals(List.of("stagecraft-wildcard-tls"), tlsRole.getRules().get(0).getResourceNames());
             assertEquals(List.of(), uncovered, "calls the roles do not allow");
             assertUsed(inNamespace, namespaced);
             assertUsed(clusterWide, cluster.stream().filter(c -> !c.resource().equals("clusterroles")).collect(
