@@ -24,8 +24,14 @@ import dev.stagecraft.runtime.RuntimeListener;
  */
 final class Readiness {
 
-    private static final Set<String> FAILING = Set.of("CrashLoopBackOff", "ImagePullBackOff", "ErrImagePull",
-            "InvalidImageName", "CreateContainerConfigError", "CreateContainerError");
+    /**
+     * Waiting reasons that mean the pod will not start. ErrImagePull is not among them: the kubelet retries a pull,
+     * and only after failed retries says ImagePullBackOff.
+     */
+    private static final Set<String> FAILING = Set.of("CrashLoopBackOff", "ImagePullBackOff", "InvalidImageName",
+            "CreateContainerConfigError", "CreateContainerError");
+    /** The label a Deployment's ReplicaSet puts on its pods: which revision of the pod template they run. */
+    static final String TEMPLATE_HASH = "pod-template-hash";
 
     /** Ready (or finished successfully), or why not. */
     record Outcome(boolean ready, String reason) {
@@ -51,10 +57,16 @@ final class Readiness {
                 if (d == null) {
                     return new Outcome(false, "deployment " + name + " disappeared");
                 }
+                String newest = newestTemplateHash(namespace, d);
                 if (ready(d)) {
                     return new Outcome(true, null);
                 }
-                String failing = failing(client.pods().inNamespace(namespace).withLabels(selector).list().getItems());
+                String stalled = stalled(d);
+                if (stalled != null) {
+                    return new Outcome(false, stalled);
+                }
+                String failing = failing(client.pods().inNamespace(namespace).withLabels(selector).list().getItems(),
+                        newest);
                 if (failing != null) {
                     return new Outcome(false, failing);
                 }
@@ -117,12 +129,64 @@ final class Readiness {
         }
     }
 
+    /**
+     * Ready as {@code kubectl rollout status} says it: the controller has seen the current generation, every replica
+     * runs the new pod template, no pod of an older one is left, and every new one is available. Ready pods of the
+     * previous ReplicaSet do not count: a patch to a broken image is not ready while the old pod still serves.
+     */
     static boolean ready(Deployment d) {
+        var status = d.getStatus();
+        if (status == null) {
+            return false;
+        }
         Long generation = d.getMetadata().getGeneration();
-        Long observed = d.getStatus() == null ? null : d.getStatus().getObservedGeneration();
-        boolean current = generation == null || observed == null || observed >= generation;
-        Integer updated = d.getStatus() == null ? null : d.getStatus().getUpdatedReplicas();
-        return current && readyReplicas(d) >= replicas(d) && (updated == null || updated >= replicas(d));
+        if (generation != null && (status.getObservedGeneration() == null
+                || status.getObservedGeneration() < generation)) {
+            return false;
+        }
+        int desired = replicas(d);
+        int updated = status.getUpdatedReplicas() == null ? 0 : status.getUpdatedReplicas();
+        int total = status.getReplicas() == null ? updated : status.getReplicas();
+        int available = status.getAvailableReplicas() == null ? readyReplicas(d) : status.getAvailableReplicas();
+        return updated >= desired && total <= updated && available >= updated && readyReplicas(d) >= desired;
+    }
+
+    /** Why the Deployment's controller gave up on the rollout (ProgressDeadlineExceeded, ReplicaFailure), or null. */
+    static String stalled(Deployment d) {
+        if (d.getStatus() == null || d.getStatus().getConditions() == null) {
+            return null;
+        }
+        for (var c : d.getStatus().getConditions()) {
+            boolean deadline = "Progressing".equals(c.getType()) && "ProgressDeadlineExceeded".equals(c.getReason());
+            boolean replicaFailure = "ReplicaFailure".equals(c.getType()) && "True".equals(c.getStatus());
+            if (deadline || replicaFailure) {
+                return "deployment " + d.getMetadata().getName() + ": " + c.getReason()
+                        + (c.getMessage() == null ? "" : " (" + c.getMessage() + ")");
+            }
+        }
+        return null;
+    }
+
+    /** The pod-template-hash of the Deployment's newest ReplicaSet, or null when there is none yet. */
+    private String newestTemplateHash(String namespace, Deployment d) {
+        String newest = null;
+        long revision = -1;
+        for (var rs : client.apps().replicaSets().inNamespace(namespace).withLabels(d.getSpec().getSelector()
+                .getMatchLabels()).list().getItems()) {
+            boolean owned = rs.getMetadata().getOwnerReferences() != null && rs.getMetadata().getOwnerReferences()
+                    .stream().anyMatch(o -> d.getMetadata().getName().equals(o.getName()));
+            String r = rs.getMetadata().getAnnotations() == null ? null
+                    : rs.getMetadata().getAnnotations().get("deployment.kubernetes.io/revision");
+            if (!owned || r == null || rs.getMetadata().getLabels() == null) {
+                continue;
+            }
+            long n = Long.parseLong(r);
+            if (n > revision) {
+                revision = n;
+                newest = rs.getMetadata().getLabels().get(TEMPLATE_HASH);
+            }
+        }
+        return newest;
     }
 
     private static int replicas(Deployment d) {
@@ -133,10 +197,24 @@ final class Readiness {
         return d.getStatus() == null || d.getStatus().getReadyReplicas() == null ? 0 : d.getStatus().getReadyReplicas();
     }
 
-    /** Why the pods of a Deployment will not become ready, or null while they may. */
+    /** Why the pods of a Job, or of anything without ReplicaSets, will not become ready, or null while they may. */
     static String failing(List<Pod> pods) {
+        return failing(pods, null);
+    }
+
+    /**
+     * Why the new pods of a Deployment will not become ready, or null while they may. Only pods of the newest
+     * ReplicaSet ({@code templateHash}; all when unknown) that are not being deleted count: an old pod crash-looping
+     * does not fail the patch that replaces it.
+     */
+    static String failing(List<Pod> pods, String templateHash) {
         for (Pod pod : pods) {
-            if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null) {
+            if (pod.getStatus() == null || pod.getStatus().getContainerStatuses() == null
+                    || pod.getMetadata().getDeletionTimestamp() != null) {
+                continue;
+            }
+            if (templateHash != null && pod.getMetadata().getLabels() != null
+                    && !templateHash.equals(pod.getMetadata().getLabels().getOrDefault(TEMPLATE_HASH, templateHash))) {
                 continue;
             }
             for (ContainerStatus c : pod.getStatus().getContainerStatuses()) {
@@ -165,11 +243,17 @@ final class Readiness {
         return "";
     }
 
+    /**
+     * Killed for memory now, or killed before and not running again: a container that was OOMKilled once and has
+     * recovered (running) is not failing.
+     */
     private static boolean oomKilled(ContainerStatus c) {
-        return (c.getState() != null && c.getState().getTerminated() != null
-                && "OOMKilled".equals(c.getState().getTerminated().getReason()))
-                || (c.getLastState() != null && c.getLastState().getTerminated() != null
-                        && "OOMKilled".equals(c.getLastState().getTerminated().getReason()));
+        boolean now = c.getState() != null && c.getState().getTerminated() != null
+                && "OOMKilled".equals(c.getState().getTerminated().getReason());
+        boolean before = c.getLastState() != null && c.getLastState().getTerminated() != null
+                && "OOMKilled".equals(c.getLastState().getTerminated().getReason());
+        boolean running = c.getState() != null && c.getState().getRunning() != null;
+        return now || before && !running;
     }
 
     private static String jobFailure(Job job, List<Pod> pods) {
