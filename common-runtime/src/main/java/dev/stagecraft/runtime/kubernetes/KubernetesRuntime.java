@@ -483,8 +483,28 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         CREATED, REPLACED, UNCHANGED, REFUSED
     }
 
-    /** Create when absent; replace when its config hash differs; leave alone when equal or not Stagecraft's. */
+    /**
+     * Create when absent; replace when its config hash differs; leave alone when equal or not Stagecraft's. A
+     * replace keeps what other controllers added to the object's metadata (annotations, labels, finalizers), and
+     * starts again from a fresh read when another writer changed the object in between (409 Conflict).
+     */
     private Converged converge(HasMetadata wanted) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return convergeOnce(wanted);
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == CONFLICT_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.debugf("%s %s changed while it was being replaced; reading it again", wanted.getKind(),
+                        wanted.getMetadata().getName());
+            }
+        }
+    }
+
+    private static final int CONFLICT_ATTEMPTS = 5;
+
+    private Converged convergeOnce(HasMetadata wanted) {
         var resource = client.resource(wanted).inNamespace(wanted.getMetadata().getNamespace());
         HasMetadata existing = resource.get();
         if (existing == null) {
@@ -502,6 +522,10 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
             return Converged.UNCHANGED; // claims are created once and kept (their size and class cannot change)
         }
         wanted.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
+        wanted.getMetadata().setAnnotations(merged(existing.getMetadata().getAnnotations(),
+                wanted.getMetadata().getAnnotations()));
+        wanted.getMetadata().setLabels(merged(existing.getMetadata().getLabels(), wanted.getMetadata().getLabels()));
+        wanted.getMetadata().setFinalizers(existing.getMetadata().getFinalizers());
         if (wanted instanceof io.fabric8.kubernetes.api.model.Service service
                 && existing instanceof io.fabric8.kubernetes.api.model.Service current) {
             // a Service keeps the cluster IP it was given
@@ -510,6 +534,15 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         }
         client.resource(wanted).inNamespace(wanted.getMetadata().getNamespace()).update();
         return Converged.REPLACED;
+    }
+
+    /** {@code theirs} with {@code ours} on top: what other controllers wrote stays, what Stagecraft writes wins. */
+    private static Map<String, String> merged(Map<String, String> theirs, Map<String, String> ours) {
+        Map<String, String> all = new LinkedHashMap<>(theirs == null ? Map.of() : theirs);
+        if (ours != null) {
+            all.putAll(ours);
+        }
+        return all;
     }
 
     private static String refusedMessage(HasMetadata o) {

@@ -70,7 +70,7 @@ class KubernetesRuntimeTest {
     @BeforeAll
     static void cluster() {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
+                new ConflictingDispatcher(), false);
         server.init();
         client = server.createClient();
         runtimeClient = server.createClient(b -> b.editOrNewConfig().withUserAgent(RUNTIME_AGENT).endConfig());
@@ -336,6 +336,50 @@ class KubernetesRuntimeTest {
         assertEquals(api, deployment(env, "api").getMetadata().getResourceVersion(), "api not restarted");
         assertTrue(events.contains("succeeded services.db") && events.contains("succeeded services.web"), events
                 .toString());
+    }
+
+    /** How many PUTs the API server answers with 409 Conflict next, as when another controller wrote in between. */
+    static final java.util.concurrent.atomic.AtomicInteger CONFLICTS = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** The CRUD mock, answering the runtime's next {@link #CONFLICTS} PUTs with 409 Conflict. */
+    static final class ConflictingDispatcher extends KubernetesCrudDispatcher {
+        @Override
+        public io.fabric8.mockwebserver.http.MockResponse dispatch(io.fabric8.mockwebserver.http.RecordedRequest request) {
+            if ("PUT".equals(request.getMethod()) && RUNTIME_AGENT.equals(request.getHeader("User-Agent"))
+                    && CONFLICTS.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                return new io.fabric8.mockwebserver.http.MockResponse().setResponseCode(409).setBody("{\"kind\":"
+                        + "\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"Conflict\","
+                        + "\"message\":\"the object has been modified\",\"code\":409}");
+            }
+            return super.dispatch(request);
+        }
+    }
+
+    /**
+     * A replace keeps what other controllers added (annotations, finalizers), and starts over from a fresh read
+     * when the API server answers 409 Conflict.
+     */
+    @Test
+    void anUpdateKeepsOtherControllersMetadataAndRetriesOnAConflict() {
+        String env = env();
+        assertTrue(runtime.setup(env, threeServices("registry/web:1"), images("registry/web:1"), "c1", listener)
+                .succeeded());
+        String ns = KubernetesObjects.namespaceOf(env);
+        client.apps().deployments().inNamespace(ns).withName("web").edit(d -> {
+            d.getMetadata().getAnnotations().put("deployment.kubernetes.io/revision", "1");
+            d.getMetadata().setFinalizers(List.of("example.com/guard"));
+            return d;
+        });
+        CONFLICTS.set(2);
+        DeployResult patched = runtime.patch(env, threeServices("registry/web:2"), images("registry/web:2"), "c2",
+                listener);
+        assertTrue(patched.succeeded(), patched.reason());
+        assertEquals(0, CONFLICTS.get(), "both conflicts were met and retried");
+        Deployment web = deployment(env, "web");
+        assertEquals("registry/web:2", web.getSpec().getTemplate().getSpec().getContainers().get(0).getImage());
+        assertEquals("1", web.getMetadata().getAnnotations().get("deployment.kubernetes.io/revision"),
+                "the controller's annotation is kept");
+        assertEquals(List.of("example.com/guard"), web.getMetadata().getFinalizers(), "a finalizer is kept");
     }
 
     @Test
