@@ -215,6 +215,8 @@ class KubernetesRuntimeTest {
         assertNull(deployment(env, "web"));
         assertNull(client.services().inNamespace(ns).withName("web").get());
         assertNull(client.network().v1().ingresses().inNamespace(ns).withName("web").get());
+        assertNull(client.secrets().inNamespace(ns).withName("stagecraft-service-web").get(), "and its own Secret");
+        assertNotNull(client.secrets().inNamespace(ns).withName("stagecraft-service-api").get());
         assertNotNull(deployment(env, "api"));
     }
 
