@@ -276,7 +276,26 @@ class KubernetesManifestsTest {
     void kafkaIsAStrimziClusterWhoseBootstrapServiceTheConfigNames() {
         GenericKubernetesResource kafka = Manifests.of(all, GenericKubernetesResource.class).stream()
                 .filter(r -> r.getKind().equals("Kafka")).findFirst().orElseThrow();
-        assertEquals("kafka.strimzi.io/v1beta2", kafka.getApiVersion());
+        // Strimzi pinned: 1.0.0 serves only v1, in which KRaft and node pools need no annotation
+        for (GenericKubernetesResource strimzi : Manifests.of(all, GenericKubernetesResource.class)) {
+            if (strimzi.getApiVersion().startsWith("kafka.strimzi.io/")) {
+                assertEquals("kafka.strimzi.io/v1", strimzi.getApiVersion(), strimzi.getKind());
+            }
+        }
+        assertTrue(kafka.getMetadata().getAnnotations() == null || kafka.getMetadata().getAnnotations().keySet()
+                .stream().noneMatch(a -> a.startsWith("strimzi.io/")), "no annotation Strimzi ignores");
+        String clients = null;
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("../pom.xml"))) {
+                if (line.contains("<kafka.version>")) {
+                    clients = line.replaceAll(".*<kafka.version>(.*)</kafka.version>.*", "$1").trim();
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertEquals(clients, ((Map<?, ?>) ((Map<?, ?>) kafka.getAdditionalProperties().get("spec")).get("kafka"))
+                .get("version"), "the brokers run the version of Stagecraft's Kafka clients");
         String bootstrap = Manifests.of(all, ConfigMap.class).get(0).getData().get("STAGECRAFT_KAFKA");
         assertTrue(bootstrap.startsWith(kafka.getMetadata().getName() + "-kafka-bootstrap."), bootstrap);
     }
