@@ -191,6 +191,16 @@ public class SourceCheckout {
         Object lock = locks.computeIfAbsent(mirror.toString(), k -> new Object());
         synchronized (lock) {
             fetch(url, mirror, commitSha);
+            // a webhook may arrive before the host serves the ref that holds its commit: fetch again, briefly
+            for (int attempt = 1; attempt < FETCH_ATTEMPTS && !has(mirror, commitSha); attempt++) {
+                try {
+                    Thread.sleep(FETCH_PAUSE_MS * attempt);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while fetching " + url, e);
+                }
+                fetch(url, mirror, commitSha);
+            }
         }
         Repository repo = Git.open(mirror.toFile()).getRepository();
         try (RevWalk walk = new RevWalk(repo)) {
@@ -203,6 +213,19 @@ public class SourceCheckout {
         } catch (MissingObjectException e) {
             repo.close();
             throw new IOException("commit " + commitSha + " is not in " + url + " (not on any branch or pull request ref)");
+        }
+    }
+
+    private static final int FETCH_ATTEMPTS = 4;
+    private static final long FETCH_PAUSE_MS = 500;
+
+    /** Whether the mirror holds {@code commitSha} (a full or abbreviated id). */
+    private static boolean has(Path mirror, String commitSha) throws IOException {
+        if (!commitSha.matches("[0-9a-f]{4,40}")) {
+            return true; // not an id: the lookup after the fetch says what is wrong
+        }
+        try (Git git = Git.open(mirror.toFile())) {
+            return git.getRepository().resolve(commitSha) != null;
         }
     }
 
