@@ -2,9 +2,12 @@ package dev.stagecraft.build.git;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -190,16 +193,13 @@ public class SourceCheckout {
         Path mirror = workDir.resolve("mirrors").resolve(digest(url));
         Object lock = locks.computeIfAbsent(mirror.toString(), k -> new Object());
         synchronized (lock) {
-            fetch(url, mirror, commitSha);
-            // a webhook may arrive before the host serves the ref that holds its commit: fetch again, briefly
-            for (int attempt = 1; attempt < FETCH_ATTEMPTS && !has(mirror, commitSha); attempt++) {
-                try {
-                    Thread.sleep(FETCH_PAUSE_MS * attempt);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException("interrupted while fetching " + url, e);
-                }
-                fetch(url, mirror, commitSha);
+            // instances may share the work directory (a shared volume, or several on one machine): a file lock
+            // keeps their fetches into one mirror apart, as the monitor above does for this instance's threads
+            Path lockFile = lockFile(workDir, url);
+            Files.createDirectories(lockFile.getParent());
+            try (FileChannel file = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                    FileLock held = file.lock()) {
+                fetchUntilPresent(url, mirror, commitSha);
             }
         }
         Repository repo = Git.open(mirror.toFile()).getRepository();
@@ -213,6 +213,25 @@ public class SourceCheckout {
         } catch (MissingObjectException e) {
             repo.close();
             throw new IOException("commit " + commitSha + " is not in " + url + " (not on any branch or pull request ref)");
+        }
+    }
+
+    /** The file whose lock an instance holds while it fetches {@code url} into its mirror under {@code workDir}. */
+    static Path lockFile(Path workDir, String url) {
+        return workDir.resolve("mirrors").resolve(digest(url) + ".lock");
+    }
+
+    /** Fetches; a webhook may arrive before the host serves the ref that holds its commit, so fetches again, briefly. */
+    private static void fetchUntilPresent(String url, Path mirror, String commitSha) throws IOException, GitAPIException {
+        fetch(url, mirror, commitSha);
+        for (int attempt = 1; attempt < FETCH_ATTEMPTS && !has(mirror, commitSha); attempt++) {
+            try {
+                Thread.sleep(FETCH_PAUSE_MS * attempt);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while fetching " + url, e);
+            }
+            fetch(url, mirror, commitSha);
         }
     }
 

@@ -125,6 +125,35 @@ class SourceCheckoutTest {
     }
 
     @Test
+    void anotherProcessFetchingIntoTheSameMirrorIsWaitedFor() throws Exception {
+        Path work = dir.resolve("work");
+        String sha;
+        try (Source source = commit(Map.of("Dockerfile", "FROM scratch\n"))) {
+            sha = source.commit().getName();
+        }
+        SourceCheckout checkout = new SourceCheckout();
+        checkout.workDir = dir.resolve("build");
+        String url = work.toUri().toString();
+        Path released = dir.resolve("released");
+        // a second instance sharing the work directory, as a separate process holding the mirror's lock
+        Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), MirrorLockHolder.class.getName(),
+                SourceCheckout.lockFile(checkout.workDir, url).toString(), released.toString(), "1500")
+                .redirectErrorStream(true).start();
+        try {
+            String first = new java.io.BufferedReader(new java.io.InputStreamReader(other.getInputStream())).readLine();
+            assertEquals("locked", first);
+            try (Source source = checkout.checkout(url, sha)) {
+                assertEquals(sha, source.commit().getName());
+            }
+            assertTrue(Files.exists(released), "the checkout fetched while the other process held the mirror");
+        } finally {
+            other.destroy();
+            other.waitFor();
+        }
+    }
+
+    @Test
     void pathsAreNormalisedWithoutFollowingAnything() {
         assertEquals("web", SourceCheckout.normalize("./web/"));
         assertEquals("", SourceCheckout.normalize("."));
