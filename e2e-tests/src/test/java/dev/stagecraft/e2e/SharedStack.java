@@ -1,30 +1,23 @@
 package dev.stagecraft.e2e;
 
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 
 import dev.stagecraft.infra.LocalInfra;
-import dev.stagecraft.runtime.kubernetes.FakeKubelet;
+import dev.stagecraft.runtime.kubernetes.ControlPlane;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 
 /**
  * One stack for every end-to-end test class: Kafka, PostgreSQL, the git server and the five services as processes,
- * offering both runtimes. The Kubernetes runtime talks to the fabric8 mock API server (CRUD mode) on 127.0.0.1
- * through a kubeconfig, as it would to a cluster; {@link FakeKubelet} plays the cluster's controllers and kubelet.
+ * offering both runtimes. The Kubernetes runtime talks to {@link ControlPlane} (the fabric8 mock API server with a real
+ * API server's rules, its controllers and a kubelet) on 127.0.0.1 through a kubeconfig, as it would to a cluster.
  * Stopped when the test JVM exits.
  */
 final class SharedStack {
 
-    static KubernetesMockServer kubernetes;
+    static ControlPlane kubernetes;
     static KubernetesClient kubernetesClient;
-    private static FakeKubelet kubelet;
     private static Stack stack;
 
     private SharedStack() {
@@ -35,11 +28,8 @@ final class SharedStack {
             return stack;
         }
         Path work = Files.createTempDirectory("stagecraft-e2e-");
-        kubernetes = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-                new KubernetesCrudDispatcher(), false);
-        kubernetes.init(InetAddress.getLoopbackAddress(), 0);
-        kubernetesClient = kubernetes.createClient();
-        kubelet = new FakeKubelet(kubernetes.createClient());
+        kubernetes = ControlPlane.start();
+        kubernetesClient = kubernetes.client("e2e-tests");
         Path kubeconfig = work.resolve("kubeconfig");
         Files.writeString(kubeconfig, """
                 apiVersion: v1
@@ -59,7 +49,7 @@ final class SharedStack {
                     user: stagecraft
                     namespace: default
                 current-context: mock
-                """.formatted(kubernetes.getPort()));
+                """.formatted(kubernetes.port()));
         Path root = Path.of(System.getProperty("stagecraft.root", "..")).toAbsolutePath();
         stack = Stack.start(root, LocalInfra.shared(), work, Map.of("KUBECONFIG", kubeconfig.toString(),
                 "STAGECRAFT_RUNTIMES", "docker,kubernetes", "STAGECRAFT_DEFAULT_RUNTIME", "docker",
@@ -77,8 +67,7 @@ final class SharedStack {
         } catch (Exception ignored) {
             // the JVM is exiting
         }
-        kubelet.close();
         kubernetesClient.close();
-        kubernetes.destroy();
+        kubernetes.close();
     }
 }

@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 
 import org.jboss.logging.Logger;
@@ -32,6 +31,7 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.Resource;
 
 /**
  * Environments as Kubernetes objects: one namespace per environment holding a Secret with its variables, per
@@ -368,27 +368,46 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
                 }
             }
         }
-        if (foreign.isEmpty() && ns != null && managed(ns)) {
-            try {
-                client.namespaces().withName(namespace).waitUntilCondition(n -> n == null, readinessTimeout.toSeconds(),
-                        TimeUnit.SECONDS);
-            } catch (KubernetesClientException | IllegalStateException e) {
-                leftovers.add("namespace " + namespace + " (" + e.getMessage() + ")");
-            }
+        if (foreign.isEmpty() && ns != null && managed(ns)
+                && !awaitAbsent(client.namespaces().withName(namespace), readinessTimeout)) {
+            leftovers.add("namespace " + namespace + " (still Terminating after " + readinessTimeout.toSeconds()
+                    + " s)");
         }
         removed.forEach(r -> listener.log(WorkflowExecutor.REMOVE_ENVIRONMENT, "removed " + r));
         return new TeardownResult(removed, kept, leftovers);
     }
 
     private boolean awaitGone(Kind kind, String namespace, String name) {
-        try {
-            kind.resource(client, namespace, name).waitUntilCondition(o -> o == null, readinessTimeout.toSeconds(),
-                    TimeUnit.SECONDS);
-            return true;
-        } catch (KubernetesClientException | IllegalStateException e) {
-            return false;
+        return awaitAbsent(kind.resource(client, namespace, name), readinessTimeout);
+    }
+
+    /**
+     * Waits until the object is gone, reading it every {@value #GONE_POLL_MS} ms: a read cannot miss a deletion that
+     * happened between the list and the watch of an informer.
+     */
+    private static boolean awaitAbsent(Resource<? extends HasMetadata> resource, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            try {
+                if (resource.get() == null) {
+                    return true;
+                }
+            } catch (KubernetesClientException e) {
+                LOG.debugf("reading an object being deleted: %s", e.getMessage());
+            }
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(GONE_POLL_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
     }
+
+    private static final long GONE_POLL_MS = 250;
 
     @Override
     public Set<String> environmentsWithResources() {
@@ -409,10 +428,7 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         Namespace existing = client.namespaces().withName(wanted.getMetadata().getName()).get();
         if (existing != null && existing.getMetadata().getDeletionTimestamp() != null) {
             // an earlier teardown's namespace, still being emptied: nothing can be created in it until it is gone
-            try {
-                client.namespaces().withName(wanted.getMetadata().getName()).waitUntilCondition(n -> n == null,
-                        readinessTimeout.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (KubernetesClientException | IllegalStateException e) {
+            if (!awaitAbsent(client.namespaces().withName(wanted.getMetadata().getName()), readinessTimeout)) {
                 return "namespace " + wanted.getMetadata().getName() + " is still Terminating after "
                         + readinessTimeout.toSeconds() + " s (an earlier teardown is finishing); deploy again once it"
                         + " is gone";

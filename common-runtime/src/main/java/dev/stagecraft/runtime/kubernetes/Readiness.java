@@ -57,18 +57,21 @@ final class Readiness {
                 if (d == null) {
                     return new Outcome(false, "deployment " + name + " disappeared");
                 }
-                String newest = newestTemplateHash(namespace, d);
                 if (ready(d)) {
                     return new Outcome(true, null);
                 }
-                String stalled = stalled(d);
-                if (stalled != null) {
-                    return new Outcome(false, stalled);
-                }
-                String failing = failing(client.pods().inNamespace(namespace).withLabels(selector).list().getItems(),
-                        newest);
-                if (failing != null) {
-                    return new Outcome(false, failing);
+                // until the controller has seen this generation, the newest ReplicaSet may still be the old one,
+                // whose crash-looping pods say nothing of the template just applied
+                if (observed(d)) {
+                    String stalled = stalled(d);
+                    if (stalled != null) {
+                        return new Outcome(false, stalled);
+                    }
+                    String failing = failing(client.pods().inNamespace(namespace).withLabels(selector).list()
+                            .getItems(), newestTemplateHash(namespace, d));
+                    if (failing != null) {
+                        return new Outcome(false, failing);
+                    }
                 }
                 listener.checkCancelled();
                 long left = deadline - System.nanoTime();
@@ -149,6 +152,13 @@ final class Readiness {
         int total = status.getReplicas() == null ? updated : status.getReplicas();
         int available = status.getAvailableReplicas() == null ? readyReplicas(d) : status.getAvailableReplicas();
         return updated >= desired && total <= updated && available >= updated && readyReplicas(d) >= desired;
+    }
+
+    /** Whether the Deployment's controller has seen its current generation (its status speaks of this spec). */
+    static boolean observed(Deployment d) {
+        Long generation = d.getMetadata().getGeneration();
+        return generation == null || d.getStatus() != null && d.getStatus().getObservedGeneration() != null
+                && d.getStatus().getObservedGeneration() >= generation;
     }
 
     /** Why the Deployment's controller gave up on the rollout (ProgressDeadlineExceeded, ReplicaFailure), or null. */
