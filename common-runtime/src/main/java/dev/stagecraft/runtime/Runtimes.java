@@ -77,6 +77,10 @@ public class Runtimes {
     @ConfigProperty(name = "stagecraft.runtime.kubernetes.cluster-issuer")
     Optional<String> clusterIssuer;
 
+    /** The registry pull Secret of the Stagecraft namespace, copied into every environment namespace. */
+    @ConfigProperty(name = "stagecraft.runtime.kubernetes.pull-secret")
+    Optional<String> pullSecret;
+
     @ConfigProperty(name = "stagecraft.runtime.kubernetes.storage-class")
     Optional<String> storageClass;
 
@@ -122,8 +126,8 @@ public class Runtimes {
                     routerAdmin.filter(a -> !a.isBlank()).map(a -> new CaddyRouter(java.net.URI.create(a), routerServer,
                             routerBaseDomain, routerScheme, routerPort, hostSuffixes.orElse(List.of()))).orElse(null));
             case "kubernetes" -> new KubernetesRuntime(kubernetes.get(), readinessTimeout, ingressClass.orElse(null),
-                    new IngressTls(tlsSecret.orElse(null), clusterIssuer.orElse(null)), storageClass.orElse(null),
-                    secrets::open,
+                    new IngressTls(tlsSecret.orElse(null), clusterIssuer.orElse(null)), pullSecret.orElse(null),
+                    storageClass.orElse(null), secrets::open,
                     namespaces.policy(hostSuffixes.orElse(List.of())));
             default -> throw new IllegalArgumentException("runtime '" + name + "' is not one of " + KNOWN);
         };

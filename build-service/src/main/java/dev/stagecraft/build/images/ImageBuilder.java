@@ -2,9 +2,6 @@ package dev.stagecraft.build.images;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,7 +9,9 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -29,11 +28,15 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.github.dockerjava.api.exception.DockerClientException;
 import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.AuthConfig;
 import com.github.dockerjava.api.model.BuildResponseItem;
 import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.PushResponseItem;
 import com.github.dockerjava.api.async.ResultCallback;
 
+import dev.stagecraft.events.registry.RegistryAddress;
+import dev.stagecraft.events.registry.RegistryApi;
+import dev.stagecraft.events.registry.RegistryCredentials;
 import dev.stagecraft.runtime.Labels;
 import io.quarkus.runtime.StartupEvent;
 
@@ -50,8 +53,17 @@ public class ImageBuilder {
     @Inject
     DockerClient docker;
 
+    /** Where images are pushed: {@code host[:port][/path]}; empty keeps them on the engine. */
     @ConfigProperty(name = "stagecraft.build.registry")
-    java.util.Optional<String> registry;
+    Optional<String> registry;
+
+    /** {@code http} or {@code https}; empty: HTTP on a loopback registry, HTTPS elsewhere. */
+    @ConfigProperty(name = "stagecraft.build.registry-scheme")
+    Optional<String> registryScheme;
+
+    /** A Docker config file with the registry's push credentials; empty: push without logging in. */
+    @ConfigProperty(name = "stagecraft.build.registry-auth-file")
+    Optional<String> authFile;
 
     /** Memory of a build's RUN steps (bytes); 2 GiB by default. */
     @ConfigProperty(name = "stagecraft.build.memory", defaultValue = "2147483648")
@@ -61,12 +73,37 @@ public class ImageBuilder {
     @ConfigProperty(name = "stagecraft.build.timeout", defaultValue = "PT10M")
     Duration buildTimeout;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private volatile RegistryApi api;
+
+    /** The registry, checked at start: a wrong address or scheme stops the service with the reason. */
+    void checkRegistry(@Observes StartupEvent event) {
+        registry();
+    }
+
+    private Optional<RegistryApi> registry() {
+        RegistryApi made = api;
+        if (made == null) {
+            Optional<RegistryAddress> address = RegistryAddress.parse(registry.orElse(null),
+                    registryScheme.orElse(null));
+            if (address.isEmpty()) {
+                return Optional.empty();
+            }
+            made = new RegistryApi(address.get(), () -> credentials(address.get()));
+            api = made;
+        }
+        return Optional.of(made);
+    }
+
+    /** The push credentials for {@code address}, read from the file each time, so a rotated Secret takes effect. */
+    private Optional<RegistryCredentials> credentials(RegistryAddress address) {
+        return authFile.filter(f -> !f.isBlank())
+                .map(f -> RegistryCredentials.fromDockerConfig(Path.of(f), address.host()));
+    }
 
     /** The image reference of a service: {@code [registry/]stagecraft/<application>/<service>:<tag>}. */
     public String reference(String application, String service, String tag) {
-        String repository = "stagecraft/" + application + "/" + service;
-        return registry.filter(r -> !r.isBlank()).map(r -> r + "/" + repository).orElse(repository) + ":" + tag;
+        String name = "stagecraft/" + application + "/" + service;
+        return registry().map(r -> r.address().reference(r.address().repository(name), tag)).orElse(name + ":" + tag);
     }
 
     /** Whether {@code reference} exists already, locally or in the registry, so the build can be skipped. */
@@ -80,19 +117,22 @@ public class ImageBuilder {
     }
 
     private boolean existsInRegistry(String reference) {
-        if (registry.isEmpty() || registry.get().isBlank() || !reference.startsWith(registry.get() + "/")) {
+        Optional<RegistryApi> api = registry();
+        Optional<RegistryAddress.Tagged> image = api.flatMap(r -> r.address().tagged(reference));
+        if (image.isEmpty()) {
             return false;
         }
-        String rest = reference.substring(registry.get().length() + 1);
-        int colon = rest.lastIndexOf(':');
-        URI uri = URI.create("http://" + registry.get() + "/v2/" + rest.substring(0, colon) + "/manifests/"
-                + rest.substring(colon + 1));
         try {
-            HttpResponse<Void> response = http.send(HttpRequest.newBuilder(uri).method("HEAD", HttpRequest.BodyPublishers.noBody())
-                    .header("Accept", "application/vnd.docker.distribution.manifest.v2+json")
-                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding());
-            return response.statusCode() == 200;
-        } catch (IOException e) {
+            HttpResponse<String> answer = api.get().send("HEAD", "/v2/" + image.get().repository() + "/manifests/"
+                    + image.get().tag());
+            if (answer.statusCode() == 401 || answer.statusCode() == 403) {
+                LOG.warnf("the registry %s refused to say whether %s exists (HTTP %d): building it; check the"
+                        + " credentials of STAGECRAFT_REGISTRY_AUTH_FILE", api.get().address(), reference,
+                        answer.statusCode());
+            }
+            return answer.statusCode() == 200;
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("could not ask the registry whether %s exists (%s): building it", reference, e.getMessage());
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -173,7 +213,7 @@ public class ImageBuilder {
         } finally {
             removeNetwork(network);
         }
-        if (registry.isPresent() && !registry.get().isBlank()) {
+        if (pushes()) {
             push(reference, sink, tail);
         }
     }
@@ -206,13 +246,17 @@ public class ImageBuilder {
 
     private void push(String reference, Consumer<String> sink, Deque<String> tail) {
         List<String> seen = snapshot(tail);
+        RegistryAddress address = registry().orElseThrow().address();
         try {
-            var callback = docker.pushImageCmd(reference).exec(new ResultCallback.Adapter<PushResponseItem>() {
+            var command = docker.pushImageCmd(reference);
+            credentials(address).ifPresent(c -> command.withAuthConfig(new AuthConfig().withRegistryAddress(
+                    address.host()).withUsername(c.username()).withPassword(c.password())));
+            var callback = command.exec(new ResultCallback.Adapter<PushResponseItem>() {
                 @Override
                 public void onNext(PushResponseItem item) {
                     if (item.getErrorDetail() != null) {
-                        throw new BuildException("push of " + reference + " failed: " + item.getErrorDetail().getMessage(),
-                                seen);
+                        String error = item.getErrorDetail().getMessage();
+                        throw new BuildException("push of " + reference + " failed: " + error + loginHint(error), seen);
                     }
                     if (item.getStatus() != null && item.getId() == null) {
                         sink.accept(item.getStatus());
@@ -237,9 +281,20 @@ public class ImageBuilder {
         }
     }
 
+    /** What to check when the registry refused a push for want of a login. */
+    private String loginHint(String error) {
+        String e = error == null ? "" : error.toLowerCase(Locale.ROOT);
+        if (!e.contains("unauthorized") && !e.contains("authentication required") && !e.contains("denied")) {
+            return "";
+        }
+        return authFile.filter(f -> !f.isBlank()).map(f -> " (the registry refused the push credentials of " + f
+                + ", STAGECRAFT_REGISTRY_AUTH_FILE)").orElse(" (no push credentials are configured:"
+                        + " STAGECRAFT_REGISTRY_AUTH_FILE)");
+    }
+
     /** Whether built images are pushed (a registry is configured). */
     public boolean pushes() {
-        return registry.isPresent() && !registry.get().isBlank();
+        return registry().isPresent();
     }
 
     /** Removes a local image this service built; one already gone or in use is left as it is. */

@@ -24,6 +24,7 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LimitRange;
 import io.fabric8.kubernetes.api.model.LimitRangeBuilder;
+import io.fabric8.kubernetes.api.model.LocalObjectReference;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
@@ -207,6 +208,11 @@ final class KubernetesObjects {
                 .withDefault(limit).withDefaultRequest(request).endLimit().endSpec().build();
     }
 
+    /** A pod's {@code imagePullSecrets}: the copy of the registry pull Secret, or none. */
+    private static List<LocalObjectReference> pullSecrets(String pullSecret) {
+        return pullSecret == null ? List.of() : List.of(new LocalObjectReference(pullSecret));
+    }
+
     /** Pod-level security of the restricted profile; {@code root} leaves out only runAsNonRoot. */
     static PodSecurityContext podSecurity(boolean root) {
         PodSecurityContextBuilder pod = new PodSecurityContextBuilder().withNewSeccompProfile()
@@ -285,8 +291,9 @@ final class KubernetesObjects {
                 .withStringData(Map.of("spec.json", specJson)).build();
     }
 
+    /** A service's Deployment; its pods pull with {@code pullSecret} (the copy in the namespace) unless it is null. */
     static Deployment deployment(String environmentId, ServiceSpec service, String image, Map<String, String> envs,
-            UnaryOperator<String> opener, String variablesHash) {
+            UnaryOperator<String> opener, String variablesHash, String pullSecret) {
         String namespace = namespaceOf(environmentId);
         Map<String, String> selector = serviceLabels(environmentId, service.name());
         Container container = container(service.name(), serviceOwner(service.name()), image, service.command(),
@@ -323,12 +330,18 @@ final class KubernetesObjects {
                 // a change of the environment's variables rolls the pods, which read them at start
                 .withAnnotations(Map.of(CONFIG_HASH + "-variables", variablesHash)).endMetadata()
                 .withNewSpec().withContainers(container).withVolumes(volumes)
+                .withImagePullSecrets(pullSecrets(pullSecret))
                 .withSecurityContext(podSecurity(service.runAsRoot())).withAutomountServiceAccountToken(false)
                 .endSpec().endTemplate().endSpec()
                 .build();
-        // the hash covers what the Deployment says (sealed values stay sealed in it), not its status
+        // the hash covers what the Deployment says (sealed values stay sealed in it), not its status; the pull
+        // Secret only when there is one, so Deployments made before it existed keep their hash until it is set
+        List<Object> described = new ArrayList<>(List.of(service, image, new TreeMap<>(envs), variablesHash));
+        if (pullSecret != null) {
+            described.add(pullSecret);
+        }
         d.getMetadata().setAnnotations(Map.of(CONFIG_HASH, SpecHash.sha256(dev.stagecraft.events.cloudevents.EventJson
-                .write(List.of(service, image, new TreeMap<>(envs), variablesHash)))));
+                .write(described))));
         return d;
     }
 
@@ -482,8 +495,11 @@ final class KubernetesObjects {
         return built;
     }
 
-    /** The installation's wildcard certificate, copied into an environment namespace for its Ingresses. */
-    static Secret tlsCopy(String environmentId, Secret source) {
+    /**
+     * A Secret of the Stagecraft namespace (the wildcard certificate, the registry pull credentials) copied into an
+     * environment namespace under the same name and type; its hash follows the data, so a changed source replaces it.
+     */
+    static Secret copyOf(String environmentId, Secret source) {
         Map<String, String> data = new TreeMap<>(source.getData() == null ? Map.of() : source.getData());
         return new SecretBuilder().withMetadata(meta(source.getMetadata().getName(), namespaceOf(environmentId),
                 labels(environmentId), SpecHash.sha256(data.toString()))).withType(source.getType())
@@ -491,7 +507,7 @@ final class KubernetesObjects {
     }
 
     static Job job(String environmentId, String name, JobSpec job, String image, Map<String, String> envs,
-            UnaryOperator<String> opener, boolean root) {
+            UnaryOperator<String> opener, boolean root, String pullSecret) {
         Map<String, String> labels = labels(environmentId);
         labels.put(JOB, job.name());
         Container container = container(job.name(), jobOwner(job.name()), image, job.command(), job.args(), envs,
@@ -501,6 +517,7 @@ final class KubernetesObjects {
                 .withNewSpec().withBackoffLimit(0)
                 .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata()
                 .withNewSpec().withRestartPolicy("Never").withContainers(container)
+                .withImagePullSecrets(pullSecrets(pullSecret))
                 .withSecurityContext(podSecurity(root)).withAutomountServiceAccountToken(false).endSpec().endTemplate()
                 .endSpec();
         Job result = built.build();

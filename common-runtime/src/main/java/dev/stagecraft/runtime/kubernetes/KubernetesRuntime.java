@@ -36,10 +36,11 @@ import io.fabric8.kubernetes.client.dsl.Resource;
 /**
  * Environments as Kubernetes objects: one namespace per environment holding a Secret with its variables, per
  * service a Deployment and a Service (and an Ingress per hostname), claims for persistent and shared volumes, and a
- * Job per job task. Setup and patch run the template's workflow through {@link WorkflowExecutor}; a service task
- * converges its objects (create when absent, replace only when its config hash changed) and waits, by watching,
- * until its Deployment is ready or its pods say why it will not be. Objects Stagecraft did not create (no
- * managed-by label) are never changed or deleted.
+ * Job per job task; and copies of the Stagecraft namespace's registry pull Secret (named in every pod's
+ * {@code imagePullSecrets}) and wildcard certificate. Setup and patch run the template's workflow through
+ * {@link WorkflowExecutor}; a service task converges its objects (create when absent, replace only when its config
+ * hash changed) and waits, by watching, until its Deployment is ready or its pods say why it will not be. Objects
+ * Stagecraft did not create (no managed-by label) are never changed or deleted.
  */
 public final class KubernetesRuntime implements EnvironmentRuntime {
 
@@ -49,18 +50,25 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
     private final Duration readinessTimeout;
     private final String ingressClass;
     private final IngressTls tls;
+    private final String pullSecret;
     private final String storageClass;
     private final UnaryOperator<String> opener;
     private final Readiness readiness;
     private final NamespacePolicy policy;
 
+    /**
+     * @param pullSecret the Secret of the Stagecraft namespace with the registry credentials the nodes pull images
+     *                   with ({@code STAGECRAFT_REGISTRY_PULL_SECRET}), copied into each environment namespace; null or
+     *                   blank when the nodes have credentials of their own
+     */
     public KubernetesRuntime(KubernetesClient client, Duration readinessTimeout, String ingressClass, IngressTls tls,
-            String storageClass, UnaryOperator<String> opener, NamespacePolicy policy) {
+            String pullSecret, String storageClass, UnaryOperator<String> opener, NamespacePolicy policy) {
         this.client = client;
         this.policy = policy;
         this.readinessTimeout = readinessTimeout;
         this.ingressClass = blankToNull(ingressClass);
         this.tls = tls == null ? IngressTls.NONE : tls;
+        this.pullSecret = blankToNull(pullSecret);
         this.storageClass = blankToNull(storageClass);
         this.opener = opener;
         this.readiness = new Readiness(client);
@@ -93,6 +101,25 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         if (taken != null) {
             return DeployResult.failed("namespace", taken);
         }
+        // the Secrets copied from the Stagecraft namespace are read before anything is made: one missing refuses all
+        List<Secret> copied = new ArrayList<>();
+        if (pullSecret != null) {
+            String missing = readOwnSecret(pullSecret, "the registry pull Secret", "STAGECRAFT_REGISTRY_PULL_SECRET",
+                    "the nodes could not pull the environment's images; create it (kubectl create secret"
+                            + " docker-registry), or set STAGECRAFT_REGISTRY_PULL_SECRET empty when the nodes have"
+                            + " registry credentials of their own", copied);
+            if (missing != null) {
+                return DeployResult.failed("namespace", missing);
+            }
+        }
+        if (tls.wildcardSecret() != null && !spec.hostnames().isEmpty()) {
+            String missing = readOwnSecret(tls.wildcardSecret(), "the TLS certificate Secret",
+                    "STAGECRAFT_INGRESS_TLS_SECRET", "the Ingresses would serve the controller's default certificate",
+                    copied);
+            if (missing != null) {
+                return DeployResult.failed("namespace", missing);
+            }
+        }
         String refusal = ensureNamespace(environmentId, spec);
         if (refusal != null) {
             return DeployResult.failed("namespace", refusal);
@@ -101,15 +128,11 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         converge(KubernetesObjects.isolation(environmentId, policy));
         converge(KubernetesObjects.quota(environmentId, policy));
         converge(KubernetesObjects.limits(environmentId, policy));
-        if (tls.wildcardSecret() != null && !spec.hostnames().isEmpty()) {
-            String own = policy.serviceAccount().split("/", 2)[0];
-            Secret certificate = client.secrets().inNamespace(own).withName(tls.wildcardSecret()).get();
-            if (certificate == null) {
-                return DeployResult.failed("namespace", "the TLS certificate Secret " + own + "/" + tls.wildcardSecret()
-                        + " (STAGECRAFT_INGRESS_TLS_SECRET) does not exist: the Ingresses would serve the controller's"
-                        + " default certificate");
+        for (Secret source : copied) {
+            Secret copy = KubernetesObjects.copyOf(environmentId, source);
+            if (converge(copy) == Converged.REFUSED) {
+                return DeployResult.failed("namespace", refusedMessage(copy));
             }
-            converge(KubernetesObjects.tlsCopy(environmentId, certificate));
         }
         Secret variables = KubernetesObjects.variables(environmentId, spec, opener);
         converge(variables);
@@ -195,7 +218,7 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
             return TaskOutcome.failed(refusedMessage(own));
         }
         Deployment deployment = KubernetesObjects.deployment(environmentId, service, image, service.envs(), opener,
-                variablesHash);
+                variablesHash, pullSecret);
         Converged applied = converge(deployment);
         if (applied == Converged.REFUSED) {
             return TaskOutcome.failed(refusedMessage(deployment));
@@ -247,7 +270,7 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         }
         Job created = client.batch().v1().jobs().inNamespace(namespace)
                 .resource(KubernetesObjects.job(environmentId, name, job, image, envs, opener, spec.services().stream()
-                        .anyMatch(s -> s.name().equals(job.fromService()) && s.runAsRoot()))).create();
+                        .anyMatch(s -> s.name().equals(job.fromService()) && s.runAsRoot()), pullSecret)).create();
         long timeout = job.completedTimeoutSeconds() > 0 ? job.completedTimeoutSeconds() + 30L
                 : readinessTimeout.toSeconds();
         Readiness.Outcome outcome = readiness.awaitJob(namespace, created.getMetadata().getName(),
@@ -420,6 +443,29 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
             }
         }
         return ids;
+    }
+
+    /**
+     * Reads Secret {@code name} of the Stagecraft namespace (the runtime's own) into {@code into}; a refusal naming
+     * the Secret, the {@code setting} that names it and the {@code consequence} when it is missing or may not be read.
+     */
+    private String readOwnSecret(String name, String what, String setting, String consequence, List<Secret> into) {
+        String own = policy.serviceAccount().split("/", 2)[0];
+        Secret secret;
+        try {
+            secret = client.secrets().inNamespace(own).withName(name).get();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 403) {
+                throw e;
+            }
+            return "the runtime may not read " + what + " " + own + "/" + name + " (" + setting + "): the Role"
+                    + " stagecraft-runtime-secrets of deploy/kubernetes/10-rbac.yaml names the Secrets it may read";
+        }
+        if (secret == null) {
+            return what + " " + own + "/" + name + " (" + setting + ") does not exist: " + consequence;
+        }
+        into.add(secret);
+        return null;
     }
 
     /** Creates the namespace, or checks that the existing one is Stagecraft's; a refusal message otherwise. */

@@ -155,6 +155,11 @@ public final class ControlPlane implements AutoCloseable {
         rules.conflicts.put(userAgent, new AtomicInteger(n));
     }
 
+    /** Every request of {@code userAgent} under {@code pathPrefix} is refused 403 Forbidden, as RBAC refuses it. */
+    public void forbid(String userAgent, String pathPrefix) {
+        rules.forbidden.put(userAgent + " " + pathPrefix, pathPrefix);
+    }
+
     /** How many of the conflicts asked for are still to be answered. */
     public int conflictsLeft(String userAgent) {
         AtomicInteger left = rules.conflicts.get(userAgent);
@@ -682,10 +687,20 @@ public final class ControlPlane implements AutoCloseable {
     final class Rules extends KubernetesCrudDispatcher {
 
         final Map<String, AtomicInteger> conflicts = new ConcurrentHashMap<>();
+        final Map<String, String> forbidden = new ConcurrentHashMap<>();
         private final AtomicInteger clusterIps = new AtomicInteger(10);
 
         @Override
         public MockResponse dispatch(RecordedRequest request) {
+            String agent = request.getHeader("User-Agent");
+            for (var rule : forbidden.entrySet()) {
+                if (rule.getKey().equals(agent + " " + rule.getValue()) && request.getPath().startsWith(rule.getValue())) {
+                    ApiPath path = ApiPath.parse(request.getPath());
+                    return status(403, "Forbidden", (path == null ? request.getPath() : path.resource() + " \""
+                            + path.name() + "\"") + " is forbidden: User \"" + agent + "\" cannot "
+                            + request.getMethod().toLowerCase() + " this resource");
+                }
+            }
             if ("GET".equals(request.getMethod())) {
                 return super.dispatch(request);
             }

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import dev.stagecraft.events.registry.RegistryAddress;
+import dev.stagecraft.events.registry.RegistryCredentials;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -40,6 +42,11 @@ class KubernetesManifestsTest {
     @AfterAll
     static void close() {
         client.close();
+    }
+
+    private static Deployment deployment(String name) {
+        return Manifests.of(all, Deployment.class).stream().filter(d -> d.getMetadata().getName().equals(name))
+                .findFirst().orElseThrow();
     }
 
     @Test
@@ -81,6 +88,63 @@ class KubernetesManifestsTest {
                 "the socket lives in the pod, in an emptyDir");
         ConfigMap config = Manifests.of(all, ConfigMap.class).get(0);
         assertFalse(config.getData().getOrDefault("DOCKER_HOST", "").startsWith("tcp:"));
+    }
+
+    /**
+     * Images go to a registry outside the cluster that the nodes reach over TLS (no cluster-internal name, which the
+     * nodes could not resolve, and no plain HTTP): the build-service and the gateway log in to it with the push
+     * Secret, mounted as the file STAGECRAFT_REGISTRY_AUTH_FILE names and given to no other service, and the runtime
+     * copies the pull Secret the ConfigMap names, which its Role lets it read. Both are Docker config Secrets with a
+     * login for the registry's host.
+     */
+    @Test
+    void imagesGoToAnExternalRegistryOverTlsWithAPushAndAPullLogin() {
+        ConfigMap config = Manifests.of(all, ConfigMap.class).get(0);
+        RegistryAddress registry = RegistryAddress.parse(config.getData().get("STAGECRAFT_REGISTRY"),
+                config.getData().get("STAGECRAFT_REGISTRY_SCHEME")).orElseThrow();
+        assertFalse(registry.host().matches(".*\\.svc(\\.cluster\\.local)?(:[0-9]+)?|[^.]*(:[0-9]+)?"),
+                "the nodes resolve the registry's name with their own DNS, not the cluster's: " + registry);
+        assertEquals("https", registry.scheme());
+        Deployment build = deployment("build-service");
+        var dind = build.getSpec().getTemplate().getSpec().getContainers().stream()
+                .filter(c -> c.getName().equals("dind")).findFirst().orElseThrow();
+        assertTrue(dind.getArgs().stream().noneMatch(a -> a.startsWith("--insecure-registry")), dind.getArgs()
+                .toString());
+
+        for (Deployment d : Manifests.of(all, Deployment.class)) {
+            var pod = d.getSpec().getTemplate().getSpec();
+            var container = pod.getContainers().get(0);
+            String file = container.getEnv().stream().filter(e -> e.getName().equals("STAGECRAFT_REGISTRY_AUTH_FILE"))
+                    .map(e -> e.getValue()).findFirst().orElse(null);
+            var volume = pod.getVolumes() == null ? null : pod.getVolumes().stream().filter(v -> v.getSecret() != null
+                    && v.getSecret().getSecretName().equals("stagecraft-registry-push")).findFirst().orElse(null);
+            boolean logsIn = List.of("build-service", "gateway-service").contains(d.getMetadata().getName());
+            assertEquals(logsIn, file != null, d.getMetadata().getName() + " reads the push login");
+            assertEquals(logsIn, volume != null, d.getMetadata().getName() + " mounts the push Secret");
+            if (logsIn) {
+                var mount = container.getVolumeMounts().stream().filter(m -> m.getName().equals(volume.getName()))
+                        .findFirst().orElseThrow();
+                assertEquals(mount.getMountPath() + "/.dockerconfigjson", file, "the file is the mounted Secret's key");
+                assertEquals(Boolean.TRUE, mount.getReadOnly());
+            }
+        }
+        assertTrue(dind.getVolumeMounts().stream().noneMatch(m -> m.getName().equals("registry-push")),
+                "the engine builds run on never sees the login");
+
+        String pull = config.getData().get("STAGECRAFT_REGISTRY_PULL_SECRET");
+        assertEquals("stagecraft-registry-pull", pull);
+        var role = Manifests.of(all, io.fabric8.kubernetes.api.model.rbac.Role.class).stream()
+                .filter(r -> r.getMetadata().getName().equals("stagecraft-runtime-secrets")).findFirst().orElseThrow();
+        assertTrue(role.getRules().get(0).getResourceNames().contains(pull), "the runtime may read " + pull);
+        for (String name : List.of("stagecraft-registry-push", pull)) {
+            Secret secret = Manifests.of(all, Secret.class).stream().filter(s -> s.getMetadata().getName().equals(name))
+                    .findFirst().orElseThrow(() -> new AssertionError("no Secret " + name));
+            assertEquals("stagecraft", secret.getMetadata().getNamespace());
+            assertEquals("kubernetes.io/dockerconfigjson", secret.getType(), name);
+            RegistryCredentials login = RegistryCredentials.fromDockerConfig(secret.getStringData()
+                    .get(".dockerconfigjson"), registry.host(), name);
+            assertEquals("replace-me", login.password(), name + " holds a placeholder to replace");
+        }
     }
 
     /**

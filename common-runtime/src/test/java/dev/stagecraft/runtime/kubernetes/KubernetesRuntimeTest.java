@@ -51,6 +51,10 @@ class KubernetesRuntimeTest {
     static KubernetesMockServer server;
     static final String RUNTIME_AGENT = "stagecraft-runtime";
     static final NamespacePolicy POLICY = NamespacePolicy.defaults(List.of("preview.example.test"));
+    /** The registry pull Secret of the Stagecraft namespace, as deploy/kubernetes names it. */
+    static final String PULL_SECRET = "stagecraft-registry-pull";
+    /** A Secret of the Stagecraft namespace the API server refuses to show the runtime (no RBAC right to it). */
+    static final String FORBIDDEN_SECRET = "not-for-the-runtime";
     /** The web service's host name in this test: one environment's host name is no other's. */
     static String webHost;
     static KubernetesClient client;
@@ -72,14 +76,18 @@ class KubernetesRuntimeTest {
         client = plane.client("test");
         runtimeClient = plane.client(RUNTIME_AGENT);
         kubelet = plane.kubelet();
+        // RBAC: the runtime may read only the Secrets its Role names in the Stagecraft namespace
+        plane.forbid(RUNTIME_AGENT, "/api/v1/namespaces/stagecraft/secrets/" + FORBIDDEN_SECRET);
         // the installation's wildcard certificate, in the Stagecraft namespace
         client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
                 .withName("stagecraft").endMetadata().build()).create();
         client.secrets().inNamespace("stagecraft").resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
                 .withNewMetadata().withName("preview-tls").endMetadata().withType("kubernetes.io/tls")
                 .addToData("tls.crt", "Y2VydA==").addToData("tls.key", "a2V5").build()).create();
+        // and the registry credentials the nodes pull with
+        client.secrets().inNamespace("stagecraft").resource(pullSecret(PULL_SECRET, "pull-user")).create();
         runtime = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(10), "nginx",
-                new IngressTls("preview-tls", null), null,
+                new IngressTls("preview-tls", null), PULL_SECRET, null,
                 value -> value.startsWith("sealed:") ? value.substring(7) : value, POLICY);
     }
 
@@ -97,6 +105,15 @@ class KubernetesRuntimeTest {
 
     static String env() {
         return "shop-pr" + UUID.randomUUID().toString().substring(0, 6);
+    }
+
+    /** A registry credential as {@code kubectl create secret docker-registry} makes it, for {@code user}. */
+    static Secret pullSecret(String name, String user) {
+        String config = "{\"auths\":{\"registry.example.test\":{\"username\":\"" + user
+                + "\",\"password\":\"p4ss\"}}}";
+        return new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata().withName(name).endMetadata()
+                .withType("kubernetes.io/dockerconfigjson").addToData(".dockerconfigjson", Base64.getEncoder()
+                        .encodeToString(config.getBytes(StandardCharsets.UTF_8))).build();
     }
 
     static ServiceSpec service(String name, String image, List<String> dependsOn) {
@@ -542,7 +559,7 @@ class KubernetesRuntimeTest {
         String env = env();
         kubelet.behave("slow", FakeKubelet.Behaviour.NEVER_READY);
         KubernetesRuntime quick = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(2), null, IngressTls.NONE, null,
-                v -> v, POLICY);
+                null, v -> v, POLICY);
         long start = System.nanoTime();
         DeployResult result = quick.setup(env, spec(List.of(service("slow", "registry/slow:1", List.of())), List.of(),
                 Map.of()), Map.of(), null, listener);
@@ -593,7 +610,7 @@ class KubernetesRuntimeTest {
     @Test
     void certificatesComeFromCertManagerOrTheCopiedWildcardAndEndpointsSayWhichScheme() {
         KubernetesRuntime issued = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(10), "nginx",
-                new IngressTls(null, "letsencrypt"), null, v -> v, POLICY);
+                new IngressTls(null, "letsencrypt"), null, null, v -> v, POLICY);
         String env = env();
         EnvironmentSpec web = spec(List.of(service("web", "registry/web:1", List.of())), List.of(), Map.of());
         DeployResult result = issued.setup(env, web, Map.of(), null, listener);
@@ -605,7 +622,7 @@ class KubernetesRuntimeTest {
         assertEquals("https://" + webHost, result.endpoints().get("web"));
 
         KubernetesRuntime plain = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(10), "nginx", IngressTls.NONE,
-                null, v -> v, POLICY);
+                null, null, v -> v, POLICY);
         webHost = "plain-" + webHost;
         DeployResult http = plain.setup(env(), spec(List.of(service("web", "registry/web:1", List.of())), List.of(),
                 Map.of()), Map.of(), null, listener);
@@ -613,13 +630,89 @@ class KubernetesRuntimeTest {
         assertEquals("http://" + webHost, http.endpoints().get("web"), "no TLS, no https");
 
         KubernetesRuntime missing = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(10), "nginx",
-                new IngressTls("no-such-cert", null), null, v -> v, POLICY);
+                new IngressTls("no-such-cert", null), null, null, v -> v, POLICY);
         webHost = "missing-" + webHost;
         DeployResult refused = missing.setup(env(), spec(List.of(service("web", "registry/web:1", List.of())),
                 List.of(), Map.of()), Map.of(), null, listener);
         assertFalse(refused.succeeded());
         assertTrue(refused.reason().contains("stagecraft/no-such-cert (STAGECRAFT_INGRESS_TLS_SECRET) does not exist"),
                 refused.reason());
+    }
+
+    /**
+     * The nodes pull an environment's images with the registry credentials of the Stagecraft namespace: the pull
+     * Secret is copied into the environment's namespace (labelled as Stagecraft's, refreshed when the original
+     * changes, without restarting anything) and every Deployment's and Job's pods name it in imagePullSecrets. A
+     * configured pull Secret that is missing, or that the runtime may not read, refuses the setup before anything is
+     * made, naming the setting; none configured, pods name none.
+     */
+    @Test
+    void theRegistryPullSecretIsCopiedIntoTheNamespaceAndEveryPodPullsWithIt() {
+        String env = env();
+        DeployResult result = runtime.setup(env, threeServices("registry/web:1"), images("registry/web:1"), "c1",
+                listener);
+        assertTrue(result.succeeded(), result.reason());
+        String ns = KubernetesObjects.namespaceOf(env);
+        Secret copy = client.secrets().inNamespace(ns).withName(PULL_SECRET).get();
+        assertNotNull(copy, "the pull Secret is in the environment's namespace");
+        assertEquals("kubernetes.io/dockerconfigjson", copy.getType());
+        assertTrue(decode(copy.getData().get(".dockerconfigjson")).contains("\"pull-user\""));
+        assertTrue(copy.getMetadata().getLabels().entrySet().containsAll(Map.of(Labels.MANAGED_BY, "stagecraft",
+                Labels.ENVIRONMENT, env).entrySet()), copy.getMetadata().getLabels().toString());
+        for (String service : List.of("db", "api", "web")) {
+            assertEquals(List.of(PULL_SECRET), deployment(env, service).getSpec().getTemplate().getSpec()
+                    .getImagePullSecrets().stream().map(io.fabric8.kubernetes.api.model.LocalObjectReference::getName)
+                    .toList(), service + "'s pods pull with it");
+        }
+        var job = client.batch().v1().jobs().inNamespace(ns).list().getItems().get(0).getSpec().getTemplate().getSpec();
+        assertEquals(PULL_SECRET, job.getImagePullSecrets().get(0).getName(), "a job's pod pulls with it");
+
+        // rotated credentials reach the namespace at the next deploy; no pod needs to restart for them
+        Long webGeneration = deployment(env, "web").getMetadata().getGeneration();
+        client.secrets().inNamespace("stagecraft").withName(PULL_SECRET).edit(s -> {
+            s.setData(pullSecret(PULL_SECRET, "rotated-user").getData());
+            return s;
+        });
+        try {
+            assertTrue(runtime.patch(env, threeServices("registry/web:1"), images("registry/web:1"), "c1", listener)
+                    .succeeded());
+            assertTrue(decode(client.secrets().inNamespace(ns).withName(PULL_SECRET).get().getData()
+                    .get(".dockerconfigjson")).contains("\"rotated-user\""), "the copy follows the original");
+            assertEquals(webGeneration, deployment(env, "web").getMetadata().getGeneration(), "web not restarted");
+        } finally {
+            client.secrets().inNamespace("stagecraft").withName(PULL_SECRET).edit(s -> {
+                s.setData(pullSecret(PULL_SECRET, "pull-user").getData());
+                return s;
+            });
+        }
+
+        webHost = "missing-" + webHost;
+        String refusedEnv = env();
+        KubernetesRuntime missing = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(10), "nginx",
+                IngressTls.NONE, "no-such-pull", null, v -> v, POLICY);
+        DeployResult refused = missing.setup(refusedEnv, spec(List.of(service("web", "registry/web:1", List.of())),
+                List.of(), Map.of()), Map.of(), null, listener);
+        assertFalse(refused.succeeded());
+        assertTrue(refused.reason().contains("the registry pull Secret stagecraft/no-such-pull"
+                + " (STAGECRAFT_REGISTRY_PULL_SECRET) does not exist"), refused.reason());
+        assertNull(client.namespaces().withName(KubernetesObjects.namespaceOf(refusedEnv)).get(), "nothing was made");
+
+        KubernetesRuntime forbidden = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(10), "nginx",
+                IngressTls.NONE, FORBIDDEN_SECRET, null, v -> v, POLICY);
+        DeployResult notAllowed = forbidden.setup(refusedEnv, spec(List.of(service("web", "registry/web:1",
+                List.of())), List.of(), Map.of()), Map.of(), null, listener);
+        assertFalse(notAllowed.succeeded());
+        assertTrue(notAllowed.reason().contains("may not read the registry pull Secret stagecraft/" + FORBIDDEN_SECRET
+                + " (STAGECRAFT_REGISTRY_PULL_SECRET)"), notAllowed.reason());
+
+        webHost = "plain-" + webHost;
+        String plainEnv = env();
+        KubernetesRuntime nodesHaveCredentials = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(10), "nginx",
+                IngressTls.NONE, "", null, v -> v, POLICY);
+        assertTrue(nodesHaveCredentials.setup(plainEnv, spec(List.of(service("web", "registry/web:1", List.of())),
+                List.of(), Map.of()), Map.of(), null, listener).succeeded());
+        assertEquals(List.of(), deployment(plainEnv, "web").getSpec().getTemplate().getSpec().getImagePullSecrets());
+        assertNull(client.secrets().inNamespace(KubernetesObjects.namespaceOf(plainEnv)).withName(PULL_SECRET).get());
     }
 
     /** A namespace still Terminating from an earlier teardown is waited for, then made again. */
@@ -733,13 +826,14 @@ class KubernetesRuntimeTest {
             List<String> uncovered = new ArrayList<>();
             java.util.Set<ApiCall> namespaced = new java.util.HashSet<>();
             java.util.Set<ApiCall> cluster = new java.util.HashSet<>();
-            var tlsRole = Manifests.of(manifests, io.fabric8.kubernetes.api.model.rbac.Role.class).stream()
-                    .filter(r -> r.getMetadata().getName().equals("stagecraft-runtime-tls")).findFirst().orElseThrow();
+            var secretsRole = Manifests.of(manifests, io.fabric8.kubernetes.api.model.rbac.Role.class).stream()
+                    .filter(r -> r.getMetadata().getName().equals("stagecraft-runtime-secrets")).findFirst()
+                    .orElseThrow();
             java.util.Set<ApiCall> inStagecraft = new java.util.HashSet<>();
             for (ApiCall call : calls) {
-                if ("stagecraft".equals(call.namespace())) { // the wildcard certificate, and nothing else
+                if ("stagecraft".equals(call.namespace())) { // the Secrets it copies, and nothing else
                     inStagecraft.add(call);
-                    boolean allowed = tlsRole.getRules().stream().anyMatch(rule -> rule.getResources().contains(
+                    boolean allowed = secretsRole.getRules().stream().anyMatch(rule -> rule.getResources().contains(
                             call.resource()) && rule.getVerbs().contains(call.verb()));
                     if (!allowed) {
                         uncovered.add(call + " (in the Stagecraft namespace)");
@@ -755,8 +849,9 @@ class KubernetesRuntimeTest {
                 }
             }
             assertEquals(java.util.Set.of(new ApiCall("", "secrets", "get", "stagecraft")), inStagecraft,
-                    "in the Stagecraft namespace the runtime only reads the wildcard certificate");
-            assertEquals(List.of("stagecraft-wildcard-tls"), tlsRole.getRules().get(0).getResourceNames());
+                    "in the Stagecraft namespace the runtime only reads the Secrets it copies");
+            assertEquals(List.of("stagecraft-wildcard-tls", PULL_SECRET), secretsRole.getRules().get(0)
+                    .getResourceNames(), "the wildcard certificate and the registry pull Secret, by name");
             assertEquals(List.of(), uncovered, "calls the roles do not allow");
             assertUsed(inNamespace, namespaced);
             assertUsed(clusterWide, cluster.stream().filter(c -> !c.resource().equals("clusterroles")).collect(

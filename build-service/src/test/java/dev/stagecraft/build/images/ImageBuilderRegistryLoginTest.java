@@ -1,0 +1,152 @@
+package dev.stagecraft.build.images;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.github.dockerjava.api.DockerClient;
+
+import dev.stagecraft.infra.RegistryServer;
+import dev.stagecraft.runtime.docker.DockerClients;
+
+/**
+ * Pushing to a registry that wants a login, as Harbor, GitLab or ghcr.io do: Debian's docker-registry with token
+ * authentication ({@link RegistryServer}), the Docker engine of {@code DOCKER_HOST} pushing, the login read from a
+ * Docker config file as the push Secret of deploy/kubernetes mounts it (STAGECRAFT_REGISTRY_AUTH_FILE), under a
+ * path of the registry ({@code <host>/team}).
+ */
+class ImageBuilderRegistryLoginTest {
+
+    @TempDir
+    static Path dir;
+    static RegistryServer registry;
+    static DockerClient docker;
+    static Path context;
+    static Path login;
+    final String application = "login-" + UUID.randomUUID().toString().substring(0, 8);
+    final List<String> output = new ArrayList<>();
+
+    @BeforeAll
+    static void start() throws Exception {
+        registry = RegistryServer.start(dir.resolve("registry"), "stagecraft-push", "push-pass");
+        docker = DockerClients.fromEnvironment();
+        login = dir.resolve(".dockerconfigjson");
+        Files.writeString(login, registry.dockerConfig());
+        context = dir.resolve("context.tar");
+        try (OutputStream file = Files.newOutputStream(context);
+                TarArchiveOutputStream tar = new TarArchiveOutputStream(file)) {
+            add(tar, "Dockerfile", "FROM scratch\nCOPY hello.txt /hello.txt\n");
+            add(tar, "hello.txt", "hello\n");
+        }
+    }
+
+    private static void add(TarArchiveOutputStream tar, String name, String content) throws Exception {
+        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+        TarArchiveEntry entry = new TarArchiveEntry(name);
+        entry.setSize(bytes.length);
+        tar.putArchiveEntry(entry);
+        tar.write(bytes);
+        tar.closeArchiveEntry();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (registry != null) {
+            registry.close();
+        }
+        if (docker != null) {
+            docker.close();
+        }
+    }
+
+    private ImageBuilder builder(Optional<String> authFile) {
+        ImageBuilder builder = new ImageBuilder();
+        builder.docker = docker;
+        builder.registry = Optional.of(registry.address() + "/team");
+        builder.registryScheme = Optional.empty();
+        builder.authFile = authFile;
+        builder.buildMemory = 256L * 1024 * 1024;
+        builder.buildTimeout = Duration.ofMinutes(2);
+        return builder;
+    }
+
+    private void build(ImageBuilder builder, String reference) {
+        builder.build(context, "Dockerfile", Map.of(), null, reference, ImageBuilder.labels(application, "web", "t"),
+                output::add);
+    }
+
+    @Test
+    void anImageIsPushedWithTheLoginOfTheFileAndFoundInTheRegistryWithItAgain() throws Exception {
+        ImageBuilder builder = builder(Optional.of(login.toString()));
+        String reference = builder.reference(application, "web", "t1");
+        assertEquals(registry.address() + "/team/stagecraft/" + application + "/web:t1", reference);
+        try {
+            build(builder, reference);
+            String repository = "team/stagecraft/" + application + "/web";
+            assertTrue(registry.grantedScopes().stream().anyMatch(s -> s.startsWith("repository:" + repository + ":")
+                    && s.contains("push")), "the engine logged in to push: " + registry.grantedScopes());
+            int status = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://"
+                    + registry.address() + "/v2/" + repository + "/manifests/t1"))
+                    .header("Authorization", "Bearer " + registry.token("repository:" + repository + ":pull"))
+                    .header("Accept", "application/vnd.docker.distribution.manifest.v2+json")
+                    .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            assertEquals(200, status, "the image is in the registry");
+
+            builder.remove(reference);
+            assertTrue(builder.exists(reference), "found in the registry through its login: not built again");
+            assertFalse(builder(Optional.empty()).exists(reference), "without the login the registry says nothing");
+        } finally {
+            builder.remove(reference);
+        }
+    }
+
+    @Test
+    void aPushWithoutALoginOrWithALoginForAnotherRegistryFailsSayingWhatToCheck() throws Exception {
+        ImageBuilder anonymous = builder(Optional.empty());
+        String reference = anonymous.reference(application, "web", "t2");
+        try {
+            BuildException refused = assertThrows(BuildException.class, () -> build(anonymous, reference));
+            assertTrue(refused.getMessage().startsWith("push of " + reference + " failed: ")
+                    && refused.getMessage().endsWith("(no push credentials are configured:"
+                            + " STAGECRAFT_REGISTRY_AUTH_FILE)"), refused.getMessage());
+        } finally {
+            anonymous.remove(reference);
+        }
+
+        Path other = dir.resolve("other.json");
+        Files.writeString(other, "{\"auths\":{\"ghcr.io\":{\"username\":\"u\",\"password\":\"p\"}}}");
+        ImageBuilder elsewhere = builder(Optional.of(other.toString()));
+        try {
+            BuildException wrong = assertThrows(BuildException.class, () -> build(elsewhere, reference));
+            assertTrue(wrong.getMessage().contains("the registry credentials file " + other
+                    + " (STAGECRAFT_REGISTRY_AUTH_FILE) has no entry for " + registry.address()
+                    + "; it has entries for [ghcr.io]"), wrong.getMessage());
+        } finally {
+            elsewhere.remove(reference);
+        }
+    }
+}
