@@ -36,6 +36,8 @@ class GitHubStatusTest {
     private static final String SHA = "c0ffee0000000000000000000000000000000001";
 
     private static String repository() {
+        // the reporter reads from the latest offset: events sent before it has its partitions would pass it by
+        TestBus.awaitGroupAssigned("stagecraft-gateway-github");
         return "team/" + UUID.randomUUID();
     }
 

@@ -226,6 +226,36 @@ class ProcessManagerTest {
         }
     }
 
+    /**
+     * A pull request reopened while its environment is being torn down gets an environment of its own: the delivery
+     * names it, it is built, and the old one still goes to DELETED. Nothing is dropped while saying it was accepted.
+     */
+    @Test
+    void aPullRequestReopenedDuringItsTeardownGetsANewEnvironment() {
+        String repo = Apps.uniqueRepo();
+        String app = Apps.register(repo);
+        try (TestBus bus = new TestBus()) {
+            String old = openPullRequest(repo, app, C1);
+            bus.await(BuildRequested.class, old);
+            Hooks.send("pull_request", pr("pull_request-closed.json", repo, C1)).statusCode(202);
+            TeardownRequested teardown = (TeardownRequested) bus.await(TeardownRequested.class, old).data();
+
+            String delivery = Hooks.send("pull_request", pr("pull_request-reopened.json", repo, C2)).statusCode(202)
+                    .extract().path("environment");
+            List<String> ids = given().queryParam("application", app).get("/api/environments").then().extract()
+                    .path("id");
+            assertEquals(2, ids.size(), "a new environment next to the one being torn down: " + ids);
+            String fresh = ids.stream().filter(id -> !id.equals(old)).findFirst().orElseThrow();
+            assertEquals(fresh, delivery, "the delivery names the environment it deployed");
+            assertEquals(C2, ((BuildRequested) bus.await(BuildRequested.class, fresh).data()).commit());
+            assertEquals("TEARING_DOWN", environment(old).getString("state"));
+
+            bus.publish(new TeardownSucceeded(old, teardown.workflowId(), List.of()));
+            awaitEnvironment(old, e -> e.getString("state").equals("DELETED"));
+            assertEquals("BUILDING", environment(fresh).getString("state"), "the new one is not touched");
+        }
+    }
+
     @Test
     void aRedeliveredEventIsAppliedOnce() {
         String repo = Apps.uniqueRepo();

@@ -40,6 +40,35 @@ public final class TestBus implements AutoCloseable {
                 new StringSerializer());
     }
 
+    /**
+     * Waits until the consumer group {@code groupId} of the service under test has its partitions: a consumer that
+     * starts at the latest offset misses what is published before then.
+     */
+    public static void awaitGroupAssigned(String groupId) {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                LocalInfra.shared().kafkaClientConfig())) {
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (true) {
+                var group = admin.describeConsumerGroups(List.of(groupId)).all().get().get(groupId);
+                boolean assigned = group.groupState() == org.apache.kafka.common.GroupState.STABLE
+                        && group.members().stream().anyMatch(m -> !m.assignment().topicPartitions().isEmpty());
+                if (assigned) {
+                    return;
+                }
+                if (System.currentTimeMillis() > deadline) {
+                    throw new AssertionError("consumer group " + groupId + " has no partitions after 60 s: "
+                            + group.groupState());
+                }
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new AssertionError("describing consumer group " + groupId, e);
+        }
+    }
+
     /** Waits for a message of {@code type} about {@code environmentId} and returns it. */
     public <T extends StagecraftMessage> CloudEvent await(Class<T> type, String environmentId) {
         long deadline = System.currentTimeMillis() + 30_000;

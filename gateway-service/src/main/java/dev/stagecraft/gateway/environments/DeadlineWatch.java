@@ -1,5 +1,6 @@
 package dev.stagecraft.gateway.environments;
 
+import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.List;
 
@@ -14,12 +15,15 @@ import io.quarkus.scheduler.Scheduled;
 public class DeadlineWatch {
 
     @Inject
+    Clock clock;
+
+    @Inject
     EnvironmentProcess process;
 
     @Scheduled(every = "30s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     @Transactional
     void check() {
-        List<Environment> late = Environment.list("activeDeadline < ?1", OffsetDateTime.now());
+        List<Environment> late = Environment.list("activeDeadline < ?1", OffsetDateTime.now(clock));
         for (Environment env : late) {
             process.expireDeadline(env);
         }

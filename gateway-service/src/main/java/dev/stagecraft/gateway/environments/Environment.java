@@ -99,12 +99,18 @@ public class Environment extends PanacheEntityBase {
         }
     }
 
+    /**
+     * The environments following {@code branch} that can still be deployed ({@link EnvironmentState#alive()}): one
+     * being torn down is going, and a push or a reopened pull request gets a new one.
+     */
     public static List<Environment> liveForBranch(String applicationId, String branch) {
-        return list("applicationId = ?1 and branch = ?2 and state <> ?3", applicationId, branch, EnvironmentState.DELETED);
+        return list("applicationId = ?1 and branch = ?2 and state <> ?3 and state <> ?4", applicationId, branch,
+                EnvironmentState.TEARING_DOWN, EnvironmentState.DELETED);
     }
 
+    /** The environment of a pull request that can still be deployed, as {@link #liveForBranch} says it. */
     public static Environment liveForPullRequest(String applicationId, int pullRequest) {
-        return find("applicationId = ?1 and pullRequest = ?2 and state <> ?3", applicationId, pullRequest,
-                EnvironmentState.DELETED).firstResult();
+        return find("applicationId = ?1 and pullRequest = ?2 and state <> ?3 and state <> ?4", applicationId,
+                pullRequest, EnvironmentState.TEARING_DOWN, EnvironmentState.DELETED).firstResult();
     }
 }

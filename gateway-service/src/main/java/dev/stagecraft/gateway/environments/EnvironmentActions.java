@@ -1,5 +1,6 @@
 package dev.stagecraft.gateway.environments;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -28,6 +29,9 @@ import dev.stagecraft.template.yaml.Problems;
  */
 @ApplicationScoped
 public class EnvironmentActions {
+
+    @Inject
+    Clock clock;
 
     /** Who asked, and how: "http" or "kafka". */
     public record Actor(String name, String via) {
@@ -152,7 +156,7 @@ public class EnvironmentActions {
                 throw ApiException.badRequest("by must be a positive duration, found " + by);
             }
         }
-        OffsetDateTime now = OffsetDateTime.now();
+        OffsetDateTime now = OffsetDateTime.now(clock);
         OffsetDateTime from = env.expiresAt == null || env.expiresAt.isBefore(now) ? now : env.expiresAt;
         OffsetDateTime latest = now.plus(maxTtl);
         env.expiresAt = from.plus(duration).isAfter(latest) ? latest : from.plus(duration);

@@ -1,10 +1,10 @@
 package dev.stagecraft.gateway.environments;
 
 import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
@@ -20,26 +21,14 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.stagecraft.events.BuildCompleted;
-import dev.stagecraft.events.BuildFailed;
 import dev.stagecraft.events.BuildRequested;
 import dev.stagecraft.events.CancelRequested;
 import dev.stagecraft.events.EnvironmentCreated;
-import dev.stagecraft.events.EnvironmentDeleted;
-import dev.stagecraft.events.EnvironmentFailed;
-import dev.stagecraft.events.EnvironmentReady;
 import dev.stagecraft.events.EnvironmentSpec;
-import dev.stagecraft.events.ImageRef;
-import dev.stagecraft.events.MessageUndeliverable;
-import dev.stagecraft.events.PatchFailed;
 import dev.stagecraft.events.PatchRequested;
-import dev.stagecraft.events.PatchSucceeded;
-import dev.stagecraft.events.SetupFailed;
 import dev.stagecraft.events.SetupRequested;
-import dev.stagecraft.events.SetupSucceeded;
 import dev.stagecraft.events.StagecraftMessage;
-import dev.stagecraft.events.TeardownFailed;
 import dev.stagecraft.events.TeardownRequested;
-import dev.stagecraft.events.TeardownSucceeded;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.events.cloudevents.SpecHash;
@@ -51,10 +40,8 @@ import dev.stagecraft.template.InvalidTemplateException;
 import dev.stagecraft.template.TemplateCompiler;
 
 /**
- * The per-environment process manager. It keeps state, desired and deployed commit, the spec hash of the last
- * successful setup and the active workflow, and decides the next command. Every decision and the commands it causes
- * are written in one transaction (the outbox). At most one workflow is active per environment; a newer commit waits
- * and only the newest waiting one runs; teardown cancels whatever runs and nothing sets the environment up again.
+ * The per-environment process manager: loads an environment's facts, lets {@link Lifecycle} decide, and applies what
+ * it decided (workflow rows, commands through the outbox, announcements on the timeline) in the caller's transaction.
  */
 @ApplicationScoped
 public class EnvironmentProcess {
@@ -71,11 +58,21 @@ public class EnvironmentProcess {
     @Inject
     SecretBox secrets;
 
+    @Inject
+    Clock clock;
+
     @ConfigProperty(name = "stagecraft.workflow.deadline")
     Duration deadline;
 
     @ConfigProperty(name = "stagecraft.environments.ephemeral-ttl")
     Duration ephemeralTtl;
+
+    private Lifecycle lifecycle;
+
+    @PostConstruct
+    void init() {
+        lifecycle = new Lifecycle(clock, deadline, () -> UUID.randomUUID().toString());
+    }
 
     /** Creates an environment with a spec frozen from the application's current templates. */
     @Transactional(Transactional.TxType.MANDATORY)
@@ -92,45 +89,27 @@ public class EnvironmentProcess {
         env.state = EnvironmentState.PENDING;
         env.spec = EventJson.write(spec);
         env.specHash = SpecHash.of(spec);
-        env.createdAt = OffsetDateTime.now();
+        env.createdAt = OffsetDateTime.now(clock);
         env.updatedAt = env.createdAt;
         env.expiresAt = expiry(kind, spec, env.createdAt);
         env.persist();
-        publish(new EnvironmentCreated(env.id, null, app.name, branch, pullRequest, kind.name()), causationId, env);
+        announce(env, new EnvironmentCreated(env.id, null, app.name, branch, pullRequest, kind.name()), causationId);
         return env;
     }
 
-    /** A push or a Deploy click: {@code commit} becomes the desired commit and runs as soon as nothing else does. */
-    @Transactional(Transactional.TxType.MANDATORY)
-    public void deploy(Environment env, String commit, String causationId) {
-        if (!env.state.alive()) {
-            return;
-        }
-        if (commit.equals(env.desiredCommit) && (env.activeWorkflowId != null || commit.equals(env.deployedCommit))) {
-            return; // the same commit from a second source (a push and a pull request update): already under way
-        }
-        env.desiredCommit = commit;
-        touch(env);
-        if (env.fromFork) {
-            env.awaitingApproval = !commit.equals(env.approvedCommit);
-        }
-        if (env.activeWorkflowId == null && !env.awaitingApproval) {
-            startBuild(env, causationId);
-        }
-    }
-
     /**
-     * A deployer approved a pull request from a fork: its desired commit, and only that commit, is built. A later push
-     * to the fork waits for approval again.
+     * A push or a Deploy click: {@code commit} becomes the desired commit. False when the environment is being torn
+     * down or is gone, and nothing changed.
      */
     @Transactional(Transactional.TxType.MANDATORY)
+    public boolean deploy(Environment env, String commit, String causationId) {
+        return run(env, lifecycle.deploy(facts(env), commit), causationId);
+    }
+
+    /** A deployer approved a fork's pull request: its desired commit, and only that commit, is built. */
+    @Transactional(Transactional.TxType.MANDATORY)
     public void approve(Environment env, String causationId) {
-        env.approvedCommit = env.desiredCommit;
-        env.awaitingApproval = false;
-        touch(env);
-        if (env.activeWorkflowId == null && env.desiredCommit != null) {
-            startBuild(env, causationId);
-        }
+        run(env, lifecycle.approve(facts(env)), causationId);
     }
 
     /**
@@ -141,117 +120,36 @@ public class EnvironmentProcess {
     public void rerunSetup(Environment env, Application app, String causationId) {
         EnvironmentSpec spec = TemplateCompiler.compile(app.name, app.template, secrets.open(app.environmentVariables),
                 context(env.id, env.branch, env.kind)).spec().withRuntime(app.runtime);
-        env.spec = EventJson.write(spec);
-        env.specHash = SpecHash.of(spec);
-        // no successful setup of this spec yet: the next workflow after the build is a setup
-        env.deployedSpecHash = null;
-        env.desiredCommit = env.desiredCommit != null ? env.desiredCommit : env.deployedCommit;
-        touch(env);
-        if (env.activeWorkflowId == null) {
-            startBuild(env, causationId);
-        }
+        run(env, lifecycle.rerunSetup(facts(env), EventJson.write(spec), SpecHash.of(spec)), causationId);
     }
 
     /** Tears the environment down; cancels the active workflow first. Repeating it while it runs changes nothing. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void teardown(Environment env, String reason, String causationId) {
-        if (env.state == EnvironmentState.DELETED) {
-            return;
-        }
-        if (env.activeWorkflowId != null) {
-            Workflow active = Workflow.findById(env.activeWorkflowId);
-            if (active.stage == Stage.TEARDOWN) {
-                return;
-            }
-            active.status = WorkflowStatus.CANCELLED;
-            active.finishedAt = OffsetDateTime.now();
-            active.reason = "cancelled by teardown: " + reason;
-            outbox.publish(active.stage.commandTopic(),
-                    new CancelRequested(env.id, active.id, "environment is being torn down: " + reason), causationId);
-        }
-        Workflow wf = startWorkflow(env, Stage.TEARDOWN, env.deployedCommit, Map.of());
-        env.state = EnvironmentState.TEARING_DOWN;
-        requestTeardown(env, wf, reason, causationId);
+        run(env, lifecycle.teardown(facts(env), reason), causationId);
     }
 
     /** Applies one lifecycle event from a stage service. Events of a workflow that is not active change nothing. */
     @Transactional(Transactional.TxType.MANDATORY)
     public boolean apply(Environment env, CloudEvent event) {
-        if (event.workflowId() == null || !event.workflowId().equals(env.activeWorkflowId)) {
-            return false;
+        Lifecycle.RepositorySpec repository = null;
+        if (event.data() instanceof BuildCompleted done && done.templates() != null && !done.templates().isEmpty()
+                && event.workflowId() != null && event.workflowId().equals(env.activeWorkflowId)) {
+            repository = repositorySpec(env, done.templates());
         }
-        env.activeDeadline = OffsetDateTime.now().plus(deadline);
-        touch(env);
-        Workflow wf = Workflow.findById(event.workflowId());
-        StagecraftMessage data = event.data();
-        if (data instanceof BuildCompleted done) {
-            onBuildCompleted(env, wf, done, event.id());
-        } else if (data instanceof BuildFailed failed) {
-            String what = failed.service() == null ? "the build" : "the build of service '" + failed.service() + "'";
-            fail(env, wf, what + " failed: " + failed.reason(), event.id());
-        } else if (data instanceof SetupSucceeded ok) {
-            onDeployed(env, wf, ok.endpoints(), event.id());
-        } else if (data instanceof PatchSucceeded ok) {
-            onDeployed(env, wf, ok.endpoints(), event.id());
-        } else if (data instanceof SetupFailed failed) {
-            fail(env, wf, "setup failed" + task(failed.task()) + ": " + failed.reason(), event.id());
-        } else if (data instanceof PatchFailed failed) {
-            fail(env, wf, "patch failed" + task(failed.task()) + ": " + failed.reason(), event.id());
-        } else if (data instanceof TeardownSucceeded) {
-            finish(wf, WorkflowStatus.SUCCEEDED, null);
-            env.activeWorkflowId = null;
-            env.activeDeadline = null;
-            env.state = EnvironmentState.DELETED;
-            env.endpoints = null;
-            publish(new EnvironmentDeleted(env.id, wf.id), event.id(), env);
-        } else if (data instanceof TeardownFailed failed) {
-            failTeardown(env, wf, "teardown failed" + task(failed.task()) + ": " + failed.reason(), event.id());
-        } else if (data instanceof MessageUndeliverable lost) {
-            String reason = "Stagecraft could not deliver " + lost.messageType() + " (" + lost.sizeBytes() + " bytes) to "
-                    + lost.topic() + ": " + lost.reason();
-            if (wf.stage == Stage.TEARDOWN) {
-                failTeardown(env, wf, reason, event.id());
-            } else {
-                fail(env, wf, reason, event.id());
-            }
-        }
-        return true;
-    }
-
-    private void failTeardown(Environment env, Workflow wf, String reason, String causationId) {
-        finish(wf, WorkflowStatus.FAILED, reason);
-        env.activeWorkflowId = null;
-        env.activeDeadline = null;
-        // stays TEARING_DOWN: nothing may deploy it again; DELETE retries the teardown
-        env.failureReason = reason;
-        publish(new EnvironmentFailed(env.id, wf.id, env.failureReason), causationId, env);
+        return run(env, lifecycle.event(facts(env), event.workflowId(), event.data(), repository), event.id());
     }
 
     /** Marks an environment whose active workflow stayed silent past its deadline as failed. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void expireDeadline(Environment env) {
-        Workflow wf = Workflow.findById(env.activeWorkflowId);
-        String reason = "no event from the " + wf.stage.name().toLowerCase(Locale.ROOT) + " stage for "
-                + deadline.toMinutes() + " minutes (workflow " + wf.id + ")";
-        if (wf.stage == Stage.TEARDOWN) {
-            finish(wf, WorkflowStatus.FAILED, reason);
-            env.activeWorkflowId = null;
-            env.activeDeadline = null;
-            env.failureReason = reason;
-            return;
-        }
-        fail(env, wf, reason, null);
+        run(env, lifecycle.deadlinePassed(facts(env)), null);
     }
 
     /** Allows a teardown that failed to be requested again. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void retryTeardown(Environment env, String reason, String causationId) {
-        if (env.state == EnvironmentState.TEARING_DOWN && env.activeWorkflowId == null) {
-            Workflow wf = startWorkflow(env, Stage.TEARDOWN, env.deployedCommit, Map.of());
-            requestTeardown(env, wf, reason, causationId);
-        } else {
-            teardown(env, reason, causationId);
-        }
+        run(env, lifecycle.retryTeardown(facts(env), reason), causationId);
     }
 
     /**
@@ -261,53 +159,11 @@ public class EnvironmentProcess {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public boolean tearDownLeftovers(Environment env, OffsetDateTime observedAt, String causationId) {
-        if (env.state != EnvironmentState.DELETED || env.activeWorkflowId != null
-                || !env.updatedAt.isBefore(observedAt)) {
-            return false;
-        }
-        Workflow wf = startWorkflow(env, Stage.TEARDOWN, env.deployedCommit, Map.of());
-        String reason = "resources of this deleted environment were still present at " + observedAt
-                + " (found by reconciliation)";
-        timeline.record(env.id, wf.id, null, "dev.stagecraft.reconciliation.leftovers-found", true,
-                EventJson.write(Map.of("reason", reason)));
-        requestTeardown(env, wf, reason, causationId);
-        return true;
+        return run(env, lifecycle.leftoversFound(facts(env), observedAt), causationId);
     }
 
-    private void onBuildCompleted(Environment env, Workflow build, BuildCompleted done, String causationId) {
-        Map<String, String> images = new LinkedHashMap<>();
-        for (ImageRef ref : done.images()) {
-            images.put(ref.service(), ref.image());
-        }
-        build.images = EventJson.write(images);
-        finish(build, WorkflowStatus.SUCCEEDED, null);
-        if (done.templates() != null && !done.templates().isEmpty()) {
-            try {
-                applyRepositoryTemplates(env, done.templates());
-            } catch (InvalidTemplateException e) {
-                fail(env, build, "the templates in the repository at " + build.commit + " are invalid: " + e.getMessage(),
-                        causationId);
-                return;
-            }
-        }
-        boolean setup = env.deployedSpecHash == null || !env.deployedSpecHash.equals(env.specHash);
-        Stage next = setup ? Stage.SETUP : Stage.PATCH;
-        Workflow wf = startWorkflow(env, next, build.commit, images);
-        EnvironmentSpec spec = env.spec();
-        try {
-            if (setup) {
-                env.state = EnvironmentState.SETTING_UP;
-                outbox.publish(new SetupRequested(env.id, wf.id, build.commit, spec, images), causationId);
-            } else {
-                env.state = EnvironmentState.PATCHING;
-                outbox.publish(new PatchRequested(env.id, wf.id, build.commit, spec, images), causationId);
-            }
-        } catch (MessageTooLargeException e) {
-            failWithoutRetry(env, wf, "the environment's spec is too large to send: " + e.getMessage(), causationId);
-        }
-    }
-
-    private void applyRepositoryTemplates(Environment env, Map<String, String> templates) {
+    /** The repository's templates of a build, compiled against the environment, or why they are invalid. */
+    private Lifecycle.RepositorySpec repositorySpec(Environment env, Map<String, String> templates) {
         String appTemplate = null;
         String variables = null;
         for (Map.Entry<String, String> e : templates.entrySet()) {
@@ -318,57 +174,114 @@ public class EnvironmentProcess {
             }
         }
         if (appTemplate == null) {
-            return;
+            return null;
         }
         EnvironmentSpec current = env.spec();
-        EnvironmentSpec fromRepo = TemplateCompiler.compile(current.application(), appTemplate, variables,
-                context(env.id, env.branch, env.kind)).spec().withRuntime(current.runtime());
-        env.spec = EventJson.write(fromRepo);
-        env.specHash = SpecHash.of(fromRepo);
-    }
-
-    private void onDeployed(Environment env, Workflow wf, Map<String, String> endpoints, String causationId) {
-        finish(wf, WorkflowStatus.SUCCEEDED, null);
-        env.deployedCommit = wf.commit;
-        if (wf.stage == Stage.SETUP) {
-            env.deployedSpecHash = env.specHash;
-        }
-        env.images = wf.images;
-        env.endpoints = EventJson.write(endpoints);
-        env.failureReason = null;
-        env.activeWorkflowId = null;
-        env.activeDeadline = null;
-        env.state = EnvironmentState.READY;
-        publish(new EnvironmentReady(env.id, wf.id, wf.commit, endpoints), causationId, env);
-        if (env.desiredCommit != null && !env.desiredCommit.equals(env.deployedCommit)) {
-            startBuild(env, causationId);
-        }
-    }
-
-    private void fail(Environment env, Workflow wf, String reason, String causationId) {
-        failWithoutRetry(env, wf, reason, causationId);
-        if (env.desiredCommit != null && !env.desiredCommit.equals(wf.commit)) {
-            // a newer commit arrived while this one ran: it gets its chance
-            startBuild(env, causationId);
-        }
-    }
-
-    private void startBuild(Environment env, String causationId) {
-        if (env.desiredCommit == null) {
-            return;
-        }
-        if (env.fromFork && !env.desiredCommit.equals(env.approvedCommit)) {
-            env.awaitingApproval = true; // a fork's commit nobody approved is never built
-            return;
-        }
-        Application app = Application.findById(env.applicationId);
-        Workflow wf = startWorkflow(env, Stage.BUILD, env.desiredCommit, Map.of());
-        env.state = EnvironmentState.BUILDING;
         try {
-            outbox.publish(new BuildRequested(env.id, wf.id, app.name, app.repositoryUrl, env.branch, env.desiredCommit,
-                    env.spec()), causationId);
-        } catch (MessageTooLargeException e) {
-            failWithoutRetry(env, wf, "the environment's spec is too large to send: " + e.getMessage(), causationId);
+            EnvironmentSpec fromRepo = TemplateCompiler.compile(current.application(), appTemplate, variables,
+                    context(env.id, env.branch, env.kind)).spec().withRuntime(current.runtime());
+            return Lifecycle.RepositorySpec.valid(EventJson.write(fromRepo), SpecHash.of(fromRepo));
+        } catch (InvalidTemplateException e) {
+            return Lifecycle.RepositorySpec.invalid(e.getMessage());
+        }
+    }
+
+    // ---------------------------------------------------------------- loading, applying, saving
+
+    private Lifecycle.Facts facts(Environment env) {
+        Lifecycle.Active active = null;
+        if (env.activeWorkflowId != null) {
+            Workflow wf = Workflow.findById(env.activeWorkflowId);
+            active = new Lifecycle.Active(wf.id, wf.stage, wf.commit, wf.images());
+        }
+        return new Lifecycle.Facts(env.id, env.state, env.desiredCommit, env.deployedCommit, env.spec, env.specHash,
+                env.deployedSpecHash, env.images(), env.endpoints == null ? null : env.endpoints(), env.fromFork,
+                env.approvedCommit, env.awaitingApproval, env.failureReason, active, env.activeDeadline,
+                env.updatedAt);
+    }
+
+    /** Saves the transition's facts into {@code env} and carries out its effects; whether the input applied. */
+    private boolean run(Environment env, Lifecycle.Transition transition, String causationId) {
+        if (!transition.applied()) {
+            return false;
+        }
+        save(env, transition.facts());
+        for (Lifecycle.Effect effect : transition.effects()) {
+            try {
+                carryOut(env, effect, causationId);
+            } catch (MessageTooLargeException e) {
+                // the command cannot be sent: its workflow fails for good, and what follows from that is applied
+                String workflowId;
+                if (effect instanceof Lifecycle.SendBuild build) {
+                    workflowId = build.workflowId();
+                } else if (effect instanceof Lifecycle.SendDeploy deploy) {
+                    workflowId = deploy.workflowId();
+                } else {
+                    throw e;
+                }
+                return run(env, lifecycle.commandTooLarge(facts(env), workflowId, e.getMessage()), causationId);
+            }
+        }
+        return true;
+    }
+
+    private void save(Environment env, Lifecycle.Facts f) {
+        env.state = f.state();
+        env.desiredCommit = f.desiredCommit();
+        env.deployedCommit = f.deployedCommit();
+        env.spec = f.spec();
+        env.specHash = f.specHash();
+        env.deployedSpecHash = f.deployedSpecHash();
+        env.images = f.images() == null || f.images().isEmpty() ? null : EventJson.write(f.images());
+        env.endpoints = f.endpoints() == null ? null : EventJson.write(f.endpoints());
+        env.approvedCommit = f.approvedCommit();
+        env.awaitingApproval = f.awaitingApproval();
+        env.failureReason = f.failureReason();
+        env.activeWorkflowId = f.active() == null ? null : f.active().workflowId();
+        env.activeDeadline = f.activeDeadline();
+        env.updatedAt = f.updatedAt();
+    }
+
+    private void carryOut(Environment env, Lifecycle.Effect effect, String causationId) {
+        if (effect instanceof Lifecycle.StartWorkflow start) {
+            Workflow wf = new Workflow();
+            wf.id = start.workflowId();
+            wf.environmentId = env.id;
+            wf.stage = start.stage();
+            wf.commit = start.commit();
+            wf.status = WorkflowStatus.RUNNING;
+            wf.images = start.images().isEmpty() ? null : EventJson.write(start.images());
+            wf.startedAt = OffsetDateTime.now(clock);
+            wf.persist();
+            LOG.infof("environment %s: %s workflow %s for %s", env.id, start.stage(), wf.id, start.commit());
+        } else if (effect instanceof Lifecycle.FinishWorkflow finish) {
+            Workflow wf = Workflow.findById(finish.workflowId());
+            if (finish.images() != null) {
+                wf.images = EventJson.write(finish.images());
+            }
+            if (!wf.status.complete()) {
+                wf.status = finish.status();
+                wf.reason = finish.reason();
+                wf.finishedAt = OffsetDateTime.now(clock);
+            }
+        } else if (effect instanceof Lifecycle.SendBuild build) {
+            Application app = Application.findById(env.applicationId);
+            outbox.publish(new BuildRequested(env.id, build.workflowId(), app.name, app.repositoryUrl, env.branch,
+                    build.commit(), env.spec()), causationId);
+        } else if (effect instanceof Lifecycle.SendDeploy deploy) {
+            outbox.publish(deploy.stage() == Stage.SETUP
+                    ? new SetupRequested(env.id, deploy.workflowId(), deploy.commit(), env.spec(), deploy.images())
+                    : new PatchRequested(env.id, deploy.workflowId(), deploy.commit(), env.spec(), deploy.images()),
+                    causationId);
+        } else if (effect instanceof Lifecycle.SendTeardown teardown) {
+            requestTeardown(env, teardown.workflowId(), teardown.reason(), causationId);
+        } else if (effect instanceof Lifecycle.SendCancel cancel) {
+            outbox.publish(cancel.stage().commandTopic(), new CancelRequested(env.id, cancel.workflowId(),
+                    cancel.reason()), causationId);
+        } else if (effect instanceof Lifecycle.Announce announce) {
+            announce(env, announce.event(), causationId);
+        } else if (effect instanceof Lifecycle.Note note) {
+            timeline.record(env.id, note.workflowId(), null, note.type(), true, EventJson.write(note.data()));
         }
     }
 
@@ -376,50 +289,16 @@ public class EnvironmentProcess {
      * Sends TeardownRequested with the environment's spec (for the teardown workflow's jobs); when that would be too
      * large to send, without it: the environment's resources are still removed, its teardown jobs do not run.
      */
-    private void requestTeardown(Environment env, Workflow wf, String reason, String causationId) {
+    private void requestTeardown(Environment env, String workflowId, String reason, String causationId) {
         List<String> images = List.copyOf(imagesEverUsed(env));
         try {
-            outbox.publish(new TeardownRequested(env.id, wf.id, reason, images, env.spec().runtime(), env.spec()),
+            outbox.publish(new TeardownRequested(env.id, workflowId, reason, images, env.spec().runtime(), env.spec()),
                     causationId);
         } catch (MessageTooLargeException e) {
             LOG.warnf("environment %s: teardown without its spec (%s); its teardown jobs will not run", env.id,
                     e.getMessage());
-            outbox.publish(new TeardownRequested(env.id, wf.id, reason, images, env.spec().runtime(), null), causationId);
-        }
-    }
-
-    /** Fails a workflow whose command could not be sent; the desired commit does not start another one. */
-    private void failWithoutRetry(Environment env, Workflow wf, String reason, String causationId) {
-        finish(wf, WorkflowStatus.FAILED, reason);
-        env.failureReason = reason;
-        env.activeWorkflowId = null;
-        env.activeDeadline = null;
-        env.state = EnvironmentState.FAILED;
-        publish(new EnvironmentFailed(env.id, wf.id, reason), causationId, env);
-    }
-
-    private Workflow startWorkflow(Environment env, Stage stage, String commit, Map<String, String> images) {
-        Workflow wf = new Workflow();
-        wf.id = UUID.randomUUID().toString();
-        wf.environmentId = env.id;
-        wf.stage = stage;
-        wf.commit = commit;
-        wf.status = WorkflowStatus.RUNNING;
-        wf.images = images.isEmpty() ? null : EventJson.write(images);
-        wf.startedAt = OffsetDateTime.now();
-        wf.persist();
-        env.activeWorkflowId = wf.id;
-        env.activeDeadline = wf.startedAt.plus(deadline);
-        touch(env);
-        LOG.infof("environment %s: %s workflow %s for %s", env.id, stage, wf.id, commit);
-        return wf;
-    }
-
-    private static void finish(Workflow wf, WorkflowStatus status, String reason) {
-        if (!wf.status.complete()) {
-            wf.status = status;
-            wf.reason = reason;
-            wf.finishedAt = OffsetDateTime.now();
+            outbox.publish(new TeardownRequested(env.id, workflowId, reason, images, env.spec().runtime(), null),
+                    causationId);
         }
     }
 
@@ -431,7 +310,7 @@ public class EnvironmentProcess {
         return images;
     }
 
-    private void publish(StagecraftMessage event, String causationId, Environment env) {
+    private void announce(Environment env, StagecraftMessage event, String causationId) {
         outbox.publish(event, causationId);
         timeline.record(env.id, event.workflowId(), null, dev.stagecraft.events.MessageType.of(event).ceType(), true,
                 EventJson.write(event));
@@ -449,13 +328,6 @@ public class EnvironmentProcess {
         return new TemplateCompiler.Context(environmentId, branch, kind.name().toLowerCase(Locale.ROOT), secrets::seal);
     }
 
-    private static void touch(Environment env) {
-        env.updatedAt = OffsetDateTime.now();
-    }
-
-    private static String task(String task) {
-        return task == null ? "" : " at task " + task;
-    }
 
     static String newId(String application, Integer pullRequest, String branch) {
         String suffix = pullRequest != null ? "pr" + pullRequest : slug(branch);

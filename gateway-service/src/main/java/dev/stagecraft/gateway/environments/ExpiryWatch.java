@@ -1,5 +1,6 @@
 package dev.stagecraft.gateway.environments;
 
+import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.List;
 
@@ -18,6 +19,9 @@ import io.quarkus.scheduler.Scheduled;
 @ApplicationScoped
 public class ExpiryWatch {
 
+    @Inject
+    Clock clock;
+
     private static final Logger LOG = Logger.getLogger(ExpiryWatch.class);
 
     @Inject
@@ -27,12 +31,12 @@ public class ExpiryWatch {
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     public void tearDownExpired() {
         List<String> expired = QuarkusTransaction.requiringNew().call(() -> Environment.<Environment>list(
-                "expiresAt < ?1 and state <> ?2 and state <> ?3", OffsetDateTime.now(), EnvironmentState.TEARING_DOWN,
+                "expiresAt < ?1 and state <> ?2 and state <> ?3", OffsetDateTime.now(clock), EnvironmentState.TEARING_DOWN,
                 EnvironmentState.DELETED).stream().map(e -> e.id).toList());
         for (String id : expired) {
             ConflictRetry.inTransaction(() -> {
                 Environment env = Environment.findById(id);
-                if (env.state.alive() && env.expiresAt != null && env.expiresAt.isBefore(OffsetDateTime.now())) {
+                if (env.state.alive() && env.expiresAt != null && env.expiresAt.isBefore(OffsetDateTime.now(clock))) {
                     LOG.infof("environment %s expired at %s: tearing it down", id, env.expiresAt);
                     process.teardown(env, "expired at " + env.expiresAt, null);
                 }

@@ -1,5 +1,6 @@
 package dev.stagecraft.gateway.environments;
 
+import java.time.Clock;
 import java.time.OffsetDateTime;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,6 +13,9 @@ import dev.stagecraft.gateway.secrets.SecretMask;
 public class Timeline {
 
     @Inject
+    Clock clock;
+
+    @Inject
     SecretMask mask;
 
     void record(String environmentId, String workflowId, String ceId, String type, boolean applied, String detail) {
@@ -22,7 +26,7 @@ public class Timeline {
         entry.type = type;
         entry.applied = applied;
         entry.detail = mask.mask(environmentId, detail);
-        entry.occurredAt = OffsetDateTime.now();
+        entry.occurredAt = OffsetDateTime.now(clock);
         entry.persist();
     }
 }

@@ -198,7 +198,8 @@ public class WebhookIntake {
         GitEvent.PullRequestClosed closed = (GitEvent.PullRequestClosed) event;
         Environment env = Environment.liveForPullRequest(app.id, closed.number());
         if (env == null) {
-            return Result.ignored("pull request #" + closed.number() + " has no environment");
+            return Result.ignored("pull request #" + closed.number() + " has no environment that is not already being"
+                    + " torn down");
         }
         process.teardown(env, "pull request #" + closed.number() + (closed.merged() ? " was merged" : " was closed"),
                 causationId);
