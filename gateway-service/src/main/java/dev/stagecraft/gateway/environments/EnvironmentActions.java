@@ -177,8 +177,46 @@ public class EnvironmentActions {
         return env;
     }
 
+    /**
+     * The commit a create of an environment of {@code application} on {@code branch} deploys: {@code given}, or the
+     * branch's head asked of the git host. Called before the action's transaction: no network call happens inside
+     * one, and a retry after a conflict repeats only the database work. Null when the application is unknown (the
+     * action then says so).
+     */
+    @Transactional(Transactional.TxType.NEVER)
+    public String commitToCreate(String application, String branch, String given) {
+        if (given != null || application == null || branch == null || branch.isBlank()) {
+            return given;
+        }
+        String url = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> {
+            Application app = Application.find("name = ?1 or id = ?1", application).firstResult();
+            return app == null ? null : app.repositoryUrl;
+        });
+        return url == null ? null : remoteRefs.head(url, branch);
+    }
+
+    /** The commit a deploy of environment {@code id} deploys, resolved as {@link #commitToCreate} says. */
+    @Transactional(Transactional.TxType.NEVER)
+    public String commitToDeploy(String id, String given) {
+        if (given != null) {
+            return given;
+        }
+        String[] where = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> {
+            Environment env = Environment.findById(id);
+            // unknown or going: the action answers 404 or 409 without asking the git host anything
+            Application app = env == null || !env.state.alive() ? null : Application.findById(env.applicationId);
+            return app == null ? null : new String[] {app.repositoryUrl, env.branch};
+        });
+        return where == null ? null : remoteRefs.head(where[0], where[1]);
+    }
+
     private String commit(String given, Application app, String branch) {
-        String sha = given != null ? given : remoteRefs.head(app.repositoryUrl, branch);
+        if (given == null) {
+            // resolved before the transaction (commitToCreate, commitToDeploy); none means the branch moved away
+            throw new ApiException(409, "branch_head_unknown", "the head of branch '" + branch + "' of "
+                    + app.repositoryUrl + " could not be resolved; try again or name the commit");
+        }
+        String sha = given;
         if (!sha.matches("[0-9a-f]{40}")) {
             throw ApiException.badRequest("commit '" + sha + "' is not a full 40-character hexadecimal SHA-1");
         }

@@ -123,7 +123,8 @@ public class EnvironmentResource {
                 throw ApiException.notFound("application", request.application());
             }
         }
-        EnvironmentView env = retried(() -> actions.create(request.application(), request.branch(), request.commit(),
+        String commit = actions.commitToCreate(request.application(), request.branch(), request.commit());
+        EnvironmentView env = retried(() -> actions.create(request.application(), request.branch(), commit,
                 request.kind(), actor()));
         return Response.created(URI.create("/api/environments/" + env.id())).entity(env).build();
     }
@@ -142,8 +143,8 @@ public class EnvironmentResource {
     @Path("environments/{id}/deploy")
     public Response deploy(@PathParam("id") String id, String body) {
         DeployRequest request = optionalBody(body, DeployRequest.class);
-        return Response.accepted(retried(() -> actions.deploy(id, request == null ? null : request.commit(), actor())))
-                .build();
+        String commit = actions.commitToDeploy(id, request == null ? null : request.commit());
+        return Response.accepted(retried(() -> actions.deploy(id, commit, actor()))).build();
     }
 
     /** The body of POST /api/environments/{id}/deploy; {@code commit} is optional. */

@@ -32,7 +32,20 @@ import io.smallrye.common.annotation.Blocking;
 public class UiCommandConsumer {
 
     static final String CONSUMER = "gateway-ui-commands";
-    static final List<String> ACTIONS = List.of("create", "deploy", "setup", "approve", "extend", "delete");
+    /** The actions a UI command may ask for, by the name it carries. */
+    enum Action {
+        CREATE, DEPLOY, SETUP, APPROVE, EXTEND, DELETE;
+
+        static final List<String> NAMES = java.util.Arrays.stream(values()).map(a -> a.name().toLowerCase(
+                java.util.Locale.ROOT)).toList();
+
+        static Action of(String name) {
+            if (name == null || !NAMES.contains(name)) {
+                throw ApiException.badRequest("action '" + name + "' is not one of " + NAMES);
+            }
+            return valueOf(name.toUpperCase(java.util.Locale.ROOT));
+        }
+    }
     private static final Logger LOG = Logger.getLogger(UiCommandConsumer.class);
 
     @Inject
@@ -80,9 +93,14 @@ public class UiCommandConsumer {
             return;
         }
         try {
+            // a branch head is asked of the git host before the transaction, never inside it
+            String commit = "create".equals(command.action())
+                    ? actions.commitToCreate(command.application(), command.branch(), command.commit())
+                    : "deploy".equals(command.action()) ? actions.commitToDeploy(command.environmentId(),
+                            command.commit()) : command.commit();
             ConflictRetry.inTransaction(() -> {
                 if (processed.firstDelivery(CONSUMER, event.id())) {
-                    carryOut(command);
+                    carryOut(command, commit);
                 }
                 return null;
             });
@@ -94,23 +112,23 @@ public class UiCommandConsumer {
         }
     }
 
-    private void carryOut(EnvironmentActionRequested command) {
+    private void carryOut(EnvironmentActionRequested command, String commit) {
         if (command.actor() == null || command.actor().isBlank()) {
             throw ApiException.badRequest("actor is required: the person on whose behalf the UI acts");
         }
-        if (command.action() == null || !ACTIONS.contains(command.action())) {
-            throw ApiException.badRequest("action '" + command.action() + "' is not one of " + ACTIONS);
-        }
+        Action action = Action.of(command.action());
         // the broker lets only the UI principal write this topic (35-kafka-users.yaml): it is recorded beside the actor
         EnvironmentActions.Actor actor = new EnvironmentActions.Actor(command.actor(), "kafka:" + uiPrincipal);
-        switch (command.action()) {
-            case "create" -> actions.create(command.application(), command.branch(), command.commit(), null, actor);
-            case "deploy" -> actions.deploy(command.environmentId(), command.commit(), actor);
-            case "setup" -> actions.setup(command.environmentId(), actor);
-            case "approve" -> actions.approve(command.environmentId(), actor);
-            case "extend" -> actions.extend(command.environmentId(), command.by(), actor);
-            default -> actions.delete(command.environmentId(), actor);
-        }
+        // a switch expression over the enum: a new action without a case does not compile
+        Environment acted = switch (action) {
+            case CREATE -> actions.create(command.application(), command.branch(), commit, null, actor);
+            case DEPLOY -> actions.deploy(command.environmentId(), commit, actor);
+            case SETUP -> actions.setup(command.environmentId(), actor);
+            case APPROVE -> actions.approve(command.environmentId(), actor);
+            case EXTEND -> actions.extend(command.environmentId(), command.by(), actor);
+            case DELETE -> actions.delete(command.environmentId(), actor);
+        };
+        LOG.debugf("UI action %s on %s by %s", action, acted.id, actor.name());
     }
 
     /** Publishes the rejection and marks the command handled, in one transaction: answered once, never dropped. */
