@@ -1,0 +1,35 @@
+package dev.stagecraft.setup;
+
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+import dev.stagecraft.events.SetupFailed;
+import dev.stagecraft.events.SetupRequested;
+import dev.stagecraft.events.SetupStarted;
+import dev.stagecraft.events.SetupSucceeded;
+import dev.stagecraft.messaging.stage.Stage;
+import dev.stagecraft.runtime.EnvironmentRuntime.DeployResult;
+import dev.stagecraft.runtime.RuntimeListener;
+import dev.stagecraft.runtime.Runtimes;
+
+/**
+ * The setup stage: SetupRequested converges the environment to its whole spec on the runtime the spec names (creating
+ * its network or namespace, removing services no longer in the spec), waits until every service answers, and ends in
+ * SetupSucceeded with the endpoints or SetupFailed naming the task.
+ */
+@Singleton
+public class SetupStage {
+
+    @Produces
+    @Singleton
+    Stage<SetupRequested> setup(Runtimes runtimes) {
+        return new Stage<>(SetupRequested.class, SetupStarted::new, (request, control) -> {
+            DeployResult result = runtimes.of(request.spec().runtime()).setup(request.environmentId(), request.spec(),
+                    request.images(), request.commit(), RuntimeListener.of(control::taskStarted,
+                            control::taskFinished, control::log, control::checkCancelled));
+            return result.succeeded() ? new SetupSucceeded(request.environmentId(), request.workflowId(),
+                    result.endpoints()) : new SetupFailed(request.environmentId(), request.workflowId(),
+                            result.failedTask(), result.reason());
+        }, SetupFailed::new);
+    }
+}
