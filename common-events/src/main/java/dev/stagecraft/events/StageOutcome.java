@@ -18,4 +18,12 @@ public sealed interface StageOutcome extends LifecycleEvent permits StageOutcome
         /** Why, in words a user can act on. */
         String reason();
     }
+
+    /** Makes a stage's failure event (e.g. SetupFailed::new). */
+    @FunctionalInterface
+    interface Failure {
+
+        /** The failure of {@code workflowId} on {@code environmentId} at {@code task} (null: none had started). */
+        Failed of(String environmentId, String workflowId, String task, String reason);
+    }
 }

@@ -8,7 +8,8 @@ import dev.stagecraft.events.PatchRequested;
 import dev.stagecraft.events.PatchStarted;
 import dev.stagecraft.events.PatchSucceeded;
 import dev.stagecraft.messaging.stage.Stage;
-import dev.stagecraft.runtime.EnvironmentRuntime.DeployResult;
+import dev.stagecraft.runtime.Deployment;
+import dev.stagecraft.runtime.EnvironmentRuntime;
 import dev.stagecraft.runtime.RuntimeListener;
 import dev.stagecraft.runtime.Runtimes;
 
@@ -23,13 +24,11 @@ public class PatchStage {
     @Produces
     @Singleton
     Stage<PatchRequested> patch(Runtimes runtimes) {
-        return new Stage<>(PatchRequested.class, PatchStarted::new, (request, control) -> {
-            DeployResult result = runtimes.of(request.spec().runtime()).patch(request.environmentId(), request.spec(),
-                    request.images(), request.commit(), RuntimeListener.of(control::taskStarted,
-                            control::taskFinished, control::log, control::checkCancelled));
-            return result.succeeded() ? new PatchSucceeded(request.environmentId(), request.workflowId(),
-                    result.endpoints(), result.started()) : new PatchFailed(request.environmentId(),
-                            request.workflowId(), result.failedTask(), result.reason());
-        }, PatchFailed::new);
+        Deployment<PatchRequested> patch = new Deployment<>(runtimes::of, EnvironmentRuntime::patch,
+                (request, result) -> new PatchSucceeded(request.environmentId(), request.workflowId(),
+                        result.endpoints(), result.started()), PatchFailed::new);
+        return new Stage<>(PatchRequested.class, PatchStarted::new, (request, control) -> patch.run(request,
+                RuntimeListener.of(control::taskStarted, control::taskFinished, control::log, control::checkCancelled)),
+                PatchFailed::new);
     }
 }

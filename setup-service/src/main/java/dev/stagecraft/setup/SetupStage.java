@@ -8,7 +8,8 @@ import dev.stagecraft.events.SetupRequested;
 import dev.stagecraft.events.SetupStarted;
 import dev.stagecraft.events.SetupSucceeded;
 import dev.stagecraft.messaging.stage.Stage;
-import dev.stagecraft.runtime.EnvironmentRuntime.DeployResult;
+import dev.stagecraft.runtime.Deployment;
+import dev.stagecraft.runtime.EnvironmentRuntime;
 import dev.stagecraft.runtime.RuntimeListener;
 import dev.stagecraft.runtime.Runtimes;
 
@@ -23,13 +24,11 @@ public class SetupStage {
     @Produces
     @Singleton
     Stage<SetupRequested> setup(Runtimes runtimes) {
-        return new Stage<>(SetupRequested.class, SetupStarted::new, (request, control) -> {
-            DeployResult result = runtimes.of(request.spec().runtime()).setup(request.environmentId(), request.spec(),
-                    request.images(), request.commit(), RuntimeListener.of(control::taskStarted,
-                            control::taskFinished, control::log, control::checkCancelled));
-            return result.succeeded() ? new SetupSucceeded(request.environmentId(), request.workflowId(),
-                    result.endpoints()) : new SetupFailed(request.environmentId(), request.workflowId(),
-                            result.failedTask(), result.reason());
-        }, SetupFailed::new);
+        Deployment<SetupRequested> setup = new Deployment<>(runtimes::of, EnvironmentRuntime::setup,
+                (request, result) -> new SetupSucceeded(request.environmentId(), request.workflowId(),
+                        result.endpoints()), SetupFailed::new);
+        return new Stage<>(SetupRequested.class, SetupStarted::new, (request, control) -> setup.run(request,
+                RuntimeListener.of(control::taskStarted, control::taskFinished, control::log, control::checkCancelled)),
+                SetupFailed::new);
     }
 }

@@ -13,8 +13,8 @@ import dev.stagecraft.events.cloudevents.CloudEvent;
  * new Stage<>(SetupRequested.class, SetupStarted::new, (request, control) -> ..., SetupFailed::new)
  * }</pre>
  */
-public record Stage<C extends Command>(Class<C> command, Announcement started, Work<C> work, Failure failed)
-        implements StageHandler {
+public record Stage<C extends Command>(Class<C> command, Announcement started, Work<C> work,
+        StageOutcome.Failure failed) implements StageHandler {
 
     /** The event announcing a run of a workflow, from the environment and workflow ids (e.g. SetupStarted::new). */
     @FunctionalInterface
@@ -26,12 +26,6 @@ public record Stage<C extends Command>(Class<C> command, Announcement started, W
     @FunctionalInterface
     public interface Work<C> {
         StageOutcome run(C command, RunControl control) throws Exception;
-    }
-
-    /** The failure event from the environment, the workflow, the task (may be null) and why (e.g. SetupFailed::new). */
-    @FunctionalInterface
-    public interface Failure {
-        StageOutcome.Failed of(String environmentId, String workflowId, String task, String reason);
     }
 
     @Override
