@@ -32,8 +32,9 @@ public record Deployment<C extends DeployRequested>(Function<String, Environment
 
     /** Deploys {@code request}, reporting to {@code listener}, and returns its outcome event. */
     public StageOutcome run(C request, RuntimeListener listener) {
-        DeployResult result = call.run(runtimes.apply(request.spec().runtime()), request.environmentId(), request.spec(),
-                request.images(), request.commit(), listener);
+        EnvironmentRuntime runtime = runtimes.apply(request.spec().runtime());
+        DeployResult result = call.run(runtime, request.environmentId(), request.spec(), request.images(),
+                request.commit(), listener);
         return result.succeeded() ? succeeded.of(request, result)
                 : failed.of(request.environmentId(), request.workflowId(), result.failedTask(), result.reason());
     }
