@@ -33,7 +33,8 @@ import dev.stagecraft.events.BuildStarted;
 import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
 import dev.stagecraft.events.ImageRef;
-import dev.stagecraft.events.StagecraftMessage;
+import dev.stagecraft.events.LifecycleEvent;
+import dev.stagecraft.events.StageOutcome;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.messaging.stage.RunControl;
 import dev.stagecraft.messaging.stage.StageHandler;
@@ -64,13 +65,13 @@ public class BuildHandler implements StageHandler {
     }
 
     @Override
-    public StagecraftMessage started(CloudEvent command) {
+    public LifecycleEvent started(CloudEvent command) {
         BuildRequested request = (BuildRequested) command.data();
         return new BuildStarted(request.environmentId(), request.workflowId(), request.commit());
     }
 
     @Override
-    public StagecraftMessage run(CloudEvent command, RunControl control) throws Exception {
+    public StageOutcome run(CloudEvent command, RunControl control) throws Exception {
         BuildRequested request = (BuildRequested) command.data();
         control.log("git", "fetching " + request.repositoryUrl() + " at " + request.commit());
         try (Source source = checkout.checkout(request.repositoryUrl(), request.commit())) {
@@ -217,7 +218,7 @@ public class BuildHandler implements StageHandler {
     }
 
     @Override
-    public StagecraftMessage failed(CloudEvent command, String task, String reason) {
+    public StageOutcome.Failed failed(CloudEvent command, String task, String reason) {
         BuildRequested request = (BuildRequested) command.data();
         return new BuildFailed(request.environmentId(), request.workflowId(), request.commit(), null, reason, List.of());
     }

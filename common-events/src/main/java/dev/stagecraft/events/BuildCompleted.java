@@ -8,5 +8,5 @@ import java.util.Map;
  * ({@code .stagecraft/} or {@code .release/}), path to content, so the gateway can resolve a GitOps spec.
  */
 public record BuildCompleted(String environmentId, String workflowId, String commit, List<ImageRef> images,
-        Map<String, String> templates) implements LifecycleEvent {
+        Map<String, String> templates) implements StageOutcome.Succeeded {
 }

@@ -5,5 +5,5 @@ import java.util.Map;
 
 /** The new images run; {@code replaced} names the services whose container was replaced, the others were untouched. */
 public record PatchSucceeded(String environmentId, String workflowId, Map<String, String> endpoints,
-        List<String> replaced) implements LifecycleEvent {
+        List<String> replaced) implements StageOutcome.Succeeded {
 }

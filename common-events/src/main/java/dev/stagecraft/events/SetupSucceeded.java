@@ -4,5 +4,5 @@ import java.util.Map;
 
 /** Every service runs and answers; {@code endpoints} maps service name to URL. */
 public record SetupSucceeded(String environmentId, String workflowId, Map<String, String> endpoints)
-        implements LifecycleEvent {
+        implements StageOutcome.Succeeded {
 }

@@ -1,21 +1,25 @@
 package dev.stagecraft.messaging.stage;
 
-import dev.stagecraft.events.StagecraftMessage;
+import dev.stagecraft.events.LifecycleEvent;
+import dev.stagecraft.events.StageOutcome;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 
-/** The work of one stage service; exactly one bean per stage service implements it. */
+/**
+ * The work of one stage service; exactly one bean per stage service implements it ({@link Stage} for a stage that is
+ * configuration alone).
+ */
 public interface StageHandler {
 
     /** The event announcing that work on {@code command} started (e.g. SetupStarted). */
-    StagecraftMessage started(CloudEvent command);
+    LifecycleEvent started(CloudEvent command);
 
     /**
      * Does the work. Must converge: it may run again for the same command after a restart.
      *
-     * @return the outcome event (e.g. SetupSucceeded or SetupFailed)
+     * @return the outcome event (e.g. SetupSucceeded or SetupFailed); its type says whether the run succeeded
      */
-    StagecraftMessage run(CloudEvent command, RunControl control) throws Exception;
+    StageOutcome run(CloudEvent command, RunControl control) throws Exception;
 
     /** The failure event for {@code command} when the work threw or was cancelled; {@code task} may be null. */
-    StagecraftMessage failed(CloudEvent command, String task, String reason);
+    StageOutcome.Failed failed(CloudEvent command, String task, String reason);
 }

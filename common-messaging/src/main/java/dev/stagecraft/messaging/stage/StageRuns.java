@@ -27,6 +27,7 @@ import org.jboss.logging.Logger;
 
 import dev.stagecraft.events.CancelRequested;
 import dev.stagecraft.events.MessageType;
+import dev.stagecraft.events.StageOutcome;
 import dev.stagecraft.events.StagecraftMessage;
 import dev.stagecraft.events.WorkflowProgressed;
 import dev.stagecraft.events.cloudevents.CloudEvent;
@@ -329,13 +330,13 @@ public class StageRuns {
             if (!go) {
                 return;
             }
-            StagecraftMessage outcome;
+            StageOutcome outcome;
             StageRun.Status status;
             ScheduledFuture<?> beat = heartbeat(command);
             try {
                 control.checkCancelled();
                 outcome = handler.run(command, control);
-                status = isFailure(outcome) ? StageRun.Status.FAILED : StageRun.Status.SUCCEEDED;
+                status = outcome instanceof StageOutcome.Failed ? StageRun.Status.FAILED : StageRun.Status.SUCCEEDED;
             } catch (RunCancelledException e) {
                 outcome = handler.failed(command, null, "cancelled: " + e.getMessage());
                 status = StageRun.Status.CANCELLED;
@@ -386,12 +387,8 @@ public class StageRuns {
         }, heartbeatEvery.toMillis(), heartbeatEvery.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    private static boolean isFailure(StagecraftMessage outcome) {
-        return outcome.getClass().getSimpleName().endsWith("Failed");
-    }
-
     /** Ends the run with its outcome, if this instance still owns it (else the instance that took it over will). */
-    private void finish(String workflowId, StageRun.Status status, StagecraftMessage outcome, String causationId) {
+    private void finish(String workflowId, StageRun.Status status, StageOutcome outcome, String causationId) {
         QuarkusTransaction.requiringNew().run(() -> {
             StageRun run = em.find(StageRun.class, workflowId, LockModeType.PESSIMISTIC_WRITE);
             if (run == null || run.status.finished() || !instanceId.equals(run.owner)) {
@@ -403,7 +400,7 @@ public class StageRuns {
         });
     }
 
-    private void end(StageRun run, StageRun.Status status, StagecraftMessage outcome, String causationId) {
+    private void end(StageRun run, StageRun.Status status, StageOutcome outcome, String causationId) {
         run.status = status;
         run.finishedAt = OffsetDateTime.now();
         run.leaseUntil = null;

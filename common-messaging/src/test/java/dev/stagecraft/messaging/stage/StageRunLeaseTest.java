@@ -31,12 +31,13 @@ import org.junit.jupiter.api.Test;
 
 import dev.stagecraft.events.CancelRequested;
 import dev.stagecraft.events.EnvironmentSpec;
+import dev.stagecraft.events.LifecycleEvent;
 import dev.stagecraft.events.MessageType;
 import dev.stagecraft.events.SetupFailed;
 import dev.stagecraft.events.SetupRequested;
 import dev.stagecraft.events.SetupStarted;
 import dev.stagecraft.events.SetupSucceeded;
-import dev.stagecraft.events.StagecraftMessage;
+import dev.stagecraft.events.StageOutcome;
 import dev.stagecraft.events.Topics;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.infra.InfraTestResource;
@@ -191,6 +192,23 @@ class StageRunLeaseTest {
         assertTrue(run(workflow).reason.contains("gave up after 3 attempts"), run(workflow).reason);
     }
 
+    @Test
+    void aRunWhoseOutcomeIsAFailureEndsFailedWithItsReason() {
+        StageRuns worker = instance("judge", Duration.ofSeconds(30));
+        String failing = UUID.randomUUID().toString();
+        String passing = UUID.randomUUID().toString();
+        worker.accept(command(FAILING + "-env", failing));
+        worker.accept(command("env-passes", passing));
+        await().atMost(Duration.ofSeconds(10)).until(() -> run(failing).status.finished()
+                && run(passing).status.finished());
+        assertEquals(StageRun.Status.FAILED, run(failing).status, "SetupFailed is a failure by its type");
+        assertTrue(run(failing).reason.contains("never answered"), run(failing).reason);
+        assertEquals(StageRun.Status.SUCCEEDED, run(passing).status);
+    }
+
+    /** Environments whose id starts with this end their runs with SetupFailed. */
+    private static final String FAILING = "env-fails";
+
     /** Counts runs per workflow; a blocked workflow's run waits for its latch. */
     @ApplicationScoped
     static class CountingHandler implements StageHandler {
@@ -219,12 +237,12 @@ class StageRunLeaseTest {
         }
 
         @Override
-        public StagecraftMessage started(CloudEvent command) {
+        public LifecycleEvent started(CloudEvent command) {
             return new SetupStarted(command.subject(), command.workflowId());
         }
 
         @Override
-        public StagecraftMessage run(CloudEvent command, RunControl control) throws Exception {
+        public StageOutcome run(CloudEvent command, RunControl control) throws Exception {
             int attempt = runs.computeIfAbsent(command.workflowId(), w -> new AtomicInteger()).incrementAndGet();
             try {
                 CountDownLatch latch = blocked.get(command.workflowId());
@@ -234,6 +252,9 @@ class StageRunLeaseTest {
                     }
                 }
                 Thread.sleep(20);
+                if (command.subject().startsWith(FAILING)) {
+                    return new SetupFailed(command.subject(), command.workflowId(), "services.web", "never answered");
+                }
                 return new SetupSucceeded(command.subject(), command.workflowId(), Map.of());
             } finally {
                 finished.computeIfAbsent(command.workflowId(), w -> new AtomicInteger()).incrementAndGet();
@@ -241,7 +262,7 @@ class StageRunLeaseTest {
         }
 
         @Override
-        public StagecraftMessage failed(CloudEvent command, String task, String reason) {
+        public StageOutcome.Failed failed(CloudEvent command, String task, String reason) {
             return new SetupFailed(command.subject(), command.workflowId(), task, reason);
         }
     }

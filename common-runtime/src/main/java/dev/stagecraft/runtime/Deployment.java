@@ -1,0 +1,41 @@
+package dev.stagecraft.runtime;
+
+import java.util.Map;
+import java.util.function.Function;
+
+import dev.stagecraft.events.DeployRequested;
+import dev.stagecraft.events.EnvironmentSpec;
+import dev.stagecraft.events.StageOutcome;
+import dev.stagecraft.runtime.EnvironmentRuntime.DeployResult;
+
+/**
+ * A setup or a patch as a stage service's work: the runtime call the stage makes ({@code EnvironmentRuntime::setup}
+ * or {@code ::patch}) on the runtime the request's spec names, and the outcome events its result becomes. What tells
+ * a setup from a patch is the call the service names here, not a flag. {@code runtimes} finds a runtime by name
+ * ({@code Runtimes::of}: null is the default one).
+ */
+public record Deployment<C extends DeployRequested>(Function<String, EnvironmentRuntime> runtimes, Call call,
+        Success<C> succeeded, StageOutcome.Failure failed) {
+
+    /** A deploy operation of {@link EnvironmentRuntime}. */
+    @FunctionalInterface
+    public interface Call {
+        DeployResult run(EnvironmentRuntime runtime, String environmentId, EnvironmentSpec spec,
+                Map<String, String> images, String commit, RuntimeListener listener);
+    }
+
+    /** The success event of a request from the runtime's result (its endpoints, what it started). */
+    @FunctionalInterface
+    public interface Success<C> {
+        StageOutcome.Succeeded of(C request, DeployResult result);
+    }
+
+    /** Deploys {@code request}, reporting to {@code listener}, and returns its outcome event. */
+    public StageOutcome run(C request, RuntimeListener listener) {
+        EnvironmentRuntime runtime = runtimes.apply(request.spec().runtime());
+        DeployResult result = call.run(runtime, request.environmentId(), request.spec(), request.images(),
+                request.commit(), listener);
+        return result.succeeded() ? succeeded.of(request, result)
+                : failed.of(request.environmentId(), request.workflowId(), result.failedTask(), result.reason());
+    }
+}

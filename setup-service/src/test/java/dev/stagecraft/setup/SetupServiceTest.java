@@ -1,0 +1,159 @@
+package dev.stagecraft.setup;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import com.github.dockerjava.api.DockerClient;
+
+import dev.stagecraft.events.EnvironmentSpec;
+import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
+import dev.stagecraft.events.SetupFailed;
+import dev.stagecraft.events.SetupRequested;
+import dev.stagecraft.events.SetupStarted;
+import dev.stagecraft.events.SetupSucceeded;
+import dev.stagecraft.events.testing.TestBus;
+import dev.stagecraft.infra.InfraTestResource;
+import dev.stagecraft.runtime.Labels;
+import dev.stagecraft.runtime.RuntimeListener;
+import dev.stagecraft.runtime.Runtimes;
+import dev.stagecraft.runtime.docker.BaseImages;
+import dev.stagecraft.runtime.docker.DockerClients;
+import dev.stagecraft.runtime.router.CaddyRouter;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * The setup-service against real Kafka, PostgreSQL, a Docker engine and the router: what a setup does that a patch
+ * does not (remove what left the spec) and what only this service does (keep routes in place).
+ */
+@QuarkusTest
+@WithTestResource(InfraTestResource.class)
+class SetupServiceTest {
+
+    private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
+    private static final List<String> ENVIRONMENTS = new ArrayList<>();
+    private static DockerClient engine;
+    private static String admin;
+
+    @Inject
+    Runtimes runtimes;
+
+    @BeforeAll
+    static void engineAndRouter() {
+        engine = DockerClients.fromEnvironment();
+        BaseImages.ensureBusybox(engine);
+        admin = System.getenv("STAGECRAFT_ROUTER_ADMIN");
+        assertNotNull(admin, "STAGECRAFT_ROUTER_ADMIN names the router's admin API (.ci/run starts one)");
+    }
+
+    @AfterEach
+    void tearDown() {
+        ENVIRONMENTS.forEach(env -> runtimes.of("docker").teardown(env, List.of(), RuntimeListener.SILENT));
+        ENVIRONMENTS.clear();
+    }
+
+    private static String environment(String name) {
+        String env = "setup-" + RUN + "-" + name;
+        ENVIRONMENTS.add(env);
+        return env;
+    }
+
+    /** A busybox service that serves its root folder on its port, or runs {@code script} instead. */
+    private static ServiceSpec service(String name, String script) {
+        return new ServiceSpec(name, BaseImages.BUSYBOX, null, 8080, Map.of(),
+                List.of("sh", "-c", script == null ? "exec httpd -f -p $PORT -h /" : script), List.of(), List.of(),
+                null, null, null, 1, List.of(), List.of(), false);
+    }
+
+    private static SetupRequested setup(String env, ServiceSpec... services) {
+        return new SetupRequested(env, UUID.randomUUID().toString(), "c0ffee",
+                new EnvironmentSpec("setup-test", List.of(services), Map.of()), Map.of());
+    }
+
+    private static List<String> services(String env) {
+        return engine.listContainersCmd().withLabelFilter(Map.of(Labels.ENVIRONMENT, env)).exec().stream()
+                .map(c -> c.getLabels().get(Labels.SERVICE)).sorted().toList();
+    }
+
+    private static String routes() throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(admin
+                + "/config/apps/http/servers/stagecraft/routes")).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    @Test
+    void aSetupStartsEveryServiceAndAnswersWithItsRoutedEndpoints() {
+        String env = environment("starts");
+        try (TestBus bus = new TestBus()) {
+            SetupRequested request = setup(env, service("web", null), service("api", null));
+            bus.publish(request);
+            assertEquals(request.workflowId(), bus.await(SetupStarted.class, env).workflowId());
+            SetupSucceeded done = (SetupSucceeded) bus.await(SetupSucceeded.class, env).data();
+            assertEquals(request.workflowId(), done.workflowId());
+            assertEquals(List.of("api", "web"), services(env));
+            assertTrue(done.endpoints().get("web").contains("web-" + env + "."), done.endpoints().toString());
+            assertTrue(done.endpoints().get("api").contains("api-" + env + "."), done.endpoints().toString());
+        }
+    }
+
+    @Test
+    void aSetupRemovesTheServicesItsSpecNoLongerHasAndTheirRoutes() throws Exception {
+        String env = environment("converges");
+        try (TestBus bus = new TestBus()) {
+            bus.publish(setup(env, service("web", null), service("worker", null)));
+            bus.await(SetupSucceeded.class, env);
+            assertTrue(routes().contains("sc-" + env + "__worker"));
+
+            SetupRequested again = setup(env, service("web", null));
+            bus.publish(again);
+            SetupSucceeded done = (SetupSucceeded) bus.await(SetupSucceeded.class, env).data();
+            assertEquals(again.workflowId(), done.workflowId());
+            assertEquals(List.of("web"), services(env), "the worker left the spec, so its container went");
+            assertEquals(List.of("web"), List.copyOf(done.endpoints().keySet()));
+            assertFalse(routes().contains("sc-" + env + "__worker"), "and its host name answers 404");
+        }
+    }
+
+    @Test
+    void aServiceThatExitsFailsTheSetupNamingItsTask() {
+        String env = environment("fails");
+        try (TestBus bus = new TestBus()) {
+            bus.publish(setup(env, service("web", "echo cannot start; exit 3")));
+            SetupFailed failed = (SetupFailed) bus.await(SetupFailed.class, env).data();
+            assertEquals("services.web", failed.task());
+            assertTrue(failed.reason().contains("exited with code 3"), failed.reason());
+        }
+    }
+
+    @Test
+    void theRouteSyncPutsBackARouteTheRouterLost() throws Exception {
+        String env = environment("resync");
+        try (TestBus bus = new TestBus()) {
+            bus.publish(setup(env, service("web", null)));
+            bus.await(SetupSucceeded.class, env);
+        }
+        // as after a router restart without its configuration
+        new CaddyRouter(URI.create(admin), "stagecraft", "localhost", "http", 80).unpublish(env, "web");
+        assertFalse(routes().contains("sc-" + env + "__web"));
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(
+                () -> assertTrue(routes().contains("sc-" + env + "__web"), "the route is back"));
+    }
+}
