@@ -20,6 +20,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import dev.stagecraft.events.cloudevents.CloudEvent;
@@ -50,14 +51,15 @@ class CloudEventsRoundTripTest {
                 ConsumerConfig.GROUP_ID_CONFIG, "round-trip", ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")),
                 new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(Topics.ALL);
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (received.size() < sent.size() && System.currentTimeMillis() < deadline) {
-                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
-                    records.add(record);
-                    CloudEvent event = KafkaCloudEvents.fromRecord(record);
-                    received.put(event.id(), event);
-                }
-            }
+            Awaitility.await().atMost(Duration.ofSeconds(60)).pollInSameThread().pollInterval(Duration.ZERO)
+                    .until(() -> {
+                        for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(500))) {
+                            records.add(record);
+                            CloudEvent event = KafkaCloudEvents.fromRecord(record);
+                            received.put(event.id(), event);
+                        }
+                        return received.keySet().containsAll(sent.keySet());
+                    });
         }
 
         assertEquals(MessageType.values().length, received.size(), "one record per message type");

@@ -11,10 +11,14 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -107,18 +111,19 @@ public final class GatewayClient {
     /** Polls an environment until {@code condition} holds; fails naming its state and failure reason. */
     public JsonNode awaitEnvironment(String id, Predicate<JsonNode> condition, Duration timeout, String what)
             throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        JsonNode env = environment(id);
-        while (!condition.test(env)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("environment " + id + " not " + what + " within " + timeout.toSeconds()
-                        + "s: state " + env.path("state").asText() + ", reason " + env.path("failureReason").asText()
-                        + ", workflows " + env.path("workflows"));
-            }
-            Thread.sleep(100);
-            env = environment(id);
+        AtomicReference<JsonNode> last = new AtomicReference<>();
+        try {
+            return Awaitility.await().atMost(timeout).pollInSameThread().pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(100)).until(() -> {
+                        last.set(environment(id));
+                        return last.get();
+                    }, condition);
+        } catch (ConditionTimeoutException e) {
+            JsonNode env = last.get();
+            throw new AssertionError("environment " + id + " not " + what + " within " + timeout.toSeconds()
+                    + "s: state " + env.path("state").asText() + ", reason " + env.path("failureReason").asText()
+                    + ", workflows " + env.path("workflows"));
         }
-        return env;
     }
 
     /**

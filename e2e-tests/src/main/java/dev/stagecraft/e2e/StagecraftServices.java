@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** The five Stagecraft services, each started from its packaged jar as a separate process. */
 public final class StagecraftServices implements AutoCloseable {
@@ -165,33 +167,35 @@ public final class StagecraftServices implements AutoCloseable {
 
     private void awaitReady(String name, Duration timeout) throws InterruptedException, IOException {
         HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            Process process = processes.get(name);
-            if (!process.isAlive()) {
-                throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + log(name));
-            }
-            if (!ports.containsKey(name)) {
-                Matcher listening = LISTENING.matcher(Files.readString(log(name)));
-                if (!listening.find()) {
-                    Thread.sleep(100);
-                    continue;
-                }
-                ports.put(name, Integer.parseInt(listening.group(1)));
-            }
-            URI health = URI.create("http://127.0.0.1:" + ports.get(name) + "/q/health/ready");
-            try {
-                HttpResponse<Void> response = http.send(HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(2))
-                        .build(), HttpResponse.BodyHandlers.discarding());
-                if (response.statusCode() == 200) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // still starting
-            }
-            Thread.sleep(250);
+        try {
+            Awaitility.await().atMost(timeout).pollInSameThread().pollDelay(Duration.ZERO)
+                    .pollInterval(Duration.ofMillis(100)).until(() -> ready(http, name));
+        } catch (ConditionTimeoutException e) {
+            throw new IllegalStateException(name + " was not ready within " + timeout.toSeconds() + "s; see "
+                    + log(name));
         }
-        throw new IllegalStateException(name + " was not ready within " + timeout.toSeconds() + "s; see " + log(name));
+    }
+
+    /** Whether {@code name} says it is ready; an instance whose process ended fails at once. */
+    private boolean ready(HttpClient http, String name) throws InterruptedException, IOException {
+        Process process = processes.get(name);
+        if (!process.isAlive()) {
+            throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + log(name));
+        }
+        if (!ports.containsKey(name)) {
+            Matcher listening = LISTENING.matcher(Files.readString(log(name)));
+            if (!listening.find()) {
+                return false;
+            }
+            ports.put(name, Integer.parseInt(listening.group(1)));
+        }
+        URI health = URI.create("http://127.0.0.1:" + ports.get(name) + "/q/health/ready");
+        try {
+            return http.send(HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(2)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException notYet) {
+            return false; // still starting
+        }
     }
 
     public String gatewayUrl() {

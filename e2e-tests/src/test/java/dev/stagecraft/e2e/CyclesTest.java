@@ -19,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -100,16 +101,8 @@ class CyclesTest {
                     "registry tags of " + service + " left: " + tags.body() + " (clean-up: " + cleanup.body() + ")");
         }
 
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        String leftover;
-        do {
-            leftover = leftoverRows(stack);
-            if (leftover.isEmpty()) {
-                break;
-            }
-            Thread.sleep(200);
-        } while (System.nanoTime() < deadline);
-        assertEquals("", leftover, "unfinished stage runs or unsent outbox rows");
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(200))
+                .untilAsserted(() -> assertEquals("", leftoverRows(stack), "unfinished stage runs or unsent outbox rows"));
     }
 
     /** Unfinished stage runs of the application's environments and outbox rows still waiting, per schema. */

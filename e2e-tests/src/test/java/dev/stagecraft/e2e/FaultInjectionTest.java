@@ -20,6 +20,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -282,10 +283,9 @@ class FaultInjectionTest {
         stack.services.kill(instance);
         stack.services.restart(instance);
         long restarted = System.nanoTime();
-        long limit = restarted + Duration.ofMinutes(2).toNanos();
-        while (stack.gateway.environment(env).path("timeline").size() <= before && System.nanoTime() < limit) {
-            Thread.sleep(25);
-        }
+        Awaitility.await(what + ": the timeline grows").atMost(Duration.ofMinutes(2)).pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(25))
+                .until(() -> stack.gateway.environment(env).path("timeline").size() > before);
         Duration recovery = Duration.ofNanos(System.nanoTime() - restarted);
         TABLE.add(String.format("%-44s %-10s %.2f s", what, "pending", recovery.toMillis() / 1000.0));
         assertTrue(recovery.compareTo(RECOVERY_LIMIT) <= 0, what + ": the environment went on only "

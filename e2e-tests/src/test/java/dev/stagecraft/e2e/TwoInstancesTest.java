@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -159,13 +160,9 @@ class TwoInstancesTest {
 
     /** Waits for an instance of {@code stage} to hold the lease of a running run, kills it with SIGKILL. */
     private static String killOwnerOfARunning(String stage) throws Exception {
-        String victim = null;
-        long until = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        while (victim == null && System.nanoTime() < until) {
-            victim = runningOwner(stage);
-            Thread.sleep(victim == null ? 50 : 0);
-        }
-        assertTrue(victim != null, "no " + stage + " ran");
+        String victim = Awaitility.await("a " + stage + " that runs").atMost(Duration.ofMinutes(3))
+                .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(50))
+                .until(() -> runningOwner(stage), java.util.Objects::nonNull);
         stack.services.kill(victim);
         return victim;
     }

@@ -1,6 +1,18 @@
 package dev.stagecraft.gateway;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Predicate;
+
+import org.awaitility.Awaitility;
+
+import dev.stagecraft.events.EnvironmentActionRejected;
+import dev.stagecraft.events.EnvironmentActionRequested;
+import dev.stagecraft.events.testing.TestBus;
 import io.restassured.RestAssured;
+import io.restassured.path.json.JsonPath;
 import io.restassured.specification.RequestSpecification;
 
 /** Requests as the test profile's bootstrap admin; AuthTest checks what happens without a token. */
@@ -13,5 +25,28 @@ final class Api {
 
     static RequestSpecification given() {
         return RestAssured.given().header("Authorization", "Bearer " + ADMIN_TOKEN);
+    }
+
+    /** Waits until {@code path} answers 200 with a body {@code condition} accepts, and returns that body. */
+    static JsonPath awaitBody(String path, Predicate<JsonPath> condition) {
+        AtomicReference<JsonPath> body = new AtomicReference<>();
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInSameThread().pollInterval(Duration.ofMillis(100))
+                .untilAsserted(() -> {
+                    body.set(given().get(path).then().statusCode(200).extract().jsonPath());
+                    assertTrue(condition.test(body.get()), path + " did not reach the expected state: "
+                            + body.get().prettify());
+                });
+        return body.get();
+    }
+
+    /**
+     * Marks a point in an environment's history: asks for a UI action the gateway refuses (it changes nothing) and
+     * waits for the refusal. Whatever the gateway sent the environment before is on the broker once the refusal is,
+     * so {@link TestBus#remaining} then shows what an earlier input caused.
+     */
+    static void awaitMarker(TestBus bus, String environmentId) {
+        String command = bus.publish(EnvironmentActionRequested.on(environmentId, "mark", "test")).id();
+        bus.await(EnvironmentActionRejected.class, e -> command.equals(((EnvironmentActionRejected) e.data())
+                .commandId()));
     }
 }

@@ -14,12 +14,12 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -86,20 +86,16 @@ class EventStreamTest {
         }
 
         JsonNode await(String type, Runnable meanwhile) throws Exception {
-            long deadline = System.currentTimeMillis() + 30_000;
-            List<String> seen = new ArrayList<>();
-            while (System.currentTimeMillis() < deadline) {
-                meanwhile.run();
-                String[] event = events.poll(500, TimeUnit.MILLISECONDS);
-                while (event != null) {
-                    seen.add(event[0]);
-                    if (event[0].equals(type)) {
-                        return EventJson.mapper().readTree(event[1]);
-                    }
-                    event = events.poll();
-                }
-            }
-            throw new AssertionError("no " + type + " on the stream within 30 s; saw " + seen);
+            String[] found = Awaitility.await("a " + type + " on the stream").atMost(Duration.ofSeconds(30))
+                    .pollInSameThread().pollInterval(Duration.ZERO).until(() -> {
+                        meanwhile.run();
+                        String[] event = events.poll(500, TimeUnit.MILLISECONDS);
+                        while (event != null && !event[0].equals(type)) {
+                            event = events.poll();
+                        }
+                        return event;
+                    }, java.util.Objects::nonNull);
+            return EventJson.mapper().readTree(found[1]);
         }
 
         @Override
@@ -169,11 +165,9 @@ class EventStreamTest {
                 assertEquals("exit code 1; DB_PASSWORD=********", finished.path("data").path("message").asText());
             }
             bus.publish(new LogLine(env, wf, "web", "connecting as app with " + secret + " to db"));
-            String logs = "";
-            for (long until = System.nanoTime() + Duration.ofSeconds(30).toNanos(); !logs.contains("connecting")
-                    && System.nanoTime() < until; Thread.sleep(100)) {
-                logs = given().get("/api/workflows/" + wf + "/logs").then().extract().asString();
-            }
+            String logs = Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> given().get("/api/workflows/" + wf + "/logs").then().extract().asString(),
+                            l -> l.contains("connecting"));
             assertTrue(logs.contains("connecting as app with ******** to db") && !logs.contains(secret), logs);
             String timeline = given().get("/api/environments/" + env + "/timeline").then().statusCode(200).extract()
                     .asString();

@@ -4,11 +4,13 @@ import static dev.stagecraft.gateway.Api.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Predicate;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -41,15 +43,9 @@ class GitHubStatusTest {
         return "team/" + UUID.randomUUID();
     }
 
-    private static List<FakeGitHub.Request> await(String repository, Predicate<List<FakeGitHub.Request>> done)
-            throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (!done.test(FakeGitHub.of(repository)) && System.currentTimeMillis() < deadline) {
-            Thread.sleep(50);
-        }
-        List<FakeGitHub.Request> requests = FakeGitHub.of(repository);
-        assertTrue(done.test(requests), "GitHub did not get the expected requests; it got " + requests);
-        return requests;
+    private static List<FakeGitHub.Request> await(String repository, Predicate<List<FakeGitHub.Request>> done) {
+        return Awaitility.await("GitHub gets the expected requests").atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(50)).until(() -> FakeGitHub.of(repository), done);
     }
 
     private static long count(List<FakeGitHub.Request> requests, String method, String pathSuffix) {

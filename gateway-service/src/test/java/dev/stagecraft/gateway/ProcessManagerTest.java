@@ -4,13 +4,14 @@ import static dev.stagecraft.gateway.Api.given;
 import static org.hamcrest.Matchers.is;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -30,8 +31,10 @@ import dev.stagecraft.events.PatchSucceeded;
 import dev.stagecraft.events.SetupRequested;
 import dev.stagecraft.events.SetupSucceeded;
 import dev.stagecraft.events.TeardownRequested;
+import dev.stagecraft.events.TeardownStarted;
 import dev.stagecraft.events.TeardownSucceeded;
 import dev.stagecraft.events.cloudevents.CloudEvent;
+import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
 import dev.stagecraft.events.testing.TestBus;
 import dev.stagecraft.infra.InfraTestResource;
 import io.quarkus.test.common.WithTestResource;
@@ -63,22 +66,7 @@ class ProcessManagerTest {
     }
 
     private static JsonPath awaitEnvironment(String id, Predicate<JsonPath> condition) {
-        long deadline = System.currentTimeMillis() + 20_000;
-        JsonPath env = environment(id);
-        while (!condition.test(env) && System.currentTimeMillis() < deadline) {
-            sleep(100);
-            env = environment(id);
-        }
-        assertTrue(condition.test(env), "environment did not reach the expected state: " + env.prettify());
-        return env;
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        return Api.awaitBody("/api/environments/" + id, condition);
     }
 
     private static List<ImageRef> images(String commit) {
@@ -187,15 +175,16 @@ class ProcessManagerTest {
             }
             Hooks.send("pull_request", pr("pull_request-synchronize.json", repo, C4)).statusCode(202);
             assertEquals(C4, environment(env).getString("desiredCommit"));
-            assertEquals(0, bus.all(BuildRequested.class, env, Duration.ofSeconds(1)).size(),
-                    "no build starts while one runs");
 
             bus.publish(new BuildCompleted(env, first.workflowId(), C1, images(C1), Map.of()));
             SetupRequested setup = (SetupRequested) bus.await(SetupRequested.class, env).data();
+            assertEquals(List.of(), bus.remaining(BuildRequested.class, env), "no build starts while one runs");
             bus.publish(new SetupSucceeded(env, setup.workflowId(), Map.of()));
             BuildRequested next = (BuildRequested) bus.await(BuildRequested.class, env).data();
             assertEquals(C4, next.commit(), "only the newest waiting commit is built");
-            assertEquals(0, bus.all(BuildRequested.class, env, Duration.ofSeconds(1)).size());
+            bus.publish(new BuildCompleted(env, next.workflowId(), C4, images(C4), Map.of()));
+            bus.await(PatchRequested.class, env);
+            assertEquals(List.of(), bus.remaining(BuildRequested.class, env), "one build after the first, no more");
         }
     }
 
@@ -213,13 +202,16 @@ class ProcessManagerTest {
 
             bus.publish(new BuildCompleted(env, build.workflowId(), C1, images(C1), Map.of()));
             Hooks.send("pull_request", pr("pull_request-synchronize.json", repo, C3)).statusCode(202);
-            assertEquals(0, bus.all(SetupRequested.class, env, Duration.ofSeconds(2)).size(),
-                    "nothing sets up an environment that is being torn down");
-            JsonPath state = environment(env);
+            JsonPath state = awaitEnvironment(env,
+                    e -> e.getList("timeline.type").contains("dev.stagecraft.build.completed.v1"));
             assertEquals("TEARING_DOWN", state.getString("state"));
             assertEquals(Boolean.FALSE, state.get("timeline.find { it.type == 'dev.stagecraft.build.completed.v1' }.applied"));
 
             bus.publish(new TeardownSucceeded(env, teardown.workflowId(), List.of()));
+            bus.await(EnvironmentDeleted.class, env); // handled after the late events
+            assertEquals(List.of(), bus.remaining(SetupRequested.class, env),
+                    "nothing sets up an environment that is being torn down");
+            assertEquals(List.of(), bus.remaining(BuildRequested.class, env), "nor builds it");
             awaitEnvironment(env, e -> e.getString("state").equals("DELETED"));
             given().contentType("application/json").body("{}").post("/api/environments/" + env + "/deploy").then()
                     .statusCode(409);
@@ -264,8 +256,10 @@ class ProcessManagerTest {
             String env = openPullRequest(repo, app, C1);
             BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
             bus.publishTwice(new BuildCompleted(env, build.workflowId(), C1, images(C1), Map.of()));
-            bus.await(SetupRequested.class, env);
-            assertEquals(0, bus.all(SetupRequested.class, env, Duration.ofSeconds(2)).size(),
+            SetupRequested setup = (SetupRequested) bus.await(SetupRequested.class, env).data();
+            bus.publish(new SetupSucceeded(env, setup.workflowId(), Map.of()));
+            bus.await(EnvironmentReady.class, env); // handled after the second copy
+            assertEquals(List.of(), bus.remaining(SetupRequested.class, env),
                     "the second copy started no second setup");
             given().get("/api/environments/" + env).then()
                     .body("timeline.findAll { it.type == 'dev.stagecraft.build.completed.v1' }.size()", is(1));
@@ -307,9 +301,16 @@ class ProcessManagerTest {
             bus.publish(new TeardownSucceeded(env, first.workflowId(), List.of("container web")));
             awaitEnvironment(env, e -> e.getString("state").equals("DELETED"));
 
-            // an inventory taken before the deletion finished proves nothing
-            bus.publish(new RuntimeInventoried(null, null, "docker", List.of(env), beforeDeletion));
-            assertEquals(0, bus.all(TeardownRequested.class, env, java.time.Duration.ofSeconds(2)).size());
+            // an inventory taken before the deletion finished proves nothing; it goes on the environment's
+            // partition, so a late event of the first teardown, sent next, is handled after it
+            var stale = KafkaCloudEvents.toRecord(CloudEvent.of("/test/stage",
+                    new RuntimeInventoried(null, null, "docker", List.of(env), beforeDeletion), null));
+            bus.send(new ProducerRecord<>(stale.topic(), null, env, stale.value(), stale.headers()));
+            bus.publish(new TeardownStarted(env, first.workflowId()));
+            JsonPath unchanged = awaitEnvironment(env,
+                    e -> e.getList("timeline.type").contains("dev.stagecraft.teardown.started.v1"));
+            assertNull(unchanged.get("activeWorkflow"), "no teardown started");
+            assertFalse(unchanged.getList("timeline.type").contains("dev.stagecraft.reconciliation.leftovers-found"));
 
             bus.publish(new RuntimeInventoried(null, null, "docker", List.of("not-ours-" + C2, env),
                     java.time.OffsetDateTime.now()));
@@ -324,6 +325,7 @@ class ProcessManagerTest {
                     .workflowId());
             assertEquals(again.workflowId(), ((EnvironmentDeleted) bus.await(EnvironmentDeleted.class, env).data())
                     .workflowId(), "the second teardown announces the deletion again");
+            assertEquals(List.of(), bus.remaining(TeardownRequested.class, env), "two teardowns, no more");
         }
     }
 }

@@ -63,11 +63,7 @@ class TemplatesAndGitOpsTest {
                 Map.of()));
         SetupRequested setup = (SetupRequested) bus.await(SetupRequested.class, env).data();
         bus.publish(new SetupSucceeded(env, setup.workflowId(), Map.of("web", "http://127.0.0.1:1")));
-        long deadline = System.currentTimeMillis() + 20_000;
-        while (!"READY".equals(environment(env).getString("state")) && System.currentTimeMillis() < deadline) {
-            Thread.onSpinWait();
-        }
-        assertEquals("READY", environment(env).getString("state"));
+        Api.awaitBody("/api/environments/" + env, e -> "READY".equals(e.getString("state")));
     }
 
     @Test
@@ -171,15 +167,12 @@ class TemplatesAndGitOpsTest {
             BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
             bus.publish(new BuildCompleted(env, build.workflowId(), C1, List.of(),
                     Map.of(".release/application_template.yaml", "services:\n- name: Bad_Name\n  image: x\n")));
-            long deadline = System.currentTimeMillis() + 20_000;
-            while (!"FAILED".equals(environment(env).getString("state")) && System.currentTimeMillis() < deadline) {
-                Thread.onSpinWait();
-            }
-            JsonPath failed = environment(env);
-            assertEquals("FAILED", failed.getString("state"));
+            JsonPath failed = Api.awaitBody("/api/environments/" + env, e -> "FAILED".equals(e.getString("state")));
             assertTrue(failed.getString("failureReason").contains("services[0].name"), failed.getString("failureReason"));
             assertTrue(failed.getList("timeline.type").contains("dev.stagecraft.environment.failed.v1"));
-            assertEquals(0, bus.all(PatchRequested.class, env, java.time.Duration.ofSeconds(1)).size());
+            Api.awaitMarker(bus, env);
+            assertEquals(List.of(), bus.remaining(PatchRequested.class, env));
+            assertEquals(List.of(), bus.remaining(SetupRequested.class, env));
         }
     }
 }

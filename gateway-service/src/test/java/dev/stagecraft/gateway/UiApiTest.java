@@ -117,14 +117,10 @@ class UiApiTest {
 
             CloudEvent badCreate = bus.publish(new EnvironmentActionRequested(null, null, "create", "gina",
                     "no-such-app", "main", C2, null));
-            long until = System.currentTimeMillis() + 30_000;
-            EnvironmentActionRejected createRefused = null;
-            while (createRefused == null && System.currentTimeMillis() < until) {
-                createRefused = bus.all(EnvironmentActionRejected.class, java.time.Duration.ofMillis(500)).stream()
-                        .filter(e -> badCreate.id().equals(((EnvironmentActionRejected) e.data()).commandId()))
-                        .map(e -> (EnvironmentActionRejected) e.data()).findFirst().orElse(null);
-            }
-            assertEquals(404, createRefused == null ? 0 : createRefused.status(), "a create naming no application");
+            EnvironmentActionRejected createRefused = (EnvironmentActionRejected) bus.await(
+                    EnvironmentActionRejected.class,
+                    e -> badCreate.id().equals(((EnvironmentActionRejected) e.data()).commandId())).data();
+            assertEquals(404, createRefused.status(), "a create naming no application");
 
             // delete through the topic, the same rule as DELETE
             bus.publish(EnvironmentActionRequested.on(env, "delete", "frank"));
@@ -133,26 +129,13 @@ class UiApiTest {
         }
     }
 
-    private static String awaitEnvironmentOf(String app) throws InterruptedException {
-        for (int i = 0; i < 200; i++) {
-            List<String> ids = given().queryParam("application", app).get("/api/environments").then().extract()
-                    .path("id");
-            if (!ids.isEmpty()) {
-                return ids.get(0);
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no environment was created for " + app);
+    private static String awaitEnvironmentOf(String app) {
+        return Api.awaitBody("/api/environments?application=" + app, ids -> !ids.getList("id").isEmpty())
+                .getString("[0].id");
     }
 
-    private static String awaitChange(String env, String field, String before) throws InterruptedException {
-        for (int i = 0; i < 200; i++) {
-            String now = given().get("/api/environments/" + env).then().extract().path(field);
-            if (!java.util.Objects.equals(now, before)) {
-                return now;
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError(field + " of " + env + " stayed " + before);
+    private static String awaitChange(String env, String field, String before) {
+        return Api.awaitBody("/api/environments/" + env, e -> !java.util.Objects.equals(e.getString(field), before))
+                .getString(field);
     }
 }

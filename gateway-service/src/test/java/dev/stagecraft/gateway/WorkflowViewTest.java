@@ -71,17 +71,8 @@ class WorkflowViewTest {
         given().queryParam("limit", 0).get("/api/workflows/x/logs").then().statusCode(404);
     }
 
-    private static JsonPath await(String wf, java.util.function.Predicate<JsonPath> done) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 20_000;
-        JsonPath view = given().get("/api/workflows/" + wf).then().statusCode(200).extract().jsonPath();
-        while (!done.test(view) && System.currentTimeMillis() < deadline) {
-            Thread.sleep(100);
-            view = given().get("/api/workflows/" + wf).then().extract().jsonPath();
-        }
-        if (!done.test(view)) {
-            throw new AssertionError("workflow view did not settle: " + view.prettify());
-        }
-        return view;
+    private static JsonPath await(String wf, java.util.function.Predicate<JsonPath> done) {
+        return Api.awaitBody("/api/workflows/" + wf, done);
     }
 
 }

@@ -1,7 +1,5 @@
 package dev.stagecraft.teardown;
 
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
 import java.util.Map;
 import java.util.UUID;
 
@@ -33,14 +31,7 @@ class InventoryTest {
         String container = docker.createContainerCmd(BaseImages.BUSYBOX).withCmd("true").withLabels(labels)
                 .withName("stagecraft-" + env).exec().getId();
         try (TestBus bus = new TestBus()) {
-            long deadline = System.currentTimeMillis() + 30_000;
-            boolean listed = false;
-            while (!listed && System.currentTimeMillis() < deadline) {
-                for (var event : bus.all(RuntimeInventoried.class, java.time.Duration.ofSeconds(1))) {
-                    listed |= ((RuntimeInventoried) event.data()).environmentIds().contains(env);
-                }
-            }
-            assertTrue(listed, "an inventory listed " + env);
+            bus.await(RuntimeInventoried.class, e -> ((RuntimeInventoried) e.data()).environmentIds().contains(env));
         } finally {
             docker.removeContainerCmd(container).withForce(true).exec();
         }

@@ -4,14 +4,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
+import java.util.function.Predicate;
 
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 
 import dev.stagecraft.events.StagecraftMessage;
 import dev.stagecraft.events.Topics;
@@ -71,42 +75,49 @@ public final class TestBus implements AutoCloseable {
 
     /** Waits for a message of {@code type} about {@code environmentId} and returns it. */
     public <T extends StagecraftMessage> CloudEvent await(Class<T> type, String environmentId) {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (System.currentTimeMillis() < deadline) {
-            for (CloudEvent e : seen) {
-                if (type.isInstance(e.data()) && environmentId.equals(e.subject())) {
-                    seen.remove(e);
-                    return e;
-                }
-            }
-            for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                seen.add(KafkaCloudEvents.fromRecord(record));
-            }
-        }
-        throw new AssertionError("no " + type.getSimpleName() + " for " + environmentId + " within 30s; saw "
-                + seen.stream().filter(e -> environmentId.equals(e.subject())).map(CloudEvent::type).toList());
+        return await(type, e -> environmentId.equals(e.subject()), "about " + environmentId);
     }
 
-    /** Every message of {@code type} about {@code environmentId} seen within {@code wait}. */
-    public <T extends StagecraftMessage> List<CloudEvent> all(Class<T> type, String environmentId, Duration wait) {
-        long deadline = System.currentTimeMillis() + wait.toMillis();
-        while (System.currentTimeMillis() < deadline) {
-            for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                seen.add(KafkaCloudEvents.fromRecord(record));
-            }
+    /** Waits for a message of {@code type} that {@code which} accepts, whatever it is about, and returns it. */
+    public <T extends StagecraftMessage> CloudEvent await(Class<T> type, Predicate<CloudEvent> which) {
+        return await(type, which, "of the kind asked for");
+    }
+
+    private CloudEvent await(Class<? extends StagecraftMessage> type, Predicate<CloudEvent> which, String what) {
+        CloudEvent found = Awaitility.await("a " + type.getSimpleName() + " " + what).atMost(Duration.ofSeconds(30))
+                .pollInSameThread().pollInterval(Duration.ZERO).until(() -> {
+                    read();
+                    return seen.stream().filter(e -> type.isInstance(e.data()) && which.test(e)).findFirst()
+                            .orElse(null);
+                }, Objects::nonNull);
+        seen.remove(found);
+        return found;
+    }
+
+    /**
+     * The messages of {@code type} about {@code environmentId} that no {@code await} took, once the bus has read all
+     * the broker held when this was called. A test calls it after awaiting a marker: a message the environment was
+     * sent because of something the test did after the input that must have had no effect. The outbox sends an
+     * environment's messages in commit order, each once the broker took the one before, so whatever that input
+     * caused is on the broker by then, and is in this list.
+     */
+    public <T extends StagecraftMessage> List<CloudEvent> remaining(Class<T> type, String environmentId) {
+        Map<TopicPartition, Long> ends = consumer.endOffsets(consumer.assignment());
+        if (ends.isEmpty()) {
+            throw new IllegalStateException("await a marker first: the bus has not joined its topics yet");
         }
+        Awaitility.await().atMost(Duration.ofSeconds(30)).pollInSameThread().pollInterval(Duration.ZERO)
+                .until(() -> {
+                    read();
+                    return ends.entrySet().stream().allMatch(e -> consumer.position(e.getKey()) >= e.getValue());
+                });
         return seen.stream().filter(e -> type.isInstance(e.data()) && environmentId.equals(e.subject())).toList();
     }
 
-    /** Every message of {@code type} seen within {@code wait}, whatever it is about. */
-    public <T extends StagecraftMessage> List<CloudEvent> all(Class<T> type, Duration wait) {
-        long deadline = System.currentTimeMillis() + wait.toMillis();
-        while (System.currentTimeMillis() < deadline) {
-            for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
-                seen.add(KafkaCloudEvents.fromRecord(record));
-            }
+    private void read() {
+        for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+            seen.add(KafkaCloudEvents.fromRecord(record));
         }
-        return seen.stream().filter(e -> type.isInstance(e.data())).toList();
     }
 
     /** Publishes {@code message} on its topic and returns its envelope. */

@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.IntStream;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -120,7 +121,7 @@ class OutboxRelayTest {
         Map<String, List<int[]>> arrived = new HashMap<>();
         Set<String> seen = new HashSet<>();
         int[] duplicates = {0};
-        consume(record -> {
+        consume(run, IntStream.range(0, keys).mapToObj(k -> key(run, k)).toList(), record -> {
             if (!seen.add(header(record, "ce_id"))) {
                 duplicates[0]++;
                 return;
@@ -170,7 +171,7 @@ class OutboxRelayTest {
 
         Map<String, List<String>> arrived = new HashMap<>();
         JsonNode[] undeliverable = {null};
-        consume(record -> {
+        consume(run, List.of(poisoned, other), record -> {
             JsonNode payload = readTree(record.value());
             if (run.equals(payload.path("actor").asText())) {
                 arrived.computeIfAbsent(record.key(), k -> new ArrayList<>()).add(payload.get("message").asText());
@@ -231,21 +232,32 @@ class OutboxRelayTest {
         return "env-" + run + "-" + k;
     }
 
-    /** Reads the lifecycle topic from the start until {@code done} holds (at most two minutes). */
-    private void consume(java.util.function.Consumer<ConsumerRecord<String, String>> each,
+    /**
+     * Reads the lifecycle topic from the start until {@code done} holds and an end marker, written now for each of
+     * {@code keys}, arrived (at most two minutes). The relay sends a key's messages in order, so a message sent twice
+     * arrives before its key's marker.
+     */
+    private void consume(String run, List<String> keys, java.util.function.Consumer<ConsumerRecord<String, String>> each,
             java.util.function.BooleanSupplier done) {
+        String end = run + "-end";
+        QuarkusTransaction.requiringNew().run(() -> keys.forEach(k -> outbox.publish(message(k, end, "end", 0), null)));
+        Set<String> ended = new HashSet<>();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(dev.stagecraft.infra.LocalInfra.shared().kafkaClientConfig(Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, "outbox-test-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 * 1024 * 1024)),
                 new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of(Topics.LIFECYCLE));
-            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-            while (!done.getAsBoolean() && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(each);
-            }
-            // a little longer: a duplicate would arrive right behind
-            consumer.poll(Duration.ofSeconds(1)).forEach(each);
+            await().atMost(Duration.ofMinutes(2)).pollInSameThread().pollInterval(Duration.ZERO).until(() -> {
+                for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
+                    if (end.equals(readTree(record.value()).path("actor").asText())) {
+                        ended.add(record.key());
+                    } else {
+                        each.accept(record);
+                    }
+                }
+                return done.getAsBoolean() && ended.containsAll(keys);
+            });
         }
     }
 

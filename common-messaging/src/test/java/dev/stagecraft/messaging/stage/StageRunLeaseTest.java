@@ -156,9 +156,8 @@ class StageRunLeaseTest {
 
         frozen.countDown(); // the stuck instance wakes up and finishes too: its outcome must not count
         await().atMost(Duration.ofSeconds(10)).until(() -> handler.finished(workflow) == 2);
-        Thread.sleep(300);
-        assertEquals(1, published(workflow, MessageType.of(new SetupSucceeded("e", "w", Map.of())).ceType()),
-                "one SetupSucceeded reached the broker");
+        assertEquals(1, published("env-stuck", workflow, MessageType.of(new SetupSucceeded("e", "w", Map.of()))
+                .ceType()), "one SetupSucceeded reached the broker");
     }
 
     @Test
@@ -267,24 +266,31 @@ class StageRunLeaseTest {
         }
     }
 
-    /** How many events of {@code ceType} about {@code workflow} reached the lifecycle topic (read for 5 s). */
-    private long published(String workflow, String ceType) {
-        long count = 0;
+    /**
+     * How many events of {@code ceType} about {@code workflow} reached the lifecycle topic before a marker the outbox
+     * sends now for {@code environment}: it sends an environment's messages in commit order, so the marker comes last.
+     */
+    private long published(String environment, String workflow, String ceType) {
+        String marker = "marker-" + UUID.randomUUID();
+        QuarkusTransaction.requiringNew().run(() -> outbox.publish(new SetupStarted(environment, marker), null));
+        AtomicInteger count = new AtomicInteger();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(dev.stagecraft.infra.LocalInfra.shared().kafkaClientConfig(Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, "lease-test-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")), new StringDeserializer(),
                 new StringDeserializer())) {
             consumer.subscribe(List.of(Topics.LIFECYCLE));
-            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-            while (System.nanoTime() < deadline) {
+            await().atMost(Duration.ofSeconds(30)).pollInSameThread().pollInterval(Duration.ZERO).until(() -> {
+                boolean end = false;
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
                     Header type = record.headers().lastHeader("ce_type");
                     if (type != null && ceType.equals(new String(type.value())) && record.value().contains(workflow)) {
-                        count++;
+                        count.incrementAndGet();
                     }
+                    end |= record.value().contains(marker);
                 }
-            }
+                return end;
+            });
         }
-        return count;
+        return count.get();
     }
 }

@@ -21,6 +21,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -385,10 +386,8 @@ class DockerRuntimeTest {
         String web = image("web page", null);
         CompletableFuture<DeployResult> setup = CompletableFuture.supplyAsync(
                 () -> runtime.setup(env, spec, Map.of("web", web), RuntimeListener.SILENT));
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (containers(env).isEmpty() && System.nanoTime() < until) {
-            Thread.sleep(20);
-        }
+        Awaitility.await("the job runs").atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(20))
+                .until(() -> !containers(env).isEmpty());
         assertEquals(1, containers(env).size(), "the job runs");
 
         TeardownResult down = runtime.teardown(env, List.of(), RuntimeListener.SILENT);

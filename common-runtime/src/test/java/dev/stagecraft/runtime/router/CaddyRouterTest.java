@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
+import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
@@ -31,6 +32,7 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import com.sun.net.httpserver.HttpServer;
@@ -161,17 +163,11 @@ class CaddyRouterTest {
             assertEquals("https://" + host + ":" + port, router.url(host));
 
             Path root = dir.resolve("caddy/caddy/pki/authorities/local/root.crt");
-            String answer = null;
-            Exception last = null;
-            for (int attempt = 0; attempt < 100 && answer == null; attempt++) { // the certificate is issued in the background
-                try {
-                    answer = getOverTls(host, port, root);
-                } catch (IOException | GeneralSecurityException e) {
-                    last = e;
-                    Thread.sleep(100);
-                }
-            }
-            assertNotNull(answer, "no answer over TLS: " + last);
+            // the certificate is issued in the background
+            String answer = Awaitility.await("an answer over TLS").atMost(Duration.ofSeconds(20))
+                    .pollInterval(Duration.ofMillis(100))
+                    .ignoreExceptionsMatching(e -> e instanceof IOException || e instanceof GeneralSecurityException)
+                    .until(() -> getOverTls(host, port, root), java.util.Objects::nonNull);
             assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
             assertTrue(answer.contains("served over tls"), answer);
             router.unpublish(environment);

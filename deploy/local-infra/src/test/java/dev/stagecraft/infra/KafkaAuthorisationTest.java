@@ -28,6 +28,7 @@ import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -88,11 +89,10 @@ class KafkaAuthorisationTest {
         Map<String, Object> client = new HashMap<>(infra.kafkaClientConfig("stagecraft-setup"));
         client.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
                 + intruder + "\" password=\"let-me-in\";");
-        Throwable refused = null;
-        for (int i = 0; i < 50 && !(rootOf(refused) instanceof TopicAuthorizationException); i++) {
-            refused = send(client, "stagecraft.setup.commands"); // until the credential reached the broker
-            Thread.sleep(100);
-        }
+        // until the credential reached the broker
+        Throwable refused = Awaitility.await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> send(client, "stagecraft.setup.commands"),
+                        t -> rootOf(t) instanceof TopicAuthorizationException);
         assertInstanceOf(TopicAuthorizationException.class, rootOf(refused), String.valueOf(refused));
     }
 

@@ -14,6 +14,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 class LocalInfraTest {
@@ -29,13 +30,14 @@ class LocalInfraTest {
                 ConsumerConfig.GROUP_ID_CONFIG, "infra-check",
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest")), new StringDeserializer(), new StringDeserializer())) {
             consumer.subscribe(List.of("infra-check"));
-            String value = null;
-            long deadline = System.currentTimeMillis() + 30_000;
-            while (value == null && System.currentTimeMillis() < deadline) {
-                for (var record : consumer.poll(Duration.ofMillis(500))) {
-                    value = record.value();
-                }
-            }
+            String value = Awaitility.await().atMost(Duration.ofSeconds(30)).pollInSameThread()
+                    .pollInterval(Duration.ZERO).until(() -> {
+                        String last = null;
+                        for (var record : consumer.poll(Duration.ofMillis(500))) {
+                            last = record.value();
+                        }
+                        return last;
+                    }, java.util.Objects::nonNull);
             assertEquals("hello", value);
         }
         try (var c = DriverManager.getConnection(infra.jdbcUrl(), infra.jdbcUser(), "");
