@@ -16,7 +16,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.stagecraft.events.BuildCompleted;
@@ -45,6 +44,7 @@ import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.events.cloudevents.SpecHash;
 import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.gateway.applications.Application;
+import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.messaging.outbox.MessageTooLargeException;
 import dev.stagecraft.messaging.outbox.Outbox;
 import dev.stagecraft.template.InvalidTemplateException;
@@ -71,11 +71,8 @@ public class EnvironmentProcess {
     @Inject
     SecretBox secrets;
 
-    @ConfigProperty(name = "stagecraft.workflow.deadline")
-    Duration deadline;
-
-    @ConfigProperty(name = "stagecraft.environments.ephemeral-ttl")
-    Duration ephemeralTtl;
+    @Inject
+    GatewayConfig config;
 
     /** Creates an environment with a spec frozen from the application's current templates. */
     @Transactional(Transactional.TxType.MANDATORY)
@@ -180,7 +177,7 @@ public class EnvironmentProcess {
         if (event.workflowId() == null || !event.workflowId().equals(env.activeWorkflowId)) {
             return false;
         }
-        env.activeDeadline = OffsetDateTime.now().plus(deadline);
+        env.activeDeadline = OffsetDateTime.now().plus(config.workflow().deadline());
         touch(env);
         Workflow wf = Workflow.findById(event.workflowId());
         StagecraftMessage data = event.data();
@@ -232,7 +229,7 @@ public class EnvironmentProcess {
     public void expireDeadline(Environment env) {
         Workflow wf = Workflow.findById(env.activeWorkflowId);
         String reason = "no event from the " + wf.stage.name().toLowerCase(Locale.ROOT) + " stage for "
-                + deadline.toMinutes() + " minutes (workflow " + wf.id + ")";
+                + config.workflow().deadline().toMinutes() + " minutes (workflow " + wf.id + ")";
         if (wf.stage == Stage.TEARDOWN) {
             finish(wf, WorkflowStatus.FAILED, reason);
             env.activeWorkflowId = null;
@@ -409,7 +406,7 @@ public class EnvironmentProcess {
         wf.startedAt = OffsetDateTime.now();
         wf.persist();
         env.activeWorkflowId = wf.id;
-        env.activeDeadline = wf.startedAt.plus(deadline);
+        env.activeDeadline = wf.startedAt.plus(config.workflow().deadline());
         touch(env);
         LOG.infof("environment %s: %s workflow %s for %s", env.id, stage, wf.id, commit);
         return wf;
@@ -442,7 +439,7 @@ public class EnvironmentProcess {
         if (kind == Environment.Kind.PERMANENT) {
             return null;
         }
-        return from.plus(spec.expiresAfter() != null ? Duration.parse(spec.expiresAfter()) : ephemeralTtl);
+        return from.plus(spec.expiresAfter() != null ? Duration.parse(spec.expiresAfter()) : config.environments().ephemeralTtl());
     }
 
     private TemplateCompiler.Context context(String environmentId, String branch, Environment.Kind kind) {

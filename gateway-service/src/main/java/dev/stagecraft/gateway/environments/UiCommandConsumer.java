@@ -39,6 +39,9 @@ public class UiCommandConsumer {
     Timeline timeline;
 
     @Inject
+    ConflictRetry conflicts;
+
+    @Inject
     EnvironmentActions actions;
 
     @Inject
@@ -80,7 +83,7 @@ public class UiCommandConsumer {
             return;
         }
         try {
-            ConflictRetry.inTransaction(() -> {
+            conflicts.inTransaction(() -> {
                 if (processed.firstDelivery(CONSUMER, event.id())) {
                     carryOut(command);
                 }

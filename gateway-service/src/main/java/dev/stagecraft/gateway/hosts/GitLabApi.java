@@ -3,21 +3,29 @@ package dev.stagecraft.gateway.hosts;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
-import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import dev.stagecraft.gateway.config.GatewayConfig;
+import io.smallrye.faulttolerance.api.ApplyGuard;
 
 /** GitLab's REST API (v4), for the state of merge requests; off without {@code stagecraft.gitlab.token}. */
 @ApplicationScoped
-public class GitLabApi implements PullRequestStates {
+public class GitLabApi extends GitHostApi {
 
-    @ConfigProperty(name = "stagecraft.gitlab.token")
-    Optional<String> token;
+    @Inject
+    GatewayConfig config;
 
-    @ConfigProperty(name = "stagecraft.gitlab.api-url", defaultValue = "https://gitlab.com/api/v4")
-    String apiUrl;
+    @Override
+    protected GatewayConfig.GitHost settings() {
+        return config.gitlab();
+    }
+
+    @Override
+    protected Map<String, String> credentials(String token) {
+        return Map.of("PRIVATE-TOKEN", token);
+    }
 
     @Override
     public String provider() {
@@ -29,17 +37,12 @@ public class GitLabApi implements PullRequestStates {
         return "GitLab";
     }
 
-    @Override
-    public boolean enabled() {
-        return token.isPresent() && !token.get().isBlank();
-    }
-
     /** opened is open; closed, merged and locked are not. */
     @Override
+    @ApplyGuard("gitlab")
     public boolean isOpen(String repositoryUrl, int number) {
         String project = URLEncoder.encode(HostHttp.repositoryPath(repositoryUrl), StandardCharsets.UTF_8);
-        return "opened".equals(HostHttp.call("GET", apiUrl.replaceAll("/$", "") + "/projects/" + project
-                + "/merge_requests/" + number, Map.of("PRIVATE-TOKEN", token.orElseThrow()), null).path("state")
-                .asText());
+        return "opened".equals(call("GET", "/projects/" + project + "/merge_requests/" + number, Map.of(), null)
+                .path("state").asText());
     }
 }
