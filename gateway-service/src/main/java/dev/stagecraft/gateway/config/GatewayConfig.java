@@ -20,6 +20,8 @@ public interface GatewayConfig {
 
     Events events();
 
+    Ui ui();
+
     /** At most once per this interval per application, its open pull requests are checked against the host. */
     @WithDefault("30s")
     Duration pullRequestCheckInterval();
@@ -42,6 +44,14 @@ public interface GatewayConfig {
 
     /** Bitbucket Cloud: pull request states, for reconciliation. */
     Bitbucket bitbucket();
+
+    /** {@code stagecraft.ui.*}: the internal UI, which sends its commands over Kafka. */
+    interface Ui {
+
+        /** The one Kafka principal granted Write on stagecraft.ui.commands; recorded beside the actor. */
+        @WithDefault("stagecraft-ui")
+        String principal();
+    }
 
     /** {@code stagecraft.events.*}. */
     interface Events {

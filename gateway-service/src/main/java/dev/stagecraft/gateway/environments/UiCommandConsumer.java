@@ -17,6 +17,7 @@ import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
 import dev.stagecraft.events.cloudevents.UnreadableEventException;
 import dev.stagecraft.gateway.api.ApiException;
+import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.messaging.consumer.TransientFailures;
 import dev.stagecraft.messaging.inbox.ProcessedMessage;
 import dev.stagecraft.messaging.outbox.Outbox;
@@ -53,10 +54,8 @@ public class UiCommandConsumer {
     @Inject
     TransientFailures failures;
 
-    /** The one Kafka principal granted Write on stagecraft.ui.commands. */
-    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "stagecraft.ui.principal",
-            defaultValue = "stagecraft-ui")
-    String uiPrincipal;
+    @Inject
+    GatewayConfig config;
 
     @Incoming("ui-commands")
     @Blocking
@@ -105,7 +104,7 @@ public class UiCommandConsumer {
             throw ApiException.badRequest("action '" + command.action() + "' is not one of " + ACTIONS);
         }
         // the broker lets only the UI principal write this topic (35-kafka-users.yaml): it is recorded beside the actor
-        EnvironmentActions.Actor actor = new EnvironmentActions.Actor(command.actor(), "kafka:" + uiPrincipal);
+        EnvironmentActions.Actor actor = new EnvironmentActions.Actor(command.actor(), "kafka:" + config.ui().principal());
         switch (command.action()) {
             case "create" -> actions.create(command.application(), command.branch(), command.commit(), null, actor);
             case "deploy" -> actions.deploy(command.environmentId(), command.commit(), actor);

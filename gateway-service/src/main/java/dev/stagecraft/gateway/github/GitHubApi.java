@@ -5,7 +5,6 @@ import java.util.Map;
 import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 
 import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.gateway.hosts.GitHostApi;
@@ -23,27 +22,13 @@ public class GitHubApi extends GitHostApi {
     private static final Map<String, String> HEADERS = Map.of("Accept", "application/vnd.github+json",
             "X-GitHub-Api-Version", "2022-11-28");
 
-    @Inject
-    GatewayConfig config;
-
-    @Override
-    protected GatewayConfig.GitHost settings() {
-        return config.github();
+    public GitHubApi() {
+        super("github", "GitHub", GatewayConfig::github);
     }
 
     @Override
     protected Map<String, String> credentials(String token) {
         return Map.of("Authorization", "Bearer " + token);
-    }
-
-    @Override
-    public String provider() {
-        return "github";
-    }
-
-    @Override
-    public String displayName() {
-        return "GitHub";
     }
 
     /** Sets the commit status {@code context} of {@code sha}: pending, success, failure or error. */

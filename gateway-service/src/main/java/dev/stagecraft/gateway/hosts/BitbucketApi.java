@@ -3,7 +3,6 @@ package dev.stagecraft.gateway.hosts;
 import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 
 import dev.stagecraft.gateway.config.GatewayConfig;
 import io.smallrye.faulttolerance.api.ApplyGuard;
@@ -15,27 +14,13 @@ import io.smallrye.faulttolerance.api.ApplyGuard;
 @ApplicationScoped
 public class BitbucketApi extends GitHostApi {
 
-    @Inject
-    GatewayConfig config;
-
-    @Override
-    protected GatewayConfig.GitHost settings() {
-        return config.bitbucket();
+    public BitbucketApi() {
+        super("bitbucket", "Bitbucket", GatewayConfig::bitbucket);
     }
 
     @Override
     protected Map<String, String> credentials(String token) {
         return Map.of("Authorization", "Bearer " + token);
-    }
-
-    @Override
-    public String provider() {
-        return "bitbucket";
-    }
-
-    @Override
-    public String displayName() {
-        return "Bitbucket";
     }
 
     /** OPEN is open; MERGED, DECLINED and SUPERSEDED are not. */

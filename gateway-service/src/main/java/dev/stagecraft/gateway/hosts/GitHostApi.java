@@ -4,6 +4,9 @@ import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
+
+import jakarta.inject.Inject;
 
 import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
 
@@ -26,11 +29,36 @@ public abstract class GitHostApi implements PullRequestStates {
     /** How long an open circuit refuses calls before one is let through to test the host. */
     static final Duration CIRCUIT_OPEN_FOR = Duration.ofSeconds(30);
 
-    /** This host's settings. */
-    protected abstract GatewayConfig.GitHost settings();
+    @Inject
+    GatewayConfig config;
+
+    private final String provider;
+    private final String displayName;
+    private final Function<GatewayConfig, GatewayConfig.GitHost> settings;
+
+    /** {@code settings}: where this host's part of the configuration is, e.g. {@code GatewayConfig::gitlab}. */
+    protected GitHostApi(String provider, String displayName, Function<GatewayConfig, GatewayConfig.GitHost> settings) {
+        this.provider = provider;
+        this.displayName = displayName;
+        this.settings = settings;
+    }
 
     /** The request headers that carry {@code token}, as this host expects them. */
     protected abstract Map<String, String> credentials(String token);
+
+    @Override
+    public String provider() {
+        return provider;
+    }
+
+    @Override
+    public String displayName() {
+        return displayName;
+    }
+
+    private GatewayConfig.GitHost settings() {
+        return settings.apply(config);
+    }
 
     @Override
     public boolean enabled() {

@@ -5,7 +5,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
 
 import dev.stagecraft.gateway.config.GatewayConfig;
 import io.smallrye.faulttolerance.api.ApplyGuard;
@@ -14,27 +13,13 @@ import io.smallrye.faulttolerance.api.ApplyGuard;
 @ApplicationScoped
 public class GitLabApi extends GitHostApi {
 
-    @Inject
-    GatewayConfig config;
-
-    @Override
-    protected GatewayConfig.GitHost settings() {
-        return config.gitlab();
+    public GitLabApi() {
+        super("gitlab", "GitLab", GatewayConfig::gitlab);
     }
 
     @Override
     protected Map<String, String> credentials(String token) {
         return Map.of("PRIVATE-TOKEN", token);
-    }
-
-    @Override
-    public String provider() {
-        return "gitlab";
-    }
-
-    @Override
-    public String displayName() {
-        return "GitLab";
     }
 
     /** opened is open; closed, merged and locked are not. */
