@@ -118,7 +118,8 @@ public class BuildHandler implements StageHandler {
     private List<Built> buildAll(BuildRequested request, EnvironmentSpec spec, Source source, RunControl control)
             throws InterruptedException {
         List<ServiceSpec> services = spec.services();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(config.parallelism(), services.size())));
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(config.parallelism(),
+                services.size())));
         try {
             List<Future<Built>> futures = new ArrayList<>();
             for (ServiceSpec service : services) {

@@ -68,7 +68,8 @@ public class Runtimes {
                 RuntimeConfig.DockerDefaults defaults = runtime.docker();
                 RuntimeConfig.Router router = config.router();
                 yield new DockerRuntime(docker.get(), runtime.readinessTimeout(), new ContainerLimits(
-                        ContainerLimits.bytes(defaults.defaultMemory()), ContainerLimits.nanoCpus(defaults.defaultCpu()),
+                        ContainerLimits.bytes(defaults.defaultMemory()),
+                        ContainerLimits.nanoCpus(defaults.defaultCpu()),
                         defaults.defaultPids()), secrets::open,
                         router.adminUrl().filter(a -> !a.isBlank()).map(a -> new CaddyRouter(java.net.URI.create(a),
                                 router.server(), router.baseDomain(), router.scheme(), router.publicPort(),

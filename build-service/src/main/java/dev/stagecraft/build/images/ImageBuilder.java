@@ -269,7 +269,8 @@ public class ImageBuilder {
         if (!e.contains("unauthorized") && !e.contains("authentication required") && !e.contains("denied")) {
             return "";
         }
-        return config.registryAuthFile().filter(f -> !f.isBlank()).map(f -> " (the registry refused the push credentials of " + f
+        return config.registryAuthFile().filter(f -> !f.isBlank())
+                .map(f -> " (the registry refused the push credentials of " + f
                 + ", STAGECRAFT_REGISTRY_AUTH_FILE)").orElse(" (no push credentials are configured:"
                         + " STAGECRAFT_REGISTRY_AUTH_FILE)");
     }

@@ -52,7 +52,8 @@ public class Outbox {
         String payload = EventJson.write(message);
         int bytes = payload.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
         if (bytes > config.outbox().maxMessageBytes()) {
-            throw new MessageTooLargeException(MessageType.of(message).ceType(), bytes, config.outbox().maxMessageBytes());
+            throw new MessageTooLargeException(MessageType.of(message).ceType(), bytes,
+                    config.outbox().maxMessageBytes());
         }
         CloudEvent event = CloudEvent.of(source(), message, causationId);
         OutboxMessage row = new OutboxMessage();

@@ -4,7 +4,7 @@ import java.time.Duration;
 
 import io.smallrye.config.WithDefault;
 
-/** How the outbox relay sends: {@code stagecraft.outbox.*}, part of {@link dev.stagecraft.messaging.MessagingConfig}. */
+/** How the outbox relay sends: {@code stagecraft.outbox.*}, a part of {@code MessagingConfig}. */
 public interface OutboxConfig {
 
     /** Rows read and sent per transaction. */

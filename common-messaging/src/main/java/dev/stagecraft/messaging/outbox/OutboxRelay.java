@@ -115,8 +115,8 @@ public class OutboxRelay {
                 metrics.refresh();
                 if (outcome.brokerRefusedAll()) {
                     Thread.sleep(backoff.toMillis());
-                    backoff = backoff.multipliedBy(2).compareTo(config.outbox().maxBackoff()) > 0 ? config.outbox().maxBackoff()
-                            : backoff.multipliedBy(2);
+                    Duration longest = config.outbox().maxBackoff();
+                    backoff = backoff.multipliedBy(2).compareTo(longest) > 0 ? longest : backoff.multipliedBy(2);
                 } else {
                     backoff = MIN_BACKOFF;
                 }

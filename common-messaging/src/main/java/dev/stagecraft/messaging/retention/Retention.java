@@ -74,7 +74,8 @@ public class Retention {
             int batch;
             do {
                 batch = QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery(sql)
-                        .setParameter("cutoff", cutoff).setParameter("batch", config.retention().batchSize()).executeUpdate());
+                        .setParameter("cutoff", cutoff).setParameter("batch", config.retention().batchSize())
+                        .executeUpdate());
                 total += batch;
             } while (batch == config.retention().batchSize());
             deleted.merge(rule.table(), total, Long::sum);

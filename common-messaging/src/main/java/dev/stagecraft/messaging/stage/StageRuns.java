@@ -97,8 +97,11 @@ public class StageRuns {
             t.setDaemon(true);
             return t;
         });
-        LOG.infof("stage runs of instance %s: lease %s, at most %d attempts", config.instanceId(), config.stage().lease(), config.stage().maxAttempts());
-        leases.scheduleWithFixedDelay(this::tick, 0, Math.max(100, config.stage().lease().toMillis() / 3), TimeUnit.MILLISECONDS);
+        MessagingConfig.Stage stage = config.stage();
+        LOG.infof("stage runs of instance %s: lease %s, at most %d attempts", config.instanceId(), stage.lease(),
+                stage.maxAttempts());
+        leases.scheduleWithFixedDelay(this::tick, 0, Math.max(100, stage.lease().toMillis() / 3),
+                TimeUnit.MILLISECONDS);
     }
 
     @PreDestroy
@@ -169,7 +172,8 @@ public class StageRuns {
             LOG.warnf("leases of stage runs not renewed: %s", e.getMessage());
             if (System.nanoTime() - renewedAt > config.stage().lease().toNanos()) {
                 // another instance may take these runs over now: stop rather than work on them twice
-                active.values().forEach(c -> c.cancel("this instance could not renew its lease for " + config.stage().lease()));
+                active.values().forEach(c -> c.cancel("this instance could not renew its lease for "
+                        + config.stage().lease()));
             }
             return;
         }
@@ -189,7 +193,8 @@ public class StageRuns {
         List<Object[]> renewed = QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery(
                 "update stage_run set lease_until = now() + make_interval(secs => :secs) where owner = :me"
                         + " and finished_at is null and workflow_id in (:ids) returning workflow_id, cancel_reason")
-                .setParameter("secs", config.stage().lease().toMillis() / 1000.0).setParameter("me", config.instanceId())
+                .setParameter("secs", config.stage().lease().toMillis() / 1000.0)
+                .setParameter("me", config.instanceId())
                 .setParameter("ids", ids).getResultList());
         Set<String> kept = new HashSet<>();
         for (Object[] row : renewed) {
@@ -239,7 +244,8 @@ public class StageRuns {
                         + " lease_until = now() + make_interval(secs => :secs), attempts = attempts + 1"
                         + " where workflow_id = :id and finished_at is null"
                         + " and (owner is null or owner = :me or lease_until < now())")
-                        .setParameter("me", config.instanceId()).setParameter("secs", config.stage().lease().toMillis() / 1000.0)
+                        .setParameter("me", config.instanceId())
+                        .setParameter("secs", config.stage().lease().toMillis() / 1000.0)
                         .setParameter("id", workflowId).executeUpdate();
                 return claimed == 0 ? null : StageRun.<StageRun>findById(workflowId);
             });
@@ -302,8 +308,9 @@ public class StageRuns {
                     return false;
                 }
                 if (run.attempts > config.stage().maxAttempts()) {
-                    end(run, StageRun.Status.FAILED, handler.failed(command, null, "gave up after " + config.stage().maxAttempts()
-                            + " attempts: the service stopped each time while working on it"), command.id());
+                    end(run, StageRun.Status.FAILED, handler.failed(command, null, "gave up after "
+                            + config.stage().maxAttempts() + " attempts: the service stopped each time while working on"
+                            + " it"), command.id());
                     return false;
                 }
                 run.status = StageRun.Status.RUNNING;
@@ -331,7 +338,7 @@ public class StageRuns {
                 beat.cancel(false);
             }
             if (stopping && status != StageRun.Status.SUCCEEDED) {
-                interrupted = true; // by the shutdown: the config.stage().lease() is given back, another instance runs it again
+                interrupted = true; // by the shutdown: the lease is given back, another instance runs it again
                 return;
             }
             try {

@@ -5,8 +5,9 @@ import java.util.List;
 import io.smallrye.config.WithDefault;
 
 /**
- * {@code stagecraft.kubernetes.*} (part of {@link dev.stagecraft.runtime.RuntimeConfig}): the fences of every environment namespace (see {@link NamespacePolicy}); each key
- * also reads from its environment variable, e.g. {@code STAGECRAFT_KUBERNETES_QUOTA_CPU}.
+ * {@code stagecraft.kubernetes.*}, a part of {@code RuntimeConfig}: the fences of every environment namespace (see
+ * {@link NamespacePolicy}); each key also reads from its environment variable, e.g.
+ * {@code STAGECRAFT_KUBERNETES_QUOTA_CPU}.
  */
 public interface NamespaceConfig {
 

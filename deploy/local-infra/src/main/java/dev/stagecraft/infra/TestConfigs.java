@@ -12,7 +12,7 @@ public final class TestConfigs {
     private TestConfigs() {
     }
 
-    /** {@code settings}: property names ({@code stagecraft.stage.lease}) to values, as application.properties has them. */
+    /** {@code settings}: property names ({@code stagecraft.stage.lease}) to values as application.properties has. */
     public static <T> T mapping(Class<T> type, Map<String, String> settings) {
         return new SmallRyeConfigBuilder().withMapping(type).withConverter(Duration.class, 200, new DurationConverter())
                 .withDefaultValues(settings).build().getConfigMapping(type);

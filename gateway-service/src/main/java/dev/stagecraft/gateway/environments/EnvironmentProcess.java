@@ -439,7 +439,8 @@ public class EnvironmentProcess {
         if (kind == Environment.Kind.PERMANENT) {
             return null;
         }
-        return from.plus(spec.expiresAfter() != null ? Duration.parse(spec.expiresAfter()) : config.environments().ephemeralTtl());
+        return from.plus(spec.expiresAfter() != null ? Duration.parse(spec.expiresAfter())
+                : config.environments().ephemeralTtl());
     }
 
     private TemplateCompiler.Context context(String environmentId, String branch, Environment.Kind kind) {

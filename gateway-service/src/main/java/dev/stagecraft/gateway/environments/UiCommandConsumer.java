@@ -104,7 +104,8 @@ public class UiCommandConsumer {
             throw ApiException.badRequest("action '" + command.action() + "' is not one of " + ACTIONS);
         }
         // the broker lets only the UI principal write this topic (35-kafka-users.yaml): it is recorded beside the actor
-        EnvironmentActions.Actor actor = new EnvironmentActions.Actor(command.actor(), "kafka:" + config.ui().principal());
+        EnvironmentActions.Actor actor = new EnvironmentActions.Actor(command.actor(),
+                "kafka:" + config.ui().principal());
         switch (command.action()) {
             case "create" -> actions.create(command.application(), command.branch(), command.commit(), null, actor);
             case "deploy" -> actions.deploy(command.environmentId(), command.commit(), actor);

@@ -1,6 +1,7 @@
 package dev.stagecraft.gateway.registry;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.HashSet;
 import java.util.List;
@@ -55,9 +56,11 @@ public class RegistryCleanup {
     }
 
     void warnAboutAShortGrace(@Observes StartupEvent event) {
-        if (registry().isPresent() && config.registry().grace().compareTo(config.workflow().deadline().multipliedBy(2)) < 0) {
+        Duration grace = config.registry().grace();
+        Duration deadline = config.workflow().deadline();
+        if (registry().isPresent() && grace.compareTo(deadline.multipliedBy(2)) < 0) {
             LOG.warnf("stagecraft.registry.grace (%s) is shorter than twice the workflow deadline (%s): a workflow that"
-                    + " is still running may lose an image it is about to use", config.registry().grace(), config.workflow().deadline());
+                    + " is still running may lose an image it is about to use", grace, deadline);
         }
     }
 
@@ -65,7 +68,8 @@ public class RegistryCleanup {
     private Optional<RegistryApi> registry() {
         RegistryApi made = api;
         if (made == null) {
-            Optional<RegistryAddress> parsed = RegistryAddress.parse(config.registry().address().orElse(null), config.registry().scheme().orElse(null));
+            Optional<RegistryAddress> parsed = RegistryAddress.parse(config.registry().address().orElse(null),
+                    config.registry().scheme().orElse(null));
             if (parsed.isEmpty()) {
                 return Optional.empty();
             }
