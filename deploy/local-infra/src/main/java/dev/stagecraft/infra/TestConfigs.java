@@ -17,6 +17,7 @@ public final class TestConfigs {
     public static <T> T mapping(Class<T> type, Map<String, String> settings) {
         // system properties only: defaults such as ${java.io.tmpdir}/stagecraft-build expand, STAGECRAFT_* do not leak in
         return new SmallRyeConfigBuilder().withMapping(type).withConverter(Duration.class, 200, new DurationConverter())
-                .withSources(new SysPropConfigSource()).withDefaultValues(settings).build().getConfigMapping(type);
+                .addDefaultInterceptors().withSources(new SysPropConfigSource()).withDefaultValues(settings).build()
+                .getConfigMapping(type);
     }
 }
