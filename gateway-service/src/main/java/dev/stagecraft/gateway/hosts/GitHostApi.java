@@ -86,12 +86,15 @@ public abstract class GitHostApi implements PullRequestStates {
     }
 
     static Guard guard(String provider, int attempts, Duration backoff, Duration circuitOpenFor) {
-        long longest = longest(attempts, backoff).toMillis();
+        // the longest wait between two tries, and under it the longest a call may take with all its tries (which
+        // Fault Tolerance wants strictly longer): the retries never stop early because of either limit
+        Duration longestWait = backoff.multipliedBy(1L << Math.min(attempts, 20));
+        long longest = CALL_TIMEOUT.multipliedBy(attempts).plus(longestWait).toMillis();
         return Guard.create().withDescription(provider + " API")
                 .withRetry().maxRetries(Math.max(0, attempts - 1)).delay(backoff.toMillis(), ChronoUnit.MILLIS)
                 .jitter(0, ChronoUnit.MILLIS).maxDuration(longest, ChronoUnit.MILLIS)
                 .whenException(e -> e instanceof HostApiException h && h.transientFailure())
-                .withExponentialBackoff().factor(2).maxDelay(longest, ChronoUnit.MILLIS).done().done()
+                .withExponentialBackoff().factor(2).maxDelay(longestWait.toMillis(), ChronoUnit.MILLIS).done().done()
                 .withCircuitBreaker().name(provider + "-api").requestVolumeThreshold(CIRCUIT_WINDOW).failureRatio(0.5)
                 .delay(circuitOpenFor.toMillis(), ChronoUnit.MILLIS)
                 .when(e -> e instanceof HostApiException h && h.transientFailure()
@@ -99,10 +102,5 @@ public abstract class GitHostApi implements PullRequestStates {
                 .done()
                 .withTimeout().duration(CALL_TIMEOUT.toMillis(), ChronoUnit.MILLIS).done()
                 .build();
-    }
-
-    /** Every try timing out plus every wait: the retries never stop early because of a total time limit. */
-    private static Duration longest(int attempts, Duration backoff) {
-        return CALL_TIMEOUT.multipliedBy(attempts).plus(backoff.multipliedBy(1L << Math.min(attempts, 20)));
     }
 }
