@@ -19,8 +19,6 @@ import java.util.concurrent.Future;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import dev.stagecraft.build.git.SourceCheckout;
 import dev.stagecraft.build.git.UnsafeSourceException;
 import dev.stagecraft.build.git.SourceCheckout.Source;
@@ -57,8 +55,8 @@ public class BuildHandler implements StageHandler {
     @Inject
     ImageBuilder images;
 
-    @ConfigProperty(name = "stagecraft.build.parallelism", defaultValue = "4")
-    int parallelism;
+    @Inject
+    BuildConfig config;
 
     /** One service's outcome: its image, or why its build failed. */
     private record Built(ImageRef ref, BuildFailed failure) {
@@ -121,7 +119,8 @@ public class BuildHandler implements StageHandler {
     private List<Built> buildAll(BuildRequested request, EnvironmentSpec spec, Source source, RunControl control)
             throws InterruptedException {
         List<ServiceSpec> services = spec.services();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(parallelism, services.size())));
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(config.parallelism(),
+                services.size())));
         try {
             List<Future<Built>> futures = new ArrayList<>();
             for (ServiceSpec service : services) {

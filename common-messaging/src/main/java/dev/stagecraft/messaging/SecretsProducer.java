@@ -6,8 +6,8 @@ import java.util.Optional;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.stagecraft.events.secrets.SecretBox;
@@ -26,15 +26,8 @@ public class SecretsProducer {
     public static final String DEVELOPMENT_KEY = "c3RhZ2VjcmFmdC1kZXZlbG9wbWVudC1rZXktMDAwMDA=";
     private static final Logger LOG = Logger.getLogger(SecretsProducer.class);
 
-    @ConfigProperty(name = "stagecraft.secrets.key")
-    Optional<String> key;
-
-    @ConfigProperty(name = "stagecraft.secrets.previous-keys")
-    Optional<List<String>> previousKeys;
-
-    /** False in a service that seals and opens nothing (the build-service): it runs without the key. */
-    @ConfigProperty(name = "stagecraft.secrets.required", defaultValue = "true")
-    boolean required;
+    @Inject
+    MessagingConfig config;
 
     /** A service without its key stops at start-up, not at the first secret it meets. */
     void onStart(@Observes StartupEvent event, SecretBox box) {
@@ -44,7 +37,8 @@ public class SecretsProducer {
     @Produces
     @ApplicationScoped
     SecretBox secretBox() {
-        return box(key, previousKeys.orElse(List.of()), LaunchMode.current(), required);
+        MessagingConfig.Secrets secrets = config.secrets();
+        return box(secrets.key(), secrets.previousKeys().orElse(List.of()), LaunchMode.current(), secrets.required());
     }
 
     static SecretBox box(Optional<String> key, List<String> previous, LaunchMode mode) {

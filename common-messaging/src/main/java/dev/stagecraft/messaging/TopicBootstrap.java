@@ -10,10 +10,10 @@ import java.util.concurrent.TimeUnit;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.annotation.Priority;
+import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.stagecraft.events.Topics;
@@ -31,23 +31,16 @@ public class TopicBootstrap {
     @jakarta.inject.Inject
     KafkaClientConfig clients;
 
-    @ConfigProperty(name = "stagecraft.kafka.create-topics", defaultValue = "true")
-    boolean createTopics;
-
-    @ConfigProperty(name = "stagecraft.kafka.partitions", defaultValue = "4")
-    int partitions;
-
-    /** Unset: the cluster's {@code default.replication.factor}, which matches its {@code min.insync.replicas}. */
-    @ConfigProperty(name = "stagecraft.kafka.replication-factor")
-    Optional<Short> replicationFactor;
+    @Inject
+    MessagingConfig config;
 
     /** The topic as it is created: the configured partitions, and the configured or the cluster's replication. */
     NewTopic newTopic(String name) {
-        return new NewTopic(name, Optional.of(partitions), replicationFactor);
+        return new NewTopic(name, Optional.of(config.kafka().partitions()), config.kafka().replicationFactor());
     }
 
     void onStart(@Observes @Priority(1) StartupEvent event) throws Exception {
-        if (!createTopics) {
+        if (!config.kafka().createTopics()) {
             return;
         }
         try (Admin admin = Admin.create(clients.connection())) {

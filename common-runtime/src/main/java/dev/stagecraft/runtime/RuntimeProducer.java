@@ -2,8 +2,7 @@ package dev.stagecraft.runtime;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
-
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import jakarta.inject.Inject;
 
 import com.github.dockerjava.api.DockerClient;
 
@@ -13,12 +12,12 @@ import dev.stagecraft.runtime.docker.DockerClients;
 @ApplicationScoped
 public class RuntimeProducer {
 
-    @ConfigProperty(name = "stagecraft.docker.host", defaultValue = "unix:///var/run/docker.sock")
-    String dockerHost;
+    @Inject
+    RuntimeConfig config;
 
     @Produces
     @ApplicationScoped
     DockerClient dockerClient() {
-        return DockerClients.create(dockerHost);
+        return DockerClients.create(config.docker().host());
     }
 }

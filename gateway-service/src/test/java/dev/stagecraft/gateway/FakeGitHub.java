@@ -36,6 +36,8 @@ public class FakeGitHub implements QuarkusTestResourceLifecycleManager {
     static final List<Request> REQUESTS = new CopyOnWriteArrayList<>();
     static final Set<String> CLOSED = ConcurrentHashMap.newKeySet();
     static final AtomicInteger FAIL_NEXT = new AtomicInteger();
+    /** The status the failures on demand answer with. */
+    static final AtomicInteger FAIL_WITH = new AtomicInteger(502);
     private static final AtomicLong COMMENT_IDS = new AtomicLong(1000);
     private HttpServer server;
 
@@ -71,7 +73,7 @@ public class FakeGitHub implements QuarkusTestResourceLifecycleManager {
         JsonNode body = in.length == 0 ? null : EventJson.mapper().readTree(in);
         if (FAIL_NEXT.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
             REQUESTS.add(new Request(method, path + " (failed)", body));
-            answer(exchange, 502, "{\"message\":\"Server Error\"}");
+            answer(exchange, FAIL_WITH.get(), "{\"message\":\"Server Error\"}");
             return;
         }
         REQUESTS.add(new Request(method, path, body));

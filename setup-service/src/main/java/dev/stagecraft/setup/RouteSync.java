@@ -8,7 +8,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.stagecraft.runtime.Runtimes;
@@ -29,8 +28,8 @@ public class RouteSync {
     @Inject
     Runtimes runtimes;
 
-    @ConfigProperty(name = "stagecraft.router.sync-every", defaultValue = "30")
-    int everySeconds;
+    @Inject
+    SetupConfig config;
 
     private ScheduledExecutorService timer;
 
@@ -50,7 +49,7 @@ public class RouteSync {
             } catch (RuntimeException e) {
                 LOG.warnf("router: routes not synchronised: %s", e.getMessage());
             }
-        }, 0, everySeconds, TimeUnit.SECONDS);
+        }, 0, config.syncEvery(), TimeUnit.SECONDS);
     }
 
     void stop(@Observes ShutdownEvent event) {

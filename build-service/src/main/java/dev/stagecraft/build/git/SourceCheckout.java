@@ -22,6 +22,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -37,7 +38,8 @@ import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.transport.RefSpec;
 import org.eclipse.jgit.treewalk.TreeWalk;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import dev.stagecraft.build.BuildConfig;
 
 /**
  * Gets the source of a commit. Keeps one bare mirror per repository (fetched before each build, under a lock per
@@ -53,8 +55,8 @@ public class SourceCheckout {
     private static final List<String> TEMPLATE_DIRS = List.of(".stagecraft", ".release");
     private static final List<String> TEMPLATE_FILES = List.of("application_template.yaml", "environment_variables.yaml");
 
-    @ConfigProperty(name = "stagecraft.build.work-dir")
-    Path workDir;
+    @Inject
+    BuildConfig config;
 
     private final Map<String, Object> locks = new ConcurrentHashMap<>();
 
@@ -190,12 +192,12 @@ public class SourceCheckout {
 
     /** Fetches {@code url} and opens {@code commitSha} in its mirror. */
     public Source checkout(String url, String commitSha) throws IOException, GitAPIException {
-        Path mirror = workDir.resolve("mirrors").resolve(digest(url));
+        Path mirror = config.workDir().resolve("mirrors").resolve(digest(url));
         Object lock = locks.computeIfAbsent(mirror.toString(), k -> new Object());
         synchronized (lock) {
             // instances may share the work directory (a shared volume, or several on one machine): a file lock
             // keeps their fetches into one mirror apart, as the monitor above does for this instance's threads
-            Path lockFile = lockFile(workDir, url);
+            Path lockFile = lockFile(config.workDir(), url);
             Files.createDirectories(lockFile.getParent());
             try (FileChannel file = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                     FileLock held = file.lock()) {
@@ -250,7 +252,7 @@ public class SourceCheckout {
 
     /** A file for a build context tar; the caller deletes it. */
     public Path newContextFile() throws IOException {
-        return Files.createTempFile(Files.createDirectories(workDir.resolve("contexts")), "context-", ".tar");
+        return Files.createTempFile(Files.createDirectories(config.workDir().resolve("contexts")), "context-", ".tar");
     }
 
     private static void fetch(String url, Path mirror, String commitSha) throws IOException, GitAPIException {

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -21,7 +20,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import com.github.dockerjava.api.DockerClient;
@@ -34,6 +32,7 @@ import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.PushResponseItem;
 import com.github.dockerjava.api.async.ResultCallback;
 
+import dev.stagecraft.build.BuildConfig;
 import dev.stagecraft.events.registry.RegistryAddress;
 import dev.stagecraft.events.registry.RegistryApi;
 import dev.stagecraft.events.registry.RegistryCredentials;
@@ -53,25 +52,8 @@ public class ImageBuilder {
     @Inject
     DockerClient docker;
 
-    /** Where images are pushed: {@code host[:port][/path]}; empty keeps them on the engine. */
-    @ConfigProperty(name = "stagecraft.build.registry")
-    Optional<String> registry;
-
-    /** {@code http} or {@code https}; empty: HTTP on a loopback registry, HTTPS elsewhere. */
-    @ConfigProperty(name = "stagecraft.build.registry-scheme")
-    Optional<String> registryScheme;
-
-    /** A Docker config file with the registry's push credentials; empty: push without logging in. */
-    @ConfigProperty(name = "stagecraft.build.registry-auth-file")
-    Optional<String> authFile;
-
-    /** Memory of a build's RUN steps (bytes); 2 GiB by default. */
-    @ConfigProperty(name = "stagecraft.build.memory", defaultValue = "2147483648")
-    long buildMemory;
-
-    /** The longest one image build may take; shorter than the gateway's workflow deadline. */
-    @ConfigProperty(name = "stagecraft.build.timeout", defaultValue = "PT10M")
-    Duration buildTimeout;
+    @Inject
+    BuildConfig config;
 
     private volatile RegistryApi api;
 
@@ -83,8 +65,8 @@ public class ImageBuilder {
     private Optional<RegistryApi> registry() {
         RegistryApi made = api;
         if (made == null) {
-            Optional<RegistryAddress> address = RegistryAddress.parse(registry.orElse(null),
-                    registryScheme.orElse(null));
+            Optional<RegistryAddress> address = RegistryAddress.parse(config.registry().orElse(null),
+                    config.registryScheme().orElse(null));
             if (address.isEmpty()) {
                 return Optional.empty();
             }
@@ -96,7 +78,7 @@ public class ImageBuilder {
 
     /** The push credentials for {@code address}, read from the file each time, so a rotated Secret takes effect. */
     private Optional<RegistryCredentials> credentials(RegistryAddress address) {
-        return authFile.filter(f -> !f.isBlank())
+        return config.registryAuthFile().filter(f -> !f.isBlank())
                 .map(f -> RegistryCredentials.fromDockerConfig(Path.of(f), address.host()));
     }
 
@@ -179,8 +161,8 @@ public class ImageBuilder {
                     .withDockerfilePath(dockerfile)
                     .withTags(Set.of(reference))
                     .withNetworkMode(network)
-                    .withMemory(buildMemory)
-                    .withMemswap(buildMemory)
+                    .withMemory(config.memory())
+                    .withMemswap(config.memory())
                     .withLabels(labels)
                     .withPull(false)
                     .withRemove(true)
@@ -197,9 +179,9 @@ public class ImageBuilder {
                             super.onNext(item);
                         }
                     });
-            if (!callback.awaitCompletion(buildTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!callback.awaitCompletion(config.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 callback.close(); // closing the connection stops the build on the engine
-                throw new BuildException("the build ran longer than " + buildTimeout.toMinutes()
+                throw new BuildException("the build ran longer than " + config.timeout().toMinutes()
                         + " minutes (stagecraft.build.timeout) and was stopped", snapshot(tail));
             }
             callback.awaitImageId();
@@ -263,9 +245,9 @@ public class ImageBuilder {
                     }
                 }
             });
-            if (!callback.awaitCompletion(buildTimeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!callback.awaitCompletion(config.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 callback.close();
-                throw new BuildException("the push of " + reference + " ran longer than " + buildTimeout.toMinutes()
+                throw new BuildException("the push of " + reference + " ran longer than " + config.timeout().toMinutes()
                         + " minutes (stagecraft.build.timeout) and was stopped", seen);
             }
         } catch (InterruptedException e) {
@@ -287,7 +269,8 @@ public class ImageBuilder {
         if (!e.contains("unauthorized") && !e.contains("authentication required") && !e.contains("denied")) {
             return "";
         }
-        return authFile.filter(f -> !f.isBlank()).map(f -> " (the registry refused the push credentials of " + f
+        return config.registryAuthFile().filter(f -> !f.isBlank())
+                .map(f -> " (the registry refused the push credentials of " + f
                 + ", STAGECRAFT_REGISTRY_AUTH_FILE)").orElse(" (no push credentials are configured:"
                         + " STAGECRAFT_REGISTRY_AUTH_FILE)");
     }

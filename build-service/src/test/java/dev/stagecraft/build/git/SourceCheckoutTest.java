@@ -18,7 +18,9 @@ import org.eclipse.jgit.revwalk.RevCommit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.stagecraft.build.BuildConfig;
 import dev.stagecraft.build.git.SourceCheckout.Source;
+import dev.stagecraft.infra.TestConfigs;
 
 /** Build contexts and templates come from git objects; symlinks never lead out of the context. */
 class SourceCheckoutTest {
@@ -132,13 +134,14 @@ class SourceCheckoutTest {
             sha = source.commit().getName();
         }
         SourceCheckout checkout = new SourceCheckout();
-        checkout.workDir = dir.resolve("build");
+        checkout.config = TestConfigs.mapping(BuildConfig.class, Map.of("stagecraft.build.work-dir",
+                dir.resolve("build").toString()));
         String url = work.toUri().toString();
         Path released = dir.resolve("released");
         // a second instance sharing the work directory, as a separate process holding the mirror's lock
         Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), MirrorLockHolder.class.getName(),
-                SourceCheckout.lockFile(checkout.workDir, url).toString(), released.toString(), "1500")
+                SourceCheckout.lockFile(checkout.config.workDir(), url).toString(), released.toString(), "1500")
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start(); // stderr may carry JVM notices
         try {
             String first = new java.io.BufferedReader(new java.io.InputStreamReader(other.getInputStream())).readLine();

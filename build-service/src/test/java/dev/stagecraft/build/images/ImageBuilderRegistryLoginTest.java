@@ -13,8 +13,8 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,7 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.github.dockerjava.api.DockerClient;
 
+import dev.stagecraft.build.BuildConfig;
 import dev.stagecraft.infra.RegistryServer;
+import dev.stagecraft.infra.TestConfigs;
 import dev.stagecraft.runtime.docker.DockerClients;
 
 /**
@@ -85,11 +87,10 @@ class ImageBuilderRegistryLoginTest {
     private ImageBuilder builder(Optional<String> authFile) {
         ImageBuilder builder = new ImageBuilder();
         builder.docker = docker;
-        builder.registry = Optional.of(registry.address() + "/team");
-        builder.registryScheme = Optional.empty();
-        builder.authFile = authFile;
-        builder.buildMemory = 256L * 1024 * 1024;
-        builder.buildTimeout = Duration.ofMinutes(2);
+        Map<String, String> settings = new HashMap<>(Map.of("stagecraft.build.registry", registry.address() + "/team",
+                "stagecraft.build.memory", String.valueOf(256L * 1024 * 1024), "stagecraft.build.timeout", "PT2M"));
+        authFile.ifPresent(file -> settings.put("stagecraft.build.registry-auth-file", file));
+        builder.config = TestConfigs.mapping(BuildConfig.class, settings);
         return builder;
     }
 

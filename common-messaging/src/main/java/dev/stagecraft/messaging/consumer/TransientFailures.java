@@ -5,14 +5,15 @@ import java.net.SocketTimeoutException;
 import java.sql.SQLException;
 import java.sql.SQLRecoverableException;
 import java.sql.SQLTransientException;
-import java.time.Duration;
 
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.errors.RetriableException;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
+
+import dev.stagecraft.messaging.MessagingConfig;
 
 /**
  * Runs a consumer's work for one record until it succeeds while its failures are transient: the database, the
@@ -26,8 +27,8 @@ public class TransientFailures {
 
     private static final Logger LOG = Logger.getLogger(TransientFailures.class);
 
-    @ConfigProperty(name = "stagecraft.consumer.max-backoff", defaultValue = "PT5S")
-    Duration maxBackoff;
+    @Inject
+    MessagingConfig config;
 
     /** Runs {@code work} for {@code record}, again after each transient failure. */
     public void process(ConsumerRecord<?, ?> record, Runnable work) {
@@ -58,7 +59,7 @@ public class TransientFailures {
                     throw new IllegalStateException("stopped while " + record.topic() + "-" + record.partition() + "@"
                             + record.offset() + " waited for a transient failure to pass", e);
                 }
-                backoff = Math.min(maxBackoff.toMillis(), backoff * 2);
+                backoff = Math.min(config.consumer().maxBackoff().toMillis(), backoff * 2);
             }
         }
     }

@@ -6,12 +6,11 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import dev.stagecraft.events.MessageType;
 import dev.stagecraft.events.StagecraftMessage;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.events.cloudevents.EventJson;
+import dev.stagecraft.messaging.MessagingConfig;
 
 /**
  * Writes messages to the outbox inside the caller's transaction; {@link OutboxRelay} sends them after commit.
@@ -33,11 +32,8 @@ public class Outbox {
     @Inject
     EntityManager em;
 
-    @ConfigProperty(name = "stagecraft.service-name")
-    String serviceName;
-
     @Inject
-    OutboxConfig config;
+    MessagingConfig config;
 
     /** Publishes {@code message} on its contract topic. */
     @Transactional(value = Transactional.TxType.MANDATORY, dontRollbackOn = MessageTooLargeException.class)
@@ -55,8 +51,9 @@ public class Outbox {
     public CloudEvent publish(String topic, StagecraftMessage message, String causationId) {
         String payload = EventJson.write(message);
         int bytes = payload.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
-        if (bytes > config.maxMessageBytes()) {
-            throw new MessageTooLargeException(MessageType.of(message).ceType(), bytes, config.maxMessageBytes());
+        if (bytes > config.outbox().maxMessageBytes()) {
+            throw new MessageTooLargeException(MessageType.of(message).ceType(), bytes,
+                    config.outbox().maxMessageBytes());
         }
         CloudEvent event = CloudEvent.of(source(), message, causationId);
         OutboxMessage row = new OutboxMessage();
@@ -82,6 +79,6 @@ public class Outbox {
     }
 
     public String source() {
-        return "/stagecraft/" + serviceName;
+        return "/stagecraft/" + config.serviceName();
     }
 }

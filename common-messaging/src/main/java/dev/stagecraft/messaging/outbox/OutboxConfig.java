@@ -2,11 +2,9 @@ package dev.stagecraft.messaging.outbox;
 
 import java.time.Duration;
 
-import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** How the outbox relay sends: {@code stagecraft.outbox.*}. */
-@ConfigMapping(prefix = "stagecraft.outbox")
+/** How the outbox relay sends: {@code stagecraft.outbox.*}, a part of {@code MessagingConfig}. */
 public interface OutboxConfig {
 
     /** Rows read and sent per transaction. */

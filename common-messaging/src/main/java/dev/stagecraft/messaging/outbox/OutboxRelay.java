@@ -33,6 +33,7 @@ import dev.stagecraft.events.MessageType;
 import dev.stagecraft.events.MessageUndeliverable;
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
 import dev.stagecraft.messaging.KafkaProducers;
+import dev.stagecraft.messaging.MessagingConfig;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -68,7 +69,7 @@ public class OutboxRelay {
     Outbox outbox;
 
     @Inject
-    OutboxConfig config;
+    MessagingConfig config;
 
     @Inject
     OutboxMetrics metrics;
@@ -110,12 +111,12 @@ public class OutboxRelay {
                 BatchOutcome outcome;
                 do {
                     outcome = QuarkusTransaction.requiringNew().call(this::relayBatch);
-                } while (running && outcome.read() == config.batchSize() && !outcome.brokerRefusedAll());
+                } while (running && outcome.read() == config.outbox().batchSize() && !outcome.brokerRefusedAll());
                 metrics.refresh();
                 if (outcome.brokerRefusedAll()) {
                     Thread.sleep(backoff.toMillis());
-                    backoff = backoff.multipliedBy(2).compareTo(config.maxBackoff()) > 0 ? config.maxBackoff()
-                            : backoff.multipliedBy(2);
+                    Duration longest = config.outbox().maxBackoff();
+                    backoff = backoff.multipliedBy(2).compareTo(longest) > 0 ? longest : backoff.multipliedBy(2);
                 } else {
                     backoff = MIN_BACKOFF;
                 }
@@ -125,7 +126,7 @@ public class OutboxRelay {
             } catch (RuntimeException e) {
                 LOG.warnf("outbox relay: %s; retrying", e.getMessage());
                 sleepQuietly(backoff);
-                backoff = config.maxBackoff();
+                backoff = config.outbox().maxBackoff();
             }
         }
     }
@@ -136,7 +137,7 @@ public class OutboxRelay {
         if (!Boolean.TRUE.equals(locked)) {
             return BatchOutcome.NOTHING;
         }
-        List<OutboxMessage> rows = OutboxMessage.find("order by id").page(0, config.batchSize()).list();
+        List<OutboxMessage> rows = OutboxMessage.find("order by id").page(0, config.outbox().batchSize()).list();
         if (rows.isEmpty()) {
             return BatchOutcome.NOTHING;
         }
@@ -152,7 +153,7 @@ public class OutboxRelay {
                 OutboxMessage row = queue.peekFirst();
                 round.put(row, send(row));
             }
-            long deadline = System.nanoTime() + config.sendTimeout().toNanos();
+            long deadline = System.nanoTime() + config.outbox().sendTimeout().toNanos();
             for (Map.Entry<OutboxMessage, Future<RecordMetadata>> e : round.entrySet()) {
                 OutboxMessage row = e.getKey();
                 Throwable error = await(e.getValue(), deadline);
@@ -184,7 +185,7 @@ public class OutboxRelay {
             } else if (othersWentThrough) {
                 row.attempts++;
                 row.lastError = error;
-                if (row.attempts >= config.maxAttempts()) {
+                if (row.attempts >= config.outbox().maxAttempts()) {
                     park(row, "sending failed " + row.attempts + " times while other messages went through; last: "
                             + error);
                     parked++;

@@ -1,6 +1,5 @@
 package dev.stagecraft.messaging.retention;
 
-import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -12,11 +11,12 @@ import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
+
+import dev.stagecraft.messaging.MessagingConfig;
 
 /**
  * Deletes history past its retention, in small batches (one short transaction each, so the tables stay writable):
@@ -40,14 +40,8 @@ public class Retention {
     @Inject
     Instance<RetentionRules> contributed;
 
-    @ConfigProperty(name = "stagecraft.retention.history", defaultValue = "P30D")
-    Duration history;
-
-    @ConfigProperty(name = "stagecraft.retention.logs", defaultValue = "P7D")
-    Duration logs;
-
-    @ConfigProperty(name = "stagecraft.retention.batch-size", defaultValue = "1000")
-    int batchSize;
+    @Inject
+    MessagingConfig config;
 
     @Scheduled(every = "${stagecraft.retention.every:1h}", delayed = "${stagecraft.retention.first-run-after:5m}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -71,7 +65,7 @@ public class Retention {
             if (!exists(rule.table())) {
                 continue; // e.g. no stage_run table in the gateway
             }
-            OffsetDateTime cutoff = now.minus(rule.logs() ? logs : history);
+            OffsetDateTime cutoff = now.minus(rule.logs() ? config.retention().logs() : config.retention().history());
             String where = rule.timestamp() + " < :cutoff" + (rule.condition() == null ? "" : " and (" + rule.condition()
                     + ")");
             String sql = "delete from " + rule.table() + " where ctid = any(array(select ctid from " + rule.table()
@@ -80,9 +74,10 @@ public class Retention {
             int batch;
             do {
                 batch = QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery(sql)
-                        .setParameter("cutoff", cutoff).setParameter("batch", batchSize).executeUpdate());
+                        .setParameter("cutoff", cutoff).setParameter("batch", config.retention().batchSize())
+                        .executeUpdate());
                 total += batch;
-            } while (batch == batchSize);
+            } while (batch == config.retention().batchSize());
             deleted.merge(rule.table(), total, Long::sum);
         }
         return deleted;

@@ -1,6 +1,5 @@
 package dev.stagecraft.messaging.stage;
 
-import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.HashSet;
 import java.util.List;
@@ -22,7 +21,6 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.stagecraft.events.CancelRequested;
@@ -33,6 +31,7 @@ import dev.stagecraft.events.WorkflowProgressed;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.messaging.LogStream;
+import dev.stagecraft.messaging.MessagingConfig;
 import dev.stagecraft.messaging.outbox.MessageTooLargeException;
 import dev.stagecraft.messaging.outbox.Outbox;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -75,23 +74,8 @@ public class StageRuns {
         return t;
     });
 
-    @ConfigProperty(name = "stagecraft.stage.heartbeat", defaultValue = "PT60S")
-    Duration heartbeatEvery;
-
-    @ConfigProperty(name = "stagecraft.stage.heartbeat-for", defaultValue = "PT1H")
-    Duration heartbeatFor;
-
-    @ConfigProperty(name = "stagecraft.stage.concurrency", defaultValue = "4")
-    int concurrency;
-
-    @ConfigProperty(name = "stagecraft.stage.lease", defaultValue = "PT30S")
-    Duration lease;
-
-    @ConfigProperty(name = "stagecraft.stage.max-attempts", defaultValue = "3")
-    int maxAttempts;
-
-    @ConfigProperty(name = "stagecraft.instance-id")
-    String instanceId;
+    @Inject
+    MessagingConfig config;
 
     private final Map<String, RunControl> active = new ConcurrentHashMap<>();
     private final Set<String> claiming = ConcurrentHashMap.newKeySet();
@@ -104,7 +88,7 @@ public class StageRuns {
         if (handlers.isUnsatisfied()) {
             return;
         }
-        pool = Executors.newFixedThreadPool(concurrency, r -> {
+        pool = Executors.newFixedThreadPool(config.stage().concurrency(), r -> {
             Thread t = new Thread(r, "stage-run");
             t.setDaemon(true);
             return t;
@@ -114,8 +98,11 @@ public class StageRuns {
             t.setDaemon(true);
             return t;
         });
-        LOG.infof("stage runs of instance %s: lease %s, at most %d attempts", instanceId, lease, maxAttempts);
-        leases.scheduleWithFixedDelay(this::tick, 0, Math.max(100, lease.toMillis() / 3), TimeUnit.MILLISECONDS);
+        MessagingConfig.Stage stage = config.stage();
+        LOG.infof("stage runs of instance %s: lease %s, at most %d attempts", config.instanceId(), stage.lease(),
+                stage.maxAttempts());
+        leases.scheduleWithFixedDelay(this::tick, 0, Math.max(100, stage.lease().toMillis() / 3),
+                TimeUnit.MILLISECONDS);
     }
 
     @PreDestroy
@@ -184,9 +171,10 @@ public class StageRuns {
             renewedAt = System.nanoTime();
         } catch (RuntimeException e) {
             LOG.warnf("leases of stage runs not renewed: %s", e.getMessage());
-            if (System.nanoTime() - renewedAt > lease.toNanos()) {
+            if (System.nanoTime() - renewedAt > config.stage().lease().toNanos()) {
                 // another instance may take these runs over now: stop rather than work on them twice
-                active.values().forEach(c -> c.cancel("this instance could not renew its lease for " + lease));
+                active.values().forEach(c -> c.cancel("this instance could not renew its lease for "
+                        + config.stage().lease()));
             }
             return;
         }
@@ -206,7 +194,8 @@ public class StageRuns {
         List<Object[]> renewed = QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery(
                 "update stage_run set lease_until = now() + make_interval(secs => :secs) where owner = :me"
                         + " and finished_at is null and workflow_id in (:ids) returning workflow_id, cancel_reason")
-                .setParameter("secs", lease.toMillis() / 1000.0).setParameter("me", instanceId)
+                .setParameter("secs", config.stage().lease().toMillis() / 1000.0)
+                .setParameter("me", config.instanceId())
                 .setParameter("ids", ids).getResultList());
         Set<String> kept = new HashSet<>();
         for (Object[] row : renewed) {
@@ -228,7 +217,7 @@ public class StageRuns {
     }
 
     private void takeOver() {
-        int room = concurrency - active.size();
+        int room = config.stage().concurrency() - active.size();
         if (room <= 0 || stopping) {
             return;
         }
@@ -236,9 +225,9 @@ public class StageRuns {
         List<String> candidates = QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery(
                 "select workflow_id from stage_run where finished_at is null"
                         + " and (owner is null or owner = :me or lease_until < now()) order by accepted_at limit :n")
-                .setParameter("me", instanceId).setParameter("n", room + active.size()).getResultList());
+                .setParameter("me", config.instanceId()).setParameter("n", room + active.size()).getResultList());
         for (String id : candidates) {
-            if (active.size() >= concurrency) {
+            if (active.size() >= config.stage().concurrency()) {
                 return;
             }
             claimAndLaunch(id, true);
@@ -256,7 +245,8 @@ public class StageRuns {
                         + " lease_until = now() + make_interval(secs => :secs), attempts = attempts + 1"
                         + " where workflow_id = :id and finished_at is null"
                         + " and (owner is null or owner = :me or lease_until < now())")
-                        .setParameter("me", instanceId).setParameter("secs", lease.toMillis() / 1000.0)
+                        .setParameter("me", config.instanceId())
+                        .setParameter("secs", config.stage().lease().toMillis() / 1000.0)
                         .setParameter("id", workflowId).executeUpdate();
                 return claimed == 0 ? null : StageRun.<StageRun>findById(workflowId);
             });
@@ -282,7 +272,7 @@ public class StageRuns {
             int released = QuarkusTransaction.requiringNew().call(() -> em.createNativeQuery("update stage_run"
                     + " set owner = null, lease_until = null, attempts = greatest(attempts - 1, 0), status = 'ACCEPTED'"
                     + " where owner = :me and finished_at is null and workflow_id in (:ids)")
-                    .setParameter("me", instanceId).setParameter("ids", ids).executeUpdate());
+                    .setParameter("me", config.instanceId()).setParameter("ids", ids).executeUpdate());
             LOG.infof("gave back %d unfinished stage runs", released);
         } catch (RuntimeException e) {
             LOG.warnf("leases of %d stage runs not given back (they expire instead): %s", ids.size(), e.getMessage());
@@ -310,7 +300,7 @@ public class StageRuns {
         try {
             boolean go = QuarkusTransaction.requiringNew().call(() -> {
                 StageRun run = em.find(StageRun.class, workflowId, LockModeType.PESSIMISTIC_WRITE);
-                if (run == null || run.status.finished() || !instanceId.equals(run.owner)) {
+                if (run == null || run.status.finished() || !config.instanceId().equals(run.owner)) {
                     return false;
                 }
                 if (run.cancelReason != null) {
@@ -318,9 +308,10 @@ public class StageRuns {
                             command.id());
                     return false;
                 }
-                if (run.attempts > maxAttempts) {
-                    end(run, StageRun.Status.FAILED, handler.failed(command, null, "gave up after " + maxAttempts
-                            + " attempts: the service stopped each time while working on it"), command.id());
+                if (run.attempts > config.stage().maxAttempts()) {
+                    end(run, StageRun.Status.FAILED, handler.failed(command, null, "gave up after "
+                            + config.stage().maxAttempts() + " attempts: the service stopped each time while working on"
+                            + " it"), command.id());
                     return false;
                 }
                 run.status = StageRun.Status.RUNNING;
@@ -376,7 +367,7 @@ public class StageRuns {
         long started = System.nanoTime();
         return HEARTBEATS.scheduleAtFixedRate(() -> {
             long running = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
-            if (running > heartbeatFor.toSeconds()) {
+            if (running > config.stage().heartbeatFor().toSeconds()) {
                 return;
             }
             try {
@@ -384,14 +375,14 @@ public class StageRuns {
             } catch (RuntimeException e) {
                 LOG.debugf("heartbeat of %s not sent: %s", command.workflowId(), e.getMessage());
             }
-        }, heartbeatEvery.toMillis(), heartbeatEvery.toMillis(), TimeUnit.MILLISECONDS);
+        }, config.stage().heartbeat().toMillis(), config.stage().heartbeat().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Ends the run with its outcome, if this instance still owns it (else the instance that took it over will). */
     private void finish(String workflowId, StageRun.Status status, StageOutcome outcome, String causationId) {
         QuarkusTransaction.requiringNew().run(() -> {
             StageRun run = em.find(StageRun.class, workflowId, LockModeType.PESSIMISTIC_WRITE);
-            if (run == null || run.status.finished() || !instanceId.equals(run.owner)) {
+            if (run == null || run.status.finished() || !config.instanceId().equals(run.owner)) {
                 LOG.infof("%s not finished here: %s", workflowId, run == null ? "gone"
                         : run.status.finished() ? "already " + run.status : "instance " + run.owner + " runs it now");
                 return;

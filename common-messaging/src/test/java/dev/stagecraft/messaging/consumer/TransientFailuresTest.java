@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.ConnectException;
 import java.sql.SQLException;
-import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.persistence.PersistenceException;
@@ -18,6 +18,7 @@ import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.junit.jupiter.api.Test;
 
 import dev.stagecraft.events.cloudevents.UnreadableEventException;
+import dev.stagecraft.messaging.MessagingConfigs;
 
 /** Which failures a consumer waits out and which send the record to its dead-letter topic. */
 class TransientFailuresTest {
@@ -41,7 +42,7 @@ class TransientFailuresTest {
     @Test
     void aTransientFailureIsRetriedUntilTheWorkSucceeds() {
         TransientFailures failures = new TransientFailures();
-        failures.maxBackoff = Duration.ofMillis(20);
+        failures.config = MessagingConfigs.with(Map.of("stagecraft.consumer.max-backoff", "PT0.02S"));
         AtomicInteger calls = new AtomicInteger();
         failures.process(RECORD, () -> {
             if (calls.incrementAndGet() < 4) {
@@ -54,7 +55,7 @@ class TransientFailuresTest {
     @Test
     void anyOtherFailureIsThrownAtOnceForTheDeadLetterTopic() {
         TransientFailures failures = new TransientFailures();
-        failures.maxBackoff = Duration.ofMillis(20);
+        failures.config = MessagingConfigs.with(Map.of("stagecraft.consumer.max-backoff", "PT0.02S"));
         AtomicInteger calls = new AtomicInteger();
         UnreadableEventException wrong = new UnreadableEventException("payload is not valid");
         assertSame(wrong, assertThrows(UnreadableEventException.class, () -> failures.process(RECORD, () -> {

@@ -42,6 +42,7 @@ import dev.stagecraft.events.Topics;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.infra.InfraTestResource;
 import dev.stagecraft.messaging.LogStream;
+import dev.stagecraft.messaging.MessagingConfigs;
 import dev.stagecraft.messaging.outbox.Outbox;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.WithTestResource;
@@ -88,12 +89,10 @@ class StageRunLeaseTest {
         runs.outbox = outbox;
         runs.logStream = logStream;
         runs.em = em;
-        runs.heartbeatEvery = Duration.ofHours(1);
-        runs.heartbeatFor = Duration.ofHours(1);
-        runs.concurrency = 8;
-        runs.lease = lease;
-        runs.maxAttempts = 3;
-        runs.instanceId = id + "-" + UUID.randomUUID().toString().substring(0, 6);
+        runs.config = MessagingConfigs.with(Map.of("stagecraft.stage.heartbeat", "PT1H",
+                "stagecraft.stage.heartbeat-for", "PT1H", "stagecraft.stage.concurrency", "8",
+                "stagecraft.stage.lease", lease.toString(), "stagecraft.stage.max-attempts", "3",
+                "stagecraft.instance-id", id + "-" + UUID.randomUUID().toString().substring(0, 6)));
         runs.onStart(null);
         instances.add(runs);
         return runs;
@@ -150,7 +149,7 @@ class StageRunLeaseTest {
         assertTrue(after >= 1.0, "taken over only once the lease expired, not after " + after + " s");
         StageRun done = run(workflow);
         // the rescuer, or the application's own StageRuns (a third instance here): anyone but the stuck one
-        assertNotEquals(stuck.instanceId, done.owner);
+        assertNotEquals(stuck.config.instanceId(), done.owner);
         assertEquals(2, done.attempts);
         assertEquals(2, handler.runs(workflow));
 

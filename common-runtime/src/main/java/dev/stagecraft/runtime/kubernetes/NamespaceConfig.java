@@ -2,14 +2,13 @@ package dev.stagecraft.runtime.kubernetes;
 
 import java.util.List;
 
-import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 /**
- * {@code stagecraft.kubernetes.*}: the fences of every environment namespace (see {@link NamespacePolicy}); each key
- * also reads from its environment variable, e.g. {@code STAGECRAFT_KUBERNETES_QUOTA_CPU}.
+ * {@code stagecraft.kubernetes.*}, a part of {@code RuntimeConfig}: the fences of every environment namespace (see
+ * {@link NamespacePolicy}); each key also reads from its environment variable, e.g.
+ * {@code STAGECRAFT_KUBERNETES_QUOTA_CPU}.
  */
-@ConfigMapping(prefix = "stagecraft.kubernetes")
 public interface NamespaceConfig {
 
     /** The ingress controller's namespace, the only one allowed to reach environment pods from outside. */

@@ -12,7 +12,6 @@ import java.util.regex.Pattern;
 
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -34,6 +33,7 @@ import dev.stagecraft.gateway.api.ApiException;
 import dev.stagecraft.gateway.api.Paging;
 import dev.stagecraft.gateway.auth.RequiresRole;
 import dev.stagecraft.gateway.auth.Role;
+import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.template.ComposeImporter;
 import dev.stagecraft.template.TemplateCompiler;
 
@@ -53,11 +53,8 @@ public class ApplicationResource {
     @Inject
     dev.stagecraft.gateway.auth.Caller caller;
 
-    @ConfigProperty(name = "stagecraft.runtime.enabled")
-    List<String> runtimes;
-
-    @ConfigProperty(name = "stagecraft.runtime.default")
-    String defaultRuntime;
+    @Inject
+    GatewayConfig config;
 
     @POST
     @Transactional
@@ -81,10 +78,10 @@ public class ApplicationResource {
         if (request.webhookSecret() == null || request.webhookSecret().length() < 8) {
             throw ApiException.badRequest("webhookSecret is required and must have at least 8 characters");
         }
-        String runtime = request.runtime() == null ? defaultRuntime : request.runtime();
-        if (!runtimes.contains(runtime)) {
+        String runtime = request.runtime() == null ? config.runtime().defaultRuntime() : request.runtime();
+        if (!config.runtime().enabled().contains(runtime)) {
             throw ApiException.badRequest("runtime '" + runtime + "' is not available in this installation; accepted: "
-                    + runtimes);
+                    + config.runtime().enabled());
         }
         String label = request.pullRequestLabel();
         if (label != null && (label.isBlank() || label.length() > 100)) {

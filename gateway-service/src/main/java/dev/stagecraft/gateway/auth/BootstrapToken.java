@@ -1,16 +1,17 @@
 package dev.stagecraft.gateway.auth;
 
 import java.time.OffsetDateTime;
-import java.util.Optional;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
+
+import dev.stagecraft.gateway.config.GatewayConfig;
 
 /**
  * The first admin token: when {@code STAGECRAFT_ADMIN_TOKEN} is set and no admin token exists, a token with that text
@@ -23,8 +24,8 @@ public class BootstrapToken {
     public static final String ID = "bootstrap-admin";
     private static final Logger LOG = Logger.getLogger(BootstrapToken.class);
 
-    @ConfigProperty(name = "stagecraft.admin-token")
-    Optional<String> adminToken;
+    @Inject
+    GatewayConfig config;
 
     void onStart(@Observes StartupEvent event) {
         ensure();
@@ -32,14 +33,14 @@ public class BootstrapToken {
 
     /** Creates the bootstrap token if the variable is set and no admin token exists; what every start-up does. */
     public void ensure() {
-        if (adminToken.isEmpty() || adminToken.get().isBlank()) {
+        if (config.adminToken().isEmpty() || config.adminToken().get().isBlank()) {
             return;
         }
-        if (adminToken.get().length() < 16) {
+        if (config.adminToken().get().length() < 16) {
             throw new IllegalStateException("STAGECRAFT_ADMIN_TOKEN must have at least 16 characters");
         }
         QuarkusTransaction.requiringNew().run(() -> {
-            String hash = ApiToken.hash(adminToken.get());
+            String hash = ApiToken.hash(config.adminToken().get());
             if (ApiToken.count("tokenHash", hash) > 0) {
                 return;
             }

@@ -11,12 +11,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import dev.stagecraft.events.MessageType;
 import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.gateway.api.ApiException;
 import dev.stagecraft.gateway.applications.Application;
+import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.gateway.git.RemoteRefs;
 import dev.stagecraft.gateway.hosts.PullRequestCheck;
 import dev.stagecraft.template.ApplicationTemplateParser;
@@ -49,11 +48,8 @@ public class EnvironmentActions {
     @Inject
     PullRequestCheck pullRequests;
 
-    @ConfigProperty(name = "stagecraft.environments.ephemeral-ttl")
-    Duration ephemeralTtl;
-
-    @ConfigProperty(name = "stagecraft.environments.max-ttl")
-    Duration maxTtl;
+    @Inject
+    GatewayConfig config;
 
     /**
      * Creates an environment for a branch of an application, of {@code kind} permanent or ephemeral (default:
@@ -145,7 +141,7 @@ public class EnvironmentActions {
         if (env.kind == Environment.Kind.PERMANENT) {
             throw new ApiException(409, "never_expires", "environment '" + id + "' is permanent and never expires");
         }
-        Duration duration = ephemeralTtl;
+        Duration duration = config.environments().ephemeralTtl();
         if (by != null) {
             try {
                 duration = Duration.parse(by);
@@ -158,7 +154,7 @@ public class EnvironmentActions {
         }
         OffsetDateTime now = OffsetDateTime.now(clock);
         OffsetDateTime from = env.expiresAt == null || env.expiresAt.isBefore(now) ? now : env.expiresAt;
-        OffsetDateTime latest = now.plus(maxTtl);
+        OffsetDateTime latest = now.plus(config.environments().maxTtl());
         env.expiresAt = from.plus(duration).isAfter(latest) ? latest : from.plus(duration);
         env.updatedAt = now;
         record(env, "extend", actor, Map.of("expiresAt", env.expiresAt.toString()));

@@ -17,7 +17,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.stagecraft.events.BuildCompleted;
@@ -34,6 +33,7 @@ import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.events.cloudevents.SpecHash;
 import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.gateway.applications.Application;
+import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.messaging.outbox.MessageTooLargeException;
 import dev.stagecraft.messaging.outbox.Outbox;
 import dev.stagecraft.template.InvalidTemplateException;
@@ -61,17 +61,14 @@ public class EnvironmentProcess {
     @Inject
     Clock clock;
 
-    @ConfigProperty(name = "stagecraft.workflow.deadline")
-    Duration deadline;
-
-    @ConfigProperty(name = "stagecraft.environments.ephemeral-ttl")
-    Duration ephemeralTtl;
+    @Inject
+    GatewayConfig config;
 
     private Lifecycle lifecycle;
 
     @PostConstruct
     void init() {
-        lifecycle = new Lifecycle(clock, deadline, () -> UUID.randomUUID().toString());
+        lifecycle = new Lifecycle(clock, config.workflow().deadline(), () -> UUID.randomUUID().toString());
     }
 
     /** Creates an environment with a spec frozen from the application's current templates. */
@@ -321,7 +318,7 @@ public class EnvironmentProcess {
         if (kind == Environment.Kind.PERMANENT) {
             return null;
         }
-        return from.plus(spec.expiresAfter() != null ? Duration.parse(spec.expiresAfter()) : ephemeralTtl);
+        return from.plus(spec.expiresAfter() != null ? Duration.parse(spec.expiresAfter()) : config.environments().ephemeralTtl());
     }
 
     private TemplateCompiler.Context context(String environmentId, String branch, Environment.Kind kind) {

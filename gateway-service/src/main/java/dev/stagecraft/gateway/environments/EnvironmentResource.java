@@ -41,6 +41,9 @@ public class EnvironmentResource {
     EnvironmentActions actions;
 
     @Inject
+    ConflictRetry conflicts;
+
+    @Inject
     Caller caller;
 
     /** Environments newest first, filtered by application, state and branch; paged (see {@link Paging}). */
@@ -197,8 +200,8 @@ public class EnvironmentResource {
      * Runs an action in a transaction of its own, again when a stage event changed the environment at the same
      * moment (optimistic lock): a click never fails because a build reported progress.
      */
-    private static EnvironmentView retried(java.util.function.Supplier<Environment> action) {
-        return ConflictRetry.inTransaction(() -> EnvironmentView.of(action.get(), false));
+    private EnvironmentView retried(java.util.function.Supplier<Environment> action) {
+        return conflicts.inTransaction(() -> EnvironmentView.of(action.get(), false));
     }
 
     private EnvironmentActions.Actor actor() {

@@ -27,6 +27,9 @@ public class ExpiryWatch {
     @Inject
     EnvironmentProcess process;
 
+    @Inject
+    ConflictRetry conflicts;
+
     @Scheduled(every = "${stagecraft.environments.expiry-check:30s}", delayed = "5s",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     public void tearDownExpired() {
@@ -34,7 +37,7 @@ public class ExpiryWatch {
                 "expiresAt < ?1 and state <> ?2 and state <> ?3", OffsetDateTime.now(clock), EnvironmentState.TEARING_DOWN,
                 EnvironmentState.DELETED).stream().map(e -> e.id).toList());
         for (String id : expired) {
-            ConflictRetry.inTransaction(() -> {
+            conflicts.inTransaction(() -> {
                 Environment env = Environment.findById(id);
                 if (env.state.alive() && env.expiresAt != null && env.expiresAt.isBefore(OffsetDateTime.now(clock))) {
                     LOG.infof("environment %s expired at %s: tearing it down", id, env.expiresAt);

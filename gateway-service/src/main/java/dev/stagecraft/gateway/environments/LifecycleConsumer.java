@@ -32,6 +32,9 @@ public class LifecycleConsumer {
     Timeline timeline;
 
     @Inject
+    ConflictRetry conflicts;
+
+    @Inject
     EnvironmentProcess process;
 
     @Inject
@@ -57,7 +60,7 @@ public class LifecycleConsumer {
             reconcile(event, inventory);
             return;
         }
-        ConflictRetry.inTransaction(() -> {
+        conflicts.inTransaction(() -> {
             apply(event);
             return null;
         });
@@ -66,7 +69,7 @@ public class LifecycleConsumer {
     /** Tears down again every environment deleted before the inventory that still had resources in it. */
     private void reconcile(CloudEvent event, RuntimeInventoried inventory) {
         for (String id : inventory.environmentIds()) {
-            boolean again = ConflictRetry.inTransaction(() -> {
+            boolean again = conflicts.inTransaction(() -> {
                 Environment env = Environment.findById(id);
                 if (env == null) {
                     LOG.warnf("the %s runtime has resources of environment %s, which this installation does not know;"

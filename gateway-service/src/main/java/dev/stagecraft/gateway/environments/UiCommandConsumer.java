@@ -17,6 +17,7 @@ import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
 import dev.stagecraft.events.cloudevents.UnreadableEventException;
 import dev.stagecraft.gateway.api.ApiException;
+import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.messaging.consumer.TransientFailures;
 import dev.stagecraft.messaging.inbox.ProcessedMessage;
 import dev.stagecraft.messaging.outbox.Outbox;
@@ -52,6 +53,9 @@ public class UiCommandConsumer {
     Timeline timeline;
 
     @Inject
+    ConflictRetry conflicts;
+
+    @Inject
     EnvironmentActions actions;
 
     @Inject
@@ -63,10 +67,8 @@ public class UiCommandConsumer {
     @Inject
     TransientFailures failures;
 
-    /** The one Kafka principal granted Write on stagecraft.ui.commands. */
-    @org.eclipse.microprofile.config.inject.ConfigProperty(name = "stagecraft.ui.principal",
-            defaultValue = "stagecraft-ui")
-    String uiPrincipal;
+    @Inject
+    GatewayConfig config;
 
     @Incoming("ui-commands")
     @Blocking
@@ -98,7 +100,7 @@ public class UiCommandConsumer {
                     ? actions.commitToCreate(command.application(), command.branch(), command.commit())
                     : "deploy".equals(command.action()) ? actions.commitToDeploy(command.environmentId(),
                             command.commit()) : command.commit();
-            ConflictRetry.inTransaction(() -> {
+            conflicts.inTransaction(() -> {
                 if (processed.firstDelivery(CONSUMER, event.id())) {
                     carryOut(command, commit);
                 }
@@ -118,7 +120,7 @@ public class UiCommandConsumer {
         }
         Action action = Action.of(command.action());
         // the broker lets only the UI principal write this topic (35-kafka-users.yaml): it is recorded beside the actor
-        EnvironmentActions.Actor actor = new EnvironmentActions.Actor(command.actor(), "kafka:" + uiPrincipal);
+        EnvironmentActions.Actor actor = new EnvironmentActions.Actor(command.actor(), "kafka:" + config.ui().principal());
         // a switch expression over the enum: a new action without a case does not compile
         Environment acted = switch (action) {
             case CREATE -> actions.create(command.application(), command.branch(), commit, null, actor);

@@ -1,6 +1,5 @@
 package dev.stagecraft.gateway.events;
 
-import java.time.Duration;
 import java.time.OffsetDateTime;
 
 import jakarta.inject.Inject;
@@ -14,10 +13,9 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.gateway.api.ApiException;
+import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.gateway.environments.Environment;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
@@ -36,9 +34,8 @@ public class EventStreamResource {
     @Inject
     dev.stagecraft.gateway.auth.Caller caller;
 
-    @ConfigProperty(name = "stagecraft.events.heartbeat", defaultValue = "15s")
-    Duration heartbeat;
-
+    @Inject
+    GatewayConfig config;
 
     @GET
     @Path("events")
@@ -65,7 +62,7 @@ public class EventStreamResource {
                 && (scope == null || scope.contains(s.applicationId()))).map(s -> sse
                 .newEventBuilder().id(s.event().id()).name(s.event().type()).mediaType(MediaType.APPLICATION_JSON_TYPE)
                 .data(s.json()).build());
-        Multi<OutboundSseEvent> beats = Multi.createFrom().ticks().every(heartbeat)
+        Multi<OutboundSseEvent> beats = Multi.createFrom().ticks().every(config.events().heartbeat())
                 .map(tick -> sse.newEventBuilder().comment("heartbeat").build());
         Multi<OutboundSseEvent> hello = Multi.createFrom().item(sse.newEventBuilder().comment("stream open").build());
         return Multi.createBy().concatenating().streams(hello, Multi.createBy().merging().streams(events, beats));

@@ -1,6 +1,5 @@
 package dev.stagecraft.gateway.github;
 
-import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -11,7 +10,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.faulttolerance.exceptions.FaultToleranceException;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
@@ -39,7 +38,8 @@ import io.smallrye.common.annotation.Blocking;
  * {@code stagecraft/<environment>}: pending while it builds, sets up or patches, success with the URL when ready,
  * failure with the reason) and, for a pull request, one comment listing the environment's URLs and state, edited in
  * place and marked when the environment is deleted. It reads the lifecycle topic in a consumer group of its own, so
- * a slow or failing GitHub never holds up a workflow; a failed call is retried with backoff, then logged and left.
+ * a slow or failing GitHub never holds up a workflow; a failed call is retried with backoff ({@link GitHubApi}'s
+ * fault tolerance), then logged and left.
  */
 @ApplicationScoped
 public class StatusReporter {
@@ -49,12 +49,6 @@ public class StatusReporter {
 
     @Inject
     GitHubApi github;
-
-    @ConfigProperty(name = "stagecraft.github.attempts", defaultValue = "5")
-    int attempts;
-
-    @ConfigProperty(name = "stagecraft.github.backoff", defaultValue = "1s")
-    Duration backoff;
 
     /** What one event means for GitHub, read from the database when the event is handled. */
     record Snapshot(String repository, String environmentId, String application, Integer pullRequest, String state,
@@ -148,7 +142,7 @@ public class StatusReporter {
             description = ((EnvironmentFailed) data).reason();
         }
         String finalTarget = target;
-        retried("status " + state + " of " + s.commit(), () -> {
+        reported("status " + state + " of " + s.commit(), () -> {
             github.commitStatus(s.repository(), s.commit(), state, description, finalTarget,
                     "stagecraft/" + s.environmentId());
             return null;
@@ -162,7 +156,7 @@ public class StatusReporter {
         if (existing != null && existing.bodyHash.equals(hash)) {
             return;
         }
-        Long id = retried("comment on pull request #" + s.pullRequest(), () -> {
+        Long id = reported("comment on pull request #" + s.pullRequest(), () -> {
             if (existing != null) {
                 try {
                     github.updateComment(s.repository(), existing.commentId, body);
@@ -221,27 +215,13 @@ public class StatusReporter {
         return md.toString();
     }
 
-    /** Runs a GitHub call, retrying what may pass later (no answer, 5xx, 429, rate limits); null when it gave up. */
-    private <T> T retried(String what, Supplier<T> call) {
-        Duration wait = backoff;
-        for (int attempt = 1;; attempt++) {
-            try {
-                return call.get();
-            } catch (HostApiException e) {
-                if (!e.transientFailure() || attempt >= attempts) {
-                    LOG.errorf("GitHub %s failed after %d attempt(s), left: %s", what, attempt, e.getMessage());
-                    return null;
-                }
-                LOG.warnf("GitHub %s failed (attempt %d of %d), retrying in %s: %s", what, attempt, attempts, wait,
-                        e.getMessage());
-                try {
-                    Thread.sleep(wait.toMillis());
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    return null;
-                }
-                wait = wait.multipliedBy(2);
-            }
+    /** Runs a GitHub call (which retries what may pass later); null, logged, when it failed for good. */
+    private static <T> T reported(String what, Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (HostApiException | FaultToleranceException e) {
+            LOG.errorf("GitHub %s failed, left: %s", what, e.getMessage());
+            return null;
         }
     }
 }

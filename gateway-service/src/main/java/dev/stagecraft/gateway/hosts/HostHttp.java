@@ -54,7 +54,7 @@ public final class HostHttp {
     public static String ownerAndName(String url) {
         String[] parts = repositoryPath(url).split("/");
         if (parts.length < 2) {
-            throw new HostApiException(0, "repository URL " + url + " names no owner/repository");
+            throw HostApiException.cannotAsk("repository URL " + url + " names no owner/repository");
         }
         return parts[parts.length - 2] + "/" + parts[parts.length - 1];
     }

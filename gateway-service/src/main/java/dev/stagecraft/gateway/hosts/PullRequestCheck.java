@@ -1,6 +1,5 @@
 package dev.stagecraft.gateway.hosts;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -12,11 +11,12 @@ import java.util.concurrent.ConcurrentHashMap;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.context.ManagedExecutor;
+import org.eclipse.microprofile.faulttolerance.exceptions.FaultToleranceException;
 import org.jboss.logging.Logger;
 
 import dev.stagecraft.gateway.applications.Application;
+import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.gateway.environments.ConflictRetry;
 import dev.stagecraft.gateway.environments.Environment;
 import dev.stagecraft.gateway.environments.EnvironmentProcess;
@@ -39,13 +39,16 @@ public class PullRequestCheck {
     jakarta.enterprise.inject.Instance<PullRequestStates> hosts;
 
     @Inject
+    ConflictRetry conflicts;
+
+    @Inject
     EnvironmentProcess process;
 
     @Inject
     ManagedExecutor executor;
 
-    @ConfigProperty(name = "stagecraft.pull-request-check-interval", defaultValue = "30s")
-    Duration interval;
+    @Inject
+    GatewayConfig config;
 
     private final Map<String, Long> lastCheck = new ConcurrentHashMap<>();
 
@@ -106,7 +109,7 @@ public class PullRequestCheck {
     void check(String applicationId) {
         long now = System.currentTimeMillis();
         Long last = lastCheck.get(applicationId);
-        if (last != null && now - last < interval.toMillis()) {
+        if (last != null && now - last < config.pullRequestCheckInterval().toMillis()) {
             return;
         }
         lastCheck.put(applicationId, now);
@@ -118,7 +121,7 @@ public class PullRequestCheck {
             boolean isOpen;
             try {
                 isOpen = target.host().isOpen(target.repositoryUrl(), pr.number());
-            } catch (HostApiException e) {
+            } catch (HostApiException | FaultToleranceException e) {
                 LOG.warnf("could not read the state of pull request #%d of %s: %s", pr.number(),
                         target.repositoryUrl(), e.getMessage());
                 continue;
@@ -126,7 +129,7 @@ public class PullRequestCheck {
             if (!isOpen) {
                 LOG.infof("pull request #%d of %s is closed but environment %s is live: tearing it down",
                         pr.number(), target.repositoryUrl(), pr.environmentId());
-                ConflictRetry.inTransaction(() -> {
+                conflicts.inTransaction(() -> {
                     process.teardown(Environment.findById(pr.environmentId()), "pull request #" + pr.number()
                             + " is closed on " + target.host().displayName()
                             + " (found by reconciliation; its closing delivery never arrived)", null);

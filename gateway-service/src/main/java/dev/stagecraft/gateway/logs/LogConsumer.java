@@ -9,12 +9,12 @@ import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import dev.stagecraft.events.LogLine;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
+import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.gateway.secrets.SecretMask;
 import dev.stagecraft.messaging.consumer.TransientFailures;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -37,11 +37,8 @@ public class LogConsumer {
     @Inject
     SecretMask mask;
 
-    @ConfigProperty(name = "stagecraft.logs.max-line", defaultValue = "4000")
-    int maxLine;
-
-    @ConfigProperty(name = "stagecraft.logs.max-lines-per-workflow", defaultValue = "20000")
-    long maxLines;
+    @Inject
+    GatewayConfig config;
 
     /** Lines stored per recent workflow, counted once from the table when a workflow is first seen, not per line. */
     private final Map<String, Long> stored = java.util.Collections.synchronizedMap(new LinkedHashMap<>(64, 0.75f,
@@ -64,13 +61,13 @@ public class LogConsumer {
 
     private void store(CloudEvent event, LogLine line) {
         long count = stored.computeIfAbsent(line.workflowId(), LogLineEntry::countOf);
-        if (count >= maxLines) {
+        if (count >= config.logs().maxLinesPerWorkflow()) {
             return;
         }
         // masked before it is cut, so a cut never leaves part of a secret
         String text = line.line() == null ? "" : mask.mask(line.environmentId(), line.line());
-        if (text.length() > maxLine) {
-            text = text.substring(0, maxLine) + " [cut at " + maxLine + " characters]";
+        if (text.length() > config.logs().maxLine()) {
+            text = text.substring(0, config.logs().maxLine()) + " [cut at " + config.logs().maxLine() + " characters]";
         }
         em.createNativeQuery("insert into log_line (ce_id, environment_id, workflow_id, source, line, received_at)"
                 + " values (?1, ?2, ?3, ?4, ?5, ?6) on conflict (ce_id) do nothing")

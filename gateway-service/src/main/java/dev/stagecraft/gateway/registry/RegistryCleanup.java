@@ -13,12 +13,12 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import dev.stagecraft.events.registry.RegistryAddress;
 import dev.stagecraft.events.registry.RegistryApi;
 import dev.stagecraft.events.registry.RegistryCredentials;
+import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.gateway.environments.Environment;
 import dev.stagecraft.gateway.environments.EnvironmentState;
 import dev.stagecraft.gateway.environments.Workflow;
@@ -43,22 +43,8 @@ public class RegistryCleanup {
 
     private static final Logger LOG = Logger.getLogger(RegistryCleanup.class);
 
-    @ConfigProperty(name = "stagecraft.registry.address")
-    Optional<String> address;
-
-    /** {@code http} or {@code https}; empty: HTTP on a loopback registry, HTTPS elsewhere. */
-    @ConfigProperty(name = "stagecraft.registry.scheme")
-    Optional<String> scheme;
-
-    /** A Docker config file with a login allowed to list and delete; empty: no login. */
-    @ConfigProperty(name = "stagecraft.registry.auth-file")
-    Optional<String> authFile;
-
-    @ConfigProperty(name = "stagecraft.registry.grace", defaultValue = "PT2H")
-    Duration grace;
-
-    @ConfigProperty(name = "stagecraft.workflow.deadline")
-    Duration deadline;
+    @Inject
+    GatewayConfig config;
 
     @Inject
     EntityManager em;
@@ -70,6 +56,8 @@ public class RegistryCleanup {
     }
 
     void warnAboutAShortGrace(@Observes StartupEvent event) {
+        Duration grace = config.registry().grace();
+        Duration deadline = config.workflow().deadline();
         if (registry().isPresent() && grace.compareTo(deadline.multipliedBy(2)) < 0) {
             LOG.warnf("stagecraft.registry.grace (%s) is shorter than twice the workflow deadline (%s): a workflow that"
                     + " is still running may lose an image it is about to use", grace, deadline);
@@ -80,12 +68,13 @@ public class RegistryCleanup {
     private Optional<RegistryApi> registry() {
         RegistryApi made = api;
         if (made == null) {
-            Optional<RegistryAddress> parsed = RegistryAddress.parse(address.orElse(null), scheme.orElse(null));
+            Optional<RegistryAddress> parsed = RegistryAddress.parse(config.registry().address().orElse(null),
+                    config.registry().scheme().orElse(null));
             if (parsed.isEmpty()) {
                 return Optional.empty();
             }
             // the file is read at every login, so a rotated Secret takes effect without a restart
-            made = new RegistryApi(parsed.get(), () -> authFile.filter(f -> !f.isBlank())
+            made = new RegistryApi(parsed.get(), () -> config.registry().authFile().filter(f -> !f.isBlank())
                     .map(f -> RegistryCredentials.fromDockerConfig(Path.of(f), parsed.get().host())));
             api = made;
         }
@@ -113,7 +102,7 @@ public class RegistryCleanup {
     public Result run(OffsetDateTime now) {
         RegistryApi registry = registry().orElseThrow(() -> new IllegalStateException("no registry is configured"
                 + " (STAGECRAFT_REGISTRY)"));
-        OffsetDateTime cutoff = now.minus(grace);
+        OffsetDateTime cutoff = now.minus(config.registry().grace());
         Set<String> inUse = new HashSet<>();
         Set<String> building = new HashSet<>();
         QuarkusTransaction.requiringNew().run(() -> {

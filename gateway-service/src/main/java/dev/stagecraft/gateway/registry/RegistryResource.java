@@ -1,7 +1,6 @@
 package dev.stagecraft.gateway.registry;
 
 import java.time.OffsetDateTime;
-import java.util.Optional;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.POST;
@@ -9,9 +8,8 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
 import dev.stagecraft.gateway.api.ApiException;
+import dev.stagecraft.gateway.config.GatewayConfig;
 
 /** {@code POST /api/admin/registry/cleanup} (admin role): runs the registry clean-up now and says what it deleted. */
 @Path("/api/admin/registry/cleanup")
@@ -21,12 +19,12 @@ public class RegistryResource {
     @Inject
     RegistryCleanup cleanup;
 
-    @ConfigProperty(name = "stagecraft.registry.address")
-    Optional<String> address;
+    @Inject
+    GatewayConfig config;
 
     @POST
     public RegistryCleanup.Result run() {
-        if (address.isEmpty() || address.get().isBlank()) {
+        if (config.registry().address().isEmpty() || config.registry().address().get().isBlank()) {
             throw new ApiException(409, "no_registry", "no registry is configured (STAGECRAFT_REGISTRY): images stay on"
                     + " the Docker engine and teardown removes them there");
         }

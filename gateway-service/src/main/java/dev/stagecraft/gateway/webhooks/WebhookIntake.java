@@ -33,6 +33,9 @@ public class WebhookIntake {
     EnvironmentProcess process;
 
     @Inject
+    ConflictRetry conflicts;
+
+    @Inject
     PullRequestCheck pullRequests;
 
     @Inject
@@ -46,7 +49,7 @@ public class WebhookIntake {
      */
     public WebhookResponse accept(ParsedDelivery parsed, Predicate<Application> authentic, String authFailure) {
         try {
-            WebhookResponse response = ConflictRetry.inTransaction(() -> acceptInTransaction(parsed, authentic,
+            WebhookResponse response = conflicts.inTransaction(() -> acceptInTransaction(parsed, authentic,
                     authFailure));
             pullRequests.afterDeliveryFor(parsed.repositoryUrls());
             return response;

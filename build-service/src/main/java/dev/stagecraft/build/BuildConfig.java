@@ -1,0 +1,38 @@
+package dev.stagecraft.build;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** The build-service's settings ({@code stagecraft.build.*}), each with its default. */
+@ConfigMapping(prefix = "stagecraft.build")
+public interface BuildConfig {
+
+    /** Where images are pushed: {@code host[:port][/path]}; unset keeps them on the engine. */
+    Optional<String> registry();
+
+    /** http or https; unset: http for a registry on loopback, https for any other. */
+    Optional<String> registryScheme();
+
+    /** A Docker config file with the registry's push credentials; unset: push without logging in. */
+    Optional<String> registryAuthFile();
+
+    /** Where repository mirrors are kept. */
+    @WithDefault("${java.io.tmpdir}/stagecraft-build")
+    Path workDir();
+
+    /** Services of one commit built at the same time. */
+    @WithDefault("4")
+    int parallelism();
+
+    /** Memory of a build's RUN steps, in bytes (2 GiB). */
+    @WithDefault("2147483648")
+    long memory();
+
+    /** The longest one image build may take; shorter than the gateway's workflow deadline. */
+    @WithDefault("PT10M")
+    Duration timeout();
+}

@@ -1,0 +1,116 @@
+package dev.stagecraft.runtime;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import dev.stagecraft.runtime.kubernetes.NamespaceConfig;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+/**
+ * What the runtimes read of {@code stagecraft.*}: which are enabled, the Docker engine and its defaults, the router
+ * environments are published through, and the Kubernetes ingress, storage and namespace fences; each with its default.
+ */
+@ConfigMapping(prefix = "stagecraft")
+public interface RuntimeConfig {
+
+    Runtime runtime();
+
+    Router router();
+
+    Docker docker();
+
+    /** The fences of every environment namespace: {@code stagecraft.kubernetes.*}. */
+    NamespaceConfig kubernetes();
+
+    /** Domain suffixes a template's host names must end with (besides the router's own domain on Docker). */
+    Optional<List<String>> allowedHostSuffixes();
+
+    /** {@code stagecraft.runtime.*}. */
+    interface Runtime {
+
+        /** The runtimes applications may choose: docker, kubernetes or both. */
+        @WithDefault("docker")
+        List<String> enabled();
+
+        /** The runtime of a spec that names none. */
+        @WithName("default")
+        @WithDefault("docker")
+        String defaultRuntime();
+
+        /** How long a service may take to become ready. */
+        @WithDefault("PT2M")
+        Duration readinessTimeout();
+
+        DockerDefaults docker();
+
+        KubernetesIngress kubernetes();
+    }
+
+    /** {@code stagecraft.runtime.docker.*}: limits of a container whose template sets none. */
+    interface DockerDefaults {
+
+        @WithDefault("512Mi")
+        String defaultMemory();
+
+        /** CPUs, fractions allowed. */
+        @WithDefault("1")
+        String defaultCpu();
+
+        /** Processes. */
+        @WithDefault("512")
+        long defaultPids();
+    }
+
+    /** {@code stagecraft.runtime.kubernetes.*}; each unset: the cluster's default, or none. */
+    interface KubernetesIngress {
+
+        /** The IngressClass of every Ingress. */
+        Optional<String> ingressClass();
+
+        /** A wildcard certificate Secret of the Stagecraft namespace, copied into every environment namespace. */
+        Optional<String> tlsSecret();
+
+        /** A cert-manager ClusterIssuer that makes a certificate per host. */
+        Optional<String> clusterIssuer();
+
+        /** The registry pull Secret of the Stagecraft namespace, copied into every environment namespace. */
+        Optional<String> pullSecret();
+
+        /** The StorageClass of every PersistentVolumeClaim. */
+        Optional<String> storageClass();
+    }
+
+    /** {@code stagecraft.router.*}: the Caddy router environments are published through. */
+    interface Router {
+
+        /** Caddy's admin API; unset: no router, endpoints are the services' addresses on their networks. */
+        Optional<String> adminUrl();
+
+        /** The Caddy server the routes are added to. */
+        @WithDefault("stagecraft")
+        String server();
+
+        /** Environments are published as {@code <service>-<environment>.<base domain>}. */
+        @WithDefault("localhost")
+        String baseDomain();
+
+        /** http or https: the scheme of endpoint URLs. */
+        @WithDefault("http")
+        String scheme();
+
+        /** The port users reach the router on. */
+        @WithDefault("80")
+        int publicPort();
+    }
+
+    /** {@code stagecraft.docker.*}. */
+    interface Docker {
+
+        /** The Docker engine's API. */
+        @WithDefault("unix:///var/run/docker.sock")
+        String host();
+    }
+}

@@ -1,0 +1,170 @@
+package dev.stagecraft.gateway.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+/**
+ * The gateway's settings ({@code stagecraft.*}), each with its default; application.properties maps the
+ * {@code STAGECRAFT_*} environment variables onto these names.
+ */
+@ConfigMapping(prefix = "stagecraft")
+public interface GatewayConfig {
+
+    /** The bootstrap admin token (at least 16 characters); unset: none. */
+    Optional<String> adminToken();
+
+    Events events();
+
+    Ui ui();
+
+    /** At most once per this interval per application, its open pull requests are checked against the host. */
+    @WithDefault("30s")
+    Duration pullRequestCheckInterval();
+
+    Logs logs();
+
+    Workflow workflow();
+
+    Environments environments();
+
+    Runtime runtime();
+
+    Registry registry();
+
+    /** GitHub: commit statuses, the pull request comment and pull request states. */
+    GitHub github();
+
+    /** GitLab: merge request states, for reconciliation. */
+    GitLab gitlab();
+
+    /** Bitbucket Cloud: pull request states, for reconciliation. */
+    Bitbucket bitbucket();
+
+    /** {@code stagecraft.ui.*}: the internal UI, which sends its commands over Kafka. */
+    interface Ui {
+
+        /** The one Kafka principal granted Write on stagecraft.ui.commands; recorded beside the actor. */
+        @WithDefault("stagecraft-ui")
+        String principal();
+    }
+
+    /** {@code stagecraft.events.*}. */
+    interface Events {
+
+        /** How often the event stream sends a comment line to keep idle connections open. */
+        @WithDefault("15s")
+        Duration heartbeat();
+    }
+
+    /** Workflow output kept by the gateway: {@code stagecraft.logs.*}. */
+    interface Logs {
+
+        /** Characters kept of one log line; the rest is cut. */
+        @WithDefault("4000")
+        int maxLine();
+
+        /** Lines kept per workflow; later ones are dropped. */
+        @WithDefault("20000")
+        long maxLinesPerWorkflow();
+    }
+
+    /** {@code stagecraft.workflow.*}. */
+    interface Workflow {
+
+        /** How long a stage may stay silent before its environment is marked failed. */
+        @WithDefault("PT15M")
+        Duration deadline();
+    }
+
+    /** {@code stagecraft.environments.*}. */
+    interface Environments {
+
+        /** Lifetime of an ephemeral environment (an environment template's {@code expiry} wins). */
+        @WithDefault("P3D")
+        Duration ephemeralTtl();
+
+        /** Extend never pushes an expiry further than this from now. */
+        @WithDefault("P7D")
+        Duration maxTtl();
+    }
+
+    /** {@code stagecraft.runtime.*}, as far as the gateway checks applications against it. */
+    interface Runtime {
+
+        /** The runtimes an application may choose: docker, kubernetes. */
+        @WithDefault("docker")
+        List<String> enabled();
+
+        /** The runtime an application gets when it names none. */
+        @WithName("default")
+        @WithDefault("docker")
+        String defaultRuntime();
+    }
+
+    /** Registry clean-up: {@code stagecraft.registry.*}. */
+    interface Registry {
+
+        /** host[:port] of the registry; unset: no clean-up. */
+        Optional<String> address();
+
+        /** http or https; unset: http for a registry on loopback, https for any other. */
+        Optional<String> scheme();
+
+        /** A Docker config file with a login that may list, read and delete; unset: no login. */
+        Optional<String> authFile();
+
+        /** Tags built longer ago than this (keep it at least twice the workflow deadline) may be deleted. */
+        @WithDefault("PT2H")
+        Duration grace();
+    }
+
+    /** One git host's REST API: {@code stagecraft.<host>.*}. */
+    interface GitHost {
+
+        /** The token Stagecraft calls the host with; unset or empty: the host is not called. */
+        Optional<String> token();
+
+        /** The API's base URL. */
+        String apiUrl();
+
+        /** Tries of one call that fails for a reason that may pass (no answer, 5xx, 429, 403) before it is given up. */
+        @WithDefault("5")
+        int attempts();
+
+        /** The wait before the second try; it doubles before each further one. */
+        @WithDefault("1s")
+        Duration backoff();
+    }
+
+    /** {@code stagecraft.gitlab.*}. */
+    interface GitLab extends GitHost {
+
+        /** The API's base URL. */
+        @Override
+        @WithDefault("https://gitlab.com/api/v4")
+        String apiUrl();
+    }
+
+    /** {@code stagecraft.bitbucket.*}. */
+    interface Bitbucket extends GitHost {
+
+        /** The API's base URL. */
+        @Override
+        @WithDefault("https://api.bitbucket.org/2.0")
+        String apiUrl();
+    }
+
+    /** {@code stagecraft.github.*}. */
+    interface GitHub extends GitHost {
+
+        /** The API's base URL. */
+        @Override
+        @WithDefault("https://api.github.com")
+        String apiUrl();
+    }
+}
