@@ -70,7 +70,20 @@ public class TransientFailures {
      * connection pool that found no connection in time, a retriable broker error, a network failure.
      */
     public static boolean isTransient(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+        return isTransient(failure, java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>()));
+    }
+
+    /**
+     * Walks the causes and the suppressed exceptions: a transaction that could not commit because the database went
+     * away says so in a RollbackException whose PSQLException is suppressed, not its cause.
+     */
+    private static boolean isTransient(Throwable failure, java.util.Set<Throwable> seen) {
+        for (Throwable t = failure; t != null && seen.add(t); t = t.getCause()) {
+            for (Throwable suppressed : t.getSuppressed()) {
+                if (isTransient(suppressed, seen)) {
+                    return true;
+                }
+            }
             if (t instanceof SQLTransientException || t instanceof SQLRecoverableException
                     || t instanceof RetriableException || t instanceof SocketException
                     || t instanceof SocketTimeoutException) {

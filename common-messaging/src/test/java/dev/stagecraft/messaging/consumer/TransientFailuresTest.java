@@ -33,6 +33,10 @@ class TransientFailuresTest {
                 new SQLException("Acquisition timeout while waiting for new connection"))));
         assertTrue(TransientFailures.isTransient(new RuntimeException(new ConnectException("refused"))));
         assertTrue(TransientFailures.isTransient(new NotLeaderOrFollowerException("moving")));
+        // the database went away at commit: the transaction manager attaches the driver's error as suppressed
+        RuntimeException rollback = new IllegalStateException("ARJUNA016053: Could not commit transaction.");
+        rollback.addSuppressed(new SQLException("An I/O error occurred while sending to the backend.", "08006"));
+        assertTrue(TransientFailures.isTransient(new RuntimeException("could not commit", rollback)));
 
         assertFalse(TransientFailures.isTransient(new UnreadableEventException("no ce_type header")));
         assertFalse(TransientFailures.isTransient(new IllegalArgumentException("unknown action")));
