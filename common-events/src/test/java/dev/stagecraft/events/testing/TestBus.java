@@ -51,25 +51,12 @@ public final class TestBus implements AutoCloseable {
     public static void awaitGroupAssigned(String groupId) {
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
                 LocalInfra.shared().kafkaClientConfig())) {
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (true) {
-                var group = admin.describeConsumerGroups(List.of(groupId)).all().get().get(groupId);
-                boolean assigned = group.groupState() == org.apache.kafka.common.GroupState.STABLE
-                        && group.members().stream().anyMatch(m -> !m.assignment().topicPartitions().isEmpty());
-                if (assigned) {
-                    return;
-                }
-                if (System.currentTimeMillis() > deadline) {
-                    throw new AssertionError("consumer group " + groupId + " has no partitions after 60 s: "
-                            + group.groupState());
-                }
-                Thread.sleep(100);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new AssertionError("describing consumer group " + groupId, e);
+            Awaitility.await("consumer group " + groupId + " has its partitions").atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(100)).until(() -> {
+                        var group = admin.describeConsumerGroups(List.of(groupId)).all().get().get(groupId);
+                        return group.groupState() == org.apache.kafka.common.GroupState.STABLE && group.members()
+                                .stream().anyMatch(m -> !m.assignment().topicPartitions().isEmpty());
+                    });
         }
     }
 

@@ -20,6 +20,7 @@ import dev.stagecraft.gateway.git.RemoteRefs;
 import dev.stagecraft.gateway.hosts.PullRequestCheck;
 import dev.stagecraft.template.ApplicationTemplateParser;
 import dev.stagecraft.template.yaml.Problems;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
  * The actions people take on environments, whether they click in the UI (HTTP) or the UI publishes them on
@@ -184,7 +185,7 @@ public class EnvironmentActions {
         if (given != null || application == null || branch == null || branch.isBlank()) {
             return given;
         }
-        String url = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> {
+        String url = QuarkusTransaction.requiringNew().call(() -> {
             Application app = Application.find("name = ?1 or id = ?1", application).firstResult();
             return app == null ? null : app.repositoryUrl;
         });
@@ -197,7 +198,7 @@ public class EnvironmentActions {
         if (given != null) {
             return given;
         }
-        String[] where = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() -> {
+        String[] where = QuarkusTransaction.requiringNew().call(() -> {
             Environment env = Environment.findById(id);
             // unknown or going: the action answers 404 or 409 without asking the git host anything
             Application app = env == null || !env.state.alive() ? null : Application.findById(env.applicationId);
@@ -208,15 +209,15 @@ public class EnvironmentActions {
 
     private String commit(String given, Application app, String branch) {
         if (given == null) {
-            // resolved before the transaction (commitToCreate, commitToDeploy); none means the branch moved away
+            // resolved before the transaction (commitToCreate, commitToDeploy); none: the application or environment
+            // was not there yet when it was resolved
             throw new ApiException(409, "branch_head_unknown", "the head of branch '" + branch + "' of "
                     + app.repositoryUrl + " could not be resolved; try again or name the commit");
         }
-        String sha = given;
-        if (!sha.matches("[0-9a-f]{40}")) {
-            throw ApiException.badRequest("commit '" + sha + "' is not a full 40-character hexadecimal SHA-1");
+        if (!given.matches("[0-9a-f]{40}")) {
+            throw ApiException.badRequest("commit '" + given + "' is not a full 40-character hexadecimal SHA-1");
         }
-        return sha;
+        return given;
     }
 
     private void record(Environment env, String action, Actor actor, Map<String, String> details) {

@@ -122,10 +122,6 @@ public final class Lifecycle {
         this.workflowIds = workflowIds;
     }
 
-    public Duration deadline() {
-        return deadline;
-    }
-
     // ---------------------------------------------------------------- commands
 
     /** A push or a Deploy click: {@code commit} becomes the desired commit and runs as soon as nothing else does. */

@@ -95,14 +95,15 @@ public class UiCommandConsumer {
             return;
         }
         try {
+            Action action = Action.of(command.action());
             // a branch head is asked of the git host before the transaction, never inside it
-            String commit = "create".equals(command.action())
+            String commit = action == Action.CREATE
                     ? actions.commitToCreate(command.application(), command.branch(), command.commit())
-                    : "deploy".equals(command.action()) ? actions.commitToDeploy(command.environmentId(),
-                            command.commit()) : command.commit();
+                    : action == Action.DEPLOY ? actions.commitToDeploy(command.environmentId(), command.commit())
+                            : command.commit();
             conflicts.inTransaction(() -> {
                 if (processed.firstDelivery(CONSUMER, event.id())) {
-                    carryOut(command, commit);
+                    carryOut(command, action, commit);
                 }
                 return null;
             });
@@ -114,11 +115,10 @@ public class UiCommandConsumer {
         }
     }
 
-    private void carryOut(EnvironmentActionRequested command, String commit) {
+    private void carryOut(EnvironmentActionRequested command, Action action, String commit) {
         if (command.actor() == null || command.actor().isBlank()) {
             throw ApiException.badRequest("actor is required: the person on whose behalf the UI acts");
         }
-        Action action = Action.of(command.action());
         // the broker lets only the UI principal write this topic (35-kafka-users.yaml): it is recorded beside the actor
         EnvironmentActions.Actor actor = new EnvironmentActions.Actor(command.actor(), "kafka:" + config.ui().principal());
         // a switch expression over the enum: a new action without a case does not compile
