@@ -44,16 +44,19 @@ public final class BenchmarkMain {
         Path root = Path.of(System.getProperty("stagecraft.root", ".")).toAbsolutePath();
         Path work = Files.createTempDirectory("stagecraft-bench-");
         Map<String, List<Double>> figures = new LinkedHashMap<>();
-        try (Stack stack = Stack.start(root, LocalInfra.shared(), work)) {
+        try (Stack stack = Stack.start(root, LocalInfra.shared(), work);
+                HopTrace trace = HopTrace.start(stack.infra.kafkaClientConfig())) {
             // Ctrl-C or kill: the services go too
             Runtime.getRuntime().addShutdownHook(new Thread(stack.services::close, "bench-stop"));
             String app = "bench-" + stack.nonce;
             stack.gateway.registerApplication(app, stack.repositoryUrl, Stack.SECRET, SampleRepository.TEMPLATE);
             for (int round = 1; round <= rounds; round++) {
-                platformRound(stack, app, round, figures);
+                platformRound(stack, trace, app, round, figures);
                 baselineRound(stack, work.resolve("baseline-" + round), figures);
                 System.out.printf("benchmark: round %d of %d done%n", round, rounds);
             }
+            System.out.println();
+            trace.printSummary();
         }
         System.out.println();
         System.out.printf("%-44s %8s %8s %8s%n", "figure (seconds, " + rounds + " rounds)", "median", "min", "max");
@@ -64,8 +67,8 @@ public final class BenchmarkMain {
         });
     }
 
-    private static void platformRound(Stack stack, String app, int round, Map<String, List<Double>> figures)
-            throws Exception {
+    private static void platformRound(Stack stack, HopTrace trace, String app, int round,
+            Map<String, List<Double>> figures) throws Exception {
         String branch = "bench-" + round;
         stack.repository.branch(branch);
         String nonce = UUID.randomUUID().toString().substring(0, 8);
@@ -74,7 +77,7 @@ public final class BenchmarkMain {
         PullRequestFlow pr = new PullRequestFlow(stack, app, 100 + round, branch);
         long t0 = System.nanoTime();
         OffsetDateTime sent = OffsetDateTime.now();
-        pr.open(head);
+        String environment = pr.open(head);
         JsonNode ready = pr.awaitReady();
         double total = seconds(t0);
         OffsetDateTime seen = OffsetDateTime.now();
@@ -91,16 +94,25 @@ public final class BenchmarkMain {
         add(figures, "  of which SetupSucceeded -> READY seen", Duration.between(at(ready,
                 "dev.stagecraft.setup.succeeded.v1"), seen).toMillis() / 1000.0);
 
+        System.out.printf("round %d: webhook -> READY%n", round);
+        trace.breakdown(environment, sent.toInstant());
+
         String next = stack.repository.commit(branch, Map.of("web/index.html", "web " + nonce + " v2\n"), "patch");
         t0 = System.nanoTime();
+        java.time.Instant pushed = java.time.Instant.now();
         pr.push(next);
         pr.awaitReady();
         add(figures, "platform: push -> patched READY", seconds(t0));
+        System.out.printf("round %d: push -> patched%n", round);
+        trace.breakdown(environment, pushed);
 
         t0 = System.nanoTime();
         pr.close();
+        java.time.Instant closed = java.time.Instant.now();
         pr.awaitDeleted();
         add(figures, "platform: close -> DELETED (verified)", seconds(t0));
+        System.out.printf("round %d: close -> DELETED%n", round);
+        trace.breakdown(environment, closed);
     }
 
     private static void baselineRound(Stack stack, Path dir, Map<String, List<Double>> figures) throws Exception {

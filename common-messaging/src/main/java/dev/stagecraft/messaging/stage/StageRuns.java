@@ -124,19 +124,44 @@ public class StageRuns {
     /**
      * Takes a command from the stage's topic. Called on the consumer thread; returns once the run is recorded.
      * A redelivered command (same workflow) is ignored; a CancelRequested stops the run it names, wherever it runs.
+     *
+     * <p>When the pool has room, one transaction records the run, takes its lease and publishes its started event, and
+     * the pool starts the work at once: a command costs one commit before its work begins. Otherwise the run is only
+     * recorded, and claimed and announced when a thread takes it up.
      */
     public void accept(CloudEvent command) {
         if (command.data() instanceof CancelRequested cancel) {
             cancel(cancel.workflowId(), cancel.reason());
             return;
         }
-        StageRun run = QuarkusTransaction.requiringNew().call(() -> record(command));
-        if (run != null) {
+        boolean startNow = !stopping && active.size() < config.stage().concurrency();
+        // a lease tick must not take the run up between this commit and the launch: it would run it a second time
+        boolean guarded = claiming.add(command.workflowId());
+        StageRun run;
+        try {
+            run = QuarkusTransaction.requiringNew().call(() -> {
+                StageRun recorded = record(command, startNow ? StageRun.Status.RUNNING : StageRun.Status.ACCEPTED);
+                if (recorded != null && startNow) {
+                    em.flush();
+                    claim(recorded.workflowId);
+                    outbox.publish(handlers.get().started(command), command.id());
+                }
+                return recorded;
+            });
+            if (run != null && startNow) {
+                launch(run, true);
+            }
+        } finally {
+            if (guarded) {
+                claiming.remove(command.workflowId());
+            }
+        }
+        if (run != null && !startNow) {
             claimAndLaunch(run.workflowId, false);
         }
     }
 
-    private StageRun record(CloudEvent command) {
+    private StageRun record(CloudEvent command, StageRun.Status status) {
         if (StageRun.findById(command.workflowId()) != null) {
             return null;
         }
@@ -146,7 +171,7 @@ public class StageRuns {
         run.commandId = command.id();
         run.commandType = command.type();
         run.command = EventJson.write(command.data());
-        run.status = StageRun.Status.ACCEPTED;
+        run.status = status;
         run.acceptedAt = OffsetDateTime.now();
         run.persist();
         return run;
@@ -240,16 +265,8 @@ public class StageRuns {
             return;
         }
         try {
-            StageRun run = QuarkusTransaction.requiringNew().call(() -> {
-                int claimed = em.createNativeQuery("update stage_run set owner = :me,"
-                        + " lease_until = now() + make_interval(secs => :secs), attempts = attempts + 1"
-                        + " where workflow_id = :id and finished_at is null"
-                        + " and (owner is null or owner = :me or lease_until < now())")
-                        .setParameter("me", config.instanceId())
-                        .setParameter("secs", config.stage().lease().toMillis() / 1000.0)
-                        .setParameter("id", workflowId).executeUpdate();
-                return claimed == 0 ? null : StageRun.<StageRun>findById(workflowId);
-            });
+            StageRun run = QuarkusTransaction.requiringNew().call(() -> claim(workflowId)
+                    ? StageRun.<StageRun>findById(workflowId) : null);
             if (run == null) {
                 return;
             }
@@ -257,10 +274,24 @@ public class StageRuns {
                 LOG.infof("taking over %s %s of environment %s (attempt %d)", run.commandType, run.workflowId,
                         run.environmentId, run.attempts);
             }
-            launch(run);
+            launch(run, false);
         } finally {
             claiming.remove(workflowId);
         }
+    }
+
+    /**
+     * Takes the run's lease for this instance, in the caller's transaction, unless another live instance holds it or
+     * it finished. Returns whether it was taken.
+     */
+    private boolean claim(String workflowId) {
+        return em.createNativeQuery("update stage_run set owner = :me,"
+                + " lease_until = now() + make_interval(secs => :secs), attempts = attempts + 1"
+                + " where workflow_id = :id and finished_at is null"
+                + " and (owner is null or owner = :me or lease_until < now())")
+                .setParameter("me", config.instanceId())
+                .setParameter("secs", config.stage().lease().toMillis() / 1000.0)
+                .setParameter("id", workflowId).executeUpdate() == 1;
     }
 
     /** Gives the leases of runs a stopping instance did not finish back, so another instance continues at once. */
@@ -279,7 +310,8 @@ public class StageRuns {
         }
     }
 
-    private void launch(StageRun run) {
+    /** Starts the run in the pool; {@code announced}: its lease is taken and its started event published already. */
+    private void launch(StageRun run, boolean announced) {
         MessageType type = MessageType.ofCeType(run.commandType).orElseThrow();
         StagecraftMessage data = EventJson.read(run.command, type.javaType());
         CloudEvent command = new CloudEvent(run.commandId, run.commandType, null, run.environmentId, run.acceptedAt,
@@ -287,18 +319,18 @@ public class StageRuns {
         RunControl control = new RunControl(run.environmentId, run.workflowId, run.commandId, this);
         active.put(run.workflowId, control);
         try {
-            pool.submit(() -> execute(command, control));
+            pool.submit(() -> execute(command, control, announced));
         } catch (RejectedExecutionException stoppingNow) {
             active.remove(run.workflowId);
         }
     }
 
-    private void execute(CloudEvent command, RunControl control) {
+    private void execute(CloudEvent command, RunControl control, boolean announced) {
         StageHandler handler = handlers.get();
         String workflowId = command.workflowId();
         boolean interrupted = false;
         try {
-            boolean go = QuarkusTransaction.requiringNew().call(() -> {
+            boolean go = announced || QuarkusTransaction.requiringNew().call(() -> {
                 StageRun run = em.find(StageRun.class, workflowId, LockModeType.PESSIMISTIC_WRITE);
                 if (run == null || run.status.finished() || !config.instanceId().equals(run.owner)) {
                     return false;

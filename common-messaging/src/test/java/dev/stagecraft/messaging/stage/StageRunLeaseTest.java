@@ -84,13 +84,17 @@ class StageRunLeaseTest {
     }
 
     private StageRuns instance(String id, Duration lease) {
+        return instance(id, lease, 8);
+    }
+
+    private StageRuns instance(String id, Duration lease, int concurrency) {
         StageRuns runs = new StageRuns();
         runs.handlers = handlers;
         runs.outbox = outbox;
         runs.logStream = logStream;
         runs.em = em;
         runs.config = MessagingConfigs.with(Map.of("stagecraft.stage.heartbeat", "PT1H",
-                "stagecraft.stage.heartbeat-for", "PT1H", "stagecraft.stage.concurrency", "8",
+                "stagecraft.stage.heartbeat-for", "PT1H", "stagecraft.stage.concurrency", String.valueOf(concurrency),
                 "stagecraft.stage.lease", lease.toString(), "stagecraft.stage.max-attempts", "3",
                 "stagecraft.instance-id", id + "-" + UUID.randomUUID().toString().substring(0, 6)));
         runs.onStart(null);
@@ -202,6 +206,38 @@ class StageRunLeaseTest {
         assertEquals(StageRun.Status.FAILED, run(failing).status, "SetupFailed is a failure by its type");
         assertTrue(run(failing).reason.contains("never answered"), run(failing).reason);
         assertEquals(StageRun.Status.SUCCEEDED, run(passing).status);
+    }
+
+    @Test
+    void aCommandTakenWithRoomInThePoolIsRecordedClaimedAndAnnouncedByOneCommit() {
+        StageRuns worker = instance("one-commit", Duration.ofSeconds(30));
+        String workflow = UUID.randomUUID().toString();
+        handler.block(workflow);
+        worker.accept(command("env-one-commit", workflow));
+        // no waiting: when accept returns, its one transaction has committed the run as running here, with the
+        // started event in the same commit (still in the outbox, or already relayed)
+        StageRun run = run(workflow);
+        assertEquals(StageRun.Status.RUNNING, run.status);
+        assertTrue(run.owner.startsWith("one-commit-"), run.owner);
+        assertEquals(1, run.attempts);
+        assertTrue(run.leaseUntil != null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> handler.runs(workflow) == 1);
+    }
+
+    @Test
+    void aCommandTakenWithAFullPoolWaitsAndIsAnnouncedWhenAThreadTakesItUp() {
+        StageRuns worker = instance("full", Duration.ofSeconds(30), 1);
+        String busy = UUID.randomUUID().toString();
+        String waiting = UUID.randomUUID().toString();
+        CountDownLatch release = handler.block(busy);
+        worker.accept(command("env-busy", busy));
+        await().atMost(Duration.ofSeconds(10)).until(() -> handler.runs(busy) == 1);
+        worker.accept(command("env-waiting", waiting));
+        assertEquals(StageRun.Status.ACCEPTED, run(waiting).status, "not announced while no thread works on it");
+        release.countDown();
+        await().atMost(Duration.ofSeconds(10)).until(() -> run(waiting).status == StageRun.Status.SUCCEEDED);
+        assertEquals(1, handler.runs(waiting));
+        assertEquals(1, run(waiting).attempts);
     }
 
     /** Environments whose id starts with this end their runs with SetupFailed. */
