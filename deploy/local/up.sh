@@ -95,7 +95,7 @@ for s in "${SERVICES[@]}"; do
   STAGECRAFT_SECRETS_KEY=$(secret_for "$s" secrets.key) \
   STAGECRAFT_ADMIN_TOKEN=$(secret_for "$s" admin-token) \
   STAGECRAFT_ROUTER_ADMIN=$STAGECRAFT_ROUTER_ADMIN STAGECRAFT_ROUTER_PORT=$STAGECRAFT_ROUTER_PORT \
-  setsid java -Xmx384m -XX:+UseSerialGC -Djava.io.tmpdir="$HOME_DIR/tmp" -Dquarkus.http.host="$host" \
+  setsid java @deploy/jvm.options -Djava.io.tmpdir="$HOME_DIR/tmp" -Dquarkus.http.host="$host" \
     -Dquarkus.http.port="${PORTS[$s]}" -jar "$s-service/target/quarkus-app/quarkus-run.jar" \
     >>"$HOME_DIR/logs/$s.log" 2>&1 </dev/null &
   echo $! >"$HOME_DIR/pids/$s.pid"

@@ -69,6 +69,11 @@ public final class GatewayClient {
         return answer.json().get("id").asText();
     }
 
+    /** Where the gateway listens, e.g. {@code http://127.0.0.1:41234}. */
+    public String baseUrl() {
+        return baseUrl;
+    }
+
     /** Sends a GitHub delivery, signed with {@code secret} exactly as GitHub signs (HMAC-SHA256 of the raw body). */
     public Answer webhook(String event, JsonNode payload, String secret, String delivery) throws IOException,
             InterruptedException {

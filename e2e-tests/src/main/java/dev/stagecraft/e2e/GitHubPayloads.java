@@ -44,4 +44,21 @@ public final class GitHubPayloads {
         repo.remove("url");
         return payload;
     }
+
+    /** A push of {@code sha} to {@code branch} of the repository at {@code repoUrl}, with the fields Stagecraft reads. */
+    public static ObjectNode push(String branch, String sha, String repoUrl) {
+        ObjectNode payload = JsonNodeFactory.instance.objectNode();
+        payload.put("ref", "refs/heads/" + branch);
+        payload.put("before", "0".repeat(40));
+        payload.put("after", sha);
+        payload.put("created", false);
+        payload.put("deleted", false);
+        ObjectNode repo = payload.putObject("repository");
+        repo.put("clone_url", repoUrl);
+        repo.put("html_url", repoUrl.replaceFirst("\\.git$", ""));
+        repo.put("full_name", "local/" + SampleRepository.NAME);
+        payload.putObject("head_commit").put("id", sha);
+        payload.putObject("sender").put("login", "sample-dev");
+        return payload;
+    }
 }

@@ -24,6 +24,8 @@ public final class StagecraftServices implements AutoCloseable {
     public static final List<String> SERVICES = List.of("gateway", "build", "setup", "patch", "teardown");
     /** Environment key prefix of the services' Kafka passwords: {@code STAGECRAFT_KAFKA_PASSWORD_OF_GATEWAY}, ... */
     public static final String KAFKA_PASSWORD_OF = "STAGECRAFT_KAFKA_PASSWORD_OF_";
+    /** The services' JVM options, one argument file for every way of starting them. */
+    public static final String JVM_OPTIONS = "deploy/jvm.options";
     /** The line Quarkus logs once it listens, with the port it really got. */
     private static final Pattern LISTENING = Pattern.compile("Listening on: http://127\\.0\\.0\\.1:(\\d+)");
 
@@ -105,6 +107,11 @@ public final class StagecraftServices implements AutoCloseable {
         }
     }
 
+    /** The operating system's id of the instance's process. */
+    public long pid(String instance) {
+        return processes.get(instance).pid();
+    }
+
     public boolean alive(String instance) {
         Process process = processes.get(instance);
         return process != null && process.isAlive();
@@ -140,9 +147,9 @@ public final class StagecraftServices implements AutoCloseable {
         launches.merge(instance, 1, Integer::sum);
         // setsid: a Ctrl-C in the terminal reaches the launcher only, which stops the services once it is done with them.
         // Port 0: the kernel picks a free port when the service binds, and the service logs which (see awaitReady).
-        List<String> cmd = new ArrayList<>(List.of("setsid", javaBinary(), "-Xmx384m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-Dquarkus.http.port=" + port,
-                "-jar", jar.toString()));
+        // the JVM options every start of a service uses (up.sh, the Kubernetes image), from one file
+        List<String> cmd = new ArrayList<>(List.of("setsid", javaBinary(), "@" + root.resolve(JVM_OPTIONS),
+                "-Dquarkus.http.port=" + port, "-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
                 .redirectOutput(log(instance).toFile());
         environment.forEach((k, v) -> {

@@ -1,0 +1,67 @@
+package dev.stagecraft.e2e;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import dev.stagecraft.infra.LocalInfra;
+
+/**
+ * What the services cost to run: the time from starting all five at once until the last is ready, then for each the
+ * time from its own start until it is ready while the others run, and the resident memory of each once it has been
+ * idle for a while. "Ready" is {@code /q/health/ready} answering 200, which needs Kafka and PostgreSQL. The services
+ * start with the JVM options every start uses ({@value StagecraftServices#JVM_OPTIONS}).
+ * Usage: deploy/bench/services.sh [idle seconds].
+ */
+public final class ServicesMain {
+
+    private ServicesMain() {
+    }
+
+    public static void main(String[] args) {
+        int idle = args.length > 0 ? Integer.parseInt(args[0]) : 20;
+        try {
+            Path root = Path.of(System.getProperty("stagecraft.root", ".")).toAbsolutePath();
+            Path work = Files.createTempDirectory("stagecraft-services-");
+            long t0 = System.nanoTime();
+            try (Stack stack = Stack.start(root, LocalInfra.shared(), work)) {
+                double allAtOnce = (System.nanoTime() - t0) / 1e9;
+                Runtime.getRuntime().addShutdownHook(new Thread(stack.services::close, "services-stop"));
+                Map<String, Double> alone = new LinkedHashMap<>();
+                for (String service : StagecraftServices.SERVICES) {
+                    stack.services.stop(service);
+                    long t = System.nanoTime();
+                    stack.services.restart(service);
+                    alone.put(service, (System.nanoTime() - t) / 1e9);
+                }
+                Thread.sleep(Duration.ofSeconds(idle).toMillis());
+                System.out.println();
+                System.out.printf("%-12s %14s %14s%n", "service", "start alone s", "idle RSS MB");
+                for (String service : StagecraftServices.SERVICES) {
+                    System.out.printf("%-12s %14.2f %14.0f%n", service, alone.get(service),
+                            rssMegabytes(stack.services.pid(service)));
+                }
+                System.out.printf("all five started at once, the last ready after %.2f s (with the sample repository"
+                        + " and git server set up first)%n", allAtOnce);
+            }
+            System.exit(0);
+        } catch (Exception e) {
+            System.err.println("services: failed: " + e);
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    /** VmRSS of the process, from /proc. */
+    static double rssMegabytes(long pid) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(pid), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+            }
+        }
+        throw new IOException("no VmRSS for process " + pid);
+    }
+}
