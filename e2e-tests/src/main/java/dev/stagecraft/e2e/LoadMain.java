@@ -2,6 +2,10 @@ package dev.stagecraft.e2e;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,6 +17,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.stagecraft.events.Topics;
+import dev.stagecraft.runtime.Labels;
 
 import dev.stagecraft.infra.LocalInfra;
 
@@ -41,8 +48,14 @@ public final class LoadMain {
                 Runtime.getRuntime().addShutdownHook(new Thread(stack.services::close, "load-stop"));
                 String app = "load-" + stack.nonce;
                 stack.gateway.registerApplication(app, stack.repositoryUrl, Stack.SECRET, SampleRepository.TEMPLATE);
-                for (int round = 1; round <= rounds; round++) {
-                    allGood &= round(stack, app, round, pullRequests);
+                try (ConsumerLag lag = new ConsumerLag(stack.infra.kafkaClientConfig(), "stagecraft-gateway",
+                        Topics.LIFECYCLE, Duration.ofMillis(250))) {
+                    for (int round = 1; round <= rounds; round++) {
+                        allGood &= round(stack, app, round, pullRequests);
+                    }
+                    List<Double> lags = lag.sorted();
+                    System.out.printf("gateway consumer lag over the run (%d samples every 250 ms): p50 %.2f s, p99"
+                            + " %.2f s, max %.2f s%n", lags.size(), pct(lags, 0.5), pct(lags, 0.99), pct(lags, 1.0));
                 }
             }
         } catch (Exception e) {
@@ -106,6 +119,7 @@ public final class LoadMain {
             f.get();
         }
         double allReady = (System.nanoTime() - start) / 1e9;
+        listLatency(stack, app, LISTED);
         long closeStart = System.nanoTime();
         Map<Integer, String> notDeleted = new ConcurrentHashMap<>();
         List<Future<?>> closed = new ArrayList<>();
@@ -137,7 +151,82 @@ public final class LoadMain {
                 allDeleted, notDeleted.size());
         problems.forEach((n, why) -> System.out.printf("  not READY: %s%n", why));
         notDeleted.forEach((n, why) -> System.out.printf("  not DELETED: %s%n", why));
-        return problems.isEmpty() && notDeleted.isEmpty();
+        List<String> left = leftBehind(stack, flows);
+        System.out.printf("round %d: after teardown, %d containers, networks or volumes of its environments are left%s%n",
+                round, left.size(), left.isEmpty() ? "" : ": " + left);
+        return problems.isEmpty() && notDeleted.isEmpty() && left.isEmpty();
+    }
+
+    /** How many environments the list latency is measured with: history is added up to this many. */
+    private static final int LISTED = 1000;
+
+    /**
+     * Adds DELETED copies of one of the application's environments until the database holds {@code atLeast}
+     * environments, then asks for {@code GET /api/environments} (a page, newest first) 200 times, one after another,
+     * and prints the answer times.
+     */
+    private static void listLatency(Stack stack, String app, int atLeast) throws Exception {
+        try (Connection db = DriverManager.getConnection(stack.infra.jdbcUrl(), stack.infra.jdbcUser(), "")) {
+            int existing;
+            try (ResultSet rs = db.createStatement().executeQuery("select count(*) from gateway.environment")) {
+                rs.next();
+                existing = rs.getInt(1);
+            }
+            if (existing < atLeast) {
+                List<String> columns = new ArrayList<>();
+                try (ResultSet rs = db.createStatement().executeQuery("select column_name from"
+                        + " information_schema.columns where table_schema = 'gateway' and table_name = 'environment'"
+                        + " order by ordinal_position")) {
+                    while (rs.next()) {
+                        columns.add(rs.getString(1));
+                    }
+                }
+                String copied = columns.stream().map(c -> switch (c) {
+                    case "id" -> "'history-' || g || '-' || substr(md5(random()::text), 1, 16)";
+                    case "state" -> "'DELETED'";
+                    default -> "e." + c;
+                }).collect(java.util.stream.Collectors.joining(", "));
+                try (PreparedStatement insert = db.prepareStatement("insert into gateway.environment ("
+                        + String.join(", ", columns) + ") select " + copied + " from (select * from gateway.environment"
+                        + " limit 1) e, generate_series(1, ?) g")) {
+                    insert.setInt(1, atLeast - existing);
+                    insert.executeUpdate();
+                }
+            }
+        }
+        List<Double> millis = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            long t = System.nanoTime();
+            GatewayClient.Answer answer = stack.gateway.get("/api/environments");
+            millis.add((System.nanoTime() - t) / 1e6);
+            if (answer.status() != 200) {
+                throw new IllegalStateException("GET /api/environments answered " + answer.status());
+            }
+        }
+        List<Double> sorted = millis.stream().sorted().toList();
+        System.out.printf("GET /api/environments with at least %d environments in the database: p50 %.1f ms, p99 %.1f"
+                + " ms, max %.1f ms%n", atLeast, pct(sorted, 0.5), pct(sorted, 0.99), pct(sorted, 1.0));
+    }
+
+    /** The containers, networks and volumes still labelled with one of the round's environments. */
+    private static List<String> leftBehind(Stack stack, List<PullRequestFlow> flows) {
+        java.util.Set<String> ids = new java.util.HashSet<>();
+        flows.stream().map(PullRequestFlow::environment).filter(java.util.Objects::nonNull).forEach(ids::add);
+        List<String> left = new ArrayList<>();
+        Map<String, String> managed = Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
+        stack.docker.listContainersCmd().withShowAll(true).withLabelFilter(managed).exec().stream()
+                .filter(c -> ids.contains(c.getLabels().get(Labels.ENVIRONMENT)))
+                .forEach(c -> left.add("container " + String.join(",", c.getNames())));
+        stack.docker.listNetworksCmd().withFilter("label", List.of(Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_VALUE))
+                .exec().stream().filter(n -> ids.contains(n.getLabels().get(Labels.ENVIRONMENT)))
+                .forEach(n -> left.add("network " + n.getName()));
+        var volumes = stack.docker.listVolumesCmd().withFilter("label",
+                List.of(Labels.MANAGED_BY + "=" + Labels.MANAGED_BY_VALUE)).exec().getVolumes();
+        if (volumes != null) {
+            volumes.stream().filter(v -> v.getLabels() != null && ids.contains(v.getLabels().get(Labels.ENVIRONMENT)))
+                    .forEach(v -> left.add("volume " + v.getName()));
+        }
+        return left;
     }
 
     private static double pct(List<Double> sorted, double p) {
