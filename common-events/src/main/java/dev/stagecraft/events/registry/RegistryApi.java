@@ -83,7 +83,7 @@ public final class RegistryApi {
         for (int hop = 0; ; hop++) {
             HttpRequest.Builder request = HttpRequest.newBuilder(target).timeout(Duration.ofSeconds(30))
                     .header("Accept", ManifestTypes.ACCEPT).method(verb, HttpRequest.BodyPublishers.noBody());
-            if (authorization != null && sameOrigin(target, uri)) {
+            if (authorization != null && RegistryLogins.sameOrigin(target, uri)) {
                 request.header("Authorization", authorization);
             }
             HttpResponse<String> answer = http.send(request.build(),
@@ -96,11 +96,6 @@ public final class RegistryApi {
             }
             target = target.resolve(location.get());
         }
-    }
-
-    private static boolean sameOrigin(URI a, URI b) {
-        return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost().equalsIgnoreCase(b.getHost())
-                && a.getPort() == b.getPort();
     }
 
     private RegistryLogins.TokenAnswer token(URI uri, String authorization) throws IOException, InterruptedException {

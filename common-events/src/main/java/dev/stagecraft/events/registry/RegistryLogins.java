@@ -96,6 +96,15 @@ public final class RegistryLogins {
         return again;
     }
 
+    /**
+     * Whether a request to {@code target}, redirected from {@code registry}, may carry the registry's login: only to
+     * the registry itself (object storage signs its own URLs, and refuses a second {@code Authorization}).
+     */
+    public static boolean sameOrigin(URI target, URI registry) {
+        return target.getScheme().equalsIgnoreCase(registry.getScheme())
+                && target.getHost().equalsIgnoreCase(registry.getHost()) && target.getPort() == registry.getPort();
+    }
+
     /** The {@code Authorization} answering the registry's challenges; null when there is nothing to offer. */
     private String login(List<String> challenges) throws IOException, InterruptedException {
         Map<String, String> bearer = null;

@@ -8,6 +8,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,6 +32,10 @@ public final class FakeRegistry implements AutoCloseable {
     public final List<String> tokenQueries = Collections.synchronizedList(new ArrayList<>());
     public final List<String> requests = Collections.synchronizedList(new ArrayList<>());
     public final List<String> storageRequests = Collections.synchronizedList(new ArrayList<>());
+    /** What the catalog lists, a page of {@code n} at a time, the next page named by a {@code Link}. */
+    public final List<String> repositories = Collections.synchronizedList(new ArrayList<>());
+    /** The query of each catalog request that got an answer, decoded. */
+    public final List<String> catalogQueries = Collections.synchronizedList(new ArrayList<>());
     /** The {@code Accept} of the last manifest request. */
     public volatile String manifestAccept;
     public final AtomicInteger unavailable = new AtomicInteger();
@@ -97,10 +102,35 @@ public final class FakeRegistry implements AutoCloseable {
             respond(exchange, 307, "", null);
             return;
         }
+        if (path.equals("/v2/_catalog")) {
+            catalog(exchange);
+            return;
+        }
         if (path.contains("/manifests/")) {
             exchange.getResponseHeaders().set("Docker-Content-Digest", "sha256:" + what);
         }
         respond(exchange, method.equals("DELETE") ? 202 : 200, "{}", null);
+    }
+
+    private void catalog(HttpExchange exchange) throws IOException {
+        String query = exchange.getRequestURI().getRawQuery() == null ? ""
+                : URLDecoder.decode(exchange.getRequestURI().getRawQuery(), StandardCharsets.UTF_8);
+        catalogQueries.add(query);
+        Map<String, String> parameters = new HashMap<>();
+        for (String parameter : query.split("&")) {
+            String[] pair = parameter.split("=", 2);
+            parameters.put(pair[0], pair.length > 1 ? pair[1] : "");
+        }
+        int n = Integer.parseInt(parameters.getOrDefault("n", "100"));
+        List<String> all = List.copyOf(repositories);
+        int from = parameters.containsKey("last") ? all.indexOf(parameters.get("last")) + 1 : 0;
+        List<String> page = all.subList(from, Math.min(all.size(), from + n));
+        if (from + n < all.size()) {
+            exchange.getResponseHeaders().set("Link", "</v2/_catalog?last=" + page.get(page.size() - 1) + "&n=" + n
+                    + ">; rel=\"next\"");
+        }
+        respond(exchange, 200, "{\"repositories\":[" + String.join(",", page.stream().map(r -> "\"" + r + "\"")
+                .toList()) + "]}", null);
     }
 
     private void token(HttpExchange exchange) throws IOException {
