@@ -11,8 +11,10 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -26,6 +28,9 @@ import com.sun.net.httpserver.HttpServer;
  */
 public final class FakeRegistry implements AutoCloseable {
 
+    /** The login a client of this registry is given (null: none); at first the one the registry takes. */
+    public final AtomicReference<RegistryCredentials> login = new AtomicReference<>(
+            new RegistryCredentials("robot", "s3cret"));
     public volatile boolean bearer;
     public volatile String password = "s3cret";
     public final Map<String, String> tokens = new ConcurrentHashMap<>();
@@ -64,6 +69,16 @@ public final class FakeRegistry implements AutoCloseable {
 
     public int port() {
         return server.getAddress().getPort();
+    }
+
+    /** This registry, with images under {@code /team}. */
+    public RegistryAddress address() {
+        return RegistryAddress.parse("127.0.0.1:" + port() + "/team", null).orElseThrow();
+    }
+
+    /** What a client's login is read from: {@link #login} as it is at the time. */
+    public Optional<RegistryCredentials> credentials() {
+        return Optional.ofNullable(login.get());
     }
 
     private String basic() {

@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -25,8 +23,6 @@ import org.junit.jupiter.api.Test;
 class RegistryApiTest {
 
     private final FakeRegistry registry = new FakeRegistry();
-    private final AtomicReference<RegistryCredentials> login = new AtomicReference<>(
-            new RegistryCredentials("robot", "s3cret"));
 
     @AfterEach
     void stop() {
@@ -34,8 +30,7 @@ class RegistryApiTest {
     }
 
     private RegistryApi api() {
-        RegistryAddress address = RegistryAddress.parse("127.0.0.1:" + registry.port() + "/team", null).orElseThrow();
-        return new RegistryApi(address, () -> Optional.ofNullable(login.get()));
+        return new RegistryApi(registry.address(), registry::credentials);
     }
 
     @Test
@@ -64,7 +59,7 @@ class RegistryApiTest {
         RegistryApi api = api();
         assertEquals(200, api.send("GET", "/v2/team/stagecraft/shop/web/tags/list").statusCode());
         registry.tokens.clear(); // expired
-        login.set(new RegistryCredentials("robot", "rotated"));
+        registry.login.set(new RegistryCredentials("robot", "rotated"));
         registry.password = "rotated";
         assertEquals(200, api.send("GET", "/v2/team/stagecraft/shop/web/tags/list").statusCode());
         assertEquals(2, registry.tokenQueries.size());
@@ -73,7 +68,7 @@ class RegistryApiTest {
     @Test
     void aRefusedLoginSaysWhoseAndWhereItComesFromButNotThePassword() {
         registry.bearer = true;
-        login.set(new RegistryCredentials("robot", "wrong-password"));
+        registry.login.set(new RegistryCredentials("robot", "wrong-password"));
         IOException refused = assertThrows(IOException.class,
                 () -> api().send("GET", "/v2/team/stagecraft/shop/web/tags/list"));
         assertTrue(refused.getMessage().contains("token service http://127.0.0.1:" + registry.port() + "/token"
@@ -81,7 +76,7 @@ class RegistryApiTest {
                 + " STAGECRAFT_REGISTRY_AUTH_FILE (robot)"), refused.getMessage());
         assertFalse(refused.getMessage().contains("wrong-password"));
 
-        login.set(null);
+        registry.login.set(null);
         IOException anonymous = assertThrows(IOException.class,
                 () -> api().send("GET", "/v2/team/stagecraft/shop/web/tags/list"));
         assertTrue(anonymous.getMessage().endsWith("no credentials are configured (STAGECRAFT_REGISTRY_AUTH_FILE)"),

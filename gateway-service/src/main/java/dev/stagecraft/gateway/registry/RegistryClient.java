@@ -48,15 +48,13 @@ public interface RegistryClient {
     /** Whether a manifest exists, and its {@code Docker-Content-Digest}. */
     @HEAD
     @Path("/v2/{repository}/manifests/{reference}")
-    @Produces({ ManifestTypes.DOCKER_IMAGE, ManifestTypes.OCI_IMAGE, ManifestTypes.DOCKER_LIST,
-            ManifestTypes.OCI_INDEX })
+    @Produces(ManifestTypes.ACCEPT)
     Response manifestHead(@HeaderParam(AUTHORIZATION) String authorization,
             @Encoded @PathParam("repository") String repository, @PathParam("reference") String reference);
 
     @GET
     @Path("/v2/{repository}/manifests/{reference}")
-    @Produces({ ManifestTypes.DOCKER_IMAGE, ManifestTypes.OCI_IMAGE, ManifestTypes.DOCKER_LIST,
-            ManifestTypes.OCI_INDEX })
+    @Produces(ManifestTypes.ACCEPT)
     Response manifest(@HeaderParam(AUTHORIZATION) String authorization,
             @Encoded @PathParam("repository") String repository, @PathParam("reference") String reference);
 

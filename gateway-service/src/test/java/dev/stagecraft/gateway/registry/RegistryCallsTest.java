@@ -8,10 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.ws.rs.core.Response;
 
@@ -20,7 +18,6 @@ import org.junit.jupiter.api.Test;
 
 import dev.stagecraft.events.registry.FakeRegistry;
 import dev.stagecraft.events.registry.ManifestTypes;
-import dev.stagecraft.events.registry.RegistryAddress;
 import dev.stagecraft.events.registry.RegistryCredentials;
 import dev.stagecraft.infra.InfraTestResource;
 import io.quarkus.test.common.WithTestResource;
@@ -41,8 +38,6 @@ class RegistryCallsTest {
     private static final String WEB = "team/stagecraft/shop/web";
 
     private final FakeRegistry registry = new FakeRegistry();
-    private final AtomicReference<RegistryCredentials> login = new AtomicReference<>(
-            new RegistryCredentials("robot", "s3cret"));
 
     @AfterEach
     void stop() {
@@ -51,8 +46,7 @@ class RegistryCallsTest {
 
     /** Requests to the fake registry, tried three times 10 ms apart when the registry may answer later. */
     private RegistryCalls calls() {
-        RegistryAddress address = RegistryAddress.parse("127.0.0.1:" + registry.port() + "/team", null).orElseThrow();
-        return new RegistryCalls(address, () -> Optional.ofNullable(login.get()),
+        return new RegistryCalls(registry.address(), registry::credentials,
                 RegistryCalls.guard("registry-test-" + UUID.randomUUID(), 3, Duration.ofMillis(10)));
     }
 
@@ -88,7 +82,7 @@ class RegistryCallsTest {
         RegistryCalls calls = calls();
         assertEquals(200, calls.tags(WEB, null).getStatus());
         registry.tokens.clear(); // expired
-        login.set(new RegistryCredentials("robot", "rotated"));
+        registry.login.set(new RegistryCredentials("robot", "rotated"));
         registry.password = "rotated";
 
         assertEquals(200, calls.tags(WEB, null).getStatus());
@@ -98,7 +92,7 @@ class RegistryCallsTest {
     @Test
     void aRefusedLoginSaysWhoseAndWhereItComesFromButNotThePasswordAndIsNotTriedAgain() {
         registry.bearer = true;
-        login.set(new RegistryCredentials("robot", "wrong-password"));
+        registry.login.set(new RegistryCredentials("robot", "wrong-password"));
 
         RegistryException refused = assertThrows(RegistryException.class, () -> calls().tags(WEB, null));
 
@@ -109,7 +103,7 @@ class RegistryCallsTest {
         assertFalse(refused.transientFailure());
         assertEquals(List.of("GET tags -"), registry.requests, "a refused login is not tried again");
 
-        login.set(null);
+        registry.login.set(null);
         RegistryException anonymous = assertThrows(RegistryException.class, () -> calls().tags(WEB, null));
         assertTrue(anonymous.getMessage().endsWith("no credentials are configured (STAGECRAFT_REGISTRY_AUTH_FILE)"),
                 anonymous.getMessage());
