@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.client.ClientRequestFilter;
 
 import dev.stagecraft.gateway.config.GatewayConfig;
@@ -68,19 +69,24 @@ public abstract class GitHostApi<C> implements PullRequestStates {
     }
 
     /**
-     * {@code call} on this host's REST client. An answer other than a success is a {@link HostApiException} (the
-     * client's exception mapper); so is no answer, which may pass.
+     * {@code call} on this host's REST client. An answer other than a success is a {@link HostApiException} (a
+     * refusal: the client's exception mapper; a redirect: {@link #reaching}); so is no answer, which may pass.
      */
     protected <T> T ask(Function<C, T> call) {
         return reaching(displayName + " (" + settings().apiUrl() + ")", () -> call.apply(client()));
     }
 
-    /** {@code call} to {@code host}; no answer (a {@code ProcessingException}) becomes a {@link HostApiException}. */
+    /**
+     * {@code call} to {@code host}; no answer (a {@code ProcessingException}) becomes a {@link HostApiException}, and
+     * so does a redirect, which the client does not follow (nor does it send the token elsewhere).
+     */
     static <T> T reaching(String host, Supplier<T> call) {
         try {
             return call.get();
         } catch (ProcessingException e) {
             throw HostApiException.unanswered(host, e);
+        } catch (WebApplicationException e) {
+            throw HostApiException.redirected(host, e.getResponse());
         }
     }
 

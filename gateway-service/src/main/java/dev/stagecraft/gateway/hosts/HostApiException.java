@@ -42,6 +42,12 @@ public final class HostApiException extends RuntimeException {
                 + response.getStatus() + ": " + (text.length() > EXCERPT ? text.substring(0, EXCERPT) : text));
     }
 
+    /** A redirect {@code host} answered with (a renamed repository, say): not followed, and not tried again. */
+    public static HostApiException redirected(String host, Response response) {
+        return new HostApiException(response.getStatus(), host + " answered " + response.getStatus()
+                + ", a redirect to " + response.getLocation() + ", which is not followed");
+    }
+
     /** No answer from {@code host} (not reached, or too slow): worth another try. */
     public static HostApiException unanswered(String host, ProcessingException e) {
         return new HostApiException(0, host + " did not answer: " + e.getMessage());

@@ -1,6 +1,7 @@
 package dev.stagecraft.gateway.hosts;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -39,6 +40,7 @@ class GitHostGuardTest {
     private final AtomicInteger failFirst = new AtomicInteger();
     private volatile String path;
     private volatile String token;
+    private volatile String movedTo;
 
     @BeforeEach
     void startHost() throws IOException {
@@ -47,6 +49,12 @@ class GitHostGuardTest {
             path = exchange.getRequestURI().getRawPath();
             token = exchange.getRequestHeaders().getFirst("PRIVATE-TOKEN");
             int n = calls.incrementAndGet();
+            if (movedTo != null) {
+                exchange.getResponseHeaders().add("Location", movedTo);
+                exchange.sendResponseHeaders(301, -1);
+                exchange.close();
+                return;
+            }
             boolean fail = n <= failFirst.get();
             byte[] out = (fail ? "{\"message\":\"unavailable\"}" : "{\"state\":\"opened\"}")
                     .getBytes(StandardCharsets.UTF_8);
@@ -107,6 +115,21 @@ class GitHostGuardTest {
         assertTrue(failed.getMessage().startsWith("test host did not answer: "), failed.getMessage());
         assertTrue(System.nanoTime() - start >= Duration.ofMillis(300).toNanos(),
                 "tried three times, 0.1 s and 0.2 s apart");
+    }
+
+    /** A renamed repository answers 301; the client neither follows it (with the token) nor takes it for an answer. */
+    @Test
+    void aRedirectIsARefusalThatIsNotTriedAgain() {
+        movedTo = "https://elsewhere.example/projects/42/merge_requests/1";
+        Guard guard = GitHostApi.guard("test-redirect", 3, Duration.ofMillis(10), Duration.ofSeconds(60));
+
+        HostApiException refused = assertThrows(HostApiException.class, () -> ask(guard));
+
+        assertEquals(301, refused.status());
+        assertFalse(refused.transientFailure());
+        assertTrue(refused.getMessage().endsWith("a redirect to " + movedTo + ", which is not followed"),
+                refused.getMessage());
+        assertEquals(1, calls.get());
     }
 
     @Test
