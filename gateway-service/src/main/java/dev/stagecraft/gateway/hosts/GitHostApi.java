@@ -10,6 +10,7 @@ import jakarta.inject.Inject;
 import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.client.ClientRequestFilter;
+import jakarta.ws.rs.core.Response;
 
 import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.gateway.outbound.OutboundPolicy;
@@ -70,7 +71,8 @@ public abstract class GitHostApi<C> implements PullRequestStates {
 
     /**
      * {@code call} on this host's REST client. An answer other than a success is a {@link HostApiException} (a
-     * refusal: the client's exception mapper; a redirect: {@link #reaching}); so is no answer, which may pass.
+     * refusal: the client's exception mapper; a redirect or an unreadable body: {@link #reaching}); so is no answer,
+     * which may pass.
      */
     protected <T> T ask(Function<C, T> call) {
         return reaching(displayName + " (" + settings().apiUrl() + ")", () -> call.apply(client()));
@@ -78,7 +80,8 @@ public abstract class GitHostApi<C> implements PullRequestStates {
 
     /**
      * {@code call} to {@code host}; no answer (a {@code ProcessingException}) becomes a {@link HostApiException}, and
-     * so does a redirect, which the client does not follow (nor does it send the token elsewhere).
+     * so does what the client's exception mapper does not see: a redirect, which the client does not follow (nor does
+     * it send the token elsewhere), or a body that is not the JSON asked for.
      */
     static <T> T reaching(String host, Supplier<T> call) {
         try {
@@ -86,7 +89,9 @@ public abstract class GitHostApi<C> implements PullRequestStates {
         } catch (ProcessingException e) {
             throw HostApiException.unanswered(host, e);
         } catch (WebApplicationException e) {
-            throw HostApiException.redirected(host, e.getResponse());
+            throw e.getResponse().getStatusInfo().getFamily() == Response.Status.Family.REDIRECTION
+                    ? HostApiException.redirected(host, e.getResponse())
+                    : HostApiException.cannotAsk(host + " answered what could not be read: " + e.getMessage());
         }
     }
 

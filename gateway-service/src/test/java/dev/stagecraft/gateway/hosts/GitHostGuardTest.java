@@ -41,6 +41,7 @@ class GitHostGuardTest {
     private volatile String path;
     private volatile String token;
     private volatile String movedTo;
+    private volatile String body = "{\"state\":\"opened\"}";
 
     @BeforeEach
     void startHost() throws IOException {
@@ -56,8 +57,7 @@ class GitHostGuardTest {
                 return;
             }
             boolean fail = n <= failFirst.get();
-            byte[] out = (fail ? "{\"message\":\"unavailable\"}" : "{\"state\":\"opened\"}")
-                    .getBytes(StandardCharsets.UTF_8);
+            byte[] out = (fail ? "{\"message\":\"unavailable\"}" : body).getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
             exchange.sendResponseHeaders(fail ? 503 : 200, out.length);
             exchange.getResponseBody().write(out);
@@ -128,6 +128,19 @@ class GitHostGuardTest {
         assertEquals(301, refused.status());
         assertFalse(refused.transientFailure());
         assertTrue(refused.getMessage().endsWith("a redirect to " + movedTo + ", which is not followed"),
+                refused.getMessage());
+        assertEquals(1, calls.get());
+    }
+
+    @Test
+    void anAnswerThatIsNotJsonIsARefusalThatIsNotTriedAgain() {
+        body = "<html>maintenance</html>";
+        Guard guard = GitHostApi.guard("test-not-json", 3, Duration.ofMillis(10), Duration.ofSeconds(60));
+
+        HostApiException refused = assertThrows(HostApiException.class, () -> ask(guard));
+
+        assertFalse(refused.transientFailure());
+        assertTrue(refused.getMessage().startsWith("test host answered what could not be read: "),
                 refused.getMessage());
         assertEquals(1, calls.get());
     }
