@@ -29,12 +29,11 @@ import io.quarkus.scheduler.Scheduled;
  * Deletes image tags from the registry that nothing uses any more, through the registry's API
  * ({@code DELETE /v2/<repository>/manifests/<digest>}; the registry's own garbage collection then frees the blobs,
  * which {@code registry_start} runs before the registry starts), logged in with the credentials of
- * {@code STAGECRAFT_REGISTRY_AUTH_FILE} when the registry asks for a login ({@link RegistryCalls}). A tag under {@code <path>/stagecraft/}
- * goes when:
- * no environment that is not deleted runs it; no workflow that is running, or that started within the grace period,
- * names it; its image was built before the grace period; no other tag that stays shares its manifest; and no build
- * of its application is running (a build may be about to reuse it). The grace period
- * ({@code stagecraft.registry.grace}) should be at least twice the workflow deadline (a warning says so at start
+ * {@code STAGECRAFT_REGISTRY_AUTH_FILE} when the registry asks for a login ({@link RegistryCalls}). A tag under
+ * {@code <path>/stagecraft/} goes when: no environment that is not deleted runs it; no workflow that is running, or
+ * that started within the grace period, names it; its image was built before the grace period; no other tag that
+ * stays shares its manifest; and no build of its application is running (a build may be about to reuse it). The
+ * grace period ({@code stagecraft.registry.grace}) should be at least twice the workflow deadline (a warning says so at start
  * otherwise), so no workflow can still come to use a tag it deletes.
  */
 @ApplicationScoped
