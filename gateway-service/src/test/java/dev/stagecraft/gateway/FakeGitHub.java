@@ -59,7 +59,7 @@ public class FakeGitHub implements QuarkusTestResourceLifecycleManager {
 
     private void handle(HttpExchange exchange) throws IOException {
         String method = exchange.getRequestMethod();
-        String path = exchange.getRequestURI().getPath();
+        String path = exchange.getRequestURI().getRawPath(); // as sent: a slash encoded into a segment stays %2F
         byte[] in = exchange.getRequestBody().readAllBytes();
         if (path.startsWith("/gitlab/") || path.startsWith("/bitbucket/")) {
             otherHost(exchange, method, exchange.getRequestURI().getRawPath());

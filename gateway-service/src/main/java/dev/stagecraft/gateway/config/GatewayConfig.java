@@ -121,6 +121,14 @@ public interface GatewayConfig {
         /** Tags built longer ago than this (keep it at least twice the workflow deadline) may be deleted. */
         @WithDefault("PT2H")
         Duration grace();
+
+        /** Tries of one request that fails for a reason that may pass (no answer, 5xx, 429) before it is given up. */
+        @WithDefault("3")
+        int attempts();
+
+        /** The wait before the second try; it doubles before each further one. */
+        @WithDefault("1s")
+        Duration backoff();
     }
 
     /** One git host's REST API: {@code stagecraft.<host>.*}. */

@@ -1,6 +1,5 @@
 package dev.stagecraft.gateway.github;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -9,7 +8,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.gateway.hosts.GitHostApi;
 import dev.stagecraft.gateway.hosts.HostApiException;
-import dev.stagecraft.gateway.hosts.HostHttp;
+import dev.stagecraft.gateway.hosts.RepositoryPaths;
 import io.smallrye.faulttolerance.api.ApplyGuard;
 
 /**
@@ -17,57 +16,43 @@ import io.smallrye.faulttolerance.api.ApplyGuard;
  * comment, and a pull request's state. Off when {@code stagecraft.github.token} is not set.
  */
 @ApplicationScoped
-public class GitHubApi extends GitHostApi {
-
-    private static final Map<String, String> HEADERS = Map.of("Accept", "application/vnd.github+json",
-            "X-GitHub-Api-Version", "2022-11-28");
+public class GitHubApi extends GitHostApi<GitHubClient> {
 
     public GitHubApi() {
-        super("github", "GitHub", GatewayConfig::github);
-    }
-
-    @Override
-    protected Map<String, String> credentials(String token) {
-        return Map.of("Authorization", "Bearer " + token);
+        super("github", "GitHub", GatewayConfig::github, GitHubClient.class,
+                token -> Map.of("Authorization", "Bearer " + token));
     }
 
     /** Sets the commit status {@code context} of {@code sha}: pending, success, failure or error. */
     @ApplyGuard("github")
     public void commitStatus(String repository, String sha, String state, String description, String targetUrl,
             String context) {
-        Map<String, String> body = new LinkedHashMap<>();
-        body.put("state", state);
-        if (targetUrl != null) {
-            body.put("target_url", targetUrl);
-        }
-        body.put("description", description.length() > 140 ? description.substring(0, 137) + "..." : description);
-        body.put("context", context);
-        call("POST", "/repos/" + repository + "/statuses/" + sha, HEADERS, body);
+        String text = description.length() > 140 ? description.substring(0, 137) + "..." : description;
+        ask(github -> github.createStatus(repository, sha, new GitHubClient.Status(state, targetUrl, text, context)));
     }
 
     /** Posts a comment on pull request {@code number} and returns its id. */
     @ApplyGuard("github")
     public long createComment(String repository, int number, String markdown) {
-        return call("POST", "/repos/" + repository + "/issues/" + number + "/comments", HEADERS,
-                Map.of("body", markdown)).path("id").asLong();
+        return ask(github -> github.createComment(repository, number, new GitHubClient.Comment(null, markdown))).id();
     }
 
     @ApplyGuard("github")
     public void updateComment(String repository, long commentId, String markdown) {
-        call("PATCH", "/repos/" + repository + "/issues/comments/" + commentId, HEADERS, Map.of("body", markdown));
+        ask(github -> github.updateComment(repository, commentId, new GitHubClient.Comment(null, markdown)));
     }
 
     @Override
     @ApplyGuard("github")
     public boolean isOpen(String repositoryUrl, int number) {
-        return "open".equals(call("GET", "/repos/" + HostHttp.ownerAndName(repositoryUrl) + "/pulls/" + number,
-                HEADERS, null).path("state").asText());
+        String repository = RepositoryPaths.ownerAndName(repositoryUrl);
+        return "open".equals(ask(github -> github.pullRequest(repository, number)).state());
     }
 
     /** owner/name of a GitHub repository URL (https, ssh or git), or empty when it has no such path. */
     public static Optional<String> repository(String url) {
         try {
-            return Optional.of(HostHttp.ownerAndName(url));
+            return Optional.of(RepositoryPaths.ownerAndName(url));
         } catch (HostApiException e) {
             return Optional.empty();
         }

@@ -12,22 +12,18 @@ import io.smallrye.faulttolerance.api.ApplyGuard;
  * off without {@code stagecraft.bitbucket.token}.
  */
 @ApplicationScoped
-public class BitbucketApi extends GitHostApi {
+public class BitbucketApi extends GitHostApi<BitbucketClient> {
 
     public BitbucketApi() {
-        super("bitbucket", "Bitbucket", GatewayConfig::bitbucket);
-    }
-
-    @Override
-    protected Map<String, String> credentials(String token) {
-        return Map.of("Authorization", "Bearer " + token);
+        super("bitbucket", "Bitbucket", GatewayConfig::bitbucket, BitbucketClient.class,
+                token -> Map.of("Authorization", "Bearer " + token));
     }
 
     /** OPEN is open; MERGED, DECLINED and SUPERSEDED are not. */
     @Override
     @ApplyGuard("bitbucket")
     public boolean isOpen(String repositoryUrl, int number) {
-        return "OPEN".equals(call("GET", "/repositories/" + HostHttp.ownerAndName(repositoryUrl) + "/pullrequests/"
-                + number, Map.of(), null).path("state").asText());
+        String repository = RepositoryPaths.ownerAndName(repositoryUrl);
+        return "OPEN".equals(ask(bitbucket -> bitbucket.pullRequest(repository, number)).state());
     }
 }

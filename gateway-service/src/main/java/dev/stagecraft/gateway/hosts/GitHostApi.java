@@ -1,33 +1,30 @@
 package dev.stagecraft.gateway.hosts;
 
+import java.net.URI;
 import java.time.Duration;
-import java.time.temporal.ChronoUnit;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 import jakarta.inject.Inject;
-
-import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
-
-import com.fasterxml.jackson.databind.JsonNode;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.client.ClientRequestFilter;
+import jakarta.ws.rs.core.Response;
 
 import dev.stagecraft.gateway.config.GatewayConfig;
+import dev.stagecraft.gateway.outbound.OutboundPolicy;
 import io.smallrye.faulttolerance.api.Guard;
 
 /**
  * What the git host API clients share: the host's token and API URL from {@code stagecraft.<host>.*}, "off without a
- * token", and one fault tolerance policy per host ({@link #guard}) that their calls declare with
- * {@code @ApplyGuard("<host>")}.
+ * token", the host's REST client ({@code C}) made from them, and one fault tolerance policy per host ({@link #guard})
+ * that their calls declare with {@code @ApplyGuard("<host>")}.
  */
-public abstract class GitHostApi implements PullRequestStates {
+public abstract class GitHostApi<C> implements PullRequestStates {
 
-    /** A call that takes longer than this is abandoned (and counts as a failure of the host). */
-    static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
-    /** Calls in the circuit breaker's window; when at least half of them failed, the host is not called for a while. */
-    static final int CIRCUIT_WINDOW = 10;
-    /** How long an open circuit refuses calls before one is let through to test the host. */
-    static final Duration CIRCUIT_OPEN_FOR = Duration.ofSeconds(30);
+    /** How long a host may take to answer one request. */
+    static final Duration READ_TIMEOUT = Duration.ofSeconds(10);
 
     @Inject
     GatewayConfig config;
@@ -35,16 +32,23 @@ public abstract class GitHostApi implements PullRequestStates {
     private final String provider;
     private final String displayName;
     private final Function<GatewayConfig, GatewayConfig.GitHost> settings;
+    private final Class<C> clientType;
+    private final Function<String, Map<String, String>> credentials;
+    private C client;
 
-    /** {@code settings}: where this host's part of the configuration is, e.g. {@code GatewayConfig::gitlab}. */
-    protected GitHostApi(String provider, String displayName, Function<GatewayConfig, GatewayConfig.GitHost> settings) {
+    /**
+     * {@code settings}: where this host's part of the configuration is, e.g. {@code GatewayConfig::gitlab};
+     * {@code clientType}: its REST client interface; {@code credentials}: the request headers that carry a token, as
+     * this host expects them.
+     */
+    protected GitHostApi(String provider, String displayName, Function<GatewayConfig, GatewayConfig.GitHost> settings,
+            Class<C> clientType, Function<String, Map<String, String>> credentials) {
         this.provider = provider;
         this.displayName = displayName;
         this.settings = settings;
+        this.clientType = clientType;
+        this.credentials = credentials;
     }
-
-    /** The request headers that carry {@code token}, as this host expects them. */
-    protected abstract Map<String, String> credentials(String token);
 
     @Override
     public String provider() {
@@ -65,42 +69,60 @@ public abstract class GitHostApi implements PullRequestStates {
         return settings().token().filter(t -> !t.isBlank()).isPresent();
     }
 
-    /** One call to {@code path} under the API URL, with this host's credentials; see {@link HostHttp#call}. */
-    protected JsonNode call(String method, String path, Map<String, String> headers, Object body) {
-        String token = settings().token().filter(t -> !t.isBlank()).orElseThrow(() -> HostApiException.cannotAsk(
-                "no token for " + displayName() + " (stagecraft." + provider() + ".token)"));
-        Map<String, String> all = new HashMap<>(headers);
-        all.putAll(credentials(token));
-        return HostHttp.call(method, settings().apiUrl().replaceAll("/$", "") + path, all, body);
+    /**
+     * {@code call} on this host's REST client. An answer other than a success is a {@link HostApiException} (a
+     * refusal: the client's exception mapper; a redirect or an unreadable body: {@link #reaching}); so is no answer,
+     * which may pass.
+     */
+    protected <T> T ask(Function<C, T> call) {
+        return reaching(displayName + " (" + settings().apiUrl() + ")", () -> call.apply(client()));
     }
 
     /**
-     * The fault tolerance of one host's calls: a failure that may pass ({@link HostApiException#transientFailure()})
-     * is tried again after {@code backoff}, doubling, up to {@code attempts} tries; each try is abandoned after
-     * {@link #CALL_TIMEOUT}; and when half of the last {@link #CIRCUIT_WINDOW} tries failed, calls fail at once with
-     * {@code CircuitBreakerOpenException} for {@link #CIRCUIT_OPEN_FOR}, so a host that is down does not hold every
-     * caller for the whole backoff.
+     * {@code call} to {@code host}; no answer (a {@code ProcessingException}) becomes a {@link HostApiException}, and
+     * so does what the client's exception mapper does not see: a redirect, which the client does not follow (nor does
+     * it send the token elsewhere), or a body that is not the JSON asked for.
+     */
+    static <T> T reaching(String host, Supplier<T> call) {
+        try {
+            return call.get();
+        } catch (ProcessingException e) {
+            throw HostApiException.unanswered(host, e);
+        } catch (WebApplicationException e) {
+            throw e.getResponse().getStatusInfo().getFamily() == Response.Status.Family.REDIRECTION
+                    ? HostApiException.redirected(host, e.getResponse())
+                    : HostApiException.cannotAsk(host + " answered what could not be read: " + e.getMessage());
+        }
+    }
+
+    /** The REST client, made at first use from the API URL and token. */
+    private synchronized C client() {
+        if (client == null) {
+            String token = settings().token().filter(t -> !t.isBlank()).orElseThrow(() -> HostApiException.cannotAsk(
+                    "no token for " + displayName() + " (stagecraft." + provider() + ".token)"));
+            client = client(clientType, settings().apiUrl(), credentials.apply(token));
+        }
+        return client;
+    }
+
+    /** A REST client of {@code type} for the API at {@code apiUrl}, sending {@code headers} with every request. */
+    static <C> C client(Class<C> type, String apiUrl, Map<String, String> headers) {
+        return OutboundPolicy.client(URI.create(apiUrl.replaceAll("/+$", "")), READ_TIMEOUT)
+                .register((ClientRequestFilter) request -> headers.forEach(request.getHeaders()::putSingle))
+                .build(type);
+    }
+
+    /**
+     * The fault tolerance of one host's calls ({@link OutboundPolicy}): a failure that may pass
+     * ({@link HostApiException#transientFailure()}) is tried again after {@code backoff}, doubling, up to
+     * {@code attempts} tries; the host's circuit opens for {@link OutboundPolicy#CIRCUIT_OPEN_FOR}.
      */
     public static Guard guard(String provider, GatewayConfig.GitHost settings) {
-        return guard(provider, settings.attempts(), settings.backoff(), CIRCUIT_OPEN_FOR);
+        return guard(provider, settings.attempts(), settings.backoff(), OutboundPolicy.CIRCUIT_OPEN_FOR);
     }
 
     static Guard guard(String provider, int attempts, Duration backoff, Duration circuitOpenFor) {
-        // the longest wait between two tries, and under it the longest a call may take with all its tries (which
-        // Fault Tolerance wants strictly longer): the retries never stop early because of either limit
-        Duration longestWait = backoff.multipliedBy(1L << Math.min(attempts, 20));
-        long longest = CALL_TIMEOUT.multipliedBy(attempts).plus(longestWait).toMillis();
-        return Guard.create().withDescription(provider + " API")
-                .withRetry().maxRetries(Math.max(0, attempts - 1)).delay(backoff.toMillis(), ChronoUnit.MILLIS)
-                .jitter(0, ChronoUnit.MILLIS).maxDuration(longest, ChronoUnit.MILLIS)
-                .whenException(e -> e instanceof HostApiException h && h.transientFailure())
-                .withExponentialBackoff().factor(2).maxDelay(longestWait.toMillis(), ChronoUnit.MILLIS).done().done()
-                .withCircuitBreaker().name(provider + "-api").requestVolumeThreshold(CIRCUIT_WINDOW).failureRatio(0.5)
-                .delay(circuitOpenFor.toMillis(), ChronoUnit.MILLIS)
-                .when(e -> e instanceof HostApiException h && h.transientFailure()
-                        || e instanceof TimeoutException)
-                .done()
-                .withTimeout().duration(CALL_TIMEOUT.toMillis(), ChronoUnit.MILLIS).done()
-                .build();
+        return OutboundPolicy.guard(provider + "-api", attempts, backoff, circuitOpenFor,
+                e -> e instanceof HostApiException h && h.transientFailure());
     }
 }

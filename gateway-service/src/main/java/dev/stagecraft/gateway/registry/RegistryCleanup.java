@@ -16,7 +16,6 @@ import jakarta.persistence.EntityManager;
 import org.jboss.logging.Logger;
 
 import dev.stagecraft.events.registry.RegistryAddress;
-import dev.stagecraft.events.registry.RegistryApi;
 import dev.stagecraft.events.registry.RegistryCredentials;
 import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.gateway.environments.Environment;
@@ -30,12 +29,11 @@ import io.quarkus.scheduler.Scheduled;
  * Deletes image tags from the registry that nothing uses any more, through the registry's API
  * ({@code DELETE /v2/<repository>/manifests/<digest>}; the registry's own garbage collection then frees the blobs,
  * which {@code registry_start} runs before the registry starts), logged in with the credentials of
- * {@code STAGECRAFT_REGISTRY_AUTH_FILE} when the registry asks for a login. A tag under {@code <path>/stagecraft/}
- * goes when:
- * no environment that is not deleted runs it; no workflow that is running, or that started within the grace period,
- * names it; its image was built before the grace period; no other tag that stays shares its manifest; and no build
- * of its application is running (a build may be about to reuse it). The grace period
- * ({@code stagecraft.registry.grace}) should be at least twice the workflow deadline (a warning says so at start
+ * {@code STAGECRAFT_REGISTRY_AUTH_FILE} when the registry asks for a login ({@link RegistryCalls}). A tag under
+ * {@code <path>/stagecraft/} goes when: no environment that is not deleted runs it; no workflow that is running, or
+ * that started within the grace period, names it; its image was built before the grace period; no other tag that
+ * stays shares its manifest; and no build of its application is running (a build may be about to reuse it). The
+ * grace period ({@code stagecraft.registry.grace}) should be at least twice the workflow deadline (a warning says so at start
  * otherwise), so no workflow can still come to use a tag it deletes.
  */
 @ApplicationScoped
@@ -49,7 +47,7 @@ public class RegistryCleanup {
     @Inject
     EntityManager em;
 
-    private volatile RegistryApi api;
+    private RegistryCalls api;
 
     /** What one run did. */
     public record Result(List<String> deleted, int kept) {
@@ -64,21 +62,24 @@ public class RegistryCleanup {
         }
     }
 
-    /** The registry's API; empty when no registry is configured. A wrong address or scheme stops the gateway. */
-    private Optional<RegistryApi> registry() {
-        RegistryApi made = api;
-        if (made == null) {
-            Optional<RegistryAddress> parsed = RegistryAddress.parse(config.registry().address().orElse(null),
-                    config.registry().scheme().orElse(null));
+    /**
+     * The registry's API under its fault tolerance policy ({@code stagecraft.registry.attempts}, {@code .backoff});
+     * empty when no registry is configured. A wrong address or scheme stops the gateway.
+     */
+    private synchronized Optional<RegistryCalls> registry() {
+        if (api == null) {
+            GatewayConfig.Registry settings = config.registry();
+            Optional<RegistryAddress> parsed = RegistryAddress.parse(settings.address().orElse(null),
+                    settings.scheme().orElse(null));
             if (parsed.isEmpty()) {
                 return Optional.empty();
             }
             // the file is read at every login, so a rotated Secret takes effect without a restart
-            made = new RegistryApi(parsed.get(), () -> config.registry().authFile().filter(f -> !f.isBlank())
-                    .map(f -> RegistryCredentials.fromDockerConfig(Path.of(f), parsed.get().host())));
-            api = made;
+            api = new RegistryCalls(parsed.get(), () -> settings.authFile().filter(f -> !f.isBlank())
+                    .map(f -> RegistryCredentials.fromDockerConfig(Path.of(f), parsed.get().host())),
+                    RegistryCalls.guard("registry-api", settings.attempts(), settings.backoff()));
         }
-        return Optional.of(made);
+        return Optional.of(api);
     }
 
     @Scheduled(every = "${stagecraft.registry.gc-every:1h}", delayed = "${stagecraft.registry.gc-first-after:10m}",
@@ -100,7 +101,7 @@ public class RegistryCleanup {
 
     /** One clean-up as of {@code now}: what is in use is read first, then the registry is walked. */
     public Result run(OffsetDateTime now) {
-        RegistryApi registry = registry().orElseThrow(() -> new IllegalStateException("no registry is configured"
+        RegistryCalls registry = registry().orElseThrow(() -> new IllegalStateException("no registry is configured"
                 + " (STAGECRAFT_REGISTRY)"));
         OffsetDateTime cutoff = now.minus(config.registry().grace());
         Set<String> inUse = new HashSet<>();

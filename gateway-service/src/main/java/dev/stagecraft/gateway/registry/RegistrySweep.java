@@ -1,8 +1,7 @@
 package dev.stagecraft.gateway.registry;
 
 import java.io.IOException;
-import java.net.URLEncoder;
-import java.net.http.HttpResponse;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -12,28 +11,30 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
+import jakarta.ws.rs.core.Link;
+import jakarta.ws.rs.core.Response;
+
 import org.jboss.logging.Logger;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import dev.stagecraft.events.registry.RegistryAddress;
-import dev.stagecraft.events.registry.RegistryApi;
 
 /**
- * One pass of the registry clean-up over the registry's API, given what the database says is in use: the tags under
- * {@code <path>/stagecraft/} that go by {@link RegistryCleanup}'s rules are deleted. No database here, and no
- * transaction is open while it talks to the registry.
+ * One pass of the registry clean-up over the registry's API ({@link RegistryCalls}), given what the database says is
+ * in use: the tags under {@code <path>/stagecraft/} that go by {@link RegistryCleanup}'s rules are deleted. No
+ * database here, and no transaction is open while it talks to the registry.
  */
 final class RegistrySweep {
 
     private static final Logger LOG = Logger.getLogger(RegistrySweep.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final RegistryApi api;
+    private final RegistryCalls api;
     private final RegistryAddress address;
 
-    RegistrySweep(RegistryApi api) {
+    RegistrySweep(RegistryCalls api) {
         this.api = api;
         this.address = api.address();
     }
@@ -72,13 +73,13 @@ final class RegistrySweep {
                     kept++;
                     continue;
                 }
-                HttpResponse<String> answer = send("DELETE", "/v2/" + repository + "/manifests/" + digest.get());
-                if (answer.statusCode() == 202 || answer.statusCode() == 404) {
+                Response answer = api.deleteManifest(repository, digest.get());
+                if (answer.getStatus() == 202 || answer.getStatus() == 404) {
                     deleted.add(address.reference(repository, tag));
                     keepDigests.add(digest.get()); // other tags of the same manifest went with it
                 } else {
                     LOG.warnf("the registry kept %s: HTTP %d %s%s", address.reference(repository, tag),
-                            answer.statusCode(), answer.body(), loginHint(answer));
+                            answer.getStatus(), body(answer), loginHint(answer));
                 }
             }
         }
@@ -87,50 +88,50 @@ final class RegistrySweep {
 
     private List<String> catalog() {
         List<String> repositories = new ArrayList<>();
-        String next = "/v2/_catalog?n=1000";
-        while (next != null) {
-            HttpResponse<String> answer = send("GET", next);
+        String last = null;
+        do {
+            Response answer = api.catalog(last);
             require(answer, "list its repositories (a registry without the catalog API cannot be cleaned up by"
                     + " Stagecraft: set STAGECRAFT_REGISTRY_GC_EVERY=off and use its own retention rules)");
             json(answer).path("repositories").forEach(r -> repositories.add(r.asText()));
-            next = nextPage(answer);
-        }
+            last = nextPage(answer);
+        } while (last != null);
         return repositories;
     }
 
     private List<String> tags(String repository) {
         List<String> tags = new ArrayList<>();
-        String next = "/v2/" + repository + "/tags/list?n=1000";
-        while (next != null) {
-            HttpResponse<String> answer = send("GET", next);
-            if (answer.statusCode() == 404) {
+        String last = null;
+        do {
+            Response answer = api.tags(repository, last);
+            if (answer.getStatus() == 404) {
                 return tags;
             }
             require(answer, "list the tags of " + repository);
             json(answer).path("tags").forEach(t -> tags.add(t.asText()));
-            next = nextPage(answer);
-        }
+            last = nextPage(answer);
+        } while (last != null);
         return tags;
     }
 
     private Optional<String> digest(String repository, String tag) {
-        HttpResponse<String> answer = send("HEAD", "/v2/" + repository + "/manifests/"
-                + URLEncoder.encode(tag, StandardCharsets.UTF_8));
-        return answer.statusCode() == 200 ? answer.headers().firstValue("Docker-Content-Digest") : Optional.empty();
+        Response answer = api.manifestHead(repository, tag);
+        return answer.getStatus() == 200 ? Optional.ofNullable(answer.getHeaderString("Docker-Content-Digest"))
+                : Optional.empty();
     }
 
     /** When the image of a manifest was built (its configuration's {@code created}); empty for an index. */
     private Optional<OffsetDateTime> built(String repository, String digest) {
-        HttpResponse<String> manifest = send("GET", "/v2/" + repository + "/manifests/" + digest);
-        if (manifest.statusCode() != 200) {
+        Response manifest = api.manifest(repository, digest);
+        if (manifest.getStatus() != 200) {
             return Optional.empty();
         }
         String config = json(manifest).path("config").path("digest").asText(null);
         if (config == null) {
             return Optional.empty();
         }
-        HttpResponse<String> blob = send("GET", "/v2/" + repository + "/blobs/" + config);
-        if (blob.statusCode() != 200) {
+        Response blob = api.blob(repository, config);
+        if (blob.getStatus() != 200) {
             return Optional.empty();
         }
         try {
@@ -140,42 +141,45 @@ final class RegistrySweep {
         }
     }
 
-    private static String nextPage(HttpResponse<String> answer) {
-        return answer.headers().firstValue("Link").map(link -> link.substring(link.indexOf('<') + 1, link.indexOf('>')))
-                .orElse(null);
-    }
-
-    private HttpResponse<String> send(String method, String path) {
-        try {
-            return api.send(method, path);
-        } catch (IOException e) {
-            throw new IllegalStateException("talking to the registry at " + address + " (" + method + " " + path
-                    + ") failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while talking to the registry");
+    /** The {@code last} of the next page a {@code Link: <...?last=...>; rel="next"} names; null on the last page. */
+    private static String nextPage(Response answer) {
+        Link next = answer.getLink("next");
+        if (next == null || next.getUri().getRawQuery() == null) {
+            return null;
         }
+        for (String parameter : next.getUri().getRawQuery().split("&")) {
+            if (parameter.startsWith("last=")) {
+                return URLDecoder.decode(parameter.substring(5), StandardCharsets.UTF_8);
+            }
+        }
+        return null;
     }
 
-    private void require(HttpResponse<String> answer, String what) {
-        if (answer.statusCode() != 200) {
-            throw new IllegalStateException("the registry did not " + what + ": HTTP " + answer.statusCode() + " "
-                    + answer.body() + loginHint(answer));
+    private void require(Response answer, String what) {
+        if (answer.getStatus() != 200) {
+            throw new IllegalStateException("the registry did not " + what + ": HTTP " + answer.getStatus() + " "
+                    + body(answer) + loginHint(answer));
         }
     }
 
     /** What to check when the registry wanted a login it did not get, or refused what the login may do. */
-    private String loginHint(HttpResponse<String> answer) {
-        return answer.statusCode() == 401 || answer.statusCode() == 403 ? " (the login comes from"
+    private String loginHint(Response answer) {
+        return answer.getStatus() == 401 || answer.getStatus() == 403 ? " (the login comes from"
                 + " STAGECRAFT_REGISTRY_AUTH_FILE and must be allowed to list, read and delete the repositories under "
                 + address.repository("stagecraft/") + ")" : "";
     }
 
-    private static JsonNode json(HttpResponse<String> answer) {
+    private static String body(Response answer) {
+        return answer.hasEntity() ? answer.readEntity(String.class) : "";
+    }
+
+    /** The answer's body as JSON, whatever type the registry says it is (a manifest's, a blob's octet-stream). */
+    private static JsonNode json(Response answer) {
+        String body = body(answer);
         try {
-            return JSON.readTree(answer.body());
+            return JSON.readTree(body);
         } catch (IOException e) {
-            throw new IllegalStateException("the registry answered something that is not JSON: " + answer.body());
+            throw new IllegalStateException("the registry answered something that is not JSON: " + body);
         }
     }
 }

@@ -12,11 +12,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,16 +26,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import dev.stagecraft.events.registry.RegistryAddress;
-import dev.stagecraft.events.registry.RegistryApi;
 import dev.stagecraft.events.registry.RegistryCredentials;
+import dev.stagecraft.infra.InfraTestResource;
 import dev.stagecraft.infra.RegistryServer;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * The registry clean-up against a registry that wants a login (Debian's docker-registry with token authentication,
  * {@link RegistryServer}), its images under a path of the registry ({@code <host>/team}) as on Harbor or ghcr.io:
  * the clean-up logs in with the Docker config file of STAGECRAFT_REGISTRY_AUTH_FILE for every scope the registry
- * challenges it with (catalog, tags, manifests, delete) and deletes only what the rules let go.
+ * challenges it with (catalog, tags, manifests, delete) and deletes only what the rules let go. A Quarkus test because
+ * the gateway's REST clients and fault tolerance are Quarkus's.
  */
+@QuarkusTest
+@WithTestResource(InfraTestResource.class)
 class RegistrySweepLoginTest {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -55,9 +62,10 @@ class RegistrySweepLoginTest {
         registry.close();
     }
 
-    private static RegistryApi api(Optional<Path> file) {
+    private static RegistryCalls api(Optional<Path> file) {
         RegistryAddress address = RegistryAddress.parse(registry.address() + "/team", null).orElseThrow();
-        return new RegistryApi(address, () -> file.map(f -> RegistryCredentials.fromDockerConfig(f, address.host())));
+        return new RegistryCalls(address, () -> file.map(f -> RegistryCredentials.fromDockerConfig(f, address.host())),
+                RegistryCalls.guard("registry-login-test-" + UUID.randomUUID(), 1, Duration.ofMillis(10)));
     }
 
     @Test
@@ -87,9 +95,9 @@ class RegistrySweepLoginTest {
 
     @Test
     void withoutALoginTheCleanUpStopsSayingWhereTheLoginComesFrom() {
-        IllegalStateException refused = assertThrows(IllegalStateException.class,
+        RegistryException refused = assertThrows(RegistryException.class,
                 () -> new RegistrySweep(api(Optional.empty())).run(Set.of(), Set.of(), OffsetDateTime.now()));
-        assertTrue(refused.getMessage().contains("(GET /v2/_catalog?n=1000) failed: the registry's token service")
+        assertTrue(refused.getMessage().contains("(GET _catalog) failed: the registry's token service")
                 && refused.getMessage().endsWith("no credentials are configured (STAGECRAFT_REGISTRY_AUTH_FILE)"),
                 refused.getMessage());
     }
