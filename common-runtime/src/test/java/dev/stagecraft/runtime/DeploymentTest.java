@@ -48,7 +48,8 @@ class DeploymentTest {
         }
 
         @Override
-        public TeardownResult teardown(String environmentId, List<String> images, RuntimeListener listener) {
+        public TeardownResult teardown(String environmentId, EnvironmentSpec spec, List<String> images,
+                RuntimeListener listener) {
             throw new UnsupportedOperationException();
         }
 

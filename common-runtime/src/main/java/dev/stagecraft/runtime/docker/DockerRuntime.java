@@ -504,11 +504,6 @@ public final class DockerRuntime implements EnvironmentRuntime {
         return Labels.MANAGED_BY_VALUE.equals(labels.get(Labels.MANAGED_BY)) && labels.containsKey(Labels.GIT_TREE);
     }
 
-    @Override
-    public TeardownResult teardown(String environmentId, List<String> images, RuntimeListener listener) {
-        return teardown(environmentId, null, images, listener);
-    }
-
     /**
      * Runs the teardown workflow: its jobs (with the images the environment's services run now), then
      * {@code release.remove_environment}; a failed job is reported and the removal still happens.
