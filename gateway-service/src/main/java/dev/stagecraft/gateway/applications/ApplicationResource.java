@@ -78,10 +78,11 @@ public class ApplicationResource {
         if (request.webhookSecret() == null || request.webhookSecret().length() < 8) {
             throw ApiException.badRequest("webhookSecret is required and must have at least 8 characters");
         }
-        String runtime = request.runtime() == null ? config.runtime().defaultRuntime() : request.runtime();
-        if (!config.runtime().enabled().contains(runtime)) {
-            throw ApiException.badRequest("runtime '" + runtime + "' is not available in this installation; accepted: "
-                    + config.runtime().enabled());
+        String runtime;
+        try {
+            runtime = config.runtime().choose(request.runtime());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
         }
         String label = request.pullRequestLabel();
         if (label != null && (label.isBlank() || label.length() > 100)) {
