@@ -2,9 +2,7 @@ package dev.stagecraft.gateway.environments;
 
 import java.net.URI;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import jakarta.inject.Inject;
 
@@ -52,38 +50,28 @@ public class EnvironmentResource {
     public RestResponse<List<EnvironmentView>> list(@QueryParam("application") String application,
             @QueryParam("state") String state, @QueryParam("branch") String branch, @QueryParam("limit") Integer limit,
             @QueryParam("after") String after, @Context UriInfo uri) {
-        int size = Paging.limit(limit);
-        Paging.Cursor cursor = Paging.after(after);
-        StringBuilder query = new StringBuilder("1 = 1");
-        Map<String, Object> params = new HashMap<>();
+        Paging.NewestFirst page = Paging.newestFirst("createdAt", limit, after).within(caller.scope(),
+                "applicationId");
         if (application != null) {
             Application app = Application.find("name = ?1 or id = ?1", application).firstResult();
             if (app == null || !caller.sees(app.id)) {
                 throw ApiException.notFound("application", application);
             }
-            query.append(" and applicationId = :app");
-            params.put("app", app.id);
-        }
-        if (caller.scope() != null) { // a token limited to some applications sees their environments only
-            query.append(" and applicationId in :scope");
-            params.put("scope", caller.scope().isEmpty() ? java.util.Set.of("") : caller.scope());
+            page.where("applicationId = :app", "app", app.id);
         }
         if (state != null) {
             try {
-                params.put("state", EnvironmentState.valueOf(state.toUpperCase()));
+                page.where("state = :state", "state", EnvironmentState.valueOf(state.toUpperCase()));
             } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest("state '" + state + "' is not one of " + List.of(EnvironmentState.values()));
             }
-            query.append(" and state = :state");
         }
         if (branch != null) {
-            query.append(" and branch = :branch");
-            params.put("branch", branch);
+            page.where("branch = :branch", "branch", branch);
         }
-        query.append(" and ").append(Paging.newestFirst("createdAt", cursor, params));
-        List<Environment> fetched = Environment.<Environment>find(query.toString(), params).page(0, size + 1).list();
-        return Paging.page(fetched, size, env -> new Paging.Cursor(env.createdAt, env.id),
-                env -> EnvironmentView.of(env, false), uri);
+        return page.list((query, params) -> Environment.find(query, params),
+                (Environment env) -> new Paging.Cursor(env.createdAt, env.id), env -> EnvironmentView.of(env, false),
+                uri);
     }
 
     /** The environment's timeline, oldest first; paged (see {@link Paging}). */
