@@ -53,11 +53,7 @@ public class EnvironmentResource {
         Paging.NewestFirst page = Paging.newestFirst("createdAt", limit, after).within(caller.scope(),
                 "applicationId");
         if (application != null) {
-            Application app = Application.find("name = ?1 or id = ?1", application).firstResult();
-            if (app == null || !caller.sees(app.id)) {
-                throw ApiException.notFound("application", application);
-            }
-            page.where("applicationId = :app", "app", app.id);
+            page.where("applicationId = :app", "app", visible(application).id);
         }
         if (state != null) {
             try {
@@ -109,10 +105,7 @@ public class EnvironmentResource {
             throw ApiException.badRequest("a JSON body with application and branch (and optionally commit) is required");
         }
         if (caller.scope() != null && request.application() != null) {
-            Application app = Application.find("name = ?1 or id = ?1", request.application()).firstResult();
-            if (app == null || !caller.sees(app.id)) {
-                throw ApiException.notFound("application", request.application());
-            }
+            visible(request.application());
         }
         String commit = actions.commitToCreate(request.application(), request.branch(), request.commit());
         EnvironmentView env = retried(() -> actions.create(request.application(), request.branch(), commit,
@@ -135,7 +128,7 @@ public class EnvironmentResource {
     public Response deploy(@PathParam("id") String id, String body) {
         DeployRequest request = optionalBody(body, DeployRequest.class);
         String commit = actions.commitToDeploy(id, request == null ? null : request.commit());
-        return Response.accepted(retried(() -> actions.deploy(id, commit, actor()))).build();
+        return accepted(() -> actions.deploy(id, commit, actor()));
     }
 
     /** The body of POST /api/environments/{id}/deploy; {@code commit} is optional. */
@@ -147,7 +140,7 @@ public class EnvironmentResource {
     @RequiresRole(Role.DEPLOYER)
     @Path("environments/{id}/setup")
     public Response setup(@PathParam("id") String id) {
-        return Response.accepted(retried(() -> actions.setup(id, actor()))).build();
+        return accepted(() -> actions.setup(id, actor()));
     }
 
     /** Lets a pull request from a fork build and deploy. */
@@ -156,7 +149,7 @@ public class EnvironmentResource {
     @RequiresRole(Role.DEPLOYER)
     @Path("environments/{id}/approve")
     public Response approve(@PathParam("id") String id) {
-        return Response.accepted(retried(() -> actions.approve(id, actor()))).build();
+        return accepted(() -> actions.approve(id, actor()));
     }
 
     /**
@@ -181,7 +174,21 @@ public class EnvironmentResource {
     @RequiresRole(Role.DEPLOYER)
     @Path("environments/{id}")
     public Response delete(@PathParam("id") String id) {
-        return Response.accepted(retried(() -> actions.delete(id, actor()))).build();
+        return accepted(() -> actions.delete(id, actor()));
+    }
+
+    /** The application named {@code nameOrId}, or a 404 when there is none the caller may see. */
+    private Application visible(String nameOrId) {
+        Application app = Application.find("name = ?1 or id = ?1", nameOrId).firstResult();
+        if (app == null || !caller.sees(app.id)) {
+            throw ApiException.notFound("application", nameOrId);
+        }
+        return app;
+    }
+
+    /** 202 with the environment as {@code action}, run as {@link #retried} runs it, left it. */
+    private Response accepted(java.util.function.Supplier<Environment> action) {
+        return Response.accepted(retried(action)).build();
     }
 
     /**
