@@ -3,6 +3,8 @@ package dev.stagecraft.e2e;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.stagecraft.infra.SampleRepository;
+
 /** GitHub pull_request payloads for a repository served here: a base payload with the fields that matter set. */
 public final class GitHubPayloads {
 

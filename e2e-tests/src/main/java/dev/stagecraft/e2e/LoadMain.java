@@ -15,6 +15,7 @@ import java.util.concurrent.Future;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.stagecraft.infra.LocalInfra;
+import dev.stagecraft.infra.SampleRepository;
 
 /**
  * Opens many pull requests at once on one application, each with its own web page (so each builds), and waits until

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.stagecraft.infra.SampleRepository;
 import dev.stagecraft.runtime.Labels;
 
 /**

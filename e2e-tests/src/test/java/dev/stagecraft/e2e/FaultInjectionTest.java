@@ -31,6 +31,7 @@ import dev.stagecraft.events.EnvironmentActionRequested;
 import dev.stagecraft.events.Topics;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
+import dev.stagecraft.infra.SampleRepository;
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.docker.DockerRuntime;
 
@@ -44,15 +45,7 @@ import dev.stagecraft.runtime.docker.DockerRuntime;
 class FaultInjectionTest {
 
     /** Every stage takes a few seconds: a slow build step, a service slow to answer, a teardown job. */
-    private static final String TEMPLATE = """
-            app: slow
-            services:
-            - name: web
-              build:
-                context: ./web
-              ports:
-              - type: container_port
-                port: '8080'
+    private static final String TEMPLATE = "app: slow\nservices:\n" + SampleRepository.service("web") + """
             jobs:
             - name: linger
               from_services: web

@@ -25,6 +25,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 
+import dev.stagecraft.infra.SampleRepository;
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.docker.DockerRuntime;
 

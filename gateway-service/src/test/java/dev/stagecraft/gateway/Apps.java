@@ -8,29 +8,14 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.stagecraft.infra.SampleRepository;
 import io.restassured.path.json.JsonPath;
 
 /** Registers applications through the API, and opens their pull requests, for tests. */
 final class Apps {
 
-    static final String TWO_SERVICES = """
-            app: shop
-            services:
-            - name: web
-              build:
-                context: ./web
-              ports:
-              - type: container_port
-                port: '8080'
-            - name: api
-              build:
-                context: ./api
-                dockerfile: Dockerfile
-              ports:
-              - type: node_port
-                target_port: '9090'
-                port: '80'
-            """;
+    /** The sample application's template: two services, web and api. */
+    static final String TWO_SERVICES = SampleRepository.TEMPLATE;
 
     private Apps() {
     }

@@ -37,6 +37,7 @@ import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
 import dev.stagecraft.events.testing.TestBus;
 import dev.stagecraft.infra.InfraTestResource;
+import dev.stagecraft.infra.SampleRepository;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
@@ -262,15 +263,13 @@ class ProcessManagerTest {
     @Test
     void aBranchEnvironmentFollowsPushesToItsBranch() throws Exception {
         // a real repository on disk, so the API can read the branch head with git ls-remote
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("repo");
         String head;
-        try (var git = org.eclipse.jgit.api.Git.init().setDirectory(dir.toFile()).setInitialBranch("main").call()) {
-            java.nio.file.Files.writeString(dir.resolve("README"), "hello");
-            git.add().addFilepattern("README").call();
-            head = git.commit().setMessage("first").setAuthor("t", "t@example.test").setCommitter("t", "t@example.test")
-                    .setSign(false).call().getName();
+        String repo;
+        try (SampleRepository sample = SampleRepository.create(java.nio.file.Files.createTempDirectory("repo"),
+                "branches", Map.of("README", "hello"), "first")) {
+            head = sample.head("main");
+            repo = sample.fileUrl();
         }
-        String repo = dir.toUri().toString().replaceFirst("^file:/", "file:///");
         String app = Apps.register(repo);
         String env = given().contentType("application/json")
                 .body(Map.of("application", app, "branch", "main", "kind", "permanent"))
