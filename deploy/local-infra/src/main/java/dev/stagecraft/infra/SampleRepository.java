@@ -22,12 +22,10 @@ public final class SampleRepository implements AutoCloseable {
     public static final String TEMPLATE = "app: shop\nservices:\n" + service("web") + service("api");
 
     private final Git work;
-    private final Path workDir;
     private final Path bare;
 
-    private SampleRepository(Git work, Path workDir, Path bare) {
+    private SampleRepository(Git work, Path bare) {
         this.work = work;
-        this.workDir = workDir;
         this.bare = bare;
     }
 
@@ -68,7 +66,7 @@ public final class SampleRepository implements AutoCloseable {
         Path workDir = base.resolve("work-" + name);
         Git work = Git.init().setDirectory(workDir.toFile()).setInitialBranch("main").call();
         work.remoteAdd().setName("origin").setUri(new URIish(bare.toUri().toString())).call();
-        SampleRepository repo = new SampleRepository(work, workDir, bare);
+        SampleRepository repo = new SampleRepository(work, bare);
         repo.commit("main", files, message);
         return repo;
     }
@@ -104,7 +102,7 @@ public final class SampleRepository implements AutoCloseable {
             work.checkout().setName(branch).call();
         }
         for (Map.Entry<String, String> file : files.entrySet()) {
-            Path path = workDir.resolve(file.getKey());
+            Path path = work.getRepository().getWorkTree().toPath().resolve(file.getKey());
             Files.createDirectories(path.getParent());
             Files.deleteIfExists(path);
             if (file.getValue().startsWith("-> ")) {
