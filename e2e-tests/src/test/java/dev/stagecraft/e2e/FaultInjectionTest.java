@@ -89,15 +89,24 @@ class FaultInjectionTest {
         }
     }
 
+    /** An application of the slow repository, and the head of the branch its pull request comes from. */
+    private record Branch(String app, String head) {
+    }
+
+    /** Registers the application {@code name}-nonce and pushes the branch {@code name} with one commit of its own. */
+    private static Branch newApplicationWithABranch(String name) throws Exception {
+        String app = name + "-" + stack.nonce;
+        stack.gateway.registerApplication(app, repositoryUrl, Stack.SECRET, TEMPLATE);
+        repository.branch(name);
+        return new Branch(app, repository.commit(name, Map.of("web/index.html", name + " v1\n"), name));
+    }
+
     @Test
     void everyServiceKilledInItsStageRecoversAndNothingIsLeft() throws Exception {
-        String app = "faults-" + stack.nonce;
-        stack.gateway.registerApplication(app, repositoryUrl, Stack.SECRET, TEMPLATE);
-        repository.branch("faults");
-        String first = repository.commit("faults", Map.of("web/index.html", "faults v1\n"), "first");
-        PullRequestFlow pr = new PullRequestFlow(stack.gateway, repositoryUrl, app, 31, "faults");
+        Branch faults = newApplicationWithABranch("faults");
+        PullRequestFlow pr = new PullRequestFlow(stack.gateway, repositoryUrl, faults.app(), 31, "faults");
 
-        pr.open(first); // answered 202: the delivery and the environment are committed
+        pr.open(faults.head()); // answered 202: the delivery and the environment are committed
         String env = pr.environment();
         killAndRestart("gateway right after a webhook", "gateway", env);
         awaitTimeline(env, "dev.stagecraft.build.started.v1");
@@ -174,12 +183,9 @@ class FaultInjectionTest {
      */
     private static String outageDuringABuild(String name, int number, String what, Outage outage) throws Exception {
         Map<String, Long> dlqBefore = deadLetters();
-        String app = name + "-" + stack.nonce;
-        stack.gateway.registerApplication(app, repositoryUrl, Stack.SECRET, TEMPLATE);
-        repository.branch(name);
-        String head = repository.commit(name, Map.of("web/index.html", name + " v1\n"), name);
-        PullRequestFlow pr = new PullRequestFlow(stack.gateway, repositoryUrl, app, number, name);
-        pr.open(head);
+        Branch branch = newApplicationWithABranch(name);
+        PullRequestFlow pr = new PullRequestFlow(stack.gateway, repositoryUrl, branch.app(), number, name);
+        pr.open(branch.head());
         awaitTimeline(pr.environment(), "dev.stagecraft.build.started.v1");
         long down = System.nanoTime();
         outage.during(pr.environment());
@@ -203,11 +209,9 @@ class FaultInjectionTest {
     /** GitHub redelivering, or a proxy retrying: the same delivery ten times at once makes one environment, one build. */
     @Test
     void theSameWebhookTenTimesAtOnceMakesOneEnvironmentAndOneBuild() throws Exception {
-        String app = "dup-" + stack.nonce;
-        stack.gateway.registerApplication(app, repositoryUrl, Stack.SECRET, TEMPLATE);
-        repository.branch("dup");
-        String head = repository.commit("dup", Map.of("web/index.html", "dup v1\n"), "dup");
-        var payload = GitHubPayloads.pullRequest(GitHubPayloads.minimalPullRequest(), "opened", 34, "dup", head,
+        Branch dup = newApplicationWithABranch("dup");
+        String app = dup.app();
+        var payload = GitHubPayloads.pullRequest(GitHubPayloads.minimalPullRequest(), "opened", 34, "dup", dup.head(),
                 repositoryUrl);
         String delivery = UUID.randomUUID().toString();
         ExecutorService senders = Executors.newFixedThreadPool(10);
