@@ -267,7 +267,7 @@ class ProcessManagerTest {
         String repo;
         try (SampleRepository sample = SampleRepository.create(java.nio.file.Files.createTempDirectory("repo"),
                 "branches", Map.of("README", "hello"), "first")) {
-            head = sample.head("main");
+            head = sample.resolve("main");
             repo = sample.fileUrl();
         }
         String app = Apps.register(repo);

@@ -84,9 +84,9 @@ public final class SampleRepository implements AutoCloseable {
         return bare.toUri().toString();
     }
 
-    /** The SHA-1 of the commit {@code branch} points at. */
-    public String head(String branch) throws IOException {
-        return work.getRepository().resolve("refs/heads/" + branch).getName();
+    /** The SHA-1 git gives {@code revision}: a branch's head ({@code main}), or a folder's tree ({@code sha:api}). */
+    public String resolve(String revision) throws IOException {
+        return work.getRepository().resolve(revision).getName();
     }
 
     /** Creates {@code branch} at the head of main. */
