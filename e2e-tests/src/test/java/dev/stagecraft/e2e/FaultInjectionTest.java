@@ -109,32 +109,36 @@ class FaultInjectionTest {
         pr.open(faults.head()); // answered 202: the delivery and the environment are committed
         String env = pr.environment();
         killAndRestart("gateway right after a webhook", "gateway", env);
-        awaitTimeline(env, "dev.stagecraft.build.started.v1");
-        killAndRestart("build-service during a build", "build", env);
-        awaitTimeline(env, "dev.stagecraft.setup.started.v1");
-        killAndRestart("setup-service during setup", "setup", env);
-        JsonNode ready = pr.awaitReady();
-        assertEquals("faults v1", stack.gateway.fetch(ready.get("endpoints").get("web").asText()).body().strip());
-        assertEquals(1, containers(env), "one container for the one service");
-        settle("READY");
+        killInItsStage("build", "build-service during a build", env);
+        killInItsStage("setup", "setup-service during setup", env);
+        awaitServing(pr, "faults v1");
 
         String second = repository.commit("faults", Map.of("web/index.html", "faults v2\n"), "second");
         pr.push(second);
-        awaitTimeline(env, "dev.stagecraft.patch.started.v1");
-        killAndRestart("patch-service during a patch", "patch", env);
-        JsonNode patched = pr.awaitReady();
-        assertEquals("faults v2", stack.gateway.fetch(patched.get("endpoints").get("web").asText()).body().strip());
-        assertEquals(1, containers(env), "one container for the one service");
-        settle("READY");
+        killInItsStage("patch", "patch-service during a patch", env);
+        awaitServing(pr, "faults v2");
 
         pr.close();
-        awaitTimeline(env, "dev.stagecraft.teardown.started.v1");
-        killAndRestart("teardown-service during a teardown", "teardown", env);
+        killInItsStage("teardown", "teardown-service during a teardown", env);
         pr.awaitDeleted();
         settle("DELETED");
         assertEquals(0, containers(env), "no container left");
         assertTrue(stack.docker.listNetworksCmd().withNameFilter(DockerRuntime.networkName(env)).exec().isEmpty(),
                 "no network left");
+    }
+
+    /** Kills the {@code stage}-service (build, setup, patch, teardown) once it started its stage, and restarts it. */
+    private static void killInItsStage(String stage, String what, String env) throws Exception {
+        awaitTimeline(env, "dev.stagecraft." + stage + ".started.v1");
+        killAndRestart(what, stage, env);
+    }
+
+    /** Waits until the environment is READY again, serving {@code page} from its one container, and settled. */
+    private static void awaitServing(PullRequestFlow pr, String page) throws Exception {
+        JsonNode ready = pr.awaitReady();
+        assertEquals(page, stack.gateway.fetch(ready.get("endpoints").get("web").asText()).body().strip());
+        assertEquals(1, containers(pr.environment()), "one container for the one service");
+        settle("READY");
     }
 
     /**
