@@ -40,7 +40,7 @@ import dev.stagecraft.infra.ImageRegistry;
 import dev.stagecraft.infra.InfraTestResource;
 import dev.stagecraft.infra.SampleRepository;
 import dev.stagecraft.runtime.docker.BaseImages;
-import dev.stagecraft.runtime.docker.DockerClients;
+import dev.stagecraft.runtime.docker.TestEngine;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -58,19 +58,12 @@ class BuildServiceTest {
 
     @BeforeAll
     static void baseImage() {
-        engine = DockerClients.fromEnvironment();
-        BaseImages.ensureBusybox(engine);
+        engine = TestEngine.withBusybox();
     }
 
     @AfterAll
     static void removeImages() {
-        for (String image : BUILT) {
-            try {
-                engine.removeImageCmd(image).withForce(true).exec();
-            } catch (RuntimeException ignored) {
-                // already gone
-            }
-        }
+        TestEngine.removeImages(engine, BUILT);
     }
 
     /** This test's run: its application's name is bt-{nonce}; its environments are named after it. */

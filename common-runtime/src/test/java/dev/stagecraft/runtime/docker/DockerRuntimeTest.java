@@ -48,21 +48,14 @@ class DockerRuntimeTest {
 
     @BeforeAll
     static void engine() {
-        docker = DockerClients.fromEnvironment();
-        BaseImages.ensureBusybox(docker);
+        docker = TestEngine.withBusybox();
         runtime = new DockerRuntime(docker, Duration.ofSeconds(20), ContainerLimits.DEFAULTS,
                 value -> value.startsWith("sealed:") ? value.substring(7) : value);
     }
 
     @AfterAll
     static void removeImages() {
-        for (String image : IMAGES) {
-            try {
-                docker.removeImageCmd(image).withForce(true).exec();
-            } catch (RuntimeException ignored) {
-                // removed by a teardown under test
-            }
-        }
+        TestEngine.removeImages(docker, IMAGES);
     }
 
     /** An image whose page says {@code page}; {@code cmd} replaces the httpd command when not null. */
