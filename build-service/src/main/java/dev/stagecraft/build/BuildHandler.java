@@ -1,12 +1,8 @@
 package dev.stagecraft.build;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,6 +30,7 @@ import dev.stagecraft.events.ImageRef;
 import dev.stagecraft.events.LifecycleEvent;
 import dev.stagecraft.events.StageOutcome;
 import dev.stagecraft.events.cloudevents.CloudEvent;
+import dev.stagecraft.events.cloudevents.SpecHash;
 import dev.stagecraft.messaging.stage.RunControl;
 import dev.stagecraft.messaging.stage.StageHandler;
 import dev.stagecraft.template.InvalidTemplateException;
@@ -199,16 +196,10 @@ public class BuildHandler implements StageHandler {
                 && (build.target() == null || build.target().isBlank())) {
             return treeId;
         }
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(build.dockerfile().getBytes(StandardCharsets.UTF_8));
-            new java.util.TreeMap<>(build.args()).forEach((k, v) -> sha.update(("\n" + k + "=" + v)
-                    .getBytes(StandardCharsets.UTF_8)));
-            sha.update(("\ntarget=" + (build.target() == null ? "" : build.target())).getBytes(StandardCharsets.UTF_8));
-            return treeId + "-" + HexFormat.of().formatHex(sha.digest()).substring(0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        StringBuilder options = new StringBuilder(build.dockerfile());
+        new java.util.TreeMap<>(build.args()).forEach((k, v) -> options.append('\n').append(k).append('=').append(v));
+        options.append("\ntarget=").append(build.target() == null ? "" : build.target());
+        return treeId + "-" + SpecHash.sha256(options.toString()).substring(0, 8);
     }
 
     private static String find(Map<String, String> templates, String file) {

@@ -13,12 +13,22 @@ public record EnvironmentSpec(String application, List<ServiceSpec> services, Ma
         List<SharedVolumeSpec> sharedVolumes, String environmentTemplate, String expiresAfter, String runtime) {
 
     public EnvironmentSpec {
-        services = services == null ? List.of() : List.copyOf(services);
-        variables = variables == null ? Map.of() : Map.copyOf(variables);
-        jobs = jobs == null ? List.of() : List.copyOf(jobs);
-        workflows = workflows == null ? Map.of() : Map.copyOf(workflows);
-        hostnames = hostnames == null ? Map.of() : Map.copyOf(hostnames);
-        sharedVolumes = sharedVolumes == null ? List.of() : List.copyOf(sharedVolumes);
+        services = listOrNone(services);
+        variables = mapOrNone(variables);
+        jobs = listOrNone(jobs);
+        workflows = mapOrNone(workflows);
+        hostnames = mapOrNone(hostnames);
+        sharedVolumes = listOrNone(sharedVolumes);
+    }
+
+    /** An unmodifiable copy of {@code list}; an empty list for null, which a JSON payload may carry. */
+    private static <T> List<T> listOrNone(List<T> list) {
+        return list == null ? List.of() : List.copyOf(list);
+    }
+
+    /** An unmodifiable copy of {@code map}; an empty map for null. */
+    private static <K, V> Map<K, V> mapOrNone(Map<K, V> map) {
+        return map == null ? Map.of() : Map.copyOf(map);
     }
 
     public EnvironmentSpec(String application, List<ServiceSpec> services, Map<String, String> variables) {
@@ -51,12 +61,12 @@ public record EnvironmentSpec(String application, List<ServiceSpec> services, Ma
             List<String> dependsOn, boolean runAsRoot) {
 
         public ServiceSpec {
-            envs = envs == null ? Map.of() : Map.copyOf(envs);
-            command = command == null ? List.of() : List.copyOf(command);
-            args = args == null ? List.of() : List.copyOf(args);
-            ports = ports == null ? List.of() : List.copyOf(ports);
-            volumes = volumes == null ? List.of() : List.copyOf(volumes);
-            dependsOn = dependsOn == null ? List.of() : List.copyOf(dependsOn);
+            envs = mapOrNone(envs);
+            command = listOrNone(command);
+            args = listOrNone(args);
+            ports = listOrNone(ports);
+            volumes = listOrNone(volumes);
+            dependsOn = listOrNone(dependsOn);
             replicas = replicas <= 0 ? 1 : replicas;
         }
 
@@ -78,7 +88,7 @@ public record EnvironmentSpec(String application, List<ServiceSpec> services, Ma
     public record BuildSpec(String context, String dockerfile, Map<String, String> args, String target) {
 
         public BuildSpec {
-            args = args == null ? Map.of() : Map.copyOf(args);
+            args = mapOrNone(args);
         }
 
         public BuildSpec(String context, String dockerfile) {
@@ -95,7 +105,7 @@ public record EnvironmentSpec(String application, List<ServiceSpec> services, Ma
             int timeoutSeconds, int failureThreshold, int initialDelaySeconds) {
 
         public ProbeSpec {
-            command = command == null ? List.of() : List.copyOf(command);
+            command = listOrNone(command);
         }
     }
 
@@ -116,9 +126,9 @@ public record EnvironmentSpec(String application, List<ServiceSpec> services, Ma
             Map<String, String> envs, int completedTimeoutSeconds, boolean haltOnError) {
 
         public JobSpec {
-            command = command == null ? List.of() : List.copyOf(command);
-            args = args == null ? List.of() : List.copyOf(args);
-            envs = envs == null ? Map.of() : Map.copyOf(envs);
+            command = listOrNone(command);
+            args = listOrNone(args);
+            envs = mapOrNone(envs);
         }
     }
 
@@ -126,7 +136,7 @@ public record EnvironmentSpec(String application, List<ServiceSpec> services, Ma
     public record WorkflowSpec(String name, List<StepSpec> steps) {
 
         public WorkflowSpec {
-            steps = steps == null ? List.of() : List.copyOf(steps);
+            steps = listOrNone(steps);
         }
     }
 
@@ -134,7 +144,7 @@ public record EnvironmentSpec(String application, List<ServiceSpec> services, Ma
     public record StepSpec(String name, List<String> tasks, boolean haltOnError, boolean waitForFinish) {
 
         public StepSpec {
-            tasks = tasks == null ? List.of() : List.copyOf(tasks);
+            tasks = listOrNone(tasks);
         }
     }
 }

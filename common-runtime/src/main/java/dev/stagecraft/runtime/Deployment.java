@@ -5,14 +5,21 @@ import java.util.function.Function;
 
 import dev.stagecraft.events.DeployRequested;
 import dev.stagecraft.events.EnvironmentSpec;
+import dev.stagecraft.events.PatchFailed;
+import dev.stagecraft.events.PatchRequested;
+import dev.stagecraft.events.PatchSucceeded;
+import dev.stagecraft.events.SetupFailed;
+import dev.stagecraft.events.SetupRequested;
+import dev.stagecraft.events.SetupSucceeded;
 import dev.stagecraft.events.StageOutcome;
+import dev.stagecraft.events.TaskListener;
 import dev.stagecraft.runtime.EnvironmentRuntime.DeployResult;
 
 /**
  * A setup or a patch as a stage service's work: the runtime call the stage makes ({@code EnvironmentRuntime::setup}
  * or {@code ::patch}) on the runtime the request's spec names, and the outcome events its result becomes. What tells
- * a setup from a patch is the call the service names here, not a flag. {@code runtimes} finds a runtime by name
- * ({@code Runtimes::of}: null is the default one).
+ * a setup from a patch is the call, not a flag: {@link #setup} and {@link #patch} are the two. {@code runtimes} finds
+ * a runtime by name ({@code Runtimes::of}: null is the default one).
  */
 public record Deployment<C extends DeployRequested>(Function<String, EnvironmentRuntime> runtimes, Call call,
         Success<C> succeeded, StageOutcome.Failure failed) {
@@ -30,11 +37,24 @@ public record Deployment<C extends DeployRequested>(Function<String, Environment
         StageOutcome.Succeeded of(C request, DeployResult result);
     }
 
-    /** Deploys {@code request}, reporting to {@code listener}, and returns its outcome event. */
-    public StageOutcome run(C request, RuntimeListener listener) {
+    /** A setup: converges the whole spec and succeeds with the endpoints. */
+    public static Deployment<SetupRequested> setup(Function<String, EnvironmentRuntime> runtimes) {
+        return new Deployment<>(runtimes, EnvironmentRuntime::setup, (request, result) -> new SetupSucceeded(
+                request.environmentId(), request.workflowId(), result.endpoints()), SetupFailed::new);
+    }
+
+    /** A patch: replaces what changed and succeeds with the endpoints and the services it started. */
+    public static Deployment<PatchRequested> patch(Function<String, EnvironmentRuntime> runtimes) {
+        return new Deployment<>(runtimes, EnvironmentRuntime::patch, (request, result) -> new PatchSucceeded(
+                request.environmentId(), request.workflowId(), result.endpoints(), result.started()),
+                PatchFailed::new);
+    }
+
+    /** Deploys {@code request}, reporting to {@code tasks}, and returns its outcome event. */
+    public StageOutcome run(C request, TaskListener tasks) {
         EnvironmentRuntime runtime = runtimes.apply(request.spec().runtime());
         DeployResult result = call.run(runtime, request.environmentId(), request.spec(), request.images(),
-                request.commit(), listener);
+                request.commit(), RuntimeListener.of(tasks));
         return result.succeeded() ? succeeded.of(request, result)
                 : failed.of(request.environmentId(), request.workflowId(), result.failedTask(), result.reason());
     }

@@ -35,16 +35,16 @@ public interface EnvironmentRuntime {
         return patch(environmentId, spec, images, null, listener);
     }
 
-    /** Removes everything labelled with the environment and the given images nothing else uses, then proves it is gone. */
-    TeardownResult teardown(String environmentId, List<String> images, RuntimeListener listener);
-
     /**
-     * Teardown that first runs the jobs of the spec's teardown workflow (a null spec: none), then removes everything
-     * as {@link #teardown(String, List, RuntimeListener)} does; a failed job is reported and the removal goes on.
+     * Runs the jobs of the spec's teardown workflow (a null spec: none), then removes everything labelled with the
+     * environment and the given images nothing else uses, and proves it is gone; a failed job is reported and the
+     * removal goes on.
      */
-    default TeardownResult teardown(String environmentId, EnvironmentSpec spec, List<String> images,
-            RuntimeListener listener) {
-        return teardown(environmentId, images, listener);
+    TeardownResult teardown(String environmentId, EnvironmentSpec spec, List<String> images, RuntimeListener listener);
+
+    /** Teardown without a spec: no teardown jobs, only the removal. */
+    default TeardownResult teardown(String environmentId, List<String> images, RuntimeListener listener) {
+        return teardown(environmentId, null, images, listener);
     }
 
     /**

@@ -4,10 +4,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 
+import dev.stagecraft.events.RuntimeChoice;
 import dev.stagecraft.runtime.kubernetes.NamespaceConfig;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-import io.smallrye.config.WithName;
 
 /**
  * What the runtimes read of {@code stagecraft.*}: which are enabled, the Docker engine and its defaults, the router
@@ -28,17 +28,8 @@ public interface RuntimeConfig {
     /** Domain suffixes a template's host names must end with (besides the router's own domain on Docker). */
     Optional<List<String>> allowedHostSuffixes();
 
-    /** {@code stagecraft.runtime.*}. */
-    interface Runtime {
-
-        /** The runtimes applications may choose: docker, kubernetes or both. */
-        @WithDefault("docker")
-        List<String> enabled();
-
-        /** The runtime of a spec that names none. */
-        @WithName("default")
-        @WithDefault("docker")
-        String defaultRuntime();
+    /** {@code stagecraft.runtime.*}: which runtimes there are, and how they run services. */
+    interface Runtime extends RuntimeChoice {
 
         /** How long a service may take to become ready. */
         @WithDefault("PT2M")

@@ -1,21 +1,20 @@
 package dev.stagecraft.runtime;
 
-/** What a runtime reports while it works, and how it learns that it should stop. */
-public interface RuntimeListener {
+import dev.stagecraft.events.TaskListener;
 
-    void taskStarted(String task);
-
-    void taskFinished(String task, boolean succeeded, String message);
-
-    void log(String source, String line);
-
-    /** Throws when the workflow was cancelled; runtimes call it between operations. */
-    void checkCancelled();
+/** What a runtime reports to while it works, and learns from that it should stop; and ways to make one. */
+public interface RuntimeListener extends TaskListener {
 
     /** What a finished task reports. */
     @FunctionalInterface
     interface TaskFinished {
         void report(String task, boolean succeeded, String message);
+    }
+
+    /** {@code tasks} as a runtime's listener. */
+    static RuntimeListener of(TaskListener tasks) {
+        return tasks instanceof RuntimeListener listener ? listener
+                : of(tasks::taskStarted, tasks::taskFinished, tasks::log, tasks::checkCancelled);
     }
 
     /** A listener made of the four callbacks. */

@@ -45,12 +45,7 @@ public class Runtimes {
 
     /** The runtime called {@code name}, or the default for null. */
     public EnvironmentRuntime of(String name) {
-        String wanted = name == null || name.isBlank() ? config.runtime().defaultRuntime() : name;
-        if (!config.runtime().enabled().contains(wanted)) {
-            throw new IllegalArgumentException("runtime '" + wanted + "' is not enabled in this installation; enabled: "
-                    + config.runtime().enabled() + " (stagecraft.runtime.enabled)");
-        }
-        return built.computeIfAbsent(wanted, this::build);
+        return built.computeIfAbsent(config.runtime().choose(name), this::build);
     }
 
     /** Every enabled runtime by name. */

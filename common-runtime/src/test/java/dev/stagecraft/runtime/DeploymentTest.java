@@ -12,8 +12,6 @@ import org.junit.jupiter.api.Test;
 import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.PatchFailed;
 import dev.stagecraft.events.PatchRequested;
-import dev.stagecraft.events.PatchSucceeded;
-import dev.stagecraft.events.SetupFailed;
 import dev.stagecraft.events.SetupRequested;
 import dev.stagecraft.events.SetupSucceeded;
 import dev.stagecraft.runtime.EnvironmentRuntime.DeployResult;
@@ -48,7 +46,8 @@ class DeploymentTest {
         }
 
         @Override
-        public TeardownResult teardown(String environmentId, List<String> images, RuntimeListener listener) {
+        public TeardownResult teardown(String environmentId, EnvironmentSpec spec, List<String> images,
+                RuntimeListener listener) {
             throw new UnsupportedOperationException();
         }
 
@@ -71,9 +70,7 @@ class DeploymentTest {
     @Test
     void aSetupCallsTheSetupOfTheRuntimeItsSpecNamesAndSucceedsWithTheEndpoints() {
         DeployResult ok = DeployResult.ok(Map.of("web", "http://web-e1.localhost"), List.of("web"));
-        Deployment<SetupRequested> setup = new Deployment<>(name -> runtime(name, ok), EnvironmentRuntime::setup,
-                (request, result) -> new SetupSucceeded(request.environmentId(), request.workflowId(),
-                        result.endpoints()), SetupFailed::new);
+        Deployment<SetupRequested> setup = Deployment.setup(name -> runtime(name, ok));
         assertEquals(new SetupSucceeded("e1", "w1", Map.of("web", "http://web-e1.localhost")),
                 setup.run(new SetupRequested("e1", "w1", "c0ffee", spec("kubernetes"), Map.of("web", "web:1")),
                         RuntimeListener.SILENT));
@@ -83,9 +80,7 @@ class DeploymentTest {
     @Test
     void aPatchCallsThePatchAndFailsNamingTheTaskTheRuntimeNamed() {
         DeployResult broken = DeployResult.failed("jobs.migrate", "exited with code 1");
-        Deployment<PatchRequested> patch = new Deployment<>(name -> runtime(name, broken), EnvironmentRuntime::patch,
-                (request, result) -> new PatchSucceeded(request.environmentId(), request.workflowId(),
-                        result.endpoints(), result.started()), PatchFailed::new);
+        Deployment<PatchRequested> patch = Deployment.patch(name -> runtime(name, broken));
         assertEquals(new PatchFailed("e2", "w2", "jobs.migrate", "exited with code 1"),
                 patch.run(new PatchRequested("e2", "w2", null, spec(null), Map.of()), RuntimeListener.SILENT));
         assertEquals(List.of("default patch e2 null {}"), calls, "no runtime named: the default one");

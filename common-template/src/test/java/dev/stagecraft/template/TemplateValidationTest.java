@@ -26,6 +26,13 @@ class TemplateValidationTest {
         return errors.get(0);
     }
 
+    /** Checks that {@code template} has one problem, at {@code path}, saying exactly {@code message}. */
+    private static void assertOnlyProblem(String template, String path, String message) {
+        TemplateProblem p = only(template);
+        assertEquals(path, p.path());
+        assertEquals(message, p.message());
+    }
+
     @Test
     void aServiceNameMustBeADnsLabel() {
         TemplateProblem p = only("services:\n- name: Web_1\n  image: x\n");
@@ -46,39 +53,33 @@ class TemplateValidationTest {
 
     @Test
     void aServiceNeedsBuildOrImage() {
-        TemplateProblem p = only("services:\n- name: web\n");
-        assertEquals("services[0]", p.path());
-        assertEquals("service 'web' has neither 'build' nor 'image'; one of them is required", p.message());
+        assertOnlyProblem("services:\n- name: web\n",
+                "services[0]", "service 'web' has neither 'build' nor 'image'; one of them is required");
     }
 
     @Test
     void portTypesAreNamed() {
-        TemplateProblem p = only("services:\n- name: web\n  image: x\n  ports:\n  - type: load_balancer\n    port: '80'\n");
-        assertEquals("services[0].ports[0].type", p.path());
-        assertEquals("found 'load_balancer'; accepted: container_port, node_port", p.message());
+        assertOnlyProblem("services:\n- name: web\n  image: x\n  ports:\n  - type: load_balancer\n    port: '80'\n",
+                "services[0].ports[0].type", "found 'load_balancer'; accepted: container_port, node_port");
     }
 
     @Test
     void portsAreNumbersInRange() {
-        TemplateProblem p = only("services:\n- name: web\n  image: x\n  ports:\n  - type: container_port\n    port: '99999'\n");
-        assertEquals("services[0].ports[0].port", p.path());
-        assertEquals("found 99999; accepted: a whole number from 1 to 65535", p.message());
+        assertOnlyProblem("services:\n- name: web\n  image: x\n  ports:\n  - type: container_port\n    port: '99999'\n",
+                "services[0].ports[0].port", "found 99999; accepted: a whole number from 1 to 65535");
     }
 
     @Test
     void serviceNamesAreUnique() {
-        TemplateProblem p = only("services:\n- name: web\n  image: x\n- name: web\n  image: y\n");
-        assertEquals("services[1].name", p.path());
-        assertEquals("duplicate service name 'web'; service names must be unique", p.message());
+        assertOnlyProblem("services:\n- name: web\n  image: x\n- name: web\n  image: y\n",
+                "services[1].name", "duplicate service name 'web'; service names must be unique");
     }
 
     @Test
     void workflowTasksNameExistingServicesAndJobs() {
-        TemplateProblem p = only("services:\n- name: web\n  image: x\nworkflows:\n- name: setup\n  order_from:\n"
-                + "  - services.api\n");
-        assertEquals("workflows", p.path());
-        assertEquals("workflow setup, step step-0: task 'services.api' names a service that does not exist; "
-                + "services are [web]", p.message());
+        assertOnlyProblem("services:\n- name: web\n  image: x\nworkflows:\n- name: setup\n  order_from:\n"
+                + "  - services.api\n", "workflows", "workflow setup, step step-0: task 'services.api' names a service"
+                + " that does not exist; services are [web]");
         TemplateProblem job = only("services:\n- name: web\n  image: x\nworkflows:\n- name: patch\n  parallelize:\n"
                 + "  - step: migrate\n    tasks: [jobs.migrate]\n");
         assertEquals("workflow patch, step migrate: task 'jobs.migrate' names a job that does not exist; jobs are []",
@@ -91,10 +92,9 @@ class TemplateValidationTest {
 
     @Test
     void workflowNamesAreSetupPatchOrTeardown() {
-        TemplateProblem p = only("services:\n- name: web\n  image: x\nworkflows:\n- name: deploy\n  order_from: "
-                + "[services.all]\n");
-        assertEquals("workflows[0].name", p.path());
-        assertEquals("found workflow 'deploy'; accepted: setup, patch, teardown", p.message());
+        assertOnlyProblem("services:\n- name: web\n  image: x\nworkflows:\n- name: deploy\n  order_from: "
+                + "[services.all]\n",
+                "workflows[0].name", "found workflow 'deploy'; accepted: setup, patch, teardown");
     }
 
     @Test
@@ -106,11 +106,9 @@ class TemplateValidationTest {
 
     @Test
     void claimsNameADefinedSharedVolume() {
-        TemplateProblem p = only("services:\n- name: web\n  image: x\n  volumes:\n  - name: data\n    type: claim\n"
-                + "    claim: uploads\n    mount_path: /data\n");
-        assertEquals("services[0].volumes", p.path());
-        assertEquals("volume claims shared volume 'uploads', which shared_volumes does not define; defined: []",
-                p.message());
+        assertOnlyProblem("services:\n- name: web\n  image: x\n  volumes:\n  - name: data\n    type: claim\n"
+                + "    claim: uploads\n    mount_path: /data\n", "services[0].volumes",
+                "volume claims shared volume 'uploads', which shared_volumes does not define; defined: []");
     }
 
     @Test

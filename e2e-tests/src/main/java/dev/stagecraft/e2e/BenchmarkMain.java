@@ -18,6 +18,7 @@ import java.util.UUID;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.stagecraft.infra.LocalInfra;
+import dev.stagecraft.infra.SampleRepository;
 
 /**
  * Measures the e2e flow: webhook to READY (total, build, setup and the platform's own overhead), push to patched,

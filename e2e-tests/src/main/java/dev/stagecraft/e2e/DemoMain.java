@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.stagecraft.infra.LocalInfra;
 import dev.stagecraft.infra.PostgresServer.Durability;
+import dev.stagecraft.infra.SampleRepository;
 
 /**
  * The local demo: starts Kafka, PostgreSQL and the five services, registers the sample application and drives one

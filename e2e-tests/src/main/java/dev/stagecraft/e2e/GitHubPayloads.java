@@ -1,12 +1,25 @@
 package dev.stagecraft.e2e;
 
+import java.io.IOException;
+import java.nio.file.Path;
+
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import dev.stagecraft.events.cloudevents.EventJson;
+import dev.stagecraft.infra.SampleRepository;
 
 /** GitHub pull_request payloads for a repository served here: a base payload with the fields that matter set. */
 public final class GitHubPayloads {
 
+    private static final Path FIXTURES = Path.of("../../shared/fixtures/webhooks/github");
+
     private GitHubPayloads() {
+    }
+
+    /** A payload GitHub sent, recorded in shared/fixtures/webhooks/github ({@code pull_request-opened.json}...). */
+    public static ObjectNode recorded(String fixture) throws IOException {
+        return (ObjectNode) EventJson.mapper().readTree(FIXTURES.resolve(fixture).toFile());
     }
 
     /** A pull_request payload with the fields GitHub always sends that Stagecraft reads. */

@@ -22,6 +22,7 @@ import dev.stagecraft.events.Topics;
 import dev.stagecraft.runtime.Labels;
 
 import dev.stagecraft.infra.LocalInfra;
+import dev.stagecraft.infra.SampleRepository;
 
 /**
  * Opens many pull requests at once on one application, each with its own web page (so each builds), and waits until

@@ -10,6 +10,7 @@ import java.util.UUID;
 import com.github.dockerjava.api.DockerClient;
 
 import dev.stagecraft.infra.LocalInfra;
+import dev.stagecraft.infra.SampleRepository;
 import dev.stagecraft.runtime.docker.BaseImages;
 import dev.stagecraft.runtime.docker.DockerClients;
 

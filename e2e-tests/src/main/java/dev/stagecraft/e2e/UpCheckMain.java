@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.stagecraft.infra.PostgresServer;
+import dev.stagecraft.infra.SampleRepository;
 
 /**
  * Checks what {@code deploy/local/up.sh} promises, on a state folder of its own and ports of its own:

@@ -1,7 +1,6 @@
 package dev.stagecraft.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -25,6 +24,8 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import dev.stagecraft.infra.ImageRegistry;
+import dev.stagecraft.infra.SampleRepository;
 import dev.stagecraft.runtime.Labels;
 
 /**
@@ -88,8 +89,7 @@ class CyclesTest {
                         .anyMatch(t -> t.contains("/" + app + "/")))
                 .toList(), "images of the application on the engine");
 
-        String registry = System.getenv("STAGECRAFT_REGISTRY");
-        assertNotNull(registry, "STAGECRAFT_REGISTRY names the image registry (.ci/run starts one)");
+        String registry = ImageRegistry.address();
         GatewayClient.Answer cleanup = stack.gateway.post("/api/admin/registry/cleanup", "{}");
         assertEquals(200, cleanup.status(), cleanup.body());
         for (String service : List.of("web", "api")) {

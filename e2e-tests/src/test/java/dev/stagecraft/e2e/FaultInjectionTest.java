@@ -31,6 +31,7 @@ import dev.stagecraft.events.EnvironmentActionRequested;
 import dev.stagecraft.events.Topics;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
+import dev.stagecraft.infra.SampleRepository;
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.docker.DockerRuntime;
 
@@ -44,15 +45,7 @@ import dev.stagecraft.runtime.docker.DockerRuntime;
 class FaultInjectionTest {
 
     /** Every stage takes a few seconds: a slow build step, a service slow to answer, a teardown job. */
-    private static final String TEMPLATE = """
-            app: slow
-            services:
-            - name: web
-              build:
-                context: ./web
-              ports:
-              - type: container_port
-                port: '8080'
+    private static final String TEMPLATE = "app: slow\nservices:\n" + SampleRepository.service("web") + """
             jobs:
             - name: linger
               from_services: web
@@ -96,43 +89,56 @@ class FaultInjectionTest {
         }
     }
 
+    /** An application of the slow repository, and the head of the branch its pull request comes from. */
+    private record Branch(String app, String head) {
+    }
+
+    /** Registers the application {@code name}-nonce and pushes the branch {@code name} with one commit of its own. */
+    private static Branch newApplicationWithABranch(String name) throws Exception {
+        String app = name + "-" + stack.nonce;
+        stack.gateway.registerApplication(app, repositoryUrl, Stack.SECRET, TEMPLATE);
+        repository.branch(name);
+        return new Branch(app, repository.commit(name, Map.of("web/index.html", name + " v1\n"), name));
+    }
+
     @Test
     void everyServiceKilledInItsStageRecoversAndNothingIsLeft() throws Exception {
-        String app = "faults-" + stack.nonce;
-        stack.gateway.registerApplication(app, repositoryUrl, Stack.SECRET, TEMPLATE);
-        repository.branch("faults");
-        String first = repository.commit("faults", Map.of("web/index.html", "faults v1\n"), "first");
-        PullRequestFlow pr = new PullRequestFlow(stack.gateway, repositoryUrl, app, 31, "faults");
+        Branch faults = newApplicationWithABranch("faults");
+        PullRequestFlow pr = new PullRequestFlow(stack.gateway, repositoryUrl, faults.app(), 31, "faults");
 
-        pr.open(first); // answered 202: the delivery and the environment are committed
+        pr.open(faults.head()); // answered 202: the delivery and the environment are committed
         String env = pr.environment();
         killAndRestart("gateway right after a webhook", "gateway", env);
-        awaitTimeline(env, "dev.stagecraft.build.started.v1");
-        killAndRestart("build-service during a build", "build", env);
-        awaitTimeline(env, "dev.stagecraft.setup.started.v1");
-        killAndRestart("setup-service during setup", "setup", env);
-        JsonNode ready = pr.awaitReady();
-        assertEquals("faults v1", stack.gateway.fetch(ready.get("endpoints").get("web").asText()).body().strip());
-        assertEquals(1, containers(env), "one container for the one service");
-        settle("READY");
+        killInItsStage("build", "build-service during a build", env);
+        killInItsStage("setup", "setup-service during setup", env);
+        awaitServing(pr, "faults v1");
 
         String second = repository.commit("faults", Map.of("web/index.html", "faults v2\n"), "second");
         pr.push(second);
-        awaitTimeline(env, "dev.stagecraft.patch.started.v1");
-        killAndRestart("patch-service during a patch", "patch", env);
-        JsonNode patched = pr.awaitReady();
-        assertEquals("faults v2", stack.gateway.fetch(patched.get("endpoints").get("web").asText()).body().strip());
-        assertEquals(1, containers(env), "one container for the one service");
-        settle("READY");
+        killInItsStage("patch", "patch-service during a patch", env);
+        awaitServing(pr, "faults v2");
 
         pr.close();
-        awaitTimeline(env, "dev.stagecraft.teardown.started.v1");
-        killAndRestart("teardown-service during a teardown", "teardown", env);
+        killInItsStage("teardown", "teardown-service during a teardown", env);
         pr.awaitDeleted();
         settle("DELETED");
         assertEquals(0, containers(env), "no container left");
         assertTrue(stack.docker.listNetworksCmd().withNameFilter(DockerRuntime.networkName(env)).exec().isEmpty(),
                 "no network left");
+    }
+
+    /** Kills the {@code stage}-service (build, setup, patch, teardown) once it started its stage, and restarts it. */
+    private static void killInItsStage(String stage, String what, String env) throws Exception {
+        awaitTimeline(env, "dev.stagecraft." + stage + ".started.v1");
+        killAndRestart(what, stage, env);
+    }
+
+    /** Waits until the environment is READY again, serving {@code page} from its one container, and settled. */
+    private static void awaitServing(PullRequestFlow pr, String page) throws Exception {
+        JsonNode ready = pr.awaitReady();
+        assertEquals(page, stack.gateway.fetch(ready.get("endpoints").get("web").asText()).body().strip());
+        assertEquals(1, containers(pr.environment()), "one container for the one service");
+        settle("READY");
     }
 
     /**
@@ -181,12 +187,9 @@ class FaultInjectionTest {
      */
     private static String outageDuringABuild(String name, int number, String what, Outage outage) throws Exception {
         Map<String, Long> dlqBefore = deadLetters();
-        String app = name + "-" + stack.nonce;
-        stack.gateway.registerApplication(app, repositoryUrl, Stack.SECRET, TEMPLATE);
-        repository.branch(name);
-        String head = repository.commit(name, Map.of("web/index.html", name + " v1\n"), name);
-        PullRequestFlow pr = new PullRequestFlow(stack.gateway, repositoryUrl, app, number, name);
-        pr.open(head);
+        Branch branch = newApplicationWithABranch(name);
+        PullRequestFlow pr = new PullRequestFlow(stack.gateway, repositoryUrl, branch.app(), number, name);
+        pr.open(branch.head());
         awaitTimeline(pr.environment(), "dev.stagecraft.build.started.v1");
         long down = System.nanoTime();
         outage.during(pr.environment());
@@ -210,11 +213,9 @@ class FaultInjectionTest {
     /** GitHub redelivering, or a proxy retrying: the same delivery ten times at once makes one environment, one build. */
     @Test
     void theSameWebhookTenTimesAtOnceMakesOneEnvironmentAndOneBuild() throws Exception {
-        String app = "dup-" + stack.nonce;
-        stack.gateway.registerApplication(app, repositoryUrl, Stack.SECRET, TEMPLATE);
-        repository.branch("dup");
-        String head = repository.commit("dup", Map.of("web/index.html", "dup v1\n"), "dup");
-        var payload = GitHubPayloads.pullRequest(GitHubPayloads.minimalPullRequest(), "opened", 34, "dup", head,
+        Branch dup = newApplicationWithABranch("dup");
+        String app = dup.app();
+        var payload = GitHubPayloads.pullRequest(GitHubPayloads.minimalPullRequest(), "opened", 34, "dup", dup.head(),
                 repositoryUrl);
         String delivery = UUID.randomUUID().toString();
         ExecutorService senders = Executors.newFixedThreadPool(10);

@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.stagecraft.infra.SampleRepository;
+
 /**
  * Pull request code is hostile: a repository whose build steps and running containers try to reach Stagecraft's
  * infrastructure (Kafka, PostgreSQL, the registry, the gateway, the Docker API), the host through their network's
@@ -195,15 +197,7 @@ class HostileRepositoryTest {
         files.put("web/index.html", "links\n");
         try (SampleRepository repo = stack.newRepository(app, files)) {
             String url = stack.repositoryUrl(app);
-            stack.gateway.registerApplication(app, url, Stack.SECRET, """
-                    services:
-                    - name: web
-                      build:
-                        context: ./web
-                      ports:
-                      - type: container_port
-                        port: '8080'
-                    """);
+            stack.gateway.registerApplication(app, url, Stack.SECRET, "services:\n" + SampleRepository.service("web"));
             repo.branch("etc");
             String etc = repo.commit("etc", Map.of("web/etc", "-> /etc"), "link to /etc");
             assertFailure(new PullRequestFlow(stack.gateway, url, app, 1, "etc"), etc,

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -15,9 +14,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import dev.stagecraft.infra.SampleRepository;
 import dev.stagecraft.runtime.Labels;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -29,7 +28,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 class KubernetesLifecycleTest {
 
     private static final Duration TIMEOUT = Duration.ofMinutes(4);
-    private static final Path FIXTURES = Path.of("../../shared/fixtures/webhooks/github");
 
     private static Stack stack;
     private static String app;
@@ -43,8 +41,8 @@ class KubernetesLifecycleTest {
     }
 
     private static ObjectNode pullRequest(String fixture, String action, String sha) throws IOException {
-        return GitHubPayloads.pullRequest((ObjectNode) new ObjectMapper().readTree(FIXTURES.resolve(fixture).toFile()),
-                action, 31, "kube", sha, stack.repositoryUrl);
+        return GitHubPayloads.pullRequest(GitHubPayloads.recorded(fixture), action, 31, "kube", sha,
+                stack.repositoryUrl);
     }
 
     private static Deployment deployment(String namespace, String name) {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +24,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.NotFoundException;
 
+import dev.stagecraft.infra.SampleRepository;
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.docker.DockerRuntime;
 
@@ -36,7 +36,6 @@ import dev.stagecraft.runtime.docker.DockerRuntime;
 class PullRequestLifecycleTest {
 
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(4);
-    private static final Path FIXTURES = Path.of("../../shared/fixtures/webhooks/github");
 
     private static Stack stack;
     private static String app;
@@ -48,13 +47,10 @@ class PullRequestLifecycleTest {
         stack.gateway.registerApplication(app, stack.repositoryUrl, Stack.SECRET, SampleRepository.TEMPLATE);
     }
 
-    private static ObjectNode recorded(String fixture) throws IOException {
-        return (ObjectNode) new ObjectMapper().readTree(FIXTURES.resolve(fixture).toFile());
-    }
-
     private static ObjectNode pullRequest(String fixture, String action, int number, String branch, String sha)
             throws IOException {
-        return GitHubPayloads.pullRequest(recorded(fixture), action, number, branch, sha, stack.repositoryUrl);
+        return GitHubPayloads.pullRequest(GitHubPayloads.recorded(fixture), action, number, branch, sha,
+                stack.repositoryUrl);
     }
 
     private static String environmentOf(int pullRequest) throws Exception {

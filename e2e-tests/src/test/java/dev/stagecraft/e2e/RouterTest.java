@@ -10,6 +10,8 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.stagecraft.infra.SampleRepository;
+
 /**
  * Users reach environments through the router: each service of each environment at a host name of its own, never
  * another environment's service through it, and a removed environment's host name answers 404 with a page saying so.

@@ -26,6 +26,7 @@ import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Event;
 import com.github.dockerjava.api.model.EventType;
 
+import dev.stagecraft.infra.SampleRepository;
 import dev.stagecraft.runtime.Labels;
 
 /**

@@ -39,6 +39,27 @@ final class Api {
         return body.get();
     }
 
+    /** The environment's view as GET /api/environments/{id} answers it. */
+    static JsonPath environment(String id) {
+        return given().get("/api/environments/" + id).then().statusCode(200).extract().jsonPath();
+    }
+
+    /** Waits until the environment's view is one {@code condition} accepts, and returns it. */
+    static JsonPath awaitEnvironment(String id, Predicate<JsonPath> condition) {
+        return awaitBody("/api/environments/" + id, condition);
+    }
+
+    /** Waits until the environment is in {@code state}, and returns its view. */
+    static JsonPath awaitState(String id, String state) {
+        return awaitEnvironment(id, e -> state.equals(e.getString("state")));
+    }
+
+    /** The id of the newest environment of the application named (or with the id) {@code app}. */
+    static String environmentOf(String app) {
+        return given().queryParam("application", app).get("/api/environments").then().statusCode(200).extract()
+                .path("[0].id");
+    }
+
     /**
      * Marks a point in an environment's history: asks for a UI action the gateway refuses (it changes nothing) and
      * waits for the refusal. Whatever the gateway sent the environment before is on the broker once the refusal is,

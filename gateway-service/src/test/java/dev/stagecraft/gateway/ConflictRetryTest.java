@@ -49,25 +49,23 @@ class ConflictRetryTest {
 
     @Test
     void anyOtherFailureIsNotTriedAgain() {
-        List<Object> tries = new ArrayList<>();
-
-        assertThrows(IllegalArgumentException.class, () -> conflicts.inTransaction(() -> {
-            tries.add(transactions.getTransactionKey());
-            throw new IllegalArgumentException("no such environment");
-        }));
-
-        assertEquals(1, tries.size());
+        assertEquals(1, triesOfAUnitThatAlwaysThrows(IllegalArgumentException.class,
+                new IllegalArgumentException("no such environment")));
     }
 
     @Test
     void aConflictThatKeepsHappeningIsGivenUpAfterFiveTries() {
+        assertEquals(5, triesOfAUnitThatAlwaysThrows(RuntimeException.class,
+                new OptimisticLockException("environment changed")));
+    }
+
+    /** How often a unit of work that always throws {@code failure} is tried before {@code given} reaches the caller. */
+    private int triesOfAUnitThatAlwaysThrows(Class<? extends RuntimeException> given, RuntimeException failure) {
         List<Object> tries = new ArrayList<>();
-
-        assertThrows(RuntimeException.class, () -> conflicts.inTransaction(() -> {
+        assertThrows(given, () -> conflicts.inTransaction(() -> {
             tries.add(transactions.getTransactionKey());
-            throw new OptimisticLockException("environment changed");
+            throw failure;
         }));
-
-        assertEquals(5, tries.size());
+        return tries.size();
     }
 }

@@ -13,8 +13,6 @@ import jakarta.inject.Inject;
 
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import dev.stagecraft.events.BuildRequested;
 import dev.stagecraft.events.TeardownRequested;
 import dev.stagecraft.events.testing.TestBus;
@@ -32,12 +30,6 @@ class ExpiryTest {
     @Inject
     ExpiryWatch expiry;
 
-    private static String openPullRequest(String repo, String app) {
-        ObjectNode payload = Hooks.forRepository("pull_request-opened.json", repo);
-        Hooks.send("pull_request", payload).statusCode(202);
-        return given().queryParam("application", app).get("/api/environments").then().extract().path("[0].id");
-    }
-
     private static OffsetDateTime expiresAt(String env) {
         return OffsetDateTime.parse(given().get("/api/environments/" + env).then().extract().path("expiresAt"));
     }
@@ -47,7 +39,7 @@ class ExpiryTest {
         String repo = Apps.uniqueRepo();
         String app = Apps.register(repo);
         try (TestBus bus = new TestBus()) {
-            String env = openPullRequest(repo, app);
+            String env = Apps.openPullRequest(repo, app);
             bus.await(BuildRequested.class, env);
             OffsetDateTime createdPlus3Days = expiresAt(env);
             assertTrue(Duration.between(OffsetDateTime.now(), createdPlus3Days).toHours() >= 71, "default TTL is 3 days");
@@ -65,7 +57,7 @@ class ExpiryTest {
     void extendingPushesTheExpiryBackButNotBeyondTheMaximum() {
         String repo = Apps.uniqueRepo();
         String app = Apps.register(repo);
-        String env = openPullRequest(repo, app);
+        String env = Apps.openPullRequest(repo, app);
         OffsetDateTime before = expiresAt(env);
         given().contentType("application/json").body(Map.of("by", "PT12H")).post("/api/environments/" + env + "/extend")
                 .then().statusCode(200);

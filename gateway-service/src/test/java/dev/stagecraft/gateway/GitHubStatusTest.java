@@ -37,10 +37,16 @@ class GitHubStatusTest {
 
     private static final String SHA = "c0ffee0000000000000000000000000000000001";
 
-    private static String repository() {
+    /** A repository on GitHub ({@code owner/name}), its clone URL, and the application registered for it. */
+    private record Repository(String name, String url, String app) {
+    }
+
+    private static Repository registeredRepository() {
         // the reporter reads from the latest offset: events sent before it has its partitions would pass it by
         TestBus.awaitGroupAssigned("stagecraft-gateway-github");
-        return "team/" + UUID.randomUUID();
+        String name = "team/" + UUID.randomUUID();
+        String url = "https://github.com/" + name + ".git";
+        return new Repository(name, url, Apps.register(url));
     }
 
     private static List<FakeGitHub.Request> await(String repository, Predicate<List<FakeGitHub.Request>> done) {
@@ -54,17 +60,13 @@ class GitHubStatusTest {
 
     @Test
     void aPullRequestGetsCommitStatusesAndOneCommentEditedInPlace() throws InterruptedException {
-        String repository = repository();
-        String url = "https://github.com/" + repository + ".git";
-        String app = Apps.register(url);
-        ObjectNode opened = Hooks.forRepository("pull_request-opened.json", url);
-        ((ObjectNode) opened.get("pull_request").get("head")).put("sha", SHA);
-        int number = opened.get("number").asInt();
+        Repository github = registeredRepository();
+        String repository = github.name();
+        String url = github.url();
+        int number = Hooks.fixture("pull_request-opened.json").get("number").asInt();
         String statuses = "/repos/" + repository + "/statuses/" + SHA;
         try (TestBus bus = new TestBus()) {
-            Hooks.send("pull_request", opened).statusCode(202);
-            String env = given().queryParam("application", app).get("/api/environments").then().extract()
-                    .path("[0].id");
+            String env = Apps.openPullRequest(url, github.app(), SHA);
             BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
             bus.publish(new BuildStarted(env, build.workflowId(), SHA));
             List<FakeGitHub.Request> sofar = await(repository, r -> count(r, "POST", "/statuses/" + SHA) == 1
@@ -116,20 +118,16 @@ class GitHubStatusTest {
 
     @Test
     void aPullRequestClosedWhileItsDeliveryWasLostIsTornDownOnTheNextDelivery() throws InterruptedException {
-        String repository = repository();
-        String url = "https://github.com/" + repository + ".git";
-        String app = Apps.register(url);
-        ObjectNode opened = Hooks.forRepository("pull_request-opened.json", url);
-        int number = opened.get("number").asInt();
+        Repository github = registeredRepository();
+        String repository = github.name();
+        int number = Hooks.fixture("pull_request-opened.json").get("number").asInt();
         try (TestBus bus = new TestBus()) {
-            Hooks.send("pull_request", opened).statusCode(202);
-            String env = given().queryParam("application", app).get("/api/environments").then().extract()
-                    .path("[0].id");
+            String env = Apps.openPullRequest(github.url(), github.app());
             await(repository, r -> count(r, "GET", "/pulls/" + number) == 1);
 
             // the pull request is closed on GitHub, and the closing delivery never arrives
             FakeGitHub.CLOSED.add("/repos/" + repository + "/pulls/" + number);
-            ObjectNode push = Hooks.forRepository("push.json", url);
+            ObjectNode push = Hooks.forRepository("push.json", github.url());
             push.put("ref", "refs/heads/unrelated");
             Hooks.send("push", push).statusCode(202);
             TeardownRequested teardown = (TeardownRequested) bus.await(TeardownRequested.class, env).data();

@@ -52,6 +52,13 @@ final class Hooks {
         return payload;
     }
 
+    /** The pull_request {@code fixture} (opened, synchronize, closed...) for {@code repoUrl}, its head at {@code sha}. */
+    static ObjectNode pullRequest(String fixture, String repoUrl, String sha) {
+        ObjectNode payload = forRepository(fixture, repoUrl);
+        ((ObjectNode) payload.get("pull_request").get("head")).put("sha", sha);
+        return payload;
+    }
+
     static ValidatableResponse send(String event, Object payload) {
         return send(event, payload, UUID.randomUUID().toString());
     }

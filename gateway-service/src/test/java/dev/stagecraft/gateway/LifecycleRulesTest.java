@@ -19,36 +19,28 @@ import dev.stagecraft.events.testing.TestBus;
 import dev.stagecraft.infra.InfraTestResource;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
 
 @QuarkusTest
 @WithTestResource(InfraTestResource.class)
 class LifecycleRulesTest {
 
-    private static String register(String repo, String template) {
-        return register(repo, template, Map.of());
-    }
-
-    /** Registers an application with {@code extra} fields in the request (runtime, pullRequestLabel). */
-    private static String register(String repo, String template, Map<String, Object> extra) {
-        String name = "app-" + UUID.randomUUID().toString().substring(0, 8);
-        Map<String, Object> body = new java.util.HashMap<>(Map.of("name", name, "repository", Map.of("url", repo),
-                "webhookSecret", Hooks.SECRET, "template", template));
-        body.putAll(extra);
-        given().contentType("application/json").body(body).post("/api/applications").then().statusCode(201)
-                .body("runtime", is(extra.getOrDefault("runtime", "docker")));
-        return name;
+    /** Sends {@code opened} and returns the environment it made, which waits for a deployer's approval. */
+    private static String openAwaitingApproval(ObjectNode opened, String app) {
+        Hooks.send("pull_request", opened).statusCode(202).body("outcome", is("accepted"));
+        String env = Api.environmentOf(app);
+        given().get("/api/environments/" + env).then().body("awaitingApproval", is(true));
+        return env;
     }
 
     @Test
     void aPullRequestFromAForkBuildsNothingUntilApproved() {
         String repo = Apps.uniqueRepo();
-        String app = register(repo, Apps.TWO_SERVICES);
+        String app = Apps.register(repo);
         ObjectNode opened = Hooks.forRepository("pull_request-opened.json", repo);
         ((ObjectNode) opened.get("pull_request").get("head").get("repo")).put("full_name", "stranger/fork");
         try (TestBus bus = new TestBus()) {
-            Hooks.send("pull_request", opened).statusCode(202).body("outcome", is("accepted"));
-            String env = given().queryParam("application", app).get("/api/environments").then()
-                    .body("[0].awaitingApproval", is(true)).extract().path("[0].id");
+            String env = openAwaitingApproval(opened, app);
             Api.awaitMarker(bus, env);
             assertEquals(List.of(), bus.remaining(BuildRequested.class, env), "nothing is built");
 
@@ -77,13 +69,11 @@ class LifecycleRulesTest {
     @Test
     void aHeadOfUnknownOriginIsTreatedAsAFork() {
         String repo = Apps.uniqueRepo();
-        String app = register(repo, Apps.TWO_SERVICES);
+        String app = Apps.register(repo);
         ObjectNode opened = Hooks.forRepository("pull_request-opened.json", repo);
         ((ObjectNode) opened.get("pull_request").get("head")).remove("repo");
         try (TestBus bus = new TestBus()) {
-            Hooks.send("pull_request", opened).statusCode(202).body("outcome", is("accepted"));
-            String env = given().queryParam("application", app).get("/api/environments").then()
-                    .body("[0].awaitingApproval", is(true)).extract().path("[0].id");
+            String env = openAwaitingApproval(opened, app);
             Api.awaitMarker(bus, env);
             assertEquals(List.of(), bus.remaining(BuildRequested.class, env), "nothing is built");
         }
@@ -92,7 +82,7 @@ class LifecycleRulesTest {
     @Test
     void withAutoDeployOffPullRequestsGetNoEnvironment() {
         String repo = Apps.uniqueRepo();
-        String app = register(repo, "auto_deploy: false\n" + Apps.TWO_SERVICES);
+        String app = Apps.register(repo, "auto_deploy: false\n" + Apps.TWO_SERVICES);
         Hooks.send("pull_request", Hooks.forRepository("pull_request-opened.json", repo)).statusCode(202)
                 .body("outcome", is("ignored")).body("reason", containsString("auto_deploy is off"));
         given().queryParam("application", app).get("/api/environments").then().body("size()", is(0));
@@ -101,7 +91,7 @@ class LifecycleRulesTest {
     @Test
     void aPushToTheTrackingBranchMakesAPermanentEnvironment() {
         String repo = Apps.uniqueRepo();
-        String app = register(repo, "tracking_branch: main\n" + Apps.TWO_SERVICES);
+        String app = Apps.register(repo, "tracking_branch: main\n" + Apps.TWO_SERVICES);
         ObjectNode push = Hooks.forRepository("push-branch-commits.json", repo);
         push.put("ref", "refs/heads/main");
         try (TestBus bus = new TestBus()) {
@@ -119,7 +109,7 @@ class LifecycleRulesTest {
     @Test
     void withALabelConfiguredOnlyLabelledPullRequestsGetAnEnvironmentAndRemovingItTearsDown() {
         String repo = Apps.uniqueRepo();
-        String app = register(repo, Apps.TWO_SERVICES, Map.of("pullRequestLabel", "preview"));
+        String app = Apps.register(repo, Apps.TWO_SERVICES, Map.of("pullRequestLabel", "preview"));
         given().get("/api/applications").then().body("find { it.name == '" + app + "' }.pullRequestLabel",
                 is("preview"));
 
@@ -161,11 +151,14 @@ class LifecycleRulesTest {
     @Test
     void anApplicationChoosesItsRuntimeAndItsEnvironmentsCarryTheChoice() {
         String repo = Apps.uniqueRepo();
-        String app = register(repo, Apps.TWO_SERVICES, Map.of("runtime", "kubernetes"));
+        JsonPath chosen = Apps.registered(repo, Apps.TWO_SERVICES, Map.of("runtime", "kubernetes"));
+        assertEquals("kubernetes", chosen.getString("runtime"));
+        assertEquals("docker", Apps.registered(Apps.uniqueRepo(), Apps.TWO_SERVICES, Map.of()).getString("runtime"),
+                "an application that names no runtime gets the default");
+        String app = chosen.getString("name");
         try (TestBus bus = new TestBus()) {
             Hooks.send("pull_request", Hooks.forRepository("pull_request-opened.json", repo)).statusCode(202);
-            String env = given().queryParam("application", app).get("/api/environments").then().extract()
-                    .path("[0].id");
+            String env = Api.environmentOf(app);
             assertEquals("kubernetes", ((BuildRequested) bus.await(BuildRequested.class, env).data()).spec().runtime());
             given().delete("/api/environments/" + env).then().statusCode(202);
             assertEquals("kubernetes", ((TeardownRequested) bus.await(TeardownRequested.class, env).data()).runtime());

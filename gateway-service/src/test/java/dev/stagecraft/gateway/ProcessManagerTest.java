@@ -9,12 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.stagecraft.events.BuildCompleted;
 import dev.stagecraft.events.BuildRequested;
@@ -37,6 +37,7 @@ import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
 import dev.stagecraft.events.testing.TestBus;
 import dev.stagecraft.infra.InfraTestResource;
+import dev.stagecraft.infra.SampleRepository;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
@@ -50,23 +51,43 @@ class ProcessManagerTest {
     private static final String C3 = "3333333333333333333333333333333333333333";
     private static final String C4 = "4444444444444444444444444444444444444444";
 
-    private static ObjectNode pr(String fixture, String repo, String sha) {
-        ObjectNode payload = Hooks.forRepository(fixture, repo);
-        ((ObjectNode) payload.get("pull_request").get("head")).put("sha", sha);
-        return payload;
+    /** Every test's seat on the broker. */
+    private TestBus bus;
+
+    @BeforeEach
+    void joinTheBus() {
+        bus = new TestBus();
     }
 
-    private static String openPullRequest(String repo, String app, String sha) {
-        Hooks.send("pull_request", pr("pull_request-opened.json", repo, sha)).statusCode(202);
-        return given().queryParam("application", app).get("/api/environments").then().extract().path("[0].id");
+    @AfterEach
+    void leaveTheBus() {
+        bus.close();
     }
 
-    private static JsonPath environment(String id) {
-        return given().get("/api/environments/" + id).then().statusCode(200).extract().jsonPath();
+    /** A pull request opened at C1 on an application registered for it, and the build it asked for. */
+    private record Opened(String repo, String app, String env, BuildRequested build) {
     }
 
-    private static JsonPath awaitEnvironment(String id, Predicate<JsonPath> condition) {
-        return Api.awaitBody("/api/environments/" + id, condition);
+    private Opened openOnANewApplication() {
+        String repo = Apps.uniqueRepo();
+        String app = Apps.register(repo);
+        String env = Apps.openPullRequest(repo, app, C1);
+        return new Opened(repo, app, env, (BuildRequested) bus.await(BuildRequested.class, env).data());
+    }
+
+    /** Reports {@code build} completed with an image per service. */
+    private void complete(String env, BuildRequested build) {
+        bus.publish(new BuildCompleted(env, build.workflowId(), build.commit(), images(build.commit()), Map.of()));
+    }
+
+    /** Closes the pull request while its first build runs, and returns the teardown that asks for. */
+    private TeardownRequested closeWhileBuilding(Opened pr) {
+        send("pull_request-closed.json", pr.repo(), C1);
+        return (TeardownRequested) bus.await(TeardownRequested.class, pr.env()).data();
+    }
+
+    private static void send(String fixture, String repo, String sha) {
+        Hooks.send("pull_request", Hooks.pullRequest(fixture, repo, sha)).statusCode(202);
     }
 
     private static List<ImageRef> images(String commit) {
@@ -76,146 +97,128 @@ class ProcessManagerTest {
 
     @Test
     void aPullRequestIsBuiltSetUpPatchedAndTornDown() {
-        String repo = Apps.uniqueRepo();
-        String app = Apps.register(repo);
-        try (TestBus bus = new TestBus()) {
-            String env = openPullRequest(repo, app, C1);
-            BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
-            assertEquals(C1, build.commit());
-            assertEquals(repo, build.repositoryUrl());
-            assertEquals(List.of("web", "api"), build.spec().services().stream().map(s -> s.name()).toList());
-            assertEquals("changes", build.branch());
+        Opened pr = openOnANewApplication();
+        String env = pr.env();
+        BuildRequested build = pr.build();
+        assertEquals(C1, build.commit());
+        assertEquals(pr.repo(), build.repositoryUrl());
+        assertEquals(List.of("web", "api"), build.spec().services().stream().map(s -> s.name()).toList());
+        assertEquals("changes", build.branch());
 
-            bus.publish(new BuildStarted(env, build.workflowId(), C1));
-            bus.publish(new BuildCompleted(env, build.workflowId(), C1, images(C1), Map.of()));
-            SetupRequested setup = (SetupRequested) bus.await(SetupRequested.class, env).data();
-            assertEquals(Map.of("web", "registry.test/shop/web:1111111", "api", "registry.test/shop/api:1111111"),
-                    setup.images());
-            awaitEnvironment(env, e -> e.getString("state").equals("SETTING_UP"));
+        bus.publish(new BuildStarted(env, build.workflowId(), C1));
+        complete(env, build);
+        SetupRequested setup = (SetupRequested) bus.await(SetupRequested.class, env).data();
+        assertEquals(Map.of("web", "registry.test/shop/web:1111111", "api", "registry.test/shop/api:1111111"),
+                setup.images());
+        Api.awaitState(env, "SETTING_UP");
 
-            Map<String, String> endpoints = Map.of("web", "http://127.0.0.1:4001", "api", "http://127.0.0.1:4002");
-            bus.publish(new SetupSucceeded(env, setup.workflowId(), endpoints));
-            JsonPath ready = awaitEnvironment(env, e -> e.getString("state").equals("READY"));
-            assertEquals(C1, ready.getString("deployedCommit"));
-            assertEquals(endpoints, ready.getMap("endpoints"));
-            assertEquals(C1, ((EnvironmentReady) bus.await(EnvironmentReady.class, env).data()).commit());
+        Map<String, String> endpoints = Map.of("web", "http://127.0.0.1:4001", "api", "http://127.0.0.1:4002");
+        bus.publish(new SetupSucceeded(env, setup.workflowId(), endpoints));
+        JsonPath ready = Api.awaitState(env, "READY");
+        assertEquals(C1, ready.getString("deployedCommit"));
+        assertEquals(endpoints, ready.getMap("endpoints"));
+        assertEquals(C1, ((EnvironmentReady) bus.await(EnvironmentReady.class, env).data()).commit());
 
-            Hooks.send("pull_request", pr("pull_request-synchronize.json", repo, C2)).statusCode(202);
-            BuildRequested second = (BuildRequested) bus.await(BuildRequested.class, env).data();
-            assertEquals(C2, second.commit());
-            bus.publish(new BuildCompleted(env, second.workflowId(), C2, images(C2), Map.of()));
-            PatchRequested patch = (PatchRequested) bus.await(PatchRequested.class, env).data();
-            assertEquals(C2, patch.commit());
-            bus.publish(new PatchSucceeded(env, patch.workflowId(), endpoints, List.of("web", "api")));
-            awaitEnvironment(env, e -> e.getString("state").equals("READY") && C2.equals(e.getString("deployedCommit")));
+        send("pull_request-synchronize.json", pr.repo(), C2);
+        BuildRequested second = (BuildRequested) bus.await(BuildRequested.class, env).data();
+        assertEquals(C2, second.commit());
+        complete(env, second);
+        PatchRequested patch = (PatchRequested) bus.await(PatchRequested.class, env).data();
+        assertEquals(C2, patch.commit());
+        bus.publish(new PatchSucceeded(env, patch.workflowId(), endpoints, List.of("web", "api")));
+        Api.awaitEnvironment(env, e -> e.getString("state").equals("READY")
+                && C2.equals(e.getString("deployedCommit")));
 
-            Hooks.send("pull_request", pr("pull_request-closed.json", repo, C2)).statusCode(202);
-            TeardownRequested teardown = (TeardownRequested) bus.await(TeardownRequested.class, env).data();
-            assertTrue(teardown.images().containsAll(List.of("registry.test/shop/web:1111111",
-                    "registry.test/shop/web:2222222")), "teardown removes every image the environment ran: "
-                    + teardown.images());
-            awaitEnvironment(env, e -> e.getString("state").equals("TEARING_DOWN"));
-            bus.publish(new TeardownSucceeded(env, teardown.workflowId(), List.of("container web")));
-            JsonPath deleted = awaitEnvironment(env, e -> e.getString("state").equals("DELETED"));
-            assertTrue(deleted.getList("timeline.type").contains("dev.stagecraft.environment.deleted.v1"));
-        }
+        send("pull_request-closed.json", pr.repo(), C2);
+        TeardownRequested teardown = (TeardownRequested) bus.await(TeardownRequested.class, env).data();
+        assertTrue(teardown.images().containsAll(List.of("registry.test/shop/web:1111111",
+                "registry.test/shop/web:2222222")), "teardown removes every image the environment ran: "
+                + teardown.images());
+        Api.awaitState(env, "TEARING_DOWN");
+        bus.publish(new TeardownSucceeded(env, teardown.workflowId(), List.of("container web")));
+        JsonPath deleted = Api.awaitState(env, "DELETED");
+        assertTrue(deleted.getList("timeline.type").contains("dev.stagecraft.environment.deleted.v1"));
     }
 
     @Test
     void aHeartbeatPushesTheDeadlineBackWithoutCrowdingTheTimeline() throws Exception {
-        String repo = Apps.uniqueRepo();
-        String app = Apps.register(repo);
-        try (TestBus bus = new TestBus()) {
-            String env = openPullRequest(repo, app, C1);
-            BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
-            java.time.OffsetDateTime before = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() ->
-                    dev.stagecraft.gateway.environments.Environment.<dev.stagecraft.gateway.environments.Environment>findById(env)
-                            .activeDeadline);
-            Thread.sleep(1100);
-            bus.publish(new WorkflowProgressed(env, build.workflowId(), 61));
-            bus.publish(new BuildStarted(env, build.workflowId(), C1)); // a later marker: the heartbeat was handled
-            awaitEnvironment(env, e -> e.getList("timeline.type").contains("dev.stagecraft.build.started.v1"));
-            java.time.OffsetDateTime after = io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() ->
-                    dev.stagecraft.gateway.environments.Environment.<dev.stagecraft.gateway.environments.Environment>findById(env)
-                            .activeDeadline);
-            assertTrue(after.isAfter(before.plusSeconds(1)), before + " -> " + after);
-            assertFalse(environment(env).getList("timeline.type").contains("dev.stagecraft.workflow.progressed.v1"));
-        }
+        Opened pr = openOnANewApplication();
+        String env = pr.env();
+        java.time.OffsetDateTime before = activeDeadline(env);
+        Thread.sleep(1100);
+        bus.publish(new WorkflowProgressed(env, pr.build().workflowId(), 61));
+        bus.publish(new BuildStarted(env, pr.build().workflowId(), C1)); // a later marker: the heartbeat was handled
+        Api.awaitEnvironment(env, e -> e.getList("timeline.type").contains("dev.stagecraft.build.started.v1"));
+        java.time.OffsetDateTime after = activeDeadline(env);
+        assertTrue(after.isAfter(before.plusSeconds(1)), before + " -> " + after);
+        assertFalse(Api.environment(env).getList("timeline.type").contains("dev.stagecraft.workflow.progressed.v1"));
+    }
+
+    private static java.time.OffsetDateTime activeDeadline(String env) {
+        return io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() ->
+                dev.stagecraft.gateway.environments.Environment.<dev.stagecraft.gateway.environments.Environment>findById(env)
+                        .activeDeadline);
     }
 
     @Test
     void aCommandTheBrokerRefusedFailsItsWorkflowWithTheReasonInsteadOfWaitingForTheDeadline() {
-        String repo = Apps.uniqueRepo();
-        String app = Apps.register(repo);
-        try (TestBus bus = new TestBus()) {
-            String env = openPullRequest(repo, app, C1);
-            BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
-            bus.publish(new BuildCompleted(env, build.workflowId(), C1, images(C1), Map.of()));
-            SetupRequested setup = (SetupRequested) bus.await(SetupRequested.class, env).data();
+        Opened pr = openOnANewApplication();
+        String env = pr.env();
+        complete(env, pr.build());
+        SetupRequested setup = (SetupRequested) bus.await(SetupRequested.class, env).data();
 
-            bus.publish(new MessageUndeliverable(env, setup.workflowId(), "lost-1",
-                    "dev.stagecraft.setup.requested.v1", "stagecraft.setup.commands", "/stagecraft/gateway", 2_000_000,
-                    "the broker refused it: RecordTooLargeException"));
-            JsonPath failed = awaitEnvironment(env, e -> e.getString("state").equals("FAILED"));
-            assertTrue(failed.getString("failureReason").contains("could not deliver dev.stagecraft.setup.requested.v1")
-                    && failed.getString("failureReason").contains("RecordTooLargeException"), failed.prettify());
-        }
+        bus.publish(new MessageUndeliverable(env, setup.workflowId(), "lost-1",
+                "dev.stagecraft.setup.requested.v1", "stagecraft.setup.commands", "/stagecraft/gateway", 2_000_000,
+                "the broker refused it: RecordTooLargeException"));
+        JsonPath failed = Api.awaitState(env, "FAILED");
+        assertTrue(failed.getString("failureReason").contains("could not deliver dev.stagecraft.setup.requested.v1")
+                && failed.getString("failureReason").contains("RecordTooLargeException"), failed.prettify());
     }
 
     @Test
     void tenPushesDuringABuildLeadToOneMoreBuildOfTheNewest() {
-        String repo = Apps.uniqueRepo();
-        String app = Apps.register(repo);
-        try (TestBus bus = new TestBus()) {
-            String env = openPullRequest(repo, app, C1);
-            BuildRequested first = (BuildRequested) bus.await(BuildRequested.class, env).data();
-            for (int i = 0; i < 9; i++) {
-                String sha = String.format("%040d", i + 10);
-                Hooks.send("pull_request", pr("pull_request-synchronize.json", repo, sha)).statusCode(202);
-            }
-            Hooks.send("pull_request", pr("pull_request-synchronize.json", repo, C4)).statusCode(202);
-            assertEquals(C4, environment(env).getString("desiredCommit"));
-
-            bus.publish(new BuildCompleted(env, first.workflowId(), C1, images(C1), Map.of()));
-            SetupRequested setup = (SetupRequested) bus.await(SetupRequested.class, env).data();
-            assertEquals(List.of(), bus.remaining(BuildRequested.class, env), "no build starts while one runs");
-            bus.publish(new SetupSucceeded(env, setup.workflowId(), Map.of()));
-            BuildRequested next = (BuildRequested) bus.await(BuildRequested.class, env).data();
-            assertEquals(C4, next.commit(), "only the newest waiting commit is built");
-            bus.publish(new BuildCompleted(env, next.workflowId(), C4, images(C4), Map.of()));
-            bus.await(PatchRequested.class, env);
-            assertEquals(List.of(), bus.remaining(BuildRequested.class, env), "one build after the first, no more");
+        Opened pr = openOnANewApplication();
+        String env = pr.env();
+        for (int i = 0; i < 9; i++) {
+            send("pull_request-synchronize.json", pr.repo(), String.format("%040d", i + 10));
         }
+        send("pull_request-synchronize.json", pr.repo(), C4);
+        assertEquals(C4, Api.environment(env).getString("desiredCommit"));
+
+        complete(env, pr.build());
+        SetupRequested setup = (SetupRequested) bus.await(SetupRequested.class, env).data();
+        assertEquals(List.of(), bus.remaining(BuildRequested.class, env), "no build starts while one runs");
+        bus.publish(new SetupSucceeded(env, setup.workflowId(), Map.of()));
+        BuildRequested next = (BuildRequested) bus.await(BuildRequested.class, env).data();
+        assertEquals(C4, next.commit(), "only the newest waiting commit is built");
+        complete(env, next);
+        bus.await(PatchRequested.class, env);
+        assertEquals(List.of(), bus.remaining(BuildRequested.class, env), "one build after the first, no more");
     }
 
     @Test
     void teardownCancelsTheRunningBuildAndLateEventsChangeNothing() {
-        String repo = Apps.uniqueRepo();
-        String app = Apps.register(repo);
-        try (TestBus bus = new TestBus()) {
-            String env = openPullRequest(repo, app, C1);
-            BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
-            Hooks.send("pull_request", pr("pull_request-closed.json", repo, C1)).statusCode(202);
-            CancelRequested cancel = (CancelRequested) bus.await(CancelRequested.class, env).data();
-            assertEquals(build.workflowId(), cancel.workflowId());
-            TeardownRequested teardown = (TeardownRequested) bus.await(TeardownRequested.class, env).data();
+        Opened pr = openOnANewApplication();
+        String env = pr.env();
+        TeardownRequested teardown = closeWhileBuilding(pr);
+        CancelRequested cancel = (CancelRequested) bus.await(CancelRequested.class, env).data();
+        assertEquals(pr.build().workflowId(), cancel.workflowId());
 
-            bus.publish(new BuildCompleted(env, build.workflowId(), C1, images(C1), Map.of()));
-            Hooks.send("pull_request", pr("pull_request-synchronize.json", repo, C3)).statusCode(202);
-            JsonPath state = awaitEnvironment(env,
-                    e -> e.getList("timeline.type").contains("dev.stagecraft.build.completed.v1"));
-            assertEquals("TEARING_DOWN", state.getString("state"));
-            assertEquals(Boolean.FALSE, state.get("timeline.find { it.type == 'dev.stagecraft.build.completed.v1' }.applied"));
+        complete(env, pr.build());
+        send("pull_request-synchronize.json", pr.repo(), C3);
+        JsonPath state = Api.awaitEnvironment(env,
+                e -> e.getList("timeline.type").contains("dev.stagecraft.build.completed.v1"));
+        assertEquals("TEARING_DOWN", state.getString("state"));
+        assertEquals(Boolean.FALSE, state.get("timeline.find { it.type == 'dev.stagecraft.build.completed.v1' }.applied"));
 
-            bus.publish(new TeardownSucceeded(env, teardown.workflowId(), List.of()));
-            bus.await(EnvironmentDeleted.class, env); // handled after the late events
-            assertEquals(List.of(), bus.remaining(SetupRequested.class, env),
-                    "nothing sets up an environment that is being torn down");
-            assertEquals(List.of(), bus.remaining(BuildRequested.class, env), "nor builds it");
-            awaitEnvironment(env, e -> e.getString("state").equals("DELETED"));
-            given().contentType("application/json").body("{}").post("/api/environments/" + env + "/deploy").then()
-                    .statusCode(409);
-        }
+        bus.publish(new TeardownSucceeded(env, teardown.workflowId(), List.of()));
+        bus.await(EnvironmentDeleted.class, env); // handled after the late events
+        assertEquals(List.of(), bus.remaining(SetupRequested.class, env),
+                "nothing sets up an environment that is being torn down");
+        assertEquals(List.of(), bus.remaining(BuildRequested.class, env), "nor builds it");
+        Api.awaitState(env, "DELETED");
+        given().contentType("application/json").body("{}").post("/api/environments/" + env + "/deploy").then()
+                .statusCode(409);
     }
 
     /**
@@ -224,108 +227,90 @@ class ProcessManagerTest {
      */
     @Test
     void aPullRequestReopenedDuringItsTeardownGetsANewEnvironment() {
-        String repo = Apps.uniqueRepo();
-        String app = Apps.register(repo);
-        try (TestBus bus = new TestBus()) {
-            String old = openPullRequest(repo, app, C1);
-            bus.await(BuildRequested.class, old);
-            Hooks.send("pull_request", pr("pull_request-closed.json", repo, C1)).statusCode(202);
-            TeardownRequested teardown = (TeardownRequested) bus.await(TeardownRequested.class, old).data();
+        Opened pr = openOnANewApplication();
+        String old = pr.env();
+        TeardownRequested teardown = closeWhileBuilding(pr);
 
-            String delivery = Hooks.send("pull_request", pr("pull_request-reopened.json", repo, C2)).statusCode(202)
-                    .extract().path("environment");
-            List<String> ids = given().queryParam("application", app).get("/api/environments").then().extract()
-                    .path("id");
-            assertEquals(2, ids.size(), "a new environment next to the one being torn down: " + ids);
-            String fresh = ids.stream().filter(id -> !id.equals(old)).findFirst().orElseThrow();
-            assertEquals(fresh, delivery, "the delivery names the environment it deployed");
-            assertEquals(C2, ((BuildRequested) bus.await(BuildRequested.class, fresh).data()).commit());
-            assertEquals("TEARING_DOWN", environment(old).getString("state"));
+        String delivery = Hooks.send("pull_request", Hooks.pullRequest("pull_request-reopened.json", pr.repo(), C2))
+                .statusCode(202).extract().path("environment");
+        List<String> ids = given().queryParam("application", pr.app()).get("/api/environments").then().extract()
+                .path("id");
+        assertEquals(2, ids.size(), "a new environment next to the one being torn down: " + ids);
+        String fresh = ids.stream().filter(id -> !id.equals(old)).findFirst().orElseThrow();
+        assertEquals(fresh, delivery, "the delivery names the environment it deployed");
+        assertEquals(C2, ((BuildRequested) bus.await(BuildRequested.class, fresh).data()).commit());
+        assertEquals("TEARING_DOWN", Api.environment(old).getString("state"));
 
-            bus.publish(new TeardownSucceeded(old, teardown.workflowId(), List.of()));
-            awaitEnvironment(old, e -> e.getString("state").equals("DELETED"));
-            assertEquals("BUILDING", environment(fresh).getString("state"), "the new one is not touched");
-        }
+        bus.publish(new TeardownSucceeded(old, teardown.workflowId(), List.of()));
+        Api.awaitState(old, "DELETED");
+        assertEquals("BUILDING", Api.environment(fresh).getString("state"), "the new one is not touched");
     }
 
     @Test
     void aRedeliveredEventIsAppliedOnce() {
-        String repo = Apps.uniqueRepo();
-        String app = Apps.register(repo);
-        try (TestBus bus = new TestBus()) {
-            String env = openPullRequest(repo, app, C1);
-            BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
-            bus.publishTwice(new BuildCompleted(env, build.workflowId(), C1, images(C1), Map.of()));
-            SetupRequested setup = (SetupRequested) bus.await(SetupRequested.class, env).data();
-            bus.publish(new SetupSucceeded(env, setup.workflowId(), Map.of()));
-            bus.await(EnvironmentReady.class, env); // handled after the second copy
-            assertEquals(List.of(), bus.remaining(SetupRequested.class, env),
-                    "the second copy started no second setup");
-            given().get("/api/environments/" + env).then()
-                    .body("timeline.findAll { it.type == 'dev.stagecraft.build.completed.v1' }.size()", is(1));
-        }
+        Opened pr = openOnANewApplication();
+        String env = pr.env();
+        bus.publishTwice(new BuildCompleted(env, pr.build().workflowId(), C1, images(C1), Map.of()));
+        SetupRequested setup = (SetupRequested) bus.await(SetupRequested.class, env).data();
+        bus.publish(new SetupSucceeded(env, setup.workflowId(), Map.of()));
+        bus.await(EnvironmentReady.class, env); // handled after the second copy
+        assertEquals(List.of(), bus.remaining(SetupRequested.class, env),
+                "the second copy started no second setup");
+        given().get("/api/environments/" + env).then()
+                .body("timeline.findAll { it.type == 'dev.stagecraft.build.completed.v1' }.size()", is(1));
     }
 
     @Test
     void aBranchEnvironmentFollowsPushesToItsBranch() throws Exception {
         // a real repository on disk, so the API can read the branch head with git ls-remote
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("repo");
         String head;
-        try (var git = org.eclipse.jgit.api.Git.init().setDirectory(dir.toFile()).setInitialBranch("main").call()) {
-            java.nio.file.Files.writeString(dir.resolve("README"), "hello");
-            git.add().addFilepattern("README").call();
-            head = git.commit().setMessage("first").setAuthor("t", "t@example.test").setCommitter("t", "t@example.test")
-                    .setSign(false).call().getName();
+        String repo;
+        try (SampleRepository sample = SampleRepository.create(java.nio.file.Files.createTempDirectory("repo"),
+                "branches", Map.of("README", "hello"), "first")) {
+            head = sample.resolve("main");
+            repo = sample.fileUrl();
         }
-        String repo = dir.toUri().toString().replaceFirst("^file:/", "file:///");
         String app = Apps.register(repo);
-        try (TestBus bus = new TestBus()) {
-            String env = given().contentType("application/json")
-                    .body(Map.of("application", app, "branch", "main", "kind", "permanent"))
-                    .post("/api/environments").then().statusCode(201).body("kind", is("PERMANENT")).extract().path("id");
-            CloudEvent build = bus.await(BuildRequested.class, env);
-            assertEquals(head, ((BuildRequested) build.data()).commit());
-        }
+        String env = given().contentType("application/json")
+                .body(Map.of("application", app, "branch", "main", "kind", "permanent"))
+                .post("/api/environments").then().statusCode(201).body("kind", is("PERMANENT")).extract().path("id");
+        CloudEvent build = bus.await(BuildRequested.class, env);
+        assertEquals(head, ((BuildRequested) build.data()).commit());
     }
 
     @Test
     void resourcesOfADeletedEnvironmentFoundByTheInventoryAreTornDownAgain() {
-        String repo = Apps.uniqueRepo();
-        String app = Apps.register(repo);
-        try (TestBus bus = new TestBus()) {
-            String env = openPullRequest(repo, app, C1);
-            bus.await(BuildRequested.class, env);
-            java.time.OffsetDateTime beforeDeletion = java.time.OffsetDateTime.now();
-            given().delete("/api/environments/" + env).then().statusCode(202);
-            TeardownRequested first = (TeardownRequested) bus.await(TeardownRequested.class, env).data();
-            bus.publish(new TeardownSucceeded(env, first.workflowId(), List.of("container web")));
-            awaitEnvironment(env, e -> e.getString("state").equals("DELETED"));
+        String env = openOnANewApplication().env();
+        java.time.OffsetDateTime beforeDeletion = java.time.OffsetDateTime.now();
+        given().delete("/api/environments/" + env).then().statusCode(202);
+        TeardownRequested first = (TeardownRequested) bus.await(TeardownRequested.class, env).data();
+        bus.publish(new TeardownSucceeded(env, first.workflowId(), List.of("container web")));
+        Api.awaitState(env, "DELETED");
 
-            // an inventory taken before the deletion finished proves nothing; it goes on the environment's
-            // partition, so a late event of the first teardown, sent next, is handled after it
-            var stale = KafkaCloudEvents.toRecord(CloudEvent.of("/test/stage",
-                    new RuntimeInventoried(null, null, "docker", List.of(env), beforeDeletion), null));
-            bus.send(new ProducerRecord<>(stale.topic(), null, env, stale.value(), stale.headers()));
-            bus.publish(new TeardownStarted(env, first.workflowId()));
-            JsonPath unchanged = awaitEnvironment(env,
-                    e -> e.getList("timeline.type").contains("dev.stagecraft.teardown.started.v1"));
-            assertNull(unchanged.get("activeWorkflow"), "no teardown started");
-            assertFalse(unchanged.getList("timeline.type").contains("dev.stagecraft.reconciliation.leftovers-found"));
+        // an inventory taken before the deletion finished proves nothing; it goes on the environment's
+        // partition, so a late event of the first teardown, sent next, is handled after it
+        var stale = KafkaCloudEvents.toRecord(CloudEvent.of("/test/stage",
+                new RuntimeInventoried(null, null, "docker", List.of(env), beforeDeletion), null));
+        bus.send(new ProducerRecord<>(stale.topic(), null, env, stale.value(), stale.headers()));
+        bus.publish(new TeardownStarted(env, first.workflowId()));
+        JsonPath unchanged = Api.awaitEnvironment(env,
+                e -> e.getList("timeline.type").contains("dev.stagecraft.teardown.started.v1"));
+        assertNull(unchanged.get("activeWorkflow"), "no teardown started");
+        assertFalse(unchanged.getList("timeline.type").contains("dev.stagecraft.reconciliation.leftovers-found"));
 
-            bus.publish(new RuntimeInventoried(null, null, "docker", List.of("not-ours-" + C2, env),
-                    java.time.OffsetDateTime.now()));
-            TeardownRequested again = (TeardownRequested) bus.await(TeardownRequested.class, env).data();
-            assertTrue(again.reason().contains("found by reconciliation"), again.reason());
-            JsonPath during = environment(env);
-            assertEquals("DELETED", during.getString("state"));
-            assertEquals(again.workflowId(), during.getString("activeWorkflow"));
-            bus.publish(new TeardownSucceeded(env, again.workflowId(), List.of("container web")));
-            awaitEnvironment(env, e -> e.getString("activeWorkflow") == null);
-            assertEquals(first.workflowId(), ((EnvironmentDeleted) bus.await(EnvironmentDeleted.class, env).data())
-                    .workflowId());
-            assertEquals(again.workflowId(), ((EnvironmentDeleted) bus.await(EnvironmentDeleted.class, env).data())
-                    .workflowId(), "the second teardown announces the deletion again");
-            assertEquals(List.of(), bus.remaining(TeardownRequested.class, env), "two teardowns, no more");
-        }
+        bus.publish(new RuntimeInventoried(null, null, "docker", List.of("not-ours-" + C2, env),
+                java.time.OffsetDateTime.now()));
+        TeardownRequested again = (TeardownRequested) bus.await(TeardownRequested.class, env).data();
+        assertTrue(again.reason().contains("found by reconciliation"), again.reason());
+        JsonPath during = Api.environment(env);
+        assertEquals("DELETED", during.getString("state"));
+        assertEquals(again.workflowId(), during.getString("activeWorkflow"));
+        bus.publish(new TeardownSucceeded(env, again.workflowId(), List.of("container web")));
+        Api.awaitEnvironment(env, e -> e.getString("activeWorkflow") == null);
+        assertEquals(first.workflowId(), ((EnvironmentDeleted) bus.await(EnvironmentDeleted.class, env).data())
+                .workflowId());
+        assertEquals(again.workflowId(), ((EnvironmentDeleted) bus.await(EnvironmentDeleted.class, env).data())
+                .workflowId(), "the second teardown announces the deletion again");
+        assertEquals(List.of(), bus.remaining(TeardownRequested.class, env), "two teardowns, no more");
     }
 }

@@ -1,7 +1,6 @@
 package dev.stagecraft.gateway;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -20,6 +19,7 @@ import jakarta.persistence.EntityManager;
 import org.junit.jupiter.api.Test;
 
 import dev.stagecraft.gateway.registry.RegistryCleanup;
+import dev.stagecraft.infra.ImageRegistry;
 import dev.stagecraft.infra.InfraTestResource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.WithTestResource;
@@ -43,8 +43,7 @@ class RegistryCleanupTest {
 
     @Test
     void onlyOldTagsThatNothingUsesAreDeleted() throws Exception {
-        String registry = System.getenv("STAGECRAFT_REGISTRY");
-        assertNotNull(registry, "STAGECRAFT_REGISTRY names the image registry (.ci/run starts one)");
+        String registry = ImageRegistry.address();
         String run = UUID.randomUUID().toString().substring(0, 8);
         String app = "gc-" + run;
         String repository = "stagecraft/" + app + "/web";

@@ -17,7 +17,6 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.stagecraft.events.BuildCompleted;
 import dev.stagecraft.events.BuildRequested;
@@ -38,22 +37,21 @@ class TemplatesAndGitOpsTest {
     private static final String C1 = "a".repeat(40);
     private static final String C2 = "b".repeat(40);
 
-    private static String register(String repo, String template) {
-        return given().contentType("application/json")
-                .body(Map.of("name", "app-" + UUID.randomUUID().toString().substring(0, 8), "repository",
-                        Map.of("url", repo), "webhookSecret", Hooks.SECRET, "template", template))
-                .post("/api/applications").then().statusCode(201).extract().path("id");
+    /** A pull request opened at C1 on an application registered for it with {@code template}. */
+    private record Opened(String repo, String appId, String env) {
     }
 
-    private static String open(String repo, String appId, String sha, TestBus bus) {
-        ObjectNode payload = Hooks.forRepository("pull_request-opened.json", repo);
-        ((ObjectNode) payload.get("pull_request").get("head")).put("sha", sha);
-        Hooks.send("pull_request", payload).statusCode(202);
-        return given().queryParam("application", appId).get("/api/environments").then().extract().path("[0].id");
+    private static Opened openOnANewApplication(String template) {
+        String repo = Apps.uniqueRepo();
+        String appId = Apps.registered(repo, template, Map.of()).getString("id");
+        return new Opened(repo, appId, Apps.openPullRequest(repo, appId, C1));
     }
 
-    private static JsonPath environment(String id) {
-        return given().get("/api/environments/" + id).then().statusCode(200).extract().jsonPath();
+    /** A pull request of a new application of two services, built and set up at C1: its environment is READY. */
+    private static Opened readyOnANewApplication(TestBus bus) {
+        Opened pr = openOnANewApplication(Apps.TWO_SERVICES);
+        readyAt(bus, pr.env(), C1);
+        return pr;
     }
 
     private static void readyAt(TestBus bus, String env, String commit) {
@@ -63,13 +61,13 @@ class TemplatesAndGitOpsTest {
                 Map.of()));
         SetupRequested setup = (SetupRequested) bus.await(SetupRequested.class, env).data();
         bus.publish(new SetupSucceeded(env, setup.workflowId(), Map.of("web", "http://127.0.0.1:1")));
-        Api.awaitBody("/api/environments/" + env, e -> "READY".equals(e.getString("state")));
+        Api.awaitState(env, "READY");
     }
 
     @Test
     void aComposeFileIsAcceptedAndItsGeneratedTemplateShown() throws IOException {
         String compose = Files.readString(Path.of("../../shared/fixtures/compose/nginx-golang-postgres.compose.yaml"));
-        String id = register(Apps.uniqueRepo(), compose);
+        String id = Apps.registered(Apps.uniqueRepo(), compose, Map.of()).getString("id");
         given().get("/api/applications/" + id).then().body("templateFormat", is("compose"))
                 .body("services", is(List.of("backend", "db", "proxy")))
                 .body("warnings.message", hasItem(containsString("bind mount of './proxy/nginx.conf'")));
@@ -81,15 +79,11 @@ class TemplatesAndGitOpsTest {
 
     @Test
     void anEphemeralEnvironmentExpiresAfterItsTemplatesExpiry() {
-        String repo = Apps.uniqueRepo();
-        String app = register(repo, Apps.TWO_SERVICES + "environment_templates:\n- name: ephemeral\n  expiry: 2d\n");
-        try (TestBus bus = new TestBus()) {
-            String env = open(repo, app, C1, bus);
-            JsonPath view = environment(env);
-            java.time.Duration ttl = java.time.Duration.between(java.time.OffsetDateTime.parse(view.getString("createdAt")),
-                    java.time.OffsetDateTime.parse(view.getString("expiresAt")));
-            assertEquals(java.time.Duration.ofDays(2), ttl);
-        }
+        Opened pr = openOnANewApplication(Apps.TWO_SERVICES + "environment_templates:\n- name: ephemeral\n  expiry: 2d\n");
+        JsonPath view = Api.environment(pr.env());
+        java.time.Duration ttl = java.time.Duration.between(java.time.OffsetDateTime.parse(view.getString("createdAt")),
+                java.time.OffsetDateTime.parse(view.getString("expiresAt")));
+        assertEquals(java.time.Duration.ofDays(2), ttl);
     }
 
     @Test
@@ -105,7 +99,7 @@ class TemplatesAndGitOpsTest {
                 .body("environmentVariables", org.hamcrest.Matchers.not(containsString("hunter2")))
                 .extract().path("id");
         try (TestBus bus = new TestBus()) {
-            String env = open(repo, app, C1, bus);
+            String env = Apps.openPullRequest(repo, app, C1);
             BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
             assertTrue(build.spec().variables().get("DB_PASSWORD").startsWith("enc:v2:"),
                     build.spec().variables().toString());
@@ -115,17 +109,15 @@ class TemplatesAndGitOpsTest {
 
     @Test
     void editingTheTemplateChangesNoExistingEnvironmentUntilSetupIsRerun() {
-        String repo = Apps.uniqueRepo();
-        String app = register(repo, Apps.TWO_SERVICES);
         try (TestBus bus = new TestBus()) {
-            String env = open(repo, app, C1, bus);
-            readyAt(bus, env, C1);
-            String frozen = environment(env).getString("specHash");
+            Opened pr = readyOnANewApplication(bus);
+            String env = pr.env();
+            String frozen = Api.environment(env).getString("specHash");
 
             given().contentType("application/json").body(Map.of("template", Apps.TWO_SERVICES
-                    + "- name: cache\n  image: redis:7\n")).put("/api/applications/" + app + "/template")
+                    + "- name: cache\n  image: redis:7\n")).put("/api/applications/" + pr.appId() + "/template")
                     .then().statusCode(200).body("services", is(List.of("web", "api", "cache")));
-            assertEquals(frozen, environment(env).getString("specHash"), "the environment keeps its frozen spec");
+            assertEquals(frozen, Api.environment(env).getString("specHash"), "the environment keeps its frozen spec");
 
             given().post("/api/environments/" + env + "/setup").then().statusCode(202);
             BuildRequested rebuild = (BuildRequested) bus.await(BuildRequested.class, env).data();
@@ -133,21 +125,18 @@ class TemplatesAndGitOpsTest {
             bus.publish(new BuildCompleted(env, rebuild.workflowId(), C1, List.of(), Map.of()));
             SetupRequested setup = (SetupRequested) bus.await(SetupRequested.class, env).data();
             assertEquals(3, setup.spec().services().size(), "re-run setup uses the freshly resolved spec");
-            assertNotEquals(frozen, environment(env).getString("specHash"));
+            assertNotEquals(frozen, Api.environment(env).getString("specHash"));
         }
     }
 
     @Test
     void aTemplateInTheRepositoryWinsAndItsChangeMakesASetup() {
-        String repo = Apps.uniqueRepo();
-        String app = register(repo, Apps.TWO_SERVICES);
         try (TestBus bus = new TestBus()) {
-            String env = open(repo, app, C1, bus);
-            readyAt(bus, env, C1);
+            Opened pr = readyOnANewApplication(bus);
+            String env = pr.env();
 
-            ObjectNode sync = Hooks.forRepository("pull_request-synchronize.json", repo);
-            ((ObjectNode) sync.get("pull_request").get("head")).put("sha", C2);
-            Hooks.send("pull_request", sync).statusCode(202);
+            Hooks.send("pull_request", Hooks.pullRequest("pull_request-synchronize.json", pr.repo(), C2))
+                    .statusCode(202);
             BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
             String repoTemplate = "services:\n- name: site\n  build:\n    context: ./site\n";
             bus.publish(new BuildCompleted(env, build.workflowId(), C2, List.of(new ImageRef("site", "img/site:1", true)),
@@ -160,14 +149,12 @@ class TemplatesAndGitOpsTest {
 
     @Test
     void anInvalidTemplateInTheRepositoryFailsTheWorkflowWithItsErrors() {
-        String repo = Apps.uniqueRepo();
-        String app = register(repo, Apps.TWO_SERVICES);
         try (TestBus bus = new TestBus()) {
-            String env = open(repo, app, C1, bus);
+            String env = openOnANewApplication(Apps.TWO_SERVICES).env();
             BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
             bus.publish(new BuildCompleted(env, build.workflowId(), C1, List.of(),
                     Map.of(".release/application_template.yaml", "services:\n- name: Bad_Name\n  image: x\n")));
-            JsonPath failed = Api.awaitBody("/api/environments/" + env, e -> "FAILED".equals(e.getString("state")));
+            JsonPath failed = Api.awaitState(env, "FAILED");
             assertTrue(failed.getString("failureReason").contains("services[0].name"), failed.getString("failureReason"));
             assertTrue(failed.getList("timeline.type").contains("dev.stagecraft.environment.failed.v1"));
             Api.awaitMarker(bus, env);

@@ -6,11 +6,8 @@ import jakarta.inject.Singleton;
 import dev.stagecraft.events.PatchFailed;
 import dev.stagecraft.events.PatchRequested;
 import dev.stagecraft.events.PatchStarted;
-import dev.stagecraft.events.PatchSucceeded;
 import dev.stagecraft.messaging.stage.Stage;
 import dev.stagecraft.runtime.Deployment;
-import dev.stagecraft.runtime.EnvironmentRuntime;
-import dev.stagecraft.runtime.RuntimeListener;
 import dev.stagecraft.runtime.Runtimes;
 
 /**
@@ -24,11 +21,7 @@ public class PatchStage {
     @Produces
     @Singleton
     Stage<PatchRequested> patch(Runtimes runtimes) {
-        Deployment<PatchRequested> patch = new Deployment<>(runtimes::of, EnvironmentRuntime::patch,
-                (request, result) -> new PatchSucceeded(request.environmentId(), request.workflowId(),
-                        result.endpoints(), result.started()), PatchFailed::new);
-        return new Stage<>(PatchRequested.class, PatchStarted::new, (request, control) -> patch.run(request,
-                RuntimeListener.of(control::taskStarted, control::taskFinished, control::log, control::checkCancelled)),
+        return new Stage<>(PatchRequested.class, PatchStarted::new, Deployment.patch(runtimes::of)::run,
                 PatchFailed::new);
     }
 }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -28,10 +27,10 @@ import dev.stagecraft.events.PatchSucceeded;
 import dev.stagecraft.events.testing.TestBus;
 import dev.stagecraft.infra.InfraTestResource;
 import dev.stagecraft.runtime.Labels;
-import dev.stagecraft.runtime.RuntimeListener;
 import dev.stagecraft.runtime.Runtimes;
+import dev.stagecraft.runtime.TestEnvironments;
 import dev.stagecraft.runtime.docker.BaseImages;
-import dev.stagecraft.runtime.docker.DockerClients;
+import dev.stagecraft.runtime.docker.TestEngine;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
@@ -43,8 +42,7 @@ import io.quarkus.test.junit.QuarkusTest;
 @WithTestResource(InfraTestResource.class)
 class PatchServiceTest {
 
-    private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
-    private static final List<String> ENVIRONMENTS = new ArrayList<>();
+    private static final TestEnvironments ENVIRONMENTS = new TestEnvironments("patch");
     private static DockerClient engine;
 
     @Inject
@@ -52,14 +50,12 @@ class PatchServiceTest {
 
     @BeforeAll
     static void baseImage() {
-        engine = DockerClients.fromEnvironment();
-        BaseImages.ensureBusybox(engine);
+        engine = TestEngine.withBusybox();
     }
 
     @AfterEach
     void tearDown() {
-        ENVIRONMENTS.forEach(env -> runtimes.of("docker").teardown(env, List.of(), RuntimeListener.SILENT));
-        ENVIRONMENTS.clear();
+        ENVIRONMENTS.tearDown(runtimes.of("docker"));
     }
 
     /** A busybox service serving its root folder, with {@code variables} of its own. */
@@ -89,15 +85,9 @@ class PatchServiceTest {
         return ids;
     }
 
-    private static String environment(String name) {
-        String env = "patch-" + RUN + "-" + name;
-        ENVIRONMENTS.add(env);
-        return env;
-    }
-
     @Test
     void aPatchReplacesOnlyTheServicesWhoseConfigurationChangedAndSaysWhich() {
-        String env = environment("changed");
+        String env = ENVIRONMENTS.named("changed");
         try (TestBus bus = new TestBus()) {
             PatchSucceeded first = patch(bus, env, serving("web", Map.of()), serving("api", Map.of("LEVEL", "1")));
             assertEquals(List.of("api", "web"), first.replaced().stream().sorted().toList());
@@ -118,7 +108,7 @@ class PatchServiceTest {
 
     @Test
     void aPatchLeavesAServiceTheSpecNoLongerHasRunning() {
-        String env = environment("kept");
+        String env = ENVIRONMENTS.named("kept");
         try (TestBus bus = new TestBus()) {
             patch(bus, env, serving("web", Map.of()), serving("worker", Map.of()));
             Map<String, String> before = containers(env);
@@ -134,7 +124,7 @@ class PatchServiceTest {
 
     @Test
     void aServiceThatExitsFailsThePatchNamingItsTask() {
-        String env = environment("fails");
+        String env = ENVIRONMENTS.named("fails");
         try (TestBus bus = new TestBus()) {
             ServiceSpec broken = new ServiceSpec("api", BaseImages.BUSYBOX, null, 8080, Map.of(),
                     List.of("sh", "-c", "exit 4"), List.of(), List.of(), null, null, null, 1, List.of(), List.of(),

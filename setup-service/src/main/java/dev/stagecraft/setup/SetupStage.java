@@ -6,11 +6,8 @@ import jakarta.inject.Singleton;
 import dev.stagecraft.events.SetupFailed;
 import dev.stagecraft.events.SetupRequested;
 import dev.stagecraft.events.SetupStarted;
-import dev.stagecraft.events.SetupSucceeded;
 import dev.stagecraft.messaging.stage.Stage;
 import dev.stagecraft.runtime.Deployment;
-import dev.stagecraft.runtime.EnvironmentRuntime;
-import dev.stagecraft.runtime.RuntimeListener;
 import dev.stagecraft.runtime.Runtimes;
 
 /**
@@ -24,11 +21,7 @@ public class SetupStage {
     @Produces
     @Singleton
     Stage<SetupRequested> setup(Runtimes runtimes) {
-        Deployment<SetupRequested> setup = new Deployment<>(runtimes::of, EnvironmentRuntime::setup,
-                (request, result) -> new SetupSucceeded(request.environmentId(), request.workflowId(),
-                        result.endpoints()), SetupFailed::new);
-        return new Stage<>(SetupRequested.class, SetupStarted::new, (request, control) -> setup.run(request,
-                RuntimeListener.of(control::taskStarted, control::taskFinished, control::log, control::checkCancelled)),
+        return new Stage<>(SetupRequested.class, SetupStarted::new, Deployment.setup(runtimes::of)::run,
                 SetupFailed::new);
     }
 }

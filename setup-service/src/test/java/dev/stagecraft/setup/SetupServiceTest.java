@@ -11,7 +11,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -33,10 +32,10 @@ import dev.stagecraft.events.SetupSucceeded;
 import dev.stagecraft.events.testing.TestBus;
 import dev.stagecraft.infra.InfraTestResource;
 import dev.stagecraft.runtime.Labels;
-import dev.stagecraft.runtime.RuntimeListener;
 import dev.stagecraft.runtime.Runtimes;
+import dev.stagecraft.runtime.TestEnvironments;
 import dev.stagecraft.runtime.docker.BaseImages;
-import dev.stagecraft.runtime.docker.DockerClients;
+import dev.stagecraft.runtime.docker.TestEngine;
 import dev.stagecraft.runtime.router.CaddyRouter;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -49,8 +48,7 @@ import io.quarkus.test.junit.QuarkusTest;
 @WithTestResource(InfraTestResource.class)
 class SetupServiceTest {
 
-    private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
-    private static final List<String> ENVIRONMENTS = new ArrayList<>();
+    private static final TestEnvironments ENVIRONMENTS = new TestEnvironments("setup");
     private static DockerClient engine;
     private static String admin;
 
@@ -59,22 +57,14 @@ class SetupServiceTest {
 
     @BeforeAll
     static void engineAndRouter() {
-        engine = DockerClients.fromEnvironment();
-        BaseImages.ensureBusybox(engine);
+        engine = TestEngine.withBusybox();
         admin = System.getenv("STAGECRAFT_ROUTER_ADMIN");
         assertNotNull(admin, "STAGECRAFT_ROUTER_ADMIN names the router's admin API (.ci/run starts one)");
     }
 
     @AfterEach
     void tearDown() {
-        ENVIRONMENTS.forEach(env -> runtimes.of("docker").teardown(env, List.of(), RuntimeListener.SILENT));
-        ENVIRONMENTS.clear();
-    }
-
-    private static String environment(String name) {
-        String env = "setup-" + RUN + "-" + name;
-        ENVIRONMENTS.add(env);
-        return env;
+        ENVIRONMENTS.tearDown(runtimes.of("docker"));
     }
 
     /** A busybox service that serves its root folder on its port, or runs {@code script} instead. */
@@ -101,7 +91,7 @@ class SetupServiceTest {
 
     @Test
     void aSetupStartsEveryServiceAndAnswersWithItsRoutedEndpoints() {
-        String env = environment("starts");
+        String env = ENVIRONMENTS.named("starts");
         try (TestBus bus = new TestBus()) {
             SetupRequested request = setup(env, service("web", null), service("api", null));
             bus.publish(request);
@@ -116,7 +106,7 @@ class SetupServiceTest {
 
     @Test
     void aSetupRemovesTheServicesItsSpecNoLongerHasAndTheirRoutes() throws Exception {
-        String env = environment("converges");
+        String env = ENVIRONMENTS.named("converges");
         try (TestBus bus = new TestBus()) {
             bus.publish(setup(env, service("web", null), service("worker", null)));
             bus.await(SetupSucceeded.class, env);
@@ -134,7 +124,7 @@ class SetupServiceTest {
 
     @Test
     void aServiceThatExitsFailsTheSetupNamingItsTask() {
-        String env = environment("fails");
+        String env = ENVIRONMENTS.named("fails");
         try (TestBus bus = new TestBus()) {
             bus.publish(setup(env, service("web", "echo cannot start; exit 3")));
             SetupFailed failed = (SetupFailed) bus.await(SetupFailed.class, env).data();
@@ -145,7 +135,7 @@ class SetupServiceTest {
 
     @Test
     void theRouteSyncPutsBackARouteTheRouterLost() throws Exception {
-        String env = environment("resync");
+        String env = ENVIRONMENTS.named("resync");
         try (TestBus bus = new TestBus()) {
             bus.publish(setup(env, service("web", null)));
             bus.await(SetupSucceeded.class, env);

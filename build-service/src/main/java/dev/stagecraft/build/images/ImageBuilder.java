@@ -27,7 +27,6 @@ import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.github.dockerjava.api.exception.DockerClientException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.AuthConfig;
-import com.github.dockerjava.api.model.BuildResponseItem;
 import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.PushResponseItem;
 import com.github.dockerjava.api.async.ResultCallback;
@@ -37,6 +36,7 @@ import dev.stagecraft.events.registry.RegistryAddress;
 import dev.stagecraft.events.registry.RegistryApi;
 import dev.stagecraft.events.registry.RegistryCredentials;
 import dev.stagecraft.runtime.Labels;
+import dev.stagecraft.runtime.docker.ImageBuilds;
 import io.quarkus.runtime.StartupEvent;
 
 /** Builds, finds and pushes service images on the Docker engine (and the registry, when one is configured). */
@@ -157,28 +157,13 @@ public class ImageBuilder {
             if (target != null && !target.isBlank()) {
                 command.withTarget(target);
             }
-            BuildImageResultCallback callback = command
+            BuildImageResultCallback callback = ImageBuilds.start(command
                     .withDockerfilePath(dockerfile)
                     .withTags(Set.of(reference))
                     .withNetworkMode(network)
                     .withMemory(config.memory())
                     .withMemswap(config.memory())
-                    .withLabels(labels)
-                    .withPull(false)
-                    .withRemove(true)
-                    .withForcerm(true)
-                    .exec(new BuildImageResultCallback() {
-                        @Override
-                        public void onNext(BuildResponseItem item) {
-                            if (item.getStream() != null) {
-                                sink.accept(item.getStream());
-                            }
-                            if (item.getErrorDetail() != null) {
-                                sink.accept(item.getErrorDetail().getMessage());
-                            }
-                            super.onNext(item);
-                        }
-                    });
+                    .withLabels(labels), sink);
             if (!callback.awaitCompletion(config.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 callback.close(); // closing the connection stops the build on the engine
                 throw new BuildException("the build ran longer than " + config.timeout().toMinutes()

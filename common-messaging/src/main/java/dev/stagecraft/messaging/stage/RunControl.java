@@ -1,10 +1,11 @@
 package dev.stagecraft.messaging.stage;
 
 import dev.stagecraft.events.TaskFinished;
+import dev.stagecraft.events.TaskListener;
 import dev.stagecraft.events.TaskStarted;
 
 /** What a running {@link StageHandler} can do besides its work: notice cancellation, report tasks, stream logs. */
-public final class RunControl {
+public final class RunControl implements TaskListener {
 
     private final String environmentId;
     private final String workflowId;
@@ -28,21 +29,25 @@ public final class RunControl {
     }
 
     /** Stops the work at a safe point when the workflow was cancelled. */
+    @Override
     public void checkCancelled() {
         if (cancelReason != null) {
             throw new RunCancelledException(cancelReason);
         }
     }
 
+    @Override
     public void taskStarted(String task) {
         runs.publishNow(new TaskStarted(environmentId, workflowId, task), causationId);
     }
 
+    @Override
     public void taskFinished(String task, boolean succeeded, String message) {
         runs.publishNow(new TaskFinished(environmentId, workflowId, task, succeeded ? "SUCCEEDED" : "FAILED", message),
                 causationId);
     }
 
+    @Override
     public void log(String source, String line) {
         runs.log(environmentId, workflowId, source, line);
     }

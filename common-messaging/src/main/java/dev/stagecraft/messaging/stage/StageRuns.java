@@ -84,6 +84,20 @@ public class StageRuns {
     private volatile boolean stopping;
     private volatile long renewedAt = System.nanoTime();
 
+    /**
+     * A StageRuns of its own on this one's handlers, outbox, log stream and database, with {@code config} (its own
+     * instance id and lease): another instance of the stage service, as a test runs several in one JVM. Not started.
+     */
+    StageRuns withConfig(MessagingConfig config) {
+        StageRuns other = new StageRuns();
+        other.handlers = handlers;
+        other.outbox = outbox;
+        other.logStream = logStream;
+        other.em = em;
+        other.config = config;
+        return other;
+    }
+
     void onStart(@Observes StartupEvent event) {
         if (handlers.isUnsatisfied()) {
             return;

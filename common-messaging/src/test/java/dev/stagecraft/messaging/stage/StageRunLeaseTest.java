@@ -16,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 
@@ -41,7 +40,6 @@ import dev.stagecraft.events.StageOutcome;
 import dev.stagecraft.events.Topics;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.infra.InfraTestResource;
-import dev.stagecraft.messaging.LogStream;
 import dev.stagecraft.messaging.MessagingConfigs;
 import dev.stagecraft.messaging.outbox.Outbox;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -57,13 +55,10 @@ import io.quarkus.test.junit.QuarkusTest;
 class StageRunLeaseTest {
 
     @Inject
-    Instance<StageHandler> handlers;
+    StageRuns service;
 
     @Inject
     Outbox outbox;
-
-    @Inject
-    LogStream logStream;
 
     @Inject
     EntityManager em;
@@ -88,15 +83,10 @@ class StageRunLeaseTest {
     }
 
     private StageRuns instance(String id, Duration lease, int concurrency) {
-        StageRuns runs = new StageRuns();
-        runs.handlers = handlers;
-        runs.outbox = outbox;
-        runs.logStream = logStream;
-        runs.em = em;
-        runs.config = MessagingConfigs.with(Map.of("stagecraft.stage.heartbeat", "PT1H",
+        StageRuns runs = service.withConfig(MessagingConfigs.with(Map.of("stagecraft.stage.heartbeat", "PT1H",
                 "stagecraft.stage.heartbeat-for", "PT1H", "stagecraft.stage.concurrency", String.valueOf(concurrency),
                 "stagecraft.stage.lease", lease.toString(), "stagecraft.stage.max-attempts", "3",
-                "stagecraft.instance-id", id + "-" + UUID.randomUUID().toString().substring(0, 6)));
+                "stagecraft.instance-id", id + "-" + UUID.randomUUID().toString().substring(0, 6))));
         runs.onStart(null);
         instances.add(runs);
         return runs;

@@ -18,9 +18,7 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.command.BuildImageResultCallback;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.BuildResponseItem;
 
 /**
  * Makes the local base image {@value #BUSYBOX} from the host's static busybox binary, for machines where no image
@@ -63,22 +61,10 @@ public final class BaseImages {
         List<String> output = new ArrayList<>();
         try {
             byte[] context = buildContext(Files.readAllBytes(busybox));
-            docker.buildImageCmd(new ByteArrayInputStream(context))
+            ImageBuilds.start(docker.buildImageCmd(new ByteArrayInputStream(context))
                     .withTags(Set.of(BUSYBOX))
                     .withLabels(Map.of("stagecraft.dev/base-image", "busybox"))
-                    .withNetworkMode("none")
-                    .withPull(false)
-                    .withRemove(true)
-                    .withForcerm(true)
-                    .exec(new BuildImageResultCallback() {
-                        @Override
-                        public void onNext(BuildResponseItem item) {
-                            if (item.getStream() != null) {
-                                output.add(item.getStream().strip());
-                            }
-                            super.onNext(item);
-                        }
-                    }).awaitImageId(5, TimeUnit.MINUTES);
+                    .withNetworkMode("none"), line -> output.add(line.strip())).awaitImageId(5, TimeUnit.MINUTES);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {

@@ -6,11 +6,8 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -34,6 +31,7 @@ import com.github.dockerjava.api.async.ResultCallback;
 
 import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
+import dev.stagecraft.events.cloudevents.SpecHash;
 import dev.stagecraft.runtime.EnvironmentRuntime;
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.RuntimeListener;
@@ -504,11 +502,6 @@ public final class DockerRuntime implements EnvironmentRuntime {
         return Labels.MANAGED_BY_VALUE.equals(labels.get(Labels.MANAGED_BY)) && labels.containsKey(Labels.GIT_TREE);
     }
 
-    @Override
-    public TeardownResult teardown(String environmentId, List<String> images, RuntimeListener listener) {
-        return teardown(environmentId, null, images, listener);
-    }
-
     /**
      * Runs the teardown workflow: its jobs (with the images the environment's services run now), then
      * {@code release.remove_environment}; a failed job is reported and the removal still happens.
@@ -729,14 +722,9 @@ public final class DockerRuntime implements EnvironmentRuntime {
     }
 
     private static String configHash(String image, Map<String, String> env) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(image.getBytes(StandardCharsets.UTF_8));
-            new TreeMap<>(env).forEach((k, v) -> sha.update((k + "=" + v + "\n").getBytes(StandardCharsets.UTF_8)));
-            return HexFormat.of().formatHex(sha.digest()).substring(0, 16);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        StringBuilder config = new StringBuilder(image);
+        new TreeMap<>(env).forEach((k, v) -> config.append(k).append('=').append(v).append('\n'));
+        return SpecHash.sha256(config.toString()).substring(0, 16);
     }
 
     public static String containerName(String environmentId, String service) {

@@ -279,11 +279,6 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
     }
 
     @Override
-    public TeardownResult teardown(String environmentId, List<String> images, RuntimeListener listener) {
-        return teardown(environmentId, null, images, listener);
-    }
-
-    @Override
     public TeardownResult teardown(String environmentId, EnvironmentSpec given, List<String> images,
             RuntimeListener listener) {
         String namespace = KubernetesObjects.namespaceOf(environmentId);

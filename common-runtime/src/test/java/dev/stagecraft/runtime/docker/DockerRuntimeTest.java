@@ -48,21 +48,14 @@ class DockerRuntimeTest {
 
     @BeforeAll
     static void engine() {
-        docker = DockerClients.fromEnvironment();
-        BaseImages.ensureBusybox(docker);
+        docker = TestEngine.withBusybox();
         runtime = new DockerRuntime(docker, Duration.ofSeconds(20), ContainerLimits.DEFAULTS,
                 value -> value.startsWith("sealed:") ? value.substring(7) : value);
     }
 
     @AfterAll
     static void removeImages() {
-        for (String image : IMAGES) {
-            try {
-                docker.removeImageCmd(image).withForce(true).exec();
-            } catch (RuntimeException ignored) {
-                // removed by a teardown under test
-            }
-        }
+        TestEngine.removeImages(docker, IMAGES);
     }
 
     /** An image whose page says {@code page}; {@code cmd} replaces the httpd command when not null. */
@@ -87,6 +80,28 @@ class DockerRuntimeTest {
         return new EnvironmentSpec("runtime-test", list, Map.of("GREETING", "hello"));
     }
 
+    /** The spec of {@code spec("web")} with {@code jobs} and the workflow {@code name} made of {@code steps}. */
+    private static EnvironmentSpec webWithWorkflow(List<EnvironmentSpec.JobSpec> jobs, String name,
+            EnvironmentSpec.StepSpec... steps) {
+        EnvironmentSpec web = spec("web");
+        return new EnvironmentSpec(web.application(), web.services(), web.variables(), jobs,
+                Map.of(name, new EnvironmentSpec.WorkflowSpec(name, List.of(steps))), Map.of(), List.of(), null, null);
+    }
+
+    /** A listener that writes what it hears to {@code events}: "started t", "succeeded t", "failed t", "log s: l". */
+    private static RuntimeListener recordingTo(List<String> events) {
+        return RuntimeListener.of(t -> events.add("started " + t), (t, ok, m) -> events.add((ok ? "succeeded " : "failed ")
+                + t), (source, line) -> events.add("log " + source + ": " + line), () -> {
+                });
+    }
+
+    /** Sets {@code env} up with {@code spec} running {@code images}, and checks it succeeded. */
+    private static DeployResult setUp(String env, EnvironmentSpec spec, Map<String, String> images) {
+        DeployResult result = runtime.setup(env, spec, images, RuntimeListener.SILENT);
+        assertTrue(result.succeeded(), result.reason());
+        return result;
+    }
+
     private static String get(String url) throws Exception {
         return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
                 HttpResponse.BodyHandlers.ofString()).body().strip();
@@ -100,21 +115,15 @@ class DockerRuntimeTest {
     void theSetupWorkflowRunsItsStepsInOrderWithJobsAndStopsAtAFailingJob() throws Exception {
         String env = "rt-" + RUN + "-workflow";
         List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
-        RuntimeListener listener = RuntimeListener.of(t -> events.add("started " + t),
-                (t, ok, m) -> events.add((ok ? "succeeded " : "failed ") + t + (m == null ? "" : ": " + m)),
-                (source, line) -> events.add("log " + source + ": " + line), () -> {
-                });
+        RuntimeListener listener = recordingTo(events);
         EnvironmentSpec.JobSpec migrate = new EnvironmentSpec.JobSpec("migrate", null, BaseImages.BUSYBOX,
                 List.of("sh", "-c", "echo migrating for $STAGECRAFT_ENVIRONMENT_ID; echo greeting=$GREETING"),
                 List.of(), Map.of(), 30, true);
         EnvironmentSpec.JobSpec broken = new EnvironmentSpec.JobSpec("broken", null, BaseImages.BUSYBOX,
                 List.of("sh", "-c", "echo cannot migrate; exit 3"), List.of(), Map.of(), 30, true);
-        EnvironmentSpec base = spec("web");
-        Map<String, EnvironmentSpec.WorkflowSpec> workflows = Map.of("setup", new EnvironmentSpec.WorkflowSpec("setup",
-                List.of(new EnvironmentSpec.StepSpec("migrate", List.of("jobs.migrate"), true, true),
-                        new EnvironmentSpec.StepSpec("serve", List.of("services.web"), true, true))));
-        EnvironmentSpec spec = new EnvironmentSpec(base.application(), base.services(), base.variables(),
-                List.of(migrate, broken), workflows, Map.of(), List.of(), null, null);
+        EnvironmentSpec spec = webWithWorkflow(List.of(migrate, broken), "setup",
+                new EnvironmentSpec.StepSpec("migrate", List.of("jobs.migrate"), true, true),
+                new EnvironmentSpec.StepSpec("serve", List.of("services.web"), true, true));
         DeployResult ok = runtime.setup(env, spec, Map.of("web", image("web page", null)), listener);
         assertTrue(ok.succeeded(), ok.reason());
         assertTrue(events.indexOf("succeeded jobs.migrate") < events.indexOf("started services.web"), events.toString());
@@ -123,12 +132,10 @@ class DockerRuntimeTest {
         assertEquals(1, containers(env).size(), "the job's container is gone, the service's runs");
 
         events.clear();
-        Map<String, EnvironmentSpec.WorkflowSpec> failing = Map.of("patch", new EnvironmentSpec.WorkflowSpec("patch",
-                List.of(new EnvironmentSpec.StepSpec("migrate", List.of("jobs.broken"), true, true),
-                        new EnvironmentSpec.StepSpec("serve", List.of("services.web"), true, true))));
-        DeployResult failed = runtime.patch(env, new EnvironmentSpec(spec.application(), spec.services(),
-                spec.variables(), spec.jobs(), failing, Map.of(), List.of(), null, null),
-                Map.of("web", image("web page 2", null)), listener);
+        EnvironmentSpec failing = webWithWorkflow(List.of(migrate, broken), "patch",
+                new EnvironmentSpec.StepSpec("migrate", List.of("jobs.broken"), true, true),
+                new EnvironmentSpec.StepSpec("serve", List.of("services.web"), true, true));
+        DeployResult failed = runtime.patch(env, failing, Map.of("web", image("web page 2", null)), listener);
         assertFalse(failed.succeeded());
         assertEquals("jobs.broken", failed.failedTask());
         assertEquals("job 'broken' exited with code 3", failed.reason());
@@ -142,26 +149,18 @@ class DockerRuntimeTest {
             throws Exception {
         String env = "rt-" + RUN + "-teardown-jobs";
         List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
-        RuntimeListener listener = RuntimeListener.of(t -> events.add("started " + t),
-                (t, ok, m) -> events.add((ok ? "succeeded " : "failed ") + t), (source, line) -> events.add(
-                        "log " + source + ": " + line), () -> {
-                });
         String web = image("web page", null);
         EnvironmentSpec.JobSpec backup = new EnvironmentSpec.JobSpec("backup", "web", null,
                 List.of("sh", "-c", "echo backing up $WEB_URL; ls /www"), List.of(), Map.of(), 30, true);
         EnvironmentSpec.JobSpec broken = new EnvironmentSpec.JobSpec("notify", null, BaseImages.BUSYBOX,
                 List.of("sh", "-c", "exit 4"), List.of(), Map.of(), 30, true);
-        EnvironmentSpec base = spec("web");
-        EnvironmentSpec spec = new EnvironmentSpec(base.application(), base.services(), base.variables(),
-                List.of(backup, broken), Map.of("teardown", new EnvironmentSpec.WorkflowSpec("teardown", List.of(
-                        new EnvironmentSpec.StepSpec("backup", List.of("jobs.backup"), true, true),
-                        new EnvironmentSpec.StepSpec("notify", List.of("jobs.notify"), true, true),
-                        new EnvironmentSpec.StepSpec("remove", List.of("release.remove_environment"), true, true)))),
-                Map.of(), List.of(), null, null);
-        DeployResult up = runtime.setup(env, spec, Map.of("web", web), RuntimeListener.SILENT);
-        assertTrue(up.succeeded(), up.reason());
+        EnvironmentSpec spec = webWithWorkflow(List.of(backup, broken), "teardown",
+                new EnvironmentSpec.StepSpec("backup", List.of("jobs.backup"), true, true),
+                new EnvironmentSpec.StepSpec("notify", List.of("jobs.notify"), true, true),
+                new EnvironmentSpec.StepSpec("remove", List.of("release.remove_environment"), true, true));
+        setUp(env, spec, Map.of("web", web));
 
-        TeardownResult down = runtime.teardown(env, spec, List.of(web), listener);
+        TeardownResult down = runtime.teardown(env, spec, List.of(web), recordingTo(events));
         assertTrue(down.clean(), String.valueOf(down.leftovers()));
         assertTrue(events.contains("log jobs.backup: backing up http://web:8080"), "by service name: " + events);
         assertTrue(events.contains("log jobs.backup: index.html"), "the job ran web's image: " + events);
@@ -175,8 +174,7 @@ class DockerRuntimeTest {
     void teardownRemovesOnlyImagesStagecraftBuilt() throws Exception {
         String env = "rt-" + RUN + "-foreign-images";
         String web = image("web page", null);
-        DeployResult up = runtime.setup(env, spec("web"), Map.of("web", web), RuntimeListener.SILENT);
-        assertTrue(up.succeeded(), up.reason());
+        setUp(env, spec("web"), Map.of("web", web));
         TeardownResult down = runtime.teardown(env, List.of(web, BaseImages.BUSYBOX), RuntimeListener.SILENT);
         assertTrue(down.clean(), String.valueOf(down.leftovers()));
         assertTrue(down.removed().contains("image " + web), down.removed().toString());
@@ -189,8 +187,7 @@ class DockerRuntimeTest {
     void setupStartsEveryServiceAndRunningItAgainRestartsNothing() throws Exception {
         String env = "rt-" + RUN + "-converge";
         Map<String, String> images = Map.of("web", image("web page", null), "api", image("api page", null));
-        DeployResult first = runtime.setup(env, spec("web", "api"), images, RuntimeListener.SILENT);
-        assertTrue(first.succeeded(), first.reason());
+        DeployResult first = setUp(env, spec("web", "api"), images);
         assertEquals("web page", get(first.endpoints().get("web")));
         assertEquals("api page", get(first.endpoints().get("api")));
         List<String> ids = containers(env).stream().map(Container::getId).sorted().toList();
@@ -234,8 +231,7 @@ class DockerRuntimeTest {
         String image = image("x", "echo $TOKEN-$PLAIN > /www/index.html; exec httpd -f -p $PORT -h /www");
         EnvironmentSpec spec = new EnvironmentSpec("runtime-test", List.of(new ServiceSpec("web", null, null, 8080,
                 Map.of("PLAIN", "visible"))), Map.of("TOKEN", "sealed:t0ps3cret"));
-        DeployResult result = runtime.setup(env, spec, Map.of("web", image), RuntimeListener.SILENT);
-        assertTrue(result.succeeded(), result.reason());
+        DeployResult result = setUp(env, spec, Map.of("web", image));
         assertEquals("t0ps3cret-visible", get(result.endpoints().get("web")));
         String hash = docker.inspectContainerCmd(DockerRuntime.containerName(env, "web")).exec().getConfig().getLabels()
                 .get(Labels.CONFIG_HASH);
@@ -301,7 +297,7 @@ class DockerRuntimeTest {
     void teardownRemovesContainersAndImagesAndSucceedsAgainOnNothing() throws Exception {
         String env = "rt-" + RUN + "-teardown";
         String web = image("web", null);
-        assertTrue(runtime.setup(env, spec("web"), Map.of("web", web), RuntimeListener.SILENT).succeeded());
+        setUp(env, spec("web"), Map.of("web", web));
         assertTrue(runtime.environmentsWithResources().contains(env), "the inventory lists a running environment");
         TeardownResult first = runtime.teardown(env, List.of(web), RuntimeListener.SILENT);
         assertTrue(first.clean());
@@ -319,8 +315,8 @@ class DockerRuntimeTest {
         String shared = image("shared", null);
         String a = "rt-" + RUN + "-a";
         String b = "rt-" + RUN + "-b";
-        assertTrue(runtime.setup(a, spec("web"), Map.of("web", shared), RuntimeListener.SILENT).succeeded());
-        assertTrue(runtime.setup(b, spec("web"), Map.of("web", shared), RuntimeListener.SILENT).succeeded());
+        setUp(a, spec("web"), Map.of("web", shared));
+        setUp(b, spec("web"), Map.of("web", shared));
         TeardownResult teardownA = runtime.teardown(a, List.of(shared), RuntimeListener.SILENT);
         assertTrue(teardownA.kept().get(0).contains(shared), teardownA.kept().toString());
         assertEquals("shared", get(runtime.patch(b, spec("web"), Map.of("web", shared), RuntimeListener.SILENT)
@@ -377,12 +373,9 @@ class DockerRuntimeTest {
         String env = "rt-" + RUN + "-race";
         EnvironmentSpec.JobSpec wait = new EnvironmentSpec.JobSpec("wait", null, BaseImages.BUSYBOX,
                 List.of("sh", "-c", "sleep 5"), List.of(), Map.of(), 30, false);
-        EnvironmentSpec base = spec("web");
-        Map<String, EnvironmentSpec.WorkflowSpec> workflows = Map.of("setup", new EnvironmentSpec.WorkflowSpec("setup",
-                List.of(new EnvironmentSpec.StepSpec("wait", List.of("jobs.wait"), false, true),
-                        new EnvironmentSpec.StepSpec("serve", List.of("services.web"), true, true))));
-        EnvironmentSpec spec = new EnvironmentSpec(base.application(), base.services(), base.variables(),
-                List.of(wait), workflows, Map.of(), List.of(), null, null);
+        EnvironmentSpec spec = webWithWorkflow(List.of(wait), "setup",
+                new EnvironmentSpec.StepSpec("wait", List.of("jobs.wait"), false, true),
+                new EnvironmentSpec.StepSpec("serve", List.of("services.web"), true, true));
         String web = image("web page", null);
         CompletableFuture<DeployResult> setup = CompletableFuture.supplyAsync(
                 () -> runtime.setup(env, spec, Map.of("web", web), RuntimeListener.SILENT));

@@ -116,6 +116,37 @@ class KubernetesRuntimeTest {
                         .encodeToString(config.getBytes(StandardCharsets.UTF_8))).build();
     }
 
+    /** A spec of one service, {@code name}, running {@code image}. */
+    static EnvironmentSpec oneService(String name, String image) {
+        return spec(List.of(service(name, image, List.of())), List.of(), Map.of());
+    }
+
+    /** Sets {@code env} up with {@code spec} (its own images, no commit) and checks it succeeded. */
+    private void setUp(String env, EnvironmentSpec spec) {
+        assertTrue(runtime.setup(env, spec, Map.of(), null, listener).succeeded());
+    }
+
+    /** Checks that {@code result} failed with a reason that says each of {@code said}. */
+    private static void failedSaying(DeployResult result, String... said) {
+        assertFalse(result.succeeded(), "a failure was expected");
+        assertTrue(java.util.Arrays.stream(said).allMatch(result.reason()::contains), result.reason());
+    }
+
+    /** Sets {@code env} up with {@link #threeServices}, web at registry/web:1, at commit c1; checks it succeeded. */
+    private DeployResult setUpThreeServices(String env) {
+        DeployResult result = runtime.setup(env, threeServices("registry/web:1"), images("registry/web:1"), "c1",
+                listener);
+        assertTrue(result.succeeded(), result.reason());
+        return result;
+    }
+
+    /** Tears {@code env} down, checks that nothing of it is left, and returns what the teardown reported. */
+    private TeardownResult tearDownCleanly(String env) {
+        TeardownResult down = runtime.teardown(env, List.of(), listener);
+        assertTrue(down.clean(), String.valueOf(down.leftovers()));
+        return down;
+    }
+
     static ServiceSpec service(String name, String image, List<String> dependsOn) {
         return new ServiceSpec(name, image, null, 8080, Map.of("LOG_LEVEL", "debug", "API_KEY", "sealed:k3y-" + name),
                 List.of(), List.of(), List.of(new PortSpec("node_port", 8080, 80)), null, null, null, 1, List.of(),
@@ -152,9 +183,7 @@ class KubernetesRuntimeTest {
     @Test
     void setupConvergesLabelledObjectsRunsTheWorkflowAndReportsEveryTask() {
         String env = env();
-        DeployResult result = runtime.setup(env, threeServices("registry/web:1"), images("registry/web:1"), "c1",
-                listener);
-        assertTrue(result.succeeded(), result.reason());
+        DeployResult result = setUpThreeServices(env);
         String ns = KubernetesObjects.namespaceOf(env);
         assertEquals("sc-" + env, ns);
         var namespace = client.namespaces().withName(ns).get();
@@ -216,9 +245,7 @@ class KubernetesRuntimeTest {
         Long webGeneration = web.getMetadata().getGeneration();
         int objects = countObjects(ns);
         events.clear();
-        DeployResult again = runtime.setup(env, threeServices("registry/web:1"), images("registry/web:1"), "c1",
-                listener);
-        assertTrue(again.succeeded(), again.reason());
+        DeployResult again = setUpThreeServices(env);
         assertEquals(List.of(), again.started());
         assertEquals(webGeneration, deployment(env, "web").getMetadata().getGeneration(), "web untouched");
         assertEquals(objects, countObjects(ns), "no duplicate objects (the job's earlier run is replaced)");
@@ -240,9 +267,7 @@ class KubernetesRuntimeTest {
     @Test
     void theNamespaceIsFencedAndItsWorkloadsPassPodSecurityRestricted() {
         String env = env();
-        DeployResult result = runtime.setup(env, threeServices("registry/web:1"), images("registry/web:1"), "c1",
-                listener);
-        assertTrue(result.succeeded(), result.reason());
+        DeployResult result = setUpThreeServices(env);
         String ns = KubernetesObjects.namespaceOf(env);
         Map<String, String> labels = client.namespaces().withName(ns).get().getMetadata().getLabels();
         assertEquals("restricted", labels.get("pod-security.kubernetes.io/enforce"));
@@ -278,8 +303,7 @@ class KubernetesRuntimeTest {
         assertEquals(Boolean.TRUE, job.getSecurityContext().getRunAsNonRoot());
         assertEquals(List.of("ALL"), job.getContainers().get(0).getSecurityContext().getCapabilities().getDrop());
 
-        TeardownResult down = runtime.teardown(env, List.of(), listener);
-        assertTrue(down.clean(), String.valueOf(down.leftovers()));
+        tearDownCleanly(env);
         assertNull(client.namespaces().withName(ns).get());
     }
 
@@ -290,7 +314,7 @@ class KubernetesRuntimeTest {
         ServiceSpec db = service("db", "postgres:16", List.of());
         ServiceSpec root = new ServiceSpec(db.name(), db.image(), null, db.port(), db.envs(), db.command(), db.args(),
                 db.ports(), null, null, null, 1, List.of(), List.of(), true);
-        assertTrue(runtime.setup(env, spec(List.of(root), List.of(), Map.of()), Map.of(), null, listener).succeeded());
+        setUp(env, spec(List.of(root), List.of(), Map.of()));
         String ns = KubernetesObjects.namespaceOf(env);
         assertEquals("baseline", client.namespaces().withName(ns).get().getMetadata().getLabels()
                 .get("pod-security.kubernetes.io/enforce"));
@@ -299,7 +323,7 @@ class KubernetesRuntimeTest {
         assertEquals(List.of("ALL"), pod.getContainers().get(0).getSecurityContext().getCapabilities().getDrop(),
                 "still no capabilities and no privilege escalation");
         // without the opt-out, the next setup raises the namespace to restricted again
-        assertTrue(runtime.setup(env, spec(List.of(db), List.of(), Map.of()), Map.of(), null, listener).succeeded());
+        setUp(env, spec(List.of(db), List.of(), Map.of()));
         assertEquals("restricted", client.namespaces().withName(ns).get().getMetadata().getLabels()
                 .get("pod-security.kubernetes.io/enforce"));
     }
@@ -308,39 +332,33 @@ class KubernetesRuntimeTest {
     @Test
     void hostsOutsideTheAllowedDomainsOrTakenAndTemplatesOverTheQuotaAreRefusedUpFront() {
         String env = env();
-        EnvironmentSpec base = spec(List.of(service("web", "registry/web:1", List.of())), List.of(), Map.of());
+        EnvironmentSpec base = oneService("web", "registry/web:1");
         EnvironmentSpec foreign = new EnvironmentSpec("shop", base.services(), base.variables(), List.of(), Map.of(),
                 Map.of("web", "www.bank.example.com"), List.of(), "ephemeral", null);
-        DeployResult refused = runtime.setup(env, foreign, Map.of(), null, listener);
-        assertFalse(refused.succeeded());
-        assertTrue(refused.reason().contains("'www.bank.example.com' is not under an allowed domain suffix: "
-                + "preview.example.test"), refused.reason());
+        failedSaying(runtime.setup(env, foreign, Map.of(), null, listener),
+                "'www.bank.example.com' is not under an allowed domain suffix: preview.example.test");
         assertNull(client.namespaces().withName(KubernetesObjects.namespaceOf(env)).get(), "nothing was created");
 
         ServiceSpec web = service("web", "registry/web:1", List.of());
         ServiceSpec many = new ServiceSpec(web.name(), web.image(), null, web.port(), web.envs(), web.command(),
                 web.args(), web.ports(), null, null, new EnvironmentSpec.ResourcesSpec(null, "2", null, "1Gi"), 5,
                 List.of(), List.of());
-        DeployResult tooBig = runtime.setup(env, spec(List.of(many), List.of(), Map.of()), Map.of(), null, listener);
-        assertFalse(tooBig.succeeded());
-        assertTrue(tooBig.reason().contains("need 10 CPU at their limits; an environment may use 8"), tooBig.reason());
+        failedSaying(runtime.setup(env, spec(List.of(many), List.of(), Map.of()), Map.of(), null, listener),
+                "need 10 CPU at their limits; an environment may use 8");
         assertNull(client.namespaces().withName(KubernetesObjects.namespaceOf(env)).get());
 
         // a host name another environment serves
         String owner = env();
         assertTrue(runtime.setup(owner, base, Map.of(), null, listener).succeeded());
-        DeployResult takeover = runtime.setup(env, base, Map.of(), null, listener);
-        assertFalse(takeover.succeeded());
-        assertTrue(takeover.reason().contains("'" + webHost + "' of service 'web' is already served by environment "
-                + owner), takeover.reason());
+        failedSaying(runtime.setup(env, base, Map.of(), null, listener),
+                "'" + webHost + "' of service 'web' is already served by environment " + owner);
         assertNull(client.namespaces().withName(KubernetesObjects.namespaceOf(env)).get());
     }
 
     @Test
     void patchUpdatesOnlyTheServiceWhoseImageChanged() {
         String env = env();
-        assertTrue(runtime.setup(env, threeServices("registry/web:1"), images("registry/web:1"), "c1", listener)
-                .succeeded());
+        setUpThreeServices(env);
         Long db = deployment(env, "db").getMetadata().getGeneration();
         Long api = deployment(env, "api").getMetadata().getGeneration();
         events.clear();
@@ -363,8 +381,7 @@ class KubernetesRuntimeTest {
     @Test
     void anUpdateKeepsOtherControllersMetadataAndRetriesOnAConflict() {
         String env = env();
-        assertTrue(runtime.setup(env, threeServices("registry/web:1"), images("registry/web:1"), "c1", listener)
-                .succeeded());
+        setUpThreeServices(env);
         String ns = KubernetesObjects.namespaceOf(env);
         client.apps().deployments().inNamespace(ns).withName("web").edit(d -> {
             d.getMetadata().getAnnotations().put("team.example.com/owner", "payments");
@@ -390,8 +407,7 @@ class KubernetesRuntimeTest {
             d.getMetadata().setFinalizers(List.of());
             return d;
         });
-        TeardownResult gone = runtime.teardown(env, List.of(), listener);
-        assertTrue(gone.clean(), String.valueOf(gone.leftovers()));
+        tearDownCleanly(env);
     }
 
     /**
@@ -402,15 +418,11 @@ class KubernetesRuntimeTest {
     @Test
     void aPatchToAnImageThatCannotBePulledFailsWhileTheOldPodKeepsServing() {
         String env = env();
-        EnvironmentSpec v1 = spec(List.of(service("web", "registry/web:1", List.of())), List.of(), Map.of());
-        assertTrue(runtime.setup(env, v1, Map.of(), null, listener).succeeded());
+        setUp(env, oneService("web", "registry/web:1"));
         kubelet.image("registry/web:missing", FakeKubelet.Behaviour.IMAGE_PULL);
         long t0 = System.nanoTime();
-        DeployResult patched = runtime.patch(env, spec(List.of(service("web", "registry/web:missing", List.of())),
-                List.of(), Map.of()), Map.of(), null, listener);
-        assertFalse(patched.succeeded());
-        assertTrue(patched.reason().contains("ImagePullBackOff") && patched.reason().contains("registry/web:missing"),
-                patched.reason());
+        failedSaying(runtime.patch(env, oneService("web", "registry/web:missing"), Map.of(), null, listener),
+                "ImagePullBackOff", "registry/web:missing");
         assertTrue(System.nanoTime() - t0 >= ControlPlane.PULL_BACKOFF_MS * 1_000_000L,
                 "the first ErrImagePull was not taken as the end");
         List<io.fabric8.kubernetes.api.model.Pod> pods = client.pods().inNamespace(KubernetesObjects.namespaceOf(env))
@@ -418,8 +430,7 @@ class KubernetesRuntimeTest {
         assertEquals(2, pods.size(), "the old pod and the new one");
         assertTrue(pods.stream().anyMatch(p -> p.getSpec().getContainers().get(0).getImage().equals("registry/web:1")
                 && ControlPlane.ready(p)), "the old pod still serves");
-        TeardownResult gone = runtime.teardown(env, List.of(), listener);
-        assertTrue(gone.clean(), String.valueOf(gone.leftovers()));
+        tearDownCleanly(env);
     }
 
     /** The old ReplicaSet's crash-looping pod does not fail the patch that replaces it. */
@@ -427,19 +438,15 @@ class KubernetesRuntimeTest {
     void aPatchThatFixesACrashLoopingServiceSucceeds() {
         String env = env();
         kubelet.image("registry/api:crashing", FakeKubelet.Behaviour.CRASH_LOOP);
-        DeployResult broken = runtime.setup(env, spec(List.of(service("api", "registry/api:crashing", List.of())),
-                List.of(), Map.of()), Map.of(), null, listener);
-        assertFalse(broken.succeeded());
-        assertTrue(broken.reason().contains("CrashLoopBackOff"), broken.reason());
-        DeployResult fixed = runtime.patch(env, spec(List.of(service("api", "registry/api:fixed", List.of())),
-                List.of(), Map.of()), Map.of(), null, listener);
+        failedSaying(runtime.setup(env, oneService("api", "registry/api:crashing"), Map.of(), null, listener),
+                "CrashLoopBackOff");
+        DeployResult fixed = runtime.patch(env, oneService("api", "registry/api:fixed"), Map.of(), null, listener);
         assertTrue(fixed.succeeded(), fixed.reason());
         var live = client.pods().inNamespace(KubernetesObjects.namespaceOf(env)).withLabel(Labels.SERVICE, "api")
                 .list().getItems().stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
         assertEquals(List.of("registry/api:fixed"), live.stream().map(p -> p.getSpec().getContainers().get(0)
                 .getImage()).toList(), "only the new pod is left");
-        TeardownResult gone = runtime.teardown(env, List.of(), listener);
-        assertTrue(gone.clean(), String.valueOf(gone.leftovers()));
+        tearDownCleanly(env);
     }
 
     /**
@@ -455,7 +462,7 @@ class KubernetesRuntimeTest {
         java.util.function.Function<String, EnvironmentSpec> with = image -> spec(List.of(new ServiceSpec("db", image,
                 null, db.port(), db.envs(), db.command(), db.args(), db.ports(), null, null, null, 1, data, List.of())),
                 List.of(), Map.of());
-        assertTrue(runtime.setup(env, with.apply("postgres:16"), Map.of(), null, listener).succeeded());
+        setUp(env, with.apply("postgres:16"));
         String ns = KubernetesObjects.namespaceOf(env);
         java.util.Set<String> running = java.util.concurrent.ConcurrentHashMap.newKeySet();
         java.util.concurrent.atomic.AtomicInteger most = new java.util.concurrent.atomic.AtomicInteger();
@@ -479,15 +486,14 @@ class KubernetesRuntimeTest {
             assertTrue(patched.succeeded(), patched.reason());
         }
         assertEquals(1, most.get(), "never two pods of db at once");
-        TeardownResult gone = runtime.teardown(env, List.of(), listener);
-        assertTrue(gone.clean(), String.valueOf(gone.leftovers()));
+        tearDownCleanly(env);
     }
 
     @Test
     void aChangedPortOrHostnameUpdatesTheServiceAndIngressInPlace() {
         String env = env();
-        EnvironmentSpec before = spec(List.of(service("web", "registry/web:1", List.of())), List.of(), Map.of());
-        assertTrue(runtime.setup(env, before, Map.of(), null, listener).succeeded());
+        EnvironmentSpec before = oneService("web", "registry/web:1");
+        setUp(env, before);
         String ns = KubernetesObjects.namespaceOf(env);
         // the API server gave the Service a cluster IP, and refuses (422) a replace that drops or changes it
         String clusterIp = client.services().inNamespace(ns).withName("web").get().getSpec().getClusterIP();
@@ -529,10 +535,8 @@ class KubernetesRuntimeTest {
     void anOutOfMemoryServiceIsReportedAsOomKilled() {
         String env = env();
         kubelet.behave("hungry", FakeKubelet.Behaviour.OOM_KILLED);
-        DeployResult result = runtime.setup(env, spec(List.of(service("hungry", "registry/hungry:1", List.of())),
-                List.of(), Map.of()), Map.of(), null, listener);
-        assertFalse(result.succeeded());
-        assertTrue(result.reason().contains("OOMKilled"), result.reason());
+        failedSaying(runtime.setup(env, oneService("hungry", "registry/hungry:1"), Map.of(), null, listener),
+                "OOMKilled");
     }
 
     @Test
@@ -561,8 +565,7 @@ class KubernetesRuntimeTest {
         KubernetesRuntime quick = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(2), null, IngressTls.NONE, null,
                 null, v -> v, POLICY);
         long start = System.nanoTime();
-        DeployResult result = quick.setup(env, spec(List.of(service("slow", "registry/slow:1", List.of())), List.of(),
-                Map.of()), Map.of(), null, listener);
+        DeployResult result = quick.setup(env, oneService("slow", "registry/slow:1"), Map.of(), null, listener);
         assertFalse(result.succeeded());
         assertEquals("services.slow", result.failedTask());
         assertTrue(result.reason().contains("not ready within 2 s: 0 of 1 replicas ready"), result.reason());
@@ -584,8 +587,7 @@ class KubernetesRuntimeTest {
         kubelet.onJobCreated(job -> backupImage.add(job.getSpec().getTemplate().getSpec().getContainers().get(0)
                 .getImage()));
         events.clear();
-        TeardownResult first = runtime.teardown(env, List.of(), listener);
-        assertTrue(first.clean(), String.valueOf(first.leftovers()));
+        TeardownResult first = tearDownCleanly(env);
         assertTrue(events.indexOf("succeeded jobs.backup") >= 0
                 && events.indexOf("succeeded jobs.backup") < events.indexOf("succeeded release.remove_environment"),
                 "the teardown workflow's job runs first: " + events);
@@ -612,7 +614,7 @@ class KubernetesRuntimeTest {
         KubernetesRuntime issued = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(10), "nginx",
                 new IngressTls(null, "letsencrypt"), null, null, v -> v, POLICY);
         String env = env();
-        EnvironmentSpec web = spec(List.of(service("web", "registry/web:1", List.of())), List.of(), Map.of());
+        EnvironmentSpec web = oneService("web", "registry/web:1");
         DeployResult result = issued.setup(env, web, Map.of(), null, listener);
         assertTrue(result.succeeded(), result.reason());
         var ingress = client.network().v1().ingresses().inNamespace(KubernetesObjects.namespaceOf(env)).withName("web")
@@ -624,19 +626,15 @@ class KubernetesRuntimeTest {
         KubernetesRuntime plain = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(10), "nginx", IngressTls.NONE,
                 null, null, v -> v, POLICY);
         webHost = "plain-" + webHost;
-        DeployResult http = plain.setup(env(), spec(List.of(service("web", "registry/web:1", List.of())), List.of(),
-                Map.of()), Map.of(), null, listener);
+        DeployResult http = plain.setup(env(), oneService("web", "registry/web:1"), Map.of(), null, listener);
         assertTrue(http.succeeded(), http.reason());
         assertEquals("http://" + webHost, http.endpoints().get("web"), "no TLS, no https");
 
         KubernetesRuntime missing = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(10), "nginx",
                 new IngressTls("no-such-cert", null), null, null, v -> v, POLICY);
         webHost = "missing-" + webHost;
-        DeployResult refused = missing.setup(env(), spec(List.of(service("web", "registry/web:1", List.of())),
-                List.of(), Map.of()), Map.of(), null, listener);
-        assertFalse(refused.succeeded());
-        assertTrue(refused.reason().contains("stagecraft/no-such-cert (STAGECRAFT_INGRESS_TLS_SECRET) does not exist"),
-                refused.reason());
+        failedSaying(missing.setup(env(), oneService("web", "registry/web:1"), Map.of(), null, listener),
+                "stagecraft/no-such-cert (STAGECRAFT_INGRESS_TLS_SECRET) does not exist");
     }
 
     /**
@@ -649,9 +647,7 @@ class KubernetesRuntimeTest {
     @Test
     void theRegistryPullSecretIsCopiedIntoTheNamespaceAndEveryPodPullsWithIt() {
         String env = env();
-        DeployResult result = runtime.setup(env, threeServices("registry/web:1"), images("registry/web:1"), "c1",
-                listener);
-        assertTrue(result.succeeded(), result.reason());
+        DeployResult result = setUpThreeServices(env);
         String ns = KubernetesObjects.namespaceOf(env);
         Secret copy = client.secrets().inNamespace(ns).withName(PULL_SECRET).get();
         assertNotNull(copy, "the pull Secret is in the environment's namespace");
@@ -690,27 +686,22 @@ class KubernetesRuntimeTest {
         String refusedEnv = env();
         KubernetesRuntime missing = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(10), "nginx",
                 IngressTls.NONE, "no-such-pull", null, v -> v, POLICY);
-        DeployResult refused = missing.setup(refusedEnv, spec(List.of(service("web", "registry/web:1", List.of())),
-                List.of(), Map.of()), Map.of(), null, listener);
-        assertFalse(refused.succeeded());
-        assertTrue(refused.reason().contains("the registry pull Secret stagecraft/no-such-pull"
-                + " (STAGECRAFT_REGISTRY_PULL_SECRET) does not exist"), refused.reason());
+        failedSaying(missing.setup(refusedEnv, oneService("web", "registry/web:1"), Map.of(), null, listener),
+                "the registry pull Secret stagecraft/no-such-pull"
+                + " (STAGECRAFT_REGISTRY_PULL_SECRET) does not exist");
         assertNull(client.namespaces().withName(KubernetesObjects.namespaceOf(refusedEnv)).get(), "nothing was made");
 
         KubernetesRuntime forbidden = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(10), "nginx",
                 IngressTls.NONE, FORBIDDEN_SECRET, null, v -> v, POLICY);
-        DeployResult notAllowed = forbidden.setup(refusedEnv, spec(List.of(service("web", "registry/web:1",
-                List.of())), List.of(), Map.of()), Map.of(), null, listener);
-        assertFalse(notAllowed.succeeded());
-        assertTrue(notAllowed.reason().contains("may not read the registry pull Secret stagecraft/" + FORBIDDEN_SECRET
-                + " (STAGECRAFT_REGISTRY_PULL_SECRET)"), notAllowed.reason());
+        failedSaying(forbidden.setup(refusedEnv, oneService("web", "registry/web:1"), Map.of(), null, listener),
+                "may not read the registry pull Secret stagecraft/" + FORBIDDEN_SECRET
+                + " (STAGECRAFT_REGISTRY_PULL_SECRET)");
 
         webHost = "plain-" + webHost;
         String plainEnv = env();
         KubernetesRuntime nodesHaveCredentials = new KubernetesRuntime(runtimeClient, Duration.ofSeconds(10), "nginx",
                 IngressTls.NONE, "", null, v -> v, POLICY);
-        assertTrue(nodesHaveCredentials.setup(plainEnv, spec(List.of(service("web", "registry/web:1", List.of())),
-                List.of(), Map.of()), Map.of(), null, listener).succeeded());
+        assertTrue(nodesHaveCredentials.setup(plainEnv, oneService("web", "registry/web:1"), Map.of(), null, listener).succeeded());
         assertEquals(List.of(), deployment(plainEnv, "web").getSpec().getTemplate().getSpec().getImagePullSecrets());
         assertNull(client.secrets().inNamespace(KubernetesObjects.namespaceOf(plainEnv)).withName(PULL_SECRET).get());
     }
@@ -720,8 +711,8 @@ class KubernetesRuntimeTest {
     void aTerminatingNamespaceIsWaitedForBeforeTheEnvironmentIsSetUpAgain() {
         String env = env();
         String ns = KubernetesObjects.namespaceOf(env);
-        EnvironmentSpec spec = spec(List.of(service("api", "registry/api:1", List.of())), List.of(), Map.of());
-        assertTrue(runtime.setup(env, spec, Map.of(), null, listener).succeeded());
+        EnvironmentSpec spec = oneService("api", "registry/api:1");
+        setUp(env, spec);
         String firstUid = client.namespaces().withName(ns).get().getMetadata().getUid();
         client.namespaces().withName(ns).delete(); // as an earlier teardown would: the namespace controller empties it
         assertNotNull(client.namespaces().withName(ns).get().getMetadata().getDeletionTimestamp(), "Terminating");
@@ -740,7 +731,7 @@ class KubernetesRuntimeTest {
     @Test
     void objectsStagecraftDidNotCreateAreNeverChangedOrDeleted() {
         String env = env();
-        assertTrue(runtime.setup(env, spec(List.of(service("api", "registry/api:1", List.of())), List.of(), Map.of()),
+        assertTrue(runtime.setup(env, oneService("api", "registry/api:1"),
                 Map.of(), null, listener).succeeded());
         String ns = KubernetesObjects.namespaceOf(env);
         client.configMaps().inNamespace(ns).resource(new ConfigMapBuilder().withNewMetadata().withName("team-notes")
@@ -751,16 +742,13 @@ class KubernetesRuntimeTest {
                 .withLabels(Map.of("app", "hand-made")).endMetadata().withNewSpec().addNewContainer().withName("web")
                 .withImage("nginx:hand-made").endContainer().endSpec().endTemplate().endSpec().build()).create();
 
-        DeployResult result = runtime.setup(env, spec(List.of(service("api", "registry/api:1", List.of()),
-                service("web", "registry/web:1", List.of())), List.of(), Map.of()), Map.of(), null, listener);
-        assertFalse(result.succeeded());
-        assertTrue(result.reason().contains("Deployment web exists") && result.reason().contains("not created by"),
-                result.reason());
+        failedSaying(runtime.setup(env, spec(List.of(service("api", "registry/api:1", List.of()),
+                service("web", "registry/web:1", List.of())), List.of(), Map.of()), Map.of(), null, listener),
+                "Deployment web exists", "not created by");
         assertEquals("nginx:hand-made", deployment(env, "web").getSpec().getTemplate().getSpec().getContainers().get(0)
                 .getImage(), "the hand-made deployment is untouched");
 
-        TeardownResult down = runtime.teardown(env, List.of(), listener);
-        assertTrue(down.clean(), String.valueOf(down.leftovers()));
+        TeardownResult down = tearDownCleanly(env);
         assertNotNull(client.configMaps().inNamespace(ns).withName("team-notes").get(), "foreign objects stay");
         assertNotNull(deployment(env, "web"));
         assertNull(deployment(env, "api"), "Stagecraft's own objects go");
@@ -773,10 +761,8 @@ class KubernetesRuntimeTest {
         String env = env();
         client.namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder().withNewMetadata()
                 .withName(KubernetesObjects.namespaceOf(env)).endMetadata().build()).create();
-        DeployResult result = runtime.setup(env, spec(List.of(service("api", "registry/api:1", List.of())), List.of(),
-                Map.of()), Map.of(), null, listener);
-        assertFalse(result.succeeded());
-        assertTrue(result.reason().contains("was not created by Stagecraft"), result.reason());
+        failedSaying(runtime.setup(env, oneService("api", "registry/api:1"), Map.of(), null, listener),
+                "was not created by Stagecraft");
         assertTrue(runtime.teardown(env, List.of(), listener).kept().get(0).contains("not created by Stagecraft"));
         assertNotNull(client.namespaces().withName(KubernetesObjects.namespaceOf(env)).get());
     }
@@ -800,8 +786,7 @@ class KubernetesRuntimeTest {
         synchronized (KubernetesRuntimeTest.class) {
             drainRequests();
             String env = env();
-            assertTrue(runtime.setup(env, threeServices("registry/web:1"), images("registry/web:1"), "c1", listener)
-                    .succeeded());
+            setUpThreeServices(env);
             assertTrue(runtime.patch(env, threeServices("registry/web:2"), images("registry/web:2"), "c2", listener)
                     .succeeded());
             EnvironmentSpec moved = threeServices("registry/web:2");
@@ -812,8 +797,7 @@ class KubernetesRuntimeTest {
                     .withName(KubernetesObjects.RUNTIME_BINDING).get();
             assertEquals("stagecraft-environment", binding.getRoleRef().getName());
             assertEquals("stagecraft-runtime", binding.getSubjects().get(0).getName());
-            TeardownResult down = runtime.teardown(env, List.of(), listener);
-            assertTrue(down.clean(), String.valueOf(down.leftovers()));
+            tearDownCleanly(env);
             java.util.Set<ApiCall> calls = drainRequests();
             assertTrue(calls.size() > 20, "the runtime's calls were recorded: " + calls);
 

@@ -4,13 +4,17 @@ import java.nio.charset.StandardCharsets;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 import jakarta.ws.rs.core.UriInfo;
 
 import org.jboss.resteasy.reactive.RestResponse;
+
+import io.quarkus.hibernate.orm.panache.PanacheQuery;
 
 /**
  * Keyset paging for list endpoints: {@code limit} (1 to 1000, default 100) and {@code after}, an opaque cursor naming
@@ -35,19 +39,64 @@ public final class Paging {
         }
     }
 
+    /** An entity's {@code find(query, params)}, e.g. {@code (query, params) -> Delivery.find(query, params)}. */
+    @FunctionalInterface
+    public interface Finder<E> {
+        PanacheQuery<E> find(String query, Map<String, Object> params);
+    }
+
     /**
-     * The JPQL condition and order of a newest-first page keyed by {@code time} and {@code id}, after {@code cursor}
-     * (none for the first page), for {@code Entity.find(newestFirst(...), params)}; binds {@code :at} and {@code :id}
-     * in {@code params} when there is a cursor.
+     * The page {@code limit} and {@code after} ask for of rows newest first, keyed by their {@code time} field and
+     * their id; narrow it with {@link NewestFirst#where} and {@link NewestFirst#within}, then {@link NewestFirst#list}.
      */
-    public static String newestFirst(String time, Cursor cursor, Map<String, Object> params) {
-        String order = " order by " + time + " desc, id desc";
-        if (cursor == null) {
-            return "1 = 1" + order;
+    public static NewestFirst newestFirst(String time, Integer limit, String after) {
+        return new NewestFirst(time, limit(limit), after(after));
+    }
+
+    /** A newest-first page of one entity's rows: where it starts, how long it is, and what narrows the rows. */
+    public static final class NewestFirst {
+
+        private final String time;
+        private final int limit;
+        private final Cursor cursor;
+        private final StringBuilder conditions = new StringBuilder();
+        private final Map<String, Object> params = new HashMap<>();
+
+        private NewestFirst(String time, int limit, Cursor cursor) {
+            this.time = time;
+            this.limit = limit;
+            this.cursor = cursor;
         }
-        params.put("at", cursor.at());
-        params.put("id", cursor.id());
-        return "(" + time + " < :at or (" + time + " = :at and id < :id))" + order;
+
+        /** Keeps the rows {@code condition} accepts, with {@code :name} bound to {@code value}. */
+        public NewestFirst where(String condition, String name, Object value) {
+            conditions.append(condition).append(" and ");
+            params.put(name, value);
+            return this;
+        }
+
+        /**
+         * Keeps the rows of the applications a caller limited to {@code scope} may see ({@code field} holds the
+         * application's id); a null scope keeps every row.
+         */
+        public NewestFirst within(Set<String> scope, String field) {
+            // "in" needs at least one value: an empty scope matches no id
+            return scope == null ? this : where(field + " in :scope", "scope", scope.isEmpty() ? Set.of("") : scope);
+        }
+
+        /** Fetches the page with {@code find} and answers it as {@link Paging#page} does. */
+        public <E, V> RestResponse<List<V>> list(Finder<E> find, Function<E, Cursor> cursorOf, Function<E, V> view,
+                UriInfo uri) {
+            String query = conditions + "1 = 1";
+            if (cursor != null) {
+                query = query + " and (" + time + " < :at or (" + time + " = :at and id < :id))";
+                params.put("at", cursor.at());
+                params.put("id", cursor.id());
+            }
+            List<E> fetched = find.find(query + " order by " + time + " desc, id desc", params).page(0, limit + 1)
+                    .list();
+            return page(fetched, limit, cursorOf, view, uri);
+        }
     }
 
     public static int limit(Integer limit) {

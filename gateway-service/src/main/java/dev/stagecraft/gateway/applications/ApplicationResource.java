@@ -2,9 +2,7 @@ package dev.stagecraft.gateway.applications;
 
 import java.net.URI;
 import java.time.OffsetDateTime;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -78,10 +76,11 @@ public class ApplicationResource {
         if (request.webhookSecret() == null || request.webhookSecret().length() < 8) {
             throw ApiException.badRequest("webhookSecret is required and must have at least 8 characters");
         }
-        String runtime = request.runtime() == null ? config.runtime().defaultRuntime() : request.runtime();
-        if (!config.runtime().enabled().contains(runtime)) {
-            throw ApiException.badRequest("runtime '" + runtime + "' is not available in this installation; accepted: "
-                    + config.runtime().enabled());
+        String runtime;
+        try {
+            runtime = config.runtime().choose(request.runtime());
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
         }
         String label = request.pullRequestLabel();
         if (label != null && (label.isBlank() || label.length() > 100)) {
@@ -116,17 +115,9 @@ public class ApplicationResource {
     @GET
     public RestResponse<List<ApplicationView>> list(@QueryParam("limit") Integer limit, @QueryParam("after") String after,
             @Context UriInfo uri) {
-        int size = Paging.limit(limit);
-        Paging.Cursor cursor = Paging.after(after);
-        Map<String, Object> params = new HashMap<>();
-        String query = Paging.newestFirst("createdAt", cursor, params);
-        if (caller.scope() != null) { // a token limited to some applications lists those only
-            query = "id in :scope and " + query;
-            params.put("scope", caller.scope().isEmpty() ? java.util.Set.of("") : caller.scope());
-        }
-        List<Application> fetched = Application.<Application>find(query, params).page(0, size + 1).list();
-        return Paging.page(fetched, size, a -> new Paging.Cursor(a.createdAt, a.id), a -> ApplicationView.of(a, secrets),
-                uri);
+        return Paging.newestFirst("createdAt", limit, after).within(caller.scope(), "id").list(
+                (query, params) -> Application.find(query, params),
+                (Application a) -> new Paging.Cursor(a.createdAt, a.id), a -> ApplicationView.of(a, secrets), uri);
     }
 
     @GET

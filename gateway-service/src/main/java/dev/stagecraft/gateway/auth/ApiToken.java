@@ -1,15 +1,12 @@
 package dev.stagecraft.gateway.auth;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.OffsetDateTime;
 import java.util.Base64;
-import java.util.HexFormat;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
 
+import dev.stagecraft.events.cloudevents.SpecHash;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -54,12 +51,7 @@ public class ApiToken extends PanacheEntityBase {
     }
 
     public static String hash(String token) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(token.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return SpecHash.sha256(token);
     }
 
     public static ApiToken findBySecret(String token) {

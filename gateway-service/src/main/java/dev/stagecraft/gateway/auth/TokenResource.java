@@ -2,9 +2,7 @@ package dev.stagecraft.gateway.auth;
 
 import java.net.URI;
 import java.time.OffsetDateTime;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 import jakarta.transaction.Transactional;
@@ -87,12 +85,8 @@ public class TokenResource {
     @GET
     public RestResponse<List<ApiToken>> list(@QueryParam("limit") Integer limit, @QueryParam("after") String after,
             @Context UriInfo uri) {
-        int size = Paging.limit(limit);
-        Paging.Cursor cursor = Paging.after(after);
-        Map<String, Object> params = new HashMap<>();
-        List<ApiToken> fetched = ApiToken.<ApiToken>find(Paging.newestFirst("createdAt", cursor, params), params).page(0, size + 1)
-                .list();
-        return Paging.page(fetched, size, t -> new Paging.Cursor(t.createdAt, t.id), t -> t, uri);
+        return Paging.newestFirst("createdAt", limit, after).list((query, params) -> ApiToken.find(query, params),
+                (ApiToken t) -> new Paging.Cursor(t.createdAt, t.id), t -> t, uri);
     }
 
     @DELETE

@@ -1,12 +1,11 @@
 package dev.stagecraft.gateway.config;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 
+import dev.stagecraft.events.RuntimeChoice;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
-import io.smallrye.config.WithName;
 
 /**
  * The gateway's settings ({@code stagecraft.*}), each with its default; application.properties maps the
@@ -32,7 +31,8 @@ public interface GatewayConfig {
 
     Environments environments();
 
-    Runtime runtime();
+    /** {@code stagecraft.runtime.*}, as far as the gateway checks applications against it. */
+    RuntimeChoice runtime();
 
     Registry registry();
 
@@ -91,19 +91,6 @@ public interface GatewayConfig {
         /** Extend never pushes an expiry further than this from now. */
         @WithDefault("P7D")
         Duration maxTtl();
-    }
-
-    /** {@code stagecraft.runtime.*}, as far as the gateway checks applications against it. */
-    interface Runtime {
-
-        /** The runtimes an application may choose: docker, kubernetes. */
-        @WithDefault("docker")
-        List<String> enabled();
-
-        /** The runtime an application gets when it names none. */
-        @WithName("default")
-        @WithDefault("docker")
-        String defaultRuntime();
     }
 
     /** Registry clean-up: {@code stagecraft.registry.*}. */

@@ -2,9 +2,7 @@ package dev.stagecraft.gateway.environments;
 
 import java.net.URI;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import jakarta.inject.Inject;
 
@@ -52,38 +50,24 @@ public class EnvironmentResource {
     public RestResponse<List<EnvironmentView>> list(@QueryParam("application") String application,
             @QueryParam("state") String state, @QueryParam("branch") String branch, @QueryParam("limit") Integer limit,
             @QueryParam("after") String after, @Context UriInfo uri) {
-        int size = Paging.limit(limit);
-        Paging.Cursor cursor = Paging.after(after);
-        StringBuilder query = new StringBuilder("1 = 1");
-        Map<String, Object> params = new HashMap<>();
+        Paging.NewestFirst page = Paging.newestFirst("createdAt", limit, after).within(caller.scope(),
+                "applicationId");
         if (application != null) {
-            Application app = Application.find("name = ?1 or id = ?1", application).firstResult();
-            if (app == null || !caller.sees(app.id)) {
-                throw ApiException.notFound("application", application);
-            }
-            query.append(" and applicationId = :app");
-            params.put("app", app.id);
-        }
-        if (caller.scope() != null) { // a token limited to some applications sees their environments only
-            query.append(" and applicationId in :scope");
-            params.put("scope", caller.scope().isEmpty() ? java.util.Set.of("") : caller.scope());
+            page.where("applicationId = :app", "app", visible(application).id);
         }
         if (state != null) {
             try {
-                params.put("state", EnvironmentState.valueOf(state.toUpperCase()));
+                page.where("state = :state", "state", EnvironmentState.valueOf(state.toUpperCase()));
             } catch (IllegalArgumentException e) {
                 throw ApiException.badRequest("state '" + state + "' is not one of " + List.of(EnvironmentState.values()));
             }
-            query.append(" and state = :state");
         }
         if (branch != null) {
-            query.append(" and branch = :branch");
-            params.put("branch", branch);
+            page.where("branch = :branch", "branch", branch);
         }
-        query.append(" and ").append(Paging.newestFirst("createdAt", cursor, params));
-        List<Environment> fetched = Environment.<Environment>find(query.toString(), params).page(0, size + 1).list();
-        return Paging.page(fetched, size, env -> new Paging.Cursor(env.createdAt, env.id),
-                env -> EnvironmentView.of(env, false), uri);
+        return page.list((query, params) -> Environment.find(query, params),
+                (Environment env) -> new Paging.Cursor(env.createdAt, env.id), env -> EnvironmentView.of(env, false),
+                uri);
     }
 
     /** The environment's timeline, oldest first; paged (see {@link Paging}). */
@@ -121,10 +105,7 @@ public class EnvironmentResource {
             throw ApiException.badRequest("a JSON body with application and branch (and optionally commit) is required");
         }
         if (caller.scope() != null && request.application() != null) {
-            Application app = Application.find("name = ?1 or id = ?1", request.application()).firstResult();
-            if (app == null || !caller.sees(app.id)) {
-                throw ApiException.notFound("application", request.application());
-            }
+            visible(request.application());
         }
         String commit = actions.commitToCreate(request.application(), request.branch(), request.commit());
         EnvironmentView env = retried(() -> actions.create(request.application(), request.branch(), commit,
@@ -147,7 +128,7 @@ public class EnvironmentResource {
     public Response deploy(@PathParam("id") String id, String body) {
         DeployRequest request = optionalBody(body, DeployRequest.class);
         String commit = actions.commitToDeploy(id, request == null ? null : request.commit());
-        return Response.accepted(retried(() -> actions.deploy(id, commit, actor()))).build();
+        return accepted(() -> actions.deploy(id, commit, actor()));
     }
 
     /** The body of POST /api/environments/{id}/deploy; {@code commit} is optional. */
@@ -159,7 +140,7 @@ public class EnvironmentResource {
     @RequiresRole(Role.DEPLOYER)
     @Path("environments/{id}/setup")
     public Response setup(@PathParam("id") String id) {
-        return Response.accepted(retried(() -> actions.setup(id, actor()))).build();
+        return accepted(() -> actions.setup(id, actor()));
     }
 
     /** Lets a pull request from a fork build and deploy. */
@@ -168,7 +149,7 @@ public class EnvironmentResource {
     @RequiresRole(Role.DEPLOYER)
     @Path("environments/{id}/approve")
     public Response approve(@PathParam("id") String id) {
-        return Response.accepted(retried(() -> actions.approve(id, actor()))).build();
+        return accepted(() -> actions.approve(id, actor()));
     }
 
     /**
@@ -193,7 +174,21 @@ public class EnvironmentResource {
     @RequiresRole(Role.DEPLOYER)
     @Path("environments/{id}")
     public Response delete(@PathParam("id") String id) {
-        return Response.accepted(retried(() -> actions.delete(id, actor()))).build();
+        return accepted(() -> actions.delete(id, actor()));
+    }
+
+    /** The application named {@code nameOrId}, or a 404 when there is none the caller may see. */
+    private Application visible(String nameOrId) {
+        Application app = Application.find("name = ?1 or id = ?1", nameOrId).firstResult();
+        if (app == null || !caller.sees(app.id)) {
+            throw ApiException.notFound("application", nameOrId);
+        }
+        return app;
+    }
+
+    /** 202 with the environment as {@code action}, run as {@link #retried} runs it, left it. */
+    private Response accepted(java.util.function.Supplier<Environment> action) {
+        return Response.accepted(retried(action)).build();
     }
 
     /**

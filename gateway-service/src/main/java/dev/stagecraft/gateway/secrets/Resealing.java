@@ -1,6 +1,8 @@
 package dev.stagecraft.gateway.secrets;
 
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -13,6 +15,7 @@ import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.gateway.applications.Application;
 import dev.stagecraft.gateway.environments.Environment;
+import io.quarkus.hibernate.orm.panache.Panache;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
@@ -40,69 +43,59 @@ public class Resealing {
 
     /** With {@code box} as the sealing key ring (its current key seals, its previous keys open). */
     public Result run(SecretBox box) {
-        int webhooks = 0;
-        int variables = 0;
+        AtomicInteger webhooks = new AtomicInteger();
+        AtomicInteger variables = new AtomicInteger();
+        inBatches("Application", ids -> {
+            for (String id : ids) {
+                Application app = Application.findById(id);
+                if (app == null) {
+                    continue;
+                }
+                String webhook = SecretBox.isSealed(app.webhookSecret) ? box.reseal(app.webhookSecret)
+                        : box.seal(app.webhookSecret);
+                if (webhook != null && !webhook.equals(app.webhookSecret)) {
+                    app.webhookSecret = webhook;
+                    webhooks.incrementAndGet();
+                }
+                String vars = box.reseal(app.environmentVariables);
+                if (vars != null && !vars.equals(app.environmentVariables)) {
+                    app.environmentVariables = vars;
+                    variables.incrementAndGet();
+                }
+            }
+        });
+        AtomicInteger environments = new AtomicInteger();
+        inBatches("Environment", ids -> {
+            for (String id : ids) {
+                Environment env = Environment.findById(id);
+                if (env != null && env.spec != null && resealSpec(env, box)) {
+                    environments.incrementAndGet();
+                }
+            }
+        });
+        Result result = new Result(box.keyId(), webhooks.get(), variables.get(), environments.get());
+        LOG.infof("secrets resealed with key %s: %d webhook secrets, %d applications' variables, %d environments",
+                box.keyId(), result.webhookSecrets(), result.applicationVariables(), result.environments());
+        return result;
+    }
+
+    /**
+     * Hands {@code batch} the ids of every row of {@code entity}, {@value #BATCH} at a time in id order, and runs it
+     * in a transaction of its own per batch; rows added meanwhile after the last id read are visited too.
+     */
+    private static void inBatches(String entity, Consumer<List<String>> batch) {
         String after = "";
         while (true) {
             String from = after;
-            List<String> apps = QuarkusTransaction.requiringNew().call(() -> Application.getEntityManager()
-                    .createQuery("select a.id from Application a where a.id > ?1 order by a.id", String.class)
-                    .setParameter(1, from).setMaxResults(BATCH).getResultList());
-            if (apps.isEmpty()) {
-                break;
-            }
-            int[] changed = QuarkusTransaction.requiringNew().call(() -> {
-                int w = 0;
-                int v = 0;
-                for (String id : apps) {
-                    Application app = Application.findById(id);
-                    if (app == null) {
-                        continue;
-                    }
-                    String webhook = SecretBox.isSealed(app.webhookSecret) ? box.reseal(app.webhookSecret)
-                            : box.seal(app.webhookSecret);
-                    if (webhook != null && !webhook.equals(app.webhookSecret)) {
-                        app.webhookSecret = webhook;
-                        w++;
-                    }
-                    String vars = box.reseal(app.environmentVariables);
-                    if (vars != null && !vars.equals(app.environmentVariables)) {
-                        app.environmentVariables = vars;
-                        v++;
-                    }
-                }
-                return new int[] {w, v};
-            });
-            webhooks += changed[0];
-            variables += changed[1];
-            after = apps.get(apps.size() - 1);
-        }
-        int environments = 0;
-        after = "";
-        while (true) {
-            String from = after;
-            List<String> ids = QuarkusTransaction.requiringNew().call(() -> Environment.getEntityManager()
-                    .createQuery("select e.id from Environment e where e.id > ?1 order by e.id", String.class)
+            List<String> ids = QuarkusTransaction.requiringNew().call(() -> Panache.getEntityManager()
+                    .createQuery("select e.id from " + entity + " e where e.id > ?1 order by e.id", String.class)
                     .setParameter(1, from).setMaxResults(BATCH).getResultList());
             if (ids.isEmpty()) {
-                break;
+                return;
             }
-            environments += QuarkusTransaction.requiringNew().call(() -> {
-                int n = 0;
-                for (String id : ids) {
-                    Environment env = Environment.findById(id);
-                    if (env != null && env.spec != null && resealSpec(env, box)) {
-                        n++;
-                    }
-                }
-                return n;
-            });
+            QuarkusTransaction.requiringNew().run(() -> batch.accept(ids));
             after = ids.get(ids.size() - 1);
         }
-        Result result = new Result(box.keyId(), webhooks, variables, environments);
-        LOG.infof("secrets resealed with key %s: %d webhook secrets, %d applications' variables, %d environments",
-                box.keyId(), webhooks, variables, environments);
-        return result;
     }
 
     /**

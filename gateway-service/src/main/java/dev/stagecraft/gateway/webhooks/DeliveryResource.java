@@ -1,8 +1,6 @@
 package dev.stagecraft.gateway.webhooks;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -28,15 +26,8 @@ public class DeliveryResource {
     @GET
     public RestResponse<List<Delivery>> list(@QueryParam("limit") Integer limit, @QueryParam("after") String after,
             @Context UriInfo uri) {
-        int size = Paging.limit(limit);
-        Paging.Cursor cursor = Paging.after(after);
-        Map<String, Object> params = new HashMap<>();
-        String query = Paging.newestFirst("receivedAt", cursor, params);
-        if (caller.scope() != null) { // a token limited to some applications sees their deliveries only
-            query = "applicationId in :scope and " + query;
-            params.put("scope", caller.scope().isEmpty() ? java.util.Set.of("") : caller.scope());
-        }
-        List<Delivery> fetched = Delivery.<Delivery>find(query, params).page(0, size + 1).list();
-        return Paging.page(fetched, size, d -> new Paging.Cursor(d.receivedAt, d.id), d -> d, uri);
+        return Paging.newestFirst("receivedAt", limit, after).within(caller.scope(), "applicationId").list(
+                (query, params) -> Delivery.find(query, params),
+                (Delivery d) -> new Paging.Cursor(d.receivedAt, d.id), d -> d, uri);
     }
 }

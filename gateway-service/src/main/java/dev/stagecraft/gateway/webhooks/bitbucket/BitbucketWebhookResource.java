@@ -14,13 +14,13 @@ import jakarta.ws.rs.core.Response;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.gateway.webhooks.GitEvent;
+import dev.stagecraft.gateway.webhooks.HmacSignature;
 import dev.stagecraft.gateway.webhooks.MalformedPayloadException;
 import dev.stagecraft.gateway.webhooks.ParsedDelivery;
 import dev.stagecraft.gateway.webhooks.WebhookBodies;
-import dev.stagecraft.gateway.webhooks.WebhookIntake;
-import dev.stagecraft.gateway.webhooks.HmacSignature;
+import dev.stagecraft.gateway.webhooks.WebhookReceiver;
+import dev.stagecraft.gateway.webhooks.WebhookReceiver.Header;
 
 /**
  * Receives Bitbucket Cloud deliveries: repo:push, pullrequest:created, updated, fulfilled (merged), rejected
@@ -33,10 +33,7 @@ public class BitbucketWebhookResource {
     static final String PROVIDER = "bitbucket";
 
     @Inject
-    WebhookIntake intake;
-
-    @Inject
-    SecretBox secrets;
+    WebhookReceiver receiver;
 
     @POST
     @Consumes(MediaType.WILDCARD)
@@ -44,22 +41,13 @@ public class BitbucketWebhookResource {
     public Response receive(@HeaderParam("X-Event-Key") String event, @HeaderParam("X-Request-UUID") String delivery,
             @HeaderParam("X-Hub-Signature") String signature, @HeaderParam("Content-Type") String contentType,
             byte[] body) {
-        ParsedDelivery parsed;
-        try {
-            WebhookBodies.header(event, "X-Event-Key");
-            WebhookBodies.header(delivery, "X-Request-UUID");
-            parsed = parse(event, delivery, WebhookBodies.json(contentType, body));
-        } catch (WebhookBodies.Refusal e) {
-            return e.response();
-        } catch (MalformedPayloadException e) {
-            return WebhookBodies.error(400, "malformed_payload", e.getMessage());
-        }
         String refusal = signature == null
                 ? "the X-Hub-Signature header is missing; set the webhook's secret, which Stagecraft requires, for"
                 : "X-Hub-Signature does not match the HMAC-SHA256 of the body under the webhook secret of any"
                         + " application registered for";
-        return WebhookBodies.answer(delivery, () -> intake.accept(parsed,
-                app -> HmacSignature.matches(secrets.open(app.webhookSecret), body, signature), refusal));
+        return receiver.receive(new Header("X-Event-Key", event), new Header("X-Request-UUID", delivery), contentType,
+                body, BitbucketWebhookResource::parse, secret -> HmacSignature.matches(secret, body, signature),
+                refusal);
     }
 
     static ParsedDelivery parse(String event, String delivery, JsonNode payload) {

@@ -9,13 +9,9 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import com.fasterxml.jackson.databind.JsonNode;
-
-import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.gateway.webhooks.HmacSignature;
-import dev.stagecraft.gateway.webhooks.ParsedDelivery;
-import dev.stagecraft.gateway.webhooks.WebhookBodies;
-import dev.stagecraft.gateway.webhooks.WebhookIntake;
+import dev.stagecraft.gateway.webhooks.WebhookReceiver;
+import dev.stagecraft.gateway.webhooks.WebhookReceiver.Header;
 
 /**
  * Receives GitHub deliveries. The body is read raw so X-Hub-Signature-256 is checked over exactly the bytes GitHub
@@ -27,10 +23,7 @@ import dev.stagecraft.gateway.webhooks.WebhookIntake;
 public class GitHubWebhookResource {
 
     @Inject
-    WebhookIntake intake;
-
-    @Inject
-    SecretBox secrets;
+    WebhookReceiver receiver;
 
     @POST
     @Consumes(MediaType.WILDCARD)
@@ -39,23 +32,13 @@ public class GitHubWebhookResource {
             @HeaderParam("X-GitHub-Delivery") String delivery,
             @HeaderParam("X-Hub-Signature-256") String signature,
             @HeaderParam("Content-Type") String contentType, byte[] body) {
-        ParsedDelivery parsed;
-        try {
-            WebhookBodies.header(event, "X-GitHub-Event");
-            WebhookBodies.header(delivery, "X-GitHub-Delivery");
-            JsonNode payload = WebhookBodies.json(contentType, body);
-            parsed = GitHubEvents.parse(event, delivery, payload);
-        } catch (WebhookBodies.Refusal e) {
-            return e.response();
-        } catch (dev.stagecraft.gateway.webhooks.MalformedPayloadException e) {
-            return WebhookBodies.error(400, "malformed_payload", e.getMessage());
-        }
         String refusal = signature == null
                 ? "the X-Hub-Signature-256 header is missing; GitHub sends it when the webhook has a secret, which"
                         + " Stagecraft requires: for"
                 : "X-Hub-Signature-256 does not match the HMAC-SHA256 of the body under the webhook secret of any"
                         + " application registered for";
-        return WebhookBodies.answer(delivery, () -> intake.accept(parsed,
-                app -> HmacSignature.matches(secrets.open(app.webhookSecret), body, signature), refusal));
+        return receiver.receive(new Header("X-GitHub-Event", event), new Header("X-GitHub-Delivery", delivery),
+                contentType, body, GitHubEvents::parse, secret -> HmacSignature.matches(secret, body, signature),
+                refusal);
     }
 }

@@ -16,12 +16,12 @@ import jakarta.ws.rs.core.Response;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.gateway.webhooks.GitEvent;
 import dev.stagecraft.gateway.webhooks.MalformedPayloadException;
 import dev.stagecraft.gateway.webhooks.ParsedDelivery;
 import dev.stagecraft.gateway.webhooks.WebhookBodies;
-import dev.stagecraft.gateway.webhooks.WebhookIntake;
+import dev.stagecraft.gateway.webhooks.WebhookReceiver;
+import dev.stagecraft.gateway.webhooks.WebhookReceiver.Header;
 
 /**
  * Receives GitLab deliveries: Push Hook, Tag Push Hook, Merge Request Hook (open, reopen, update, close, merge).
@@ -35,10 +35,7 @@ public class GitLabWebhookResource {
     private static final String ZERO_SHA = "0000000000000000000000000000000000000000";
 
     @Inject
-    WebhookIntake intake;
-
-    @Inject
-    SecretBox secrets;
+    WebhookReceiver receiver;
 
     @POST
     @Consumes(MediaType.WILDCARD)
@@ -49,20 +46,12 @@ public class GitLabWebhookResource {
             @HeaderParam("X-Gitlab-Event-UUID") String eventUuid,
             @HeaderParam("Content-Type") String contentType, byte[] body) {
         String delivery = idempotencyKey != null ? idempotencyKey : webhookUuid != null ? webhookUuid : eventUuid;
-        ParsedDelivery parsed;
-        try {
-            WebhookBodies.header(event, "X-Gitlab-Event");
-            WebhookBodies.header(delivery, "Idempotency-Key (or X-Gitlab-Webhook-UUID, X-Gitlab-Event-UUID)");
-            parsed = parse(event, delivery, WebhookBodies.json(contentType, body));
-        } catch (WebhookBodies.Refusal e) {
-            return e.response();
-        } catch (MalformedPayloadException e) {
-            return WebhookBodies.error(400, "malformed_payload", e.getMessage());
-        }
         String refusal = token == null ? "the X-Gitlab-Token header is missing; set the webhook's secret token for"
                 : "X-Gitlab-Token does not match the webhook secret of any application registered for";
-        return WebhookBodies.answer(delivery, () -> intake.accept(parsed, app -> token != null && MessageDigest.isEqual(
-                token.getBytes(StandardCharsets.UTF_8), secrets.open(app.webhookSecret).getBytes(StandardCharsets.UTF_8)), refusal));
+        return receiver.receive(new Header("X-Gitlab-Event", event),
+                new Header("Idempotency-Key (or X-Gitlab-Webhook-UUID, X-Gitlab-Event-UUID)", delivery), contentType,
+                body, GitLabWebhookResource::parse, secret -> token != null && MessageDigest.isEqual(
+                        token.getBytes(StandardCharsets.UTF_8), secret.getBytes(StandardCharsets.UTF_8)), refusal);
     }
 
     static ParsedDelivery parse(String event, String delivery, JsonNode payload) {

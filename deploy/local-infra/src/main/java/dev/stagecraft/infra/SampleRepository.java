@@ -1,4 +1,4 @@
-package dev.stagecraft.e2e;
+package dev.stagecraft.infra;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,34 +12,36 @@ import org.eclipse.jgit.transport.URIish;
 
 /**
  * The sample application: a git repository with two services, web and api, each a Dockerfile built FROM the local
- * busybox base image that serves one page with httpd on $PORT. Commits are pushed to a bare repository.
+ * busybox base image that serves one page with httpd on $PORT. Commits are pushed to a bare repository. The tests of
+ * every module that register an application use its template; those that need a repository on disk, this class.
  */
 public final class SampleRepository implements AutoCloseable {
 
     public static final String NAME = "shop";
-    public static final String TEMPLATE = """
-            app: shop
-            services:
-            - name: web
-              build:
-                context: ./web
-              ports:
-              - type: container_port
-                port: '8080'
-            - name: api
-              build:
-                context: ./api
-              ports:
-              - type: container_port
-                port: '8080'
-            """;
+    /** The application template of the sample application: {@link #service} web and api. */
+    public static final String TEMPLATE = "app: shop\nservices:\n" + service("web") + service("api");
 
     private final Git work;
-    private final Path workDir;
+    private final Path bare;
 
-    private SampleRepository(Git work, Path workDir) {
+    private SampleRepository(Git work, Path bare) {
         this.work = work;
-        this.workDir = workDir;
+        this.bare = bare;
+    }
+
+    /**
+     * A service of a template's {@code services} list as the sample application has them: built from the
+     * Dockerfile in {@code ./<name>}, answering on container port 8080.
+     */
+    public static String service(String name) {
+        return """
+                - name: %1$s
+                  build:
+                    context: ./%1$s
+                  ports:
+                  - type: container_port
+                    port: '8080'
+                """.formatted(name);
     }
 
     /** Creates {@code base}/shop.git with one commit on main; {@code nonce} makes its images unique to this run. */
@@ -64,7 +66,7 @@ public final class SampleRepository implements AutoCloseable {
         Path workDir = base.resolve("work-" + name);
         Git work = Git.init().setDirectory(workDir.toFile()).setInitialBranch("main").call();
         work.remoteAdd().setName("origin").setUri(new URIish(bare.toUri().toString())).call();
-        SampleRepository repo = new SampleRepository(work, workDir);
+        SampleRepository repo = new SampleRepository(work, bare);
         repo.commit("main", files, message);
         return repo;
     }
@@ -75,6 +77,16 @@ public final class SampleRepository implements AutoCloseable {
                 COPY index.html /www/index.html
                 CMD ["sh", "-c", "exec httpd -f -p ${PORT:-8080} -h /www"]
                 """;
+    }
+
+    /** The bare repository's {@code file:} URL, for a test whose gateway reads it on this machine. */
+    public String fileUrl() {
+        return bare.toUri().toString();
+    }
+
+    /** The SHA-1 git gives {@code revision}: a branch's head ({@code main}), or a folder's tree ({@code sha:api}). */
+    public String resolve(String revision) throws IOException {
+        return work.getRepository().resolve(revision).getName();
     }
 
     /** Creates {@code branch} at the head of main. */
@@ -90,7 +102,7 @@ public final class SampleRepository implements AutoCloseable {
             work.checkout().setName(branch).call();
         }
         for (Map.Entry<String, String> file : files.entrySet()) {
-            Path path = workDir.resolve(file.getKey());
+            Path path = work.getRepository().getWorkTree().toPath().resolve(file.getKey());
             Files.createDirectories(path.getParent());
             Files.deleteIfExists(path);
             if (file.getValue().startsWith("-> ")) {

@@ -1,0 +1,56 @@
+package dev.stagecraft.gateway.webhooks;
+
+import java.util.function.Predicate;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.core.Response;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import dev.stagecraft.events.secrets.SecretBox;
+
+/**
+ * What every git host's webhook endpoint does with a delivery: checks the headers that name it, reads the body,
+ * parses it in the host's way, and hands it to the {@link WebhookIntake} with the host's way of proving it authentic;
+ * then answers in the same shapes and statuses for every host.
+ */
+@ApplicationScoped
+public class WebhookReceiver {
+
+    @Inject
+    WebhookIntake intake;
+
+    @Inject
+    SecretBox secrets;
+
+    /** A required header: its name (for the 400 when it is missing) and its value. */
+    public record Header(String name, String value) {
+    }
+
+    /** How a host's payload becomes a delivery. */
+    @FunctionalInterface
+    public interface Parser {
+        ParsedDelivery parse(String event, String delivery, JsonNode payload);
+    }
+
+    /**
+     * @param authentic   whether the delivery proves it knows an application's webhook secret (given opened)
+     * @param authFailure what to tell the caller when no application of the repository accepts it
+     */
+    public Response receive(Header event, Header delivery, String contentType, byte[] body, Parser parser,
+            Predicate<String> authentic, String authFailure) {
+        ParsedDelivery parsed;
+        try {
+            WebhookBodies.header(event.value(), event.name());
+            WebhookBodies.header(delivery.value(), delivery.name());
+            parsed = parser.parse(event.value(), delivery.value(), WebhookBodies.json(contentType, body));
+        } catch (WebhookBodies.Refusal e) {
+            return e.response();
+        } catch (MalformedPayloadException e) {
+            return WebhookBodies.error(400, "malformed_payload", e.getMessage());
+        }
+        return WebhookBodies.answer(delivery.value(), () -> intake.accept(parsed,
+                app -> authentic.test(secrets.open(app.webhookSecret)), authFailure));
+    }
+}
