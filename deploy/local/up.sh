@@ -91,6 +91,7 @@ for s in "${SERVICES[@]}"; do
   STAGECRAFT_JDBC_URL=jdbc:postgresql://127.0.0.1:$PG_PORT/stagecraft \
   STAGECRAFT_JDBC_USER=postgres \
   STAGECRAFT_REGISTRY=$STAGECRAFT_REGISTRY \
+  STAGECRAFT_BUILD_PUSH=${STAGECRAFT_BUILD_PUSH:-kubernetes} \
   STAGECRAFT_BUILD_DIR=$HOME_DIR/build \
   STAGECRAFT_SECRETS_KEY=$(secret_for "$s" secrets.key) \
   STAGECRAFT_ADMIN_TOKEN=$(secret_for "$s" admin-token) \

@@ -20,6 +20,21 @@ public interface BuildConfig {
     /** A Docker config file with the registry's push credentials; unset: push without logging in. */
     Optional<String> registryAuthFile();
 
+    /**
+     * Which built images go to the registry, when one is configured: {@code always}, or {@code kubernetes}: only
+     * those of environments the Kubernetes runtime runs. The second is for an installation whose Docker runtime uses
+     * the build engine itself (one engine, as {@code up.sh} runs it): its containers start from the image where it was
+     * built, and a push would only cost time. A Docker runtime on another engine pulls its images: keep
+     * {@code always} there.
+     */
+    @WithDefault("always")
+    Push push();
+
+    /** See {@link #push()}. */
+    enum Push {
+        ALWAYS, KUBERNETES
+    }
+
     /** Where repository mirrors are kept. */
     @WithDefault("${java.io.tmpdir}/stagecraft-build")
     Path workDir();

@@ -45,6 +45,7 @@ import dev.stagecraft.template.TemplateCompiler;
 public class BuildHandler implements StageHandler {
 
     private static final String KUBERNETES = "kubernetes";
+    private static final String DOCKER = "docker";
 
     @Inject
     SourceCheckout checkout;
@@ -165,7 +166,8 @@ public class BuildHandler implements StageHandler {
             source.writeContext(context, service.build().dockerfile(), tar);
             images.build(tar, SourceCheckout.normalize(service.build().dockerfile()), service.build().args(),
                     service.build().target(), reference,
-                    ImageBuilder.labels(spec.application(), service.name(), tree.get()), line -> control.log(task, line));
+                    ImageBuilder.labels(spec.application(), service.name(), tree.get()), pushes(config.push(), spec),
+                    line -> control.log(task, line));
         } catch (UnsafeSourceException e) {
             control.taskFinished(task, false, e.getMessage());
             return new Built(null, new BuildFailed(request.environmentId(), request.workflowId(), request.commit(),
@@ -184,6 +186,14 @@ public class BuildHandler implements StageHandler {
         }
         control.taskFinished(task, true, null);
         return new Built(new ImageRef(service.name(), reference, true), null);
+    }
+
+    /**
+     * Whether this spec's images go to the registry: always, unless {@code stagecraft.build.push} is
+     * {@code kubernetes} and the Docker runtime, on this engine, runs the environment.
+     */
+    static boolean pushes(BuildConfig.Push policy, EnvironmentSpec spec) {
+        return policy == BuildConfig.Push.ALWAYS || !DOCKER.equals(spec.runtime());
     }
 
     private void removeBuilt(List<ImageRef> refs) {

@@ -81,6 +81,8 @@ public final class Stack implements AutoCloseable {
         if (registry != null) {
             env.put("STAGECRAFT_REGISTRY", registry);
         }
+        // one engine builds and runs, as up.sh has it: only Kubernetes environments need their images pushed
+        env.put("STAGECRAFT_BUILD_PUSH", "kubernetes");
         env.putAll(extraEnvironment);
         StagecraftServices services;
         try {

@@ -56,7 +56,9 @@ final class SharedStack {
                 // leases short enough that a run of a killed instance is taken over within the tests' patience
                 "STAGECRAFT_STAGE_LEASE", "PT6S",
                 // the registry clean-up runs when a test asks for it, and counts every tag of a finished test as old
-                "STAGECRAFT_REGISTRY_GC_EVERY", "off", "STAGECRAFT_REGISTRY_GRACE", "PT0S"));
+                "STAGECRAFT_REGISTRY_GC_EVERY", "off", "STAGECRAFT_REGISTRY_GRACE", "PT0S",
+                // every image goes to the registry, so the clean-up has the tags of Docker environments to remove too
+                "STAGECRAFT_BUILD_PUSH", "always"));
         Runtime.getRuntime().addShutdownHook(new Thread(SharedStack::stop));
         return stack;
     }

@@ -45,6 +45,13 @@ public class ImageBuilder {
 
     private static final int LOG_TAIL = 20;
     private static final Logger LOG = Logger.getLogger(ImageBuilder.class);
+    /** Removes build networks once their build ended, off the build's path (one left by a crash goes at start). */
+    private static final java.util.concurrent.Executor NETWORK_REMOVAL = java.util.concurrent.Executors
+            .newSingleThreadExecutor(r -> {
+                Thread t = new Thread(r, "build-network-removal");
+                t.setDaemon(true);
+                return t;
+            });
     /** The label that marks a build's network. */
     static final String ROLE = "stagecraft.dev/role";
     static final String BUILD_NETWORK_PREFIX = "stagecraft-build-";
@@ -124,7 +131,8 @@ public class ImageBuilder {
 
     /**
      * Builds the context tar {@code context} with the Dockerfile at {@code dockerfile} (a path inside it), its build
-     * arguments and target stage, as {@code reference}, streaming each output line to {@code output}; pushes it when a registry is configured.
+     * arguments and target stage, as {@code reference}, streaming each output line to {@code output}; pushes it when
+     * {@code push} and a registry is configured.
      * The build's {@code RUN} steps run on a bridge network made for this build alone and removed after it, so they
      * reach neither the host's loopback (Kafka, PostgreSQL, the registry, the services) nor any environment; they
      * get at most {@code stagecraft.build.memory} and the build at most {@code stagecraft.build.timeout}.
@@ -132,7 +140,7 @@ public class ImageBuilder {
      * @throws BuildException with the last lines of output when the build or push fails
      */
     public void build(Path context, String dockerfile, Map<String, String> buildArgs, String target, String reference,
-            Map<String, String> labels, Consumer<String> output) {
+            Map<String, String> labels, boolean push, Consumer<String> output) {
         Deque<String> tail = new ArrayDeque<>();
         Consumer<String> sink = line -> {
             for (String l : line.split("\n")) {
@@ -178,9 +186,9 @@ public class ImageBuilder {
         } catch (DockerClientException | com.github.dockerjava.api.exception.DockerException e) {
             throw new BuildException(e.getMessage(), snapshot(tail));
         } finally {
-            removeNetwork(network);
+            NETWORK_REMOVAL.execute(() -> removeNetwork(network));
         }
-        if (pushes()) {
+        if (push && pushes()) {
             push(reference, sink, tail);
         }
     }

@@ -96,7 +96,7 @@ class ImageBuilderRegistryLoginTest {
 
     private void build(ImageBuilder builder, String reference) {
         builder.build(context, "Dockerfile", Map.of(), null, reference, ImageBuilder.labels(application, "web", "t"),
-                output::add);
+                true, output::add);
     }
 
     @Test
