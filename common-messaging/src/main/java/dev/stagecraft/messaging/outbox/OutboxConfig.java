@@ -23,6 +23,13 @@ public interface OutboxConfig {
     @WithDefault("1000000")
     int maxMessageBytes();
 
+    /**
+     * How often the relay looks for rows when no commit of this instance woke it: rows another instance left, or
+     * that a wake-up missed. A commit here wakes it at once.
+     */
+    @WithDefault("1s")
+    Duration pollEvery();
+
     /** The longest pause between attempts while the broker refuses everything. */
     @WithDefault("5s")
     Duration maxBackoff();

@@ -106,7 +106,7 @@ public class OutboxRelay {
         Duration backoff = MIN_BACKOFF;
         while (running) {
             try {
-                wakeUp.tryAcquire(250, TimeUnit.MILLISECONDS);
+                wakeUp.tryAcquire(config.outbox().pollEvery().toMillis(), TimeUnit.MILLISECONDS);
                 wakeUp.drainPermits();
                 BatchOutcome outcome;
                 do {
