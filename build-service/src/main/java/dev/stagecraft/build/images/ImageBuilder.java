@@ -32,9 +32,9 @@ import com.github.dockerjava.api.model.PushResponseItem;
 import com.github.dockerjava.api.async.ResultCallback;
 
 import dev.stagecraft.build.BuildConfig;
-import dev.stagecraft.events.registry.RegistryAddress;
-import dev.stagecraft.events.registry.RegistryApi;
-import dev.stagecraft.events.registry.RegistryCredentials;
+import dev.stagecraft.registry.RegistryAddress;
+import dev.stagecraft.registry.RegistryApi;
+import dev.stagecraft.registry.RegistryCredentials;
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.docker.ImageBuilds;
 import io.quarkus.runtime.StartupEvent;

@@ -15,12 +15,13 @@ import jakarta.persistence.EntityManager;
 
 import org.jboss.logging.Logger;
 
-import dev.stagecraft.events.registry.RegistryAddress;
-import dev.stagecraft.events.registry.RegistryCredentials;
 import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.gateway.environments.Environment;
 import dev.stagecraft.gateway.environments.EnvironmentState;
 import dev.stagecraft.gateway.environments.Workflow;
+import dev.stagecraft.registry.RegistryAddress;
+import dev.stagecraft.registry.RegistryCalls;
+import dev.stagecraft.registry.RegistryCredentials;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;

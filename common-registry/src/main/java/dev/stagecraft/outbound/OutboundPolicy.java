@@ -1,4 +1,4 @@
-package dev.stagecraft.gateway.outbound;
+package dev.stagecraft.outbound;
 
 import java.net.URI;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.stagecraft.gateway.registry;
+package dev.stagecraft.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.time.OffsetDateTime;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 
 import jakarta.ws.rs.core.Response;
@@ -16,23 +14,17 @@ import jakarta.ws.rs.core.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import dev.stagecraft.events.registry.FakeRegistry;
-import dev.stagecraft.events.registry.ManifestTypes;
-import dev.stagecraft.events.registry.RegistryCredentials;
-import dev.stagecraft.infra.InfraTestResource;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
- * The gateway's registry requests through its REST clients, against common-events' {@link FakeRegistry} on
- * loopback: a Bearer challenge answered with a token from the token service it names (the login sent there), a token
- * kept for its repository and method and replaced once the registry no longer takes it, HTTP Basic, a refused login,
- * a blob redirected to storage elsewhere (which must not get the registry's Authorization), the catalog read page by
- * page, and a registry that answers 503 asked again. (RegistrySweepLoginTest runs them against Debian's
- * docker-registry with token authentication.)
+ * Registry requests through the REST clients, against {@link FakeRegistry} on loopback: a Bearer challenge answered
+ * with a token from the token service it names (the login sent there), a token kept for its repository and method and
+ * replaced once the registry no longer takes it, HTTP Basic, a refused login, a blob redirected to storage elsewhere
+ * (which must not get the registry's Authorization), and a registry that answers 503 asked again. A Quarkus test
+ * because the REST clients and the fault tolerance are Quarkus's. (The gateway's RegistrySweepLoginTest and the
+ * build-service's ImageBuilderRegistryLoginTest run them against Debian's docker-registry with token authentication.)
  */
 @QuarkusTest
-@WithTestResource(InfraTestResource.class)
 class RegistryCallsTest {
 
     private static final String WEB = "team/stagecraft/shop/web";
@@ -132,20 +124,6 @@ class RegistryCallsTest {
         assertEquals(200, blob.getStatus());
         assertEquals("{\"created\":\"2020-01-01T00:00:00Z\"}", blob.readEntity(String.class));
         assertEquals(List.of("storage -"), registry.storageRequests, "signed, and without the registry's login");
-    }
-
-    @Test
-    void theCatalogIsReadPageByPageAsItsLinkSays() {
-        for (int i = 0; i < RegistryClient.PAGE + 1; i++) {
-            registry.repositories.add(String.format("team/elsewhere/r%04d", i));
-        }
-
-        RegistryCleanup.Result result = new RegistrySweep(calls()).run(Set.of(), Set.of(), OffsetDateTime.now());
-
-        assertEquals(List.of(), result.deleted());
-        assertEquals(2, registry.catalogQueries.size(), "two pages: " + registry.catalogQueries);
-        assertTrue(registry.catalogQueries.get(1).contains("last=team/elsewhere/r0999"),
-                registry.catalogQueries.get(1));
     }
 
     @Test
