@@ -16,10 +16,11 @@ import dev.stagecraft.outbound.OutboundPolicy;
 import io.smallrye.faulttolerance.api.Guard;
 
 /**
- * The registry's API as Stagecraft uses it (the build-service asks whether a tag exists, the gateway cleans up): each request through {@link RegistryClient}, logged in the way the
- * registry asks ({@link RegistryLogins}, tokens asked through {@link TokenServiceClient}), under the registry's fault
- * tolerance policy ({@link #guard}): no answer, a server error or rate limiting is tried again with backoff. A blob
- * redirected to storage elsewhere is fetched there without the registry's {@code Authorization}.
+ * The registry's API as Stagecraft uses it (the build-service asks whether a tag exists, the gateway cleans up): each
+ * request through {@link RegistryClient}, logged in the way the registry asks ({@link RegistryLogins}, tokens asked
+ * through {@link TokenServiceClient}), under the registry's fault tolerance policy ({@link #guard}): no answer, a
+ * server error or rate limiting is tried again with backoff. A blob redirected to storage elsewhere is fetched there
+ * without the registry's {@code Authorization}. {@link ConfiguredRegistry} makes the one a service uses.
  */
 public final class RegistryCalls {
 

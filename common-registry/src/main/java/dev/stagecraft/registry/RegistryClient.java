@@ -20,7 +20,7 @@ import io.quarkus.rest.client.reactive.ClientExceptionMapper;
 import io.quarkus.rest.client.reactive.Url;
 
 /**
- * The registry's HTTP API (Docker Registry HTTP API v2, the OCI distribution API), as far as the clean-up uses it.
+ * The registry's HTTP API (Docker Registry HTTP API v2, the OCI distribution API), as far as Stagecraft uses it.
  * Answers come back as they are (the login reads a 401, the clean-up a 404), except a server error or rate limiting,
  * which is a {@link RegistryException} that may pass. {@code authorization}: the login to send, null for none;
  * {@code repository}: a name as the registry knows it, slashes and all.

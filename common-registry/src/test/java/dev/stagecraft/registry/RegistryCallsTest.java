@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 import jakarta.ws.rs.core.Response;
@@ -20,9 +21,10 @@ import io.quarkus.test.junit.QuarkusTest;
  * Registry requests through the REST clients, against {@link FakeRegistry} on loopback: a Bearer challenge answered
  * with a token from the token service it names (the login sent there), a token kept for its repository and method and
  * replaced once the registry no longer takes it, HTTP Basic, a refused login, a blob redirected to storage elsewhere
- * (which must not get the registry's Authorization), and a registry that answers 503 asked again. A Quarkus test
- * because the REST clients and the fault tolerance are Quarkus's. (The gateway's RegistrySweepLoginTest and the
- * build-service's ImageBuilderRegistryLoginTest run them against Debian's docker-registry with token authentication.)
+ * (which must not get the registry's Authorization), a challenge's parameters read as registries write them, and a
+ * registry that answers 503 asked again. A Quarkus test because the REST clients and the fault tolerance are
+ * Quarkus's. (The gateway's RegistrySweepLoginTest and the build-service's ImageBuilderRegistryLoginTest log in to
+ * Debian's docker-registry with token authentication.)
  */
 @QuarkusTest
 class RegistryCallsTest {
@@ -124,6 +126,16 @@ class RegistryCallsTest {
         assertEquals(200, blob.getStatus());
         assertEquals("{\"created\":\"2020-01-01T00:00:00Z\"}", blob.readEntity(String.class));
         assertEquals(List.of("storage -"), registry.storageRequests, "signed, and without the registry's login");
+    }
+
+    @Test
+    void challengeParametersKeepCommasInsideQuotes() {
+        assertEquals(Map.of("realm", "https://auth.example.com/token", "service", "registry.example.com", "scope",
+                "repository:a/b:pull,push repository:c:pull"), RegistryLogins.parameters(" realm=\"https://auth.example"
+                        + ".com/token\",service=\"registry.example.com\",scope=\"repository:a/b:pull,push"
+                        + " repository:c:pull\""));
+        assertEquals(Map.of("realm", "fake", "error", "insufficient_scope"),
+                RegistryLogins.parameters("realm=fake, error=\"insufficient_scope\""));
     }
 
     @Test
