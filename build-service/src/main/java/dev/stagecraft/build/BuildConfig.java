@@ -2,23 +2,16 @@ package dev.stagecraft.build;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
-/** The build-service's settings ({@code stagecraft.build.*}), each with its default. */
+/**
+ * The build-service's settings ({@code stagecraft.build.*}), each with its default; the registry it pushes to is
+ * common-registry's {@code RegistryConfig} ({@code stagecraft.registry.*}).
+ */
 @ConfigMapping(prefix = "stagecraft.build")
 public interface BuildConfig {
-
-    /** Where images are pushed: {@code host[:port][/path]}; unset keeps them on the engine. */
-    Optional<String> registry();
-
-    /** http or https; unset: http for a registry on loopback, https for any other. */
-    Optional<String> registryScheme();
-
-    /** A Docker config file with the registry's push credentials; unset: push without logging in. */
-    Optional<String> registryAuthFile();
 
     /**
      * Which built images go to the registry, when one is configured: {@code always}, or {@code kubernetes}: only

@@ -2,7 +2,6 @@ package dev.stagecraft.build.images;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
@@ -19,6 +18,7 @@ import java.util.function.Consumer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.core.Response;
 
 import org.jboss.logging.Logger;
 
@@ -32,9 +32,9 @@ import com.github.dockerjava.api.model.PushResponseItem;
 import com.github.dockerjava.api.async.ResultCallback;
 
 import dev.stagecraft.build.BuildConfig;
-import dev.stagecraft.events.registry.RegistryAddress;
-import dev.stagecraft.events.registry.RegistryApi;
-import dev.stagecraft.events.registry.RegistryCredentials;
+import dev.stagecraft.registry.ConfiguredRegistry;
+import dev.stagecraft.registry.RegistryAddress;
+import dev.stagecraft.registry.RegistryCalls;
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.docker.ImageBuilds;
 import io.quarkus.runtime.StartupEvent;
@@ -62,37 +62,13 @@ public class ImageBuilder {
     @Inject
     BuildConfig config;
 
-    private volatile RegistryApi api;
-
-    /** The registry, checked at start: a wrong address or scheme stops the service with the reason. */
-    void checkRegistry(@Observes StartupEvent event) {
-        registry();
-    }
-
-    private Optional<RegistryApi> registry() {
-        RegistryApi made = api;
-        if (made == null) {
-            Optional<RegistryAddress> address = RegistryAddress.parse(config.registry().orElse(null),
-                    config.registryScheme().orElse(null));
-            if (address.isEmpty()) {
-                return Optional.empty();
-            }
-            made = new RegistryApi(address.get(), () -> credentials(address.get()));
-            api = made;
-        }
-        return Optional.of(made);
-    }
-
-    /** The push credentials for {@code address}, read from the file each time, so a rotated Secret takes effect. */
-    private Optional<RegistryCredentials> credentials(RegistryAddress address) {
-        return config.registryAuthFile().filter(f -> !f.isBlank())
-                .map(f -> RegistryCredentials.fromDockerConfig(Path.of(f), address.host()));
-    }
+    @Inject
+    ConfiguredRegistry registry;
 
     /** The image reference of a service: {@code [registry/]stagecraft/<application>/<service>:<tag>}. */
     public String reference(String application, String service, String tag) {
         String name = "stagecraft/" + application + "/" + service;
-        return registry().map(r -> r.address().reference(r.address().repository(name), tag)).orElse(name + ":" + tag);
+        return registry.address().map(r -> r.reference(r.repository(name), tag)).orElse(name + ":" + tag);
     }
 
     /** Whether {@code reference} exists already, locally or in the registry, so the build can be skipped. */
@@ -105,26 +81,26 @@ public class ImageBuilder {
         }
     }
 
+    /**
+     * Whether the registry has {@code reference}'s manifest ({@code HEAD /v2/<repository>/manifests/<tag>}), asked
+     * under the registry's fault tolerance policy; a refusal or a failure is logged and answered no, so the image is
+     * built.
+     */
     private boolean existsInRegistry(String reference) {
-        Optional<RegistryApi> api = registry();
-        Optional<RegistryAddress.Tagged> image = api.flatMap(r -> r.address().tagged(reference));
+        Optional<RegistryCalls> calls = registry.calls();
+        Optional<RegistryAddress.Tagged> image = calls.flatMap(r -> r.address().tagged(reference));
         if (image.isEmpty()) {
             return false;
         }
-        try {
-            HttpResponse<String> answer = api.get().send("HEAD", "/v2/" + image.get().repository() + "/manifests/"
-                    + image.get().tag());
-            if (answer.statusCode() == 401 || answer.statusCode() == 403) {
+        try (Response answer = calls.get().manifestHead(image.get().repository(), image.get().tag())) {
+            if (answer.getStatus() == 401 || answer.getStatus() == 403) {
                 LOG.warnf("the registry %s refused to say whether %s exists (HTTP %d): building it; check the"
-                        + " credentials of STAGECRAFT_REGISTRY_AUTH_FILE", api.get().address(), reference,
-                        answer.statusCode());
+                        + " credentials of STAGECRAFT_REGISTRY_AUTH_FILE", calls.get().address(), reference,
+                        answer.getStatus());
             }
-            return answer.statusCode() == 200;
-        } catch (IOException | RuntimeException e) {
+            return answer.getStatus() == 200;
+        } catch (RuntimeException e) {
             LOG.warnf("could not ask the registry whether %s exists (%s): building it", reference, e.getMessage());
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
             return false;
         }
     }
@@ -221,10 +197,10 @@ public class ImageBuilder {
 
     private void push(String reference, Consumer<String> sink, Deque<String> tail) {
         List<String> seen = snapshot(tail);
-        RegistryAddress address = registry().orElseThrow().address();
+        RegistryAddress address = registry.address().orElseThrow();
         try {
             var command = docker.pushImageCmd(reference);
-            credentials(address).ifPresent(c -> command.withAuthConfig(new AuthConfig().withRegistryAddress(
+            registry.credentials(address).ifPresent(c -> command.withAuthConfig(new AuthConfig().withRegistryAddress(
                     address.host()).withUsername(c.username()).withPassword(c.password())));
             var callback = command.exec(new ResultCallback.Adapter<PushResponseItem>() {
                 @Override
@@ -262,7 +238,7 @@ public class ImageBuilder {
         if (!e.contains("unauthorized") && !e.contains("authentication required") && !e.contains("denied")) {
             return "";
         }
-        return config.registryAuthFile().filter(f -> !f.isBlank())
+        return registry.authFile()
                 .map(f -> " (the registry refused the push credentials of " + f
                 + ", STAGECRAFT_REGISTRY_AUTH_FILE)").orElse(" (no push credentials are configured:"
                         + " STAGECRAFT_REGISTRY_AUTH_FILE)");
@@ -270,7 +246,7 @@ public class ImageBuilder {
 
     /** Whether built images are pushed (a registry is configured). */
     public boolean pushes() {
-        return registry().isPresent();
+        return registry.address().isPresent();
     }
 
     /** Removes a local image this service built; one already gone or in use is left as it is. */

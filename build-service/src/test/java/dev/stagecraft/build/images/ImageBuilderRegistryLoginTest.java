@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -30,16 +31,25 @@ import org.junit.jupiter.api.io.TempDir;
 import com.github.dockerjava.api.DockerClient;
 
 import dev.stagecraft.build.BuildConfig;
+import dev.stagecraft.infra.InfraTestResource;
 import dev.stagecraft.infra.RegistryServer;
 import dev.stagecraft.infra.TestConfigs;
+import dev.stagecraft.registry.ConfiguredRegistry;
+import dev.stagecraft.registry.RegistryCalls;
+import dev.stagecraft.registry.RegistryConfig;
 import dev.stagecraft.runtime.docker.DockerClients;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * Pushing to a registry that wants a login, as Harbor, GitLab or ghcr.io do: Debian's docker-registry with token
  * authentication ({@link RegistryServer}), the Docker engine of {@code DOCKER_HOST} pushing, the login read from a
  * Docker config file as the push Secret of deploy/kubernetes mounts it (STAGECRAFT_REGISTRY_AUTH_FILE), under a
- * path of the registry ({@code <host>/team}).
+ * path of the registry ({@code <host>/team}). A Quarkus test because the registry's REST clients and fault tolerance
+ * are Quarkus's.
  */
+@QuarkusTest
+@WithTestResource(InfraTestResource.class)
 class ImageBuilderRegistryLoginTest {
 
     @TempDir
@@ -84,13 +94,17 @@ class ImageBuilderRegistryLoginTest {
         }
     }
 
+    /** A builder pushing to the test's registry, logged in with {@code authFile}; its requests tried once. */
     private ImageBuilder builder(Optional<String> authFile) {
         ImageBuilder builder = new ImageBuilder();
         builder.docker = docker;
-        Map<String, String> settings = new HashMap<>(Map.of("stagecraft.build.registry", registry.address() + "/team",
-                "stagecraft.build.memory", String.valueOf(256L * 1024 * 1024), "stagecraft.build.timeout", "PT2M"));
-        authFile.ifPresent(file -> settings.put("stagecraft.build.registry-auth-file", file));
-        builder.config = TestConfigs.mapping(BuildConfig.class, settings);
+        builder.config = TestConfigs.mapping(BuildConfig.class, Map.of("stagecraft.build.memory",
+                String.valueOf(256L * 1024 * 1024), "stagecraft.build.timeout", "PT2M"));
+        Map<String, String> settings = new HashMap<>(Map.of("stagecraft.registry.address",
+                registry.address() + "/team"));
+        authFile.ifPresent(file -> settings.put("stagecraft.registry.auth-file", file));
+        builder.registry = new ConfiguredRegistry(TestConfigs.mapping(RegistryConfig.class, settings),
+                RegistryCalls.guard("image-builder-test-" + UUID.randomUUID(), 1, Duration.ofMillis(10)));
         return builder;
     }
 

@@ -13,8 +13,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import dev.stagecraft.events.registry.RegistryAddress;
-import dev.stagecraft.events.registry.RegistryCredentials;
+import dev.stagecraft.registry.RegistryAddress;
+import dev.stagecraft.registry.RegistryCredentials;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;

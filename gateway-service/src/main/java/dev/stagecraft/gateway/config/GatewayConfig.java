@@ -93,29 +93,15 @@ public interface GatewayConfig {
         Duration maxTtl();
     }
 
-    /** Registry clean-up: {@code stagecraft.registry.*}. */
+    /**
+     * Registry clean-up: {@code stagecraft.registry.grace}. Where the registry is and how it is called (the rest of
+     * {@code stagecraft.registry.*}) is common-registry's {@code RegistryConfig}.
+     */
     interface Registry {
-
-        /** host[:port] of the registry; unset: no clean-up. */
-        Optional<String> address();
-
-        /** http or https; unset: http for a registry on loopback, https for any other. */
-        Optional<String> scheme();
-
-        /** A Docker config file with a login that may list, read and delete; unset: no login. */
-        Optional<String> authFile();
 
         /** Tags built longer ago than this (keep it at least twice the workflow deadline) may be deleted. */
         @WithDefault("PT2H")
         Duration grace();
-
-        /** Tries of one request that fails for a reason that may pass (no answer, 5xx, 429) before it is given up. */
-        @WithDefault("3")
-        int attempts();
-
-        /** The wait before the second try; it doubles before each further one. */
-        @WithDefault("1s")
-        Duration backoff();
     }
 
     /** One git host's REST API: {@code stagecraft.<host>.*}. */

@@ -13,7 +13,7 @@ import jakarta.ws.rs.client.ClientRequestFilter;
 import jakarta.ws.rs.core.Response;
 
 import dev.stagecraft.gateway.config.GatewayConfig;
-import dev.stagecraft.gateway.outbound.OutboundPolicy;
+import dev.stagecraft.outbound.OutboundPolicy;
 import io.smallrye.faulttolerance.api.Guard;
 
 /**

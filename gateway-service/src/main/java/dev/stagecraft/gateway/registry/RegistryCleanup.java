@@ -1,11 +1,9 @@
 package dev.stagecraft.gateway.registry;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -15,12 +13,12 @@ import jakarta.persistence.EntityManager;
 
 import org.jboss.logging.Logger;
 
-import dev.stagecraft.events.registry.RegistryAddress;
-import dev.stagecraft.events.registry.RegistryCredentials;
 import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.gateway.environments.Environment;
 import dev.stagecraft.gateway.environments.EnvironmentState;
 import dev.stagecraft.gateway.environments.Workflow;
+import dev.stagecraft.registry.ConfiguredRegistry;
+import dev.stagecraft.registry.RegistryCalls;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -47,7 +45,8 @@ public class RegistryCleanup {
     @Inject
     EntityManager em;
 
-    private RegistryCalls api;
+    @Inject
+    ConfiguredRegistry registry;
 
     /** What one run did. */
     public record Result(List<String> deleted, int kept) {
@@ -56,36 +55,16 @@ public class RegistryCleanup {
     void warnAboutAShortGrace(@Observes StartupEvent event) {
         Duration grace = config.registry().grace();
         Duration deadline = config.workflow().deadline();
-        if (registry().isPresent() && grace.compareTo(deadline.multipliedBy(2)) < 0) {
+        if (registry.calls().isPresent() && grace.compareTo(deadline.multipliedBy(2)) < 0) {
             LOG.warnf("stagecraft.registry.grace (%s) is shorter than twice the workflow deadline (%s): a workflow that"
                     + " is still running may lose an image it is about to use", grace, deadline);
         }
     }
 
-    /**
-     * The registry's API under its fault tolerance policy ({@code stagecraft.registry.attempts}, {@code .backoff});
-     * empty when no registry is configured. A wrong address or scheme stops the gateway.
-     */
-    private synchronized Optional<RegistryCalls> registry() {
-        if (api == null) {
-            GatewayConfig.Registry settings = config.registry();
-            Optional<RegistryAddress> parsed = RegistryAddress.parse(settings.address().orElse(null),
-                    settings.scheme().orElse(null));
-            if (parsed.isEmpty()) {
-                return Optional.empty();
-            }
-            // the file is read at every login, so a rotated Secret takes effect without a restart
-            api = new RegistryCalls(parsed.get(), () -> settings.authFile().filter(f -> !f.isBlank())
-                    .map(f -> RegistryCredentials.fromDockerConfig(Path.of(f), parsed.get().host())),
-                    RegistryCalls.guard("registry-api", settings.attempts(), settings.backoff()));
-        }
-        return Optional.of(api);
-    }
-
     @Scheduled(every = "${stagecraft.registry.gc-every:1h}", delayed = "${stagecraft.registry.gc-first-after:10m}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void scheduled() {
-        if (registry().isEmpty()) {
+        if (registry.calls().isEmpty()) {
             return;
         }
         try {
@@ -101,8 +80,8 @@ public class RegistryCleanup {
 
     /** One clean-up as of {@code now}: what is in use is read first, then the registry is walked. */
     public Result run(OffsetDateTime now) {
-        RegistryCalls registry = registry().orElseThrow(() -> new IllegalStateException("no registry is configured"
-                + " (STAGECRAFT_REGISTRY)"));
+        RegistryCalls calls = registry.calls().orElseThrow(() -> new IllegalStateException("no registry is"
+                + " configured (STAGECRAFT_REGISTRY)"));
         OffsetDateTime cutoff = now.minus(config.registry().grace());
         Set<String> inUse = new HashSet<>();
         Set<String> building = new HashSet<>();
@@ -119,6 +98,6 @@ public class RegistryCleanup {
                     + " and w.finished_at is null").getResultList();
             building.addAll(apps);
         });
-        return new RegistrySweep(registry).run(inUse, building, cutoff);
+        return new RegistrySweep(calls).run(inUse, building, cutoff);
     }
 }

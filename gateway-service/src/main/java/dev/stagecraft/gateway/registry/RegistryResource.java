@@ -9,7 +9,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 
 import dev.stagecraft.gateway.api.ApiException;
-import dev.stagecraft.gateway.config.GatewayConfig;
+import dev.stagecraft.registry.ConfiguredRegistry;
 
 /** {@code POST /api/admin/registry/cleanup} (admin role): runs the registry clean-up now and says what it deleted. */
 @Path("/api/admin/registry/cleanup")
@@ -20,11 +20,11 @@ public class RegistryResource {
     RegistryCleanup cleanup;
 
     @Inject
-    GatewayConfig config;
+    ConfiguredRegistry registry;
 
     @POST
     public RegistryCleanup.Result run() {
-        if (config.registry().address().isEmpty() || config.registry().address().get().isBlank()) {
+        if (registry.calls().isEmpty()) {
             throw new ApiException(409, "no_registry", "no registry is configured (STAGECRAFT_REGISTRY): images stay on"
                     + " the Docker engine and teardown removes them there");
         }

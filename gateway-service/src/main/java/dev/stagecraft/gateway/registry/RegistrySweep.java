@@ -19,7 +19,8 @@ import org.jboss.logging.Logger;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.stagecraft.events.registry.RegistryAddress;
+import dev.stagecraft.registry.RegistryAddress;
+import dev.stagecraft.registry.RegistryCalls;
 
 /**
  * One pass of the registry clean-up over the registry's API ({@link RegistryCalls}), given what the database says is

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 import com.sun.net.httpserver.HttpServer;
 
 import dev.stagecraft.gateway.FakeGitHub;
-import dev.stagecraft.gateway.outbound.OutboundPolicy;
 import dev.stagecraft.infra.InfraTestResource;
+import dev.stagecraft.outbound.OutboundPolicy;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.smallrye.faulttolerance.api.Guard;

@@ -25,10 +25,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import dev.stagecraft.events.registry.RegistryAddress;
-import dev.stagecraft.events.registry.RegistryCredentials;
 import dev.stagecraft.infra.InfraTestResource;
 import dev.stagecraft.infra.RegistryServer;
+import dev.stagecraft.registry.RegistryAddress;
+import dev.stagecraft.registry.RegistryCalls;
+import dev.stagecraft.registry.RegistryCredentials;
+import dev.stagecraft.registry.RegistryException;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 

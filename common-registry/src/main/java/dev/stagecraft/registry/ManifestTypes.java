@@ -1,4 +1,4 @@
-package dev.stagecraft.events.registry;
+package dev.stagecraft.registry;
 
 /** The manifest media types Stagecraft asks a registry for: Docker's and OCI's images and indexes. */
 public final class ManifestTypes {

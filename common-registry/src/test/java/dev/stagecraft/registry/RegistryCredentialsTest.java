@@ -1,4 +1,4 @@
-package dev.stagecraft.events.registry;
+package dev.stagecraft.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,4 @@
-package dev.stagecraft.gateway.registry;
+package dev.stagecraft.registry;
 
 import java.io.IOException;
 import java.net.URI;
@@ -12,17 +12,15 @@ import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.Response;
 
-import dev.stagecraft.events.registry.RegistryAddress;
-import dev.stagecraft.events.registry.RegistryCredentials;
-import dev.stagecraft.events.registry.RegistryLogins;
-import dev.stagecraft.gateway.outbound.OutboundPolicy;
+import dev.stagecraft.outbound.OutboundPolicy;
 import io.smallrye.faulttolerance.api.Guard;
 
 /**
- * The registry's API as the gateway uses it: each request through {@link RegistryClient}, logged in the way the
- * registry asks ({@link RegistryLogins}, tokens asked through {@link TokenServiceClient}), under the registry's fault
- * tolerance policy ({@link #guard}): no answer, a server error or rate limiting is tried again with backoff. A blob
- * redirected to storage elsewhere is fetched there without the registry's {@code Authorization}.
+ * The registry's API as Stagecraft uses it (the build-service asks whether a tag exists, the gateway cleans up): each
+ * request through {@link RegistryClient}, logged in the way the registry asks ({@link RegistryLogins}, tokens asked
+ * through {@link TokenServiceClient}), under the registry's fault tolerance policy ({@link #guard}): no answer, a
+ * server error or rate limiting is tried again with backoff. A blob redirected to storage elsewhere is fetched there
+ * without the registry's {@code Authorization}. {@link ConfiguredRegistry} makes the one a service uses.
  */
 public final class RegistryCalls {
 
@@ -69,29 +67,29 @@ public final class RegistryCalls {
     }
 
     /** A page of the catalog after {@code last} (null: the first). */
-    Response catalog(String last) {
+    public Response catalog(String last) {
         return send("GET", CATALOG, login -> registry.catalog(login, RegistryClient.PAGE, last));
     }
 
     /** A page of {@code repository}'s tags after {@code last} (null: the first). */
-    Response tags(String repository, String last) {
+    public Response tags(String repository, String last) {
         return send("GET", repository, login -> registry.tags(login, repository, RegistryClient.PAGE, last));
     }
 
-    Response manifestHead(String repository, String reference) {
+    public Response manifestHead(String repository, String reference) {
         return send("HEAD", repository, login -> registry.manifestHead(login, repository, reference));
     }
 
-    Response manifest(String repository, String reference) {
+    public Response manifest(String repository, String reference) {
         return send("GET", repository, login -> registry.manifest(login, repository, reference));
     }
 
-    Response deleteManifest(String repository, String digest) {
+    public Response deleteManifest(String repository, String digest) {
         return send("DELETE", repository, login -> registry.deleteManifest(login, repository, digest));
     }
 
     /** A blob, from where the registry redirects to if it does. */
-    Response blob(String repository, String digest) {
+    public Response blob(String repository, String digest) {
         URI asked = address.api("/v2/" + repository + "/blobs/" + digest);
         return send("GET", repository, login -> {
             Response answer = registry.blob(login, repository, digest);

@@ -1,4 +1,4 @@
-package dev.stagecraft.gateway.registry;
+package dev.stagecraft.registry;
 
 import java.net.URI;
 

@@ -1,4 +1,4 @@
-package dev.stagecraft.gateway.registry;
+package dev.stagecraft.registry;
 
 import static jakarta.ws.rs.core.HttpHeaders.AUTHORIZATION;
 

@@ -1,4 +1,4 @@
-package dev.stagecraft.events.registry;
+package dev.stagecraft.registry;
 
 import java.io.IOException;
 import java.net.URI;
@@ -18,8 +18,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
- * Logging in to a registry the way it asks when it answers 401, whatever carries the requests (the build-service's
- * {@link RegistryApi}, the gateway's REST client): HTTP Basic with the configured credentials, or a Bearer token from
+ * Logging in to a registry the way it asks when it answers 401, apart from what carries the requests
+ * ({@link RegistryCalls}' REST clients): HTTP Basic with the configured credentials, or a Bearer token from
  * the token service its {@code WWW-Authenticate: Bearer realm="...",service="...",scope="..."} challenge names, asked
  * with the credentials when there are any. The {@code Authorization} that worked is sent again with the next request
  * for the same resource and method; a token that expired is answered 401 and replaced the same way.

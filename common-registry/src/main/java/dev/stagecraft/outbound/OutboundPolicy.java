@@ -1,4 +1,4 @@
-package dev.stagecraft.gateway.outbound;
+package dev.stagecraft.outbound;
 
 import java.net.URI;
 import java.time.Duration;
@@ -12,12 +12,12 @@ import io.quarkus.rest.client.reactive.QuarkusRestClientBuilder;
 import io.smallrye.faulttolerance.api.Guard;
 
 /**
- * How the gateway calls other systems (git hosts, the image registry): through a Quarkus REST client with short
- * connect and read timeouts, under one SmallRye Fault Tolerance {@link Guard} per system. A failure that may pass is
- * tried again after a backoff that doubles, up to a number of tries; each try is abandoned after
- * {@link #CALL_TIMEOUT}; and when half of the last {@link #CIRCUIT_WINDOW} tries failed, calls fail at once with
- * {@code CircuitBreakerOpenException} for a while, so a system that is down does not hold every caller for the whole
- * backoff.
+ * How Stagecraft calls other systems (the gateway git hosts and the image registry, the build-service the registry):
+ * through a Quarkus REST client with short connect and read timeouts, under one SmallRye Fault Tolerance
+ * {@link Guard} per system. A failure that may pass is tried again after a backoff that doubles, up to a number of
+ * tries; each try is abandoned after {@link #CALL_TIMEOUT}; and when half of the last {@link #CIRCUIT_WINDOW} tries
+ * failed, calls fail at once with {@code CircuitBreakerOpenException} for a while, so a system that is down does not
+ * hold every caller for the whole backoff.
  */
 public final class OutboundPolicy {
 

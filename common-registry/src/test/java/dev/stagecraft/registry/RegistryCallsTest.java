@@ -1,4 +1,4 @@
-package dev.stagecraft.gateway.registry;
+package dev.stagecraft.registry;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,9 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
-import java.time.OffsetDateTime;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
 import java.util.UUID;
 
 import jakarta.ws.rs.core.Response;
@@ -16,23 +15,18 @@ import jakarta.ws.rs.core.Response;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import dev.stagecraft.events.registry.FakeRegistry;
-import dev.stagecraft.events.registry.ManifestTypes;
-import dev.stagecraft.events.registry.RegistryCredentials;
-import dev.stagecraft.infra.InfraTestResource;
-import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 
 /**
- * The gateway's registry requests through its REST clients, against common-events' {@link FakeRegistry} on
- * loopback: a Bearer challenge answered with a token from the token service it names (the login sent there), a token
- * kept for its repository and method and replaced once the registry no longer takes it, HTTP Basic, a refused login,
- * a blob redirected to storage elsewhere (which must not get the registry's Authorization), the catalog read page by
- * page, and a registry that answers 503 asked again. (RegistrySweepLoginTest runs them against Debian's
- * docker-registry with token authentication.)
+ * Registry requests through the REST clients, against {@link FakeRegistry} on loopback: a Bearer challenge answered
+ * with a token from the token service it names (the login sent there), a token kept for its repository and method and
+ * replaced once the registry no longer takes it, HTTP Basic, a refused login, a blob redirected to storage elsewhere
+ * (which must not get the registry's Authorization), a challenge's parameters read as registries write them, and a
+ * registry that answers 503 asked again. A Quarkus test because the REST clients and the fault tolerance are
+ * Quarkus's. (The gateway's RegistrySweepLoginTest and the build-service's ImageBuilderRegistryLoginTest log in to
+ * Debian's docker-registry with token authentication.)
  */
 @QuarkusTest
-@WithTestResource(InfraTestResource.class)
 class RegistryCallsTest {
 
     private static final String WEB = "team/stagecraft/shop/web";
@@ -135,17 +129,13 @@ class RegistryCallsTest {
     }
 
     @Test
-    void theCatalogIsReadPageByPageAsItsLinkSays() {
-        for (int i = 0; i < RegistryClient.PAGE + 1; i++) {
-            registry.repositories.add(String.format("team/elsewhere/r%04d", i));
-        }
-
-        RegistryCleanup.Result result = new RegistrySweep(calls()).run(Set.of(), Set.of(), OffsetDateTime.now());
-
-        assertEquals(List.of(), result.deleted());
-        assertEquals(2, registry.catalogQueries.size(), "two pages: " + registry.catalogQueries);
-        assertTrue(registry.catalogQueries.get(1).contains("last=team/elsewhere/r0999"),
-                registry.catalogQueries.get(1));
+    void challengeParametersKeepCommasInsideQuotes() {
+        assertEquals(Map.of("realm", "https://auth.example.com/token", "service", "registry.example.com", "scope",
+                "repository:a/b:pull,push repository:c:pull"), RegistryLogins.parameters(" realm=\"https://auth.example"
+                        + ".com/token\",service=\"registry.example.com\",scope=\"repository:a/b:pull,push"
+                        + " repository:c:pull\""));
+        assertEquals(Map.of("realm", "fake", "error", "insufficient_scope"),
+                RegistryLogins.parameters("realm=fake, error=\"insufficient_scope\""));
     }
 
     @Test

@@ -1,4 +1,4 @@
-package dev.stagecraft.gateway.registry;
+package dev.stagecraft.registry;
 
 import static jakarta.ws.rs.core.HttpHeaders.AUTHORIZATION;
 
@@ -16,12 +16,11 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
-import dev.stagecraft.events.registry.ManifestTypes;
 import io.quarkus.rest.client.reactive.ClientExceptionMapper;
 import io.quarkus.rest.client.reactive.Url;
 
 /**
- * The registry's HTTP API (Docker Registry HTTP API v2, the OCI distribution API), as far as the clean-up uses it.
+ * The registry's HTTP API (Docker Registry HTTP API v2, the OCI distribution API), as far as Stagecraft uses it.
  * Answers come back as they are (the login reads a 401, the clean-up a 404), except a server error or rate limiting,
  * which is a {@link RegistryException} that may pass. {@code authorization}: the login to send, null for none;
  * {@code repository}: a name as the registry knows it, slashes and all.

@@ -1,4 +1,4 @@
-package dev.stagecraft.events.registry;
+package dev.stagecraft.registry;
 
 import java.net.URI;
 import java.util.Locale;
