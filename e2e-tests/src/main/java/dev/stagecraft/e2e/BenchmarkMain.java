@@ -17,8 +17,6 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-import dev.stagecraft.infra.LocalInfra;
-import dev.stagecraft.infra.SampleRepository;
 
 /**
  * Measures the e2e flow: webhook to READY (total, build, setup and the platform's own overhead), push to patched,
@@ -42,15 +40,11 @@ public final class BenchmarkMain {
     }
 
     private static void run(int rounds) throws Exception {
-        Path root = Path.of(System.getProperty("stagecraft.root", ".")).toAbsolutePath();
-        Path work = Files.createTempDirectory("stagecraft-bench-");
+        Path work = Files.createTempDirectory("stagecraft-baseline-");
         Map<String, List<Double>> figures = new LinkedHashMap<>();
-        try (Stack stack = Stack.start(root, LocalInfra.shared(), work);
+        try (Stack stack = Stack.forBenchmark("bench");
                 HopTrace trace = HopTrace.start(stack.infra.kafkaClientConfig())) {
-            // Ctrl-C or kill: the services go too
-            Runtime.getRuntime().addShutdownHook(new Thread(stack.services::close, "bench-stop"));
-            String app = "bench-" + stack.nonce;
-            stack.gateway.registerApplication(app, stack.repositoryUrl, Stack.SECRET, SampleRepository.TEMPLATE);
+            String app = stack.registerSample("bench");
             for (int round = 1; round <= rounds; round++) {
                 platformRound(stack, trace, app, round, figures);
                 baselineRound(stack, work.resolve("baseline-" + round), figures);

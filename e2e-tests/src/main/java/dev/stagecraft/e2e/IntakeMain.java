@@ -1,8 +1,6 @@
 package dev.stagecraft.e2e;
 
 import java.net.URI;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
@@ -14,8 +12,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import dev.stagecraft.infra.LocalInfra;
-import dev.stagecraft.infra.SampleRepository;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -42,12 +38,8 @@ public final class IntakeMain {
         int connections = args.length > 0 ? Integer.parseInt(args[0]) : 32;
         int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         try {
-            Path root = Path.of(System.getProperty("stagecraft.root", ".")).toAbsolutePath();
-            Path work = Files.createTempDirectory("stagecraft-intake-");
-            try (Stack stack = Stack.start(root, LocalInfra.shared(), work)) {
-                Runtime.getRuntime().addShutdownHook(new Thread(stack.services::close, "intake-stop"));
-                String app = "intake-" + stack.nonce;
-                stack.gateway.registerApplication(app, stack.repositoryUrl, Stack.SECRET, SampleRepository.TEMPLATE);
+            try (Stack stack = Stack.forBenchmark("intake")) {
+                stack.registerSample("intake");
                 byte[] body = JSON.writeValueAsBytes(GitHubPayloads.push("no-environment-follows-this",
                         "1".repeat(40), stack.repositoryUrl));
                 String signature = GatewayClient.sign(Stack.SECRET, body);

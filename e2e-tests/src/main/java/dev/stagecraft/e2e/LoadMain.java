@@ -1,7 +1,5 @@
 package dev.stagecraft.e2e;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -21,8 +19,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.stagecraft.events.Topics;
 import dev.stagecraft.runtime.Labels;
 
-import dev.stagecraft.infra.LocalInfra;
-import dev.stagecraft.infra.SampleRepository;
 
 /**
  * Opens many pull requests at once on one application, each with its own web page (so each builds), and waits until
@@ -42,13 +38,8 @@ public final class LoadMain {
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
         boolean allGood = true;
         try {
-            Path root = Path.of(System.getProperty("stagecraft.root", ".")).toAbsolutePath();
-            Path work = Files.createTempDirectory("stagecraft-load-");
-            try (Stack stack = Stack.start(root, LocalInfra.shared(), work)) {
-                // Ctrl-C or kill: the services go too
-                Runtime.getRuntime().addShutdownHook(new Thread(stack.services::close, "load-stop"));
-                String app = "load-" + stack.nonce;
-                stack.gateway.registerApplication(app, stack.repositoryUrl, Stack.SECRET, SampleRepository.TEMPLATE);
+            try (Stack stack = Stack.forBenchmark("load")) {
+                String app = stack.registerSample("load");
                 try (ConsumerLag lag = new ConsumerLag(stack.infra.kafkaClientConfig(), "stagecraft-gateway",
                         Topics.LIFECYCLE, Duration.ofMillis(250))) {
                     for (int round = 1; round <= rounds; round++) {

@@ -7,7 +7,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import dev.stagecraft.infra.LocalInfra;
 
 /**
  * What the services cost to run: the time from starting all five at once until the last is ready, then for each the
@@ -24,12 +23,9 @@ public final class ServicesMain {
     public static void main(String[] args) {
         int idle = args.length > 0 ? Integer.parseInt(args[0]) : 20;
         try {
-            Path root = Path.of(System.getProperty("stagecraft.root", ".")).toAbsolutePath();
-            Path work = Files.createTempDirectory("stagecraft-services-");
             long t0 = System.nanoTime();
-            try (Stack stack = Stack.start(root, LocalInfra.shared(), work)) {
+            try (Stack stack = Stack.forBenchmark("services")) {
                 double allAtOnce = (System.nanoTime() - t0) / 1e9;
-                Runtime.getRuntime().addShutdownHook(new Thread(stack.services::close, "services-stop"));
                 Map<String, Double> alone = new LinkedHashMap<>();
                 for (String service : StagecraftServices.SERVICES) {
                     stack.services.stop(service);

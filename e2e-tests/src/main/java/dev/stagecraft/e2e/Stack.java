@@ -94,6 +94,24 @@ public final class Stack implements AutoCloseable {
         return new Stack(infra, docker, git, repository, services, nonce, adminToken, repos);
     }
 
+    /**
+     * The stack a benchmark drives: the project at {@code stagecraft.root} on the shared infrastructure, in a work
+     * folder of its own, its services stopped when the JVM ends (Ctrl-C or kill too).
+     */
+    public static Stack forBenchmark(String name) throws Exception {
+        Path root = Path.of(System.getProperty("stagecraft.root", ".")).toAbsolutePath();
+        Stack stack = start(root, LocalInfra.shared(), Files.createTempDirectory("stagecraft-" + name + "-"));
+        Runtime.getRuntime().addShutdownHook(new Thread(stack.services::close, name + "-stop"));
+        return stack;
+    }
+
+    /** Registers the sample application of this stack's repository as {@code prefix-<nonce>}; returns the name. */
+    public String registerSample(String prefix) throws Exception {
+        String app = prefix + "-" + nonce;
+        gateway.registerApplication(app, repositoryUrl, SECRET, SampleRepository.TEMPLATE);
+        return app;
+    }
+
     /** Another repository served by this stack's git server (see {@link SampleRepository#create(Path, String, Map, String)}). */
     public SampleRepository newRepository(String name, Map<String, String> files) throws Exception {
         return SampleRepository.create(repositories, name, files, "initial commit of " + name);
