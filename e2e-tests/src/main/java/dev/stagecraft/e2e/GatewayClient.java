@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -31,11 +32,20 @@ public final class GatewayClient {
     private final String baseUrl;
     private final String token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private volatile UnaryOperator<String> diagnosis = id -> "";
 
     /** @param token an API token (sent to the gateway's /api routes as a bearer token) */
     public GatewayClient(String baseUrl, String token) {
         this.baseUrl = baseUrl;
         this.token = token;
+    }
+
+    /**
+     * What to add, for an environment id, to the message of a wait that timed out: where the stack behind the gateway
+     * says the environment's workflow stopped.
+     */
+    void diagnoseWith(UnaryOperator<String> diagnosis) {
+        this.diagnosis = diagnosis;
     }
 
     /** An HTTP answer: status and body. */
@@ -127,7 +137,7 @@ public final class GatewayClient {
             JsonNode env = last.get();
             throw new AssertionError("environment " + id + " not " + what + " within " + timeout.toSeconds()
                     + "s: state " + env.path("state").asText() + ", reason " + env.path("failureReason").asText()
-                    + ", workflows " + env.path("workflows"));
+                    + ", workflows " + env.path("workflows") + "; the stack says: " + diagnosis.apply(id));
         }
     }
 

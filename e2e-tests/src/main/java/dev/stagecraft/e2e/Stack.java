@@ -44,6 +44,7 @@ public final class Stack implements AutoCloseable {
         this.repository = repository;
         this.services = services;
         this.gateway = new GatewayClient(services.gatewayUrl(), adminToken);
+        this.gateway.diagnoseWith(id -> StackDiagnosis.of(this, id));
         this.repositoryUrl = git.url(SampleRepository.NAME);
         this.nonce = nonce;
     }

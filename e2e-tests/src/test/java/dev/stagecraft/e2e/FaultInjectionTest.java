@@ -3,11 +3,17 @@ package dev.stagecraft.e2e;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -66,16 +72,11 @@ class FaultInjectionTest {
     private static final Duration RECOVERY_LIMIT = Duration.ofSeconds(5);
 
     private static Stack stack;
-    private static SampleRepository repository;
-    private static String repositoryUrl;
     private static final List<String> TABLE = new ArrayList<>();
 
     @BeforeAll
-    static void slowRepository() throws Exception {
+    static void sharedStack() throws Exception {
         stack = SharedStack.get();
-        String name = "slow-" + stack.nonce;
-        repository = stack.newRepository(name, Map.of("web/Dockerfile", DOCKERFILE, "web/index.html", "slow v1\n"));
-        repositoryUrl = stack.repositoryUrl(name);
     }
 
     @AfterAll
@@ -89,22 +90,30 @@ class FaultInjectionTest {
         }
     }
 
-    /** An application of the slow repository, and the head of the branch its pull request comes from. */
-    private record Branch(String app, String head) {
+    /**
+     * An application of a slow repository of its own (a pull request of it makes one environment, not one per
+     * application of the test), the repository, its URL, and the head of the branch its pull request comes from.
+     */
+    private record Branch(String app, SampleRepository repository, String url, String head) {
     }
 
     /** Registers the application {@code name}-nonce and pushes the branch {@code name} with one commit of its own. */
     private static Branch newApplicationWithABranch(String name) throws Exception {
         String app = name + "-" + stack.nonce;
-        stack.gateway.registerApplication(app, repositoryUrl, Stack.SECRET, TEMPLATE);
+        String repositoryName = "slow-" + app;
+        SampleRepository repository = stack.newRepository(repositoryName, Map.of("web/Dockerfile", DOCKERFILE,
+                "web/index.html", "slow v1\n"));
+        String url = stack.repositoryUrl(repositoryName);
+        stack.gateway.registerApplication(app, url, Stack.SECRET, TEMPLATE);
         repository.branch(name);
-        return new Branch(app, repository.commit(name, Map.of("web/index.html", name + " v1\n"), name));
+        return new Branch(app, repository, url, repository.commit(name, Map.of("web/index.html", name + " v1\n"),
+                name));
     }
 
     @Test
     void everyServiceKilledInItsStageRecoversAndNothingIsLeft() throws Exception {
         Branch faults = newApplicationWithABranch("faults");
-        PullRequestFlow pr = new PullRequestFlow(stack.gateway, repositoryUrl, faults.app(), 31, "faults");
+        PullRequestFlow pr = new PullRequestFlow(stack.gateway, faults.url(), faults.app(), 31, "faults");
 
         pr.open(faults.head()); // answered 202: the delivery and the environment are committed
         String env = pr.environment();
@@ -113,7 +122,7 @@ class FaultInjectionTest {
         killInItsStage("setup", "setup-service during setup", env);
         awaitServing(pr, "faults v1");
 
-        String second = repository.commit("faults", Map.of("web/index.html", "faults v2\n"), "second");
+        String second = faults.repository().commit("faults", Map.of("web/index.html", "faults v2\n"), "second");
         pr.push(second);
         killInItsStage("patch", "patch-service during a patch", env);
         awaitServing(pr, "faults v2");
@@ -127,10 +136,50 @@ class FaultInjectionTest {
                 "no network left");
     }
 
-    /** Kills the {@code stage}-service (build, setup, patch, teardown) once it started its stage, and restarts it. */
+    /**
+     * Kills the {@code stage}-service (build, setup, patch, teardown) while its run for the environment is under way
+     * (as its own database says: the gateway may learn of the start late, and the stage could be over by then), and
+     * restarts it; the time until the run goes on (started again by the restarted instance, or ended) is the
+     * recovery time.
+     */
     private static void killInItsStage(String stage, String what, String env) throws Exception {
-        awaitTimeline(env, "dev.stagecraft." + stage + ".started.v1");
-        killAndRestart(what, stage, env);
+        String workflow = Awaitility.await(stage + " run of " + env + " under way").atMost(Duration.ofMinutes(3))
+                .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(25)).until(() -> runningRun(stage, env),
+                        Objects::nonNull);
+        stack.services.kill(stage);
+        stack.services.restart(stage);
+        long restarted = System.nanoTime();
+        Awaitility.await(what + ": the run goes on").atMost(Duration.ofMinutes(2)).pollDelay(Duration.ZERO)
+                .pollInterval(Duration.ofMillis(25)).until(() -> goesOn(env, stage, workflow));
+        recovered(what, restarted);
+    }
+
+    /** The workflow id of the stage's run of the environment that is under way, or null. */
+    private static String runningRun(String stage, String env) throws SQLException {
+        try (Connection db = DriverManager.getConnection(stack.infra.jdbcUrl(), stack.infra.jdbcUser(), "");
+                PreparedStatement query = db.prepareStatement("select workflow_id from " + stage + ".stage_run"
+                        + " where environment_id = ? and status = 'RUNNING' and finished_at is null")) {
+            query.setString(1, env);
+            try (ResultSet rs = query.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    /** Whether the timeline shows the stage's run started a second time (taken up again) or ended. */
+    private static boolean goesOn(String env, String stage, String workflow) throws Exception {
+        String started = "dev.stagecraft." + stage + ".started.v1";
+        int starts = 0;
+        for (JsonNode entry : stack.gateway.environment(env).path("timeline")) {
+            String type = entry.path("type").asText();
+            if (!workflow.equals(entry.path("workflowId").asText()) || !type.startsWith("dev.stagecraft." + stage + ".")) {
+                continue;
+            }
+            if (!type.equals(started) || ++starts == 2) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Waits until the environment is READY again, serving {@code page} from its one container, and settled. */
@@ -188,7 +237,7 @@ class FaultInjectionTest {
     private static String outageDuringABuild(String name, int number, String what, Outage outage) throws Exception {
         Map<String, Long> dlqBefore = deadLetters();
         Branch branch = newApplicationWithABranch(name);
-        PullRequestFlow pr = new PullRequestFlow(stack.gateway, repositoryUrl, branch.app(), number, name);
+        PullRequestFlow pr = new PullRequestFlow(stack.gateway, branch.url(), branch.app(), number, name);
         pr.open(branch.head());
         awaitTimeline(pr.environment(), "dev.stagecraft.build.started.v1");
         long down = System.nanoTime();
@@ -216,7 +265,7 @@ class FaultInjectionTest {
         Branch dup = newApplicationWithABranch("dup");
         String app = dup.app();
         var payload = GitHubPayloads.pullRequest(GitHubPayloads.minimalPullRequest(), "opened", 34, "dup", dup.head(),
-                repositoryUrl);
+                dup.url());
         String delivery = UUID.randomUUID().toString();
         ExecutorService senders = Executors.newFixedThreadPool(10);
         List<Future<GatewayClient.Answer>> answers = new ArrayList<>();
@@ -287,6 +336,11 @@ class FaultInjectionTest {
         Awaitility.await(what + ": the timeline grows").atMost(Duration.ofMinutes(2)).pollDelay(Duration.ZERO)
                 .pollInterval(Duration.ofMillis(25))
                 .until(() -> stack.gateway.environment(env).path("timeline").size() > before);
+        recovered(what, restarted);
+    }
+
+    /** Adds the case to the table and checks that it recovered within {@link #RECOVERY_LIMIT} of the restart. */
+    private static void recovered(String what, long restarted) {
         Duration recovery = Duration.ofNanos(System.nanoTime() - restarted);
         TABLE.add(String.format("%-44s %-10s %.2f s", what, "pending", recovery.toMillis() / 1000.0));
         assertTrue(recovery.compareTo(RECOVERY_LIMIT) <= 0, what + ": the environment went on only "
