@@ -142,6 +142,10 @@ public class StageRuns {
      * <p>When the pool has room, one transaction records the run, takes its lease and publishes its started event, and
      * the pool starts the work at once: a command costs one commit before its work begins. Otherwise the run is only
      * recorded, and claimed and announced when a thread takes it up.
+     *
+     * <p>A CancelRequested for the run comes on the same partition (commands are keyed by environment), so this
+     * instance reads it only after this method returned and the run is in {@code active}; one read by another
+     * instance after a rebalance reaches the run through its row at the next lease renewal.
      */
     public void accept(CloudEvent command) {
         if (command.data() instanceof CancelRequested cancel) {
