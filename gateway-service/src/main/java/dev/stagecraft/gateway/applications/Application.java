@@ -1,8 +1,11 @@
 package dev.stagecraft.gateway.applications;
 
 import java.time.OffsetDateTime;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
@@ -43,8 +46,21 @@ public class Application extends PanacheEntityBase {
     @Column(name = "created_at")
     public OffsetDateTime createdAt;
 
-    public static List<Application> forRepository(String url) {
-        return list("repositoryKey", repositoryKey(url));
+    /**
+     * The applications of any of {@code urls} (blank ones left out), in one query: a payload names its repository
+     * several ways (web, clone and SSH URLs), which usually come to one key.
+     */
+    public static List<Application> forRepositories(Collection<String> urls) {
+        Set<String> keys = new LinkedHashSet<>();
+        for (String url : urls) {
+            if (url != null && !url.isBlank()) {
+                keys.add(repositoryKey(url));
+            }
+        }
+        if (keys.isEmpty()) {
+            return List.of();
+        }
+        return keys.size() == 1 ? list("repositoryKey", keys.iterator().next()) : list("repositoryKey in ?1", keys);
     }
 
     public static String repositoryKey(String url) {

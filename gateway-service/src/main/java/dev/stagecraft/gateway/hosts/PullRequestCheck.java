@@ -2,10 +2,8 @@ package dev.stagecraft.gateway.hosts;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -58,15 +56,8 @@ public class PullRequestCheck {
             return;
         }
         executor.execute(() -> {
-            Set<String> apps = QuarkusTransaction.requiringNew().call(() -> {
-                Set<String> ids = new LinkedHashSet<>();
-                for (String url : repositoryUrls) {
-                    if (url != null && !url.isBlank()) {
-                        Application.forRepository(url).forEach(a -> ids.add(a.id));
-                    }
-                }
-                return ids;
-            });
+            List<String> apps = QuarkusTransaction.requiringNew().call(() -> Application.forRepositories(repositoryUrls)
+                    .stream().map(a -> a.id).toList());
             apps.forEach(this::check);
         });
     }
