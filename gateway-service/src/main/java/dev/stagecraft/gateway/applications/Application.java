@@ -13,6 +13,8 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
+import org.hibernate.jpa.HibernateHints;
+
 /** A registered repository with its templates: what every environment of it is made from. */
 @Entity
 @Table(name = "application")
@@ -60,7 +62,9 @@ public class Application extends PanacheEntityBase {
         if (keys.isEmpty()) {
             return List.of();
         }
-        return keys.size() == 1 ? list("repositoryKey", keys.iterator().next()) : list("repositoryKey in ?1", keys);
+        var query = keys.size() == 1 ? find("repositoryKey", keys.iterator().next()) : find("repositoryKey in ?1", keys);
+        // read only: a delivery changes no application, and its large template columns need no copy to compare at flush
+        return query.withHint(HibernateHints.HINT_READ_ONLY, true).list();
     }
 
     public static String repositoryKey(String url) {
