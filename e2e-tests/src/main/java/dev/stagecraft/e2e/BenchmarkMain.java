@@ -17,7 +17,6 @@ import java.util.UUID;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
-
 /**
  * Measures the e2e flow: webhook to READY (total, build, setup and the platform's own overhead), push to patched,
  * close to deleted; and, as the baseline, the same repository cloned, built and run by hand with git and docker

@@ -32,7 +32,7 @@ public final class GatewayClient {
     private final String baseUrl;
     private final String token;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private volatile UnaryOperator<String> diagnosis = id -> "";
+    private volatile UnaryOperator<String> diagnosis;
 
     /** @param token an API token (sent to the gateway's /api routes as a bearer token) */
     public GatewayClient(String baseUrl, String token) {
@@ -137,7 +137,8 @@ public final class GatewayClient {
             JsonNode env = last.get();
             throw new AssertionError("environment " + id + " not " + what + " within " + timeout.toSeconds()
                     + "s: state " + env.path("state").asText() + ", reason " + env.path("failureReason").asText()
-                    + ", workflows " + env.path("workflows") + "; the stack says: " + diagnosis.apply(id));
+                    + ", workflows " + env.path("workflows")
+                    + (diagnosis == null ? "" : "; the stack says: " + diagnosis.apply(id)));
         }
     }
 

@@ -19,7 +19,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.stagecraft.events.Topics;
 import dev.stagecraft.runtime.Labels;
 
-
 /**
  * Opens many pull requests at once on one application, each with its own web page (so each builds), and waits until
  * every environment is READY; then closes them all and waits until every one is DELETED. Repeats for several

@@ -7,15 +7,17 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-
 /**
  * What the services cost to run: the time from starting all five at once until the last is ready, then for each the
  * time from its own start until it is ready while the others run, and the resident memory and CPU use of each once
- * it has been idle for a while. "Ready" is {@code /q/health/ready} answering 200, which needs Kafka and PostgreSQL. The services
- * start with the JVM options every start uses ({@value StagecraftServices#JVM_OPTIONS}).
+ * it has been idle for a while. "Ready" is {@code /q/health/ready} answering 200, which needs Kafka and PostgreSQL.
+ * The services start with the JVM options every start uses ({@value StagecraftServices#JVM_OPTIONS}).
  * Usage: deploy/bench/services.sh [idle seconds].
  */
 public final class ServicesMain {
+
+    /** Linux's USER_HZ, the unit of the CPU times in /proc/[pid]/stat. */
+    private static final int TICKS_PER_SECOND = 100;
 
     private ServicesMain() {
     }
@@ -58,9 +60,6 @@ public final class ServicesMain {
             System.exit(1);
         }
     }
-
-    /** Linux's USER_HZ, the unit of the CPU times in /proc/[pid]/stat. */
-    private static final int TICKS_PER_SECOND = 100;
 
     /** User plus system CPU time of the process so far, in ticks, from /proc. */
     static long cpuTicks(long pid) throws IOException {

@@ -143,9 +143,7 @@ class FaultInjectionTest {
      * recovery time.
      */
     private static void killInItsStage(String stage, String what, String env) throws Exception {
-        String workflow = Awaitility.await(stage + " run of " + env + " under way").atMost(Duration.ofMinutes(3))
-                .pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(25)).until(() -> runningRun(stage, env),
-                        Objects::nonNull);
+        String workflow = awaitRunUnderWay(stage, env);
         stack.services.kill(stage);
         stack.services.restart(stage);
         long restarted = System.nanoTime();
@@ -154,15 +152,18 @@ class FaultInjectionTest {
         recovered(what, restarted);
     }
 
-    /** The workflow id of the stage's run of the environment that is under way, or null. */
-    private static String runningRun(String stage, String env) throws SQLException {
+    /** The workflow id of the stage's run of the environment, once its service's database has it RUNNING. */
+    private static String awaitRunUnderWay(String stage, String env) throws SQLException {
         try (Connection db = DriverManager.getConnection(stack.infra.jdbcUrl(), stack.infra.jdbcUser(), "");
                 PreparedStatement query = db.prepareStatement("select workflow_id from " + stage + ".stage_run"
                         + " where environment_id = ? and status = 'RUNNING' and finished_at is null")) {
             query.setString(1, env);
-            try (ResultSet rs = query.executeQuery()) {
-                return rs.next() ? rs.getString(1) : null;
-            }
+            return Awaitility.await(stage + " run of " + env + " under way").atMost(Duration.ofMinutes(3))
+                    .pollInSameThread().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(25)).until(() -> {
+                        try (ResultSet rs = query.executeQuery()) {
+                            return rs.next() ? rs.getString(1) : null;
+                        }
+                    }, Objects::nonNull);
         }
     }
 

@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -46,12 +48,11 @@ public class ImageBuilder {
     private static final int LOG_TAIL = 20;
     private static final Logger LOG = Logger.getLogger(ImageBuilder.class);
     /** Removes build networks once their build ended, off the build's path (one left by a crash goes at start). */
-    private static final java.util.concurrent.Executor NETWORK_REMOVAL = java.util.concurrent.Executors
-            .newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "build-network-removal");
-                t.setDaemon(true);
-                return t;
-            });
+    private static final Executor NETWORK_REMOVAL = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "build-network-removal");
+        t.setDaemon(true);
+        return t;
+    });
     /** The label that marks a build's network. */
     static final String ROLE = "stagecraft.dev/role";
     static final String BUILD_NETWORK_PREFIX = "stagecraft-build-";
