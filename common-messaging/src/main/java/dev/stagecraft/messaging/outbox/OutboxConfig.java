@@ -11,7 +11,10 @@ public interface OutboxConfig {
     @WithDefault("200")
     int batchSize();
 
-    /** Failed sends of one row, counted only while other rows go through, before the row is parked. */
+    /**
+     * Failed sends of one row, counted only while the broker acknowledges other rows (within {@link #maxBackoff()}),
+     * before the row is parked.
+     */
     @WithDefault("10")
     int maxAttempts();
 
@@ -30,7 +33,10 @@ public interface OutboxConfig {
     @WithDefault("1s")
     Duration pollEvery();
 
-    /** The longest pause between attempts while the broker refuses everything. */
+    /**
+     * The longest pause between attempts while the broker refuses everything, and before a key whose row failed is
+     * read again.
+     */
     @WithDefault("5s")
     Duration maxBackoff();
 }

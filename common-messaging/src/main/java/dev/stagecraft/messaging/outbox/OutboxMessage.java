@@ -17,4 +17,7 @@ public class OutboxMessage extends OutboxRecord {
     public Long id;
     @Column(name = "last_error")
     public String lastError;
+    /** Set on a row that failed to send: its key is not read again before then. */
+    @Column(name = "not_before")
+    public java.time.OffsetDateTime notBefore;
 }

@@ -1,5 +1,9 @@
 package dev.stagecraft.messaging.outbox;
 
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayDeque;
@@ -34,6 +38,7 @@ import dev.stagecraft.events.MessageUndeliverable;
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
 import dev.stagecraft.messaging.KafkaProducers;
 import dev.stagecraft.messaging.MessagingConfig;
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -42,14 +47,20 @@ import io.quarkus.runtime.StartupEvent;
  * Sends outbox rows to Kafka and deletes exactly the rows the broker acknowledged.
  *
  * <ul>
- * <li>One relay at a time per schema holds a transaction-scoped advisory lock, so replicas never interleave.</li>
+ * <li>One relay at a time per schema leads: it holds a session advisory lock on a connection of its own. Reading a
+ * batch and settling it are two short transactions; no transaction stays open while the broker is asked. The lock
+ * only saves duplicates: a relay sends a key's next row only once the broker acknowledged its previous one, so even
+ * two relays at once (a lock lost with its connection) put the first copy of every row on the topic in id order.</li>
  * <li>Rows of one record key go out one at a time, in id order, which {@link Outbox} makes commit order: the next
  * row of a key is sent only once the broker acknowledged the previous one. Keys are sent side by side.</li>
- * <li>A row the broker refuses for good (too large, invalid topic), or that fails {@code max-attempts} times while
- * other rows go through, is parked ({@link ParkedMessage}) with the reason, and a {@link MessageUndeliverable} is
- * published in its place, so the gateway fails its workflow instead of waiting for its deadline. The rows after it
- * keep flowing.</li>
- * <li>While the broker refuses everything, nothing is counted against the rows and the relay backs off.</li>
+ * <li>A key whose head row failed waits ({@code not_before}, a pause that grows with its failures) and the relay reads
+ * past it: keys that cannot be sent never hold up the others, however many there are.</li>
+ * <li>A failure counts against its row only when the broker acknowledged other rows within {@code max-backoff} of
+ * it, so a broker outage parks nothing. A row the broker refuses for good (too large, invalid topic), or that failed
+ * {@code max-attempts} counted times, is parked ({@link ParkedMessage}) with the reason, and a
+ * {@link MessageUndeliverable} is published in its place, so the gateway fails its workflow instead of waiting for
+ * its deadline. The rows after it keep flowing.</li>
+ * <li>While the broker refuses everything, the relay backs off.</li>
  * </ul>
  * Delivery is at least once: a crash between send and delete resends, and consumers dedupe on {@code ce_id}.
  */
@@ -66,6 +77,9 @@ public class OutboxRelay {
     EntityManager em;
 
     @Inject
+    AgroalDataSource dataSource;
+
+    @Inject
     Outbox outbox;
 
     @Inject
@@ -77,10 +91,19 @@ public class OutboxRelay {
     private final Semaphore wakeUp = new Semaphore(0);
     private volatile boolean running;
     private Thread thread;
+    /** The relay thread's own: the connection whose session holds the schema's relay lock, while it leads. */
+    private Connection lockConnection;
+    private boolean leading;
+    private boolean everAcknowledged;
+    private long lastAcknowledged;
 
     /** What one batch did. */
     record BatchOutcome(int read, int sent, int parked, boolean brokerRefusedAll) {
         static final BatchOutcome NOTHING = new BatchOutcome(0, 0, 0, false);
+    }
+
+    /** A row that was not sent: why, and whether the failure counts against it (other rows went through). */
+    private record Failure(OutboxMessage row, Throwable error, boolean counted) {
     }
 
     void start(@Observes StartupEvent event) {
@@ -108,9 +131,12 @@ public class OutboxRelay {
             try {
                 wakeUp.tryAcquire(config.outbox().pollEvery().toMillis(), TimeUnit.MILLISECONDS);
                 wakeUp.drainPermits();
+                if (!lead()) {
+                    continue;
+                }
                 BatchOutcome outcome;
                 do {
-                    outcome = QuarkusTransaction.requiringNew().call(this::relayBatch);
+                    outcome = relayBatch(backoff);
                 } while (running && outcome.read() == config.outbox().batchSize() && !outcome.brokerRefusedAll());
                 metrics.refresh();
                 if (outcome.brokerRefusedAll()) {
@@ -122,22 +148,65 @@ public class OutboxRelay {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                break;
             } catch (RuntimeException e) {
                 LOG.warnf("outbox relay: %s; retrying", e.getMessage());
                 sleepQuietly(backoff);
                 backoff = config.outbox().maxBackoff();
             }
         }
+        resign();
     }
 
-    BatchOutcome relayBatch() throws InterruptedException {
-        Object locked = em.createNativeQuery("select pg_try_advisory_xact_lock(hashtext(current_schema() || '.outbox'))")
-                .getSingleResult();
-        if (!Boolean.TRUE.equals(locked)) {
-            return BatchOutcome.NOTHING;
+    /** Whether this relay leads its schema's outbox; takes the lead when nobody has it. */
+    private boolean lead() {
+        try {
+            if (lockConnection != null && !lockConnection.isValid(2)) {
+                resign();
+            }
+            if (lockConnection == null) {
+                lockConnection = dataSource.getConnection();
+                lockConnection.setAutoCommit(true);
+            }
+            if (!leading) {
+                try (Statement statement = lockConnection.createStatement();
+                        ResultSet result = statement.executeQuery(
+                                "select pg_try_advisory_lock(hashtext(current_schema() || '.outbox'))")) {
+                    leading = result.next() && result.getBoolean(1);
+                }
+                if (leading) {
+                    LOG.debugf("outbox relay of instance %s leads", config.instanceId());
+                }
+            }
+            return leading;
+        } catch (SQLException e) {
+            resign();
+            throw new IllegalStateException("the relay lock could not be taken: " + e.getMessage(), e);
         }
-        List<OutboxMessage> rows = OutboxMessage.find("order by id").page(0, config.outbox().batchSize()).list();
+    }
+
+    /** Lets the lead go: the lock is released before its connection goes back to the pool. */
+    private void resign() {
+        if (lockConnection == null) {
+            return;
+        }
+        try (Statement statement = lockConnection.createStatement()) {
+            statement.execute("select pg_advisory_unlock_all()");
+        } catch (SQLException gone) {
+            // the session ended, and its locks with it
+        }
+        try {
+            lockConnection.close();
+        } catch (SQLException ignored) {
+            // nothing more to give back
+        }
+        lockConnection = null;
+        leading = false;
+    }
+
+    /** Reads one batch, sends it and settles it; {@code backoff}: how long the keys of a wholly refused batch wait. */
+    BatchOutcome relayBatch(Duration backoff) throws InterruptedException {
+        List<OutboxMessage> rows = QuarkusTransaction.requiringNew().call(this::readBatch);
         if (rows.isEmpty()) {
             return BatchOutcome.NOTHING;
         }
@@ -146,20 +215,24 @@ public class OutboxRelay {
             byKey.computeIfAbsent(row.key, k -> new ArrayDeque<>()).add(row);
         }
         List<Long> sent = new ArrayList<>();
-        Map<OutboxMessage, Throwable> failed = new LinkedHashMap<>();
+        List<Failure> failures = new ArrayList<>();
         while (!byKey.isEmpty()) {
+            long roundStart = System.nanoTime();
             Map<OutboxMessage, Future<RecordMetadata>> round = new LinkedHashMap<>();
             for (ArrayDeque<OutboxMessage> queue : byKey.values()) {
                 OutboxMessage row = queue.peekFirst();
                 round.put(row, send(row));
             }
-            long deadline = System.nanoTime() + config.outbox().sendTimeout().toNanos();
+            long deadline = roundStart + config.outbox().sendTimeout().toNanos();
+            Map<OutboxMessage, Throwable> failed = new LinkedHashMap<>();
             for (Map.Entry<OutboxMessage, Future<RecordMetadata>> e : round.entrySet()) {
                 OutboxMessage row = e.getKey();
                 Throwable error = await(e.getValue(), deadline);
                 if (error == null) {
                     sent.add(row.id);
                     byKey.get(row.key).pollFirst();
+                    everAcknowledged = true;
+                    lastAcknowledged = System.nanoTime();
                 } else if (refusedForGood(error)) {
                     failed.put(row, error);
                     byKey.get(row.key).pollFirst();
@@ -169,34 +242,63 @@ public class OutboxRelay {
                     byKey.remove(row.key);
                 }
             }
+            boolean othersWentThrough = everAcknowledged
+                    && lastAcknowledged - (roundStart - config.outbox().maxBackoff().toNanos()) >= 0;
+            failed.forEach((row, error) -> failures.add(new Failure(row, error, othersWentThrough)));
             byKey.values().removeIf(ArrayDeque::isEmpty);
         }
+        int parked = QuarkusTransaction.requiringNew().call(() -> settle(sent, failures, backoff));
+        if (!failures.isEmpty() && sent.isEmpty() && parked == 0) {
+            LOG.warnf("outbox relay: the broker took none of %d messages (%s); retrying", rows.size(),
+                    describe(failures.get(0).error()));
+        }
+        return new BatchOutcome(rows.size(), sent.size(), parked, sent.isEmpty() && parked == 0 && !failures.isEmpty());
+    }
+
+    /** The oldest rows, in id order, of keys that are not waiting after a failure. */
+    @SuppressWarnings("unchecked")
+    private List<OutboxMessage> readBatch() {
+        return em.createNativeQuery("select * from outbox_message where record_key not in"
+                + " (select record_key from outbox_message where not_before > now()) order by id limit :n",
+                OutboxMessage.class).setParameter("n", config.outbox().batchSize()).getResultList();
+    }
+
+    /** Deletes what was sent, parks what cannot be, and lets the keys of the rest wait. Returns how many it parked. */
+    private int settle(List<Long> sent, List<Failure> failures, Duration backoff) {
         if (!sent.isEmpty()) {
             OutboxMessage.delete("id in ?1", sent);
         }
-        boolean othersWentThrough = !sent.isEmpty();
         int parked = 0;
-        for (Map.Entry<OutboxMessage, Throwable> e : failed.entrySet()) {
-            OutboxMessage row = e.getKey();
-            String error = describe(e.getValue());
-            if (refusedForGood(e.getValue())) {
+        for (Failure failure : failures) {
+            OutboxMessage row = failure.row();
+            String error = describe(failure.error());
+            if (refusedForGood(failure.error())) {
                 park(row, "the broker refused it: " + error);
                 parked++;
-            } else if (othersWentThrough) {
-                row.attempts++;
-                row.lastError = error;
-                if (row.attempts >= config.outbox().maxAttempts()) {
-                    park(row, "sending failed " + row.attempts + " times while other messages went through; last: "
-                            + error);
-                    parked++;
-                }
+                continue;
             }
+            if (failure.counted()) {
+                row.attempts++;
+            }
+            if (row.attempts >= config.outbox().maxAttempts()) {
+                park(row, "sending failed " + row.attempts + " times while other messages went through; last: "
+                        + error);
+                parked++;
+                continue;
+            }
+            Duration wait = failure.counted() ? waitAfter(row.attempts) : backoff;
+            em.createNativeQuery("update outbox_message set attempts = :attempts, last_error = :error,"
+                    + " not_before = now() + make_interval(secs => :secs) where id = :id")
+                    .setParameter("attempts", row.attempts).setParameter("error", error)
+                    .setParameter("secs", wait.toMillis() / 1000.0).setParameter("id", row.id).executeUpdate();
         }
-        if (!failed.isEmpty() && sent.isEmpty() && parked == 0) {
-            LOG.warnf("outbox relay: the broker took none of %d messages (%s); retrying", rows.size(),
-                    describe(failed.values().iterator().next()));
-        }
-        return new BatchOutcome(rows.size(), sent.size(), parked, sent.isEmpty() && parked == 0 && !failed.isEmpty());
+        return parked;
+    }
+
+    /** The pause after a row's {@code attempts}-th counted failure: doubling from 250 ms up to max-backoff. */
+    private Duration waitAfter(int attempts) {
+        Duration wait = MIN_BACKOFF.multipliedBy(1L << Math.min(attempts - 1, 16));
+        return wait.compareTo(config.outbox().maxBackoff()) > 0 ? config.outbox().maxBackoff() : wait;
     }
 
     private Future<RecordMetadata> send(OutboxMessage row) {
@@ -230,7 +332,7 @@ public class OutboxRelay {
         LOG.errorf("outbox relay: parked %s %s (topic %s, key '%s', %d bytes): %s", row.ceType, row.ceId, row.topic,
                 row.key, row.payload.length(), reason);
         ParkedMessage.of(row, reason, OffsetDateTime.now()).persist();
-        row.delete();
+        OutboxMessage.delete("id", row.id);
         if (!MessageType.MESSAGE_UNDELIVERABLE.ceType().equals(row.ceType)) {
             outbox.publish(new MessageUndeliverable(row.key.isEmpty() ? null : row.key, row.workflowId, row.ceId,
                     row.ceType, row.topic, row.ceSource, row.payload.getBytes(java.nio.charset.StandardCharsets.UTF_8).length,

@@ -1,5 +1,7 @@
 package dev.stagecraft.messaging.stage;
 
+import java.util.concurrent.TimeUnit;
+
 import dev.stagecraft.events.TaskFinished;
 import dev.stagecraft.events.TaskListener;
 import dev.stagecraft.events.TaskStarted;
@@ -12,12 +14,36 @@ public final class RunControl implements TaskListener {
     private final String causationId;
     private final StageRuns runs;
     private volatile String cancelReason;
+    /** {@link System#nanoTime()} when the handler began, 0 while it is not working. */
+    private volatile long workingSince;
 
     RunControl(String environmentId, String workflowId, String causationId, StageRuns runs) {
         this.environmentId = environmentId;
         this.workflowId = workflowId;
         this.causationId = causationId;
         this.runs = runs;
+    }
+
+    String environmentId() {
+        return environmentId;
+    }
+
+    String workflowId() {
+        return workflowId;
+    }
+
+    String causationId() {
+        return causationId;
+    }
+
+    void working(boolean working) {
+        workingSince = working ? System.nanoTime() | 1 : 0;
+    }
+
+    /** How long the handler has been working, in whole seconds; -1 while it is not. */
+    long workingForSeconds() {
+        long since = workingSince;
+        return since == 0 ? -1 : TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - since);
     }
 
     void cancel(String reason) {

@@ -1,6 +1,7 @@
 package dev.stagecraft.messaging.stage;
 
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -10,7 +11,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.PreDestroy;
@@ -68,12 +68,6 @@ public class StageRuns {
     @Inject
     EntityManager em;
 
-    private static final ScheduledExecutorService HEARTBEATS = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "stage-heartbeat");
-        t.setDaemon(true);
-        return t;
-    });
-
     @Inject
     MessagingConfig config;
 
@@ -81,6 +75,7 @@ public class StageRuns {
     private final Set<String> claiming = ConcurrentHashMap.newKeySet();
     private ExecutorService pool;
     ScheduledExecutorService leases;
+    private ScheduledExecutorService heartbeats;
     private volatile boolean stopping;
     private volatile long renewedAt = System.nanoTime();
 
@@ -112,7 +107,14 @@ public class StageRuns {
             t.setDaemon(true);
             return t;
         });
+        heartbeats = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "stage-heartbeat");
+            t.setDaemon(true);
+            return t;
+        });
         MessagingConfig.Stage stage = config.stage();
+        heartbeats.scheduleWithFixedDelay(this::heartbeat, stage.heartbeat().toMillis(), stage.heartbeat().toMillis(),
+                TimeUnit.MILLISECONDS);
         LOG.infof("stage runs of instance %s: lease %s, at most %d attempts", config.instanceId(), stage.lease(),
                 stage.maxAttempts());
         leases.scheduleWithFixedDelay(this::tick, 0, Math.max(100, stage.lease().toMillis() / 3),
@@ -126,6 +128,7 @@ public class StageRuns {
         }
         stopping = true;
         leases.shutdownNow();
+        heartbeats.shutdownNow();
         pool.shutdownNow();
         try {
             pool.awaitTermination(5, TimeUnit.SECONDS);
@@ -373,7 +376,7 @@ public class StageRuns {
             }
             StageOutcome outcome;
             StageRun.Status status;
-            ScheduledFuture<?> beat = heartbeat(command);
+            control.working(true);
             try {
                 control.checkCancelled();
                 outcome = handler.run(command, control);
@@ -386,7 +389,7 @@ public class StageRuns {
                 outcome = handler.failed(command, null, e.getClass().getSimpleName() + ": " + e.getMessage());
                 status = StageRun.Status.FAILED;
             } finally {
-                beat.cancel(false);
+                control.working(false);
             }
             if (stopping && status != StageRun.Status.SUCCEEDED) {
                 interrupted = true; // by the shutdown: the lease is given back, another instance runs it again
@@ -410,22 +413,31 @@ public class StageRuns {
     }
 
     /**
-     * Tells the gateway every {@code stagecraft.stage.heartbeat} that the run is still working, for at most
-     * {@code stagecraft.stage.heartbeat-for}: a run stuck past that goes silent, and the deadline ends it.
+     * Tells the gateway every {@code stagecraft.stage.heartbeat} that the runs working here still are, each for at most
+     * {@code stagecraft.stage.heartbeat-for}: a run stuck past that goes silent, and the deadline ends it. One
+     * transaction carries the heartbeats of every run, on a thread of this instance that nothing else waits for; a
+     * slow database delays the next beat instead of piling beats up.
      */
-    private ScheduledFuture<?> heartbeat(CloudEvent command) {
-        long started = System.nanoTime();
-        return HEARTBEATS.scheduleAtFixedRate(() -> {
-            long running = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started);
-            if (running > config.stage().heartbeatFor().toSeconds()) {
-                return;
+    private void heartbeat() {
+        List<RunControl> due = new ArrayList<>();
+        long every = config.stage().heartbeat().toSeconds();
+        long longest = config.stage().heartbeatFor().toSeconds();
+        for (RunControl control : active.values()) {
+            long seconds = control.workingForSeconds();
+            if (seconds >= every && seconds <= longest) {
+                due.add(control);
             }
-            try {
-                publishNow(new WorkflowProgressed(command.subject(), command.workflowId(), running), command.id());
-            } catch (RuntimeException e) {
-                LOG.debugf("heartbeat of %s not sent: %s", command.workflowId(), e.getMessage());
-            }
-        }, config.stage().heartbeat().toMillis(), config.stage().heartbeat().toMillis(), TimeUnit.MILLISECONDS);
+        }
+        if (due.isEmpty()) {
+            return;
+        }
+        try {
+            QuarkusTransaction.requiringNew().run(() -> due.forEach(control -> outbox.publish(
+                    new WorkflowProgressed(control.environmentId(), control.workflowId(), control.workingForSeconds()),
+                    control.causationId())));
+        } catch (RuntimeException e) {
+            LOG.debugf("heartbeats of %d runs not sent: %s", due.size(), e.getMessage());
+        }
     }
 
     /** Ends the run with its outcome, if this instance still owns it (else the instance that took it over will). */

@@ -4,6 +4,8 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.URI;
 import java.net.URL;
 import java.net.http.HttpClient;
@@ -16,13 +18,16 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.IntStream;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiFunction;
+import java.util.stream.IntStream;
 
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -30,6 +35,9 @@ import jakarta.persistence.EntityManager;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -42,9 +50,11 @@ import dev.stagecraft.events.EnvironmentActionRejected;
 import dev.stagecraft.events.MessageType;
 import dev.stagecraft.events.Topics;
 import dev.stagecraft.infra.InfraTestResource;
+import dev.stagecraft.messaging.KafkaProducers;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusMock;
 import io.quarkus.test.junit.QuarkusTest;
 
 /** The outbox and its relay against a real PostgreSQL and a real Kafka broker. */
@@ -59,6 +69,9 @@ class OutboxRelayTest {
 
     @Inject
     EntityManager em;
+
+    @Inject
+    KafkaProducers producers;
 
     @ConfigProperty(name = "kafka.bootstrap.servers")
     String bootstrap;
@@ -208,6 +221,119 @@ class OutboxRelayTest {
             assertTrue(metrics.contains("stagecraft_outbox_pending_messages"), "depth is exported");
             assertTrue(metrics.contains("stagecraft_outbox_oldest_pending_age_seconds"), "age is exported");
         });
+    }
+
+    /**
+     * More keys than a batch holds cannot be sent (their topic's partitions have no leader: a failure worth retrying),
+     * and they come before a message of another key. That message still goes out, and the failing ones are parked
+     * after max-attempts failures counted while other messages went through.
+     */
+    @Test
+    void keysThatCannotBeSentDoNotHoldUpTheOthers() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String unavailable = "stagecraft.test.unavailable-" + run;
+        interceptSends((real, record) -> unavailable.equals(record.topic())
+                ? CompletableFuture.failedFuture(new NotLeaderOrFollowerException("no leader for " + unavailable))
+                : null);
+        int stuck = 250;
+        QuarkusTransaction.requiringNew().run(() -> {
+            for (int k = 0; k < stuck; k++) {
+                outbox.publish(unavailable, message(key(run, 1000 + k), run, "stuck", 0), null);
+            }
+        });
+        String free = key(run, 1);
+        QuarkusTransaction.requiringNew().run(() -> outbox.publish(message(free, run, "free", 0), null));
+
+        List<String> arrived = new ArrayList<>();
+        consume(run, List.of(free), record -> {
+            if (run.equals(readTree(record.value()).path("actor").asText())) {
+                arrived.add(record.key());
+            }
+        }, () -> arrived.contains(free));
+
+        // failures count only while other messages go through: keep some flowing
+        await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofMillis(200)).until(() -> {
+            QuarkusTransaction.requiringNew().run(() -> outbox.publish(message(key(run, 2), run, "filler", 0), null));
+            Number parked = QuarkusTransaction.requiringNew().call(() -> (Number) em.createNativeQuery(
+                    "select count(*) from outbox_parked where topic = ?1").setParameter(1, unavailable)
+                    .getSingleResult());
+            return parked.intValue() == stuck;
+        });
+        String reason = QuarkusTransaction.requiringNew().call(() -> (String) em.createNativeQuery(
+                "select reason from outbox_parked where topic = ?1 limit 1").setParameter(1, unavailable)
+                .getSingleResult());
+        assertTrue(reason.contains("failed 3 times") && reason.contains("NotLeaderOrFollowerException"), reason);
+    }
+
+    /** While the broker takes its time to acknowledge, the relay holds no database transaction open. */
+    @Test
+    void noTransactionStaysOpenWhileTheBrokerIsAsked() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String slow = key(run, 1);
+        CountDownLatch asked = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        interceptSends((real, record) -> {
+            if (!slow.equals(record.key())) {
+                return null;
+            }
+            asked.countDown();
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    answer.await();
+                    return real.send(record).get();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+        });
+        try {
+            QuarkusTransaction.requiringNew().run(() -> outbox.publish(message(slow, run, "slow", 0), null));
+            assertTrue(asked.await(30, java.util.concurrent.TimeUnit.SECONDS), "the relay sent the message");
+            long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            while (System.nanoTime() < until) {
+                Number open = QuarkusTransaction.requiringNew().call(() -> (Number) em.createNativeQuery(
+                        "select count(*) from pg_stat_activity where datname = current_database()"
+                                + " and state like 'idle in transaction%' and xact_start < now() - interval '1 second'")
+                        .getSingleResult());
+                assertEquals(0L, open.longValue(), "transactions open for over a second while a send waits");
+                Thread.sleep(100);
+            }
+        } finally {
+            answer.countDown();
+        }
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertEquals(0L, QuarkusTransaction.requiringNew()
+                .call(() -> (Number) em.createNativeQuery("select count(*) from outbox_message where record_key = ?1")
+                        .setParameter(1, slow).getSingleResult()).longValue(), "sent once the broker answered"));
+    }
+
+    /**
+     * For the running test, the relay's producer answers a send itself when {@code answer} returns a future for it,
+     * and hands it to the real producer when it returns null.
+     */
+    @SuppressWarnings("unchecked")
+    private void interceptSends(BiFunction<Producer<String, String>, ProducerRecord<String, String>,
+            CompletableFuture<?>> answer) {
+        Producer<String, String> real = producers.events();
+        Producer<String, String> intercepting = (Producer<String, String>) Proxy.newProxyInstance(
+                Producer.class.getClassLoader(), new Class<?>[] {Producer.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("send")) {
+                        CompletableFuture<?> answered = answer.apply(real, (ProducerRecord<String, String>) args[0]);
+                        if (answered != null) {
+                            return answered;
+                        }
+                    }
+                    try {
+                        return method.invoke(real, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        QuarkusMock.installMockForType(new KafkaProducers() {
+            @Override
+            public Producer<String, String> events() {
+                return intercepting;
+            }
+        }, KafkaProducers.class);
     }
 
     @Test

@@ -38,6 +38,7 @@ import dev.stagecraft.events.SetupStarted;
 import dev.stagecraft.events.SetupSucceeded;
 import dev.stagecraft.events.StageOutcome;
 import dev.stagecraft.events.Topics;
+import dev.stagecraft.events.WorkflowProgressed;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.infra.InfraTestResource;
 import dev.stagecraft.messaging.MessagingConfigs;
@@ -83,8 +84,12 @@ class StageRunLeaseTest {
     }
 
     private StageRuns instance(String id, Duration lease, int concurrency) {
-        StageRuns runs = service.withConfig(MessagingConfigs.with(Map.of("stagecraft.stage.heartbeat", "PT1H",
-                "stagecraft.stage.heartbeat-for", "PT1H", "stagecraft.stage.concurrency", String.valueOf(concurrency),
+        return instance(id, lease, concurrency, Duration.ofHours(1));
+    }
+
+    private StageRuns instance(String id, Duration lease, int concurrency, Duration heartbeat) {
+        StageRuns runs = service.withConfig(MessagingConfigs.with(Map.of(
+                "stagecraft.stage.heartbeat", heartbeat.toString(), "stagecraft.stage.heartbeat-for", "PT1H", "stagecraft.stage.concurrency", String.valueOf(concurrency),
                 "stagecraft.stage.lease", lease.toString(), "stagecraft.stage.max-attempts", "3",
                 "stagecraft.instance-id", id + "-" + UUID.randomUUID().toString().substring(0, 6))));
         runs.onStart(null);
@@ -228,6 +233,34 @@ class StageRunLeaseTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> run(waiting).status == StageRun.Status.SUCCEEDED);
         assertEquals(1, handler.runs(waiting));
         assertEquals(1, run(waiting).attempts);
+    }
+
+    /** Every run working on an instance says so every heartbeat, with how long it has been working. */
+    @Test
+    void runsWorkingAtOnceEachSendHeartbeats() {
+        StageRuns worker = instance("beating", Duration.ofSeconds(30), 4, Duration.ofSeconds(1));
+        List<String> workflows = new ArrayList<>();
+        List<CountDownLatch> releases = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String workflow = UUID.randomUUID().toString();
+            workflows.add(workflow);
+            releases.add(handler.block(workflow));
+            worker.accept(command("env-beating-" + i, workflow));
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> workflows.stream().allMatch(w -> handler.runs(w) == 1));
+        String progressed = MessageType.of(new WorkflowProgressed("e", "w", 0)).ceType();
+        try {
+            await().atMost(Duration.ofSeconds(30)).until(() -> {
+                for (int i = 0; i < workflows.size(); i++) {
+                    if (published("env-beating-" + i, workflows.get(i), progressed) < 2) {
+                        return false;
+                    }
+                }
+                return true;
+            });
+        } finally {
+            releases.forEach(CountDownLatch::countDown);
+        }
     }
 
     /** Environments whose id starts with this end their runs with SetupFailed. */
