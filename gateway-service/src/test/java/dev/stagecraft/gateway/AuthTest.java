@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.util.Map;
 
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 
 import org.junit.jupiter.api.Test;
 
@@ -36,6 +37,9 @@ class AuthTest {
 
     @Inject
     BootstrapToken bootstrap;
+
+    @Inject
+    EntityManager em;
 
     private HttpResponse<String> call(String method, String path, String token, String body) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(root.toString()).resolve(path))
@@ -125,6 +129,18 @@ class AuthTest {
         String all = given().queryParam("limit", 1000).get("/api/deliveries").then().extract().asString();
         assertTrue(all.contains(envA) && all.contains(envB), "an unlimited token sees both deliveries: " + all);
         assertTrue(deliveries.contains(envA) && !deliveries.contains(envB), deliveries);
+        String workflowA = given().get("/api/environments/" + envA).then().extract().path("activeWorkflow");
+        String workflowB = given().get("/api/environments/" + envB).then().extract().path("activeWorkflow");
+        assertEquals(200, call("GET", "api/workflows/" + workflowA, scoped, null).statusCode());
+        assertEquals(404, call("GET", "api/workflows/" + workflowB, scoped, null).statusCode(),
+                "another application's workflow");
+        assertEquals(404, call("GET", "api/workflows/" + workflowB + "/logs", scoped, null).statusCode());
+        // a stream's status only: a stream that opened would never end
+        HttpResponse<java.io.InputStream> stream = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create(root.toString()).resolve("api/environments/" + envB + "/events"))
+                .header("Authorization", "Bearer " + scoped).build(), HttpResponse.BodyHandlers.ofInputStream());
+        stream.body().close();
+        assertEquals(404, stream.statusCode(), "another application's event stream");
 
         given().contentType("application/json").body(Map.of("name", "x", "role", "viewer", "applications",
                 java.util.List.of("no-such-app"))).post("/api/tokens").then().statusCode(400)
@@ -146,11 +162,32 @@ class AuthTest {
                     "the revoked bootstrap token came back");
             assertEquals(200, call("GET", "api/environments", admin, null).statusCode());
         } finally {
-            // the other tests use the bootstrap token: with no admin left, it is created again
-            QuarkusTransaction.requiringNew().run(() -> ApiToken.delete("role", Role.ADMIN));
-            bootstrap.ensure();
+            restoreBootstrap();
         }
         assertEquals(200, call("GET", "api/environments", bootstrapSecret, null).statusCode());
+    }
+
+    /** Revoking the bootstrap token is final even when it was the last admin token: no restart brings it back. */
+    @Test
+    void revokingTheLastAdminTokenIsFinalToo() throws Exception {
+        String bootstrapSecret = Api.ADMIN_TOKEN;
+        try {
+            assertEquals(204, call("DELETE", "api/tokens/" + BootstrapToken.ID, bootstrapSecret, null).statusCode());
+            bootstrap.ensure();
+            assertEquals(401, call("GET", "api/environments", bootstrapSecret, null).statusCode(),
+                    "the revoked bootstrap token came back once no admin was left");
+        } finally {
+            restoreBootstrap();
+        }
+    }
+
+    /** What an operator who lost every admin token does: the other tests use the bootstrap token. */
+    private void restoreBootstrap() {
+        QuarkusTransaction.requiringNew().run(() -> {
+            ApiToken.delete("role", Role.ADMIN);
+            em.createNativeQuery("delete from bootstrap_admin").executeUpdate();
+        });
+        bootstrap.ensure();
     }
 
     @Test

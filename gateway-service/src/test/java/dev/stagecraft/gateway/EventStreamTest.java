@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.stagecraft.events.BuildFailed;
 import dev.stagecraft.events.BuildRequested;
 import dev.stagecraft.events.LogLine;
 import dev.stagecraft.events.TaskFinished;
@@ -172,6 +173,14 @@ class EventStreamTest {
             String timeline = given().get("/api/environments/" + env + "/timeline").then().statusCode(200).extract()
                     .asString();
             assertTrue(timeline.contains("DB_PASSWORD=********") && !timeline.contains(secret), timeline);
+
+            bus.publish(new BuildFailed(env, wf, build.commit(), "web", "RUN echo " + secret + " failed", List.of()));
+            String failed = Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                    .until(() -> given().get("/api/environments/" + env).then().extract().asString(),
+                            e -> e.contains("\"FAILED\""));
+            assertTrue(failed.contains("RUN echo ******** failed") && !failed.contains(secret), failed);
+            String workflow = given().get("/api/workflows/" + wf).then().statusCode(200).extract().asString();
+            assertTrue(workflow.contains("RUN echo ******** failed") && !workflow.contains(secret), workflow);
         }
     }
 }

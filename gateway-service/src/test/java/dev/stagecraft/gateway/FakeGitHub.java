@@ -51,11 +51,20 @@ public class FakeGitHub implements QuarkusTestResourceLifecycleManager {
         server.createContext("/", this::handle);
         server.start();
         String base = "http://127.0.0.1:" + server.getAddress().getPort();
-        return Map.of("stagecraft.github.token", TOKEN, "stagecraft.github.api-url", base,
+        // the GitHub token rests sealed, as an operator may keep it; GitLab's and Bitbucket's in clear
+        return Map.of("stagecraft.github.token", sealedToken(), "stagecraft.github.api-url", base,
                 "stagecraft.github.backoff", "0.1s", "stagecraft.pull-request-check-interval", "0s",
                 "stagecraft.gitlab.token", GITLAB_TOKEN, "stagecraft.gitlab.api-url", base + "/gitlab",
                 "stagecraft.bitbucket.token", BITBUCKET_TOKEN, "stagecraft.bitbucket.api-url", base + "/bitbucket");
     }
+
+    /** {@link #TOKEN} sealed with the key the tests run with. */
+    static String sealedToken() {
+        return SEALED_TOKEN;
+    }
+
+    private static final String SEALED_TOKEN = dev.stagecraft.events.secrets.SecretBox
+            .fromBase64(dev.stagecraft.messaging.SecretsProducer.DEVELOPMENT_KEY).seal(TOKEN);
 
     private void handle(HttpExchange exchange) throws IOException {
         String method = exchange.getRequestMethod();

@@ -44,10 +44,16 @@ class LifecycleRulesTest {
             Api.awaitMarker(bus, env);
             assertEquals(List.of(), bus.remaining(BuildRequested.class, env), "nothing is built");
 
-            given().post("/api/environments/" + env + "/approve").then().statusCode(202);
+            String head = opened.get("pull_request").get("head").get("sha").asText();
+            given().post("/api/environments/" + env + "/approve").then().statusCode(400)
+                    .body("error", is("commit_required")).body("message", containsString(head));
+            assertEquals(List.of(), bus.remaining(BuildRequested.class, env), "an approval without a commit is none");
+            given().contentType("application/json").body("{\"commit\": \"" + head.substring(0, 10) + "\"}")
+                    .post("/api/environments/" + env + "/approve").then().statusCode(202);
             BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
-            assertEquals(opened.get("pull_request").get("head").get("sha").asText(), build.commit());
-            given().post("/api/environments/" + env + "/approve").then().statusCode(409)
+            assertEquals(head, build.commit());
+            given().contentType("application/json").body("{\"commit\": \"" + head + "\"}")
+                    .post("/api/environments/" + env + "/approve").then().statusCode(409)
                     .body("message", containsString("not a fork's pull request awaiting approval"));
 
             // approval is for one commit: a later push to the fork waits for a deployer again
@@ -60,7 +66,13 @@ class LifecycleRulesTest {
             Api.awaitMarker(bus, env);
             assertEquals(List.of(), bus.remaining(BuildRequested.class, env),
                     "the fork's new commit is not built without approval");
-            given().post("/api/environments/" + env + "/approve").then().statusCode(202);
+            // the deployer reviewed the first commit; the push landed meanwhile: not approved unseen
+            given().contentType("application/json").body("{\"commit\": \"" + head + "\"}")
+                    .post("/api/environments/" + env + "/approve").then().statusCode(409)
+                    .body("error", is("commit_changed")).body("message", containsString("f".repeat(40)));
+            given().get("/api/environments/" + env).then().body("awaitingApproval", is(true));
+            given().contentType("application/json").body("{\"commit\": \"" + "f".repeat(40) + "\"}")
+                    .post("/api/environments/" + env + "/approve").then().statusCode(202);
             given().get("/api/environments/" + env).then().body("awaitingApproval", is(false));
         }
     }

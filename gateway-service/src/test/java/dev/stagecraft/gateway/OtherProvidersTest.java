@@ -169,4 +169,42 @@ class OtherProvidersTest {
             assertEquals("pull request #1 was merged", teardown.reason());
         }
     }
+
+    /**
+     * A merge or pull request from another project, or whose payload does not name where its head comes from, gets an
+     * environment that waits for a deployer's approval, on GitLab and on Bitbucket as on GitHub.
+     */
+    @Test
+    void forksAndHeadsOfUnknownOriginWaitForApprovalOnGitLabAndBitbucket() throws IOException {
+        List<java.util.function.Consumer<ObjectNode>> gitlabForks = List.of(
+                attributes -> attributes.put("source_project_id", 999_999), // another project
+                attributes -> attributes.remove("source_project_id")); // not named
+        for (java.util.function.Consumer<ObjectNode> fork : gitlabForks) {
+            String repo = Apps.uniqueRepo();
+            register(repo, "gitlab");
+            ObjectNode open = (ObjectNode) Hooks.fixtureAt(FIXTURES.resolve("gitlab/merge_request-open.json"));
+            ((ObjectNode) open.get("project")).put("git_http_url", repo).remove(List.of("web_url", "git_ssh_url",
+                    "http_url", "url", "homepage"));
+            open.remove("repository");
+            fork.accept((ObjectNode) open.get("object_attributes"));
+            String env = gitlab("Merge Request Hook", EventJson.write(open).getBytes(StandardCharsets.UTF_8),
+                    Hooks.SECRET, UUID.randomUUID().toString()).statusCode(202).body("outcome", is("accepted"))
+                    .extract().path("environment");
+            given().get("/api/environments/" + env).then().body("awaitingApproval", is(true))
+                    .body("state", is("PENDING"));
+        }
+
+        String name = "team/" + UUID.randomUUID();
+        register("https://bitbucket.org/" + name + ".git", "bitbucket");
+        JsonFile created = fixtures("bitbucket").stream().filter(f -> f.name.equals("pullrequest-created.json"))
+                .findFirst().orElseThrow();
+        ObjectNode payload = (ObjectNode) EventJson.mapper().readTree(created.bytes);
+        ((ObjectNode) payload.get("repository")).put("full_name", name).remove("links");
+        ((ObjectNode) payload.get("pullrequest").get("source")).remove("repository"); // not named
+        byte[] body = EventJson.write(payload).getBytes(StandardCharsets.UTF_8);
+        String env = bitbucket("pullrequest:created", body, HmacSignature.sign(Hooks.SECRET, body),
+                UUID.randomUUID().toString()).statusCode(202).body("outcome", is("accepted")).extract()
+                .path("environment");
+        given().get("/api/environments/" + env).then().body("awaitingApproval", is(true)).body("state", is("PENDING"));
+    }
 }

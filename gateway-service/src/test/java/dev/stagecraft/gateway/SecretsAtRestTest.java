@@ -81,4 +81,24 @@ class SecretsAtRestTest {
                 .body("keyId", org.hamcrest.Matchers.is(secrets.keyId()));
         Hooks.send("pull_request", Hooks.forRepository("pull_request-closed.json", repo)).statusCode(202);
     }
+
+    /**
+     * A value for configuration (a git host's token) is sealed by the admin route, and an old seal comes back under
+     * the current key. The GitHub token this test application is configured with is sealed (FakeGitHub), and every
+     * call to the fake GitHub checks that the clear token arrived.
+     */
+    @Test
+    void aConfigurationValueIsSealedByTheAdminRouteAndHostTokensMayRestSealed() {
+        String sealed = given().contentType("application/json").body(Map.of("value", "ghp_clear-token"))
+                .post("/api/admin/secrets/seal").then().statusCode(200)
+                .body("keyId", org.hamcrest.Matchers.is(secrets.keyId())).extract().path("sealed");
+        assertTrue(sealed.startsWith("enc:v2:" + secrets.keyId() + ":"), sealed);
+        assertEquals("ghp_clear-token", secrets.open(sealed));
+        String again = given().contentType("application/json").body(Map.of("value", sealed))
+                .post("/api/admin/secrets/seal").then().statusCode(200).extract().path("sealed");
+        assertEquals("ghp_clear-token", secrets.open(again), "a sealed value is sealed again, not twice");
+        given().contentType("application/json").body("{}").post("/api/admin/secrets/seal").then().statusCode(400)
+                .body("message", org.hamcrest.Matchers.containsString("value is required"));
+        assertTrue(SecretBox.isSealed(FakeGitHub.sealedToken()), "the GitHub token in this test's configuration");
+    }
 }

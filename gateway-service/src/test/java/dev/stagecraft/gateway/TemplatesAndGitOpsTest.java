@@ -113,9 +113,11 @@ class TemplatesAndGitOpsTest {
             Opened pr = readyOnANewApplication(bus);
             String env = pr.env();
             String frozen = Api.environment(env).getString("specHash");
+            assertEquals(List.of(), Api.environment(env).getList("runAsRoot"));
 
+            // the new service opts out of running as non-root: the environment's view names it once it has it
             given().contentType("application/json").body(Map.of("template", Apps.TWO_SERVICES
-                    + "- name: cache\n  image: redis:7\n")).put("/api/applications/" + pr.appId() + "/template")
+                    + "- name: cache\n  image: redis:7\n  run_as_root: true\n")).put("/api/applications/" + pr.appId() + "/template")
                     .then().statusCode(200).body("services", is(List.of("web", "api", "cache")));
             assertEquals(frozen, Api.environment(env).getString("specHash"), "the environment keeps its frozen spec");
 
@@ -126,6 +128,7 @@ class TemplatesAndGitOpsTest {
             SetupRequested setup = (SetupRequested) bus.await(SetupRequested.class, env).data();
             assertEquals(3, setup.spec().services().size(), "re-run setup uses the freshly resolved spec");
             assertNotEquals(frozen, Api.environment(env).getString("specHash"));
+            assertEquals(List.of("cache"), Api.environment(env).getList("runAsRoot"));
         }
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -75,8 +76,10 @@ class KubernetesManifestsTest {
         var pod = build.getSpec().getTemplate().getSpec();
         assertFalse(Boolean.TRUE.equals(pod.getHostNetwork()), "never the host network");
         var dind = pod.getContainers().stream().filter(c -> c.getName().equals("dind")).findFirst().orElseThrow();
-        assertTrue(dind.getArgs().contains("--host=unix:///var/run/dind/docker.sock"), dind.getArgs().toString());
-        assertFalse(dind.getArgs().stream().anyMatch(a -> a.contains("tcp://")), "no TCP listener: " + dind.getArgs());
+        List<String> dockerd = dindCommandLine(dind.getCommand(), dind.getArgs());
+        assertTrue(dockerd.contains("--host=unix:///var/run/dind/docker.sock"), dockerd.toString());
+        assertFalse(dockerd.stream().anyMatch(a -> a.contains("tcp://") || a.startsWith("--host=fd")),
+                "no TCP listener: " + dockerd);
         assertTrue(dind.getPorts() == null || dind.getPorts().isEmpty());
         var service = pod.getContainers().get(0);
         assertEquals("unix:///var/run/dind/docker.sock", service.getEnv().stream()
@@ -88,6 +91,60 @@ class KubernetesManifestsTest {
                 "the socket lives in the pod, in an emptyDir");
         ConfigMap config = Manifests.of(all, ConfigMap.class).get(0);
         assertFalse(config.getData().getOrDefault("DOCKER_HOST", "").startsWith("tcp:"));
+    }
+
+    /**
+     * The command line dockerd gets in the docker:dind image. Without a command of its own the image runs
+     * dockerd-entrypoint.sh with the container's args, and when those are empty or begin with an option it puts
+     * {@code dockerd --host=unix:///var/run/docker.sock --host=tcp://0.0.0.0:2375} (2376 with TLS) in front of them.
+     */
+    static List<String> dindCommandLine(List<String> command, List<String> args) {
+        List<String> line = new ArrayList<>(command == null ? List.of() : command);
+        line.addAll(args == null ? List.of() : args);
+        if (command != null && !command.isEmpty()) {
+            return line;
+        }
+        if (line.isEmpty() || line.get(0).startsWith("-")) {
+            List<String> withDefaults = new ArrayList<>(List.of("dockerd", "--host=unix:///var/run/docker.sock",
+                    "--host=tcp://0.0.0.0:2375"));
+            withDefaults.addAll(line);
+            return withDefaults;
+        }
+        return line;
+    }
+
+    /** From outside Stagecraft's namespace only the gateway's port is open; the stage services take no connection. */
+    @Test
+    void onlyTheGatewayIsOpenToOtherNamespaces() {
+        var policy = Manifests.of(all, io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class).stream()
+                .filter(p -> p.getMetadata().getName().equals("stagecraft-services")).findFirst().orElseThrow();
+        Set<String> selected = new HashSet<>(policy.getSpec().getPodSelector().getMatchExpressions().get(0).getValues());
+        Set<String> services = new HashSet<>();
+        Manifests.of(all, Deployment.class).forEach(d -> services.add(d.getMetadata().getName()));
+        assertEquals(services, selected, "every Stagecraft service is selected");
+        assertEquals(List.of("Ingress"), policy.getSpec().getPolicyTypes());
+        for (var rule : policy.getSpec().getIngress()) {
+            boolean fromThisNamespace = rule.getFrom() != null && !rule.getFrom().isEmpty() && rule.getFrom().stream()
+                    .allMatch(peer -> peer.getNamespaceSelector() == null && peer.getIpBlock() == null);
+            boolean gatewayPortOnly = rule.getPorts() != null && rule.getPorts().stream()
+                    .allMatch(port -> port.getPort().getIntVal() == 8080);
+            assertTrue(fromThisNamespace || gatewayPortOnly, "a rule lets other namespaces in: " + rule);
+        }
+        Deployment gateway = Manifests.of(all, Deployment.class).stream()
+                .filter(d -> d.getMetadata().getName().equals("gateway-service")).findFirst().orElseThrow();
+        assertEquals(8080, gateway.getSpec().getTemplate().getSpec().getContainers().get(0).getPorts().get(0)
+                .getContainerPort());
+        Manifests.of(all, Deployment.class).stream().filter(d -> !d.getMetadata().getName().equals("gateway-service"))
+                .forEach(d -> d.getSpec().getTemplate().getSpec().getContainers().forEach(c -> assertTrue(
+                        c.getPorts() == null || c.getPorts().stream().noneMatch(p -> p.getContainerPort() == 8080),
+                        d.getMetadata().getName() + " listens on the gateway's port")));
+    }
+
+    @Test
+    void theDindEntrypointsDefaultsAreModelled() {
+        assertTrue(dindCommandLine(null, List.of("--group=2375")).contains("--host=tcp://0.0.0.0:2375"));
+        assertEquals(List.of("dockerd", "--group=2375"), dindCommandLine(null, List.of("dockerd", "--group=2375")));
+        assertEquals(List.of("dockerd", "-H", "unix:///x"), dindCommandLine(List.of("dockerd"), List.of("-H", "unix:///x")));
     }
 
     /**

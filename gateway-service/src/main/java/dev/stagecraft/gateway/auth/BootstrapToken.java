@@ -5,6 +5,7 @@ import java.time.OffsetDateTime;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 
 import org.jboss.logging.Logger;
 
@@ -14,9 +15,10 @@ import io.quarkus.runtime.StartupEvent;
 import dev.stagecraft.gateway.config.GatewayConfig;
 
 /**
- * The first admin token: when {@code STAGECRAFT_ADMIN_TOKEN} is set and no admin token exists, a token with that text
- * and the admin role is created (kept as a hash). Use it to create the real tokens, then revoke it: once another admin
- * token exists, a revoked bootstrap token is never created again, even if the variable is still set.
+ * The first admin token: when {@code STAGECRAFT_ADMIN_TOKEN} is set on an installation that never had an admin token,
+ * a token with that text and the admin role is created (kept as a hash), once. Use it to create the real tokens, then
+ * revoke it: revoking it is final, even if the variable is still set and no admin token is left. The table
+ * {@code bootstrap_admin} records that it was made; an operator who lost every admin token deletes its row.
  */
 @ApplicationScoped
 public class BootstrapToken {
@@ -31,7 +33,10 @@ public class BootstrapToken {
         ensure();
     }
 
-    /** Creates the bootstrap token if the variable is set and no admin token exists; what every start-up does. */
+    @Inject
+    EntityManager em;
+
+    /** Creates the bootstrap token if the variable is set and none was ever made; what every start-up does. */
     public void ensure() {
         if (config.adminToken().isEmpty() || config.adminToken().get().isBlank()) {
             return;
@@ -42,10 +47,18 @@ public class BootstrapToken {
         QuarkusTransaction.requiringNew().run(() -> {
             String hash = ApiToken.hash(config.adminToken().get());
             if (ApiToken.count("tokenHash", hash) > 0) {
+                markMade();
+                return;
+            }
+            Object madeAt = em.createNativeQuery("select max(created_at) from bootstrap_admin").getSingleResult();
+            if (madeAt != null) {
+                LOG.infof("STAGECRAFT_ADMIN_TOKEN is ignored: the bootstrap admin token was made on %s and revoked"
+                        + " since, which is final (to start over with no admin token left, delete the row of"
+                        + " bootstrap_admin)", madeAt);
                 return;
             }
             if (ApiToken.count("role", Role.ADMIN) > 0) {
-                // admins exist: the bootstrap token was revoked or replaced, and that stays so
+                markMade();
                 LOG.info("STAGECRAFT_ADMIN_TOKEN is ignored: admin tokens exist (it only creates the first one)");
                 return;
             }
@@ -56,7 +69,12 @@ public class BootstrapToken {
             token.tokenHash = hash;
             token.createdAt = OffsetDateTime.now();
             token.persist();
+            markMade();
             LOG.info("bootstrap admin token from STAGECRAFT_ADMIN_TOKEN is active");
         });
+    }
+
+    private void markMade() {
+        em.createNativeQuery("insert into bootstrap_admin values (1, now()) on conflict do nothing").executeUpdate();
     }
 }

@@ -118,15 +118,29 @@ public class EnvironmentActions {
         return env;
     }
 
-    /** Lets a pull request from a fork build and deploy. */
+    /**
+     * Lets a pull request from a fork build and deploy {@code commit}, the commit the deployer reviewed: it must be the
+     * one the environment awaits approval of (its full id, or at least 7 of its first characters), so a push that
+     * lands while the deployer reads is never approved unseen.
+     */
     @Transactional(Transactional.TxType.MANDATORY)
-    public Environment approve(String id, Actor actor) {
+    public Environment approve(String id, String commit, Actor actor) {
         Environment env = find(id);
         if (!env.awaitingApproval) {
             throw new ApiException(409, "not_awaiting_approval", "environment '" + id
                     + "' is not a fork's pull request awaiting approval");
         }
-        record(env, "approve", actor, Map.of());
+        if (commit == null || commit.isBlank()) {
+            throw new ApiException(400, "commit_required", "an approval names the commit that was reviewed, as"
+                    + " {\"commit\": \"<id>\"}: environment '" + id + "' awaits approval of " + env.desiredCommit);
+        }
+        String reviewed = commit.trim().toLowerCase(java.util.Locale.ROOT);
+        if (reviewed.length() < 7 || !env.desiredCommit.startsWith(reviewed)) {
+            throw new ApiException(409, "commit_changed", "environment '" + id + "' awaits approval of "
+                    + env.desiredCommit + ", not of '" + commit + "': the pull request changed since it was reviewed,"
+                    + " or the id is shorter than 7 characters; review " + env.desiredCommit + " and approve that");
+        }
+        record(env, "approve", actor, Map.of("commit", env.desiredCommit));
         process.approve(env, null);
         return env;
     }

@@ -34,6 +34,7 @@ import dev.stagecraft.events.cloudevents.SpecHash;
 import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.gateway.applications.Application;
 import dev.stagecraft.gateway.config.GatewayConfig;
+import dev.stagecraft.gateway.secrets.SecretMask;
 import dev.stagecraft.messaging.outbox.MessageTooLargeException;
 import dev.stagecraft.messaging.outbox.Outbox;
 import dev.stagecraft.template.InvalidTemplateException;
@@ -60,6 +61,9 @@ public class EnvironmentProcess {
 
     @Inject
     Clock clock;
+
+    @Inject
+    SecretMask mask;
 
     @Inject
     GatewayConfig config;
@@ -233,7 +237,8 @@ public class EnvironmentProcess {
         env.endpoints = f.endpoints() == null ? null : EventJson.write(f.endpoints());
         env.approvedCommit = f.approvedCommit();
         env.awaitingApproval = f.awaitingApproval();
-        env.failureReason = f.failureReason();
+        // a reason may quote a failing command's output: secret values are masked as in logs and the timeline
+        env.failureReason = mask.mask(env.id, f.failureReason());
         env.activeWorkflowId = f.active() == null ? null : f.active().workflowId();
         env.activeDeadline = f.activeDeadline();
         env.updatedAt = f.updatedAt();
@@ -258,7 +263,7 @@ public class EnvironmentProcess {
             }
             if (!wf.status.complete()) {
                 wf.status = finish.status();
-                wf.reason = finish.reason();
+                wf.reason = mask.mask(env.id, finish.reason());
                 wf.finishedAt = OffsetDateTime.now(clock);
             }
         } else if (effect instanceof Lifecycle.SendBuild build) {

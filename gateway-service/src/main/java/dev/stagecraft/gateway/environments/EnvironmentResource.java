@@ -143,13 +143,18 @@ public class EnvironmentResource {
         return accepted(() -> actions.setup(id, actor()));
     }
 
-    /** Lets a pull request from a fork build and deploy. */
+    /** Lets a pull request from a fork build and deploy the commit the body names, the one that was reviewed. */
     @POST
     @Consumes(MediaType.WILDCARD)
     @RequiresRole(Role.DEPLOYER)
     @Path("environments/{id}/approve")
-    public Response approve(@PathParam("id") String id) {
-        return accepted(() -> actions.approve(id, actor()));
+    public Response approve(@PathParam("id") String id, String body) {
+        ApproveRequest request = optionalBody(body, ApproveRequest.class);
+        return accepted(() -> actions.approve(id, request == null ? null : request.commit(), actor()));
+    }
+
+    /** The body of POST /api/environments/{id}/approve: the commit that was reviewed (required). */
+    public record ApproveRequest(String commit) {
     }
 
     /**

@@ -6,14 +6,20 @@ import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.gateway.applications.Application;
 
-/** An environment as the API shows it; the timeline only on the single-environment view. */
+/**
+ * An environment as the API shows it. The single-environment view adds the timeline and {@code runAsRoot}: the
+ * services whose template opted them out of running as non-root ({@code run_as_root}), which on Kubernetes lowers
+ * the namespace's Pod Security level to baseline.
+ */
 public record EnvironmentView(String id, String application, String kind, String branch, Integer pullRequest,
-        String state, boolean awaitingApproval, String desiredCommit, String deployedCommit, String specHash, Map<String, String> endpoints,
-        Map<String, String> images, String failureReason, String activeWorkflow, OffsetDateTime expiresAt,
-        OffsetDateTime createdAt, OffsetDateTime updatedAt, List<WorkflowView> workflows, List<TimelineView> timeline) {
+        String state, boolean awaitingApproval, String desiredCommit, String deployedCommit, String specHash,
+        Map<String, String> endpoints, Map<String, String> images, String failureReason, String activeWorkflow,
+        OffsetDateTime expiresAt, OffsetDateTime createdAt, OffsetDateTime updatedAt, List<String> runAsRoot,
+        List<WorkflowView> workflows, List<TimelineView> timeline) {
 
     /** One workflow run of the environment. */
     public record WorkflowView(String id, String stage, String commit, String status, String reason,
@@ -43,9 +49,12 @@ public record EnvironmentView(String id, String application, String kind, String
                 .map(WorkflowView::of).toList();
         List<TimelineView> timeline = withTimeline ? TimelineEntry.latestOf(env.id, TIMELINE_SHOWN).stream()
                 .map(TimelineView::of).toList() : null;
+        List<String> runAsRoot = withTimeline && env.spec != null ? env.spec().services().stream()
+                .filter(EnvironmentSpec.ServiceSpec::runAsRoot).map(EnvironmentSpec.ServiceSpec::name).toList() : null;
         return new EnvironmentView(env.id, app.name, env.kind.name(), env.branch, env.pullRequest, env.state.name(),
-                env.awaitingApproval, env.desiredCommit, env.deployedCommit, env.specHash, env.endpoints(), env.images(), env.failureReason,
-                env.activeWorkflowId, env.expiresAt, env.createdAt, env.updatedAt, recent, timeline);
+                env.awaitingApproval, env.desiredCommit, env.deployedCommit, env.specHash, env.endpoints(), env.images(),
+                env.failureReason, env.activeWorkflowId, env.expiresAt, env.createdAt, env.updatedAt, runAsRoot, recent,
+                timeline);
     }
 
     static JsonNode parse(String json) {

@@ -126,7 +126,7 @@ public class UiCommandConsumer {
             case CREATE -> actions.create(command.application(), command.branch(), commit, null, actor);
             case DEPLOY -> actions.deploy(command.environmentId(), commit, actor);
             case SETUP -> actions.setup(command.environmentId(), actor);
-            case APPROVE -> actions.approve(command.environmentId(), actor);
+            case APPROVE -> actions.approve(command.environmentId(), commit, actor);
             case EXTEND -> actions.extend(command.environmentId(), command.by(), actor);
             case DELETE -> actions.delete(command.environmentId(), actor);
         };

@@ -12,6 +12,7 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.client.ClientRequestFilter;
 import jakarta.ws.rs.core.Response;
 
+import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.outbound.OutboundPolicy;
 import io.smallrye.faulttolerance.api.Guard;
@@ -28,6 +29,9 @@ public abstract class GitHostApi<C> implements PullRequestStates {
 
     @Inject
     GatewayConfig config;
+
+    @Inject
+    SecretBox secrets;
 
     private final String provider;
     private final String displayName;
@@ -100,9 +104,22 @@ public abstract class GitHostApi<C> implements PullRequestStates {
         if (client == null) {
             String token = settings().token().filter(t -> !t.isBlank()).orElseThrow(() -> HostApiException.cannotAsk(
                     "no token for " + displayName() + " (stagecraft." + provider() + ".token)"));
-            client = client(clientType, settings().apiUrl(), credentials.apply(token));
+            client = client(clientType, settings().apiUrl(), credentials.apply(opened(token)));
         }
         return client;
+    }
+
+    /** The token as the host wants it: a sealed one (from POST /api/admin/secrets/seal) is opened in memory only. */
+    private String opened(String token) {
+        if (!SecretBox.isSealed(token)) {
+            return token;
+        }
+        try {
+            return secrets.open(token);
+        } catch (IllegalStateException e) {
+            throw HostApiException.cannotAsk("the token in stagecraft." + provider() + ".token cannot be opened: "
+                    + e.getMessage());
+        }
     }
 
     /** A REST client of {@code type} for the API at {@code apiUrl}, sending {@code headers} with every request. */

@@ -40,8 +40,11 @@ public class RefusedDeliveries {
 
     private final Map<Key, Window> windows = new ConcurrentHashMap<>();
 
-    /** Counts a refused delivery and logs it unless one of its kind was logged within the last minute. */
-    public void refused(String provider, String reason, String detail) {
+    /**
+     * Counts a refused delivery and logs it unless one of its kind was logged within the last minute; returns whether
+     * it logged.
+     */
+    public boolean refused(String provider, String reason, String detail) {
         Counter.builder("stagecraft.webhook.refused").description("Webhook deliveries refused without being stored")
                 .tag("provider", provider).tag("reason", reason).register(registry).increment();
         Window window = windows.computeIfAbsent(new Key(provider, reason), k -> new Window());
@@ -49,12 +52,13 @@ public class RefusedDeliveries {
         synchronized (window) {
             if (window.loggedAt != Long.MIN_VALUE && now - window.loggedAt < LOG_EVERY.toNanos()) {
                 window.suppressed.incrementAndGet();
-                return;
+                return false;
             }
             window.loggedAt = now;
         }
         long quiet = window.suppressed.getAndSet(0);
         LOG.warnf("refused a %s webhook delivery (%s): %s%s", provider, reason, detail,
                 quiet == 0 ? "" : "; " + quiet + " more of these were refused in the last minute without a log line");
+        return true;
     }
 }
