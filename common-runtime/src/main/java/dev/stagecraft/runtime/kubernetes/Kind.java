@@ -14,6 +14,12 @@ enum Kind {
     CLAIM("persistentvolumeclaim"), CONFIG_MAP("configmap"), SECRET("secret"), NETWORK_POLICY("networkpolicy"),
     QUOTA("resourcequota"), LIMIT_RANGE("limitrange");
 
+    /**
+     * The kinds Stagecraft creates, which teardown deletes by label. It creates no ConfigMap: those are only looked
+     * at for objects it did not create (and go with the namespace), so its role needs no right to change them.
+     */
+    static final List<Kind> MADE = java.util.Arrays.stream(values()).filter(k -> k != CONFIG_MAP).toList();
+
     final String label;
 
     Kind(String label) {

@@ -355,7 +355,7 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         Map<String, String> labels = KubernetesObjects.labels(environmentId);
         List<String> removed = new ArrayList<>();
         List<String> kept = new ArrayList<>();
-        for (Kind kind : Kind.values()) {
+        for (Kind kind : Kind.MADE) {
             for (HasMetadata o : kind.list(client, namespace, labels)) {
                 kind.delete(client, namespace, o.getMetadata().getName());
                 removed.add(kind.label + " " + o.getMetadata().getName());
@@ -379,7 +379,7 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
             }
         }
         List<String> leftovers = new ArrayList<>();
-        for (Kind kind : Kind.values()) {
+        for (Kind kind : Kind.MADE) {
             for (HasMetadata o : kind.list(client, namespace, labels)) {
                 if (!awaitGone(kind, namespace, o.getMetadata().getName())) {
                     leftovers.add(kind.label + " " + o.getMetadata().getName());
