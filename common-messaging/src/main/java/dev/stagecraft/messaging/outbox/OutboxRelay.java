@@ -131,14 +131,13 @@ public class OutboxRelay {
             try {
                 wakeUp.tryAcquire(config.outbox().pollEvery().toMillis(), TimeUnit.MILLISECONDS);
                 wakeUp.drainPermits();
-                if (!lead()) {
-                    continue;
+                BatchOutcome outcome = BatchOutcome.NOTHING;
+                if (lead()) {
+                    do {
+                        outcome = relayBatch(backoff);
+                    } while (running && outcome.read() == config.outbox().batchSize() && !outcome.brokerRefusedAll());
                 }
-                BatchOutcome outcome;
-                do {
-                    outcome = relayBatch(backoff);
-                } while (running && outcome.read() == config.outbox().batchSize() && !outcome.brokerRefusedAll());
-                metrics.refresh();
+                metrics.refresh(); // on every instance: the figures are the schema's, whoever relays
                 if (outcome.brokerRefusedAll()) {
                     Thread.sleep(backoff.toMillis());
                     Duration longest = config.outbox().maxBackoff();

@@ -603,13 +603,32 @@ public final class DockerRuntime implements EnvironmentRuntime {
             leftovers.add("container " + c.getNames()[0]);
         }
         if (router != null && leftovers.stream().noneMatch(l -> l.startsWith("routes"))
-                && router.routedEnvironments().contains(environmentId)) {
+                && !unrouted(environmentId, leftovers)) {
             leftovers.add("routes of " + environmentId + " on the router");
         }
         for (Network n : labelledNetworks(environmentId)) {
             leftovers.add("network " + n.getName());
         }
         return new TeardownResult(removed, kept, leftovers);
+    }
+
+    /**
+     * Whether the router holds no route of the environment, removing what it finds again for a while. A route sync
+     * of the setup-service that listed the containers before they went publishes their routes once more and takes
+     * them away again later in the same pass (their containers are gone): such a route is transient, and under load
+     * (200 teardowns while a sync walks 200 environments) it was found by the check above and failed the teardown.
+     */
+    private boolean unrouted(String environmentId, List<String> leftovers) {
+        for (int round = 0; round < FENCE_ROUNDS; round++) {
+            if (!router.routedEnvironments().contains(environmentId)) {
+                return true;
+            }
+            LOG.debugf("routes of %s are back on the router (a route sync that raced the teardown): removing them"
+                    + " again", environmentId);
+            unpublish(environmentId, leftovers);
+            pause(FENCE_PAUSE);
+        }
+        return !router.routedEnvironments().contains(environmentId);
     }
 
     /** Removes the environment's routes; a router that refuses is noted in {@code leftovers} once. */
