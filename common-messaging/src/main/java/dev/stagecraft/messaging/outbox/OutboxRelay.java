@@ -47,7 +47,8 @@ import io.quarkus.runtime.StartupEvent;
  * Sends outbox rows to Kafka and deletes exactly the rows the broker acknowledged.
  *
  * <ul>
- * <li>One relay at a time per schema leads: it holds a session advisory lock on a connection of its own. Reading a
+ * <li>One relay at a time per schema leads: it holds a session advisory lock on a connection of its own, checked at
+ * most once a second. Reading a
  * batch and settling it are two short transactions; no transaction stays open while the broker is asked. The lock
  * only saves duplicates: a relay sends a key's next row only once the broker acknowledged its previous one, so even
  * two relays at once (a lock lost with its connection) put the first copy of every row on the topic in id order.</li>
@@ -69,6 +70,8 @@ public class OutboxRelay {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
     private static final Duration MIN_BACKOFF = Duration.ofMillis(250);
+    /** How often the lock's connection is checked while it leads. */
+    private static final Duration CHECK_EVERY = Duration.ofSeconds(1);
 
     @Inject
     KafkaProducers producers;
@@ -94,6 +97,7 @@ public class OutboxRelay {
     /** The relay thread's own: the connection whose session holds the schema's relay lock, while it leads. */
     private Connection lockConnection;
     private boolean leading;
+    private long checkedAt = System.nanoTime();
     private boolean everAcknowledged;
     private long lastAcknowledged;
 
@@ -160,8 +164,14 @@ public class OutboxRelay {
     /** Whether this relay leads its schema's outbox; takes the lead when nobody has it. */
     private boolean lead() {
         try {
-            if (lockConnection != null && !lockConnection.isValid(2)) {
-                resign();
+            long now = System.nanoTime();
+            if (lockConnection != null && now - checkedAt > CHECK_EVERY.toNanos()) {
+                // a round trip: at most once a second, not before every batch (a lock lost meanwhile costs only
+                // duplicates)
+                checkedAt = now;
+                if (!lockConnection.isValid(2)) {
+                    resign();
+                }
             }
             if (lockConnection == null) {
                 lockConnection = dataSource.getConnection();
