@@ -16,6 +16,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
 import dev.stagecraft.events.cloudevents.EventJson;
+import dev.stagecraft.events.secrets.SecretBox;
+import dev.stagecraft.messaging.SecretsProducer;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
@@ -52,19 +54,11 @@ public class FakeGitHub implements QuarkusTestResourceLifecycleManager {
         server.start();
         String base = "http://127.0.0.1:" + server.getAddress().getPort();
         // the GitHub token rests sealed, as an operator may keep it; GitLab's and Bitbucket's in clear
-        return Map.of("stagecraft.github.token", sealedToken(), "stagecraft.github.api-url", base,
+        return Map.of("stagecraft.github.token", sealed(TOKEN), "stagecraft.github.api-url", base,
                 "stagecraft.github.backoff", "0.1s", "stagecraft.pull-request-check-interval", "0s",
                 "stagecraft.gitlab.token", GITLAB_TOKEN, "stagecraft.gitlab.api-url", base + "/gitlab",
                 "stagecraft.bitbucket.token", BITBUCKET_TOKEN, "stagecraft.bitbucket.api-url", base + "/bitbucket");
     }
-
-    /** {@link #TOKEN} sealed with the key the tests run with. */
-    static String sealedToken() {
-        return SEALED_TOKEN;
-    }
-
-    private static final String SEALED_TOKEN = dev.stagecraft.events.secrets.SecretBox
-            .fromBase64(dev.stagecraft.messaging.SecretsProducer.DEVELOPMENT_KEY).seal(TOKEN);
 
     private void handle(HttpExchange exchange) throws IOException {
         String method = exchange.getRequestMethod();
@@ -135,5 +129,10 @@ public class FakeGitHub implements QuarkusTestResourceLifecycleManager {
         if (server != null) {
             server.stop(0);
         }
+    }
+
+    /** {@code token} sealed with the key the tests run with (the published development key). */
+    private static String sealed(String token) {
+        return SecretBox.fromBase64(SecretsProducer.DEVELOPMENT_KEY).seal(token);
     }
 }

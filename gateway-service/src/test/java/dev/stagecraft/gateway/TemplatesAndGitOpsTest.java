@@ -117,7 +117,8 @@ class TemplatesAndGitOpsTest {
 
             // the new service opts out of running as non-root: the environment's view names it once it has it
             given().contentType("application/json").body(Map.of("template", Apps.TWO_SERVICES
-                    + "- name: cache\n  image: redis:7\n  run_as_root: true\n")).put("/api/applications/" + pr.appId() + "/template")
+                    + "- name: cache\n  image: redis:7\n  run_as_root: true\n"))
+                    .put("/api/applications/" + pr.appId() + "/template")
                     .then().statusCode(200).body("services", is(List.of("web", "api", "cache")));
             assertEquals(frozen, Api.environment(env).getString("specHash"), "the environment keeps its frozen spec");
 

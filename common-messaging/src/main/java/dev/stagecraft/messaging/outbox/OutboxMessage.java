@@ -1,5 +1,7 @@
 package dev.stagecraft.messaging.outbox;
 
+import java.time.OffsetDateTime;
+
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.GeneratedValue;
@@ -19,5 +21,5 @@ public class OutboxMessage extends OutboxRecord {
     public String lastError;
     /** Set on a row that failed to send: its key is not read again before then. */
     @Column(name = "not_before")
-    public java.time.OffsetDateTime notBefore;
+    public OffsetDateTime notBefore;
 }

@@ -48,9 +48,8 @@ import io.quarkus.runtime.StartupEvent;
  *
  * <ul>
  * <li>One relay at a time per schema leads: it holds a session advisory lock on a connection of its own, checked at
- * most once a second. Reading a
- * batch and settling it are two short transactions; no transaction stays open while the broker is asked. The lock
- * only saves duplicates: a relay sends a key's next row only once the broker acknowledged its previous one, so even
+ * most once a second. Reading a batch and settling it are two short transactions; no transaction stays open while
+ * the broker is asked. The lock only saves duplicates: a relay sends a key's next row only once the broker acknowledged its previous one, so even
  * two relays at once (a lock lost with its connection) put the first copy of every row on the topic in id order.</li>
  * <li>Rows of one record key go out one at a time, in id order, which {@link Outbox} makes commit order: the next
  * row of a key is sent only once the broker acknowledged the previous one. Keys are sent side by side.</li>

@@ -89,7 +89,8 @@ class StageRunLeaseTest {
 
     private StageRuns instance(String id, Duration lease, int concurrency, Duration heartbeat) {
         StageRuns runs = service.withConfig(MessagingConfigs.with(Map.of(
-                "stagecraft.stage.heartbeat", heartbeat.toString(), "stagecraft.stage.heartbeat-for", "PT1H", "stagecraft.stage.concurrency", String.valueOf(concurrency),
+                "stagecraft.stage.heartbeat", heartbeat.toString(), "stagecraft.stage.heartbeat-for", "PT1H",
+                "stagecraft.stage.concurrency", String.valueOf(concurrency),
                 "stagecraft.stage.lease", lease.toString(), "stagecraft.stage.max-attempts", "3",
                 "stagecraft.instance-id", id + "-" + UUID.randomUUID().toString().substring(0, 6))));
         runs.onStart(null);

@@ -1,5 +1,6 @@
 package dev.stagecraft.runtime.kubernetes;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -18,7 +19,7 @@ enum Kind {
      * The kinds Stagecraft creates, which teardown deletes by label. It creates no ConfigMap: those are only looked
      * at for objects it did not create (and go with the namespace), so its role needs no right to change them.
      */
-    static final List<Kind> MADE = java.util.Arrays.stream(values()).filter(k -> k != CONFIG_MAP).toList();
+    static final List<Kind> MADE = Arrays.stream(values()).filter(k -> k != CONFIG_MAP).toList();
 
     final String label;
 

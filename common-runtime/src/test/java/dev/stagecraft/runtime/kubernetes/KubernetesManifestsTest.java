@@ -118,7 +118,8 @@ class KubernetesManifestsTest {
     void onlyTheGatewayIsOpenToOtherNamespaces() {
         var policy = Manifests.of(all, io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class).stream()
                 .filter(p -> p.getMetadata().getName().equals("stagecraft-services")).findFirst().orElseThrow();
-        Set<String> selected = new HashSet<>(policy.getSpec().getPodSelector().getMatchExpressions().get(0).getValues());
+        Set<String> selected = new HashSet<>(policy.getSpec().getPodSelector().getMatchExpressions().get(0)
+                .getValues());
         Set<String> services = new HashSet<>();
         Manifests.of(all, Deployment.class).forEach(d -> services.add(d.getMetadata().getName()));
         assertEquals(services, selected, "every Stagecraft service is selected");
@@ -144,7 +145,8 @@ class KubernetesManifestsTest {
     void theDindEntrypointsDefaultsAreModelled() {
         assertTrue(dindCommandLine(null, List.of("--group=2375")).contains("--host=tcp://0.0.0.0:2375"));
         assertEquals(List.of("dockerd", "--group=2375"), dindCommandLine(null, List.of("dockerd", "--group=2375")));
-        assertEquals(List.of("dockerd", "-H", "unix:///x"), dindCommandLine(List.of("dockerd"), List.of("-H", "unix:///x")));
+        assertEquals(List.of("dockerd", "-H", "unix:///x"),
+                dindCommandLine(List.of("dockerd"), List.of("-H", "unix:///x")));
     }
 
     /**

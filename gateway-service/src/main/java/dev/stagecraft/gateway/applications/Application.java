@@ -62,9 +62,8 @@ public class Application extends PanacheEntityBase {
         if (keys.isEmpty()) {
             return List.of();
         }
-        var query = keys.size() == 1 ? find("repositoryKey", keys.iterator().next()) : find("repositoryKey in ?1", keys);
         // read only: a delivery changes no application, and its large template columns need no copy to compare at flush
-        return query.withHint(HibernateHints.HINT_READ_ONLY, true).list();
+        return find("repositoryKey in ?1", keys).withHint(HibernateHints.HINT_READ_ONLY, true).list();
     }
 
     public static String repositoryKey(String url) {

@@ -29,12 +29,12 @@ public class BootstrapToken {
     @Inject
     GatewayConfig config;
 
+    @Inject
+    EntityManager em;
+
     void onStart(@Observes StartupEvent event) {
         ensure();
     }
-
-    @Inject
-    EntityManager em;
 
     /** Creates the bootstrap token if the variable is set and none was ever made; what every start-up does. */
     public void ensure() {

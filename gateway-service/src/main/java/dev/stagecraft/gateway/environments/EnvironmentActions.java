@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -134,7 +135,7 @@ public class EnvironmentActions {
             throw new ApiException(400, "commit_required", "an approval names the commit that was reviewed, as"
                     + " {\"commit\": \"<id>\"}: environment '" + id + "' awaits approval of " + env.desiredCommit);
         }
-        String reviewed = commit.trim().toLowerCase(java.util.Locale.ROOT);
+        String reviewed = commit.trim().toLowerCase(Locale.ROOT);
         if (reviewed.length() < 7 || !env.desiredCommit.startsWith(reviewed)) {
             throw new ApiException(409, "commit_changed", "environment '" + id + "' awaits approval of "
                     + env.desiredCommit + ", not of '" + commit + "': the pull request changed since it was reviewed,"

@@ -9,6 +9,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 
@@ -237,8 +238,11 @@ public class EnvironmentProcess {
         env.endpoints = f.endpoints() == null ? null : EventJson.write(f.endpoints());
         env.approvedCommit = f.approvedCommit();
         env.awaitingApproval = f.awaitingApproval();
-        // a reason may quote a failing command's output: secret values are masked as in logs and the timeline
-        env.failureReason = mask.mask(env.id, f.failureReason());
+        if (!Objects.equals(f.failureReason(), env.failureReason)) {
+            // a new reason may quote a failing command's output: secret values are masked as in logs and the
+            // timeline (once, when it is set: the facts carry the stored, masked reason on)
+            env.failureReason = mask.mask(env.id, f.failureReason());
+        }
         env.activeWorkflowId = f.active() == null ? null : f.active().workflowId();
         env.activeDeadline = f.activeDeadline();
         env.updatedAt = f.updatedAt();
