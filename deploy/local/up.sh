@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/local/lib.sh
 
-HOME_DIR=${STAGECRAFT_HOME:-/var/lib/stagecraft}
+HOME_DIR=$(realpath -m "${STAGECRAFT_HOME:-/var/lib/stagecraft}")   # absolute: the services start in their own folders
 REGISTRY_ADDR=${STAGECRAFT_REGISTRY_ADDR:-127.0.0.1:5000}
 KAFKA_PORT=${STAGECRAFT_KAFKA_PORT:-9092}
 PG_PORT=${STAGECRAFT_PG_PORT:-15432}
@@ -96,8 +96,8 @@ for s in "${SERVICES[@]}"; do
   STAGECRAFT_SECRETS_KEY=$(secret_for "$s" secrets.key) \
   STAGECRAFT_ADMIN_TOKEN=$(secret_for "$s" admin-token) \
   STAGECRAFT_ROUTER_ADMIN=$STAGECRAFT_ROUTER_ADMIN STAGECRAFT_ROUTER_PORT=$STAGECRAFT_ROUTER_PORT \
-  setsid java @deploy/jvm.options -Djava.io.tmpdir="$HOME_DIR/tmp" -Dquarkus.http.host="$host" \
-    -Dquarkus.http.port="${PORTS[$s]}" -jar "$s-service/target/quarkus-app/quarkus-run.jar" \
+  setsid env -C "$s-service/target/quarkus-app" java @"$PWD/deploy/jvm.options" -Djava.io.tmpdir="$HOME_DIR/tmp" \
+    -Dquarkus.http.host="$host" -Dquarkus.http.port="${PORTS[$s]}" -jar quarkus-run.jar \
     >>"$HOME_DIR/logs/$s.log" 2>&1 </dev/null &
   echo $! >"$HOME_DIR/pids/$s.pid"
 done

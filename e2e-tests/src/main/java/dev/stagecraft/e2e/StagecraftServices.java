@@ -119,13 +119,23 @@ public final class StagecraftServices implements AutoCloseable {
 
     /** Starts a killed or stopped instance again, under the same instance id, and waits until it is ready. */
     public void restart(String instance) throws IOException, InterruptedException {
-        Process old = processes.get(instance);
-        if (old.isAlive()) {
-            throw new IllegalStateException(instance + " is still running");
+        restartAll(List.of(instance));
+    }
+
+    /** Starts the stopped instances all at once again, each on its former port, and waits until all are ready. */
+    public void restartAll(List<String> instances) throws IOException, InterruptedException {
+        for (String instance : instances) {
+            if (processes.get(instance).isAlive()) {
+                throw new IllegalStateException(instance + " is still running");
+            }
         }
-        Integer port = ports.remove(instance); // the same port: clients of the instance (the gateway's) keep working
-        launch(serviceOf(instance), instance, port == null ? 0 : port);
-        awaitReady(instance, Duration.ofSeconds(120));
+        for (String instance : instances) {
+            Integer port = ports.remove(instance); // the same port: clients of the instance (the gateway's) keep working
+            launch(serviceOf(instance), instance, port == null ? 0 : port);
+        }
+        for (String instance : instances) {
+            awaitReady(instance, Duration.ofSeconds(120));
+        }
     }
 
     /** The log file of the instance's latest start. */
@@ -147,10 +157,11 @@ public final class StagecraftServices implements AutoCloseable {
         launches.merge(instance, 1, Integer::sum);
         // setsid: a Ctrl-C in the terminal reaches the launcher only, which stops the services once it is done with them.
         // Port 0: the kernel picks a free port when the service binds, and the service logs which (see awaitReady).
-        // the JVM options every start of a service uses (up.sh, the Kubernetes image), from one file
+        // the JVM options every start of a service uses (up.sh, the Kubernetes image), from one file, and in the
+        // application's folder: its class data archive names the jar as the command line gives it (deploy/jvm.options)
         List<String> cmd = new ArrayList<>(List.of("setsid", javaBinary(), "@" + root.resolve(JVM_OPTIONS),
-                "-Dquarkus.http.port=" + port, "-jar", jar.toString()));
-        ProcessBuilder builder = new ProcessBuilder(cmd).redirectErrorStream(true)
+                "-Dquarkus.http.port=" + port, "-jar", jar.getFileName().toString()));
+        ProcessBuilder builder = new ProcessBuilder(cmd).directory(jar.getParent().toFile()).redirectErrorStream(true)
                 .redirectOutput(log(instance).toFile());
         environment.forEach((k, v) -> {
             // each service gets only the secrets it needs, as deploy/kubernetes and up.sh give them: no other's Kafka
