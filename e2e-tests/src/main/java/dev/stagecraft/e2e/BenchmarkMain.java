@@ -20,16 +20,57 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * Measures the e2e flow: webhook to READY (total, build, setup and the platform's own overhead), push to patched,
  * close to deleted; and, as the baseline, the same repository cloned, built and run by hand with git and docker
- * until both services answer HTTP 200. Every round changes both services so nothing comes from a cache.
+ * until both services answer HTTP 200, then the push by hand: one image rebuilt and its container replaced until it
+ * answers with the new page. Every round changes both services so nothing comes from a cache.
  */
 public final class BenchmarkMain {
+
+    static final String TOTAL = "platform: webhook -> READY (total)";
+    static final String OVERHEAD = "platform: overhead (total - build - setup)";
+    static final String PATCHED = "platform: push -> patched READY";
+    static final String DELETED = "platform: close -> DELETED (verified)";
+    static final String BASELINE = "baseline: clone + build + run + first 200";
+    static final String PATCH_BASELINE = "baseline: rebuild + replace one + new 200";
 
     private BenchmarkMain() {
     }
 
+    /** Every figure of a run, in seconds, one value per round, under the names the table prints. */
+    record Figures(int rounds, Map<String, List<Double>> values) {
+
+        /** The middle value (the upper one of the two middle values when there are an even number). */
+        double median(String name) {
+            List<Double> sorted = sorted(name);
+            return sorted.get(sorted.size() / 2);
+        }
+
+        double min(String name) {
+            return sorted(name).get(0);
+        }
+
+        double max(String name) {
+            List<Double> sorted = sorted(name);
+            return sorted.get(sorted.size() - 1);
+        }
+
+        /** The nearest-rank percentile {@code p} (0 to 1): the largest value when there are 100 rounds or fewer. */
+        double percentile(String name, double p) {
+            List<Double> sorted = sorted(name);
+            return sorted.get((int) Math.min(sorted.size() - 1, Math.max(0, Math.ceil(sorted.size() * p) - 1)));
+        }
+
+        private List<Double> sorted(String name) {
+            List<Double> named = values.get(name);
+            if (named == null || named.isEmpty()) {
+                throw new IllegalStateException("no figure named " + name);
+            }
+            return named.stream().sorted().toList();
+        }
+    }
+
     public static void main(String[] args) {
         try {
-            run(args.length > 0 ? Integer.parseInt(args[0]) : 3);
+            measure(args.length > 0 ? Integer.parseInt(args[0]) : 3);
             System.exit(0);
         } catch (Exception e) {
             System.err.println("benchmark: failed: " + e);
@@ -38,7 +79,8 @@ public final class BenchmarkMain {
         }
     }
 
-    private static void run(int rounds) throws Exception {
+    /** Runs {@code rounds} rounds on a stack of its own, prints the hop trace and the figures, and returns them. */
+    static Figures measure(int rounds) throws Exception {
         Path work = Files.createTempDirectory("stagecraft-baseline-");
         Map<String, List<Double>> figures = new LinkedHashMap<>();
         try (Stack stack = Stack.forBenchmark("bench");
@@ -54,11 +96,10 @@ public final class BenchmarkMain {
         }
         System.out.println();
         System.out.printf("%-44s %8s %8s %8s%n", "figure (seconds, " + rounds + " rounds)", "median", "min", "max");
-        figures.forEach((name, values) -> {
-            List<Double> sorted = values.stream().sorted().toList();
-            System.out.printf("%-44s %8.2f %8.2f %8.2f%n", name, sorted.get(sorted.size() / 2), sorted.get(0),
-                    sorted.get(sorted.size() - 1));
-        });
+        Figures measured = new Figures(rounds, figures);
+        figures.keySet().forEach(name -> System.out.printf("%-44s %8.2f %8.2f %8.2f%n", name, measured.median(name),
+                measured.min(name), measured.max(name)));
+        return measured;
     }
 
     private static void platformRound(Stack stack, HopTrace trace, String app, int round,
@@ -77,10 +118,10 @@ public final class BenchmarkMain {
         OffsetDateTime seen = OffsetDateTime.now();
         double build = between(ready, "dev.stagecraft.build.started.v1", "dev.stagecraft.build.completed.v1");
         double setup = between(ready, "dev.stagecraft.setup.started.v1", "dev.stagecraft.setup.succeeded.v1");
-        add(figures, "platform: webhook -> READY (total)", total);
+        add(figures, TOTAL, total);
         add(figures, "platform: build (BuildStarted -> Completed)", build);
         add(figures, "platform: setup (SetupStarted -> Succeeded)", setup);
-        add(figures, "platform: overhead (total - build - setup)", total - build - setup);
+        add(figures, OVERHEAD, total - build - setup);
         add(figures, "  of which webhook -> BuildStarted", Duration.between(sent, at(ready,
                 "dev.stagecraft.build.started.v1")).toMillis() / 1000.0);
         add(figures, "  of which BuildCompleted -> SetupStarted", between(ready, "dev.stagecraft.build.completed.v1",
@@ -96,7 +137,7 @@ public final class BenchmarkMain {
         java.time.Instant pushed = java.time.Instant.now();
         pr.push(next);
         pr.awaitReady();
-        add(figures, "platform: push -> patched READY", seconds(t0));
+        add(figures, PATCHED, seconds(t0));
         System.out.printf("round %d: push -> patched%n", round);
         trace.breakdown(environment, pushed);
 
@@ -104,7 +145,7 @@ public final class BenchmarkMain {
         pr.close();
         java.time.Instant closed = java.time.Instant.now();
         pr.awaitDeleted();
-        add(figures, "platform: close -> DELETED (verified)", seconds(t0));
+        add(figures, DELETED, seconds(t0));
         System.out.printf("round %d: close -> DELETED%n", round);
         trace.breakdown(environment, closed);
     }
@@ -134,9 +175,24 @@ public final class BenchmarkMain {
             for (String name : containers) {
                 String address = exec(List.of("docker", "inspect", "-f",
                         "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", name), null).strip();
-                awaitHttp200("http://" + address + ":8080/");
+                awaitHttp200("http://" + address + ":8080/", null);
             }
-            add(figures, "baseline: clone + build + run + first 200", seconds(t0));
+            add(figures, BASELINE, seconds(t0));
+
+            // the push by hand: the same change as the platform's patch, one image rebuilt, its container replaced
+            t0 = System.nanoTime();
+            String changed = "web " + nonce + " v2\n";
+            Files.writeString(dir.resolve("web/index.html"), changed);
+            exec(List.of("docker", "build", "-q", "--network", "none", "-t", "stagecraft-bench/web:" + tag + "-2",
+                    "web"), dir);
+            String web = containers.get(0);
+            exec(List.of("docker", "rm", "-f", web), null);
+            exec(List.of("docker", "run", "-d", "--name", web, "--network", network, "-e", "PORT=8080",
+                    "stagecraft-bench/web:" + tag + "-2"), null);
+            String address = exec(List.of("docker", "inspect", "-f",
+                    "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", web), null).strip();
+            awaitHttp200("http://" + address + ":8080/", changed);
+            add(figures, PATCH_BASELINE, seconds(t0));
         } finally {
             for (String c : containers) {
                 exec(List.of("docker", "rm", "-f", c), null);
@@ -145,16 +201,19 @@ public final class BenchmarkMain {
             for (String service : List.of("web", "api")) {
                 execQuietly(List.of("docker", "rmi", "stagecraft-bench/" + service + ":" + tag));
             }
+            execQuietly(List.of("docker", "rmi", "stagecraft-bench/web:" + tag + "-2"));
         }
     }
 
-    private static void awaitHttp200(String url) throws InterruptedException {
+    /** Waits until {@code url} answers 200, with {@code body} when that is not null. */
+    private static void awaitHttp200(String url, String body) throws InterruptedException {
         HttpClient http = HttpClient.newHttpClient();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
             try {
-                if (http.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding())
-                        .statusCode() == 200) {
+                HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(url)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (answer.statusCode() == 200 && (body == null || body.equals(answer.body()))) {
                     return;
                 }
             } catch (IOException notYet) {
@@ -162,7 +221,8 @@ public final class BenchmarkMain {
             }
             Thread.sleep(20);
         }
-        throw new IllegalStateException(url + " did not answer 200 within 60s");
+        throw new IllegalStateException(url + " did not answer 200" + (body == null ? "" : " with " + body.strip())
+                + " within 60s");
     }
 
     private static OffsetDateTime at(JsonNode env, String type) {

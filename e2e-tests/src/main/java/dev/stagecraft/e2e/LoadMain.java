@@ -32,32 +32,58 @@ public final class LoadMain {
     private LoadMain() {
     }
 
+    /** One round: what became READY and DELETED, what was left, and the list latency measured after READY. */
+    record Round(int pullRequests, int ready, int notReady, double lastReadySeconds, int deleted, int notDeleted,
+            double deletedWithinSeconds, List<String> left, double listP99Millis) {
+
+        boolean clean() {
+            return notReady == 0 && notDeleted == 0 && left.isEmpty();
+        }
+    }
+
+    /** Every round, and the gateway's consumer lag over the whole run (samples in seconds, sorted). */
+    record Figures(List<Round> rounds, List<Double> lags) {
+
+        boolean allGood() {
+            return rounds.stream().allMatch(Round::clean);
+        }
+
+        double lagPercentile(double p) {
+            return pct(lags, p);
+        }
+    }
+
     public static void main(String[] args) {
         int pullRequests = args.length > 0 ? Integer.parseInt(args[0]) : 200;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-        boolean allGood = true;
         try {
-            try (Stack stack = Stack.forBenchmark("load")) {
-                String app = stack.registerSample("load");
-                try (ConsumerLag lag = new ConsumerLag(stack.infra.kafkaClientConfig(), "stagecraft-gateway",
-                        Topics.LIFECYCLE, Duration.ofMillis(250))) {
-                    for (int round = 1; round <= rounds; round++) {
-                        allGood &= round(stack, app, round, pullRequests);
-                    }
-                    List<Double> lags = lag.sorted();
-                    System.out.printf("gateway consumer lag over the run (%d samples every 250 ms): p50 %.2f s, p99"
-                            + " %.2f s, max %.2f s%n", lags.size(), pct(lags, 0.5), pct(lags, 0.99), pct(lags, 1.0));
-                }
-            }
+            System.exit(measure(pullRequests, rounds).allGood() ? 0 : 1);
         } catch (Exception e) {
             System.err.println("load: failed: " + e);
             e.printStackTrace();
             System.exit(1);
         }
-        System.exit(allGood ? 0 : 1);
     }
 
-    private static boolean round(Stack stack, String app, int round, int count) throws Exception {
+    /** Runs {@code rounds} rounds of {@code pullRequests} pull requests on a stack of its own; prints and returns. */
+    static Figures measure(int pullRequests, int rounds) throws Exception {
+        List<Round> done = new ArrayList<>();
+        try (Stack stack = Stack.forBenchmark("load")) {
+            String app = stack.registerSample("load");
+            try (ConsumerLag lag = new ConsumerLag(stack.infra.kafkaClientConfig(), "stagecraft-gateway",
+                    Topics.LIFECYCLE, Duration.ofMillis(250))) {
+                for (int round = 1; round <= rounds; round++) {
+                    done.add(round(stack, app, round, pullRequests));
+                }
+                List<Double> lags = lag.sorted();
+                System.out.printf("gateway consumer lag over the run (%d samples every 250 ms): p50 %.2f s, p99"
+                        + " %.2f s, max %.2f s%n", lags.size(), pct(lags, 0.5), pct(lags, 0.99), pct(lags, 1.0));
+                return new Figures(done, lags);
+            }
+        }
+    }
+
+    private static Round round(Stack stack, String app, int round, int count) throws Exception {
         List<PullRequestFlow> flows = new ArrayList<>();
         List<String> heads = new ArrayList<>();
         for (int i = 0; i < count; i++) {
@@ -110,7 +136,7 @@ public final class LoadMain {
             f.get();
         }
         double allReady = (System.nanoTime() - start) / 1e9;
-        listLatency(stack, app, LISTED);
+        double listP99 = listLatency(stack, app, LISTED);
         long closeStart = System.nanoTime();
         Map<Integer, String> notDeleted = new ConcurrentHashMap<>();
         List<Future<?>> closed = new ArrayList<>();
@@ -145,7 +171,8 @@ public final class LoadMain {
         List<String> left = leftBehind(stack, flows);
         System.out.printf("round %d: after teardown, %d containers, networks or volumes of its environments are left%s%n",
                 round, left.size(), left.isEmpty() ? "" : ": " + left);
-        return problems.isEmpty() && notDeleted.isEmpty() && left.isEmpty();
+        return new Round(count, sorted.size(), problems.size(), allReady, count - notDeleted.size(),
+                notDeleted.size(), allDeleted, left, listP99);
     }
 
     /** How many environments the list latency is measured with: history is added up to this many. */
@@ -154,9 +181,9 @@ public final class LoadMain {
     /**
      * Adds DELETED copies of one of the application's environments until the database holds {@code atLeast}
      * environments, then asks for {@code GET /api/environments} (a page, newest first) 200 times, one after another,
-     * and prints the answer times.
+     * and prints the answer times; returns their 99th percentile in milliseconds.
      */
-    private static void listLatency(Stack stack, String app, int atLeast) throws Exception {
+    private static double listLatency(Stack stack, String app, int atLeast) throws Exception {
         try (Connection db = DriverManager.getConnection(stack.infra.jdbcUrl(), stack.infra.jdbcUser(), "")) {
             int existing;
             try (ResultSet rs = db.createStatement().executeQuery("select count(*) from gateway.environment")) {
@@ -197,6 +224,7 @@ public final class LoadMain {
         List<Double> sorted = millis.stream().sorted().toList();
         System.out.printf("GET /api/environments with at least %d environments in the database: p50 %.1f ms, p99 %.1f"
                 + " ms, max %.1f ms%n", atLeast, pct(sorted, 0.5), pct(sorted, 0.99), pct(sorted, 1.0));
+        return pct(sorted, 0.99);
     }
 
     /** The containers, networks and volumes still labelled with one of the round's environments. */
