@@ -35,6 +35,8 @@ import dev.stagecraft.messaging.stage.RunControl;
 import dev.stagecraft.messaging.stage.StageHandler;
 import dev.stagecraft.template.InvalidTemplateException;
 import dev.stagecraft.template.TemplateCompiler;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * Handles BuildRequested: exports the commit, then for each service with a build context computes its tag from the
@@ -55,6 +57,9 @@ public class BuildHandler implements StageHandler {
 
     @Inject
     BuildConfig config;
+
+    @Inject
+    MeterRegistry registry;
 
     /** One service's outcome: its image, or why its build failed. */
     private record Built(ImageRef ref, BuildFailed failure) {
@@ -157,6 +162,7 @@ public class BuildHandler implements StageHandler {
         String tag = tag(tree.get(), service.build());
         String reference = images.reference(spec.application(), service.name(), tag);
         if (images.exists(reference)) {
+            imagesCounter("reused").increment();
             control.log(task, "reusing " + reference + ": the context did not change");
             return new Built(new ImageRef(service.name(), reference, false), null);
         }
@@ -185,7 +191,15 @@ public class BuildHandler implements StageHandler {
             control.log(task, "removed " + reference + " from the build engine: the cluster pulls it from the registry");
         }
         control.taskFinished(task, true, null);
+        imagesCounter("built").increment();
         return new Built(new ImageRef(service.name(), reference, true), null);
+    }
+
+    /** {@code stagecraft_build_images_total{result}}: images reused (the context unchanged) or built. */
+    private Counter imagesCounter(String result) {
+        return Counter.builder("stagecraft.build.images")
+                .description("Service images a build needed, by result: reused (the tag existed) or built")
+                .tag("result", result).register(registry);
     }
 
     /**

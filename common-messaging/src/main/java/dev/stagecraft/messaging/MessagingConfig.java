@@ -33,6 +33,8 @@ public interface MessagingConfig {
 
     Retention retention();
 
+    Metrics metrics();
+
     /** {@code stagecraft.secrets.*}: the keys secret values are sealed with. */
     interface Secrets {
 
@@ -108,5 +110,13 @@ public interface MessagingConfig {
         /** Rows deleted per statement. */
         @WithDefault("1000")
         int batchSize();
+    }
+
+    /** {@code stagecraft.metrics.*}: figures on {@code /q/metrics} that cost a query to take. */
+    interface Metrics {
+
+        /** How often the lag of the service's consumer groups is read from the broker; 0 turns it off. */
+        @WithDefault("PT15S")
+        Duration lagEvery();
     }
 }

@@ -217,7 +217,12 @@ public final class StagecraftServices implements AutoCloseable {
     }
 
     public String gatewayUrl() {
-        return "http://127.0.0.1:" + ports.get("gateway");
+        return url("gateway");
+    }
+
+    /** Where the instance's HTTP server (health, metrics) listens. */
+    public String url(String instance) {
+        return "http://127.0.0.1:" + ports.get(instance);
     }
 
     @Override

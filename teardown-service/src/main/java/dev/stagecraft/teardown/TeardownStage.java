@@ -11,6 +11,8 @@ import dev.stagecraft.messaging.stage.Stage;
 import dev.stagecraft.runtime.EnvironmentRuntime.TeardownResult;
 import dev.stagecraft.runtime.RuntimeListener;
 import dev.stagecraft.runtime.Runtimes;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * The teardown stage: TeardownRequested removes everything labelled with the environment and its images, checks it
@@ -21,13 +23,17 @@ public class TeardownStage {
 
     @Produces
     @Singleton
-    Stage<TeardownRequested> teardown(Runtimes runtimes) {
+    Stage<TeardownRequested> teardown(Runtimes runtimes, MeterRegistry registry) {
         return new Stage<>(TeardownRequested.class, TeardownStarted::new, (request, control) -> {
             // teardown is never cancelled: it is what cancels everything else
             TeardownResult result = runtimes.of(request.runtime()).teardown(request.environmentId(), request.spec(),
                     request.images(), RuntimeListener.of(control::taskStarted, control::taskFinished, control::log,
                             () -> {
                             }));
+            Counter.builder("stagecraft.teardown.leak.checks")
+                    .description("Checks after a teardown that nothing of the environment is left, by result")
+                    .tag("runtime", request.runtime()).tag("result", result.clean() ? "clean" : "leftovers")
+                    .register(registry).increment();
             if (!result.clean()) {
                 return new TeardownFailed(request.environmentId(), request.workflowId(), "release.remove_environment",
                         "still present after removal: " + result.leftovers());

@@ -1,9 +1,11 @@
 package dev.stagecraft.messaging.stage;
 
+import java.time.Duration;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +22,9 @@ import jakarta.enterprise.inject.Instance;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
+import jakarta.transaction.Status;
+import jakarta.transaction.Synchronization;
+import jakarta.transaction.TransactionSynchronizationRegistry;
 
 import org.jboss.logging.Logger;
 
@@ -34,6 +39,9 @@ import dev.stagecraft.messaging.LogStream;
 import dev.stagecraft.messaging.MessagingConfig;
 import dev.stagecraft.messaging.outbox.MessageTooLargeException;
 import dev.stagecraft.messaging.outbox.Outbox;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 
@@ -71,6 +79,12 @@ public class StageRuns {
     @Inject
     MessagingConfig config;
 
+    @Inject
+    MeterRegistry meters;
+
+    @Inject
+    TransactionSynchronizationRegistry transactions;
+
     private final Map<String, RunControl> active = new ConcurrentHashMap<>();
     private final Set<String> claiming = ConcurrentHashMap.newKeySet();
     private ExecutorService pool;
@@ -90,6 +104,8 @@ public class StageRuns {
         other.logStream = logStream;
         other.em = em;
         other.config = config;
+        other.meters = meters;
+        other.transactions = transactions;
         return other;
     }
 
@@ -112,6 +128,8 @@ public class StageRuns {
             t.setDaemon(true);
             return t;
         });
+        Gauge.builder("stagecraft.stage.runs.in.flight", active, Map::size)
+                .description("Workflows this instance is working on").register(meters);
         MessagingConfig.Stage stage = config.stage();
         heartbeats.scheduleWithFixedDelay(this::heartbeat, stage.heartbeat().toMillis(), stage.heartbeat().toMillis(),
                 TimeUnit.MILLISECONDS);
@@ -459,6 +477,38 @@ public class StageRuns {
         run.leaseUntil = null;
         run.reason = status == StageRun.Status.SUCCEEDED ? null : String.valueOf(outcome);
         outbox.publish(outcome, causationId);
+        Duration took = Duration.between(run.acceptedAt, run.finishedAt);
+        String stage = stageOf(run.commandType);
+        transactions.registerInterposedSynchronization(new Synchronization() {
+            @Override
+            public void beforeCompletion() {
+            }
+
+            @Override
+            public void afterCompletion(int result) {
+                if (result == Status.STATUS_COMMITTED) { // an end rolled back is no end
+                    workflowTimer(stage, status).record(took);
+                }
+            }
+        });
+    }
+
+    /**
+     * {@code stagecraft_workflow_duration_seconds{stage, outcome}}: from the command's acceptance to the run's end,
+     * as a histogram.
+     */
+    private Timer workflowTimer(String stage, StageRun.Status status) {
+        return Timer.builder("stagecraft.workflow.duration")
+                .description("Workflows of a stage from the command's acceptance to their end")
+                .tag("stage", stage).tag("outcome", status.name().toLowerCase(Locale.ROOT))
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(50))
+                .maximumExpectedValue(Duration.ofHours(1)).register(meters);
+    }
+
+    /** The stage a command type belongs to: {@code dev.stagecraft.build.requested.v1} is the build stage. */
+    static String stageOf(String commandType) {
+        String[] parts = commandType.split("\\.");
+        return parts.length > 2 ? parts[2] : commandType;
     }
 
     void publishNow(StagecraftMessage message, String causationId) {

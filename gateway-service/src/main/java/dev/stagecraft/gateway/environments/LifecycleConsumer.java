@@ -19,6 +19,8 @@ import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
 import dev.stagecraft.messaging.consumer.TransientFailures;
 import dev.stagecraft.messaging.inbox.ProcessedMessage;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
 
 /** Feeds stage events from {@code stagecraft.lifecycle} to the process manager, each exactly once. */
@@ -27,6 +29,9 @@ public class LifecycleConsumer {
 
     static final String CONSUMER = "gateway-lifecycle";
     private static final Logger LOG = Logger.getLogger(LifecycleConsumer.class);
+
+    @Inject
+    MeterRegistry registry;
 
     @Inject
     Timeline timeline;
@@ -80,6 +85,9 @@ public class LifecycleConsumer {
             });
             if (again) {
                 LOG.infof("environment %s was deleted but still had resources: tearing it down again", id);
+                Counter.builder("stagecraft.inventory.leaks")
+                        .description("Deleted environments the runtime's inventory still found resources of")
+                        .tag("runtime", inventory.runtime()).register(registry).increment();
             }
         }
     }

@@ -9,6 +9,9 @@ import jakarta.ws.rs.core.Response;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import dev.stagecraft.events.secrets.SecretBox;
+import dev.stagecraft.gateway.api.ApiError;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
  * What every git host's webhook endpoint does with a delivery: checks the headers that name it, reads the body,
@@ -24,6 +27,9 @@ public class WebhookReceiver {
     @Inject
     SecretBox secrets;
 
+    @Inject
+    MeterRegistry registry;
+
     /** A required header: its name (for the 400 when it is missing) and its value. */
     public record Header(String name, String value) {
     }
@@ -38,7 +44,18 @@ public class WebhookReceiver {
      * @param authentic   whether the delivery proves it knows an application's webhook secret (given opened)
      * @param authFailure what to tell the caller when no application of the repository accepts it
      */
-    public Response receive(Header event, Header delivery, String contentType, byte[] body, Parser parser,
+    public Response receive(String provider, Header event, Header delivery, String contentType, byte[] body,
+            Parser parser, Predicate<String> authentic, String authFailure) {
+        Response response = answer(event, delivery, contentType, body, parser, authentic, authFailure);
+        String outcome = response.getEntity() instanceof WebhookResponse r ? r.outcome()
+                : response.getEntity() instanceof ApiError e ? e.error() : String.valueOf(response.getStatus());
+        Counter.builder("stagecraft.webhook.deliveries")
+                .description("Webhook deliveries answered, by outcome: accepted, ignored, duplicate or the error code")
+                .tag("provider", provider).tag("outcome", outcome).register(registry).increment();
+        return response;
+    }
+
+    private Response answer(Header event, Header delivery, String contentType, byte[] body, Parser parser,
             Predicate<String> authentic, String authFailure) {
         ParsedDelivery parsed;
         try {

@@ -45,9 +45,9 @@ public class BitbucketWebhookResource {
                 ? "the X-Hub-Signature header is missing; set the webhook's secret, which Stagecraft requires, for"
                 : "X-Hub-Signature does not match the HMAC-SHA256 of the body under the webhook secret of any"
                         + " application registered for";
-        return receiver.receive(new Header("X-Event-Key", event), new Header("X-Request-UUID", delivery), contentType,
-                body, BitbucketWebhookResource::parse, secret -> HmacSignature.matches(secret, body, signature),
-                refusal);
+        return receiver.receive(PROVIDER, new Header("X-Event-Key", event), new Header("X-Request-UUID", delivery),
+                contentType, body, BitbucketWebhookResource::parse,
+                secret -> HmacSignature.matches(secret, body, signature), refusal);
     }
 
     static ParsedDelivery parse(String event, String delivery, JsonNode payload) {

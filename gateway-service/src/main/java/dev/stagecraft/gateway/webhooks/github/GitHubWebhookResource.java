@@ -37,8 +37,8 @@ public class GitHubWebhookResource {
                         + " Stagecraft requires: for"
                 : "X-Hub-Signature-256 does not match the HMAC-SHA256 of the body under the webhook secret of any"
                         + " application registered for";
-        return receiver.receive(new Header("X-GitHub-Event", event), new Header("X-GitHub-Delivery", delivery),
-                contentType, body, GitHubEvents::parse, secret -> HmacSignature.matches(secret, body, signature),
-                refusal);
+        return receiver.receive(GitHubEvents.PROVIDER, new Header("X-GitHub-Event", event),
+                new Header("X-GitHub-Delivery", delivery), contentType, body, GitHubEvents::parse,
+                secret -> HmacSignature.matches(secret, body, signature), refusal);
     }
 }

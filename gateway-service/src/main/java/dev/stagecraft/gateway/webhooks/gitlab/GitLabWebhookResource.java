@@ -48,7 +48,7 @@ public class GitLabWebhookResource {
         String delivery = idempotencyKey != null ? idempotencyKey : webhookUuid != null ? webhookUuid : eventUuid;
         String refusal = token == null ? "the X-Gitlab-Token header is missing; set the webhook's secret token for"
                 : "X-Gitlab-Token does not match the webhook secret of any application registered for";
-        return receiver.receive(new Header("X-Gitlab-Event", event),
+        return receiver.receive(PROVIDER, new Header("X-Gitlab-Event", event),
                 new Header("Idempotency-Key (or X-Gitlab-Webhook-UUID, X-Gitlab-Event-UUID)", delivery), contentType,
                 body, GitLabWebhookResource::parse, secret -> token != null && MessageDigest.isEqual(
                         token.getBytes(StandardCharsets.UTF_8), secret.getBytes(StandardCharsets.UTF_8)), refusal);
