@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.github.dockerjava.api.DockerClient;
 
@@ -19,6 +20,9 @@ import dev.stagecraft.runtime.docker.DockerClients;
  * repository behind a git HTTP server, and the five services as processes.
  */
 public final class Stack implements AutoCloseable {
+
+    /** The bootstrap admin token of each installation (infrastructure) stacks were started on in this JVM. */
+    private static final Map<LocalInfra, String> ADMIN_TOKENS = new ConcurrentHashMap<>();
 
     public static final String SECRET = "sample-webhook-secret";
 
@@ -76,7 +80,9 @@ public final class Stack implements AutoCloseable {
                     infra.kafka().credentials().password("stagecraft-" + service));
         }
         env.put("STAGECRAFT_BUILD_DIR", workDir.resolve("build").toString());
-        String adminToken = "sc_local_" + UUID.randomUUID().toString().replace("-", "");
+        // the bootstrap admin is made once per installation: stacks on the same infrastructure (one database) share it
+        String adminToken = ADMIN_TOKENS.computeIfAbsent(infra,
+                i -> "sc_local_" + UUID.randomUUID().toString().replace("-", ""));
         env.put("STAGECRAFT_ADMIN_TOKEN", adminToken);
         String registry = System.getenv("STAGECRAFT_REGISTRY");
         if (registry != null) {
