@@ -248,7 +248,7 @@ public final class LoadMain {
         return left;
     }
 
-    private static double pct(List<Double> sorted, double p) {
+    static double pct(List<Double> sorted, double p) {
         if (sorted.isEmpty()) {
             return Double.NaN;
         }

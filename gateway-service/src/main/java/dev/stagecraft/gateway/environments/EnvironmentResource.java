@@ -65,9 +65,8 @@ public class EnvironmentResource {
         if (branch != null) {
             page.where("branch = :branch", "branch", branch);
         }
-        return page.list((query, params) -> Environment.find(query, params),
-                (Environment env) -> new Paging.Cursor(env.createdAt, env.id), env -> EnvironmentView.of(env, false),
-                uri);
+        return page.listPage((query, params) -> Environment.find(query, params),
+                (Environment env) -> new Paging.Cursor(env.createdAt, env.id), EnvironmentView::ofPage, uri);
     }
 
     /** The environment's timeline, oldest first; paged (see {@link Paging}). */

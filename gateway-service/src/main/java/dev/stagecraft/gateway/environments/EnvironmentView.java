@@ -1,6 +1,7 @@
 package dev.stagecraft.gateway.environments;
 
 import java.time.OffsetDateTime;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -44,14 +45,35 @@ public record EnvironmentView(String id, String application, String kind, String
 
     public static EnvironmentView of(Environment env, boolean withTimeline) {
         Application app = Application.findById(env.applicationId);
-        List<Workflow> workflows = Workflow.ofEnvironment(env.id);
+        return of(env, app.name, Workflow.ofEnvironment(env.id), withTimeline);
+    }
+
+    /**
+     * The views of a page of environments, as the list shows them: their applications' names and their workflows
+     * come from one query each, not two per environment.
+     */
+    public static List<EnvironmentView> ofPage(List<Environment> page) {
+        if (page.isEmpty()) {
+            return List.of();
+        }
+        Map<String, String> names = new HashMap<>();
+        Application.getEntityManager().createQuery("select a.id, a.name from Application a where a.id in :ids",
+                Object[].class).setParameter("ids", page.stream().map(e -> e.applicationId).distinct().toList())
+                .getResultList().forEach(row -> names.put((String) row[0], (String) row[1]));
+        Map<String, List<Workflow>> workflows = Workflow.ofEnvironments(page.stream().map(e -> e.id).toList());
+        return page.stream().map(env -> of(env, names.get(env.applicationId),
+                workflows.getOrDefault(env.id, List.of()), false)).toList();
+    }
+
+    private static EnvironmentView of(Environment env, String application, List<Workflow> workflows,
+            boolean withTimeline) {
         List<WorkflowView> recent = workflows.subList(Math.max(0, workflows.size() - 10), workflows.size()).stream()
                 .map(WorkflowView::of).toList();
         List<TimelineView> timeline = withTimeline ? TimelineEntry.latestOf(env.id, TIMELINE_SHOWN).stream()
                 .map(TimelineView::of).toList() : null;
         List<String> runAsRoot = withTimeline && env.spec != null ? env.spec().services().stream()
                 .filter(EnvironmentSpec.ServiceSpec::runAsRoot).map(EnvironmentSpec.ServiceSpec::name).toList() : null;
-        return new EnvironmentView(env.id, app.name, env.kind.name(), env.branch, env.pullRequest, env.state.name(),
+        return new EnvironmentView(env.id, application, env.kind.name(), env.branch, env.pullRequest, env.state.name(),
                 env.awaitingApproval, env.desiredCommit, env.deployedCommit, env.specHash, env.endpoints(), env.images(),
                 env.failureReason, env.activeWorkflowId, env.expiresAt, env.createdAt, env.updatedAt, runAsRoot, recent,
                 timeline);

@@ -1,6 +1,8 @@
 package dev.stagecraft.gateway.environments;
 
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -41,5 +43,13 @@ public class Workflow extends PanacheEntityBase {
 
     public static List<Workflow> ofEnvironment(String environmentId) {
         return list("environmentId = ?1 order by startedAt", environmentId);
+    }
+
+    /** The workflows of each of the environments, oldest first, in one query. */
+    public static Map<String, List<Workflow>> ofEnvironments(List<String> environmentIds) {
+        Map<String, List<Workflow>> byEnvironment = new HashMap<>();
+        Workflow.<Workflow>list("environmentId in ?1 order by startedAt", environmentIds)
+                .forEach(wf -> byEnvironment.computeIfAbsent(wf.environmentId, k -> new ArrayList<>()).add(wf));
+        return byEnvironment;
     }
 }
