@@ -458,7 +458,13 @@ public final class DockerRuntime implements EnvironmentRuntime {
         }
         String id = createContainer(environmentId, containerName(environmentId, service.name()), service.name(), image,
                 labels, env, service.command(), service.args(), limits);
-        docker.startContainerCmd(id).exec();
+        try {
+            docker.startContainerCmd(id).exec();
+        } catch (RuntimeException e) {
+            // e.g. a teardown removed the network between create and start: nothing of the environment may stay
+            remove(id);
+            throw e;
+        }
     }
 
     /**
