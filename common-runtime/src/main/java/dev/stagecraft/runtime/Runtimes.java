@@ -48,6 +48,11 @@ public class Runtimes {
         return built.computeIfAbsent(config.runtime().choose(name), this::build);
     }
 
+    /** The name of the runtime called {@code name}, or of the default for null. */
+    public String nameOf(String name) {
+        return config.runtime().choose(name);
+    }
+
     /** Every enabled runtime by name. */
     public Map<String, EnvironmentRuntime> enabled() {
         Map<String, EnvironmentRuntime> all = new LinkedHashMap<>();

@@ -1,5 +1,7 @@
 package dev.stagecraft.teardown;
 
+import java.util.List;
+
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
@@ -21,19 +23,22 @@ import io.micrometer.core.instrument.MeterRegistry;
 @Singleton
 public class TeardownStage {
 
+    private static final String CLEAN = "clean";
+    private static final String LEFTOVERS = "leftovers";
+
     @Produces
     @Singleton
     Stage<TeardownRequested> teardown(Runtimes runtimes, MeterRegistry registry) {
+        // every series from the start, at 0: an alert on increase() sees the first leftover too
+        runtimes.enabled().keySet().forEach(runtime -> List.of(CLEAN, LEFTOVERS)
+                .forEach(result -> leakChecks(registry, runtime, result)));
         return new Stage<>(TeardownRequested.class, TeardownStarted::new, (request, control) -> {
             // teardown is never cancelled: it is what cancels everything else
             TeardownResult result = runtimes.of(request.runtime()).teardown(request.environmentId(), request.spec(),
                     request.images(), RuntimeListener.of(control::taskStarted, control::taskFinished, control::log,
                             () -> {
                             }));
-            Counter.builder("stagecraft.teardown.leak.checks")
-                    .description("Checks after a teardown that nothing of the environment is left, by result")
-                    .tag("runtime", request.runtime()).tag("result", result.clean() ? "clean" : "leftovers")
-                    .register(registry).increment();
+            leakChecks(registry, runtimes.nameOf(request.runtime()), result.clean() ? CLEAN : LEFTOVERS).increment();
             if (!result.clean()) {
                 return new TeardownFailed(request.environmentId(), request.workflowId(), "release.remove_environment",
                         "still present after removal: " + result.leftovers());
@@ -41,5 +46,12 @@ public class TeardownStage {
             result.kept().forEach(k -> control.log("release.remove_environment", "kept " + k));
             return new TeardownSucceeded(request.environmentId(), request.workflowId(), result.removed());
         }, TeardownFailed::new);
+    }
+
+    /** {@code stagecraft_teardown_leak_checks_total{runtime, result}}. */
+    private static Counter leakChecks(MeterRegistry registry, String runtime, String result) {
+        return Counter.builder("stagecraft.teardown.leak.checks")
+                .description("Checks after a teardown that nothing of the environment is left, by result")
+                .tag("runtime", runtime).tag("result", result).register(registry);
     }
 }

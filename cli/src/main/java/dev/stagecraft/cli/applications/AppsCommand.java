@@ -19,6 +19,7 @@ import dev.stagecraft.cli.InputFiles;
 import dev.stagecraft.cli.Json;
 import dev.stagecraft.cli.Page;
 import dev.stagecraft.cli.Stagecraft;
+import dev.stagecraft.cli.UsageException;
 import dev.stagecraft.cli.gateway.Answer;
 import dev.stagecraft.cli.gateway.ApiFailure;
 import dev.stagecraft.cli.gateway.Query;
@@ -54,6 +55,31 @@ public final class AppsCommand {
         }
     }
 
+    /** Where the webhook secret comes from: the command line, or a file that keeps it out of the process list. */
+    static final class WebhookSecret {
+
+        @Option(names = "--webhook-secret", paramLabel = "<secret>", required = true,
+                description = "The secret the git host signs webhooks with (at least 8 characters). Visible to"
+                        + " other users in the process list: prefer --webhook-secret-file.")
+        String value;
+
+        @Option(names = "--webhook-secret-file", paramLabel = "<file>", required = true,
+                description = "A file holding the webhook secret (its first line).")
+        Path file;
+
+        String text() {
+            if (value != null) {
+                return value;
+            }
+            String text = InputFiles.read(file, "--webhook-secret-file");
+            String first = text.lines().findFirst().orElse("").strip();
+            if (first.isEmpty()) {
+                throw new UsageException("--webhook-secret-file " + file + ": the first line is empty");
+            }
+            return first;
+        }
+    }
+
     @Command(name = "list", description = "Lists applications, newest first.")
     void list(@Mixin Page page) {
         Answer answer = root.gateway().get(APPLICATIONS, page.addTo(Query.of()));
@@ -74,9 +100,7 @@ public final class AppsCommand {
                     description = "The repository's http(s), git, ssh or file URL.") String repository,
             @Option(names = "--provider", paramLabel = "<provider>",
                     description = "github (the API's default), gitlab or bitbucket.") String provider,
-            @Option(names = "--webhook-secret", required = true, paramLabel = "<secret>",
-                    description = "The secret the git host signs webhooks with (at least 8 characters).")
-            String webhookSecret,
+            @ArgGroup(exclusive = true, multiplicity = "1") WebhookSecret webhookSecret,
             @ArgGroup(exclusive = true, multiplicity = "1") TemplateFile template,
             @Option(names = "--variables", paramLabel = "<file>",
                     description = "An Environment Variables Template.") Path variables,
@@ -91,7 +115,7 @@ public final class AppsCommand {
         if (provider != null) {
             repo.put("provider", provider);
         }
-        body.put("webhookSecret", webhookSecret).put("template", template.text());
+        body.put("webhookSecret", webhookSecret.text()).put("template", template.text());
         putIfGiven(body, "environmentVariables", InputFiles.read(variables, "--variables"));
         putIfGiven(body, "runtime", runtime);
         putIfGiven(body, "pullRequestLabel", pullRequestLabel);

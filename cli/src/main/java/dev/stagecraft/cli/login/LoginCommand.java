@@ -51,6 +51,10 @@ public final class LoginCommand implements Callable<Integer> {
                 .orElseThrow(() -> new UsageException("login needs the gateway's URL: --url <url> (e.g."
                         + " http://127.0.0.1:8080) or $" + Connection.URL_VARIABLE));
         String token = token();
+        if ("http".equals(url.getScheme()) && !loopback(url.getHost())) {
+            root.err(spec).println("warning: " + url + " is plain HTTP to another machine: the token travels"
+                    + " unencrypted; use https");
+        }
         // every role may list applications: a cheap call that proves the token whatever it may do
         new GatewayApi(new Connection(url, token), Stagecraft.version()).get("/api/applications",
                 Query.of().and("limit", 1));
@@ -62,6 +66,11 @@ public final class LoginCommand implements Callable<Integer> {
         }
         root.printer(spec).line("logged in to " + url + "; URL and token stored in " + file.path());
         return ExitCode.OK.code();
+    }
+
+    private static boolean loopback(String host) {
+        return "localhost".equalsIgnoreCase(host) || "::1".equals(host) || "[::1]".equals(host)
+                || host != null && host.startsWith("127.");
     }
 
     private String token() throws IOException {

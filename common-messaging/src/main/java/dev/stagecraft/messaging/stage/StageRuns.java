@@ -130,6 +130,11 @@ public class StageRuns {
         });
         Gauge.builder("stagecraft.stage.runs.in.flight", active, Map::size)
                 .description("Workflows this instance is working on").register(meters);
+        // every outcome's series from the start, at 0: a failure-rate alert on increase() sees the first failure too
+        for (StageRun.Status outcome : List.of(StageRun.Status.SUCCEEDED, StageRun.Status.FAILED,
+                StageRun.Status.CANCELLED)) {
+            workflowTimer(config.serviceName(), outcome);
+        }
         MessagingConfig.Stage stage = config.stage();
         heartbeats.scheduleWithFixedDelay(this::heartbeat, stage.heartbeat().toMillis(), stage.heartbeat().toMillis(),
                 TimeUnit.MILLISECONDS);

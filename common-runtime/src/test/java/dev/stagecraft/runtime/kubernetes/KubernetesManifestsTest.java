@@ -129,13 +129,15 @@ class KubernetesManifestsTest {
                     .allMatch(peer -> peer.getNamespaceSelector() == null && peer.getIpBlock() == null);
             boolean gatewayPortOnly = rule.getPorts() != null && rule.getPorts().stream()
                     .allMatch(port -> port.getPort().getIntVal() == 8080);
-            // Prometheus, from a namespace that carries the scraper label, and nothing else (no IP blocks, no pods
-            // picked by their own labels in any namespace)
+            // the Prometheus pods of a namespace that carries the scraper label, and nothing else (no IP blocks, no
+            // namespace's every pod, no pods picked by their own labels in any namespace)
             boolean labelledScraper = rule.getFrom() != null && !rule.getFrom().isEmpty() && rule.getFrom().stream()
-                    .allMatch(peer -> peer.getIpBlock() == null && peer.getPodSelector() == null
-                            && peer.getNamespaceSelector() != null
+                    .allMatch(peer -> peer.getIpBlock() == null && peer.getNamespaceSelector() != null
                             && Map.of("stagecraft.dev/scrapes-metrics", "true").equals(
-                                    peer.getNamespaceSelector().getMatchLabels()));
+                                    peer.getNamespaceSelector().getMatchLabels())
+                            && peer.getPodSelector() != null
+                            && Map.of("app.kubernetes.io/name", "prometheus").equals(
+                                    peer.getPodSelector().getMatchLabels()));
             assertTrue(fromThisNamespace || gatewayPortOnly || labelledScraper,
                     "a rule lets other namespaces in: " + rule);
         }

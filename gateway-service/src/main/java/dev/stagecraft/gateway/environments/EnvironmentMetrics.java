@@ -1,4 +1,4 @@
-package dev.stagecraft.gateway.metrics;
+package dev.stagecraft.gateway.environments;
 
 import java.util.EnumMap;
 import java.util.List;
@@ -13,7 +13,6 @@ import jakarta.persistence.EntityManager;
 
 import org.jboss.logging.Logger;
 
-import dev.stagecraft.gateway.environments.EnvironmentState;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -35,6 +34,7 @@ public class EnvironmentMetrics {
     EntityManager em;
 
     private final Map<EnvironmentState, AtomicLong> counts = new EnumMap<>(EnvironmentState.class);
+    private volatile boolean failing;
 
     @PostConstruct
     void register() {
@@ -56,8 +56,13 @@ public class EnvironmentMetrics {
             Map<EnvironmentState, Long> seen = new EnumMap<>(EnvironmentState.class);
             rows.forEach(row -> seen.put((EnvironmentState) row[0], (Long) row[1]));
             counts.forEach((state, count) -> count.set(seen.getOrDefault(state, 0L)));
+            failing = false;
         } catch (RuntimeException e) {
-            LOG.debugf("environments by state not counted: %s", e.getMessage());
+            if (!failing) {
+                LOG.warnf("environments by state not counted (the figures stay as they were until they are): %s",
+                        e.getMessage());
+            }
+            failing = true;
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.stagecraft.gateway.environments;
 
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -17,6 +18,7 @@ import dev.stagecraft.events.WorkflowProgressed;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
+import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.messaging.consumer.TransientFailures;
 import dev.stagecraft.messaging.inbox.ProcessedMessage;
 import io.micrometer.core.instrument.Counter;
@@ -32,6 +34,9 @@ public class LifecycleConsumer {
 
     @Inject
     MeterRegistry registry;
+
+    @Inject
+    GatewayConfig config;
 
     @Inject
     Timeline timeline;
@@ -71,6 +76,19 @@ public class LifecycleConsumer {
         });
     }
 
+    /** Every enabled runtime's series from the start, at 0: an alert on increase() sees the first leak too. */
+    @PostConstruct
+    void registerLeaks() {
+        config.runtime().enabled().forEach(this::leaks);
+    }
+
+    /** {@code stagecraft_inventory_leaks_total{runtime}}. */
+    private Counter leaks(String runtime) {
+        return Counter.builder("stagecraft.inventory.leaks")
+                .description("Deleted environments the runtime's inventory still found resources of")
+                .tag("runtime", runtime).register(registry);
+    }
+
     /** Tears down again every environment deleted before the inventory that still had resources in it. */
     private void reconcile(CloudEvent event, RuntimeInventoried inventory) {
         for (String id : inventory.environmentIds()) {
@@ -85,9 +103,7 @@ public class LifecycleConsumer {
             });
             if (again) {
                 LOG.infof("environment %s was deleted but still had resources: tearing it down again", id);
-                Counter.builder("stagecraft.inventory.leaks")
-                        .description("Deleted environments the runtime's inventory still found resources of")
-                        .tag("runtime", inventory.runtime()).register(registry).increment();
+                leaks(inventory.runtime()).increment();
             }
         }
     }

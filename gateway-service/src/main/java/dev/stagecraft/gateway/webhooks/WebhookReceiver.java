@@ -46,13 +46,25 @@ public class WebhookReceiver {
      */
     public Response receive(String provider, Header event, Header delivery, String contentType, byte[] body,
             Parser parser, Predicate<String> authentic, String authFailure) {
-        Response response = answer(event, delivery, contentType, body, parser, authentic, authFailure);
+        Response response;
+        try {
+            response = answer(event, delivery, contentType, body, parser, authentic, authFailure);
+        } catch (RuntimeException e) {
+            deliveries(provider, "error").increment(); // e.g. the database is down: answered 500 or 503
+            throw e;
+        }
         String outcome = response.getEntity() instanceof WebhookResponse r ? r.outcome()
                 : response.getEntity() instanceof ApiError e ? e.error() : String.valueOf(response.getStatus());
-        Counter.builder("stagecraft.webhook.deliveries")
-                .description("Webhook deliveries answered, by outcome: accepted, ignored, duplicate or the error code")
-                .tag("provider", provider).tag("outcome", outcome).register(registry).increment();
+        deliveries(provider, outcome).increment();
         return response;
+    }
+
+    /** {@code stagecraft_webhook_deliveries_total{provider, outcome}}. */
+    private Counter deliveries(String provider, String outcome) {
+        return Counter.builder("stagecraft.webhook.deliveries")
+                .description("Webhook deliveries answered, by outcome: accepted, ignored, duplicate, the error code,"
+                        + " or error when the intake failed")
+                .tag("provider", provider).tag("outcome", outcome).register(registry);
     }
 
     private Response answer(Header event, Header delivery, String contentType, byte[] body, Parser parser,
