@@ -2,6 +2,7 @@ package dev.stagecraft.gateway;
 
 import static dev.stagecraft.gateway.Api.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
@@ -53,8 +54,16 @@ class EventStreamTest {
         private final InputStream body;
 
         Stream(String path) throws Exception {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(base + path))
-                    .header("Authorization", "Bearer " + Api.ADMIN_TOKEN).header("Accept", "text/event-stream").build();
+            this(path, null);
+        }
+
+        Stream(String path, String lastEventId) throws Exception {
+            HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + path))
+                    .header("Authorization", "Bearer " + Api.ADMIN_TOKEN).header("Accept", "text/event-stream");
+            if (lastEventId != null) {
+                builder.header("Last-Event-ID", lastEventId);
+            }
+            HttpRequest request = builder.build();
             HttpResponse<InputStream> response = HttpClient.newHttpClient().send(request,
                     HttpResponse.BodyHandlers.ofInputStream());
             status = response.statusCode();
@@ -69,15 +78,19 @@ class EventStreamTest {
         private void read() {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
                 String name = null;
+                String id = null;
                 StringBuilder data = new StringBuilder();
                 for (String line = in.readLine(); line != null; line = in.readLine()) {
                     if (line.startsWith("event:")) {
                         name = line.substring(6).trim();
+                    } else if (line.startsWith("id:")) {
+                        id = line.substring(3).trim();
                     } else if (line.startsWith("data:")) {
                         data.append(line.substring(5).trim());
                     } else if (line.isEmpty() && name != null) {
-                        events.add(new String[] {name, data.toString()});
+                        events.add(new String[] {name, data.toString(), id});
                         name = null;
+                        id = null;
                         data.setLength(0);
                     }
                 }
@@ -141,6 +154,67 @@ class EventStreamTest {
                 URI.create(base + "api/events")).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(401, anonymous.statusCode());
+    }
+
+    /**
+     * A client that reconnects with Last-Event-ID (as EventSource does) first gets what it missed, in order, from the
+     * timeline, then the live events, each once.
+     */
+    @Test
+    void aStreamResumedWithLastEventIdReplaysWhatWasMissedThenGoesOnLive() throws Exception {
+        String repo = Apps.uniqueRepo();
+        String app = Apps.register(repo);
+        try (TestBus bus = new TestBus()) {
+            Hooks.send("pull_request", Hooks.forRepository("pull_request-opened.json", repo)).statusCode(202);
+            String env = given().queryParam("application", app).get("/api/environments").then().extract()
+                    .path("[0].id");
+            String wf = ((BuildRequested) bus.await(BuildRequested.class, env).data()).workflowId();
+            String seen;
+            try (Stream first = new Stream("api/environments/" + env + "/events")) {
+                JsonNode task = first.await("dev.stagecraft.task.started.v1",
+                        () -> bus.publish(new TaskStarted(env, wf, "services.web")));
+                seen = task.path("id").asText();
+            }
+            // missed while disconnected; recorded on the timeline
+            bus.publish(new TaskFinished(env, wf, "services.web", "SUCCEEDED", null));
+            bus.publish(new TaskStarted(env, wf, "services.api"));
+            Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> given()
+                    .get("/api/environments/" + env + "/timeline").then().extract().asString(),
+                    t -> t.contains("services.api"));
+            try (Stream resumed = new Stream("api/environments/" + env + "/events", seen);
+                    Stream all = new Stream("api/events?type=dev.stagecraft.task.", seen)) {
+                for (Stream stream : List.of(resumed, all)) {
+                    String[] finished = nextOf(stream, env);
+                    String[] started = nextOf(stream, env);
+                    assertEquals("dev.stagecraft.task.finished.v1", finished[0], "replayed first, in order");
+                    assertEquals("services.web", EventJson.mapper().readTree(finished[1]).path("data").path("task")
+                            .asText());
+                    assertEquals("dev.stagecraft.task.started.v1", started[0]);
+                    assertEquals("services.api", EventJson.mapper().readTree(started[1]).path("data").path("task")
+                            .asText());
+                    assertEquals(EventJson.mapper().readTree(started[1]).path("id").asText(), started[2],
+                            "a replayed event keeps its id, for the next resume");
+                }
+                JsonNode live = resumed.await("dev.stagecraft.task.finished.v1",
+                        () -> bus.publish(new TaskFinished(env, wf, "services.api", "SUCCEEDED", null)));
+                assertEquals("services.api", live.path("data").path("task").asText());
+                for (String[] rest : resumed.events) {
+                    assertFalse(rest[1].contains("services.web"), "nothing replayed twice: " + rest[1]);
+                }
+            }
+        }
+    }
+
+    /** The stream's next event of the environment (the stream of all may hold other environments' events). */
+    private static String[] nextOf(Stream stream, String env) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            String[] event = stream.events.poll(1, TimeUnit.SECONDS);
+            if (event != null && env.equals(EventJson.mapper().readTree(event[1]).path("subject").asText())) {
+                return event;
+            }
+        }
+        throw new AssertionError("no event of " + env + " on the stream within 10 s");
     }
 
     /** A secret variable's value printed by a container or named in a failure never reaches a reader in clear. */

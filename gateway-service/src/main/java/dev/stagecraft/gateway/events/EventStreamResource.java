@@ -1,38 +1,57 @@
 package dev.stagecraft.gateway.events;
 
-import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.sse.OutboundSseEvent;
 import jakarta.ws.rs.sse.Sse;
 
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.gateway.api.ApiException;
+import dev.stagecraft.gateway.auth.Caller;
 import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.gateway.environments.Environment;
+import dev.stagecraft.gateway.environments.TimelineEntry;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.operators.multi.processors.UnicastProcessor;
 
 /**
  * Server-Sent Events of the lifecycle: every event for one environment, or for all. Each SSE event has the
  * CloudEvent id as {@code id}, its type as {@code event} and as data a JSON object with the envelope and payload;
  * a comment every {@code stagecraft.events.heartbeat} keeps proxies from closing an idle stream.
+ * <p>
+ * A client that reconnects with {@code Last-Event-ID} (as a browser's EventSource does) first gets the events
+ * recorded on the environments' timelines after that one, up to {@value #REPLAY_MAX}, then the live stream, without
+ * the events it already got in the replay. The live stream is subscribed before the timeline is read, so an event
+ * is not lost between the two. What the timeline does not hold is not replayed: heartbeats (WorkflowProgressed),
+ * events without an environment, and events the gateway has not recorded yet when the client reconnects. An id the
+ * timeline does not know gets a comment saying so, and the live stream.
  */
 @Path("/api")
 public class EventStreamResource {
+
+    static final int REPLAY_MAX = 1000;
 
     @Inject
     LifecycleStream stream;
 
     @Inject
-    dev.stagecraft.gateway.auth.Caller caller;
+    Caller caller;
 
     @Inject
     GatewayConfig config;
@@ -41,30 +60,52 @@ public class EventStreamResource {
     @Path("events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Blocking
-    public Multi<OutboundSseEvent> all(@Context Sse sse, @QueryParam("type") String typePrefix) {
-        return stream(sse, e -> typePrefix == null || e.type().startsWith(typePrefix));
+    public Multi<OutboundSseEvent> all(@Context Sse sse, @QueryParam("type") String typePrefix,
+            @HeaderParam(HttpHeaders.LAST_EVENT_ID_HEADER) String lastEventId) {
+        return stream(sse, e -> typePrefix == null || e.type().startsWith(typePrefix), lastEventId, null, typePrefix);
     }
 
     @GET
     @Path("environments/{id}/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Blocking
-    public Multi<OutboundSseEvent> ofEnvironment(@Context Sse sse, @PathParam("id") String id) {
+    public Multi<OutboundSseEvent> ofEnvironment(@Context Sse sse, @PathParam("id") String id,
+            @HeaderParam(HttpHeaders.LAST_EVENT_ID_HEADER) String lastEventId) {
         if (Environment.findById(id) == null) {
             throw ApiException.notFound("environment", id);
         }
-        return stream(sse, e -> id.equals(e.subject()));
+        return stream(sse, e -> id.equals(e.subject()), lastEventId, id, null);
     }
 
-    private Multi<OutboundSseEvent> stream(Sse sse, java.util.function.Predicate<CloudEvent> filter) {
-        java.util.Set<String> scope = caller.scope(); // read now: the stream outlives the request
-        Multi<OutboundSseEvent> events = stream.events().filter(s -> filter.test(s.event())
-                && (scope == null || scope.contains(s.applicationId()))).map(s -> sse
+    private Multi<OutboundSseEvent> stream(Sse sse, Predicate<CloudEvent> filter, String lastEventId,
+            String environmentId, String typePrefix) {
+        Set<String> scope = caller.scope(); // read now: the stream outlives the request
+        // subscribed before the replay is read, buffered until the replay is sent
+        UnicastProcessor<LifecycleStream.Streamed> live = UnicastProcessor.create();
+        stream.events().filter(s -> filter.test(s.event()) && (scope == null || scope.contains(s.applicationId())))
+                .subscribe().withSubscriber(live);
+        List<OutboundSseEvent> replay = new ArrayList<>();
+        Set<String> replayed = new HashSet<>();
+        if (lastEventId != null && !lastEventId.isBlank()) {
+            Optional<List<TimelineEntry>> after = TimelineEntry.after(lastEventId, environmentId, scope, typePrefix,
+                    REPLAY_MAX);
+            if (after.isEmpty()) {
+                replay.add(sse.newEventBuilder().comment("cannot resume after " + lastEventId
+                        + ": no recorded event has that id; the stream goes on from now").build());
+            }
+            after.orElse(List.of()).forEach(entry -> {
+                replayed.add(entry.ceId);
+                replay.add(sse.newEventBuilder().id(entry.ceId).name(entry.type)
+                        .mediaType(MediaType.APPLICATION_JSON_TYPE).data(LifecycleStream.json(entry)).build());
+            });
+        }
+        Multi<OutboundSseEvent> events = live.filter(s -> !replayed.contains(s.event().id())).map(s -> sse
                 .newEventBuilder().id(s.event().id()).name(s.event().type()).mediaType(MediaType.APPLICATION_JSON_TYPE)
                 .data(s.json()).build());
         Multi<OutboundSseEvent> beats = Multi.createFrom().ticks().every(config.events().heartbeat())
                 .map(tick -> sse.newEventBuilder().comment("heartbeat").build());
         Multi<OutboundSseEvent> hello = Multi.createFrom().item(sse.newEventBuilder().comment("stream open").build());
-        return Multi.createBy().concatenating().streams(hello, Multi.createBy().merging().streams(events, beats));
+        return Multi.createBy().concatenating().streams(hello, Multi.createFrom().iterable(replay),
+                Multi.createBy().merging().streams(events, beats));
     }
 }

@@ -1,5 +1,6 @@
 package dev.stagecraft.gateway.events;
 
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -15,6 +16,7 @@ import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
 import dev.stagecraft.events.cloudevents.UnreadableEventException;
 import dev.stagecraft.gateway.environments.Environment;
+import dev.stagecraft.gateway.environments.TimelineEntry;
 import dev.stagecraft.gateway.secrets.SecretMask;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.common.annotation.Blocking;
@@ -85,6 +87,27 @@ public class LifecycleStream {
     /** The events from now on; a subscriber that cannot keep up misses the events it had no room for. */
     public Multi<Streamed> events() {
         return events.onOverflow().drop();
+    }
+
+    /**
+     * The JSON of a timeline entry in the shape of a streamed event (its detail is the event's data, masked when it
+     * was recorded); the envelope's source and causation are not on the timeline and are null.
+     */
+    public static String json(TimelineEntry entry) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", entry.ceId);
+        view.put("type", entry.type);
+        view.put("source", null);
+        view.put("subject", entry.environmentId);
+        view.put("time", entry.occurredAt == null ? null : entry.occurredAt.toString());
+        view.put("workflowId", entry.workflowId);
+        view.put("causationId", null);
+        try {
+            view.put("data", entry.detail == null ? null : EventJson.mapper().readTree(entry.detail));
+        } catch (IOException e) {
+            view.put("data", entry.detail);
+        }
+        return EventJson.write(view);
     }
 
     private static Map<String, Object> view(CloudEvent e) {
