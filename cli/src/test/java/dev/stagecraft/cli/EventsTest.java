@@ -37,9 +37,13 @@ class EventsTest {
         gateway.close();
     }
 
+    /** Two events, then the stream ends; a reconnection after the second gets nothing more. */
     private static FakeGateway.EventStream twoEventsThenClose() {
         return (request, out) -> {
             out.comment("stream open");
+            if ("e-2".equals(request.lastEventId())) {
+                return;
+            }
             out.event("e-1", "dev.stagecraft.build.started.v1", BUILD_STARTED);
             out.comment("heartbeat");
             out.event("e-2", "dev.stagecraft.environment.ready.v1", READY);
@@ -57,9 +61,33 @@ class EventsTest {
                 2026-05-01T10:00:09Z  dev.stagecraft.environment.ready.v1  env-1
                 """, result.out());
         assertEquals(6, result.exitCode(), result.toString());
-        assertTrue(result.err().startsWith("error: stream_closed: the gateway closed the event stream after 2"
-                + " events"), result.err());
-        assertEquals("Bearer sc_viewer", gateway.only("GET", "/api/events").authorization());
+        assertTrue(result.err().contains("error: stream_closed: the gateway closed the event stream after 2"
+                + " events; 3 reconnections from event e-2 brought nothing new"), result.err());
+        List<FakeGateway.Request> requests = gateway.requests("GET", "/api/events");
+        assertEquals(4, requests.size(), "the first request and three reconnections");
+        assertEquals(null, requests.get(0).lastEventId());
+        requests.subList(1, 4).forEach(r -> assertEquals("e-2", r.lastEventId(), "resumed after the last event"));
+        assertEquals("Bearer sc_viewer", requests.get(0).authorization());
+    }
+
+    @Test
+    void aStreamThatEndsIsResumedAfterTheLastEventItPrinted() {
+        gateway.stream("/api/events", (request, out) -> {
+            if (request.lastEventId() == null) {
+                out.event("e-1", "dev.stagecraft.build.started.v1", BUILD_STARTED);
+            } else if ("e-1".equals(request.lastEventId())) {
+                out.event("e-2", "dev.stagecraft.environment.ready.v1", READY); // what was missed, replayed
+            }
+        });
+
+        Cli.Result result = cli.run("events", "-f");
+
+        assertEquals("""
+                2026-05-01T10:00:00Z  dev.stagecraft.build.started.v1  env-1  workflow wf-1
+                2026-05-01T10:00:09Z  dev.stagecraft.environment.ready.v1  env-1
+                """, result.out());
+        assertTrue(result.err().contains("reconnecting from event e-1 (1 of 3)"), result.err());
+        assertEquals(6, result.exitCode(), result.toString());
     }
 
     @Test

@@ -31,7 +31,7 @@ final class FakeGateway implements AutoCloseable {
 
     /** A request as it arrived; {@code target} is the raw path and query. */
     record Request(String method, String target, String authorization, String contentType, String body,
-            long arrivedNanos) {
+            long arrivedNanos, String lastEventId) {
 
         JsonNode json() {
             try {
@@ -171,7 +171,8 @@ final class FakeGateway implements AutoCloseable {
             Request request = new Request(exchange.getRequestMethod(), exchange.getRequestURI().getRawPath()
                     + (query == null ? "" : "?" + query), exchange.getRequestHeaders().getFirst("Authorization"),
                     exchange.getRequestHeaders().getFirst("Content-Type"),
-                    new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8), System.nanoTime());
+                    new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8), System.nanoTime(),
+                    exchange.getRequestHeaders().getFirst("Last-Event-ID"));
             requests.add(request);
             String auth = request.authorization();
             if (auth == null || !auth.startsWith("Bearer ")) {

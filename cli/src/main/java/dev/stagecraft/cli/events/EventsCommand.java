@@ -1,6 +1,7 @@
 package dev.stagecraft.cli.events;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -31,13 +32,17 @@ import dev.stagecraft.cli.output.Table;
 /**
  * {@code stagecraft events}: with {@code -f}, the lifecycle's Server-Sent Events from now on ({@code /api/events},
  * or {@code /api/environments/{id}/events}), one per line; without it, an environment's timeline, the events that
- * already happened to it. The gateway streams from the moment of the request and replays nothing, so there is no
- * resuming from a {@code Last-Event-ID}: when the stream ends, the command says so and exits.
+ * already happened to it. When the stream ends or breaks, the command reconnects with {@code Last-Event-ID} (the gateway
+ * first sends the events recorded after it), up to {@value #RECONNECTS} times in a row without a new event.
  */
 @Command(name = "events", description = {"With -f, prints lifecycle events as they happen, one per line: of every"
         + " environment, or of one with --environment.",
     "Without -f, prints the timeline of the environment --environment names."})
 public final class EventsCommand implements Callable<Integer> {
+
+    /** Reconnections in a row that bring no event before the command gives up. */
+    static final int RECONNECTS = 3;
+    static final Duration RECONNECT_PAUSE = Duration.ofSeconds(1);
 
     @ParentCommand
     Stagecraft root;
@@ -89,28 +94,58 @@ public final class EventsCommand implements Callable<Integer> {
         page.mentionNext(answer, root.err(spec));
     }
 
-    private int stream(GatewayApi api) throws IOException {
+    private int stream(GatewayApi api) {
         Printer printer = root.printer(spec);
         String path = environment == null ? "/api/events"
                 : "/api/environments/" + Query.encode(environment) + "/events";
         // the all-events route filters by type itself; one environment's stream is filtered here
         Query query = environment == null ? Query.of().and("type", type) : Query.of();
         int printed = 0;
-        try (ServerSentEvents events = api.stream(path, query)) {
-            ServerSentEvents.Event event;
-            while ((event = events.next()) != null) {
-                if (wanted(event.name())) {
-                    print(printer, event);
-                    printed++;
+        String lastId = null;
+        int reconnects = 0;
+        while (true) {
+            String ended;
+            String code;
+            try (ServerSentEvents events = api.stream(path, query, lastId)) {
+                ServerSentEvents.Event event;
+                while ((event = events.next()) != null) {
+                    if (event.id() != null) {
+                        lastId = event.id();
+                        reconnects = 0; // the stream works again
+                    }
+                    if (wanted(event.name())) {
+                        print(printer, event);
+                        printed++;
+                    }
                 }
+                code = "stream_closed";
+                ended = "the gateway closed the event stream";
+            } catch (IOException e) {
+                code = "stream_lost";
+                ended = "the event stream from " + api.base() + " broke (" + e.getMessage() + ")";
+            } catch (ApiFailure e) {
+                if (lastId == null || e.exitCode() != ExitCode.UNAVAILABLE) {
+                    throw e; // the first request, or an answer that will not change (401, 404)
+                }
+                code = "stream_lost";
+                ended = e.getMessage();
             }
-        } catch (IOException e) {
-            throw new ApiFailure(0, "stream_lost", "the event stream from " + api.base() + " broke after "
-                    + printed + " events: " + e.getMessage(), List.of(), ExitCode.UNAVAILABLE);
+            if (lastId == null || reconnects == RECONNECTS) {
+                throw new ApiFailure(0, code, ended + " after " + printed + " events"
+                        + (lastId == null ? "" : "; " + RECONNECTS + " reconnections from event " + lastId
+                                + " brought nothing new"), List.of(), ExitCode.UNAVAILABLE);
+            }
+            reconnects++;
+            root.err(spec).println(ended + "; reconnecting from event " + lastId + " (" + reconnects + " of "
+                    + RECONNECTS + ")");
+            root.err(spec).flush();
+            try {
+                Thread.sleep(RECONNECT_PAUSE.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return ExitCode.UNAVAILABLE.code();
+            }
         }
-        throw new ApiFailure(0, "stream_closed", "the gateway closed the event stream after " + printed
-                + " events; run the command again to follow on (the gateway does not replay the events in between)",
-                List.of(), ExitCode.UNAVAILABLE);
     }
 
     private boolean wanted(String eventType) {

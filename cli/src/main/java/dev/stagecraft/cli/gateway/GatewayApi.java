@@ -71,7 +71,19 @@ public final class GatewayApi {
      * the result, which must be closed.
      */
     public ServerSentEvents stream(String path, Query query) {
-        HttpRequest request = request(path + query).header("Accept", "text/event-stream").GET().build();
+        return stream(path, query, null);
+    }
+
+    /**
+     * As {@link #stream(String, Query)}, resuming after the event {@code lastEventId} when not null: the gateway
+     * first sends the recorded events after it.
+     */
+    public ServerSentEvents stream(String path, Query query, String lastEventId) {
+        HttpRequest.Builder builder = request(path + query).header("Accept", "text/event-stream").GET();
+        if (lastEventId != null) {
+            builder.header("Last-Event-ID", lastEventId);
+        }
+        HttpRequest request = builder.build();
         HttpResponse<InputStream> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
