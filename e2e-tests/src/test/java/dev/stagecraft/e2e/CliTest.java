@@ -104,19 +104,26 @@ class CliTest {
     @Test
     @Order(2)
     void aPullRequestsEnvironmentIsFollowedFromItsBuildToReadyAndDeleted() throws Exception {
+        // a repository of its own: an application on the shared sample repository would get an environment for
+        // every pull request the other tests open there
+        SampleRepository repository = stack.newRepository("cli-" + stack.nonce, Map.of(
+                "web/Dockerfile", SampleRepository.dockerfile(), "web/index.html", "web v1\n",
+                "api/Dockerfile", SampleRepository.dockerfile(), "api/index.html", "api v1\n"));
+        String repositoryUrl = stack.repositoryUrl("cli-" + stack.nonce);
         Path template = Files.writeString(home.resolve("template.yaml"), SampleRepository.TEMPLATE);
-        Run register = stagecraft("apps", "register", app, "--repository", stack.repositoryUrl, "--webhook-secret",
-                Stack.SECRET, "--template", template.toString(), "--runtime", "docker");
+        Path secret = Files.writeString(home.resolve("webhook-secret"), Stack.SECRET + "\n");
+        Run register = stagecraft("apps", "register", app, "--repository", repositoryUrl, "--webhook-secret-file",
+                secret.toString(), "--template", template.toString(), "--runtime", "docker");
         assertEquals(0, register.exitCode(), register.toString());
         assertTrue(register.out().contains("Services:            web, api\n"), register.out());
 
-        stack.repository.branch("cli");
+        repository.branch("cli");
         // both contexts change, so both images are built and the build runs while it is followed
-        String sha = stack.repository.commit("cli", Map.of("web/index.html", "web cli " + stack.nonce + "\n",
+        String sha = repository.commit("cli", Map.of("web/index.html", "web cli " + stack.nonce + "\n",
                 "api/index.html", "api cli " + stack.nonce + "\n"), "cli change");
         assertEquals(202, stack.gateway.webhook("pull_request", GitHubPayloads.pullRequest(
                 GitHubPayloads.recorded("pull_request-opened.json"), "opened", PULL_REQUEST, "cli", sha,
-                stack.repositoryUrl), Stack.SECRET).status());
+                repositoryUrl), Stack.SECRET).status());
 
         Run list = stagecraft("envs", "list", "--app", app, "-o", "json");
         assertEquals(0, list.exitCode(), list.toString());
@@ -131,7 +138,7 @@ class CliTest {
         Run logs = stagecraft("logs", "-f", env);
         assertEquals(0, logs.exitCode(), logs.toString());
         assertTrue(logs.err().contains(": BUILD of " + env + ", "), "the latest workflow was the build: " + logs);
-        assertTrue(logs.out().contains("fetching " + stack.repositoryUrl + " at " + sha), logs.toString());
+        assertTrue(logs.out().contains("fetching " + repositoryUrl + " at " + sha), logs.toString());
 
         String id = env;
         Awaitility.await().atMost(TIMEOUT).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->

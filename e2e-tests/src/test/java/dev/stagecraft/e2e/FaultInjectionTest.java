@@ -63,10 +63,14 @@ class FaultInjectionTest {
                 tasks:
                 - jobs.linger
             """;
+    /**
+     * A build that outlasts the gateway's restart just before it (7.5 s on a loaded two-core machine): the build-service
+     * is then killed while it builds, not after.
+     */
     private static final String DOCKERFILE = """
             FROM stagecraft/base:busybox
             COPY index.html /www/index.html
-            RUN sleep 4
+            RUN sleep 12
             CMD ["sh", "-c", "sleep 4; exec httpd -f -p ${PORT:-8080} -h /www"]
             """;
     private static final Duration RECOVERY_LIMIT = Duration.ofSeconds(5);

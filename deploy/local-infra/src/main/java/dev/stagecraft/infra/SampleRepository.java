@@ -71,7 +71,8 @@ public final class SampleRepository implements AutoCloseable {
         return repo;
     }
 
-    private static String dockerfile() {
+    /** The Dockerfile of each sample service. */
+    public static String dockerfile() {
         return """
                 FROM stagecraft/base:busybox
                 COPY index.html /www/index.html
