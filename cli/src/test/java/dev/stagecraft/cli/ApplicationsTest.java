@@ -7,13 +7,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code stagecraft apps}: the body of a registration, the template as text, and the table of applications. */
-class ApplicationsTest {
+class ApplicationsTest extends AgainstFakeGateway {
 
     private static final String TEMPLATE = "app: shop\nservices:\n- name: web\n  build:\n    context: ./web\n";
     private static final String SHOP = """
@@ -22,23 +20,16 @@ class ApplicationsTest {
              "services": ["web"], "template": "...", "environmentVariables": null,
              "createdAt": "2026-05-01T10:00:00Z", "warnings": %s}""";
 
-    @TempDir
-    Path home;
-
-    private FakeGateway gateway;
-    private Cli cli;
     private Path template;
 
-    @BeforeEach
-    void startGateway() throws Exception {
-        gateway = new FakeGateway("sc_admin");
-        cli = new Cli(home).variable("STAGECRAFT_URL", gateway.url()).variable("STAGECRAFT_TOKEN", "sc_admin");
-        template = Files.writeString(home.resolve("template.yaml"), TEMPLATE);
+    @Override
+    String token() {
+        return "sc_admin";
     }
 
-    @AfterEach
-    void stopGateway() {
-        gateway.close();
+    @BeforeEach
+    void writeTemplate() throws Exception {
+        template = Files.writeString(home.resolve("template.yaml"), TEMPLATE);
     }
 
     @Test

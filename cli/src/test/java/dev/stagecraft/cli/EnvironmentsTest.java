@@ -4,15 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code stagecraft envs}: the table people read, the API's JSON, and the route and body of each action. */
-class EnvironmentsTest {
+class EnvironmentsTest extends AgainstFakeGateway {
 
     static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
     static final String READY = """
@@ -30,21 +26,9 @@ class EnvironmentsTest {
              "state": "BUILDING", "awaitingApproval": false, "deployedCommit": null, "expiresAt": null,
              "workflows": []}""";
 
-    @TempDir
-    Path home;
-
-    private FakeGateway gateway;
-    private Cli cli;
-
-    @BeforeEach
-    void startGateway() throws Exception {
-        gateway = new FakeGateway("sc_deployer");
-        cli = new Cli(home).variable("STAGECRAFT_URL", gateway.url()).variable("STAGECRAFT_TOKEN", "sc_deployer");
-    }
-
-    @AfterEach
-    void stopGateway() {
-        gateway.close();
+    @Override
+    String token() {
+        return "sc_deployer";
     }
 
     @Test

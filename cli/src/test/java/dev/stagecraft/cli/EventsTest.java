@@ -3,16 +3,12 @@ package dev.stagecraft.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code stagecraft events}: Server-Sent Events one per line, and an environment's timeline. */
-class EventsTest {
+class EventsTest extends AgainstFakeGateway {
 
     private static final String BUILD_STARTED = "{\"id\": \"e-1\", \"type\": \"dev.stagecraft.build.started.v1\","
             + " \"source\": \"/gateway\", \"subject\": \"env-1\", \"time\": \"2026-05-01T10:00:00.5Z\","
@@ -20,21 +16,9 @@ class EventsTest {
     private static final String READY = "{\"id\": \"e-2\", \"type\": \"dev.stagecraft.environment.ready.v1\","
             + "\n \"subject\": \"env-1\", \"time\": \"2026-05-01T10:00:09Z\", \"workflowId\": null}";
 
-    @TempDir
-    Path home;
-
-    private FakeGateway gateway;
-    private Cli cli;
-
-    @BeforeEach
-    void startGateway() throws Exception {
-        gateway = new FakeGateway("sc_viewer");
-        cli = new Cli(home).variable("STAGECRAFT_URL", gateway.url()).variable("STAGECRAFT_TOKEN", "sc_viewer");
-    }
-
-    @AfterEach
-    void stopGateway() {
-        gateway.close();
+    @Override
+    String token() {
+        return "sc_viewer";
     }
 
     /** Two events, then the stream ends; a reconnection after the second gets nothing more. */

@@ -7,29 +7,15 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The exit code each outcome of a request means, and the API's own error message on standard error. */
-class ExitCodesTest {
+class ExitCodesTest extends AgainstFakeGateway {
 
-    @TempDir
-    Path home;
-
-    private FakeGateway gateway;
-    private Cli cli;
-
-    @BeforeEach
-    void startGateway() throws Exception {
-        gateway = new FakeGateway("sc_viewer");
-        cli = new Cli(home).variable("STAGECRAFT_URL", gateway.url()).variable("STAGECRAFT_TOKEN", "sc_viewer");
-    }
-
-    @AfterEach
-    void stopGateway() {
-        gateway.close();
+    @Override
+    String token() {
+        return "sc_viewer";
     }
 
     @Test

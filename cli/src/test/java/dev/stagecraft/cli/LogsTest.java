@@ -3,40 +3,24 @@ package dev.stagecraft.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code stagecraft logs}: a workflow's output, an environment's latest workflow, and following one to its end. */
-class LogsTest {
+class LogsTest extends AgainstFakeGateway {
 
     private static final String ENVIRONMENT = """
             {"id": "env-1", "application": "shop", "state": "SETTING_UP", "workflows": [
               {"id": "wf-1", "stage": "BUILD", "status": "SUCCEEDED"},
               {"id": "wf-2", "stage": "SETUP", "status": "%s", "reason": %s}]}""";
 
-    @TempDir
-    Path home;
-
-    private FakeGateway gateway;
-    private Cli cli;
-
-    @BeforeEach
-    void startGateway() throws Exception {
-        gateway = new FakeGateway("sc_viewer");
-        cli = new Cli(home).variable("STAGECRAFT_URL", gateway.url()).variable("STAGECRAFT_TOKEN", "sc_viewer");
-    }
-
-    @AfterEach
-    void stopGateway() {
-        gateway.close();
+    @Override
+    String token() {
+        return "sc_viewer";
     }
 
     private static String line(long id, String source, String text) {

@@ -3,32 +3,16 @@ package dev.stagecraft.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.Map;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code stagecraft tokens}: create shows the token's text once, list never does, revoke deletes. */
-class TokensTest {
+class TokensTest extends AgainstFakeGateway {
 
-    @TempDir
-    Path home;
-
-    private FakeGateway gateway;
-    private Cli cli;
-
-    @BeforeEach
-    void startGateway() throws Exception {
-        gateway = new FakeGateway("sc_admin");
-        cli = new Cli(home).variable("STAGECRAFT_URL", gateway.url()).variable("STAGECRAFT_TOKEN", "sc_admin");
-    }
-
-    @AfterEach
-    void stopGateway() {
-        gateway.close();
+    @Override
+    String token() {
+        return "sc_admin";
     }
 
     @Test
