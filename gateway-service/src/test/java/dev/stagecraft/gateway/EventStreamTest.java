@@ -15,10 +15,13 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -34,6 +37,7 @@ import dev.stagecraft.events.TeardownRequested;
 import dev.stagecraft.events.TeardownSucceeded;
 import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.events.testing.TestBus;
+import dev.stagecraft.gateway.events.LifecycleStream;
 import dev.stagecraft.infra.InfraTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.common.WithTestResource;
@@ -45,6 +49,9 @@ class EventStreamTest {
 
     @TestHTTPResource("/")
     URL base;
+
+    @Inject
+    LifecycleStream lifecycle;
 
     /** The SSE events of one stream as (event name, data) pairs, read on a thread of its own. */
     private final class Stream implements AutoCloseable {
@@ -202,6 +209,20 @@ class EventStreamTest {
                     assertFalse(rest[1].contains("services.web"), "nothing replayed twice: " + rest[1]);
                 }
             }
+        }
+    }
+
+    /** A stream the client closed, resumed or not, stops reading the lifecycle: nothing is left subscribed. */
+    @Test
+    void aClosedStreamLeavesNoSubscriptionBehind() throws Exception {
+        int before = lifecycle.subscribers();
+        for (String lastEventId : Arrays.asList(null, "no-such-event")) {
+            try (Stream stream = new Stream("api/events", lastEventId)) {
+                assertEquals(200, stream.status);
+                Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> lifecycle.subscribers() > before);
+            }
+            Awaitility.await("the closed stream's subscription ended").atMost(Duration.ofSeconds(40))
+                    .pollInterval(Duration.ofMillis(100)).until(() -> lifecycle.subscribers() == before);
         }
     }
 

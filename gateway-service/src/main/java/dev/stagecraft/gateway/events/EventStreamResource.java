@@ -5,6 +5,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 import jakarta.inject.Inject;
@@ -28,6 +30,7 @@ import dev.stagecraft.gateway.environments.Environment;
 import dev.stagecraft.gateway.environments.TimelineEntry;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.subscription.Cancellable;
 import io.smallrye.mutiny.operators.multi.processors.UnicastProcessor;
 
 /**
@@ -80,10 +83,14 @@ public class EventStreamResource {
     private Multi<OutboundSseEvent> stream(Sse sse, Predicate<CloudEvent> filter, String lastEventId,
             String environmentId, String typePrefix) {
         Set<String> scope = caller.scope(); // read now: the stream outlives the request
-        // subscribed before the replay is read, buffered until the replay is sent
-        UnicastProcessor<LifecycleStream.Streamed> live = UnicastProcessor.create();
-        stream.events().filter(s -> filter.test(s.event()) && (scope == null || scope.contains(s.applicationId())))
-                .subscribe().withSubscriber(live);
+        // subscribed before the replay is read, buffered until the replay is sent; when the client goes, the
+        // processor's termination ends the subscription to the lifecycle (a processor does not cancel its upstream)
+        AtomicReference<Cancellable> upstream = new AtomicReference<>();
+        UnicastProcessor<LifecycleStream.Streamed> live = UnicastProcessor.create(new ConcurrentLinkedQueue<>(),
+                () -> Optional.ofNullable(upstream.get()).ifPresent(Cancellable::cancel));
+        upstream.set(stream.events()
+                .filter(s -> filter.test(s.event()) && (scope == null || scope.contains(s.applicationId())))
+                .subscribe().with(live::onNext, live::onError, live::onComplete));
         List<OutboundSseEvent> replay = new ArrayList<>();
         Set<String> replayed = new HashSet<>();
         if (lastEventId != null && !lastEventId.isBlank()) {

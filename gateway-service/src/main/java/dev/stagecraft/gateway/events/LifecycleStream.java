@@ -3,6 +3,7 @@ package dev.stagecraft.gateway.events;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -51,6 +52,7 @@ public class LifecycleStream {
     SecretMask mask;
 
     private final BroadcastProcessor<Streamed> events = BroadcastProcessor.create();
+    private final AtomicInteger subscribers = new AtomicInteger();
 
     @Incoming("lifecycle-stream")
     @Blocking
@@ -86,7 +88,13 @@ public class LifecycleStream {
 
     /** The events from now on; a subscriber that cannot keep up misses the events it had no room for. */
     public Multi<Streamed> events() {
-        return events.onOverflow().drop();
+        return events.onOverflow().drop().onSubscription().invoke(s -> subscribers.incrementAndGet())
+                .onTermination().invoke(subscribers::decrementAndGet);
+    }
+
+    /** How many subscriptions read the events now (one per open stream). */
+    public int subscribers() {
+        return subscribers.get();
     }
 
     /**
