@@ -66,31 +66,28 @@ public final class ListMain {
 
     /** Copies the environment {@code original} {@code count} times, its workflows with it, each copy a second newer. */
     private static void copy(Connection db, String original, int count) throws Exception {
-        List<String> envColumns = columns(db, "environment");
-        String envValues = envColumns.stream().map(c -> switch (c) {
-            case "id" -> "'copy-' || g";
-            case "state" -> "'DELETED'"; // one live environment per pull request: the copies are history
-            case "created_at" -> "e.created_at + g * interval '1 second'";
-            default -> "e." + c;
-        }).collect(Collectors.joining(", "));
-        try (PreparedStatement insert = db.prepareStatement("insert into gateway.environment ("
-                + String.join(", ", envColumns) + ") select " + envValues + " from gateway.environment e,"
-                + " generate_series(1, ?) g where e.id = ?")) {
+        copyRows(db, "environment", "id", original, count, Map.of("id", "'copy-' || g",
+                "state", "'DELETED'", // one live environment per pull request: the copies are history
+                "created_at", "r.created_at + g * interval '1 second'"));
+        copyRows(db, "workflow", "environment_id", original, count, Map.of("id", "r.id || '-copy-' || g",
+                "environment_id", "'copy-' || g"));
+    }
+
+    /**
+     * Inserts {@code count} copies of the rows of {@code gateway.<table>} whose {@code key} is {@code value}: the
+     * columns {@code computed} names get its SQL ({@code r} the row copied, {@code g} the copy's number from 1), the
+     * others are copied as they are.
+     */
+    static void copyRows(Connection db, String table, String key, String value, int count,
+            Map<String, String> computed) throws Exception {
+        List<String> columns = columns(db, table);
+        String values = columns.stream().map(c -> computed.getOrDefault(c, "r." + c))
+                .collect(Collectors.joining(", "));
+        try (PreparedStatement insert = db.prepareStatement("insert into gateway." + table + " ("
+                + String.join(", ", columns) + ") select " + values + " from gateway." + table + " r,"
+                + " generate_series(1, ?) g where r." + key + " = ?")) {
             insert.setInt(1, count);
-            insert.setString(2, original);
-            insert.executeUpdate();
-        }
-        List<String> wfColumns = columns(db, "workflow");
-        String wfValues = wfColumns.stream().map(c -> switch (c) {
-            case "id" -> "w.id || '-copy-' || g";
-            case "environment_id" -> "'copy-' || g";
-            default -> "w." + c;
-        }).collect(Collectors.joining(", "));
-        try (PreparedStatement insert = db.prepareStatement("insert into gateway.workflow ("
-                + String.join(", ", wfColumns) + ") select " + wfValues + " from gateway.workflow w,"
-                + " generate_series(1, ?) g where w.environment_id = ?")) {
-            insert.setInt(1, count);
-            insert.setString(2, original);
+            insert.setString(2, value);
             insert.executeUpdate();
         }
     }

@@ -2,7 +2,6 @@ package dev.stagecraft.e2e;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -191,25 +190,13 @@ public final class LoadMain {
                 existing = rs.getInt(1);
             }
             if (existing < atLeast) {
-                List<String> columns = new ArrayList<>();
-                try (ResultSet rs = db.createStatement().executeQuery("select column_name from"
-                        + " information_schema.columns where table_schema = 'gateway' and table_name = 'environment'"
-                        + " order by ordinal_position")) {
-                    while (rs.next()) {
-                        columns.add(rs.getString(1));
-                    }
+                String any;
+                try (ResultSet rs = db.createStatement().executeQuery("select id from gateway.environment limit 1")) {
+                    rs.next();
+                    any = rs.getString(1);
                 }
-                String copied = columns.stream().map(c -> switch (c) {
-                    case "id" -> "'history-' || g || '-' || substr(md5(random()::text), 1, 16)";
-                    case "state" -> "'DELETED'";
-                    default -> "e." + c;
-                }).collect(java.util.stream.Collectors.joining(", "));
-                try (PreparedStatement insert = db.prepareStatement("insert into gateway.environment ("
-                        + String.join(", ", columns) + ") select " + copied + " from (select * from gateway.environment"
-                        + " limit 1) e, generate_series(1, ?) g")) {
-                    insert.setInt(1, atLeast - existing);
-                    insert.executeUpdate();
-                }
+                ListMain.copyRows(db, "environment", "id", any, atLeast - existing, Map.of(
+                        "id", "'history-' || g || '-' || substr(md5(random()::text), 1, 16)", "state", "'DELETED'"));
             }
         }
         List<Double> millis = new ArrayList<>();

@@ -130,10 +130,8 @@ class EventStreamTest {
         String repo = Apps.uniqueRepo();
         String app = Apps.register(repo);
         try (TestBus bus = new TestBus()) {
-            Hooks.send("pull_request", Hooks.forRepository("pull_request-opened.json", repo)).statusCode(202);
-            String env = given().queryParam("application", app).get("/api/environments").then().extract()
-                    .path("[0].id");
-            BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
+            BuildRequested build = openPullRequest(bus, repo, app);
+            String env = build.environmentId();
             try (Stream one = new Stream("api/environments/" + env + "/events");
                     Stream all = new Stream("api/events?type=dev.stagecraft.task.")) {
                 assertEquals(200, one.status);
@@ -172,10 +170,9 @@ class EventStreamTest {
         String repo = Apps.uniqueRepo();
         String app = Apps.register(repo);
         try (TestBus bus = new TestBus()) {
-            Hooks.send("pull_request", Hooks.forRepository("pull_request-opened.json", repo)).statusCode(202);
-            String env = given().queryParam("application", app).get("/api/environments").then().extract()
-                    .path("[0].id");
-            String wf = ((BuildRequested) bus.await(BuildRequested.class, env).data()).workflowId();
+            BuildRequested build = openPullRequest(bus, repo, app);
+            String env = build.environmentId();
+            String wf = build.workflowId();
             String seen;
             try (Stream first = new Stream("api/environments/" + env + "/events")) {
                 JsonNode task = first.await("dev.stagecraft.task.started.v1",
@@ -226,6 +223,13 @@ class EventStreamTest {
         }
     }
 
+    /** Opens a pull request on {@code repo} and returns the build its environment asks for. */
+    private static BuildRequested openPullRequest(TestBus bus, String repo, String app) throws Exception {
+        Hooks.send("pull_request", Hooks.forRepository("pull_request-opened.json", repo)).statusCode(202);
+        String env = given().queryParam("application", app).get("/api/environments").then().extract().path("[0].id");
+        return (BuildRequested) bus.await(BuildRequested.class, env).data();
+    }
+
     /** The stream's next event of the environment (the stream of all may hold other environments' events). */
     private static String[] nextOf(Stream stream, String env) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
@@ -250,10 +254,8 @@ class EventStreamTest {
                         "defaults:\n- key: DB_PASSWORD\n  value: " + secret + "\n  secret: true\n"))
                 .post("/api/applications").then().statusCode(201).extract().path("id");
         try (TestBus bus = new TestBus()) {
-            Hooks.send("pull_request", Hooks.forRepository("pull_request-opened.json", repo)).statusCode(202);
-            String env = given().queryParam("application", app).get("/api/environments").then().extract()
-                    .path("[0].id");
-            BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
+            BuildRequested build = openPullRequest(bus, repo, app);
+            String env = build.environmentId();
             String wf = build.workflowId();
             try (Stream one = new Stream("api/environments/" + env + "/events")) {
                 JsonNode finished = one.await("dev.stagecraft.task.finished.v1", () -> bus.publish(new TaskFinished(

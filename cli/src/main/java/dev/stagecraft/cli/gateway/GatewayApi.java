@@ -100,9 +100,14 @@ public final class GatewayApi {
             } catch (IOException e) {
                 body = null;
             }
-            throw ApiFailure.of(response.statusCode(), response.headers().firstValue("Location").orElse(null), body);
+            throw failure(response, body);
         }
         return new ServerSentEvents(response.body());
+    }
+
+    /** The failure a non-2xx answer means, from its status, its Location (a redirect) and its body. */
+    private static ApiFailure failure(HttpResponse<?> response, String body) {
+        return ApiFailure.of(response.statusCode(), response.headers().firstValue("Location").orElse(null), body);
     }
 
     private HttpRequest.Builder request(String pathAndQuery) {
@@ -131,8 +136,7 @@ public final class GatewayApi {
             throw interrupted();
         }
         if (response.statusCode() / 100 != 2) {
-            throw ApiFailure.of(response.statusCode(), response.headers().firstValue("Location").orElse(null),
-                    response.body());
+            throw failure(response, response.body());
         }
         return new Answer(response.statusCode(), response.headers(), response.body());
     }

@@ -483,7 +483,6 @@ public class StageRuns {
         run.reason = status == StageRun.Status.SUCCEEDED ? null : String.valueOf(outcome);
         outbox.publish(outcome, causationId);
         Duration took = Duration.between(run.acceptedAt, run.finishedAt);
-        String stage = stageOf(run.commandType);
         transactions.registerInterposedSynchronization(new Synchronization() {
             @Override
             public void beforeCompletion() {
@@ -492,7 +491,7 @@ public class StageRuns {
             @Override
             public void afterCompletion(int result) {
                 if (result == Status.STATUS_COMMITTED) { // an end rolled back is no end
-                    workflowTimer(stage, status).record(took);
+                    workflowTimer(config.serviceName(), status).record(took);
                 }
             }
         });
@@ -508,12 +507,6 @@ public class StageRuns {
                 .tag("stage", stage).tag("outcome", status.name().toLowerCase(Locale.ROOT))
                 .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(50))
                 .maximumExpectedValue(Duration.ofHours(1)).register(meters);
-    }
-
-    /** The stage a command type belongs to: {@code dev.stagecraft.build.requested.v1} is the build stage. */
-    static String stageOf(String commandType) {
-        String[] parts = commandType.split("\\.");
-        return parts.length > 2 ? parts[2] : commandType;
     }
 
     void publishNow(StagecraftMessage message, String causationId) {
