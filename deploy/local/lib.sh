@@ -7,8 +7,14 @@
 say() { printf 'stagecraft: %s\n' "$*" >&2; }
 
 # Installs the Debian packages Stagecraft needs on this host when they are missing (as root), or names them.
+# With --browser also Chromium and its driver, which the console's browser test drives (the tests need them; running
+# Stagecraft does not).
 stagecraft_packages() {
   local missing=()
+  if [ "${1:-}" = "--browser" ]; then
+    command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+    command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
+  fi
   command -v dockerd >/dev/null 2>&1 || missing+=(docker.io)
   command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
   dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)

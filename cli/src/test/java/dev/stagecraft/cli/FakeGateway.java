@@ -177,7 +177,8 @@ final class FakeGateway implements AutoCloseable {
             String auth = request.authorization();
             if (auth == null || !auth.startsWith("Bearer ")) {
                 send(exchange, Reply.error(401, "unauthenticated",
-                        "send an API token as 'Authorization: Bearer <token>'")
+                        "send an API token as 'Authorization: Bearer <token>'"
+                                + " (event and log streams also take ?ticket= from POST /api/stream-tickets)")
                         .withHeader("WWW-Authenticate", "Bearer"));
                 return;
             }

@@ -65,8 +65,16 @@ class EventStreamTest {
         }
 
         Stream(String path, String lastEventId) throws Exception {
+            this(path, lastEventId, Api.ADMIN_TOKEN);
+        }
+
+        /** A stream opened with {@code token} as bearer, or without the header when it is null. */
+        Stream(String path, String lastEventId, String token) throws Exception {
             HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + path))
-                    .header("Authorization", "Bearer " + Api.ADMIN_TOKEN).header("Accept", "text/event-stream");
+                    .header("Accept", "text/event-stream");
+            if (token != null) {
+                builder.header("Authorization", "Bearer " + token);
+            }
             if (lastEventId != null) {
                 builder.header("Last-Event-ID", lastEventId);
             }
@@ -94,8 +102,9 @@ class EventStreamTest {
                         id = line.substring(3).trim();
                     } else if (line.startsWith("data:")) {
                         data.append(line.substring(5).trim());
-                    } else if (line.isEmpty() && name != null) {
-                        events.add(new String[] {name, data.toString(), id});
+                    } else if (line.isEmpty() && (name != null || !data.isEmpty())) {
+                        // an event without a name is a "message", as EventSource dispatches it
+                        events.add(new String[] {name == null ? "message" : name, data.toString(), id});
                         name = null;
                         id = null;
                         data.setLength(0);
@@ -186,8 +195,9 @@ class EventStreamTest {
                     .get("/api/environments/" + env + "/timeline").then().extract().asString(),
                     t -> t.contains("services.api"));
             try (Stream resumed = new Stream("api/environments/" + env + "/events", seen);
-                    Stream all = new Stream("api/events?type=dev.stagecraft.task.", seen)) {
-                for (Stream stream : List.of(resumed, all)) {
+                    Stream all = new Stream("api/events?type=dev.stagecraft.task.", seen);
+                    Stream byQuery = new Stream("api/environments/" + env + "/events?lastEventId=" + seen, null)) {
+                for (Stream stream : List.of(resumed, all, byQuery)) {
                     String[] finished = nextOf(stream, env);
                     String[] started = nextOf(stream, env);
                     assertEquals("dev.stagecraft.task.finished.v1", finished[0], "replayed first, in order");
@@ -279,5 +289,97 @@ class EventStreamTest {
             String workflow = given().get("/api/workflows/" + wf).then().statusCode(200).extract().asString();
             assertTrue(workflow.contains("RUN echo ******** failed") && !workflow.contains(secret), workflow);
         }
+    }
+
+    /**
+     * A browser's EventSource cannot send the Authorization header: a stream ticket opens the event and log streams
+     * in its place, and nothing else, until it expires or its token is revoked. {@code ?named=false} sends the
+     * events as plain messages, their type in the data.
+     */
+    @Test
+    void aStreamTicketOpensTheStreamsOnlyWhileItAndItsTokenAreValid() throws Exception {
+        String repo = Apps.uniqueRepo();
+        String app = Apps.register(repo);
+        try (TestBus bus = new TestBus()) {
+            BuildRequested build = openPullRequest(bus, repo, app);
+            String env = build.environmentId();
+            String ticket = given().post("/api/stream-tickets").then().statusCode(201).extract().path("ticket");
+            try (Stream stream = new Stream("api/environments/" + env + "/events?named=false&ticket=" + ticket, null,
+                    null)) {
+                assertEquals(200, stream.status);
+                JsonNode started = stream.await("message",
+                        () -> bus.publish(new TaskStarted(env, build.workflowId(), "services.web")));
+                assertEquals("dev.stagecraft.task.started.v1", started.path("type").asText());
+            }
+            try (Stream logs = new Stream("api/workflows/" + build.workflowId() + "/logs/stream?ticket=" + ticket, null,
+                    null)) {
+                assertEquals(200, logs.status, "the log stream takes the ticket too");
+            }
+            HttpResponse<String> elsewhere = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create(base + "api/environments/" + env + "?ticket=" + ticket)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, elsewhere.statusCode(), "a ticket opens streams only: " + elsewhere.body());
+
+            expire(ticket);
+            try (Stream expired = new Stream("api/events?ticket=" + ticket, null, null)) {
+                assertEquals(401, expired.status);
+            }
+            io.restassured.path.json.JsonPath created = given().contentType("application/json")
+                    .body(java.util.Map.of("name", "ticket " + repo, "role", "viewer")).post("/api/tokens").then()
+                    .statusCode(201).extract().jsonPath();
+            io.restassured.RestAssured.given().header("Authorization", "Bearer " + created.getString("token"))
+                    .get("/api/me").then().statusCode(200).body("role", org.hamcrest.Matchers.equalTo("viewer"))
+                    .body("token", org.hamcrest.Matchers.equalTo("ticket " + repo));
+            String ofViewer = io.restassured.RestAssured.given().header("Authorization", "Bearer "
+                    + created.getString("token")).post("/api/stream-tickets").then().statusCode(201).extract()
+                    .path("ticket");
+            given().delete("/api/tokens/" + created.getString("id")).then().statusCode(204);
+            try (Stream revoked = new Stream("api/events?ticket=" + ofViewer, null, null)) {
+                assertEquals(401, revoked.status, "a revoked token's tickets go with it");
+            }
+        }
+    }
+
+    @Inject
+    jakarta.persistence.EntityManager em;
+
+    private void expire(String ticket) {
+        io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().run(() -> em.createNativeQuery("update stream_ticket set expires_at = now() - interval '1 second' where ticket_hash = ?1")
+                .setParameter(1, dev.stagecraft.gateway.auth.ApiToken.hash(ticket)).executeUpdate());
+    }
+
+    /**
+     * A workflow's output as a stream: the stored lines, then new ones as they come, each with its line id, so a
+     * resumed stream starts after the last line it got; the workflow's end closes the stream with an end event.
+     */
+    @Test
+    void aWorkflowsLogStreamSendsItsLinesLiveResumesAndEndsWithTheWorkflow() throws Exception {
+        String repo = Apps.uniqueRepo();
+        String app = Apps.register(repo);
+        try (TestBus bus = new TestBus()) {
+            BuildRequested build = openPullRequest(bus, repo, app);
+            String env = build.environmentId();
+            String wf = build.workflowId();
+            bus.publish(new LogLine(env, wf, "web", "line one"));
+            Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() ->
+                    given().get("/api/workflows/" + wf + "/logs").then().extract().asString(), l -> l.contains("one"));
+            String firstId;
+            try (Stream stream = new Stream("api/workflows/" + wf + "/logs/stream", null)) {
+                JsonNode stored = stream.await("log", () -> { });
+                assertEquals("line one", stored.path("line").asText());
+                assertEquals("web", stored.path("source").asText());
+                firstId = stored.path("id").asText();
+                JsonNode live = stream.await("log", () -> bus.publish(new LogLine(env, wf, "web", "line two")));
+                assertEquals("line two", live.path("line").asText());
+            }
+            try (Stream resumed = new Stream("api/workflows/" + wf + "/logs/stream", firstId)) {
+                assertEquals("line two", resumed.await("log", () -> { }).path("line").asText(),
+                        "resumed after the line it names");
+                bus.publish(new BuildFailed(env, wf, build.commit(), "web", "exit code 1", List.of()));
+                JsonNode end = resumed.await("end", () -> { });
+                assertEquals("FAILED", end.path("status").asText());
+            }
+        }
+        given().get("/api/workflows/no-such-workflow/logs/stream").then().statusCode(404);
     }
 }

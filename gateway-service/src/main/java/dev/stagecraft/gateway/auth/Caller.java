@@ -13,9 +13,13 @@ public class Caller {
 
     private String name;
     private Set<String> applicationIds;
+    private String tokenId;
+    private Role role;
 
-    void authenticatedAs(String tokenName, Set<String> applicationIds) {
-        this.name = tokenName;
+    void authenticatedAs(ApiToken token, Set<String> applicationIds) {
+        this.name = token.name;
+        this.tokenId = token.id;
+        this.role = token.role;
         this.applicationIds = applicationIds == null ? null : Set.copyOf(applicationIds);
     }
 
@@ -27,6 +31,16 @@ public class Caller {
     /** Whether the caller may see the application with this id. */
     public boolean sees(String applicationId) {
         return applicationIds == null || applicationIds.contains(applicationId);
+    }
+
+    /** The id of the token the request authenticated with. */
+    public String tokenId() {
+        return tokenId;
+    }
+
+    /** The role of the token the request authenticated with. */
+    public Role role() {
+        return role;
     }
 
     /** The ids of the applications the caller may see; null: all of them. */

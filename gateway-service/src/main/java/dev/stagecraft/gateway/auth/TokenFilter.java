@@ -3,6 +3,7 @@ package dev.stagecraft.gateway.auth;
 import java.time.OffsetDateTime;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -21,9 +22,15 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 
 /**
  * Authenticates every {@code /api} request by its bearer token and checks the role the method needs: 401 without a
- * valid token, 403 with too little role. Webhooks authenticate by their signatures and are not filtered.
+ * valid token, 403 with too little role. The event and log streams also take a stream ticket in the query
+ * ({@code ?ticket=}, see {@link SessionResource}) in place of the header. Webhooks authenticate by their signatures
+ * and are not filtered.
  */
 public class TokenFilter {
+
+    /** The streams a stream ticket opens, as a browser's EventSource cannot send the Authorization header. */
+    private static final Pattern STREAMS = Pattern.compile(
+            "/api/events|/api/environments/[^/]+/events|/api/workflows/[^/]+/logs/stream");
 
     @Inject
     ResourceInfo resource;
@@ -38,25 +45,36 @@ public class TokenFilter {
             return null;
         }
         String header = request.getHeaderString("Authorization");
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return refuse(401, "unauthenticated", "send an API token as 'Authorization: Bearer <token>'");
-        }
-        String secret = header.substring(7).trim();
-        ApiToken token = QuarkusTransaction.requiringNew().call(() -> {
-            ApiToken found = ApiToken.findBySecret(secret);
-            if (found != null) {
-                found.lastUsedAt = OffsetDateTime.now();
+        String ticket = request.getUriInfo().getQueryParameters().getFirst("ticket");
+        ApiToken token;
+        if (header == null && ticket != null && request.getMethod().equals("GET") && STREAMS.matcher(path).matches()) {
+            token = QuarkusTransaction.requiringNew().call(() -> StreamTicket.tokenOf(ticket));
+            if (token == null) {
+                return refuse(401, "unauthenticated", "the stream ticket is not valid (unknown or expired); get a new"
+                        + " one with POST /api/stream-tickets");
             }
-            return found;
-        });
-        if (token == null) {
-            return refuse(401, "unauthenticated", "the API token is not valid (unknown or revoked)");
+        } else {
+            if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+                return refuse(401, "unauthenticated", "send an API token as 'Authorization: Bearer <token>'"
+                        + " (event and log streams also take ?ticket= from POST /api/stream-tickets)");
+            }
+            String secret = header.substring(7).trim();
+            token = QuarkusTransaction.requiringNew().call(() -> {
+                ApiToken found = ApiToken.findBySecret(secret);
+                if (found != null) {
+                    found.lastUsedAt = OffsetDateTime.now();
+                }
+                return found;
+            });
+            if (token == null) {
+                return refuse(401, "unauthenticated", "the API token is not valid (unknown or revoked)");
+            }
         }
         List<String> scope = token.applicationScope();
         Set<String> applicationIds = scope == null ? null : QuarkusTransaction.requiringNew().call(() -> Set.copyOf(
                 Application.getEntityManager().createQuery("select a.id from Application a where a.name in :names",
                         String.class).setParameter("names", scope.isEmpty() ? List.of("") : scope).getResultList()));
-        caller.authenticatedAs(token.name, applicationIds);
+        caller.authenticatedAs(token, applicationIds);
         // the admin routes every service shares (e.g. /api/admin/outbox) know nothing of roles
         Role required = path.startsWith("/api/admin/") ? Role.ADMIN : required();
         if (!token.role.covers(required)) {

@@ -59,6 +59,17 @@ public interface GatewayConfig {
         /** How often the event stream sends a comment line to keep idle connections open. */
         @WithDefault("15s")
         Duration heartbeat();
+
+        /**
+         * How long a stream ticket (POST /api/stream-tickets) opens streams: a browser's EventSource cannot send
+         * the Authorization header, so it names a ticket in the URL, which is short-lived for that reason.
+         */
+        @WithDefault("60s")
+        Duration ticketTtl();
+
+        /** How often an open workflow log stream looks for new lines. */
+        @WithDefault("500ms")
+        Duration logPoll();
     }
 
     /** Workflow output kept by the gateway: {@code stagecraft.logs.*}. */

@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 
 import jakarta.inject.Inject;
+import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
@@ -43,7 +44,10 @@ import io.smallrye.mutiny.operators.multi.processors.UnicastProcessor;
  * the events it already got in the replay. The live stream is subscribed before the timeline is read, so an event
  * is not lost between the two. What the timeline does not hold is not replayed: heartbeats (WorkflowProgressed),
  * events without an environment, and events the gateway has not recorded yet when the client reconnects. An id the
- * timeline does not know gets a comment saying so, and the live stream.
+ * timeline does not know gets a comment saying so, and the live stream. A client that cannot set the header (a
+ * browser opening a new EventSource, e.g. with a fresh stream ticket) names the id as {@code ?lastEventId=}. With
+ * {@code ?named=false} events go without their {@code event:} name (the type stays in the data), so a browser's
+ * EventSource gets every one as a {@code message}.
  */
 @Path("/api")
 public class EventStreamResource {
@@ -64,8 +68,10 @@ public class EventStreamResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Blocking
     public Multi<OutboundSseEvent> all(@Context Sse sse, @QueryParam("type") String typePrefix,
-            @HeaderParam(HttpHeaders.LAST_EVENT_ID_HEADER) String lastEventId) {
-        return stream(sse, e -> typePrefix == null || e.type().startsWith(typePrefix), lastEventId, null, typePrefix);
+            @HeaderParam(HttpHeaders.LAST_EVENT_ID_HEADER) String lastEventId,
+            @QueryParam("lastEventId") String lastEventIdParam, @QueryParam("named") @DefaultValue("true") boolean named) {
+        return stream(sse, e -> typePrefix == null || e.type().startsWith(typePrefix),
+                lastEventId != null ? lastEventId : lastEventIdParam, null, typePrefix, named);
     }
 
     @GET
@@ -73,15 +79,17 @@ public class EventStreamResource {
     @Produces(MediaType.SERVER_SENT_EVENTS)
     @Blocking
     public Multi<OutboundSseEvent> ofEnvironment(@Context Sse sse, @PathParam("id") String id,
-            @HeaderParam(HttpHeaders.LAST_EVENT_ID_HEADER) String lastEventId) {
+            @HeaderParam(HttpHeaders.LAST_EVENT_ID_HEADER) String lastEventId,
+            @QueryParam("lastEventId") String lastEventIdParam, @QueryParam("named") @DefaultValue("true") boolean named) {
         if (Environment.findById(id) == null) {
             throw ApiException.notFound("environment", id);
         }
-        return stream(sse, e -> id.equals(e.subject()), lastEventId, id, null);
+        return stream(sse, e -> id.equals(e.subject()), lastEventId != null ? lastEventId : lastEventIdParam, id, null,
+                named);
     }
 
     private Multi<OutboundSseEvent> stream(Sse sse, Predicate<CloudEvent> filter, String lastEventId,
-            String environmentId, String typePrefix) {
+            String environmentId, String typePrefix, boolean named) {
         Set<String> scope = caller.scope(); // read now: the stream outlives the request
         // subscribed before the replay is read, buffered until the replay is sent; when the client goes, the
         // processor's termination ends the subscription to the lifecycle (a processor does not cancel its upstream)
@@ -102,17 +110,21 @@ public class EventStreamResource {
             }
             after.orElse(List.of()).forEach(entry -> {
                 replayed.add(entry.ceId);
-                replay.add(sse.newEventBuilder().id(entry.ceId).name(entry.type)
-                        .mediaType(MediaType.APPLICATION_JSON_TYPE).data(LifecycleStream.json(entry)).build());
+                replay.add(event(sse, entry.ceId, named ? entry.type : null, LifecycleStream.json(entry)));
             });
         }
-        Multi<OutboundSseEvent> events = live.filter(s -> !replayed.contains(s.event().id())).map(s -> sse
-                .newEventBuilder().id(s.event().id()).name(s.event().type()).mediaType(MediaType.APPLICATION_JSON_TYPE)
-                .data(s.json()).build());
+        Multi<OutboundSseEvent> events = live.filter(s -> !replayed.contains(s.event().id()))
+                .map(s -> event(sse, s.event().id(), named ? s.event().type() : null, s.json()));
         Multi<OutboundSseEvent> beats = Multi.createFrom().ticks().every(config.events().heartbeat())
                 .map(tick -> sse.newEventBuilder().comment("heartbeat").build());
         Multi<OutboundSseEvent> hello = Multi.createFrom().item(sse.newEventBuilder().comment("stream open").build());
         return Multi.createBy().concatenating().streams(hello, Multi.createFrom().iterable(replay),
                 Multi.createBy().merging().streams(events, beats));
+    }
+
+    private static OutboundSseEvent event(Sse sse, String id, String name, String json) {
+        OutboundSseEvent.Builder event = sse.newEventBuilder().id(id).mediaType(MediaType.APPLICATION_JSON_TYPE)
+                .data(json);
+        return (name == null ? event : event.name(name)).build();
     }
 }
