@@ -115,7 +115,7 @@ done
 url=${PUBLIC_URL:-http://127.0.0.1:${PORTS[gateway]}}
 cat <<TXT
 Stagecraft is up (state in $HOME_DIR; stop it with deploy/local/down.sh).
-  gateway      $url   (OpenAPI: $url/q/openapi)
+  gateway      $url   (console: $url/ ; OpenAPI: $url/q/openapi)
   admin token  $(cat "$HOME_DIR/admin-token")
   webhooks     $url/webhooks/github  $url/webhooks/gitlab  $url/webhooks/bitbucket
   environments http://<service>-<environment>.${STAGECRAFT_ROUTER_DOMAIN:-localhost}:$STAGECRAFT_ROUTER_PORT  (router: Caddy on $ROUTER_LISTEN, admin $ROUTER_ADMIN)

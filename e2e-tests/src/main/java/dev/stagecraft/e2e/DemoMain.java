@@ -89,6 +89,8 @@ public final class DemoMain {
 
         if (keep) {
             say("keeping everything up; press Ctrl-C to close the pull request and stop");
+            say("console: " + stack.services.gatewayUrl() + "/#/environments/" + patched.path("id").asText()
+                    + " (sign in with the admin token " + stack.adminToken + ")");
             CountDownLatch stop = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 interrupted = true;

@@ -1,7 +1,6 @@
 package dev.stagecraft.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -19,6 +18,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
@@ -70,7 +70,7 @@ class ConsoleTest {
         ChromeOptions options = new ChromeOptions().setBinary("/usr/bin/chromium").addArguments("--headless=new",
                 "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--disable-extensions", "--window-size=1360,1000", "--user-data-dir=" + profile);
+                "--disable-extensions", "--window-size=1360,1400", "--user-data-dir=" + profile);
         ChromeDriverService service = new ChromeDriverService.Builder()
                 .usingDriverExecutable(Path.of("/usr/bin/chromedriver").toFile()).usingAnyFreePort().build();
         browser = new ChromeDriver(service, options);
@@ -83,9 +83,24 @@ class ConsoleTest {
         }
     }
 
+    /** A wait whose failure message shows what the page said, and which leaves a screenshot of it. */
     private static WebDriverWait waiting(Duration timeout) {
-        WebDriverWait wait = new WebDriverWait(browser, timeout);
-        wait.pollingEvery(Duration.ofMillis(200));
+        WebDriverWait wait = new WebDriverWait(browser, timeout) {
+            @Override
+            protected RuntimeException timeoutException(String message, Throwable lastException) {
+                String page;
+                try {
+                    screenshot("failed-" + System.nanoTime());
+                    page = browser.findElement(By.tagName("main")).getText();
+                } catch (Exception e) {
+                    page = "(unreadable: " + e + ")";
+                }
+                return super.timeoutException(message + "\n--- the page at " + browser.getCurrentUrl() + " said:\n"
+                        + page, lastException);
+            }
+        };
+        // the live pages draw their parts again on every event: an element found may be replaced the next moment
+        wait.pollingEvery(Duration.ofMillis(200)).ignoring(StaleElementReferenceException.class);
         return wait;
     }
 
@@ -139,32 +154,38 @@ class ConsoleTest {
                 GitHubPayloads.recorded("pull_request-opened.json"), "opened", PULL_REQUEST, "console", sha,
                 repositoryUrl), Stack.SECRET).status());
 
-        // the list follows the lifecycle: the new environment appears without a reload
-        WebElement row = waiting(Duration.ofSeconds(30)).until(ExpectedConditions.presenceOfElementLocated(
-                By.cssSelector("#environments tr[data-environment]")));
+        // the list follows the lifecycle: the new environment appears without a reload (the list is drawn again on
+        // every event, so a row found may be gone the next moment: read and click it in one try, again if it went)
+        String env = waiting(Duration.ofSeconds(30)).until(d -> {
+            List<WebElement> rows = d.findElements(By.cssSelector("#environments tr[data-environment]"));
+            return rows.isEmpty() || !rows.get(0).getText().contains("#" + PULL_REQUEST) ? null
+                    : rows.get(0).getAttribute("data-environment");
+        });
         assertThePageWasNotReloaded();
-        String env = row.getAttribute("data-environment");
-        assertTrue(row.getText().contains("#" + PULL_REQUEST), row.getText());
         screenshot("environments");
-        row.findElement(By.cssSelector("a")).click();
-
+        waiting(Duration.ofSeconds(10)).until(d -> {
+            d.findElement(By.cssSelector("#environments tr[data-environment='" + env + "'] a")).click();
+            return true;
+        });
         visible("#env-state");
         markThePage();
         waiting(TIMEOUT).until(d -> "READY".equals(state()));
         assertThePageWasNotReloaded();
-        WebElement endpoints = browser.findElement(By.id("endpoints"));
-        assertFalse(endpoints.findElements(By.tagName("a")).isEmpty(), "endpoints are links: " + endpoints.getText());
+        waiting(Duration.ofSeconds(10)).until(d -> !d.findElements(By.cssSelector("#endpoints a[href^='http']"))
+                .isEmpty());
         waiting(Duration.ofSeconds(20)).until(d -> d.findElement(By.id("timeline")).getText()
                 .contains("environment.ready"));
         JsonNode shown = stack.gateway.environment(env);
         assertEquals(sha, shown.path("deployedCommit").asText());
-        assertTrue(browser.findElement(By.id("actions")).getText().contains("Delete"));
+        waiting(Duration.ofSeconds(10)).until(d -> d.findElement(By.id("actions")).getText().contains("Delete"));
         screenshot("environment-ready");
 
         // the build's workflow: its output came over the log stream
         browser.findElement(By.cssSelector("#workflows tr[data-workflow]:last-child")).click();
         waiting(Duration.ofSeconds(20)).until(d -> d.findElement(By.id("logs")).getText()
                 .contains("fetching " + repositoryUrl + " at " + sha));
+        ((JavascriptExecutor) browser).executeScript("document.getElementById('logs').scrollIntoView();");
+        screenshot("workflow-output");
 
         // a viewer sees the environment and no button it may not use
         signOut();

@@ -86,7 +86,7 @@
 
   /** One API call; the JSON body, with the response's next-page cursor as {@code next} when a page is returned. */
   async function api(method, path, body) {
-    const headers = { Authorization: 'Bearer ' + token(), Accept: 'application/json' };
+    const headers = { Authorization: 'Bearer ' + token(), Accept: 'application/json, */*;q=0.5' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     let response;
     try {
@@ -177,14 +177,20 @@
 
   // ---- signing in and out ---------------------------------------------------------------------------------------
 
+  let loginReason = null;  // why the sign-in page is shown again, said once on it
+  let afterLogin = null;   // the page asked for before signing in
+
   function signOut(reason) {
     sessionStorage.removeItem(TOKEN_KEY);
     me = null;
-    location.hash = '#/login';
-    render(reason);
+    loginReason = reason;
+    if (location.hash === '#/login') render();
+    else location.hash = '#/login';
   }
 
-  function loginPage(reason) {
+  function loginPage() {
+    const reason = loginReason;
+    loginReason = null;
     document.getElementById('nav').hidden = true;
     document.getElementById('sign-out').hidden = true;
     document.getElementById('who').textContent = '';
@@ -200,7 +206,10 @@
       sessionStorage.setItem(TOKEN_KEY, input.value.trim());
       try {
         me = (await api('GET', '/api/me')).data;
-        location.hash = '#/environments';
+        const target = afterLogin || '#/environments';
+        afterLogin = null;
+        if (location.hash === target) render();
+        else location.hash = target;
       } catch (failure) {
         sessionStorage.removeItem(TOKEN_KEY);
         problem.replaceChildren(errorBox(failure));
@@ -478,7 +487,8 @@
         h('dt', {}, 'Runtime'), h('dd', {}, app.runtime),
         h('dt', {}, 'Services'), h('dd', {}, (app.services || []).join(', ') || '-'),
         h('dt', {}, 'Pull request label'), h('dd', {}, app.pullRequestLabel || 'none: every pull request'),
-        h('dt', {}, 'Variables'), h('dd', {}, h('pre', { class: 'template' }, app.environmentVariables || '-')),
+        h('dt', {}, 'Variables'), h('dd', {}, app.environmentVariables
+          ? h('pre', { class: 'template' }, app.environmentVariables) : 'none'),
         h('dt', {}, 'Environments'), h('dd', {}, h('a', { href: '#/environments?application=' + encodeURIComponent(app.name) },
           'environments of ' + app.name)))),
       (app.warnings || []).length ? [h('h2', {}, 'Warnings'), problemList(app.warnings)] : null,
@@ -546,7 +556,8 @@
         location.hash = '#/applications/' + encodeURIComponent(created.id);
       } catch (failure) {
         const problems = failure.body && Array.isArray(failure.body.details) ? failure.body.details : [];
-        problem.replaceChildren(errorBox(failure), problems.length ? annotated(template.value, problems) : '');
+        problem.replaceChildren();
+        append(problem, [errorBox(failure), problems.length ? annotated(template.value, problems) : null]);
         problem.scrollIntoView();
       }
     });
@@ -575,7 +586,7 @@
 
   // ---- routing --------------------------------------------------------------------------------------------------
 
-  async function render(reason) {
+  async function render() {
     leaving.forEach(close => close());
     leaving = [];
     const [path, queryText] = location.hash.replace(/^#/, '').split('?');
@@ -583,7 +594,8 @@
     const parts = path.split('/').filter(Boolean).map(decodeURIComponent);
     if (!token() || parts[0] === 'login') {
       if (token() && parts[0] === 'login') { location.hash = '#/environments'; return; }
-      loginPage(typeof reason === 'string' ? reason : null);
+      if (parts[0] && parts[0] !== 'login') afterLogin = location.hash;
+      loginPage();
       return;
     }
     try {
