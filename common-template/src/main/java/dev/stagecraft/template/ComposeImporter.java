@@ -38,8 +38,50 @@ public final class ComposeImporter {
     private ComposeImporter() {
     }
 
-    /** The generated template (YAML text) and the warnings. */
-    public record Imported(String template, List<TemplateProblem> warnings) {
+    /**
+     * The generated template (YAML text), the warnings, and where in the compose file each part of the template came
+     * from: template path (as the compiler names it, e.g. {@code services[0].ports[1]}) to compose position.
+     */
+    public record Imported(String template, List<TemplateProblem> warnings, Map<String, Origin> origins) {
+
+        /**
+         * The problems the compiler found in the generated template, moved to the compose file: each at the line and
+         * column of the compose value its part of the template came from (the longest known prefix of its path),
+         * saying which part of the template it was. Problems of other files are kept as they are.
+         */
+        public List<TemplateProblem> relocate(List<TemplateProblem> problems) {
+            return problems.stream().map(this::relocate).toList();
+        }
+
+        private TemplateProblem relocate(TemplateProblem p) {
+            if (!ApplicationTemplateParser.FILE.equals(p.file())) {
+                return p;
+            }
+            String path = p.path() == null ? "" : p.path();
+            Origin best = null;
+            String bestPath = "";
+            for (Map.Entry<String, Origin> e : origins.entrySet()) {
+                String key = e.getKey();
+                boolean prefix = path.equals(key) || path.startsWith(key) && (path.charAt(key.length()) == '.'
+                        || path.charAt(key.length()) == '[');
+                if (prefix && key.length() > bestPath.length()) {
+                    best = e.getValue();
+                    bestPath = key;
+                }
+            }
+            String said = p.message() + " (in the template generated from this file, at " + (path.isEmpty() ? "$" : path)
+                    + ")";
+            return best == null ? new TemplateProblem(p.severity(), FILE, 0, 0, "$", said)
+                    : new TemplateProblem(p.severity(), FILE, best.line(), best.column(), best.path(), said);
+        }
+    }
+
+    /** A position in the compose file: its path there, line and column from 1. */
+    public record Origin(String path, int line, int column) {
+
+        static Origin of(YamlCursor at) {
+            return new Origin(at.path(), at.line(), at.column());
+        }
     }
 
     /** Whether {@code text} looks like a compose file: {@code services} is a mapping (in Release it is a list). */
@@ -54,11 +96,22 @@ public final class ComposeImporter {
      * @throws InvalidTemplateException with every error found
      */
     public static Imported toTemplate(String compose, Function<String, Optional<String>> files) {
+        return toTemplate(compose, files, EnvironmentVariables.empty());
+    }
+
+    /**
+     * As {@link #toTemplate(String, Function)}, interpolating {@code ${VAR}} and its forms in every value of the file
+     * (see {@link ComposeInterpolation}) with the application's environment variables.
+     */
+    public static Imported toTemplate(String compose, Function<String, Optional<String>> files,
+            EnvironmentVariables variables) {
         Problems problems = new Problems();
-        Optional<YamlCursor> root = SafeYaml.parse(FILE, compose, problems);
+        Optional<YamlCursor> root = SafeYaml.parse(FILE, compose, problems)
+                .map(r -> r.rewriting(new ComposeInterpolation(variables.defaults(), variables.secrets())));
         if (root.isEmpty()) {
             throw new InvalidTemplateException(problems.errors(), problems.warnings());
         }
+        Map<String, Origin> origins = new LinkedHashMap<>();
         Map<String, Object> template = new LinkedHashMap<>();
         Optional<YamlCursor> services = root.get().get("services");
         if (services.isEmpty() || !services.get().isMapping()) {
@@ -80,7 +133,10 @@ public final class ComposeImporter {
                         + ": it only starts when a profile is chosen, so it is not imported");
                 return;
             }
-            Map<String, Object> service = service(names.get(composeName), body, names, volumeUsers, shared, files);
+            String at = "services[" + serviceList.size() + "]";
+            origins.put(at, Origin.of(body));
+            Map<String, Object> service = service(names.get(composeName), body, names, volumeUsers, shared, files,
+                    (key, cursor) -> origins.put(at + "." + key, Origin.of(cursor)));
             serviceList.add(service);
             @SuppressWarnings("unchecked")
             List<String> deps = (List<String>) service.getOrDefault("depends_on", List.of());
@@ -100,7 +156,7 @@ public final class ComposeImporter {
         options.setDefaultFlowStyle(DumperOptions.FlowStyle.BLOCK);
         options.setIndicatorIndent(0);
         String yaml = "# generated from a docker-compose file by Stagecraft\n" + new Yaml(options).dump(template);
-        return new Imported(yaml, problems.warnings());
+        return new Imported(yaml, problems.warnings(), Map.copyOf(origins));
     }
 
     private static String serviceName(String composeName, YamlCursor at) {
@@ -129,21 +185,30 @@ public final class ComposeImporter {
     }
 
     private static Map<String, Object> service(String name, YamlCursor body, Map<String, String> names,
-            Map<String, Set<String>> volumeUsers, Set<String> shared, Function<String, Optional<String>> files) {
+            Map<String, Set<String>> volumeUsers, Set<String> shared, Function<String, Optional<String>> files,
+            java.util.function.BiConsumer<String, YamlCursor> origin) {
         Map<String, Object> service = new LinkedHashMap<>();
         service.put("name", name);
         body.entries().keySet().stream().filter(k -> !SERVICE_KEYS.contains(k)).forEach(k -> body.get(k)
                 .ifPresent(c -> c.warn("'" + k + "' of service '" + name + "' is not imported")));
+        body.get("image").ifPresent(c -> origin.accept("image", c));
         Optional.ofNullable(body.text("image")).ifPresent(image -> service.put("image", image));
-        body.get("build").ifPresent(b -> service.put("build", build(b)));
+        body.get("build").ifPresent(b -> {
+            origin.accept("build", b);
+            service.put("build", build(b));
+        });
         if (!service.containsKey("image") && !service.containsKey("build")) {
             body.error("service '" + name + "' has neither image nor build");
         }
         List<Map<String, Object>> ports = new ArrayList<>();
-        body.get("ports").ifPresent(list -> list.items().forEach(p -> port(p).ifPresent(ports::add)));
+        body.get("ports").ifPresent(list -> list.items().forEach(p -> port(p).ifPresent(port -> {
+            origin.accept("ports[" + ports.size() + "]", p);
+            ports.add(port);
+        })));
         body.get("expose").ifPresent(list -> list.items().forEach(p -> {
             String text = p.text();
             if (text != null) {
+                origin.accept("ports[" + ports.size() + "]", p);
                 ports.add(new LinkedHashMap<>(Map.of("type", "container_port", "port", text.split("/")[0])));
             }
         }));
@@ -152,14 +217,25 @@ public final class ComposeImporter {
         }
         Map<String, String> envs = new LinkedHashMap<>();
         body.get("env_file").ifPresent(f -> f.strings().forEach(file -> envFile(file, f, files, envs)));
-        body.get("environment").ifPresent(e -> environment(e, envs));
+        body.get("environment").ifPresent(e -> {
+            origin.accept("envs", e);
+            environment(e, envs);
+        });
         if (!envs.isEmpty()) {
             List<Map<String, String>> list = new ArrayList<>();
             envs.forEach((k, v) -> list.add(new LinkedHashMap<>(Map.of("key", k, "value", v))));
             service.put("envs", list);
         }
-        body.get("entrypoint").ifPresent(e -> service.put("command", words(e)));
-        body.get("command").ifPresent(c -> service.put("args", words(c)));
+        body.get("entrypoint").ifPresent(e -> {
+            origin.accept("command", e);
+            service.put("command", words(e));
+        });
+        body.get("command").ifPresent(c -> {
+            origin.accept("args", c);
+            service.put("args", words(c));
+        });
+        body.get("depends_on").ifPresent(d -> origin.accept("depends_on", d));
+        body.get("healthcheck").ifPresent(h -> origin.accept("readiness_probe", h));
         List<String> deps = new ArrayList<>();
         body.get("depends_on").ifPresent(d -> {
             Iterable<String> targets = d.isMapping() ? d.entries().keySet() : d.strings();
@@ -177,7 +253,10 @@ public final class ComposeImporter {
         body.get("healthcheck").flatMap(ComposeImporter::probe).ifPresent(p -> service.put("readiness_probe", p));
         List<Map<String, Object>> volumes = new ArrayList<>();
         body.get("volumes").ifPresent(list -> list.items().forEach(v -> volume(v, name, volumeUsers, shared)
-                .ifPresent(volumes::add)));
+                .ifPresent(volume -> {
+                    origin.accept("volumes[" + volumes.size() + "]", v);
+                    volumes.add(volume);
+                })));
         if (!volumes.isEmpty()) {
             service.put("volumes", volumes);
         }

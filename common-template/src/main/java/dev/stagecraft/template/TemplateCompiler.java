@@ -191,9 +191,22 @@ public final class TemplateCompiler {
         vars.put(releaseName, value);
     }
 
-    /** The template's workflows, with setup and patch starting dependencies first where the template has none. */
+    /**
+     * The template's workflows, with setup and patch starting dependencies first where the template has none, and
+     * {@code services.all} and {@code jobs.all} written out as every service and every job of the template, in the
+     * template's order, so no runtime sees them.
+     */
     static Map<String, WorkflowSpec> workflows(ApplicationTemplate template, List<ServiceSpec> services) {
-        Map<String, WorkflowSpec> workflows = new LinkedHashMap<>(template.workflows());
+        List<String> allServices = services.stream().map(s -> "services." + s.name()).toList();
+        List<String> allJobs = template.jobs().stream().map(j -> "jobs." + j.name()).toList();
+        Map<String, WorkflowSpec> workflows = new LinkedHashMap<>();
+        template.workflows().forEach((name, workflow) -> workflows.put(name, new WorkflowSpec(workflow.name(),
+                workflow.steps().stream().map(step -> new StepSpec(step.name(), step.tasks().stream()
+                        .flatMap(task -> switch (task) {
+                            case "services.all" -> allServices.stream();
+                            case "jobs.all" -> allJobs.stream();
+                            default -> java.util.stream.Stream.of(task);
+                        }).distinct().toList(), step.haltOnError(), step.waitForFinish())).toList())));
         List<StepSpec> layered = dependencyLayers(services);
         workflows.putIfAbsent("setup", new WorkflowSpec("setup", layered));
         workflows.putIfAbsent("patch", new WorkflowSpec("patch", layered));

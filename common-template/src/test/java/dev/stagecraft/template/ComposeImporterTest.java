@@ -15,6 +15,8 @@ import java.util.Optional;
 
 import org.junit.jupiter.api.Test;
 
+import dev.stagecraft.template.yaml.Problems;
+
 import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.EnvironmentSpec.PortSpec;
 import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
@@ -147,5 +149,127 @@ class ComposeImporterTest {
                 "depends_on names 'db', which is not a service of this file"),
                 e.problems().stream().map(TemplateProblem::message).toList());
         assertFalse(ComposeImporter.looksLikeCompose("services:\n- name: web\n  image: x\n"));
+    }
+
+    private static ComposeImporter.Imported withVariables(String compose, String variables) {
+        Problems problems = new Problems();
+        EnvironmentVariables vars = EnvironmentVariables.parse(variables, problems).orElseThrow();
+        assertFalse(problems.hasErrors(), problems.errors().toString());
+        return ComposeImporter.toTemplate(compose, file -> Optional.empty(), vars);
+    }
+
+    private static final String VARIABLES = """
+            defaults:
+            - key: TAG
+              value: "1.25"
+            - key: EMPTY
+              value: ""
+            - key: WEB_PORT
+              value: "3000"
+            - key: DB_PASSWORD
+              value: hunter2
+              secret: true
+            """;
+
+    /** Every form the Compose specification gives, in values of every kind, with the application's variables. */
+    @Test
+    void valuesAreInterpolatedAsComposeDoesWithTheApplicationsVariables() {
+        var imported = withVariables("""
+                services:
+                  web:
+                    image: "nginx:${TAG}"
+                    ports:
+                    - "${WEB_PORT}:80"
+                    - "${OTHER_PORT:-8081}:81"
+                    environment:
+                      PLAIN: $TAG
+                      FALLBACK_EMPTY: ${EMPTY:-used}
+                      KEPT_EMPTY: ${EMPTY-unused}
+                      NESTED: ${MISSING:-${ALSO_MISSING:-deep}}
+                      SET_ALT: ${TAG:+tag is set}
+                      UNSET_ALT: ${MISSING+never}
+                      DOLLARS: "price $$5 and $${TAG}"
+                      REQUIRED_EMPTY_OK: ${EMPTY?must be set}
+                    volumes:
+                    - ${DATA_DIR:-./data}:/var/lib/data
+                """, VARIABLES);
+        EnvironmentSpec spec = TemplateCompiler.compile("web", imported.template(), null);
+        ServiceSpec web = service(spec, "web");
+        assertEquals("nginx:1.25", web.image());
+        assertEquals(List.of("3000", "8081"), web.ports().stream().map(PortSpec::port).map(String::valueOf).toList());
+        assertEquals("1.25", web.envs().get("PLAIN"));
+        assertEquals("used", web.envs().get("FALLBACK_EMPTY"));
+        assertEquals("", web.envs().get("KEPT_EMPTY"));
+        assertEquals("deep", web.envs().get("NESTED"));
+        assertEquals("tag is set", web.envs().get("SET_ALT"));
+        assertEquals("", web.envs().get("UNSET_ALT"));
+        assertEquals("price $5 and ${TAG}", web.envs().get("DOLLARS"));
+        assertEquals("", web.envs().get("REQUIRED_EMPTY_OK"));
+        assertTrue(warned(imported, "bind mount of './data' into service 'web' is not imported"),
+                "the volume's source is the interpolated ./data: " + imported.warnings());
+        assertTrue(imported.warnings().stream().noneMatch(w -> w.message().contains("is not set")),
+                "every variable was set or had a default: " + imported.warnings());
+    }
+
+    @Test
+    void aRequiredVariableASecretOneAndABrokenReferenceAreErrorsAtTheirLine() {
+        var e = assertThrows(InvalidTemplateException.class, () -> withVariables("""
+                services:
+                  web:
+                    image: nginx
+                    environment:
+                      NEEDED: ${API_URL:?the API's URL}
+                      EMPTY_NEEDED: ${EMPTY:?}
+                      PASSWORD: ${DB_PASSWORD}
+                      BROKEN: ${TAG
+                """, VARIABLES));
+        List<String> problems = e.problems().stream().map(p -> p.line() + ":" + p.column() + " " + p.message())
+                .toList();
+        assertEquals(4, problems.size(), problems.toString());
+        assertEquals("5:15 required variable API_URL is not set: the API's URL; set it in the environment variables"
+                + " template", problems.get(0));
+        assertTrue(problems.get(1).startsWith("6:21 required variable EMPTY is empty;"), problems.get(1));
+        assertTrue(problems.get(2).startsWith("7:17 variable DB_PASSWORD is secret and is not put into the template"),
+                problems.get(2));
+        assertTrue(problems.get(3).startsWith("8:15 invalid interpolation in '${TAG': '${' is not closed by '}'"),
+                problems.get(3));
+        assertTrue(e.problems().stream().noneMatch(p -> p.message().contains("hunter2")));
+    }
+
+    @Test
+    void anUnsetVariableReadsAsEmptyWithAWarningAtItsLine() {
+        var imported = withVariables("services:\n  web:\n    image: nginx\n    environment:\n      A: x${NOPE}y\n",
+                null);
+        assertEquals("xy", service(TemplateCompiler.compile("web", imported.template(), null), "web").envs().get("A"));
+        TemplateProblem warning = imported.warnings().stream().filter(w -> w.message().contains("NOPE")).findFirst()
+                .orElseThrow();
+        assertEquals(5, warning.line());
+        assertEquals(ComposeImporter.FILE, warning.file());
+    }
+
+    /** What only the compiler finds in the generated template is shown at the compose file's own line. */
+    @Test
+    void anErrorInTheGeneratedTemplateIsShownAtTheComposeFilesLine() {
+        var imported = ComposeImporter.toTemplate("""
+                services:
+                  db:
+                    image: postgres
+                  web:
+                    image: nginx
+                    expose:
+                    - "80"
+                    - "http"
+                """, file -> Optional.empty());
+        var e = assertThrows(InvalidTemplateException.class, () -> TemplateCompiler.compile("x", imported.template(),
+                null));
+        List<TemplateProblem> moved = imported.relocate(e.problems());
+        assertEquals(1, moved.size(), moved.toString());
+        TemplateProblem p = moved.get(0);
+        assertEquals(ComposeImporter.FILE, p.file());
+        assertEquals(8, p.line(), p.toString());
+        assertEquals(7, p.column(), p.toString());
+        assertEquals("services.web.expose[1]", p.path());
+        assertTrue(p.message().endsWith("(in the template generated from this file, at services[1].ports[1].port)"),
+                p.message());
     }
 }

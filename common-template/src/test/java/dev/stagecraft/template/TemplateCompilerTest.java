@@ -176,6 +176,33 @@ class TemplateCompilerTest {
                 spec.workflows().get("setup").steps().stream().map(StepSpec::tasks).toList());
     }
 
+    /** The runtimes only ever see named tasks: services.all and jobs.all are written out in the template's order. */
+    @Test
+    void servicesAllAndJobsAllAreExpandedIntoEveryServiceAndJob() {
+        String template = """
+                services:
+                - {name: web, image: web}
+                - {name: api, image: api}
+                jobs:
+                - {name: migrate, from_services: api, command: [migrate]}
+                - {name: seed, from_services: api, command: [seed]}
+                workflows:
+                - name: setup
+                  parallelize:
+                  - step: first
+                    tasks: [jobs.all]
+                  - step: then
+                    tasks: [services.api, services.all]
+                - name: teardown
+                  parallelize:
+                  - step: gone
+                    tasks: [release.remove_environment]
+                """;
+        EnvironmentSpec spec = TemplateCompiler.compile("a", template, null);
+        assertEquals(List.of(List.of("jobs.migrate", "jobs.seed"), List.of("services.api", "services.web")),
+                spec.workflows().get("setup").steps().stream().map(StepSpec::tasks).toList());
+    }
+
     @Test
     void unknownKeysAreWarningsNotFailures() {
         var result = TemplateCompiler.compile("a", "services:\n- name: web\n  image: web\n  colour: blue\nflavour: x\n",

@@ -77,6 +77,38 @@ class TemplatesAndGitOpsTest {
         assertTrue(generated.contains("pg_isready"), generated);
     }
 
+    /**
+     * A compose file's values are interpolated with the application's variables; an error the compiler finds in the
+     * template made from it is answered at the compose file's own line, as is a required variable left unset.
+     */
+    @Test
+    void aComposeFilesVariablesAreInterpolatedAndItsErrorsShownAtItsOwnLines() {
+        String compose = """
+                services:
+                  web:
+                    image: "nginx:${TAG:-latest}"
+                    expose:
+                    - "${WEB_PORT}"
+                """;
+        String id = Apps.registered(Apps.uniqueRepo(), compose, Map.of("environmentVariables",
+                "defaults:\n- key: TAG\n  value: '1.25'\n- key: WEB_PORT\n  value: '8080'\n")).getString("id");
+        String generated = given().get("/api/applications/" + id + "/template").then().statusCode(200).extract()
+                .asString();
+        assertTrue(generated.contains("image: nginx:1.25") && generated.contains("port: '8080'"), generated);
+
+        Map<String, Object> refused = new java.util.HashMap<>(Map.of("name", "refused-" + java.util.UUID.randomUUID()
+                .toString().substring(0, 8), "repository", Map.of("url", Apps.uniqueRepo()), "webhookSecret",
+                Hooks.SECRET, "template", compose.replace("${TAG:-latest}", "${TAG:?set TAG}")));
+        given().contentType("application/json").body(refused).post("/api/applications").then().statusCode(422)
+                .body("details[0].file", is("compose.yaml")).body("details[0].line", is(3))
+                .body("details[0].message", containsString("required variable TAG is not set: set TAG"));
+        refused.put("environmentVariables", "defaults:\n- key: TAG\n  value: '1'\n- key: WEB_PORT\n  value: http\n");
+        given().contentType("application/json").body(refused).post("/api/applications").then().statusCode(422)
+                .body("details[0].file", is("compose.yaml")).body("details[0].line", is(5))
+                .body("details[0].path", is("services.web.expose[0]"))
+                .body("details[0].message", containsString("in the template generated from this file"));
+    }
+
     @Test
     void anEphemeralEnvironmentExpiresAfterItsTemplatesExpiry() {
         Opened pr = openOnANewApplication(Apps.TWO_SERVICES + "environment_templates:\n- name: ephemeral\n  expiry: 2d\n");

@@ -19,16 +19,53 @@ import dev.stagecraft.template.TemplateProblem.Severity;
 /** A node of a template with its path and position, reading typed values and reporting what is wrong where. */
 public final class YamlCursor {
 
+    /**
+     * Rewrites a scalar's text as it is read, e.g. Compose's variable interpolation, reporting what is wrong at the
+     * cursor. Each scalar is rewritten once, however often it is read.
+     */
+    @FunctionalInterface
+    public interface ScalarRewrite {
+        String rewrite(YamlCursor at, String text);
+    }
+
     private final String file;
     private final String path;
     private final Node node;
     private final Problems problems;
+    private final ScalarRewrite rewrite;
+    private final Map<Node, String> rewritten;
 
     YamlCursor(String file, String path, Node node, Problems problems) {
+        this(file, path, node, problems, null, null);
+    }
+
+    private YamlCursor(String file, String path, Node node, Problems problems, ScalarRewrite rewrite,
+            Map<Node, String> rewritten) {
         this.file = file;
         this.path = path;
         this.node = node;
         this.problems = problems;
+        this.rewrite = rewrite;
+        this.rewritten = rewritten;
+    }
+
+    /** This node, whose scalars below (values, not keys) read as {@code rewrite} makes them. */
+    public YamlCursor rewriting(ScalarRewrite rewrite) {
+        return new YamlCursor(file, path, node, problems, rewrite, new java.util.IdentityHashMap<>());
+    }
+
+    private YamlCursor at(String childPath, Node childNode) {
+        return new YamlCursor(file, childPath, childNode, problems, rewrite, rewritten);
+    }
+
+    /** The line the node starts on, from 1. */
+    public int line() {
+        return node.getStartMark().getLine() + 1;
+    }
+
+    /** The column the node starts at, from 1. */
+    public int column() {
+        return node.getStartMark().getColumn() + 1;
     }
 
     public String path() {
@@ -84,7 +121,7 @@ public final class YamlCursor {
         }
         for (NodeTuple tuple : mapping.getValue()) {
             String key = tuple.getKeyNode() instanceof ScalarNode k ? k.getValue() : String.valueOf(tuple.getKeyNode());
-            entries.put(key, new YamlCursor(file, child(key), tuple.getValueNode(), problems));
+            entries.put(key, at(child(key), tuple.getValueNode()));
         }
         return entries;
     }
@@ -143,7 +180,7 @@ public final class YamlCursor {
             return items;
         }
         for (int i = 0; i < sequence.getValue().size(); i++) {
-            items.add(new YamlCursor(file, path + "[" + i + "]", sequence.getValue().get(i), problems));
+            items.add(at(path + "[" + i + "]", sequence.getValue().get(i)));
         }
         return items;
     }
@@ -151,7 +188,18 @@ public final class YamlCursor {
     /** The scalar's text; reports an error and returns null for a mapping or list. */
     public String text() {
         if (node instanceof ScalarNode scalar) {
-            return isNull() ? null : scalar.getValue();
+            if (isNull()) {
+                return null;
+            }
+            if (rewrite == null) {
+                return scalar.getValue();
+            }
+            String done = rewritten.get(node);
+            if (done == null) {
+                done = rewrite.rewrite(this, scalar.getValue());
+                rewritten.put(node, done);
+            }
+            return done;
         }
         error("expected a single value, found " + describe());
         return null;

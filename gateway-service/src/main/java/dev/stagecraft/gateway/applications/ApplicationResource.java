@@ -33,6 +33,7 @@ import dev.stagecraft.gateway.auth.RequiresRole;
 import dev.stagecraft.gateway.auth.Role;
 import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.template.ComposeImporter;
+import dev.stagecraft.template.InvalidTemplateException;
 import dev.stagecraft.template.TemplateCompiler;
 
 /** Registers and lists applications, and creates environments for a branch. */
@@ -90,8 +91,8 @@ public class ApplicationResource {
             throw ApiException.badRequest("pullRequestLabel is not accepted for bitbucket: Bitbucket pull requests have"
                     + " no labels; accepted for github and gitlab");
         }
-        Templates templates = Templates.of(request.template());
-        TemplateCompiler.compile(request.name(), templates.release(), request.environmentVariables());
+        Templates templates = Templates.of(request.template(), request.environmentVariables());
+        templates.compile(request.name(), request.environmentVariables());
         if (Application.count("name", request.name()) > 0) {
             throw new ApiException(409, "conflict", "an application named '" + request.name() + "' already exists");
         }
@@ -139,22 +140,38 @@ public class ApplicationResource {
         if (request == null || request.template() == null) {
             throw ApiException.badRequest("template is required (a Release template or a docker-compose file)");
         }
-        Templates templates = Templates.of(request.template());
-        TemplateCompiler.compile(app.name, templates.release(), request.environmentVariables());
+        Templates templates = Templates.of(request.template(), request.environmentVariables());
+        templates.compile(app.name, request.environmentVariables());
         templates.applyTo(app);
         app.environmentVariables = secrets.seal(request.environmentVariables());
         return ApplicationView.of(app, secrets);
     }
 
-    /** A template as registered: Release's format as given, or generated from a docker-compose file. */
-    private record Templates(String release, String format, String source) {
+    /**
+     * A template as registered: Release's format as given, or generated from a docker-compose file, whose values are
+     * interpolated with the application's environment variables.
+     */
+    private record Templates(String release, String format, String source, ComposeImporter.Imported imported) {
 
-        static Templates of(String given) {
+        static Templates of(String given, String environmentVariables) {
             if (given != null && ComposeImporter.looksLikeCompose(given)) {
-                return new Templates(ComposeImporter.toTemplate(given, file -> Optional.empty()).template(), "compose",
-                        given);
+                ComposeImporter.Imported imported = ComposeImporter.toTemplate(given, file -> Optional.empty(),
+                        ApplicationView.variables(environmentVariables));
+                return new Templates(imported.template(), "compose", given, imported);
             }
-            return new Templates(given, "release", null);
+            return new Templates(given, "release", null, null);
+        }
+
+        /** Compiles the template; an error in a template made from a compose file is shown where it is in that file. */
+        void compile(String application, String environmentVariables) {
+            try {
+                TemplateCompiler.compile(application, release, environmentVariables);
+            } catch (InvalidTemplateException e) {
+                if (imported == null) {
+                    throw e;
+                }
+                throw new InvalidTemplateException(imported.relocate(e.problems()), imported.relocate(e.warnings()));
+            }
         }
 
         void applyTo(Application app) {

@@ -11,6 +11,7 @@ import dev.stagecraft.template.ComposeImporter;
 import dev.stagecraft.template.EnvironmentVariables;
 import dev.stagecraft.template.TemplateCompiler;
 import dev.stagecraft.template.TemplateProblem;
+import dev.stagecraft.template.yaml.Problems;
 
 /** An application as the API shows it; the webhook secret and secret variables are masked. */
 public record ApplicationView(String id, String name, ApplicationRequest.Repository repository, String webhookSecret,
@@ -25,14 +26,26 @@ public record ApplicationView(String id, String name, ApplicationRequest.Reposit
                 TemplateCompiler.Context.validation());
         List<TemplateProblem> warnings = new ArrayList<>();
         if (app.templateSource != null) {
-            warnings.addAll(ComposeImporter.toTemplate(app.templateSource, file -> Optional.empty()).warnings());
+            ComposeImporter.Imported imported = ComposeImporter.toTemplate(app.templateSource, file -> Optional.empty(),
+                    variables(variables));
+            warnings.addAll(imported.warnings());
+            warnings.addAll(imported.relocate(compiled.warnings()));
+        } else {
+            warnings.addAll(compiled.warnings());
         }
-        warnings.addAll(compiled.warnings());
         return new ApplicationView(app.id, app.name, new ApplicationRequest.Repository(app.repositoryUrl, app.provider),
                 MASK, app.runtime, app.pullRequestLabel, app.templateFormat,
                 compiled.spec().services().stream().map(EnvironmentSpec.ServiceSpec::name).toList(),
                 app.templateSource != null ? app.templateSource : app.template, EnvironmentVariables.masked(variables),
                 app.createdAt,
                 warnings);
+    }
+
+    /**
+     * The application's environment variables for a compose file's interpolation; empty when the text is not a valid
+     * template (the compiler reports why).
+     */
+    static EnvironmentVariables variables(String text) {
+        return EnvironmentVariables.parse(text, new Problems()).orElse(EnvironmentVariables.empty());
     }
 }
