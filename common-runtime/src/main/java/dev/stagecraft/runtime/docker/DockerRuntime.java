@@ -36,6 +36,7 @@ import dev.stagecraft.runtime.EnvironmentRuntime;
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.RuntimeListener;
 import dev.stagecraft.runtime.router.CaddyRouter;
+import dev.stagecraft.runtime.workflow.TaskPlan;
 import dev.stagecraft.runtime.workflow.WorkflowExecutor;
 import dev.stagecraft.runtime.workflow.WorkflowExecutor.TaskOutcome;
 
@@ -118,38 +119,41 @@ public final class DockerRuntime implements EnvironmentRuntime {
             return DeployResult.failed("release.network", "the environment's network "
                     + networkName(environmentId) + " could not be created: " + e.getMessage());
         }
-        if (setup) {
+        List<String> started = java.util.Collections.synchronizedList(new ArrayList<>());
+        TaskPlan plan = setup ? TaskPlan.setup(spec) : TaskPlan.patch(spec);
+        WorkflowExecutor.Result result = plan.run(new TaskPlan.Handlers() {
+            @Override
+            public TaskOutcome deploy(ServiceSpec service) throws Exception {
+                listener.checkCancelled();
+                return runService(environmentId, spec, service, images, commit, existing.get(service.name()),
+                        portOf.get(service.name()), discovery, started, listener);
+            }
+
+            @Override
+            public TaskOutcome run(EnvironmentSpec.JobSpec job) throws Exception {
+                listener.checkCancelled();
+                return runJob(environmentId, spec, job, images, commit, discovery, listener);
+            }
+
+            @Override
+            public TaskOutcome removeEnvironment() {
+                throw new IllegalStateException("a " + plan.phase() + " plan has no removal");
+            }
+        }, listener);
+        if (!result.succeeded()) {
+            return DeployResult.failed(result.failedTask(), result.reason());
+        }
+        if (plan.removesDroppedServices()) {
             for (Map.Entry<String, Container> e : existing.entrySet()) {
                 if (!portOf.containsKey(e.getKey())) {
-                    remove(e.getValue().getId());
                     if (router != null) { // the service left the spec: its host names answer 404 from now on
                         router.unpublish(environmentId, e.getKey());
                     }
+                    remove(e.getValue().getId());
+                    listener.log("services." + e.getKey(), "removed its container: the service is no longer in the"
+                            + " template");
                 }
             }
-        }
-        List<String> started = java.util.Collections.synchronizedList(new ArrayList<>());
-        WorkflowExecutor.Result result = WorkflowExecutor.run(WorkflowExecutor.workflowOrDefault(spec.workflows(),
-                setup ? "setup" : "patch", spec.services().stream().map(DockerRuntime::task).toList()), task -> {
-                    listener.checkCancelled();
-                    if (task.startsWith("services.")) {
-                        ServiceSpec service = spec.services().stream()
-                                .filter(s -> task.equals(task(s))).findFirst()
-                                .orElseThrow(() -> new IllegalArgumentException("no service for task " + task));
-                        return runService(environmentId, spec, service, images, commit, existing.get(service.name()),
-                                portOf.get(service.name()), discovery, started, listener);
-                    }
-                    if (task.startsWith("jobs.")) {
-                        EnvironmentSpec.JobSpec job = spec.jobs().stream()
-                                .filter(j -> task.equals("jobs." + j.name())).findFirst()
-                                .orElseThrow(() -> new IllegalArgumentException("no job for task " + task));
-                        return runJob(environmentId, spec, job, images, commit, discovery, listener);
-                    }
-                    listener.log(task, "not run: the Docker runtime runs services.* and jobs.* tasks");
-                    return TaskOutcome.ok();
-                }, listener);
-        if (!result.succeeded()) {
-            return DeployResult.failed(result.failedTask(), result.reason());
         }
         Map<String, String> endpoints = new LinkedHashMap<>();
         for (ServiceSpec service : spec.services()) {
@@ -528,22 +532,24 @@ public final class DockerRuntime implements EnvironmentRuntime {
             ensureNetwork(environmentId, spec.application());
         }
         TeardownResult[] removal = new TeardownResult[1];
-        WorkflowExecutor.Result result = WorkflowExecutor.run(WorkflowExecutor.teardownWorkflow(
-                spec == null ? Map.of() : spec.workflows()), task -> {
-                    if (task.equals(WorkflowExecutor.REMOVE_ENVIRONMENT)) {
-                        removal[0] = removeEverything(environmentId, images);
-                        return removal[0].clean() ? TaskOutcome.ok()
-                                : TaskOutcome.failed("still present: " + removal[0].leftovers());
-                    }
-                    if (task.startsWith("jobs.") && spec != null) {
-                        EnvironmentSpec.JobSpec job = spec.jobs().stream()
-                                .filter(j -> task.equals("jobs." + j.name())).findFirst()
-                                .orElseThrow(() -> new IllegalArgumentException("no job for task " + task));
-                        return runJob(environmentId, spec, job, running, null, discoveryVariables(portOf), listener);
-                    }
-                    listener.log(task, "not run during teardown: only jobs.* tasks and the removal run");
-                    return TaskOutcome.ok();
-                }, listener);
+        WorkflowExecutor.Result result = TaskPlan.teardown(spec).run(new TaskPlan.Handlers() {
+            @Override
+            public TaskOutcome deploy(ServiceSpec service) {
+                throw new IllegalStateException("a teardown plan deploys no service");
+            }
+
+            @Override
+            public TaskOutcome run(EnvironmentSpec.JobSpec job) throws Exception {
+                return runJob(environmentId, spec, job, running, null, discoveryVariables(portOf), listener);
+            }
+
+            @Override
+            public TaskOutcome removeEnvironment() {
+                removal[0] = removeEverything(environmentId, images);
+                return removal[0].clean() ? TaskOutcome.ok()
+                        : TaskOutcome.failed("still present: " + removal[0].leftovers());
+            }
+        }, listener);
         if (removal[0] == null) {
             // a job halted the workflow before the removal: the environment goes anyway
             listener.log(result.failedTask(), "failed during teardown: " + result.reason());

@@ -21,6 +21,7 @@ import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.runtime.EnvironmentRuntime;
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.RuntimeListener;
+import dev.stagecraft.runtime.workflow.TaskPlan;
 import dev.stagecraft.runtime.workflow.WorkflowExecutor;
 import dev.stagecraft.runtime.workflow.WorkflowExecutor.TaskOutcome;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -143,14 +144,29 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         }
         String variablesHash = variables.getMetadata().getAnnotations().get(KubernetesObjects.CONFIG_HASH);
         List<String> started = Collections.synchronizedList(new ArrayList<>());
-        WorkflowExecutor.Result result = WorkflowExecutor.run(
-                WorkflowExecutor.workflowOrDefault(spec.workflows(), workflowName,
-                        spec.services().stream().map(s -> "services." + s.name()).toList()),
-                task -> runTask(task, environmentId, spec, images, variablesHash, started, listener), listener);
+        TaskPlan plan = workflowName.equals("setup") ? TaskPlan.setup(spec) : TaskPlan.patch(spec);
+        WorkflowExecutor.Result result = plan.run(new TaskPlan.Handlers() {
+            @Override
+            public TaskOutcome deploy(ServiceSpec service) throws Exception {
+                listener.checkCancelled();
+                return runService(environmentId, spec, service, images, variablesHash, started, listener);
+            }
+
+            @Override
+            public TaskOutcome run(JobSpec job) throws Exception {
+                listener.checkCancelled();
+                return runJob(environmentId, spec, job, images, listener);
+            }
+
+            @Override
+            public TaskOutcome removeEnvironment() {
+                throw new IllegalStateException("a " + plan.phase() + " plan has no removal");
+            }
+        }, listener);
         if (!result.succeeded()) {
             return DeployResult.failed(result.failedTask(), result.reason());
         }
-        if (workflowName.equals("setup")) {
+        if (plan.removesDroppedServices()) {
             removeServicesNoLongerInTheSpec(environmentId, spec, listener);
         }
         return DeployResult.ok(endpoints(namespace, spec), List.copyOf(started));
@@ -174,29 +190,6 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
                 }
             }
         }
-    }
-
-    private TaskOutcome runTask(String task, String environmentId, EnvironmentSpec spec, Map<String, String> images,
-            String variablesHash, List<String> started, RuntimeListener listener) throws InterruptedException {
-        listener.checkCancelled();
-        if (task.startsWith("services.")) {
-            String name = task.substring("services.".length());
-            ServiceSpec service = spec.services().stream().filter(s -> s.name().equals(name)).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException("no service '" + name + "' in the spec"));
-            return runService(environmentId, spec, service, images, variablesHash, started, listener);
-        }
-        if (task.startsWith("jobs.")) {
-            String name = task.substring("jobs.".length());
-            JobSpec job = spec.jobs().stream().filter(j -> j.name().equals(name)).findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException("no job '" + name + "' in the spec"));
-            return runJob(environmentId, spec, job, images, listener);
-        }
-        if (task.equals(WorkflowExecutor.REMOVE_ENVIRONMENT)) {
-            TeardownResult removed = removeEverything(environmentId, listener);
-            return removed.clean() ? TaskOutcome.ok() : TaskOutcome.failed("still present: " + removed.leftovers());
-        }
-        listener.log(task, "not run: only services.*, jobs.* and release.remove_environment tasks run here");
-        return TaskOutcome.ok();
     }
 
     private TaskOutcome runService(String environmentId, EnvironmentSpec spec, ServiceSpec service,
@@ -298,20 +291,25 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         // the spec as last deployed knows the teardown jobs best; the command's spec is the fallback
         Optional<EnvironmentSpec> spec = deployedSpec(namespace).or(() -> Optional.ofNullable(given));
         TeardownResult[] removal = new TeardownResult[1];
-        WorkflowExecutor.Result result = WorkflowExecutor.run(WorkflowExecutor.teardownWorkflow(
-                spec.map(EnvironmentSpec::workflows).orElse(Map.of())), task -> {
-                    if (task.equals(WorkflowExecutor.REMOVE_ENVIRONMENT)) {
-                        removal[0] = removeEverything(environmentId, listener);
-                        return removal[0].clean() ? TaskOutcome.ok()
-                                : TaskOutcome.failed("still present: " + removal[0].leftovers());
-                    }
-                    if (spec.isEmpty()) {
-                        return TaskOutcome.ok();
-                    }
-                    // a teardown job from_service runs the image that service runs now
-                    return runTask(task, environmentId, spec.get(), deployedImages(namespace), "", new ArrayList<>(),
-                            listener);
-                }, listener);
+        WorkflowExecutor.Result result = TaskPlan.teardown(spec.orElse(null)).run(new TaskPlan.Handlers() {
+            @Override
+            public TaskOutcome deploy(ServiceSpec service) {
+                throw new IllegalStateException("a teardown plan deploys no service");
+            }
+
+            @Override
+            public TaskOutcome run(JobSpec job) throws Exception {
+                // a teardown job from_service runs the image that service runs now
+                return runJob(environmentId, spec.get(), job, deployedImages(namespace), listener);
+            }
+
+            @Override
+            public TaskOutcome removeEnvironment() {
+                removal[0] = removeEverything(environmentId, listener);
+                return removal[0].clean() ? TaskOutcome.ok()
+                        : TaskOutcome.failed("still present: " + removal[0].leftovers());
+            }
+        }, listener);
         if (removal[0] == null) {
             // a teardown job halted the workflow before the removal: the environment goes anyway
             listener.log(result.failedTask(), "failed during teardown: " + result.reason());

@@ -573,13 +573,14 @@ class KubernetesRuntimeTest {
     }
 
     @Test
-    void teardownRunsTheTeardownJobsRemovesEverythingAndSucceedsAgainOnNothing() {
+    void teardownRunsTheTeardownJobsDeploysNothingRemovesEverythingAndSucceedsAgainOnNothing() {
         String env = env();
         JobSpec backup = new JobSpec("backup", "api", null, List.of("./backup"), List.of(), Map.of(), 60, true);
         // api is built: the spec has no image for it, only the setup's images do
         EnvironmentSpec spec = spec(List.of(service("api", null, List.of())), List.of(backup), Map.of(
-                "teardown", new WorkflowSpec("teardown", List.of(new StepSpec("b", List.of("jobs.backup"), true, true),
-                        new StepSpec("r", List.of("release.remove_environment"), true, true)))));
+                "teardown", new WorkflowSpec("teardown", List.of(new StepSpec("b", List.of("jobs.backup",
+                        "services.api"), true, true), new StepSpec("r", List.of("release.remove_environment"), true,
+                        true)))));
         assertTrue(runtime.setup(env, spec, Map.of("api", "registry/api:7"), null, listener).succeeded());
         String ns = KubernetesObjects.namespaceOf(env);
         // what kube-controller-manager puts into every namespace: not Stagecraft's, yet no reason to keep it
@@ -592,6 +593,8 @@ class KubernetesRuntimeTest {
                 && events.indexOf("succeeded jobs.backup") < events.indexOf("succeeded release.remove_environment"),
                 "the teardown workflow's job runs first: " + events);
         assertEquals(List.of("registry/api:7"), backupImage, "the job ran the image api was running");
+        assertTrue(events.stream().anyMatch(e -> e.contains("services.api") && e.contains("not run: a teardown deploys"
+                + " no service")), "a teardown deploys no service, as on Docker: " + events);
         assertTrue(first.removed().containsAll(List.of("deployment api", "service api", "secret stagecraft-variables",
                 "persistentvolumeclaim uploads", "namespace " + ns)), first.removed().toString());
         assertNull(client.namespaces().withName(ns).get());
