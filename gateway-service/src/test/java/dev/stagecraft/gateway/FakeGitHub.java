@@ -22,8 +22,10 @@ import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
 /**
  * A local stand-in for the GitHub REST API that records every request and checks its token: commit statuses,
- * issue comments (created with increasing ids, edited), pull request states, and failures on demand. Under
- * {@code /gitlab} and {@code /bitbucket} it answers the merge and pull request states of those hosts' APIs.
+ * issue comments (created with increasing ids, edited), deployments and their statuses, pull request states, and
+ * failures on demand. Under {@code /gitlab} and {@code /bitbucket} it stands in for those hosts' APIs, each checking
+ * its own token: merge and pull request states, commit statuses (GitLab refuses a status already in the same running
+ * state, as gitlab.com does), merge request notes and pull request comments, created with increasing ids and edited.
  */
 public class FakeGitHub implements QuarkusTestResourceLifecycleManager {
 
@@ -31,9 +33,20 @@ public class FakeGitHub implements QuarkusTestResourceLifecycleManager {
     static final String GITLAB_TOKEN = "glpat-test-token";
     static final String BITBUCKET_TOKEN = "bb-test-token";
 
-    /** One request as GitHub would have received it. */
-    record Request(String method, String path, JsonNode body) {
+    /** One request as the host would have received it, with its credentials and content type. */
+    record Request(String method, String path, JsonNode body, Map<String, String> headers) {
+
+        Request(String method, String path, JsonNode body) {
+            this(method, path, body, Map.of());
+        }
+
+        String header(String name) {
+            return headers.get(name);
+        }
     }
+
+    /** The headers a request is checked by: its credentials and content type. */
+    private static final List<String> HEADERS = List.of("Authorization", "PRIVATE-TOKEN", "Content-Type", "Accept");
 
     static final List<Request> REQUESTS = new CopyOnWriteArrayList<>();
     static final Set<String> CLOSED = ConcurrentHashMap.newKeySet();
@@ -41,6 +54,11 @@ public class FakeGitHub implements QuarkusTestResourceLifecycleManager {
     /** The status the failures on demand answer with. */
     static final AtomicInteger FAIL_WITH = new AtomicInteger(502);
     private static final AtomicLong COMMENT_IDS = new AtomicLong(1000);
+    private static final AtomicLong DEPLOYMENT_IDS = new AtomicLong(5000);
+    /** The last state of each GitLab commit status, by project, commit and name. */
+    private static final Map<String, String> GITLAB_STATES = new ConcurrentHashMap<>();
+    /** The comments and notes GitLab and Bitbucket hold, by path. */
+    private static final Set<String> COMMENTS = ConcurrentHashMap.newKeySet();
     private HttpServer server;
 
     @Override
@@ -65,7 +83,7 @@ public class FakeGitHub implements QuarkusTestResourceLifecycleManager {
         String path = exchange.getRequestURI().getRawPath(); // as sent: a slash encoded into a segment stays %2F
         byte[] in = exchange.getRequestBody().readAllBytes();
         if (path.startsWith("/gitlab/") || path.startsWith("/bitbucket/")) {
-            otherHost(exchange, method, exchange.getRequestURI().getRawPath());
+            otherHost(exchange, method, path, in.length == 0 ? null : EventJson.mapper().readTree(in));
             return;
         }
         if (!("Bearer " + TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"))
@@ -79,13 +97,18 @@ public class FakeGitHub implements QuarkusTestResourceLifecycleManager {
             answer(exchange, FAIL_WITH.get(), "{\"message\":\"Server Error\"}");
             return;
         }
-        REQUESTS.add(new Request(method, path, body));
+        REQUESTS.add(new Request(method, path, body, headers(exchange)));
         if (method.equals("POST") && path.matches("/repos/[^/]+/[^/]+/statuses/[0-9a-f]{40}")) {
             answer(exchange, 201, "{\"state\":\"" + body.path("state").asText() + "\"}");
         } else if (method.equals("POST") && path.matches("/repos/[^/]+/[^/]+/issues/\\d+/comments")) {
             answer(exchange, 201, "{\"id\":" + COMMENT_IDS.incrementAndGet() + "}");
         } else if (method.equals("PATCH") && path.matches("/repos/[^/]+/[^/]+/issues/comments/\\d+")) {
             answer(exchange, 200, "{}");
+        } else if (method.equals("POST") && path.matches("/repos/[^/]+/[^/]+/deployments")) {
+            answer(exchange, 201, "{\"id\":" + DEPLOYMENT_IDS.incrementAndGet() + ",\"ref\":\""
+                    + body.path("ref").asText() + "\"}");
+        } else if (method.equals("POST") && path.matches("/repos/[^/]+/[^/]+/deployments/\\d+/statuses")) {
+            answer(exchange, 201, "{\"state\":\"" + body.path("state").asText() + "\"}");
         } else if (method.equals("GET") && path.matches("/repos/[^/]+/[^/]+/pulls/\\d+")) {
             answer(exchange, 200, "{\"state\":\"" + (CLOSED.contains(path) ? "closed" : "open") + "\"}");
         } else {
@@ -93,7 +116,8 @@ public class FakeGitHub implements QuarkusTestResourceLifecycleManager {
         }
     }
 
-    private static void otherHost(HttpExchange exchange, String method, String rawPath) throws IOException {
+    private static void otherHost(HttpExchange exchange, String method, String rawPath, JsonNode body)
+            throws IOException {
         boolean gitlab = rawPath.startsWith("/gitlab/");
         boolean authentic = gitlab ? GITLAB_TOKEN.equals(exchange.getRequestHeaders().getFirst("PRIVATE-TOKEN"))
                 : ("Bearer " + BITBUCKET_TOKEN).equals(exchange.getRequestHeaders().getFirst("Authorization"));
@@ -101,14 +125,52 @@ public class FakeGitHub implements QuarkusTestResourceLifecycleManager {
             answer(exchange, 401, "{\"message\":\"401 Unauthorized\"}");
             return;
         }
-        REQUESTS.add(new Request(method, rawPath, null));
-        if (gitlab && rawPath.matches("/gitlab/projects/[^/]+/merge_requests/\\d+")) {
+        if (gitlab && method.equals("POST") && rawPath.matches("/gitlab/projects/[^/]+/statuses/[0-9a-f]{40}")) {
+            String key = rawPath + " " + body.path("name").asText();
+            String state = body.path("state").asText();
+            if (state.equals(GITLAB_STATES.put(key, state)) && state.equals("running")) {
+                REQUESTS.add(new Request(method, rawPath + " (refused)", body, headers(exchange)));
+                answer(exchange, 400, "{\"message\":\"Cannot transition status via :run from :running (Reason(s):"
+                        + " Status cannot transition via \\\"run\\\")\"}");
+                return;
+            }
+        }
+        REQUESTS.add(new Request(method, rawPath, body, headers(exchange)));
+        if (gitlab && method.equals("GET") && rawPath.matches("/gitlab/projects/[^/]+/merge_requests/\\d+")) {
             answer(exchange, 200, "{\"state\":\"" + (CLOSED.contains(rawPath) ? "merged" : "opened") + "\"}");
-        } else if (!gitlab && rawPath.matches("/bitbucket/repositories/[^/]+/[^/]+/pullrequests/\\d+")) {
+        } else if (gitlab && method.equals("POST") && rawPath.matches("/gitlab/projects/[^/]+/statuses/[0-9a-f]{40}")) {
+            answer(exchange, 201, "{\"id\":1,\"status\":\"" + body.path("state").asText() + "\"}");
+        } else if (method.equals("POST") && (rawPath.matches("/gitlab/projects/[^/]+/merge_requests/\\d+/notes")
+                || rawPath.matches("/bitbucket/repositories/[^/]+/[^/]+/pullrequests/\\d+/comments"))) {
+            long id = COMMENT_IDS.incrementAndGet();
+            COMMENTS.add(rawPath + "/" + id);
+            answer(exchange, 201, "{\"id\":" + id + "}");
+        } else if (method.equals("PUT") && (rawPath.matches("/gitlab/projects/[^/]+/merge_requests/\\d+/notes/\\d+")
+                || rawPath.matches("/bitbucket/repositories/[^/]+/[^/]+/pullrequests/\\d+/comments/\\d+"))) {
+            boolean known = COMMENTS.contains(rawPath);
+            answer(exchange, known ? 200 : 404, known ? "{\"id\":" + rawPath.replaceAll(".*/", "") + "}"
+                    : "{\"message\":\"404 Not found\"}");
+        } else if (!gitlab && method.equals("GET")
+                && rawPath.matches("/bitbucket/repositories/[^/]+/[^/]+/pullrequests/\\d+")) {
             answer(exchange, 200, "{\"state\":\"" + (CLOSED.contains(rawPath) ? "DECLINED" : "OPEN") + "\"}");
+        } else if (!gitlab && method.equals("POST")
+                && rawPath.matches("/bitbucket/repositories/[^/]+/[^/]+/commit/[0-9a-f]{40}/statuses/build")) {
+            answer(exchange, 201, "{\"key\":\"" + body.path("key").asText() + "\",\"state\":\""
+                    + body.path("state").asText() + "\"}");
         } else {
             answer(exchange, 404, "{\"message\":\"Not Found\"}");
         }
+    }
+
+    private static Map<String, String> headers(HttpExchange exchange) {
+        Map<String, String> headers = new java.util.HashMap<>();
+        HEADERS.forEach(name -> {
+            String value = exchange.getRequestHeaders().getFirst(name);
+            if (value != null) {
+                headers.put(name, value);
+            }
+        });
+        return Map.copyOf(headers);
     }
 
     private static void answer(HttpExchange exchange, int status, String json) throws IOException {
@@ -122,6 +184,11 @@ public class FakeGitHub implements QuarkusTestResourceLifecycleManager {
     /** The requests about one repository (owner/name), in order. */
     static List<Request> of(String repository) {
         return REQUESTS.stream().filter(r -> r.path().startsWith("/repos/" + repository + "/")).toList();
+    }
+
+    /** The requests whose path starts with {@code prefix} (GitLab's and Bitbucket's, say), in order. */
+    static List<Request> under(String prefix) {
+        return REQUESTS.stream().filter(r -> r.path().startsWith(prefix)).toList();
     }
 
     @Override

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import dev.stagecraft.gateway.github.GitHubApi;
+import dev.stagecraft.gateway.hosts.CommitStatus;
 import dev.stagecraft.gateway.hosts.HostApiException;
 import dev.stagecraft.infra.InfraTestResource;
 import io.quarkus.test.common.WithTestResource;
@@ -49,8 +50,9 @@ class GitHostRetryTest {
     void aRefusalThatWillNotPassIsNotTriedAgain() {
         String repository = "team/" + UUID.randomUUID();
 
-        HostApiException refused = assertThrows(HostApiException.class, () -> github.commitStatus(repository,
-                "not-a-sha", "pending", "building", null, "stagecraft/env"));
+        HostApiException refused = assertThrows(HostApiException.class, () -> github.commitStatus(
+                "https://github.com/" + repository + ".git", "not-a-sha", new CommitStatus(CommitStatus.State.RUNNING,
+                "stagecraft/env", "building", null)));
 
         assertEquals(404, refused.status());
         assertEquals(1, FakeGitHub.of(repository).size(), "one request: " + FakeGitHub.of(repository));

@@ -36,13 +36,13 @@ public interface GatewayConfig {
 
     Registry registry();
 
-    /** GitHub: commit statuses, the pull request comment and pull request states. */
+    /** GitHub: commit statuses, the pull request comment, deployments and pull request states. */
     GitHub github();
 
-    /** GitLab: merge request states, for reconciliation. */
+    /** GitLab: commit statuses, the merge request note and merge request states. */
     GitLab gitlab();
 
-    /** Bitbucket Cloud: pull request states, for reconciliation. */
+    /** Bitbucket Cloud: commit build statuses, the pull request comment and pull request states. */
     Bitbucket bitbucket();
 
     /** {@code stagecraft.ui.*}: the internal UI, which sends its commands over Kafka. */
@@ -102,6 +102,13 @@ public interface GatewayConfig {
         /** Extend never pushes an expiry further than this from now. */
         @WithDefault("P7D")
         Duration maxTtl();
+
+        /**
+         * How long before an ephemeral environment expires its pull request comment warns about it and says how to
+         * extend it; zero: no warning.
+         */
+        @WithDefault("PT2H")
+        Duration expiryWarning();
     }
 
     /**

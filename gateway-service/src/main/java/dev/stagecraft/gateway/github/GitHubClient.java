@@ -2,6 +2,7 @@ package dev.stagecraft.gateway.github;
 
 import java.lang.reflect.Method;
 import java.net.URI;
+import java.util.List;
 
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.Encoded;
@@ -23,7 +24,8 @@ import dev.stagecraft.gateway.hosts.HostApiException;
 import io.quarkus.rest.client.reactive.ClientExceptionMapper;
 
 /**
- * GitHub's REST API, as far as Stagecraft calls it: commit statuses, issue comments, pull requests. {@code repository}
+ * GitHub's REST API, as far as Stagecraft calls it: commit statuses, issue comments, pull requests, deployments and
+ * their statuses. {@code repository}
  * is owner/name, as {@code RepositoryPaths.ownerAndName} gives it.
  */
 @Path("/repos/{repository}")
@@ -47,6 +49,16 @@ public interface GitHubClient {
     Comment updateComment(@Encoded @PathParam("repository") String repository, @PathParam("id") long id,
             Comment comment);
 
+    /** With {@code auto_merge} false GitHub answers 201 and the deployment (202 is for a merge it made). */
+    @POST
+    @Path("/deployments")
+    Deployment createDeployment(@Encoded @PathParam("repository") String repository, Deployment deployment);
+
+    @POST
+    @Path("/deployments/{id}/statuses")
+    DeploymentStatus createDeploymentStatus(@Encoded @PathParam("repository") String repository,
+            @PathParam("id") long id, DeploymentStatus status);
+
     @GET
     @Path("/pulls/{number}")
     PullRequest pullRequest(@Encoded @PathParam("repository") String repository, @PathParam("number") int number);
@@ -59,6 +71,24 @@ public interface GitHubClient {
     /** An issue comment: GitHub's id for it (none when it is sent), and its Markdown. */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     record Comment(Long id, String body) {
+    }
+
+    /**
+     * A deployment as sent (the commit, a stable environment name, whether that environment goes away, no merge and
+     * no required status checks) and as answered (its id).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Deployment(Long id, String ref, String environment, String description,
+            @JsonProperty("transient_environment") Boolean transientEnvironment,
+            @JsonProperty("production_environment") Boolean productionEnvironment,
+            @JsonProperty("auto_merge") Boolean autoMerge,
+            @JsonProperty("required_contexts") List<String> requiredContexts) {
+    }
+
+    /** A deployment status: in_progress, success, failure or inactive, its text and the environment's URL. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record DeploymentStatus(String state, String description,
+            @JsonProperty("environment_url") String environmentUrl) {
     }
 
     /** open or closed. */

@@ -20,9 +20,10 @@ import io.smallrye.faulttolerance.api.Guard;
 /**
  * What the git host API clients share: the host's token and API URL from {@code stagecraft.<host>.*}, "off without a
  * token", the host's REST client ({@code C}) made from them, and one fault tolerance policy per host ({@link #guard})
- * that their calls declare with {@code @ApplyGuard("<host>")}.
+ * that their calls declare with {@code @ApplyGuard("<host>")}. Each host answers pull request states and takes
+ * statuses and the pull request comment ({@link StatusHost}).
  */
-public abstract class GitHostApi<C> implements PullRequestStates {
+public abstract class GitHostApi<C> implements StatusHost {
 
     /** How long a host may take to answer one request. */
     static final Duration READ_TIMEOUT = Duration.ofSeconds(10);

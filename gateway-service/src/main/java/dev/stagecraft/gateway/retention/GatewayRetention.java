@@ -10,7 +10,7 @@ import dev.stagecraft.messaging.retention.RetentionRules;
 /**
  * The gateway's history under retention, in this order so rows go before what they refer to: logs after the log
  * retention; deliveries, timeline entries and finished workflows no environment is running after the history
- * retention; then pull request comments and deleted environments that nothing refers to any more.
+ * retention; then pull request comments, GitHub deployments and deleted environments that nothing refers to any more.
  */
 @ApplicationScoped
 public class GatewayRetention implements RetentionRules {
@@ -25,6 +25,8 @@ public class GatewayRetention implements RetentionRules {
                         + " environment e where e.active_workflow_id = workflow.id)", false),
                 new RetentionRule("pull_request_comment", "updated_at", "not exists (select 1 from environment e"
                         + " where e.id = pull_request_comment.environment_id and e.state <> 'DELETED')", false),
+                new RetentionRule("github_deployment", "created_at", "not exists (select 1 from environment e"
+                        + " where e.id = github_deployment.environment_id and e.state <> 'DELETED')", false),
                 new RetentionRule("environment", "updated_at", "state = 'DELETED'"
                         + " and not exists (select 1 from workflow w where w.environment_id = environment.id)"
                         + " and not exists (select 1 from timeline_entry t where t.environment_id = environment.id)",

@@ -1,4 +1,4 @@
-package dev.stagecraft.gateway.github;
+package dev.stagecraft.gateway.status;
 
 import java.time.OffsetDateTime;
 
@@ -8,7 +8,10 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 
-/** The comment Stagecraft keeps on an environment's pull request, and a hash of what it says now. */
+/**
+ * The comment (GitLab: note) Stagecraft keeps on an environment's pull request, whatever its host: the host's id
+ * for it, a hash of what it says now, and the expiry its last warning was about.
+ */
 @Entity
 @Table(name = "pull_request_comment")
 public class PullRequestComment extends PanacheEntityBase {
@@ -22,4 +25,7 @@ public class PullRequestComment extends PanacheEntityBase {
     public String bodyHash;
     @Column(name = "updated_at")
     public OffsetDateTime updatedAt;
+    /** The expiry the comment warns about now; none when it does not warn. */
+    @Column(name = "expiry_warned_for")
+    public OffsetDateTime expiryWarnedFor;
 }
