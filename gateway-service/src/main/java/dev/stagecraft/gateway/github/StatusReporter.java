@@ -30,6 +30,7 @@ import dev.stagecraft.gateway.applications.Application;
 import dev.stagecraft.gateway.environments.Environment;
 import dev.stagecraft.gateway.environments.Workflow;
 import dev.stagecraft.gateway.hosts.HostApiException;
+import dev.stagecraft.messaging.tracing.MessageTracing;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.common.annotation.Blocking;
 
@@ -49,6 +50,9 @@ public class StatusReporter {
 
     @Inject
     GitHubApi github;
+
+    @Inject
+    MessageTracing tracing;
 
     /** What one event means for GitHub, read from the database when the event is handled. */
     record Snapshot(String repository, String environmentId, String application, Integer pullRequest, String state,
@@ -77,12 +81,17 @@ public class StatusReporter {
         if (!status && !comment) {
             return;
         }
+        // the calls to GitHub in the trace of the event they report
+        tracing.consume(record, () -> report(event, status, comment));
+    }
+
+    private void report(CloudEvent event, boolean status, boolean comment) {
         Snapshot snapshot = QuarkusTransaction.requiringNew().call(() -> snapshot(event));
         if (snapshot == null) {
             return;
         }
         if (status && snapshot.commit() != null) {
-            reportStatus(snapshot, data);
+            reportStatus(snapshot, event.data());
         }
         if (comment && snapshot.pullRequest() != null) {
             reportComment(snapshot);
