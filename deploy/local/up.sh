@@ -5,6 +5,8 @@
 # All state lives under STAGECRAFT_HOME (default /var/lib/stagecraft) and survives `down.sh` and `up.sh`:
 # applications, environments, deliveries, tokens and the environments' containers. Registers nothing.
 # Running it again while Stagecraft is up starts only what is not running.
+# STAGECRAFT_OTEL_ENDPOINT (an OTLP collector; STAGECRAFT_OTEL_PROTOCOL grpc or http/protobuf) exports the services'
+# traces; STAGECRAFT_LOG_JSON=true writes their logs as JSON (README, Operations: Traces and logs).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source deploy/local/lib.sh
@@ -96,6 +98,8 @@ for s in "${SERVICES[@]}"; do
   STAGECRAFT_SECRETS_KEY=$(secret_for "$s" secrets.key) \
   STAGECRAFT_ADMIN_TOKEN=$(secret_for "$s" admin-token) \
   STAGECRAFT_ROUTER_ADMIN=$STAGECRAFT_ROUTER_ADMIN STAGECRAFT_ROUTER_PORT=$STAGECRAFT_ROUTER_PORT \
+  STAGECRAFT_OTEL_ENDPOINT=${STAGECRAFT_OTEL_ENDPOINT:-} STAGECRAFT_OTEL_PROTOCOL=${STAGECRAFT_OTEL_PROTOCOL:-grpc} \
+  STAGECRAFT_LOG_JSON=${STAGECRAFT_LOG_JSON:-false} \
   setsid env -C "$s-service/target/quarkus-app" java @"$PWD/deploy/jvm.options" -Djava.io.tmpdir="$HOME_DIR/tmp" \
     -Dquarkus.http.host="$host" -Dquarkus.http.port="${PORTS[$s]}" -jar quarkus-run.jar \
     >>"$HOME_DIR/logs/$s.log" 2>&1 </dev/null &

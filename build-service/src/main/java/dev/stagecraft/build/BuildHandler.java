@@ -37,6 +37,7 @@ import dev.stagecraft.template.InvalidTemplateException;
 import dev.stagecraft.template.TemplateCompiler;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.context.Context;
 
 /**
  * Handles BuildRequested: exports the commit, then for each service with a build context computes its tag from the
@@ -122,8 +123,9 @@ public class BuildHandler implements StageHandler {
     private List<Built> buildAll(BuildRequested request, EnvironmentSpec spec, Source source, RunControl control)
             throws InterruptedException {
         List<ServiceSpec> services = spec.services();
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(config.parallelism(),
-                services.size())));
+        // each build in the run's trace, whichever thread of the pool runs it
+        ExecutorService pool = Context.taskWrapping(Executors.newFixedThreadPool(Math.max(1,
+                Math.min(config.parallelism(), services.size()))));
         try {
             List<Future<Built>> futures = new ArrayList<>();
             for (ServiceSpec service : services) {

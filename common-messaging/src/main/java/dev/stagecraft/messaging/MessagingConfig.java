@@ -10,7 +10,7 @@ import io.smallrye.config.WithDefault;
 
 /**
  * What every service reads of {@code stagecraft.*} through common-messaging: who it is, its sealing keys, Kafka
- * topics, the outbox, consumers, stage runs and retention; each with its default.
+ * topics, the outbox, consumers, stage runs, retention, metrics and traces; each with its default.
  */
 @ConfigMapping(prefix = "stagecraft")
 public interface MessagingConfig {
@@ -34,6 +34,8 @@ public interface MessagingConfig {
     Retention retention();
 
     Metrics metrics();
+
+    Tracing tracing();
 
     /** {@code stagecraft.secrets.*}: the keys secret values are sealed with. */
     interface Secrets {
@@ -118,5 +120,25 @@ public interface MessagingConfig {
         /** How often the lag of the service's consumer groups is read from the broker; 0 turns it off. */
         @WithDefault("PT15S")
         Duration lagEvery();
+    }
+
+    /**
+     * {@code stagecraft.tracing.*}: where spans go. Trace ids travel through HTTP, the outbox, Kafka and stage runs,
+     * and stand in the log lines, whether or not spans are exported.
+     */
+    interface Tracing {
+
+        /**
+         * The OTLP endpoint spans are exported to ({@code STAGECRAFT_OTEL_ENDPOINT}, the protocol in
+         * {@code STAGECRAFT_OTEL_PROTOCOL}); unset, no span is exported.
+         */
+        Optional<String> endpoint();
+
+        /** Whether spans are exported; unset, whenever an endpoint is set (a test exporting to memory sets it). */
+        Optional<Boolean> export();
+
+        default boolean exporting() {
+            return export().orElse(endpoint().isPresent());
+        }
     }
 }

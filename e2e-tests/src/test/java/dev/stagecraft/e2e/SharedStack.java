@@ -12,12 +12,14 @@ import io.fabric8.kubernetes.client.KubernetesClient;
  * One stack for every end-to-end test class: Kafka, PostgreSQL, the git server and the five services as processes,
  * offering both runtimes. The Kubernetes runtime talks to {@link ControlPlane} (the fabric8 mock API server with a real
  * API server's rules, its controllers and a kubelet) on 127.0.0.1 through a kubeconfig, as it would to a cluster.
- * Stopped when the test JVM exits.
+ * The services export their spans to {@link #spans}, an OTLP receiver in this JVM. Stopped when the test JVM exits.
  */
 final class SharedStack {
 
     static ControlPlane kubernetes;
     static KubernetesClient kubernetesClient;
+    /** Every span the services exported. */
+    static SpanCollector spans;
     private static Stack stack;
 
     private SharedStack() {
@@ -28,6 +30,7 @@ final class SharedStack {
             return stack;
         }
         Path work = Files.createTempDirectory("stagecraft-e2e-");
+        spans = SpanCollector.start();
         kubernetes = ControlPlane.start();
         kubernetesClient = kubernetes.client("e2e-tests");
         Path kubeconfig = work.resolve("kubeconfig");
@@ -58,7 +61,10 @@ final class SharedStack {
                 // the registry clean-up runs when a test asks for it, and counts every tag of a finished test as old
                 "STAGECRAFT_REGISTRY_GC_EVERY", "off", "STAGECRAFT_REGISTRY_GRACE", "PT0S",
                 // every image goes to the registry, so the clean-up has the tags of Docker environments to remove too
-                "STAGECRAFT_BUILD_PUSH", "always"));
+                "STAGECRAFT_BUILD_PUSH", "always",
+                // traces exported as to a collector, in batches every 100 ms so a test need not wait long for them
+                "STAGECRAFT_OTEL_ENDPOINT", spans.endpoint(), "STAGECRAFT_OTEL_PROTOCOL", "http/protobuf",
+                "QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "100ms"));
         Runtime.getRuntime().addShutdownHook(new Thread(SharedStack::stop));
         return stack;
     }
@@ -71,5 +77,6 @@ final class SharedStack {
         }
         kubernetesClient.close();
         kubernetes.close();
+        spans.close();
     }
 }

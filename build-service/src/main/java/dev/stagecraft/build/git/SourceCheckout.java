@@ -38,6 +38,8 @@ import org.eclipse.jgit.treewalk.TreeWalk;
 
 import dev.stagecraft.build.BuildConfig;
 import dev.stagecraft.events.cloudevents.SpecHash;
+import io.opentelemetry.instrumentation.annotations.SpanAttribute;
+import io.opentelemetry.instrumentation.annotations.WithSpan;
 
 /**
  * Gets the source of a commit. Keeps one bare mirror per repository (fetched before each build, under a lock per
@@ -189,7 +191,9 @@ public class SourceCheckout {
     }
 
     /** Fetches {@code url} and opens {@code commitSha} in its mirror. */
-    public Source checkout(String url, String commitSha) throws IOException, GitAPIException {
+    @WithSpan("git checkout")
+    public Source checkout(@SpanAttribute("stagecraft.repository") String url,
+            @SpanAttribute("stagecraft.commit") String commitSha) throws IOException, GitAPIException {
         Path mirror = config.workDir().resolve("mirrors").resolve(digest(url));
         Object lock = locks.computeIfAbsent(mirror.toString(), k -> new Object());
         synchronized (lock) {

@@ -39,6 +39,8 @@ import dev.stagecraft.registry.RegistryAddress;
 import dev.stagecraft.registry.RegistryCalls;
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.docker.ImageBuilds;
+import io.opentelemetry.instrumentation.annotations.SpanAttribute;
+import io.opentelemetry.instrumentation.annotations.WithSpan;
 import io.quarkus.runtime.StartupEvent;
 
 /** Builds, finds and pushes service images on the Docker engine (and the registry, when one is configured). */
@@ -116,8 +118,10 @@ public class ImageBuilder {
      *
      * @throws BuildException with the last lines of output when the build or push fails
      */
-    public void build(Path context, String dockerfile, Map<String, String> buildArgs, String target, String reference,
-            Map<String, String> labels, boolean push, Consumer<String> output) {
+    @WithSpan("docker build")
+    public void build(Path context, String dockerfile, Map<String, String> buildArgs, String target,
+            @SpanAttribute("stagecraft.image") String reference, Map<String, String> labels,
+            @SpanAttribute("stagecraft.push") boolean push, Consumer<String> output) {
         Deque<String> tail = new ArrayDeque<>();
         Consumer<String> sink = line -> {
             for (String l : line.split("\n")) {

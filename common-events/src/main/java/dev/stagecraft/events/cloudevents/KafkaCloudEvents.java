@@ -12,7 +12,11 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import dev.stagecraft.events.MessageType;
 import dev.stagecraft.events.StagecraftMessage;
 
-/** CloudEvents Kafka protocol binding, binary mode: attributes in {@code ce_*} headers, the JSON payload as value. */
+/**
+ * CloudEvents Kafka protocol binding, binary mode: attributes in {@code ce_*} headers, the JSON payload as value.
+ * The distributed tracing extension ({@code ce_traceparent}, {@code ce_tracestate}) carries the W3C trace context the
+ * event was sent in, so a consumer continues the trace of the webhook or click that caused it.
+ */
 public final class KafkaCloudEvents {
 
     public static final String SPEC_VERSION = "1.0";
@@ -26,6 +30,13 @@ public final class KafkaCloudEvents {
     public static final String H_WORKFLOW_ID = "ce_workflowid";
     public static final String H_CAUSATION_ID = "ce_causationid";
     public static final String H_CONTENT_TYPE = "content-type";
+    /** The CloudEvents distributed tracing extension: the W3C {@code traceparent} of the span that sent the event. */
+    public static final String H_TRACEPARENT = "ce_traceparent";
+    /** The CloudEvents distributed tracing extension: the W3C {@code tracestate} beside it, when there is one. */
+    public static final String H_TRACESTATE = "ce_tracestate";
+    /** The plain W3C header Kafka instrumentations read; the same value as {@link #H_TRACEPARENT}. */
+    public static final String H_W3C_TRACEPARENT = "traceparent";
+    public static final String H_W3C_TRACESTATE = "tracestate";
 
     private KafkaCloudEvents() {
     }
@@ -49,6 +60,23 @@ public final class KafkaCloudEvents {
         put(headers, H_CAUSATION_ID, causationId);
         put(headers, H_CONTENT_TYPE, CONTENT_TYPE);
         return headers;
+    }
+
+    /**
+     * Adds the trace context an event is sent in: the CloudEvents distributed tracing extension and, with the same
+     * values, the plain W3C headers that Kafka instrumentations of other subscribers read. A null
+     * {@code traceparent} adds nothing.
+     */
+    public static void addTraceContext(Headers headers, String traceparent, String tracestate) {
+        if (traceparent == null) {
+            return;
+        }
+        put(headers, H_TRACEPARENT, traceparent);
+        put(headers, H_W3C_TRACEPARENT, traceparent);
+        if (tracestate != null && !tracestate.isEmpty()) {
+            put(headers, H_TRACESTATE, tracestate);
+            put(headers, H_W3C_TRACESTATE, tracestate);
+        }
     }
 
     /** The record for {@code event} on {@code topic}, keyed by environment id. */

@@ -11,6 +11,8 @@ import dev.stagecraft.events.StagecraftMessage;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.messaging.MessagingConfig;
+import dev.stagecraft.messaging.tracing.MessageTracing;
+import dev.stagecraft.messaging.tracing.TraceContext;
 
 /**
  * Writes messages to the outbox inside the caller's transaction; {@link OutboxRelay} sends them after commit.
@@ -19,6 +21,9 @@ import dev.stagecraft.messaging.MessagingConfig;
  * environment). A second transaction writing for the same key waits until the first commits or rolls back, and only
  * then draws its row id: for one key, id order is commit order, so the relay, which sends in id order, never sends a
  * later message of an environment before an earlier one. Transactions for different keys do not wait for each other.
+ *
+ * <p>A row keeps the trace context of the span that wrote it (the webhook's request, a consumer's handling, a stage
+ * run), which the relay sends on with the message.
  */
 @ApplicationScoped
 public class Outbox {
@@ -67,6 +72,11 @@ public class Outbox {
         row.workflowId = event.workflowId();
         row.causationId = event.causationId();
         row.payload = payload;
+        TraceContext trace = MessageTracing.current();
+        if (trace != null) {
+            row.traceparent = trace.traceparent();
+            row.tracestate = trace.tracestate();
+        }
         row.persist();
         written.fire(new OutboxWritten());
         return event;

@@ -28,4 +28,7 @@ public abstract class OutboxRecord extends PanacheEntityBase {
     public String payload;
     /** Sends that failed while other rows of the same batch went through. */
     public int attempts;
+    /** The W3C trace context of the span that wrote it, sent on as {@code ce_traceparent}; null outside a trace. */
+    public String traceparent;
+    public String tracestate;
 }

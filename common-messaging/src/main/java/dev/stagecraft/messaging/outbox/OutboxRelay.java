@@ -31,6 +31,7 @@ import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.header.Headers;
 import org.jboss.logging.Logger;
 
 import dev.stagecraft.events.MessageType;
@@ -38,7 +39,12 @@ import dev.stagecraft.events.MessageUndeliverable;
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
 import dev.stagecraft.messaging.KafkaProducers;
 import dev.stagecraft.messaging.MessagingConfig;
+import dev.stagecraft.messaging.tracing.MessageTracing;
+import dev.stagecraft.messaging.tracing.TraceContext;
 import io.agroal.api.AgroalDataSource;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -61,6 +67,8 @@ import io.quarkus.runtime.StartupEvent;
  * {@link MessageUndeliverable} is published in its place, so the gateway fails its workflow instead of waiting for
  * its deadline. The rows after it keep flowing.</li>
  * <li>While the broker refuses everything, the relay backs off.</li>
+ * <li>Each send is a span ({@code send <topic>}) in the trace of the span that wrote the row; the record carries the
+ * send's trace context in its headers ({@code ce_traceparent}), so the consumer's span is its child.</li>
  * </ul>
  * Delivery is at least once: a crash between send and delete resends, and consumers dedupe on {@code ce_id}.
  */
@@ -89,6 +97,9 @@ public class OutboxRelay {
 
     @Inject
     OutboxMetrics metrics;
+
+    @Inject
+    MessageTracing tracing;
 
     private final Semaphore wakeUp = new Semaphore(0);
     private volatile boolean running;
@@ -227,15 +238,24 @@ public class OutboxRelay {
         while (!byKey.isEmpty()) {
             long roundStart = System.nanoTime();
             Map<OutboxMessage, Future<RecordMetadata>> round = new LinkedHashMap<>();
+            Map<OutboxMessage, Span> spans = new LinkedHashMap<>();
             for (ArrayDeque<OutboxMessage> queue : byKey.values()) {
                 OutboxMessage row = queue.peekFirst();
-                round.put(row, send(row));
+                Span span = tracing.startSend(row.topic, row.ceId, row.ceType, row.key.isEmpty() ? null : row.key,
+                        row.workflowId, trace(row));
+                spans.put(row, span);
+                round.put(row, send(row, MessageTracing.of(Context.root().with(span))));
             }
             long deadline = roundStart + config.outbox().sendTimeout().toNanos();
             Map<OutboxMessage, Throwable> failed = new LinkedHashMap<>();
             for (Map.Entry<OutboxMessage, Future<RecordMetadata>> e : round.entrySet()) {
                 OutboxMessage row = e.getKey();
                 Throwable error = await(e.getValue(), deadline);
+                Span span = spans.get(row);
+                if (error != null) {
+                    MessageTracing.failed(span, error);
+                }
+                span.end();
                 if (error == null) {
                     sent.add(row.id);
                     byKey.get(row.key).pollFirst();
@@ -309,9 +329,9 @@ public class OutboxRelay {
         return wait.compareTo(config.outbox().maxBackoff()) > 0 ? config.outbox().maxBackoff() : wait;
     }
 
-    private Future<RecordMetadata> send(OutboxMessage row) {
+    private Future<RecordMetadata> send(OutboxMessage row, TraceContext trace) {
         try {
-            return producers.events().send(toRecord(row));
+            return producers.events().send(toRecord(row, trace));
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -342,9 +362,12 @@ public class OutboxRelay {
         ParkedMessage.of(row, reason, OffsetDateTime.now()).persist();
         OutboxMessage.delete("id", row.id);
         if (!MessageType.MESSAGE_UNDELIVERABLE.ceType().equals(row.ceType)) {
-            outbox.publish(new MessageUndeliverable(row.key.isEmpty() ? null : row.key, row.workflowId, row.ceId,
-                    row.ceType, row.topic, row.ceSource, row.payload.getBytes(java.nio.charset.StandardCharsets.UTF_8).length,
-                    reason), row.ceId);
+            // in the trace of the message it stands for, so the workflow's trace shows why it failed
+            try (Scope ignored = MessageTracing.context(trace(row)).makeCurrent()) {
+                outbox.publish(new MessageUndeliverable(row.key.isEmpty() ? null : row.key, row.workflowId, row.ceId,
+                        row.ceType, row.topic, row.ceSource,
+                        row.payload.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, reason), row.ceId);
+            }
         }
     }
 
@@ -353,10 +376,20 @@ public class OutboxRelay {
         return error.getMessage() == null ? name : name + ": " + error.getMessage();
     }
 
-    private static ProducerRecord<String, String> toRecord(OutboxMessage row) {
+    /** The record of {@code row}, sent in {@code trace} (the send's span). */
+    static ProducerRecord<String, String> toRecord(OutboxMessage row, TraceContext trace) {
         String subject = row.key.isEmpty() ? null : row.key;
-        return new ProducerRecord<>(row.topic, null, subject, row.payload, KafkaCloudEvents.headers(row.ceId, row.ceType,
-                row.ceSource, subject, row.ceTime, row.workflowId, row.causationId));
+        Headers headers = KafkaCloudEvents.headers(row.ceId, row.ceType, row.ceSource, subject, row.ceTime,
+                row.workflowId, row.causationId);
+        if (trace != null) {
+            KafkaCloudEvents.addTraceContext(headers, trace.traceparent(), trace.tracestate());
+        }
+        return new ProducerRecord<>(row.topic, null, subject, row.payload, headers);
+    }
+
+    /** The trace context the row was written in, or null. */
+    private static TraceContext trace(OutboxRecord row) {
+        return row.traceparent == null ? null : new TraceContext(row.traceparent, row.tracestate);
     }
 
     private static void sleepQuietly(Duration duration) {

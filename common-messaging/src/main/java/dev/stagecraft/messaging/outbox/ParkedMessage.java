@@ -31,6 +31,8 @@ public class ParkedMessage extends OutboxRecord {
         parked.causationId = row.causationId;
         parked.payload = row.payload;
         parked.attempts = row.attempts;
+        parked.traceparent = row.traceparent;
+        parked.tracestate = row.tracestate;
         parked.reason = reason;
         parked.parkedAt = now;
         return parked;

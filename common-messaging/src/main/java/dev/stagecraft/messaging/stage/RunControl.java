@@ -5,6 +5,7 @@ import java.util.concurrent.TimeUnit;
 import dev.stagecraft.events.TaskFinished;
 import dev.stagecraft.events.TaskListener;
 import dev.stagecraft.events.TaskStarted;
+import io.opentelemetry.context.Context;
 
 /** What a running {@link StageHandler} can do besides its work: notice cancellation, report tasks, stream logs. */
 public final class RunControl implements TaskListener {
@@ -16,6 +17,8 @@ public final class RunControl implements TaskListener {
     private volatile String cancelReason;
     /** {@link System#nanoTime()} when the handler began, 0 while it is not working. */
     private volatile long workingSince;
+    /** The run's span, for what is published for the run from other threads (heartbeats). */
+    private volatile Context trace = Context.root();
 
     RunControl(String environmentId, String workflowId, String causationId, StageRuns runs) {
         this.environmentId = environmentId;
@@ -34,6 +37,14 @@ public final class RunControl implements TaskListener {
 
     String causationId() {
         return causationId;
+    }
+
+    void trace(Context context) {
+        trace = context;
+    }
+
+    Context trace() {
+        return trace;
     }
 
     void working(boolean working) {

@@ -8,6 +8,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
 import dev.stagecraft.messaging.consumer.TransientFailures;
+import dev.stagecraft.messaging.tracing.MessageTracing;
 import io.quarkus.arc.properties.IfBuildProperty;
 import io.smallrye.common.annotation.Blocking;
 
@@ -28,9 +29,12 @@ public class StageCommandConsumer {
     @Inject
     TransientFailures failures;
 
+    @Inject
+    MessageTracing tracing;
+
     @Incoming(StageCommandConsumer.CHANNEL)
     @Blocking
     public void onRecord(ConsumerRecord<String, String> record) {
-        failures.process(record, () -> runs.accept(KafkaCloudEvents.fromRecord(record)));
+        tracing.consume(record, () -> failures.process(record, () -> runs.accept(KafkaCloudEvents.fromRecord(record))));
     }
 }

@@ -50,4 +50,7 @@ public class StageRun extends PanacheEntityBase {
     /** Set when a CancelRequested arrived, whichever instance runs it. */
     @Column(name = "cancel_reason")
     public String cancelReason;
+    /** The W3C trace context the command arrived in; each start of the run is a span in that trace. */
+    public String traceparent;
+    public String tracestate;
 }

@@ -39,9 +39,15 @@ import dev.stagecraft.messaging.LogStream;
 import dev.stagecraft.messaging.MessagingConfig;
 import dev.stagecraft.messaging.outbox.MessageTooLargeException;
 import dev.stagecraft.messaging.outbox.Outbox;
+import dev.stagecraft.messaging.tracing.MessageTracing;
+import dev.stagecraft.messaging.tracing.TraceContext;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 
@@ -58,6 +64,10 @@ import io.quarkus.runtime.StartupEvent;
  * owner may finish a run, so an outcome is published once. A run started more than
  * {@code stagecraft.stage.max-attempts} times fails its workflow instead of being started again. A stopping
  * instance gives its leases back so another one continues at once.
+ *
+ * <p>A run keeps the trace context its command arrived in, and each start of it is a span in that trace
+ * ({@code run <command>}), whichever instance starts it and however long after: what the work publishes, and the
+ * runtime's and registry's calls, belong to the webhook's or the click's trace.
  */
 @ApplicationScoped
 public class StageRuns {
@@ -85,6 +95,9 @@ public class StageRuns {
     @Inject
     TransactionSynchronizationRegistry transactions;
 
+    @Inject
+    MessageTracing tracing;
+
     private final Map<String, RunControl> active = new ConcurrentHashMap<>();
     private final Set<String> claiming = ConcurrentHashMap.newKeySet();
     private ExecutorService pool;
@@ -106,6 +119,7 @@ public class StageRuns {
         other.config = config;
         other.meters = meters;
         other.transactions = transactions;
+        other.tracing = tracing;
         return other;
     }
 
@@ -217,6 +231,11 @@ public class StageRuns {
         run.command = EventJson.write(command.data());
         run.status = status;
         run.acceptedAt = OffsetDateTime.now();
+        TraceContext trace = MessageTracing.current(); // the consumer's span, in the trace the command came in
+        if (trace != null) {
+            run.traceparent = trace.traceparent();
+            run.tracestate = trace.tracestate();
+        }
         run.persist();
         return run;
     }
@@ -362,14 +381,25 @@ public class StageRuns {
                 run.workflowId, null, data);
         RunControl control = new RunControl(run.environmentId, run.workflowId, run.commandId, this);
         active.put(run.workflowId, control);
+        TraceContext trace = run.traceparent == null ? null : new TraceContext(run.traceparent, run.tracestate);
+        String name = type.javaType().getSimpleName();
+        int attempt = announced ? 1 : run.attempts; // accept() claimed it once, after reading the row
         try {
-            pool.submit(() -> execute(command, control, announced));
+            pool.submit(() -> {
+                Span span = tracing.startRun(name, run.environmentId, run.workflowId, attempt, trace);
+                try (Scope ignored = span.makeCurrent()) {
+                    control.trace(Context.current());
+                    execute(command, control, announced, span);
+                } finally {
+                    span.end();
+                }
+            });
         } catch (RejectedExecutionException stoppingNow) {
             active.remove(run.workflowId);
         }
     }
 
-    private void execute(CloudEvent command, RunControl control, boolean announced) {
+    private void execute(CloudEvent command, RunControl control, boolean announced, Span span) {
         StageHandler handler = handlers.get();
         String workflowId = command.workflowId();
         boolean interrupted = false;
@@ -414,6 +444,10 @@ public class StageRuns {
             } finally {
                 control.working(false);
             }
+            span.setAttribute("stagecraft.outcome", status.name());
+            if (status != StageRun.Status.SUCCEEDED) {
+                span.setStatus(StatusCode.ERROR, String.valueOf(outcome));
+            }
             if (stopping && status != StageRun.Status.SUCCEEDED) {
                 interrupted = true; // by the shutdown: the lease is given back, another instance runs it again
                 return;
@@ -455,9 +489,12 @@ public class StageRuns {
             return;
         }
         try {
-            QuarkusTransaction.requiringNew().run(() -> due.forEach(control -> outbox.publish(
-                    new WorkflowProgressed(control.environmentId(), control.workflowId(), control.workingForSeconds()),
-                    control.causationId())));
+            QuarkusTransaction.requiringNew().run(() -> due.forEach(control -> {
+                try (Scope ignored = control.trace().makeCurrent()) { // each in its run's trace
+                    outbox.publish(new WorkflowProgressed(control.environmentId(), control.workflowId(),
+                            control.workingForSeconds()), control.causationId());
+                }
+            }));
         } catch (RuntimeException e) {
             LOG.debugf("heartbeats of %d runs not sent: %s", due.size(), e.getMessage());
         }

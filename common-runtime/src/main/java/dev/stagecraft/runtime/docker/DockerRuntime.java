@@ -35,6 +35,7 @@ import dev.stagecraft.events.cloudevents.SpecHash;
 import dev.stagecraft.runtime.EnvironmentRuntime;
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.RuntimeListener;
+import dev.stagecraft.runtime.RuntimeSpans;
 import dev.stagecraft.runtime.router.CaddyRouter;
 import dev.stagecraft.runtime.workflow.TaskPlan;
 import dev.stagecraft.runtime.workflow.WorkflowExecutor;
@@ -48,7 +49,8 @@ import dev.stagecraft.runtime.workflow.WorkflowExecutor.TaskOutcome;
  * is reachable from it; the host reaches it on its bridge address. Every container has memory, CPU and process
  * limits, {@code no-new-privileges} and no {@code NET_RAW}.
  * A container is identified by its environment and service labels and replaced only when its configuration hash
- * (image, variables, port, limits) changes, so setup and patch converge.
+ * (image, variables, port, limits) changes, so setup and patch converge. Setup, patch and teardown, the network,
+ * each container's start and its readiness are spans in the trace of the stage run that asks for them.
  */
 public final class DockerRuntime implements EnvironmentRuntime {
 
@@ -90,13 +92,15 @@ public final class DockerRuntime implements EnvironmentRuntime {
     @Override
     public DeployResult setup(String environmentId, EnvironmentSpec spec, Map<String, String> images, String commit,
             RuntimeListener listener) {
-        return converge(environmentId, spec, images, commit, listener, true);
+        return RuntimeSpans.inSpan("docker setup", environmentId,
+                () -> converge(environmentId, spec, images, commit, listener, true));
     }
 
     @Override
     public DeployResult patch(String environmentId, EnvironmentSpec spec, Map<String, String> images, String commit,
             RuntimeListener listener) {
-        return converge(environmentId, spec, images, commit, listener, false);
+        return RuntimeSpans.inSpan("docker patch", environmentId,
+                () -> converge(environmentId, spec, images, commit, listener, false));
     }
 
     private DeployResult converge(String environmentId, EnvironmentSpec spec, Map<String, String> images,
@@ -114,7 +118,10 @@ public final class DockerRuntime implements EnvironmentRuntime {
             }
         }
         try {
-            ensureNetwork(environmentId, spec.application());
+            RuntimeSpans.inSpan("docker network", environmentId, () -> {
+                ensureNetwork(environmentId, spec.application());
+                return null;
+            });
         } catch (RuntimeException e) {
             return DeployResult.failed("release.network", "the environment's network "
                     + networkName(environmentId) + " could not be created: " + e.getMessage());
@@ -276,16 +283,22 @@ public final class DockerRuntime implements EnvironmentRuntime {
             return TaskOutcome.ok();
         }
         try {
-            if (current != null) {
-                remove(current.getId());
-            }
-            ensureImage(image, listener, service.name());
-            create(environmentId, spec, service, image, withCommit(env, commit), hash, port, limits);
+            RuntimeSpans.inSpan("docker start", environmentId,
+                    span -> span.setAttribute("stagecraft.service", service.name()), () -> {
+                        if (current != null) {
+                            remove(current.getId());
+                        }
+                        ensureImage(image, listener, service.name());
+                        create(environmentId, spec, service, image, withCommit(env, commit), hash, port, limits);
+                        return null;
+                    });
             started.add(service.name());
         } catch (RuntimeException e) {
             return TaskOutcome.failed("container for '" + service.name() + "' did not start: " + e.getMessage());
         }
-        String problem = awaitAnswer(environmentId, service, port, limits, listener);
+        String problem = RuntimeSpans.inSpan("docker readiness", environmentId,
+                span -> span.setAttribute("stagecraft.service", service.name()),
+                () -> awaitAnswer(environmentId, service, port, limits, listener));
         return problem == null ? TaskOutcome.ok() : TaskOutcome.failed(problem);
     }
 
@@ -518,6 +531,12 @@ public final class DockerRuntime implements EnvironmentRuntime {
      */
     @Override
     public TeardownResult teardown(String environmentId, EnvironmentSpec spec, List<String> images,
+            RuntimeListener listener) {
+        return RuntimeSpans.inSpan("docker teardown", environmentId,
+                () -> runTeardown(environmentId, spec, images, listener));
+    }
+
+    private TeardownResult runTeardown(String environmentId, EnvironmentSpec spec, List<String> images,
             RuntimeListener listener) {
         Map<String, String> running = new LinkedHashMap<>();
         Map<String, Integer> portOf = new LinkedHashMap<>();

@@ -21,6 +21,7 @@ import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.runtime.EnvironmentRuntime;
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.RuntimeListener;
+import dev.stagecraft.runtime.RuntimeSpans;
 import dev.stagecraft.runtime.workflow.TaskPlan;
 import dev.stagecraft.runtime.workflow.WorkflowExecutor;
 import dev.stagecraft.runtime.workflow.WorkflowExecutor.TaskOutcome;
@@ -41,7 +42,8 @@ import io.fabric8.kubernetes.client.dsl.Resource;
  * {@code imagePullSecrets}) and wildcard certificate. Setup and patch run the template's workflow through
  * {@link WorkflowExecutor}; a service task converges its objects (create when absent, replace only when its config
  * hash changed) and waits, by watching, until its Deployment is ready or its pods say why it will not be. Objects
- * Stagecraft did not create (no managed-by label) are never changed or deleted.
+ * Stagecraft did not create (no managed-by label) are never changed or deleted. Setup, patch and teardown are spans
+ * in the trace of the stage run that asks for them, each task of the workflow one inside.
  */
 public final class KubernetesRuntime implements EnvironmentRuntime {
 
@@ -82,13 +84,15 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
     @Override
     public DeployResult setup(String environmentId, EnvironmentSpec spec, Map<String, String> images, String commit,
             RuntimeListener listener) {
-        return deploy("setup", environmentId, spec, images, listener);
+        return RuntimeSpans.inSpan("kubernetes setup", environmentId,
+                () -> deploy("setup", environmentId, spec, images, listener));
     }
 
     @Override
     public DeployResult patch(String environmentId, EnvironmentSpec spec, Map<String, String> images, String commit,
             RuntimeListener listener) {
-        return deploy("patch", environmentId, spec, images, listener);
+        return RuntimeSpans.inSpan("kubernetes patch", environmentId,
+                () -> deploy("patch", environmentId, spec, images, listener));
     }
 
     private DeployResult deploy(String workflowName, String environmentId, EnvironmentSpec spec,
@@ -273,6 +277,12 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
 
     @Override
     public TeardownResult teardown(String environmentId, EnvironmentSpec given, List<String> images,
+            RuntimeListener listener) {
+        return RuntimeSpans.inSpan("kubernetes teardown", environmentId,
+                () -> runTeardown(environmentId, given, images, listener));
+    }
+
+    private TeardownResult runTeardown(String environmentId, EnvironmentSpec given, List<String> images,
             RuntimeListener listener) {
         String namespace = KubernetesObjects.namespaceOf(environmentId);
         Namespace ns = client.namespaces().withName(namespace).get();

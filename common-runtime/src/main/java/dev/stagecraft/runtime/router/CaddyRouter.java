@@ -26,13 +26,17 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import dev.stagecraft.events.cloudevents.SpecHash;
+import dev.stagecraft.runtime.RuntimeSpans;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 
 /**
  * The router users reach environments through: a Caddy server configured through Caddy's admin API, one route per
  * service of an environment, identified by {@code @id} {@code sc-<environment>__<service>}, matching the service's
  * host names ({@code <service>-<environment>.<base domain>} and the template's {@code hostnames}) and proxying to the
  * service's address on its environment's network. Routes go in front of the server's last route, which answers 404
- * for host names no environment has (any more).
+ * for host names no environment has (any more). A change of routes is a span ({@code router publish},
+ * {@code router unpublish}) in the trace of whoever asks, each admin API call a client span inside it.
  */
 public final class CaddyRouter {
 
@@ -134,7 +138,10 @@ public final class CaddyRouter {
             }
             wanted.put(routeId(r.environmentId(), r.service()), json(r));
         }
-        change(current -> {
+        String environment = routes.stream().map(Route::environmentId).distinct().count() == 1
+                ? routes.get(0).environmentId() : null;
+        RuntimeSpans.inSpan("router publish", environment,
+                span -> span.setAttribute("stagecraft.routes", routes.size()), () -> change(current -> {
             for (JsonNode other : current) {
                 String otherId = other.path("@id").asText("");
                 for (Route r : routes) {
@@ -154,7 +161,7 @@ public final class CaddyRouter {
                 changed.insert(0, inFront.get(i));
             }
             return changed;
-        });
+        }));
     }
 
     private static ObjectNode json(Route r) {
@@ -184,12 +191,15 @@ public final class CaddyRouter {
 
     /** Removes every route of the environment; true when there was any. */
     public synchronized boolean unpublish(String environmentId) {
-        return remove(id -> id.startsWith(ID_PREFIX + environmentId + SEPARATOR));
+        return RuntimeSpans.inSpan("router unpublish", environmentId,
+                () -> remove(id -> id.startsWith(ID_PREFIX + environmentId + SEPARATOR)));
     }
 
     /** Removes the route of one service of the environment; true when there was one. */
     public synchronized boolean unpublish(String environmentId, String service) {
-        return remove(id -> id.equals(routeId(environmentId, service)));
+        return RuntimeSpans.inSpan("router unpublish", environmentId,
+                span -> span.setAttribute("stagecraft.service", service),
+                () -> remove(id -> id.equals(routeId(environmentId, service))));
     }
 
     private boolean remove(Predicate<String> routeId) {
@@ -228,17 +238,17 @@ public final class CaddyRouter {
      * configuration lock: a route removed by id while another process inserts one removes whichever route then sits
      * at the old index. A whole-list compare-and-set has no such window.
      */
-    private void change(UnaryOperator<ArrayNode> change) {
+    private Void change(UnaryOperator<ArrayNode> change) {
         for (int attempt = 1; attempt <= CONFLICT_ATTEMPTS; attempt++) {
             Snapshot current = read();
             ArrayNode changed = change.apply(current.routes().deepCopy());
             if (changed.equals(current.routes())) {
-                return;
+                return null;
             }
             HttpResponse<String> answer = send("PATCH", routesPath(), changed.toString(),
                     "\"" + routesPath() + " " + current.etag() + "\"", HttpResponse.BodyHandlers.ofString());
             if (answer.statusCode() == 200) {
-                return;
+                return null;
             }
             if (answer.statusCode() != 412) {
                 throw new RouterException("the router refused the route change: HTTP " + answer.statusCode() + " "
@@ -298,6 +308,17 @@ public final class CaddyRouter {
      * change is worked out again from what the router then has.
      */
     private <T> HttpResponse<T> send(String method, String path, String body, String ifMatch,
+            HttpResponse.BodyHandler<T> handler) {
+        return RuntimeSpans.inSpan("router " + method, null, span -> span.setSpanKind(SpanKind.CLIENT)
+                .setAttribute("http.request.method", method)
+                .setAttribute("url.full", admin.resolve(path).toString()), () -> {
+                    HttpResponse<T> answer = exchange(method, path, body, ifMatch, handler);
+                    Span.current().setAttribute("http.response.status_code", answer.statusCode());
+                    return answer;
+                });
+    }
+
+    private <T> HttpResponse<T> exchange(String method, String path, String body, String ifMatch,
             HttpResponse.BodyHandler<T> handler) {
         HttpRequest.Builder request = HttpRequest.newBuilder(admin.resolve(path)).timeout(Duration.ofSeconds(10))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()

@@ -13,12 +13,17 @@ import java.util.concurrent.Future;
 import dev.stagecraft.events.EnvironmentSpec.StepSpec;
 import dev.stagecraft.events.EnvironmentSpec.WorkflowSpec;
 import dev.stagecraft.runtime.RuntimeListener;
+import dev.stagecraft.runtime.RuntimeSpans;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Context;
 
 /**
  * Runs a workflow of the template step by step, the same way for every runtime: the steps in order, the tasks of a
  * step in parallel; a step with {@code wait_for_finish: false} runs on while later steps start (its tasks are waited
  * for at the end); a failed task of a step with {@code halt_on_error} stops the workflow, naming the task and why;
- * without it the failure is reported and the workflow goes on. Every task is reported started and finished.
+ * without it the failure is reported and the workflow goes on. Every task is reported started and finished, and is a
+ * span ({@code task <name>}) in the trace of the caller, on whichever thread of the pool it runs.
  */
 public final class WorkflowExecutor {
 
@@ -52,11 +57,12 @@ public final class WorkflowExecutor {
 
     public static Result run(WorkflowSpec workflow, TaskRunner runner, RuntimeListener listener) {
         int parallelism = Math.max(1, workflow.steps().stream().mapToInt(s -> s.tasks().size()).sum());
-        ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, 16), r -> {
+        // tasks run in the context they were submitted in: the stage run's span is their parent
+        ExecutorService pool = Context.taskWrapping(Executors.newFixedThreadPool(Math.min(parallelism, 16), r -> {
             Thread t = new Thread(r, "workflow-" + workflow.name());
             t.setDaemon(true);
             return t;
-        });
+        }));
         Map<String, TaskOutcome> outcomes = new LinkedHashMap<>();
         List<Running> background = new ArrayList<>();
         try {
@@ -84,19 +90,24 @@ public final class WorkflowExecutor {
     }
 
     private static TaskOutcome runOne(String task, TaskRunner runner, RuntimeListener listener) {
-        listener.taskStarted(task);
-        TaskOutcome outcome;
-        try {
-            outcome = runner.run(task);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            outcome = TaskOutcome.failed("cancelled");
-        } catch (Exception e) {
-            listener.checkCancelled(); // a task that failed because the workflow was cancelled ends the workflow
-            outcome = TaskOutcome.failed(e.getMessage() == null ? e.toString() : e.getMessage());
-        }
-        listener.taskFinished(task, outcome.succeeded(), outcome.reason());
-        return outcome;
+        return RuntimeSpans.inSpan("task " + task, null, span -> span.setAttribute("stagecraft.task", task), () -> {
+            listener.taskStarted(task);
+            TaskOutcome outcome;
+            try {
+                outcome = runner.run(task);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                outcome = TaskOutcome.failed("cancelled");
+            } catch (Exception e) {
+                listener.checkCancelled(); // a task that failed because the workflow was cancelled ends the workflow
+                outcome = TaskOutcome.failed(e.getMessage() == null ? e.toString() : e.getMessage());
+            }
+            if (!outcome.succeeded()) {
+                Span.current().setStatus(StatusCode.ERROR, String.valueOf(outcome.reason()));
+            }
+            listener.taskFinished(task, outcome.succeeded(), outcome.reason());
+            return outcome;
+        });
     }
 
     /** Waits for {@code running}; returns the failure that halts the workflow, or null. */

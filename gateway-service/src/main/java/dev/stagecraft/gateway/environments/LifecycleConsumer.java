@@ -21,6 +21,7 @@ import dev.stagecraft.events.cloudevents.KafkaCloudEvents;
 import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.messaging.consumer.TransientFailures;
 import dev.stagecraft.messaging.inbox.ProcessedMessage;
+import dev.stagecraft.messaging.tracing.MessageTracing;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
@@ -53,10 +54,14 @@ public class LifecycleConsumer {
     @Inject
     TransientFailures failures;
 
+    @Inject
+    MessageTracing tracing;
+
     @Incoming("lifecycle")
     @Blocking
     public void onRecord(ConsumerRecord<String, String> record) {
-        failures.process(record, () -> handle(record));
+        // in the trace of the stage's event: the commands and announcements it leads to carry it on
+        tracing.consume(record, () -> failures.process(record, () -> handle(record)));
     }
 
     private void handle(ConsumerRecord<String, String> record) {

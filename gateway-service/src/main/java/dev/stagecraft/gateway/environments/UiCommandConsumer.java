@@ -21,6 +21,7 @@ import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.messaging.consumer.TransientFailures;
 import dev.stagecraft.messaging.inbox.ProcessedMessage;
 import dev.stagecraft.messaging.outbox.Outbox;
+import dev.stagecraft.messaging.tracing.MessageTracing;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.common.annotation.Blocking;
 
@@ -68,12 +69,15 @@ public class UiCommandConsumer {
     TransientFailures failures;
 
     @Inject
+    MessageTracing tracing;
+
+    @Inject
     GatewayConfig config;
 
     @Incoming("ui-commands")
     @Blocking
     public void onRecord(ConsumerRecord<String, String> record) {
-        failures.process(record, () -> handle(record));
+        tracing.consume(record, () -> failures.process(record, () -> handle(record)));
     }
 
     private void handle(ConsumerRecord<String, String> record) {

@@ -38,6 +38,7 @@ import dev.stagecraft.gateway.environments.WorkflowStatus;
 import dev.stagecraft.gateway.hosts.CommitStatus;
 import dev.stagecraft.gateway.hosts.HostApiException;
 import dev.stagecraft.gateway.hosts.StatusHost;
+import dev.stagecraft.messaging.tracing.MessageTracing;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.smallrye.common.annotation.Blocking;
 
@@ -68,6 +69,9 @@ public class StatusReporter {
     @Inject
     Clock clock;
 
+    @Inject
+    MessageTracing tracing;
+
     @Incoming("host-status")
     @Blocking
     public void onRecord(ConsumerRecord<String, String> record) {
@@ -90,6 +94,11 @@ public class StatusReporter {
         if (!status && !comment) {
             return;
         }
+        // the calls to the host in the trace of the event they report
+        tracing.consume(record, () -> report(event, data, status, comment));
+    }
+
+    private void report(CloudEvent event, StagecraftMessage data, boolean status, boolean comment) {
         Snapshot snapshot = QuarkusTransaction.requiringNew().call(() -> snapshot(event.subject(), event.workflowId(),
                 data));
         StatusHost host = snapshot == null ? null : host(snapshot.provider());

@@ -12,11 +12,13 @@ import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.gateway.api.ApiError;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Span;
 
 /**
  * What every git host's webhook endpoint does with a delivery: checks the headers that name it, reads the body,
  * parses it in the host's way, and hands it to the {@link WebhookIntake} with the host's way of proving it authentic;
- * then answers in the same shapes and statuses for every host.
+ * then answers in the same shapes and statuses for every host. The request's span (the start of the delivery's
+ * trace, which the outbox carries on to every stage) names the host, the event, the delivery and its outcome.
  */
 @ApplicationScoped
 public class WebhookReceiver {
@@ -46,6 +48,14 @@ public class WebhookReceiver {
      */
     public Response receive(String provider, Header event, Header delivery, String contentType, byte[] body,
             Parser parser, Predicate<String> authentic, String authFailure) {
+        Span span = Span.current();
+        span.setAttribute("stagecraft.webhook.provider", provider);
+        if (event.value() != null) {
+            span.setAttribute("stagecraft.webhook.event", event.value());
+        }
+        if (delivery.value() != null) {
+            span.setAttribute("stagecraft.webhook.delivery", delivery.value());
+        }
         Response response;
         try {
             response = answer(event, delivery, contentType, body, parser, authentic, authFailure);
@@ -56,6 +66,7 @@ public class WebhookReceiver {
         String outcome = response.getEntity() instanceof WebhookResponse r ? r.outcome()
                 : response.getEntity() instanceof ApiError e ? e.error() : String.valueOf(response.getStatus());
         deliveries(provider, outcome).increment();
+        span.setAttribute("stagecraft.webhook.outcome", outcome);
         return response;
     }
 
