@@ -9,11 +9,13 @@ public sealed interface StageOutcome extends LifecycleEvent permits StageOutcome
 
     /** The stage did its work: BuildCompleted, SetupSucceeded, PatchSucceeded, TeardownSucceeded. */
     sealed interface Succeeded extends StageOutcome
-            permits BuildCompleted, SetupSucceeded, PatchSucceeded, TeardownSucceeded {
+            permits BuildCompleted, SetupSucceeded, PatchSucceeded, PauseSucceeded, ResumeSucceeded,
+            TeardownSucceeded {
     }
 
     /** The stage stopped without doing its work, for {@link #reason()}. */
-    sealed interface Failed extends StageOutcome permits BuildFailed, SetupFailed, PatchFailed, TeardownFailed {
+    sealed interface Failed extends StageOutcome permits BuildFailed, SetupFailed, PatchFailed, PauseFailed, ResumeFailed,
+            TeardownFailed {
 
         /** Why, in words a user can act on. */
         String reason();

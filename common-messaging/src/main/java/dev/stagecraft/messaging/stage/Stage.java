@@ -29,6 +29,11 @@ public record Stage<C extends Command>(Class<C> command, Announcement started, W
     }
 
     @Override
+    public boolean handles(CloudEvent command) {
+        return this.command.isInstance(command.data());
+    }
+
+    @Override
     public LifecycleEvent started(CloudEvent command) {
         return started.of(command.subject(), command.workflowId());
     }

@@ -5,10 +5,16 @@ import dev.stagecraft.events.StageOutcome;
 import dev.stagecraft.events.cloudevents.CloudEvent;
 
 /**
- * The work of one stage service; exactly one bean per stage service implements it ({@link Stage} for a stage that is
- * configuration alone).
+ * The work of one kind of command of a stage service ({@link Stage} for a stage that is configuration alone). A stage
+ * service has one bean for each command type its topic carries (the patch-service: PatchRequested, PauseRequested
+ * and ResumeRequested); {@link #handles} tells which one a command is for.
  */
 public interface StageHandler {
+
+    /** Whether this handler does the work of {@code command}. */
+    default boolean handles(CloudEvent command) {
+        return true;
+    }
 
     /** The event announcing that work on {@code command} started (e.g. SetupStarted). */
     LifecycleEvent started(CloudEvent command);

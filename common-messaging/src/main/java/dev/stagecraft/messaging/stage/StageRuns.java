@@ -202,7 +202,7 @@ public class StageRuns {
                 if (recorded != null && startNow) {
                     em.flush();
                     claim(recorded.workflowId);
-                    outbox.publish(handlers.get().started(command), command.id());
+                    outbox.publish(handlerOf(command).started(command), command.id());
                 }
                 return recorded;
             });
@@ -399,8 +399,14 @@ public class StageRuns {
         }
     }
 
+    /** The handler of {@code command}'s type among the service's handlers. */
+    private StageHandler handlerOf(CloudEvent command) {
+        return handlers.stream().filter(h -> h.handles(command)).findFirst().orElseThrow(() ->
+                new IllegalStateException("no handler in this service for " + command.type()));
+    }
+
     private void execute(CloudEvent command, RunControl control, boolean announced, Span span) {
-        StageHandler handler = handlers.get();
+        StageHandler handler = handlerOf(command);
         String workflowId = command.workflowId();
         boolean interrupted = false;
         try {

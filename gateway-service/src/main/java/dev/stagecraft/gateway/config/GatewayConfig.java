@@ -95,6 +95,10 @@ public interface GatewayConfig {
     /** {@code stagecraft.environments.*}. */
     interface Environments {
 
+        /** Whether permanent environments may be paused too; by default only ephemeral ones, as in Release. */
+        @WithDefault("false")
+        boolean pausePermanent();
+
         /** Lifetime of an ephemeral environment (an environment template's {@code expiry} wins). */
         @WithDefault("P3D")
         Duration ephemeralTtl();

@@ -114,6 +114,10 @@ public class EnvironmentActions {
             throw new ApiException(409, "workflow_running", "environment '" + id + "' is " + env.state
                     + "; re-run setup when its workflow has ended");
         }
+        if (env.state.paused()) {
+            throw new ApiException(409, "paused", "environment '" + id + "' is " + env.state
+                    + "; resume it (POST /api/environments/" + id + "/resume), then re-run setup");
+        }
         record(env, "setup", actor, Map.of());
         process.rerunSetup(env, Application.findById(env.applicationId), null);
         return env;
@@ -174,6 +178,51 @@ public class EnvironmentActions {
         env.expiresAt = from.plus(duration).isAfter(latest) ? latest : from.plus(duration);
         env.updatedAt = now;
         record(env, "extend", actor, Map.of("expiresAt", env.expiresAt.toString()));
+        return env;
+    }
+
+    /**
+     * Pauses the environment: its services stop and everything else stays; a push meanwhile becomes the desired
+     * commit, deployed after the resume, and the expiry still applies. Only READY environments with nothing running,
+     * and only ephemeral ones unless {@code stagecraft.environments.pause-permanent} allows permanent ones too.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Environment pause(String id, Actor actor) {
+        Environment env = find(id);
+        if (env.kind == Environment.Kind.PERMANENT && !config.environments().pausePermanent()) {
+            throw new ApiException(409, "permanent", "environment '" + id + "' is permanent: only ephemeral"
+                    + " environments pause (set stagecraft.environments.pause-permanent=true to allow permanent ones)");
+        }
+        if (env.state == EnvironmentState.PAUSED || env.state == EnvironmentState.PAUSING) {
+            return env;
+        }
+        if (env.state != EnvironmentState.READY || env.activeWorkflowId != null) {
+            throw new ApiException(409, "not_ready", "environment '" + id + "' is " + env.state
+                    + "; only a READY environment with no workflow running can be paused");
+        }
+        record(env, "pause", actor, Map.of());
+        process.pause(env, null);
+        return env;
+    }
+
+    /**
+     * Resumes a paused environment with the commit it had; one whose pause or resume failed is resumed again. A
+     * commit pushed while it was paused is built and deployed once it is READY.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Environment resume(String id, Actor actor) {
+        Environment env = find(id);
+        if (env.state == EnvironmentState.RESUMING) {
+            return env;
+        }
+        boolean failedPause = env.state == EnvironmentState.FAILED && env.activeWorkflowId == null
+                && env.deployedCommit != null;
+        if (env.state != EnvironmentState.PAUSED && !failedPause) {
+            throw new ApiException(409, "not_paused", "environment '" + id + "' is " + env.state
+                    + "; only a PAUSED environment (or a FAILED one with a deployed commit) can be resumed");
+        }
+        record(env, "resume", actor, Map.of());
+        process.resume(env, null);
         return env;
     }
 

@@ -26,6 +26,8 @@ import dev.stagecraft.events.CancelRequested;
 import dev.stagecraft.events.EnvironmentCreated;
 import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.PatchRequested;
+import dev.stagecraft.events.PauseRequested;
+import dev.stagecraft.events.ResumeRequested;
 import dev.stagecraft.events.SetupRequested;
 import dev.stagecraft.events.StagecraftMessage;
 import dev.stagecraft.events.TeardownRequested;
@@ -123,6 +125,18 @@ public class EnvironmentProcess {
         EnvironmentSpec spec = TemplateCompiler.compile(app.name, app.template, secrets.open(app.environmentVariables),
                 context(env.id, env.branch, env.kind)).spec().withRuntime(app.runtime);
         run(env, lifecycle.rerunSetup(facts(env), EventJson.write(spec), SpecHash.of(spec)), causationId);
+    }
+
+    /** Pauses a READY environment; false when it is in no state to pause (the caller says why). */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public boolean pause(Environment env, String causationId) {
+        return run(env, lifecycle.pause(facts(env)), causationId);
+    }
+
+    /** Resumes a paused environment, or one whose pause or resume failed; false when there is nothing to resume. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public boolean resume(Environment env, String causationId) {
+        return run(env, lifecycle.resume(facts(env)), causationId);
     }
 
     /** Tears the environment down; cancels the active workflow first. Repeating it while it runs changes nothing. */
@@ -275,10 +289,14 @@ public class EnvironmentProcess {
             outbox.publish(new BuildRequested(env.id, build.workflowId(), app.name, app.repositoryUrl, env.branch,
                     build.commit(), env.spec()), causationId);
         } else if (effect instanceof Lifecycle.SendDeploy deploy) {
-            outbox.publish(deploy.stage() == Stage.SETUP
-                    ? new SetupRequested(env.id, deploy.workflowId(), deploy.commit(), env.spec(), deploy.images())
-                    : new PatchRequested(env.id, deploy.workflowId(), deploy.commit(), env.spec(), deploy.images()),
-                    causationId);
+            String wf = deploy.workflowId();
+            outbox.publish(switch (deploy.stage()) {
+                case SETUP -> new SetupRequested(env.id, wf, deploy.commit(), env.spec(), deploy.images());
+                case PATCH -> new PatchRequested(env.id, wf, deploy.commit(), env.spec(), deploy.images());
+                case PAUSE -> new PauseRequested(env.id, wf, deploy.commit(), env.spec(), deploy.images());
+                case RESUME -> new ResumeRequested(env.id, wf, deploy.commit(), env.spec(), deploy.images());
+                case BUILD, TEARDOWN -> throw new IllegalStateException(deploy.stage() + " is not a deploy");
+            }, causationId);
         } else if (effect instanceof Lifecycle.SendTeardown teardown) {
             requestTeardown(env, teardown.workflowId(), teardown.reason(), causationId);
         } else if (effect instanceof Lifecycle.SendCancel cancel) {

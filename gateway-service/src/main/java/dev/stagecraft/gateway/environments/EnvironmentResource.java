@@ -173,6 +173,27 @@ public class EnvironmentResource {
     public record ExtendRequest(String by) {
     }
 
+    /**
+     * Pauses the environment: its containers stop (Docker) or its Deployments scale to 0 (Kubernetes); its network,
+     * volumes and spec stay. Ephemeral environments only, unless the installation allows permanent ones.
+     */
+    @POST
+    @Consumes(MediaType.WILDCARD)
+    @RequiresRole(Role.DEPLOYER)
+    @Path("environments/{id}/pause")
+    public Response pause(@PathParam("id") String id) {
+        return accepted(() -> actions.pause(id, actor()));
+    }
+
+    /** Resumes a paused environment with exactly the commit it had; a commit pushed meanwhile follows. */
+    @POST
+    @Consumes(MediaType.WILDCARD)
+    @RequiresRole(Role.DEPLOYER)
+    @Path("environments/{id}/resume")
+    public Response resume(@PathParam("id") String id) {
+        return accepted(() -> actions.resume(id, actor()));
+    }
+
     @DELETE
     @Consumes(MediaType.WILDCARD)
     @RequiresRole(Role.DEPLOYER)

@@ -14,12 +14,18 @@ import dev.stagecraft.events.BuildCompleted;
 import dev.stagecraft.events.BuildFailed;
 import dev.stagecraft.events.EnvironmentDeleted;
 import dev.stagecraft.events.EnvironmentFailed;
+import dev.stagecraft.events.EnvironmentPaused;
 import dev.stagecraft.events.EnvironmentReady;
+import dev.stagecraft.events.EnvironmentResumed;
 import dev.stagecraft.events.ImageRef;
 import dev.stagecraft.events.LifecycleEvent;
 import dev.stagecraft.events.MessageUndeliverable;
 import dev.stagecraft.events.PatchFailed;
 import dev.stagecraft.events.PatchSucceeded;
+import dev.stagecraft.events.PauseFailed;
+import dev.stagecraft.events.PauseSucceeded;
+import dev.stagecraft.events.ResumeFailed;
+import dev.stagecraft.events.ResumeSucceeded;
 import dev.stagecraft.events.SetupFailed;
 import dev.stagecraft.events.SetupSucceeded;
 import dev.stagecraft.events.StagecraftMessage;
@@ -124,7 +130,10 @@ public final class Lifecycle {
 
     // ---------------------------------------------------------------- commands
 
-    /** A push or a Deploy click: {@code commit} becomes the desired commit and runs as soon as nothing else does. */
+    /**
+     * A push or a Deploy click: {@code commit} becomes the desired commit and runs as soon as nothing else does; in a
+     * paused environment, once it has resumed.
+     */
     public Transition deploy(Facts facts, String commit) {
         if (!facts.state().alive()) {
             return unchanged(facts, false);
@@ -155,8 +164,14 @@ public final class Lifecycle {
         return d.done(true);
     }
 
-    /** Setup again with a spec freshly resolved from the application's templates (none may be running). */
+    /**
+     * Setup again with a spec freshly resolved from the application's templates (none may be running). Not in a
+     * paused environment: it would set up what is stopped; it resumes first.
+     */
     public Transition rerunSetup(Facts facts, String spec, String specHash) {
+        if (facts.state().paused()) {
+            return unchanged(facts, false);
+        }
         Draft d = new Draft(facts);
         d.spec = spec;
         d.specHash = specHash;
@@ -165,6 +180,43 @@ public final class Lifecycle {
         if (d.active == null) {
             startBuild(d);
         }
+        return d.done(true);
+    }
+
+    /**
+     * Pauses a READY environment with nothing running: its services stop, everything else stays (PAUSING, then
+     * PAUSED). Pausing a paused environment changes nothing; any other state is not applied.
+     */
+    public Transition pause(Facts facts) {
+        if (facts.state() == EnvironmentState.PAUSED || facts.state() == EnvironmentState.PAUSING) {
+            return unchanged(facts, true);
+        }
+        if (facts.state() != EnvironmentState.READY || facts.active() != null) {
+            return unchanged(facts, false);
+        }
+        Draft d = new Draft(facts);
+        String wf = start(d, Stage.PAUSE, d.deployedCommit, d.images == null ? Map.of() : d.images);
+        d.state = EnvironmentState.PAUSING;
+        d.effects.add(new SendDeploy(wf, Stage.PAUSE, d.deployedCommit, d.active.images()));
+        return d.done(true);
+    }
+
+    /**
+     * Resumes a PAUSED environment (RESUMING, then READY with the commit it had), or tries again after a pause or
+     * resume failed (FAILED with nothing running). Resuming a resuming or running environment changes nothing.
+     */
+    public Transition resume(Facts facts) {
+        if (facts.state() == EnvironmentState.RESUMING) {
+            return unchanged(facts, true);
+        }
+        boolean retry = facts.state() == EnvironmentState.FAILED && facts.deployedCommit() != null;
+        if (facts.state() != EnvironmentState.PAUSED && !retry || facts.active() != null) {
+            return unchanged(facts, false);
+        }
+        Draft d = new Draft(facts);
+        String wf = start(d, Stage.RESUME, d.deployedCommit, d.images == null ? Map.of() : d.images);
+        d.state = EnvironmentState.RESUMING;
+        d.effects.add(new SendDeploy(wf, Stage.RESUME, d.deployedCommit, d.active.images()));
         return d.done(true);
     }
 
@@ -265,6 +317,16 @@ public final class Lifecycle {
             deployed(d, ok.endpoints());
         } else if (data instanceof PatchSucceeded ok) {
             deployed(d, ok.endpoints());
+        } else if (data instanceof PauseSucceeded) {
+            paused(d);
+        } else if (data instanceof ResumeSucceeded ok) {
+            d.effects.add(new Announce(new EnvironmentResumed(d.id, d.active.workflowId(), d.active.commit(),
+                    ok.endpoints())));
+            deployed(d, ok.endpoints());
+        } else if (data instanceof PauseFailed failed) {
+            fail(d, d.active, "pause failed" + task(failed.task()) + ": " + failed.reason());
+        } else if (data instanceof ResumeFailed failed) {
+            fail(d, d.active, "resume failed" + task(failed.task()) + ": " + failed.reason());
         } else if (data instanceof SetupFailed failed) {
             fail(d, d.active, "setup failed" + task(failed.task()) + ": " + failed.reason());
         } else if (data instanceof PatchFailed failed) {
@@ -327,6 +389,15 @@ public final class Lifecycle {
         }
     }
 
+    private void paused(Draft d) {
+        Active wf = d.active;
+        d.effects.add(new FinishWorkflow(wf.workflowId(), WorkflowStatus.SUCCEEDED, null, null));
+        d.active = null;
+        d.failureReason = null;
+        d.state = EnvironmentState.PAUSED;
+        d.effects.add(new Announce(new EnvironmentPaused(d.id, wf.workflowId(), wf.commit())));
+    }
+
     private void tornDown(Draft d) {
         Active wf = d.active;
         d.effects.add(new FinishWorkflow(wf.workflowId(), WorkflowStatus.SUCCEEDED, null, null));
@@ -344,10 +415,15 @@ public final class Lifecycle {
         d.effects.add(new Announce(new EnvironmentFailed(d.id, wf.workflowId(), reason)));
     }
 
-    /** Fails {@code wf}; a newer commit that arrived while it ran gets its chance. */
+    /**
+     * Fails {@code wf}; a newer commit that arrived while it ran gets its chance, unless {@code wf} paused or resumed
+     * the environment: what runs of it is then unknown, and a resume (which starts every service as it was) comes
+     * before any deploy.
+     */
     private void fail(Draft d, Active wf, String reason) {
         failWithoutRetry(d, wf, reason);
-        if (d.desiredCommit != null && !d.desiredCommit.equals(wf.commit())) {
+        if (d.desiredCommit != null && !d.desiredCommit.equals(wf.commit()) && wf.stage() != Stage.PAUSE
+                && wf.stage() != Stage.RESUME) {
             startBuild(d);
         }
     }
@@ -361,8 +437,8 @@ public final class Lifecycle {
     }
 
     private void startBuild(Draft d) {
-        if (d.desiredCommit == null) {
-            return;
+        if (d.desiredCommit == null || d.state.paused()) {
+            return; // a paused environment deploys its desired commit once it has resumed
         }
         if (d.fromFork && !d.desiredCommit.equals(d.approvedCommit)) {
             d.awaitingApproval = true; // a fork's commit nobody approved is never built

@@ -36,7 +36,7 @@ public class UiCommandConsumer {
     static final String CONSUMER = "gateway-ui-commands";
     /** The actions a UI command may ask for, by the name it carries. */
     enum Action {
-        CREATE, DEPLOY, SETUP, APPROVE, EXTEND, DELETE;
+        CREATE, DEPLOY, SETUP, APPROVE, EXTEND, PAUSE, RESUME, DELETE;
 
         static final List<String> NAMES = java.util.Arrays.stream(values()).map(a -> a.name().toLowerCase(
                 java.util.Locale.ROOT)).toList();
@@ -132,6 +132,8 @@ public class UiCommandConsumer {
             case SETUP -> actions.setup(command.environmentId(), actor);
             case APPROVE -> actions.approve(command.environmentId(), commit, actor);
             case EXTEND -> actions.extend(command.environmentId(), command.by(), actor);
+            case PAUSE -> actions.pause(command.environmentId(), actor);
+            case RESUME -> actions.resume(command.environmentId(), actor);
             case DELETE -> actions.delete(command.environmentId(), actor);
         };
         LOG.debugf("UI action %s on %s by %s", action, acted.id, actor.name());

@@ -28,11 +28,17 @@ import org.junit.jupiter.api.Test;
 import dev.stagecraft.events.BuildCompleted;
 import dev.stagecraft.events.BuildFailed;
 import dev.stagecraft.events.EnvironmentFailed;
+import dev.stagecraft.events.EnvironmentPaused;
 import dev.stagecraft.events.EnvironmentReady;
+import dev.stagecraft.events.EnvironmentResumed;
 import dev.stagecraft.events.ImageRef;
 import dev.stagecraft.events.MessageUndeliverable;
 import dev.stagecraft.events.PatchFailed;
 import dev.stagecraft.events.PatchSucceeded;
+import dev.stagecraft.events.PauseFailed;
+import dev.stagecraft.events.PauseSucceeded;
+import dev.stagecraft.events.ResumeFailed;
+import dev.stagecraft.events.ResumeSucceeded;
 import dev.stagecraft.events.SetupFailed;
 import dev.stagecraft.events.SetupSucceeded;
 import dev.stagecraft.events.TeardownFailed;
@@ -72,8 +78,10 @@ class LifecycleTest {
             case BUILDING -> Stage.BUILD;
             case SETTING_UP -> Stage.SETUP;
             case PATCHING -> Stage.PATCH;
+            case PAUSING -> Stage.PAUSE;
+            case RESUMING -> Stage.RESUME;
             case TEARING_DOWN -> Stage.TEARDOWN;
-            case PENDING, READY, FAILED, DELETED -> null;
+            case PENDING, READY, PAUSED, FAILED, DELETED -> null;
         };
         Active active = stage == null ? null : new Active("wf-active", stage, C1, stage == Stage.BUILD ? Map.of()
                 : Map.of("web", "registry/web:1"));
@@ -130,6 +138,14 @@ class LifecycleTest {
         in.put("TeardownFailed", (l, f) -> l.event(f, wf(f), new TeardownFailed(ENV, wf(f), "jobs.backup", "exit 1"),
                 null));
         in.put("leftovers found", (l, f) -> l.leftoversFound(f, at(T0)));
+        in.put("pause", Lifecycle::pause);
+        in.put("resume", Lifecycle::resume);
+        in.put("PauseSucceeded", (l, f) -> l.event(f, wf(f), new PauseSucceeded(ENV, wf(f)), null));
+        in.put("PauseFailed", (l, f) -> l.event(f, wf(f), new PauseFailed(ENV, wf(f), "services.web", "stuck"), null));
+        in.put("ResumeSucceeded", (l, f) -> l.event(f, wf(f), new ResumeSucceeded(ENV, wf(f), Map.of("web",
+                "http://web")), null));
+        in.put("ResumeFailed", (l, f) -> l.event(f, wf(f), new ResumeFailed(ENV, wf(f), "services.web", "gone"),
+                null));
         return in;
     }
 
@@ -207,6 +223,39 @@ class LifecycleTest {
         assertEquals(EnvironmentState.DELETED, gone.facts().state());
         assertNull(gone.facts().active());
         assertNull(gone.facts().activeDeadline());
+    }
+
+    /**
+     * A paused environment keeps its commit: a push only becomes the desired commit, the resume brings back exactly
+     * what ran, and the pushed commit is built once it is READY again.
+     */
+    @Test
+    void aPushWhilePausedIsDeployedAfterTheResumeWhichBringsBackTheCommitItHad() {
+        Facts ready = new Facts(ENV, EnvironmentState.READY, C1, C1, "{spec}", "h1", "h1", Map.of("web",
+                "registry/web:1"), Map.of("web", "http://web"), false, null, false, null, null, null,
+                at(T0.minusSeconds(60)));
+        Transition pausing = lifecycle.pause(ready);
+        assertEquals(List.of(new StartWorkflow("wf-1", Stage.PAUSE, C1, Map.of("web", "registry/web:1")),
+                new SendDeploy("wf-1", Stage.PAUSE, C1, Map.of("web", "registry/web:1"))), pausing.effects());
+        Transition paused = lifecycle.event(pausing.facts(), "wf-1", new PauseSucceeded(ENV, "wf-1"), null);
+        assertEquals(EnvironmentState.PAUSED, paused.facts().state());
+        assertTrue(paused.effects().contains(new Announce(new EnvironmentPaused(ENV, "wf-1", C1))));
+
+        Transition pushed = lifecycle.deploy(paused.facts(), C2);
+        assertEquals(EnvironmentState.PAUSED, pushed.facts().state());
+        assertEquals(C2, pushed.facts().desiredCommit());
+        assertEquals(List.of(), pushed.effects(), "nothing is built while paused");
+
+        Transition resuming = lifecycle.resume(pushed.facts());
+        assertEquals(List.of(new StartWorkflow("wf-2", Stage.RESUME, C1, Map.of("web", "registry/web:1")),
+                new SendDeploy("wf-2", Stage.RESUME, C1, Map.of("web", "registry/web:1"))), resuming.effects(),
+                "the resume brings back the deployed commit, not the pushed one");
+        Transition resumed = lifecycle.event(resuming.facts(), "wf-2", new ResumeSucceeded(ENV, "wf-2", Map.of("web",
+                "http://web")), null);
+        assertTrue(resumed.effects().contains(new Announce(new EnvironmentResumed(ENV, "wf-2", C1, Map.of("web",
+                "http://web")))));
+        assertEquals(EnvironmentState.BUILDING, resumed.facts().state(), "then the pushed commit is built");
+        assertTrue(resumed.effects().contains(new SendBuild("wf-3", C2)));
     }
 
     @Test
