@@ -131,6 +131,21 @@ class EnvironmentsTest extends AgainstFakeGateway {
     }
 
     @Test
+    void pauseAndResumeSendNoBodyAndShowTheEnvironment() {
+        gateway.on("POST", "/api/environments/shop-pr2-a1b2c3/pause", FakeGateway.Reply.json(202, READY));
+        gateway.on("POST", "/api/environments/shop-pr2-a1b2c3/resume", FakeGateway.Reply.json(202, READY));
+
+        Cli.Result paused = cli.run("envs", "pause", "shop-pr2-a1b2c3");
+        Cli.Result resumed = cli.run("envs", "resume", "shop-pr2-a1b2c3");
+
+        assertEquals(0, paused.exitCode(), paused.toString());
+        assertEquals(0, resumed.exitCode(), resumed.toString());
+        assertTrue(paused.out().contains("shop-pr2-a1b2c3"), paused.out());
+        assertEquals("", gateway.only("POST", "/api/environments/shop-pr2-a1b2c3/pause").body());
+        assertEquals("", gateway.only("POST", "/api/environments/shop-pr2-a1b2c3/resume").body());
+    }
+
+    @Test
     void deployWithACommitSendsIt() throws Exception {
         gateway.on("POST", "/api/environments/shop-main/deploy", FakeGateway.Reply.json(202, MAIN));
 

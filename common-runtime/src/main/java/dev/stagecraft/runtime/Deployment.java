@@ -8,6 +8,12 @@ import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.PatchFailed;
 import dev.stagecraft.events.PatchRequested;
 import dev.stagecraft.events.PatchSucceeded;
+import dev.stagecraft.events.PauseFailed;
+import dev.stagecraft.events.PauseRequested;
+import dev.stagecraft.events.PauseSucceeded;
+import dev.stagecraft.events.ResumeFailed;
+import dev.stagecraft.events.ResumeRequested;
+import dev.stagecraft.events.ResumeSucceeded;
 import dev.stagecraft.events.SetupFailed;
 import dev.stagecraft.events.SetupRequested;
 import dev.stagecraft.events.SetupSucceeded;
@@ -16,8 +22,8 @@ import dev.stagecraft.events.TaskListener;
 import dev.stagecraft.runtime.EnvironmentRuntime.DeployResult;
 
 /**
- * A setup or a patch as a stage service's work: the runtime call the stage makes ({@code EnvironmentRuntime::setup}
- * or {@code ::patch}) on the runtime the request's spec names, and the outcome events its result becomes. What tells
+ * A setup, patch, pause or resume as a stage service's work: the runtime call the stage makes
+ * ({@code EnvironmentRuntime::setup}, {@code ::patch}, {@code ::pause}, {@code ::resume}) on the runtime the request's spec names, and the outcome events its result becomes. What tells
  * a setup from a patch is the call, not a flag: {@link #setup} and {@link #patch} are the two. {@code runtimes} finds
  * a runtime by name ({@code Runtimes::of}: null is the default one).
  */
@@ -48,6 +54,20 @@ public record Deployment<C extends DeployRequested>(Function<String, Environment
         return new Deployment<>(runtimes, EnvironmentRuntime::patch, (request, result) -> new PatchSucceeded(
                 request.environmentId(), request.workflowId(), result.endpoints(), result.started()),
                 PatchFailed::new);
+    }
+
+    /** A pause: stops every service of the environment and keeps the rest. */
+    public static Deployment<PauseRequested> pause(Function<String, EnvironmentRuntime> runtimes) {
+        return new Deployment<>(runtimes, (runtime, environmentId, spec, images, commit, listener) -> runtime.pause(
+                environmentId, spec, listener), (request, result) -> new PauseSucceeded(request.environmentId(),
+                        request.workflowId()), PauseFailed::new);
+    }
+
+    /** A resume: starts the paused services again as they were and succeeds with the endpoints. */
+    public static Deployment<ResumeRequested> resume(Function<String, EnvironmentRuntime> runtimes) {
+        return new Deployment<>(runtimes, (runtime, environmentId, spec, images, commit, listener) -> runtime.resume(
+                environmentId, spec, listener), (request, result) -> new ResumeSucceeded(request.environmentId(),
+                        request.workflowId(), result.endpoints()), ResumeFailed::new);
     }
 
     /** Deploys {@code request}, reporting to {@code tasks}, and returns its outcome event. */

@@ -6,7 +6,8 @@
 
 (() => {
   const TOKEN_KEY = 'stagecraft.token';
-  const STATES = ['PENDING', 'BUILDING', 'SETTING_UP', 'PATCHING', 'READY', 'FAILED', 'TEARING_DOWN', 'DELETED'];
+  const STATES = ['PENDING', 'BUILDING', 'SETTING_UP', 'PATCHING', 'READY', 'PAUSING', 'PAUSED', 'RESUMING', 'FAILED',
+    'TEARING_DOWN', 'DELETED'];
   const ROLES = ['viewer', 'deployer', 'admin'];
   const main = document.getElementById('main');
 
@@ -386,8 +387,13 @@
           e.target.disabled = false;
         }
       } }, options && options.attrs), label);
-      actions.append(act('Deploy', '/deploy', {}, { attrs: { id: 'action-deploy' } }),
-        act('Re-run setup', '/setup', undefined, { attrs: { id: 'action-setup' } }));
+      const paused = ['PAUSING', 'PAUSED', 'RESUMING'].includes(env.state);
+      actions.append(act('Deploy', '/deploy', {}, { attrs: { id: 'action-deploy' } }));
+      if (!paused) actions.append(act('Re-run setup', '/setup', undefined, { attrs: { id: 'action-setup' } }));
+      if (env.state === 'READY') actions.append(act('Pause', '/pause', undefined, { attrs: { id: 'action-pause' } }));
+      if (env.state === 'PAUSED' || env.state === 'FAILED' && env.deployedCommit && !env.activeWorkflow) {
+        actions.append(act('Resume', '/resume', undefined, { attrs: { id: 'action-resume', class: 'primary' } }));
+      }
       if (env.kind === 'EPHEMERAL') actions.append(act('Extend', '/extend', {}, { attrs: { id: 'action-extend' } }));
       if (env.awaitingApproval) {
         actions.append(act('Approve ' + short(env.desiredCommit), '/approve', { commit: env.desiredCommit },

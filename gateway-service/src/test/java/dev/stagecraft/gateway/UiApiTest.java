@@ -97,7 +97,7 @@ class UiApiTest {
             bus.publish(EnvironmentActionRequested.on(env, "reboot", "erin"));
             EnvironmentActionRejected badAction = (EnvironmentActionRejected) bus.await(EnvironmentActionRejected.class,
                     env).data();
-            assertTrue(badAction.message().contains("[create, deploy, setup, approve, extend, delete]"),
+            assertTrue(badAction.message().contains("[create, deploy, setup, approve, extend, pause, resume, delete]"),
                     badAction.message());
             bus.publish(EnvironmentActionRequested.on(env, "delete", " "));
             assertTrue(((EnvironmentActionRejected) bus.await(EnvironmentActionRejected.class, env).data()).message()

@@ -90,6 +90,17 @@ public final class EnvsCommand {
                 Durations.iso(by))));
     }
 
+    @Command(name = "pause", description = "Pauses an environment: its services stop, everything else stays; a push"
+            + " meanwhile is deployed after the resume (deployer role).")
+    void pause(@Parameters(paramLabel = "<id>") String id) {
+        act(root.gateway().post(path(id) + "/pause", null));
+    }
+
+    @Command(name = "resume", description = "Resumes a paused environment with the commit it had (deployer role).")
+    void resume(@Parameters(paramLabel = "<id>") String id) {
+        act(root.gateway().post(path(id) + "/resume", null));
+    }
+
     @Command(name = "approve", description = "Lets a pull request from a fork build the commit that was reviewed"
             + " (deployer role).")
     void approve(@Parameters(paramLabel = "<id>") String id,
