@@ -50,8 +50,9 @@ import dev.stagecraft.runtime.workflow.WorkflowExecutor.TaskOutcome;
  * is reachable from it; the host reaches it on its bridge address. Every container has memory, CPU and process
  * limits, {@code no-new-privileges} and no {@code NET_RAW}.
  * A container is identified by its environment and service labels and replaced only when its configuration hash
- * (image, variables, port, limits) changes, so setup and patch converge. Setup, patch and teardown, the network,
- * each container's start and its readiness are spans in the trace of the stage run that asks for them.
+ * (image, variables, port, limits) changes, so setup and patch converge. A pause stops the service containers and
+ * keeps them; a resume starts the same containers again. Setup, patch, pause, resume and teardown, the network, each
+ * container's start and its readiness are spans in the trace of the stage run that asks for them.
  */
 public final class DockerRuntime implements EnvironmentRuntime {
 
