@@ -36,6 +36,21 @@ public interface EnvironmentRuntime {
     }
 
     /**
+     * Stops every service of the environment and keeps everything else: its network or namespace, volumes and claims,
+     * configuration, images and spec. Docker: each service container is stopped (not removed) and its routes are taken
+     * off the router; Kubernetes: each Deployment is scaled to 0, the replica count it had kept in an annotation.
+     * Running it again on a paused environment changes nothing. Jobs are not run.
+     */
+    DeployResult pause(String environmentId, EnvironmentSpec spec, RuntimeListener listener);
+
+    /**
+     * Starts the services of a paused environment again exactly as they were (same images, same configuration, so the
+     * same deployed commit), waits until each is ready, and publishes them again; the result's endpoints are the
+     * same as after a setup. Running it on an environment that is not paused only checks that every service is ready.
+     */
+    DeployResult resume(String environmentId, EnvironmentSpec spec, RuntimeListener listener);
+
+    /**
      * Runs the jobs of the spec's teardown workflow (a null spec: none), then removes everything labelled with the
      * environment and the given images nothing else uses, and proves it is gone; a failed job is reported and the
      * removal goes on.
@@ -53,7 +68,7 @@ public interface EnvironmentRuntime {
      */
     java.util.Set<String> environmentsWithResources();
 
-    /** The outcome of setup or patch: endpoints per service and which services were (re)started. */
+    /** The outcome of setup, patch, pause or resume: endpoints per service and which services were (re)started. */
     record DeployResult(boolean succeeded, Map<String, String> endpoints, List<String> started, String failedTask,
             String reason) {
 

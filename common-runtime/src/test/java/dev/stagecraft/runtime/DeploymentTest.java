@@ -46,6 +46,16 @@ class DeploymentTest {
         }
 
         @Override
+        public DeployResult pause(String environmentId, EnvironmentSpec spec, RuntimeListener listener) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public DeployResult resume(String environmentId, EnvironmentSpec spec, RuntimeListener listener) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public TeardownResult teardown(String environmentId, EnvironmentSpec spec, List<String> images,
                 RuntimeListener listener) {
             throw new UnsupportedOperationException();

@@ -22,6 +22,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Frame;
@@ -49,8 +50,9 @@ import dev.stagecraft.runtime.workflow.WorkflowExecutor.TaskOutcome;
  * is reachable from it; the host reaches it on its bridge address. Every container has memory, CPU and process
  * limits, {@code no-new-privileges} and no {@code NET_RAW}.
  * A container is identified by its environment and service labels and replaced only when its configuration hash
- * (image, variables, port, limits) changes, so setup and patch converge. Setup, patch and teardown, the network,
- * each container's start and its readiness are spans in the trace of the stage run that asks for them.
+ * (image, variables, port, limits) changes, so setup and patch converge. A pause stops the service containers and
+ * keeps them; a resume starts the same containers again. Setup, patch, pause, resume and teardown, the network, each
+ * container's start and its readiness are spans in the trace of the stage run that asks for them.
  */
 public final class DockerRuntime implements EnvironmentRuntime {
 
@@ -101,6 +103,164 @@ public final class DockerRuntime implements EnvironmentRuntime {
             RuntimeListener listener) {
         return RuntimeSpans.inSpan("docker patch", environmentId,
                 () -> converge(environmentId, spec, images, commit, listener, false));
+    }
+
+    /**
+     * Takes each service's routes off the router, then stops its container (SIGTERM, SIGKILL after
+     * {@value #STOP_SECONDS} s) and keeps it, its network and its volumes; services are stopped all at once.
+     */
+    @Override
+    public DeployResult pause(String environmentId, EnvironmentSpec spec, RuntimeListener listener) {
+        return RuntimeSpans.inSpan("docker pause", environmentId, () -> {
+            Map<String, Container> existing = servicesOf(environmentId);
+            WorkflowExecutor.Result result = TaskPlan.pause(spec).run(new TaskPlan.Handlers() {
+                @Override
+                public TaskOutcome deploy(ServiceSpec service) {
+                    throw new IllegalStateException("a pause deploys no service");
+                }
+
+                @Override
+                public TaskOutcome run(EnvironmentSpec.JobSpec job) {
+                    throw new IllegalStateException("a pause runs no job");
+                }
+
+                @Override
+                public TaskOutcome removeEnvironment() {
+                    throw new IllegalStateException("a pause removes nothing");
+                }
+
+                @Override
+                public TaskOutcome stop(ServiceSpec service) {
+                    listener.checkCancelled();
+                    return stopService(environmentId, service.name(), existing.get(service.name()), listener);
+                }
+            }, listener);
+            if (!result.succeeded()) {
+                return DeployResult.failed(result.failedTask(), result.reason());
+            }
+            // a container of a service the spec does not name (an older spec) is stopped all the same
+            for (Map.Entry<String, Container> e : existing.entrySet()) {
+                if (e.getKey() != null && spec.services().stream().noneMatch(s -> s.name().equals(e.getKey()))) {
+                    TaskOutcome stopped = stopService(environmentId, e.getKey(), e.getValue(), listener);
+                    if (!stopped.succeeded()) {
+                        return DeployResult.failed("services." + e.getKey(), stopped.reason());
+                    }
+                }
+            }
+            return DeployResult.ok(Map.of(), List.of());
+        });
+    }
+
+    /** How long a stopping container may take after SIGTERM before the engine kills it. */
+    private static final int STOP_SECONDS = 10;
+
+    private TaskOutcome stopService(String environmentId, String service, Container container,
+            RuntimeListener listener) {
+        try {
+            if (router != null) { // its host names answer 404 before its container goes away
+                router.unpublish(environmentId, service);
+            }
+        } catch (CaddyRouter.RouterException e) {
+            return TaskOutcome.failed("the routes of '" + service + "' could not be taken off the router: "
+                    + e.getMessage());
+        }
+        if (container == null) {
+            listener.log("services." + service, "no container: nothing to stop");
+            return TaskOutcome.ok();
+        }
+        try {
+            RuntimeSpans.inSpan("docker stop", environmentId,
+                    span -> span.setAttribute("stagecraft.service", service), () -> docker.stopContainerCmd(
+                            container.getId()).withTimeout(STOP_SECONDS).exec());
+            listener.log("services." + service, "stopped its container; it is kept with its network and volumes");
+        } catch (NotModifiedException alreadyStopped) {
+            listener.log("services." + service, "already stopped");
+        } catch (NotFoundException gone) {
+            listener.log("services." + service, "no container: nothing to stop");
+        }
+        try {
+            if (router != null) {
+                // a route sync that listed the container before it stopped may have routed it again meanwhile
+                router.unpublish(environmentId, service);
+            }
+        } catch (CaddyRouter.RouterException e) {
+            return TaskOutcome.failed("the routes of '" + service + "' could not be taken off the router: "
+                    + e.getMessage());
+        }
+        return TaskOutcome.ok();
+    }
+
+    /**
+     * Starts each service's stopped container again (the setup workflow's order, so dependencies first), waits until
+     * it answers as a setup does, and routes it again; a container that is gone fails its service, since only a setup
+     * can create it again.
+     */
+    @Override
+    public DeployResult resume(String environmentId, EnvironmentSpec spec, RuntimeListener listener) {
+        return RuntimeSpans.inSpan("docker resume", environmentId, () -> {
+            List<String> started = java.util.Collections.synchronizedList(new ArrayList<>());
+            WorkflowExecutor.Result result = TaskPlan.resume(spec).run(new TaskPlan.Handlers() {
+                @Override
+                public TaskOutcome deploy(ServiceSpec service) {
+                    throw new IllegalStateException("a resume deploys no service");
+                }
+
+                @Override
+                public TaskOutcome run(EnvironmentSpec.JobSpec job) {
+                    throw new IllegalStateException("a resume runs no job");
+                }
+
+                @Override
+                public TaskOutcome removeEnvironment() {
+                    throw new IllegalStateException("a resume removes nothing");
+                }
+
+                @Override
+                public TaskOutcome start(ServiceSpec service) throws InterruptedException {
+                    listener.checkCancelled();
+                    return startService(environmentId, service, started, listener);
+                }
+            }, listener);
+            if (!result.succeeded()) {
+                return DeployResult.failed(result.failedTask(), result.reason());
+            }
+            return published(environmentId, spec, List.copyOf(started));
+        });
+    }
+
+    private TaskOutcome startService(String environmentId, ServiceSpec service, List<String> started,
+            RuntimeListener listener) throws InterruptedException {
+        String name = containerName(environmentId, service.name());
+        InspectContainerResponse container;
+        try {
+            container = docker.inspectContainerCmd(name).exec();
+        } catch (NotFoundException gone) {
+            return TaskOutcome.failed("the container of service '" + service.name() + "' (" + name + ") is gone, so it"
+                    + " cannot be resumed; a setup (POST /api/environments/" + environmentId + "/setup) creates it"
+                    + " again");
+        }
+        if (Boolean.TRUE.equals(container.getState().getRunning())) {
+            listener.log(task(service), "already running");
+        } else {
+            try {
+                RuntimeSpans.inSpan("docker start", environmentId,
+                        span -> span.setAttribute("stagecraft.service", service.name()), () -> {
+                            docker.startContainerCmd(container.getId()).exec();
+                            return null;
+                        });
+                started.add(service.name());
+                listener.log(task(service), "started its container again (" + container.getConfig().getImage() + ")");
+            } catch (NotModifiedException alreadyRunning) {
+                listener.log(task(service), "already running");
+            } catch (RuntimeException e) {
+                return TaskOutcome.failed("container for '" + service.name() + "' did not start: " + e.getMessage());
+            }
+        }
+        ContainerLimits limits = defaultLimits.forResources(service.resources());
+        String problem = RuntimeSpans.inSpan("docker readiness", environmentId,
+                span -> span.setAttribute("stagecraft.service", service.name()),
+                () -> awaitAnswer(environmentId, service, service.port(), limits, listener));
+        return problem == null ? TaskOutcome.ok() : TaskOutcome.failed(problem);
     }
 
     private DeployResult converge(String environmentId, EnvironmentSpec spec, Map<String, String> images,
@@ -162,6 +322,14 @@ public final class DockerRuntime implements EnvironmentRuntime {
                 }
             }
         }
+        return published(environmentId, spec, List.copyOf(started));
+    }
+
+    /**
+     * Routes every running service of {@code spec} on the router (when there is one) at its host names, and returns
+     * the endpoints; a router that refuses fails the service's task.
+     */
+    private DeployResult published(String environmentId, EnvironmentSpec spec, List<String> started) {
         Map<String, String> endpoints = new LinkedHashMap<>();
         for (ServiceSpec service : spec.services()) {
             String address = address(environmentId, service.name());
@@ -185,7 +353,7 @@ public final class DockerRuntime implements EnvironmentRuntime {
                         + "' was removed while it was being routed (the environment is being torn down)");
             }
         }
-        return DeployResult.ok(endpoints, List.copyOf(started));
+        return DeployResult.ok(endpoints, started);
     }
 
     /** The service's host names on the router: the template's first, if it names one, then the generated one. */
@@ -610,7 +778,7 @@ public final class DockerRuntime implements EnvironmentRuntime {
             if (!networksLeft && labelled(environmentId).isEmpty()) {
                 break;
             }
-            pause(FENCE_PAUSE);
+            sleep(FENCE_PAUSE);
         }
         routed |= unpublish(environmentId, leftovers);
         if (routed) {
@@ -657,7 +825,7 @@ public final class DockerRuntime implements EnvironmentRuntime {
             LOG.debugf("routes of %s are back on the router (a route sync that raced the teardown): removing them"
                     + " again", environmentId);
             unpublish(environmentId, leftovers);
-            pause(FENCE_PAUSE);
+            sleep(FENCE_PAUSE);
         }
         return !router.routedEnvironments().contains(environmentId);
     }
@@ -677,7 +845,7 @@ public final class DockerRuntime implements EnvironmentRuntime {
         }
     }
 
-    private static void pause(Duration duration) {
+    private static void sleep(Duration duration) {
         try {
             Thread.sleep(duration.toMillis());
         } catch (InterruptedException e) {

@@ -73,6 +73,8 @@ final class KubernetesObjects {
     static final String JOB = Labels.JOB;
     static final String VARIABLES_SECRET = "stagecraft-variables";
     static final String SPEC_SECRET = "stagecraft-spec";
+    /** On a paused Deployment: the replicas it had before the pause scaled it to 0, which a resume gives back. */
+    static final String PAUSED_REPLICAS = "stagecraft.dev/paused-replicas";
 
     private KubernetesObjects() {
     }

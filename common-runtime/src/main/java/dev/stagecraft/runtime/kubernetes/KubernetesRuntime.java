@@ -42,8 +42,9 @@ import io.fabric8.kubernetes.client.dsl.Resource;
  * {@code imagePullSecrets}) and wildcard certificate. Setup and patch run the template's workflow through
  * {@link WorkflowExecutor}; a service task converges its objects (create when absent, replace only when its config
  * hash changed) and waits, by watching, until its Deployment is ready or its pods say why it will not be. Objects
- * Stagecraft did not create (no managed-by label) are never changed or deleted. Setup, patch and teardown are spans
- * in the trace of the stage run that asks for them, each task of the workflow one inside.
+ * Stagecraft did not create (no managed-by label) are never changed or deleted. A pause scales the Deployments to 0
+ * and a resume gives them their replicas back. Setup, patch, pause, resume and teardown are spans in the trace of the
+ * stage run that asks for them, each task of the workflow one inside.
  */
 public final class KubernetesRuntime implements EnvironmentRuntime {
 
@@ -93,6 +94,235 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
             RuntimeListener listener) {
         return RuntimeSpans.inSpan("kubernetes patch", environmentId,
                 () -> deploy("patch", environmentId, spec, images, listener));
+    }
+
+    /**
+     * Scales every Deployment of the environment to 0, keeping the replicas it had in {@value
+     * KubernetesObjects#PAUSED_REPLICAS}, and waits until its pods are gone; Services, Ingresses, Secrets and claims
+     * stay as they are.
+     */
+    @Override
+    public DeployResult pause(String environmentId, EnvironmentSpec spec, RuntimeListener listener) {
+        return RuntimeSpans.inSpan("kubernetes pause", environmentId, () -> {
+            String namespace = KubernetesObjects.namespaceOf(environmentId);
+            String refusal = pausable(environmentId, "paused");
+            if (refusal != null) {
+                return DeployResult.failed("namespace", refusal);
+            }
+            WorkflowExecutor.Result result = TaskPlan.pause(spec).run(new TaskPlan.Handlers() {
+                @Override
+                public TaskOutcome deploy(ServiceSpec service) {
+                    throw new IllegalStateException("a pause deploys no service");
+                }
+
+                @Override
+                public TaskOutcome run(JobSpec job) {
+                    throw new IllegalStateException("a pause runs no job");
+                }
+
+                @Override
+                public TaskOutcome removeEnvironment() {
+                    throw new IllegalStateException("a pause removes nothing");
+                }
+
+                @Override
+                public TaskOutcome stop(ServiceSpec service) throws InterruptedException {
+                    listener.checkCancelled();
+                    return scaleDown(namespace, service.name(), listener);
+                }
+            }, listener);
+            if (!result.succeeded()) {
+                return DeployResult.failed(result.failedTask(), result.reason());
+            }
+            // a Deployment of a service the spec does not name (an older spec) is paused all the same
+            for (Deployment d : client.apps().deployments().inNamespace(namespace)
+                    .withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE).list().getItems()) {
+                String name = d.getMetadata().getName();
+                if (spec.services().stream().noneMatch(s -> s.name().equals(name))) {
+                    TaskOutcome stopped;
+                    try {
+                        stopped = scaleDown(namespace, name, listener);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        stopped = TaskOutcome.failed("cancelled");
+                    }
+                    if (!stopped.succeeded()) {
+                        return DeployResult.failed("services." + name, stopped.reason());
+                    }
+                }
+            }
+            return DeployResult.ok(Map.of(), List.of());
+        });
+    }
+
+    /**
+     * Gives every Deployment of a paused environment back the replicas it had (or the spec's, when it kept none)
+     * in the setup workflow's order, waits by watching until each is ready, and returns the endpoints a setup does.
+     * The pod template is not touched, so the pods run the same ReplicaSet: same image, same configuration.
+     */
+    @Override
+    public DeployResult resume(String environmentId, EnvironmentSpec spec, RuntimeListener listener) {
+        return RuntimeSpans.inSpan("kubernetes resume", environmentId, () -> {
+            String namespace = KubernetesObjects.namespaceOf(environmentId);
+            String refusal = pausable(environmentId, "resumed");
+            if (refusal != null) {
+                return DeployResult.failed("namespace", refusal);
+            }
+            List<String> started = Collections.synchronizedList(new ArrayList<>());
+            WorkflowExecutor.Result result = TaskPlan.resume(spec).run(new TaskPlan.Handlers() {
+                @Override
+                public TaskOutcome deploy(ServiceSpec service) {
+                    throw new IllegalStateException("a resume deploys no service");
+                }
+
+                @Override
+                public TaskOutcome run(JobSpec job) {
+                    throw new IllegalStateException("a resume runs no job");
+                }
+
+                @Override
+                public TaskOutcome removeEnvironment() {
+                    throw new IllegalStateException("a resume removes nothing");
+                }
+
+                @Override
+                public TaskOutcome start(ServiceSpec service) throws InterruptedException {
+                    listener.checkCancelled();
+                    return scaleUp(environmentId, service, started, listener);
+                }
+            }, listener);
+            if (!result.succeeded()) {
+                return DeployResult.failed(result.failedTask(), result.reason());
+            }
+            return DeployResult.ok(endpoints(namespace, spec), List.copyOf(started));
+        });
+    }
+
+    /** Null when the environment's namespace exists and is Stagecraft's; otherwise why it cannot be {@code done}. */
+    private String pausable(String environmentId, String done) {
+        String namespace = KubernetesObjects.namespaceOf(environmentId);
+        Namespace ns = client.namespaces().withName(namespace).get();
+        if (ns == null) {
+            return "namespace " + namespace + " does not exist, so the environment cannot be " + done + "; a setup"
+                    + " (POST /api/environments/" + environmentId + "/setup) creates it";
+        }
+        if (!managed(ns) || !environmentId.equals(ns.getMetadata().getLabels().get(Labels.ENVIRONMENT))) {
+            return "namespace " + namespace + " exists and was not created by Stagecraft for " + environmentId
+                    + "; it is left alone";
+        }
+        return null;
+    }
+
+    private TaskOutcome scaleDown(String namespace, String name, RuntimeListener listener)
+            throws InterruptedException {
+        Edited edited = editDeployment(namespace, name, d -> {
+            int replicas = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+            if (replicas == 0 && pausedReplicas(d) != null) {
+                return false; // paused already: the replicas it kept are the ones to give back
+            }
+            d.getMetadata().getAnnotations().put(KubernetesObjects.PAUSED_REPLICAS, Integer.toString(replicas));
+            d.getSpec().setReplicas(0);
+            return true;
+        });
+        String task = "services." + name;
+        switch (edited) {
+            case MISSING -> {
+                listener.log(task, "no deployment: nothing to stop");
+                return TaskOutcome.ok();
+            }
+            case REFUSED -> {
+                return TaskOutcome.failed("deployment " + name + " exists in " + namespace + " and was not created by"
+                        + " Stagecraft; it is left alone");
+            }
+            case UNCHANGED -> listener.log(task, "already paused");
+            case CHANGED -> listener.log(task, "scaled deployment " + name + " to 0 replicas");
+        }
+        Readiness.Outcome outcome = readiness.awaitScaledDown(namespace, name, readinessTimeout, listener);
+        return outcome.ready() ? TaskOutcome.ok() : TaskOutcome.failed(outcome.reason());
+    }
+
+    private TaskOutcome scaleUp(String environmentId, ServiceSpec service, List<String> started,
+            RuntimeListener listener) throws InterruptedException {
+        String namespace = KubernetesObjects.namespaceOf(environmentId);
+        int[] replicas = new int[1];
+        Edited edited = editDeployment(namespace, service.name(), d -> {
+            Integer kept = pausedReplicas(d);
+            int now = d.getSpec().getReplicas() == null ? 1 : d.getSpec().getReplicas();
+            if (kept == null && now > 0) {
+                return false; // not paused: only its readiness is checked
+            }
+            replicas[0] = kept != null ? kept : service.replicas();
+            d.getMetadata().getAnnotations().remove(KubernetesObjects.PAUSED_REPLICAS);
+            d.getSpec().setReplicas(replicas[0]);
+            return true;
+        });
+        String task = "services." + service.name();
+        switch (edited) {
+            case MISSING -> {
+                return TaskOutcome.failed("deployment " + service.name() + " is gone from " + namespace + ", so service '"
+                        + service.name() + "' cannot be resumed; a setup (POST /api/environments/" + environmentId
+                        + "/setup) creates it again");
+            }
+            case REFUSED -> {
+                return TaskOutcome.failed("deployment " + service.name() + " exists in " + namespace + " and was not"
+                        + " created by Stagecraft; it is left alone");
+            }
+            case UNCHANGED -> listener.log(task, "not paused: checking that it is ready");
+            case CHANGED -> {
+                started.add(service.name());
+                listener.log(task, "scaled deployment " + service.name() + " back to " + replicas[0] + " replicas");
+            }
+        }
+        Readiness.Outcome outcome = readiness.awaitDeployment(namespace, service.name(), readinessTimeout, listener);
+        return outcome.ready() ? TaskOutcome.ok() : TaskOutcome.failed(outcome.reason());
+    }
+
+    /** The replicas a paused Deployment kept, or null when it is not paused (or the annotation is not a number). */
+    private static Integer pausedReplicas(Deployment d) {
+        String kept = d.getMetadata().getAnnotations() == null ? null
+                : d.getMetadata().getAnnotations().get(KubernetesObjects.PAUSED_REPLICAS);
+        try {
+            return kept == null ? null : Integer.valueOf(kept.strip());
+        } catch (NumberFormatException e) {
+            LOG.warnf("deployment %s: %s is not a number (%s)", d.getMetadata().getName(),
+                    KubernetesObjects.PAUSED_REPLICAS, kept);
+            return null;
+        }
+    }
+
+    private enum Edited {
+        CHANGED, UNCHANGED, MISSING, REFUSED
+    }
+
+    /**
+     * Reads the Deployment, lets {@code change} change it (false: nothing to change) and replaces it, only its
+     * replicas and annotations being different, so its pod template and ReplicaSet stay; read again and retried on
+     * 409 Conflict like a converge.
+     */
+    private Edited editDeployment(String namespace, String name, java.util.function.Predicate<Deployment> change) {
+        for (int attempt = 1; ; attempt++) {
+            Deployment d = client.apps().deployments().inNamespace(namespace).withName(name).get();
+            if (d == null) {
+                return Edited.MISSING;
+            }
+            if (!managed(d)) {
+                return Edited.REFUSED;
+            }
+            d.getMetadata().setAnnotations(new LinkedHashMap<>(d.getMetadata().getAnnotations() == null ? Map.of()
+                    : d.getMetadata().getAnnotations()));
+            if (!change.test(d)) {
+                return Edited.UNCHANGED;
+            }
+            try {
+                client.apps().deployments().inNamespace(namespace).resource(d).update();
+                return Edited.CHANGED;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == CONFLICT_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.debugf("deployment %s changed while it was being scaled; reading it again", name);
+            }
+        }
     }
 
     private DeployResult deploy(String workflowName, String environmentId, EnvironmentSpec spec,
@@ -580,7 +810,10 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
             return Converged.REFUSED;
         }
         String want = hash(wanted);
-        if (want != null && want.equals(hash(existing))) {
+        // a paused Deployment is replaced, which gives it the spec's replicas: a setup or patch resumes it
+        boolean paused = existing.getMetadata().getAnnotations() != null
+                && existing.getMetadata().getAnnotations().containsKey(KubernetesObjects.PAUSED_REPLICAS);
+        if (want != null && want.equals(hash(existing)) && !paused) {
             return Converged.UNCHANGED;
         }
         if (want == null) {
@@ -589,6 +822,7 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         wanted.getMetadata().setResourceVersion(existing.getMetadata().getResourceVersion());
         wanted.getMetadata().setAnnotations(merged(existing.getMetadata().getAnnotations(),
                 wanted.getMetadata().getAnnotations()));
+        wanted.getMetadata().getAnnotations().remove(KubernetesObjects.PAUSED_REPLICAS);
         wanted.getMetadata().setLabels(merged(existing.getMetadata().getLabels(), wanted.getMetadata().getLabels()));
         wanted.getMetadata().setFinalizers(existing.getMetadata().getFinalizers());
         if (wanted instanceof io.fabric8.kubernetes.api.model.Service service

@@ -84,6 +84,34 @@ final class Readiness {
         }
     }
 
+    /**
+     * Waits until the Deployment's controller has seen its current generation and no pod of it runs any more (those
+     * terminating do not count, as in the Deployment's status); a Deployment that is gone has none either.
+     */
+    Outcome awaitScaledDown(String namespace, String name, Duration timeout, RuntimeListener listener)
+            throws InterruptedException {
+        Signal signal = new Signal();
+        try (Watch deployments = client.apps().deployments().inNamespace(namespace).withName(name)
+                .watch(signal.watcher())) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (true) {
+                long seen = signal.count();
+                Deployment d = client.apps().deployments().inNamespace(namespace).withName(name).get();
+                if (d == null || observed(d) && (d.getStatus() == null || d.getStatus().getReplicas() == null
+                        || d.getStatus().getReplicas() == 0)) {
+                    return new Outcome(true, null);
+                }
+                listener.checkCancelled();
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return new Outcome(false, "deployment " + name + " still has " + (d.getStatus() == null ? "?"
+                            : d.getStatus().getReplicas()) + " pods after " + timeout.toSeconds() + " s");
+                }
+                signal.awaitChangeAfter(seen, Math.min(Duration.ofNanos(left).toMillis() + 1, 1000));
+            }
+        }
+    }
+
     Outcome awaitJob(String namespace, String name, Duration timeout, RuntimeListener listener, String task)
             throws InterruptedException {
         Signal signal = new Signal();

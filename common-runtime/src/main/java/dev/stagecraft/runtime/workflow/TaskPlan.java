@@ -13,7 +13,8 @@ import dev.stagecraft.events.EnvironmentSpec.StepSpec;
 import dev.stagecraft.events.EnvironmentSpec.WorkflowSpec;
 
 /**
- * A workflow of a spec compiled for one phase (setup, patch or teardown), each task resolved to what it does. Every
+ * A workflow of a spec compiled for one phase (setup, patch, teardown, pause or resume), each task resolved to what it
+ * does. Every
  * runtime runs the same plan, so what a task means in a phase is decided here, once:
  * <ul>
  * <li>{@code services.<name>} deploys the service in setup and patch; a teardown does not deploy, so it is skipped
@@ -29,12 +30,17 @@ import dev.stagecraft.events.EnvironmentSpec.WorkflowSpec;
  * A setup converges the environment to the spec: once its workflow has succeeded, the services of the environment
  * that the spec no longer has are removed ({@link #removesDroppedServices()}); a failed setup leaves them, so the
  * environment keeps serving what it served.
+ * <p>
+ * A pause stops every service at once (one step, each {@code services.<name>} a {@link Task.StopService}); nothing
+ * else runs. A resume follows the setup workflow, so services start after those they depend on, but only starts
+ * them again ({@link Task.StartService}): its jobs and the removal are skipped, saying so, since the environment's
+ * data is as the pause left it.
  */
 public record TaskPlan(Phase phase, WorkflowSpec workflow, Map<String, Task> tasks) {
 
     /** The phase a plan is for. */
     public enum Phase {
-        SETUP, PATCH, TEARDOWN
+        SETUP, PATCH, TEARDOWN, PAUSE, RESUME
     }
 
     /** What one task of the workflow does. */
@@ -49,6 +55,14 @@ public record TaskPlan(Phase phase, WorkflowSpec workflow, Map<String, Task> tas
 
         /** Runs a job to its end. */
         record RunJob(String name, JobSpec job) implements Task {
+        }
+
+        /** Stops a service and keeps everything it has (pause). */
+        record StopService(String name, ServiceSpec service) implements Task {
+        }
+
+        /** Starts a stopped service again as it was and waits until it is ready (resume). */
+        record StartService(String name, ServiceSpec service) implements Task {
         }
 
         /** Removes everything of the environment and checks nothing is left. */
@@ -73,6 +87,16 @@ public record TaskPlan(Phase phase, WorkflowSpec workflow, Map<String, Task> tas
 
         /** Only a teardown plan has this task. */
         WorkflowExecutor.TaskOutcome removeEnvironment() throws Exception;
+
+        /** Only a pause plan has this task. */
+        default WorkflowExecutor.TaskOutcome stop(ServiceSpec service) throws Exception {
+            throw new IllegalStateException("only a pause stops a service");
+        }
+
+        /** Only a resume plan has this task. */
+        default WorkflowExecutor.TaskOutcome start(ServiceSpec service) throws Exception {
+            throw new IllegalStateException("only a resume starts a stopped service");
+        }
     }
 
     public static TaskPlan setup(EnvironmentSpec spec) {
@@ -87,6 +111,20 @@ public record TaskPlan(Phase phase, WorkflowSpec workflow, Map<String, Task> tas
     public static TaskPlan teardown(EnvironmentSpec spec) {
         WorkflowSpec workflow = WorkflowExecutor.teardownWorkflow(spec == null ? Map.of() : spec.workflows());
         return compile(Phase.TEARDOWN, spec, workflow);
+    }
+
+    /** Every service of {@code spec} stopped at once; no job runs. */
+    public static TaskPlan pause(EnvironmentSpec spec) {
+        List<String> services = spec.services().stream().map(s -> "services." + s.name()).toList();
+        return compile(Phase.PAUSE, spec, new WorkflowSpec("pause", List.of(new StepSpec("pause", services, true,
+                true))));
+    }
+
+    /** The setup workflow of {@code spec}, its services started again as they were and nothing else run. */
+    public static TaskPlan resume(EnvironmentSpec spec) {
+        WorkflowSpec setup = WorkflowExecutor.workflowOrDefault(spec.workflows(), "setup",
+                spec.services().stream().map(s -> "services." + s.name()).toList());
+        return compile(Phase.RESUME, spec, new WorkflowSpec("resume", setup.steps()));
     }
 
     /** Whether the services the spec no longer has are removed once the workflow has succeeded. */
@@ -108,6 +146,12 @@ public record TaskPlan(Phase phase, WorkflowSpec workflow, Map<String, Task> tas
             }
             if (task instanceof Task.RunJob job) {
                 return handlers.run(job.job());
+            }
+            if (task instanceof Task.StopService stop) {
+                return handlers.stop(stop.service());
+            }
+            if (task instanceof Task.StartService start) {
+                return handlers.start(start.service());
             }
             if (task instanceof Task.RemoveEnvironment) {
                 return handlers.removeEnvironment();
@@ -159,8 +203,15 @@ public record TaskPlan(Phase phase, WorkflowSpec workflow, Map<String, Task> tas
             }
             String name = task.substring("services.".length());
             return spec.services().stream().filter(s -> s.name().equals(name)).findFirst()
-                    .<Task>map(s -> new Task.DeployService(task, s))
+                    .<Task>map(s -> switch (phase) {
+                        case PAUSE -> new Task.StopService(task, s);
+                        case RESUME -> new Task.StartService(task, s);
+                        default -> new Task.DeployService(task, s);
+                    })
                     .orElseGet(() -> new Task.Invalid(task, "no service '" + name + "' in the spec"));
+        }
+        if (task.startsWith("jobs.") && phase == Phase.RESUME) {
+            return new Task.Skip(task, "a resume runs no job: the environment's data is as the pause left it");
         }
         if (task.startsWith("jobs.")) {
             String name = task.substring("jobs.".length());

@@ -60,10 +60,15 @@ class DockerRuntimeTest {
 
     /** An image whose page says {@code page}; {@code cmd} replaces the httpd command when not null. */
     private static String image(String page, String cmd) throws IOException {
+        return image(page, cmd, "");
+    }
+
+    /** {@link #image(String, String)} with {@code more} Dockerfile instructions before its command. */
+    private static String image(String page, String cmd, String more) throws IOException {
         Path dir = Files.createTempDirectory("img");
         Files.writeString(dir.resolve("index.html"), page);
         Files.writeString(dir.resolve("Dockerfile"), "FROM " + BaseImages.BUSYBOX + "\nCOPY index.html /www/index.html\n"
-                + "CMD [\"sh\", \"-c\", \"" + (cmd != null ? cmd : "exec httpd -f -p $PORT -h /www") + "\"]\n");
+                + more + "CMD [\"sh\", \"-c\", \"" + (cmd != null ? cmd : "exec httpd -f -p $PORT -h /www") + "\"]\n");
         String tag = "stagecraft-test/runtime:" + UUID.randomUUID().toString().substring(0, 12);
         docker.buildImageCmd(dir.toFile()).withTags(Set.of(tag)).withNetworkMode("none").withPull(false)
                 .withLabels(Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE, Labels.GIT_TREE, "test-" + tag))
@@ -223,6 +228,88 @@ class DockerRuntimeTest {
         assertFalse(routes.contains("sc-" + env + "__api"), "api's route is gone: " + routes);
         assertTrue(routes.contains("sc-" + env + "__web"), routes);
         assertTrue(routed.teardown(env, List.of(), RuntimeListener.SILENT).clean());
+    }
+
+    /**
+     * Pause stops each service's container and keeps it with its network and its volume, and its host name answers
+     * 404 at the router; a second pause changes nothing. Resume starts the same container (same id, same image),
+     * waits until it answers and routes it again at the same endpoint, its data kept. A container removed meanwhile
+     * fails the resume, naming the service and the setup that makes it again.
+     */
+    @Test
+    void pauseKeepsTheStoppedContainerAndResumeServesTheSamePageThroughTheRouterAgain() throws Exception {
+        String admin = System.getenv("STAGECRAFT_ROUTER_ADMIN");
+        assertNotNull(admin, "STAGECRAFT_ROUTER_ADMIN names the router's admin API (.ci/run starts one)");
+        int port = Integer.parseInt(System.getenv("STAGECRAFT_ROUTER_PORT"));
+        DockerRuntime routed = new DockerRuntime(docker, Duration.ofSeconds(20), ContainerLimits.DEFAULTS, v -> v,
+                new CaddyRouter(URI.create(admin), "stagecraft", "localhost", "http", port));
+        String env = "rt-" + RUN + "-pause";
+        // every start of the container adds a line to its volume, and the page /starts counts them
+        String web = image("paused page", "echo started >> /data/starts; wc -l < /data/starts | tr -d ' ' >"
+                + " /www/starts; exec httpd -f -p $PORT -h /www", "VOLUME /data\n");
+        List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+        DeployResult setup = routed.setup(env, spec("web"), Map.of("web", web), RuntimeListener.SILENT);
+        assertTrue(setup.succeeded(), setup.reason());
+        String url = setup.endpoints().get("web");
+        assertEquals("http://web-" + env + ".localhost:" + port, url);
+        assertEquals("200 paused page", viaRouter(url, "/"));
+        assertEquals("200 1", viaRouter(url, "/starts"));
+        var before = docker.inspectContainerCmd(DockerRuntime.containerName(env, "web")).exec();
+        String volume = before.getMounts().get(0).getName();
+
+        DeployResult paused = routed.pause(env, spec("web"), recordingTo(events));
+        assertTrue(paused.succeeded(), paused.reason());
+        var stopped = docker.inspectContainerCmd(DockerRuntime.containerName(env, "web")).exec();
+        assertEquals(before.getId(), stopped.getId(), "the container is kept");
+        assertFalse(stopped.getState().getRunning(), "and stopped");
+        assertTrue(viaRouter(url, "/").startsWith("404 "), "its host name has no environment behind it");
+        assertFalse(get(admin + "/config/apps/http/servers/stagecraft/routes").contains("sc-" + env + "__web"));
+        assertFalse(docker.listNetworksCmd().withNameFilter(DockerRuntime.networkName(env)).exec().isEmpty(),
+                "the network is kept");
+        assertNotNull(docker.inspectVolumeCmd(volume).exec(), "the volume is kept");
+        assertTrue(events.containsAll(List.of("started services.web", "succeeded services.web")), events.toString());
+
+        events.clear();
+        assertTrue(routed.pause(env, spec("web"), recordingTo(events)).succeeded(), "a second pause is harmless");
+        assertTrue(events.contains("log services.web: already stopped"), events.toString());
+
+        events.clear();
+        DeployResult resumed = routed.resume(env, spec("web"), recordingTo(events));
+        assertTrue(resumed.succeeded(), resumed.reason());
+        assertEquals(setup.endpoints(), resumed.endpoints());
+        assertEquals(List.of("web"), resumed.started());
+        assertTrue(events.containsAll(List.of("started services.web", "succeeded services.web")), events.toString());
+        assertEquals("200 paused page", viaRouter(url, "/"));
+        assertEquals("200 2", viaRouter(url, "/starts"), "started a second time, on the data of the first");
+        var running = docker.inspectContainerCmd(DockerRuntime.containerName(env, "web")).exec();
+        assertEquals(before.getId(), running.getId(), "the same container");
+        assertEquals(before.getImageId(), running.getImageId(), "the same image");
+        assertTrue(running.getState().getRunning());
+
+        docker.removeContainerCmd(before.getId()).withForce(true).withRemoveVolumes(true).exec();
+        DeployResult missing = routed.resume(env, spec("web"), RuntimeListener.SILENT);
+        assertFalse(missing.succeeded());
+        assertEquals("services.web", missing.failedTask());
+        assertTrue(missing.reason().contains("service 'web'") && missing.reason().contains(
+                "a setup (POST /api/environments/" + env + "/setup) creates it again"), missing.reason());
+        assertTrue(routed.teardown(env, List.of(), RuntimeListener.SILENT).clean());
+    }
+
+    /**
+     * "status body" of {@code path} at the router for {@code url}'s host name; the request goes to loopback, as the
+     * host name may not resolve here.
+     */
+    private static String viaRouter(String url, String path) throws IOException {
+        URI uri = URI.create(url);
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", uri.getPort())) {
+            socket.setSoTimeout(10_000);
+            socket.getOutputStream().write(("GET " + path + " HTTP/1.0\r\nHost: " + uri.getHost() + "\r\n\r\n")
+                    .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            String response = new String(socket.getInputStream().readAllBytes(),
+                    java.nio.charset.StandardCharsets.UTF_8);
+            int body = response.indexOf("\r\n\r\n");
+            return response.split(" ", 3)[1] + " " + (body < 0 ? "" : response.substring(body + 4).strip());
+        }
     }
 
     @Test

@@ -42,7 +42,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
  * The Kubernetes runtime against {@link ControlPlane} (the fabric8 mock API server with a real API server's rules and
  * controllers), with {@link FakeKubelet} telling how pods behave: readiness through ReplicaSet rollouts, crash loops
  * under halt_on_error, image pulls, job failures, deadlines, patching one service of three, teardown twice,
- * Terminating namespaces, conflicts, convergence, and objects Stagecraft did not create.
+ * Terminating namespaces, conflicts, convergence, pause and resume, and objects Stagecraft did not create.
  */
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class KubernetesRuntimeTest {
@@ -609,6 +609,128 @@ class KubernetesRuntimeTest {
     }
 
     /**
+     * Pause scales every Deployment to 0, keeping the replicas it had in an annotation, and leaves Services,
+     * Ingresses, Secrets and claims as they were; a second pause changes nothing. Resume gives the replicas back on
+     * the same ReplicaSet (same image, same configuration), returns once the pods are ready, with the setup's
+     * endpoints; a resume of a running environment only checks readiness.
+     */
+    @Test
+    void pauseScalesEveryServiceToZeroAndResumeGivesItsReplicasBackReady() {
+        String env = env();
+        ServiceSpec web = service("web", "registry/web:1", List.of());
+        ServiceSpec twoWebs = new ServiceSpec(web.name(), web.image(), null, web.port(), web.envs(), web.command(),
+                web.args(), web.ports(), null, null, null, 2, List.of(), List.of());
+        EnvironmentSpec spec = spec(List.of(twoWebs, service("api", "registry/api:1", List.of())), List.of(),
+                Map.of());
+        DeployResult setup = runtime.setup(env, spec, Map.of(), null, listener);
+        assertTrue(setup.succeeded(), setup.reason());
+        String ns = KubernetesObjects.namespaceOf(env);
+        Deployment before = deployment(env, "web");
+        assertEquals(2, readyPods(ns, "web"));
+        List<String> kept = untouched(ns);
+
+        events.clear();
+        DeployResult paused = runtime.pause(env, spec, listener);
+        assertTrue(paused.succeeded(), paused.reason());
+        Deployment webPaused = deployment(env, "web");
+        assertEquals(0, webPaused.getSpec().getReplicas());
+        assertEquals("2", webPaused.getMetadata().getAnnotations().get(KubernetesObjects.PAUSED_REPLICAS));
+        assertEquals("1", deployment(env, "api").getMetadata().getAnnotations().get(
+                KubernetesObjects.PAUSED_REPLICAS));
+        assertEquals(List.of(), livePods(ns), "no pod runs once the pause has returned");
+        assertEquals(before.getSpec().getTemplate(), webPaused.getSpec().getTemplate(), "the pod template is kept");
+        assertTrue(events.containsAll(List.of("started services.web", "succeeded services.web",
+                "succeeded services.api")), "each service is a task: " + events);
+        assertEquals(kept, untouched(ns), "Services, Ingresses, Secrets and claims untouched");
+
+        String version = webPaused.getMetadata().getResourceVersion();
+        events.clear();
+        assertTrue(runtime.pause(env, spec, listener).succeeded());
+        assertEquals(version, deployment(env, "web").getMetadata().getResourceVersion(), "a second pause changes"
+                + " nothing");
+        assertTrue(events.contains("log services.web: already paused"), events.toString());
+
+        events.clear();
+        DeployResult resumed = runtime.resume(env, spec, listener);
+        assertTrue(resumed.succeeded(), resumed.reason());
+        assertEquals(setup.endpoints(), resumed.endpoints());
+        assertEquals(List.of("api", "web"), resumed.started().stream().sorted().toList());
+        Deployment after = deployment(env, "web");
+        assertEquals(2, after.getSpec().getReplicas());
+        assertNull(after.getMetadata().getAnnotations().get(KubernetesObjects.PAUSED_REPLICAS));
+        assertEquals(2, readyPods(ns, "web"), "the resume returned once both pods were ready");
+        assertEquals(before.getMetadata().getAnnotations().get(ControlPlane.REVISION),
+                after.getMetadata().getAnnotations().get(ControlPlane.REVISION), "the same ReplicaSet: no rollout");
+        assertTrue(livePods(ns).stream().allMatch(p -> p.getSpec().getContainers().get(0).getImage().startsWith(
+                "registry/" + p.getMetadata().getLabels().get(Labels.SERVICE) + ":1")), "the images deployed before");
+        assertTrue(events.contains("log services.web: scaled deployment web back to 2 replicas"), events.toString());
+        assertEquals(kept, untouched(ns), "Services, Ingresses, Secrets and claims untouched");
+
+        version = after.getMetadata().getResourceVersion();
+        DeployResult again = runtime.resume(env, spec, listener);
+        assertTrue(again.succeeded(), again.reason());
+        assertEquals(List.of(), again.started(), "a running environment is only checked");
+        assertEquals(version, deployment(env, "web").getMetadata().getResourceVersion());
+        tearDownCleanly(env);
+    }
+
+    /**
+     * A resume judges readiness as a setup does (a pod that now crash-loops fails it, naming the service); a
+     * Deployment removed meanwhile fails it saying a setup makes it again; a setup of a paused environment starts it.
+     */
+    @Test
+    void aResumeFailsOnAServiceThatDoesNotComeBackAndASetupStartsAPausedEnvironment() {
+        String env = env();
+        EnvironmentSpec spec = oneService("queue", "registry/queue:1");
+        setUp(env, spec);
+        String ns = KubernetesObjects.namespaceOf(env);
+        assertTrue(runtime.pause(env, spec, listener).succeeded());
+        kubelet.behave("queue", FakeKubelet.Behaviour.CRASH_LOOP);
+        try {
+            DeployResult crashing = runtime.resume(env, spec, listener);
+            failedSaying(crashing, "CrashLoopBackOff");
+            assertEquals("services.queue", crashing.failedTask());
+        } finally {
+            kubelet.behave("queue", FakeKubelet.Behaviour.READY);
+        }
+
+        assertTrue(runtime.pause(env, spec, listener).succeeded());
+        DeployResult started = runtime.setup(env, spec, Map.of(), null, listener);
+        assertTrue(started.succeeded(), started.reason());
+        assertEquals(1, deployment(env, "queue").getSpec().getReplicas(), "a setup gives a paused service its replicas");
+        assertNull(deployment(env, "queue").getMetadata().getAnnotations().get(KubernetesObjects.PAUSED_REPLICAS));
+        assertEquals(1, readyPods(ns, "queue"));
+
+        client.apps().deployments().inNamespace(ns).withName("queue").delete();
+        DeployResult gone = runtime.resume(env, spec, listener);
+        failedSaying(gone, "deployment queue is gone", "POST /api/environments/" + env + "/setup");
+        assertEquals("services.queue", gone.failedTask());
+        failedSaying(runtime.resume(env() + "-none", spec, listener), "does not exist");
+        tearDownCleanly(env);
+    }
+
+    /** The pods of the namespace not being deleted. */
+    private static List<io.fabric8.kubernetes.api.model.Pod> livePods(String ns) {
+        return client.pods().inNamespace(ns).list().getItems().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+    }
+
+    private static long readyPods(String ns, String service) {
+        return livePods(ns).stream().filter(p -> service.equals(p.getMetadata().getLabels().get(Labels.SERVICE)))
+                .filter(ControlPlane::ready).count();
+    }
+
+    /** Kind, name and resourceVersion of every Service, Ingress, Secret and claim of the namespace. */
+    private static List<String> untouched(String ns) {
+        List<String> all = new ArrayList<>();
+        for (Kind kind : List.of(Kind.SERVICE, Kind.INGRESS, Kind.SECRET, Kind.CLAIM)) {
+            kind.listAll(client, ns).forEach(o -> all.add(kind.label + " " + o.getMetadata().getName() + " "
+                    + o.getMetadata().getResourceVersion()));
+        }
+        return all.stream().sorted().toList();
+    }
+
+    /**
      * TLS from cert-manager: the Ingress asks the ClusterIssuer for a certificate per host. Without TLS the endpoint
      * says http. A wildcard Secret that is missing fails the setup rather than serve the controller's default one.
      */
@@ -796,6 +918,8 @@ class KubernetesRuntimeTest {
             moved = new EnvironmentSpec("shop", moved.services(), moved.variables(), moved.jobs(), moved.workflows(),
                     Map.of("web", "moved-" + webHost), moved.sharedVolumes(), "ephemeral", null);
             assertTrue(runtime.setup(env, moved, images("registry/web:2"), "c2", listener).succeeded());
+            assertTrue(runtime.pause(env, moved, listener).succeeded());
+            assertTrue(runtime.resume(env, moved, listener).succeeded());
             // the installation's policy changed (tighter quota and defaults, another ingress namespace), the web
             // service moved to another port and the db must run as root: the next setup converges the fence, the
             // Service and the namespace's Pod Security labels in place

@@ -60,6 +60,18 @@ class TaskPlanTest {
             calls.add("remove");
             return TaskOutcome.ok();
         }
+
+        @Override
+        public TaskOutcome stop(ServiceSpec service) {
+            calls.add("stop " + service.name());
+            return TaskOutcome.ok();
+        }
+
+        @Override
+        public TaskOutcome start(ServiceSpec service) {
+            calls.add("start " + service.name());
+            return TaskOutcome.ok();
+        }
     };
 
     @Test
@@ -113,5 +125,33 @@ class TaskPlanTest {
         WorkflowExecutor.Result result = broken.run(handlers, listener);
         assertFalse(result.succeeded());
         assertEquals("no service 'gone' in the spec", result.reason());
+    }
+
+    @Test
+    void aPauseStopsEveryServiceAtOnceAndRunsNothingElse() {
+        TaskPlan plan = TaskPlan.pause(spec(Map.of("setup", workflow("setup", List.of("jobs.migrate",
+                "services.all")), "teardown", workflow("teardown", List.of("jobs.backup")))));
+
+        assertFalse(plan.removesDroppedServices());
+        assertEquals(1, plan.workflow().steps().size(), "one step: every service stops at the same time");
+        assertEquals(List.of("services.web", "services.api"), plan.workflow().steps().get(0).tasks());
+        assertTrue(plan.task("services.web") instanceof Task.StopService);
+        assertTrue(plan.run(handlers, listener).succeeded());
+        assertEquals(List.of("stop api", "stop web"), calls.stream().sorted().toList(), "no job, no removal");
+    }
+
+    @Test
+    void aResumeStartsServicesInTheSetupWorkflowsOrderAndSkipsItsJobsSayingWhy() {
+        WorkflowSpec setup = new WorkflowSpec("setup", List.of(new StepSpec("backend", List.of("services.api"), true,
+                true), new StepSpec("migrate", List.of("jobs.migrate"), true, true), new StepSpec("frontend",
+                        List.of("services.web"), true, true)));
+        TaskPlan plan = TaskPlan.resume(spec(Map.of("setup", setup)));
+
+        assertFalse(plan.removesDroppedServices());
+        assertTrue(plan.task("services.api") instanceof Task.StartService);
+        assertTrue(plan.task("jobs.migrate") instanceof Task.Skip);
+        assertTrue(plan.run(handlers, listener).succeeded());
+        assertEquals(List.of("start api", "log jobs.migrate: not run: a resume runs no job: the environment's data is"
+                + " as the pause left it", "start web"), calls, "api before web, as the setup started them");
     }
 }
