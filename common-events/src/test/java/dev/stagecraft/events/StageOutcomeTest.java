@@ -18,7 +18,7 @@ import dev.stagecraft.events.cloudevents.EventJson;
 
 class StageOutcomeTest {
 
-    private static final List<String> STAGES = List.of("build", "setup", "patch", "teardown");
+    private static final List<String> STAGES = List.of("build", "setup", "patch", "pause", "resume", "teardown");
 
     @Test
     void everyStageEndsInOneSuccessAndOneFailureByType() {
@@ -45,7 +45,7 @@ class StageOutcomeTest {
     void onlyStageOutcomesAreOutcomes() {
         for (MessageType type : MessageType.values()) {
             boolean outcome = StageOutcome.class.isAssignableFrom(type.javaType());
-            boolean ends = type.ceType().matches("dev\\.stagecraft\\.(build|setup|patch|teardown)"
+            boolean ends = type.ceType().matches("dev\\.stagecraft\\.(build|setup|patch|pause|resume|teardown)"
                     + "\\.(completed|succeeded|failed)\\.v1");
             assertEquals(ends, outcome, type.ceType() + " is an outcome exactly when it ends a stage");
         }
