@@ -146,6 +146,29 @@ class EnvironmentsTest extends AgainstFakeGateway {
     }
 
     @Test
+    void scheduleSendsADailyWindowWeekendsNoneOrInheritsAndRefusesAMix() throws Exception {
+        String path = "/api/environments/shop-pr2-a1b2c3/pause-schedule";
+        gateway.on("PUT", path, FakeGateway.Reply.ok(READY));
+        gateway.on("DELETE", path, FakeGateway.Reply.ok(READY));
+
+        assertEquals(0, cli.run("envs", "schedule", "shop-pr2-a1b2c3", "--pause-at", "20:00", "--resume-at", "08:00",
+                "--timezone", "Europe/Berlin").exitCode());
+        assertEquals(0, cli.run("envs", "schedule", "shop-pr2-a1b2c3", "--weekends").exitCode());
+        assertEquals(0, cli.run("envs", "schedule", "shop-pr2-a1b2c3", "--none").exitCode());
+        assertEquals(0, cli.run("envs", "schedule", "shop-pr2-a1b2c3", "--inherit").exitCode());
+        Cli.Result mixed = cli.run("envs", "schedule", "shop-pr2-a1b2c3", "--weekends", "--none");
+
+        var puts = gateway.requests("PUT", path);
+        assertEquals(Json.parse("{\"timezone\": \"Europe/Berlin\", \"pauseAt\": \"20:00\", \"resumeAt\": \"08:00\"}"),
+                puts.get(0).json());
+        assertEquals(Json.parse("{\"timezone\": \"UTC\", \"weekendsOnly\": true}"), puts.get(1).json());
+        assertEquals(Json.parse("{\"none\": true}"), puts.get(2).json());
+        assertEquals(1, gateway.requests("DELETE", path).size());
+        assertEquals(2, mixed.exitCode(), mixed.toString());
+        assertEquals(3, puts.size(), "a refused mix sends nothing");
+    }
+
+    @Test
     void deployWithACommitSendsIt() throws Exception {
         gateway.on("POST", "/api/environments/shop-main/deploy", FakeGateway.Reply.json(202, MAIN));
 

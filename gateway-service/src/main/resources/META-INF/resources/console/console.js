@@ -63,6 +63,13 @@
       : h('span', { class: 'mono' }, url);
   }
 
+  /** A pause schedule in words. */
+  function scheduleText(s) {
+    if (!s) return 'none';
+    return s.weekendsOnly ? 'weekends (Saturday 00:00 to Monday 00:00, ' + s.timezone + ')'
+      : 'every day ' + s.pauseAt + ' to ' + s.resumeAt + ' (' + s.timezone + ')';
+  }
+
   function errorBox(e) {
     return h('div', { class: 'error', role: 'alert' }, e.message || String(e));
   }
@@ -351,6 +358,9 @@
         h('dt', {}, 'Endpoints'), h('dd', { id: 'endpoints' }, Object.keys(env.endpoints || {}).length
           ? Object.entries(env.endpoints).map(([name, url]) => h('div', {}, name + ': ', outLink(url))) : '-'),
         h('dt', {}, 'Expires'), h('dd', {}, when(env.expiresAt)),
+        h('dt', {}, 'Pause schedule'), h('dd', { id: 'pause-schedule' }, scheduleText(env.pauseSchedule)
+          + (env.pauseScheduleFrom ? ' (' + env.pauseScheduleFrom + ')' : '')
+          + (env.pausedBy ? '; paused by ' + env.pausedBy : '')),
         env.failureReason ? [h('dt', {}, 'Failure'), h('dd', { class: 'error' }, env.failureReason)] : null,
         env.awaitingApproval ? [h('dt', {}, 'Approval'), h('dd', {}, 'This pull request comes from a fork: a deployer'
           + ' must approve the commit ' + short(env.desiredCommit) + ' before it is built.')] : null,
@@ -493,6 +503,7 @@
         h('dt', {}, 'Runtime'), h('dd', {}, app.runtime),
         h('dt', {}, 'Services'), h('dd', {}, (app.services || []).join(', ') || '-'),
         h('dt', {}, 'Pull request label'), h('dd', {}, app.pullRequestLabel || 'none: every pull request'),
+        h('dt', {}, 'Pause schedule'), h('dd', {}, scheduleText(app.pauseSchedule)),
         h('dt', {}, 'Variables'), h('dd', {}, app.environmentVariables
           ? h('pre', { class: 'template' }, app.environmentVariables) : 'none'),
         h('dt', {}, 'Environments'), h('dd', {}, h('a', { href: '#/environments?application=' + encodeURIComponent(app.name) },

@@ -25,6 +25,7 @@ import dev.stagecraft.cli.gateway.ApiFailure;
 import dev.stagecraft.cli.gateway.Query;
 import dev.stagecraft.cli.output.Cells;
 import dev.stagecraft.cli.output.Details;
+import dev.stagecraft.cli.output.ScheduleText;
 import dev.stagecraft.cli.output.Table;
 
 /** {@code stagecraft apps}: registers, lists and shows applications and their templates ({@code /api/applications}). */
@@ -146,6 +147,19 @@ public final class AppsCommand {
         root.printer(spec).print(answer, AppsCommand::details);
     }
 
+    @Command(name = "schedule", description = {"Sets the pause schedule the application's ephemeral environments"
+            + " follow unless they set their own (admin role).", "--remove: no schedule."})
+    void schedule(@Parameters(paramLabel = "<id>", description = "The application's id.") String id,
+            @Mixin dev.stagecraft.cli.environments.ScheduleOptions schedule,
+            @Option(names = "--remove", description = "Remove the schedule.") boolean remove) {
+        if (remove == schedule.given()) {
+            throw new UsageException("give either --pause-at HH:MM --resume-at HH:MM or --weekends, or --remove");
+        }
+        String path = APPLICATIONS + "/" + Query.encode(id) + "/pause-schedule";
+        root.printer(spec).print(remove ? root.gateway().delete(path) : root.gateway().put(path, schedule.body()),
+                AppsCommand::details);
+    }
+
     private void warnAbout(JsonNode app, TemplateFile template) {
         PrintWriter err = root.err(spec);
         String format = app.path("templateFormat").asText();
@@ -181,6 +195,7 @@ public final class AppsCommand {
                 .field("Pull request label", Cells.text(app.get("pullRequestLabel")))
                 .field("Template format", Cells.text(app.get("templateFormat")))
                 .field("Services", Cells.list(app.get("services")))
+                .field("Pause schedule", ScheduleText.of(app.get("pauseSchedule")))
                 .field("Warnings", app.path("warnings").size())
                 .field("Created", Cells.time(app.get("createdAt"))).render();
     }

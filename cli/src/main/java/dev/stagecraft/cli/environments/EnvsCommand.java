@@ -14,10 +14,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.stagecraft.cli.Json;
 import dev.stagecraft.cli.Page;
 import dev.stagecraft.cli.Stagecraft;
+import dev.stagecraft.cli.UsageException;
 import dev.stagecraft.cli.gateway.Answer;
 import dev.stagecraft.cli.gateway.Query;
 import dev.stagecraft.cli.output.Cells;
 import dev.stagecraft.cli.output.Details;
+import dev.stagecraft.cli.output.ScheduleText;
 import dev.stagecraft.cli.output.Table;
 
 /**
@@ -101,6 +103,21 @@ public final class EnvsCommand {
         act(root.gateway().post(path(id) + "/resume", null));
     }
 
+    @Command(name = "schedule", description = {"Sets the environment's own pause schedule, which wins over its"
+            + " application's (deployer role).", "--none: never paused by a schedule; --inherit: the application's"
+            + " schedule again."})
+    void schedule(@Parameters(paramLabel = "<id>") String id, @Mixin ScheduleOptions schedule,
+            @Option(names = "--none", description = "No schedule for this environment.") boolean none,
+            @Option(names = "--inherit", description = "Follow the application's schedule.") boolean inherit) {
+        if ((none ? 1 : 0) + (inherit ? 1 : 0) + (schedule.given() ? 1 : 0) != 1) {
+            throw new UsageException("give one of: --pause-at HH:MM --resume-at HH:MM, --weekends, --none or"
+                    + " --inherit");
+        }
+        String path = path(id) + "/pause-schedule";
+        act(inherit ? root.gateway().delete(path)
+                : root.gateway().put(path, none ? Json.object().put("none", true) : schedule.body()));
+    }
+
     @Command(name = "approve", description = "Lets a pull request from a fork build the commit that was reviewed"
             + " (deployer role).")
     void approve(@Parameters(paramLabel = "<id>") String id,
@@ -165,6 +182,9 @@ public final class EnvsCommand {
                 .field("Failure", Cells.text(env.get("failureReason")))
                 .field("Active workflow", Cells.text(env.get("activeWorkflow")))
                 .field("Expires", Cells.time(env.get("expiresAt")))
+                .field("Pause schedule", ScheduleText.of(env.get("pauseSchedule"))
+                        + (env.hasNonNull("pauseScheduleFrom") ? " (" + env.get("pauseScheduleFrom").asText() + ")" : "")
+                        + (env.hasNonNull("pausedBy") ? "; paused by " + env.get("pausedBy").asText() : ""))
                 .field("Created", Cells.time(env.get("createdAt")))
                 .field("Updated", Cells.time(env.get("updatedAt")))
                 .field("Runs as root", Cells.list(env.get("runAsRoot")));

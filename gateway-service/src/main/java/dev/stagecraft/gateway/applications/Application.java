@@ -45,6 +45,9 @@ public class Application extends PanacheEntityBase {
     /** With a label set, only pull requests carrying it get an environment, and removing it tears that down. */
     @Column(name = "pull_request_label")
     public String pullRequestLabel;
+    /** The pause schedule its ephemeral environments follow unless they set their own (JSON); null: none. */
+    @Column(name = "pause_schedule")
+    public String pauseSchedule;
     @Column(name = "created_at")
     public OffsetDateTime createdAt;
 

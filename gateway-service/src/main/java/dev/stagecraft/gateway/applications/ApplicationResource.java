@@ -12,6 +12,7 @@ import jakarta.inject.Inject;
 
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
@@ -32,6 +33,7 @@ import dev.stagecraft.gateway.api.Paging;
 import dev.stagecraft.gateway.auth.RequiresRole;
 import dev.stagecraft.gateway.auth.Role;
 import dev.stagecraft.gateway.config.GatewayConfig;
+import dev.stagecraft.gateway.environments.PauseSchedule;
 import dev.stagecraft.template.ComposeImporter;
 import dev.stagecraft.template.InvalidTemplateException;
 import dev.stagecraft.template.TemplateCompiler;
@@ -179,6 +181,31 @@ public class ApplicationResource {
             app.templateFormat = format;
             app.templateSource = source;
         }
+    }
+
+    /**
+     * Sets the pause schedule the application's ephemeral environments follow unless they set their own (see
+     * {@link PauseSchedule}); DELETE removes it.
+     */
+    @PUT
+    @RequiresRole(Role.ADMIN)
+    @Path("{id}/pause-schedule")
+    @Transactional
+    public ApplicationView schedule(@PathParam("id") String id, String body) {
+        Application app = find(id);
+        app.pauseSchedule = PauseSchedule.parse(body == null || body.isBlank() ? "null" : body).json();
+        return ApplicationView.of(app, secrets);
+    }
+
+    @DELETE
+    @RequiresRole(Role.ADMIN)
+    @Path("{id}/pause-schedule")
+    @Consumes(MediaType.WILDCARD)
+    @Transactional
+    public ApplicationView removeSchedule(@PathParam("id") String id) {
+        Application app = find(id);
+        app.pauseSchedule = null;
+        return ApplicationView.of(app, secrets);
     }
 
     /** The body of PUT /api/applications/{id}/template. */

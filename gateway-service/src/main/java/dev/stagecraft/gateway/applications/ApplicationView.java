@@ -7,6 +7,7 @@ import java.util.Optional;
 
 import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.secrets.SecretBox;
+import dev.stagecraft.gateway.environments.PauseSchedule;
 import dev.stagecraft.template.ComposeImporter;
 import dev.stagecraft.template.EnvironmentVariables;
 import dev.stagecraft.template.TemplateCompiler;
@@ -16,7 +17,7 @@ import dev.stagecraft.template.yaml.Problems;
 /** An application as the API shows it; the webhook secret and secret variables are masked. */
 public record ApplicationView(String id, String name, ApplicationRequest.Repository repository, String webhookSecret,
         String runtime, String pullRequestLabel, String templateFormat, List<String> services, String template, String environmentVariables,
-        OffsetDateTime createdAt, List<TemplateProblem> warnings) {
+        PauseSchedule pauseSchedule, OffsetDateTime createdAt, List<TemplateProblem> warnings) {
 
     static final String MASK = "********";
 
@@ -37,7 +38,7 @@ public record ApplicationView(String id, String name, ApplicationRequest.Reposit
                 MASK, app.runtime, app.pullRequestLabel, app.templateFormat,
                 compiled.spec().services().stream().map(EnvironmentSpec.ServiceSpec::name).toList(),
                 app.templateSource != null ? app.templateSource : app.template, EnvironmentVariables.masked(variables),
-                app.createdAt,
+                app.pauseSchedule == null ? null : PauseSchedule.parse(app.pauseSchedule), app.createdAt,
                 warnings);
     }
 

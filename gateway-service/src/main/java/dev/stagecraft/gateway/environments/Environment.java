@@ -72,6 +72,18 @@ public class Environment extends PanacheEntityBase {
     public OffsetDateTime updatedAt;
     @Column(name = "expires_at")
     public OffsetDateTime expiresAt;
+    /** The environment's own pause schedule (JSON); with {@link #pauseScheduleSet} and null: none at all. */
+    @Column(name = "pause_schedule")
+    public String pauseSchedule;
+    /** Whether the environment's own schedule (or none) wins over its application's. */
+    @Column(name = "pause_schedule_set")
+    public boolean pauseScheduleSet;
+    /** Who paused it: {@code schedule} (the schedule resumes it) or {@code manual}; null when not paused. */
+    @Column(name = "paused_by")
+    public String pausedBy;
+    /** A person resumed it inside a pause window: the schedule does not pause it again before this. */
+    @Column(name = "schedule_skip_until")
+    public OffsetDateTime scheduleSkipUntil;
     @Version
     public long version;
 

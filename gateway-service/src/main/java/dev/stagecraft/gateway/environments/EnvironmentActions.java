@@ -2,6 +2,7 @@ package dev.stagecraft.gateway.environments;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
@@ -34,8 +35,11 @@ public class EnvironmentActions {
     @Inject
     Clock clock;
 
-    /** Who asked, and how: "http" or "kafka". */
+    /** Who asked, and how: "http", "kafka:<principal>" or "schedule". */
     public record Actor(String name, String via) {
+
+        /** The pause schedule, acting on its own. */
+        public static final Actor SCHEDULE = new Actor("pause schedule", "schedule");
     }
 
     @Inject
@@ -201,7 +205,9 @@ public class EnvironmentActions {
                     + "; only a READY environment with no workflow running can be paused");
         }
         record(env, "pause", actor, Map.of());
-        process.pause(env, null);
+        if (process.pause(env, null)) {
+            env.pausedBy = actor == Actor.SCHEDULE ? "schedule" : "manual";
+        }
         return env;
     }
 
@@ -222,7 +228,36 @@ public class EnvironmentActions {
                     + "; only a PAUSED environment (or a FAILED one with a deployed commit) can be resumed");
         }
         record(env, "resume", actor, Map.of());
-        process.resume(env, null);
+        if (process.resume(env, null)) {
+            env.pausedBy = null;
+            // resumed by a person inside a pause window: the schedule leaves it running until the window ends
+            PauseSchedule schedule = actor == Actor.SCHEDULE ? null : PauseSchedule.of(env,
+                    Application.<Application>findById(env.applicationId).pauseSchedule);
+            Instant now = clock.instant();
+            env.scheduleSkipUntil = schedule != null && schedule.pausedAt(now)
+                    ? schedule.windowEnd(now).atOffset(java.time.ZoneOffset.UTC) : null;
+        }
+        return env;
+    }
+
+    /**
+     * Sets the environment's own pause schedule, which wins over its application's: {@code schedule}, or none at all
+     * when it is null and {@code inherit} is false; with {@code inherit}, the application's applies again.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Environment schedule(String id, PauseSchedule schedule, boolean inherit, Actor actor) {
+        Environment env = find(id);
+        requireAlive(env);
+        if (schedule != null && env.kind == Environment.Kind.PERMANENT && !config.environments().pausePermanent()) {
+            throw new ApiException(409, "permanent", "environment '" + id + "' is permanent: only ephemeral"
+                    + " environments pause (set stagecraft.environments.pause-permanent=true to allow permanent ones)");
+        }
+        env.pauseScheduleSet = !inherit;
+        env.pauseSchedule = inherit || schedule == null ? null : schedule.json();
+        env.scheduleSkipUntil = null;
+        env.updatedAt = OffsetDateTime.now(clock);
+        record(env, "schedule", actor, Map.of("pauseSchedule", inherit ? "the application's"
+                : schedule == null ? "none" : schedule.json()));
         return env;
     }
 

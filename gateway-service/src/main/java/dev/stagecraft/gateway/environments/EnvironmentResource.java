@@ -10,6 +10,7 @@ import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -183,6 +184,29 @@ public class EnvironmentResource {
     @Path("environments/{id}/pause")
     public Response pause(@PathParam("id") String id) {
         return accepted(() -> actions.pause(id, actor()));
+    }
+
+    /**
+     * Sets the environment's own pause schedule, which wins over its application's: a schedule (see
+     * {@link PauseSchedule}), or {@code {"none": true}} for none at all.
+     */
+    @PUT
+    @RequiresRole(Role.DEPLOYER)
+    @Path("environments/{id}/pause-schedule")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public EnvironmentView schedule(@PathParam("id") String id, String body) {
+        boolean none = body != null && body.replaceAll("\\s", "").equals("{\"none\":true}");
+        PauseSchedule schedule = none ? null : PauseSchedule.parse(body == null || body.isBlank() ? "null" : body);
+        return retried(() -> actions.schedule(id, schedule, false, actor()));
+    }
+
+    /** The environment follows its application's pause schedule again. */
+    @DELETE
+    @RequiresRole(Role.DEPLOYER)
+    @Consumes(MediaType.WILDCARD)
+    @Path("environments/{id}/pause-schedule")
+    public EnvironmentView inheritSchedule(@PathParam("id") String id) {
+        return retried(() -> actions.schedule(id, null, true, actor()));
     }
 
     /** Resumes a paused environment with exactly the commit it had; a commit pushed meanwhile follows. */

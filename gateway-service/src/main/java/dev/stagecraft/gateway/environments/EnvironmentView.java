@@ -12,7 +12,9 @@ import dev.stagecraft.events.cloudevents.EventJson;
 import dev.stagecraft.gateway.applications.Application;
 
 /**
- * An environment as the API shows it. The single-environment view adds the timeline and {@code runAsRoot}: the
+ * An environment as the API shows it, with the pause schedule it follows ({@code pauseScheduleFrom}: "environment"
+ * when its own, or none, wins; "application"; null when there is none) and who paused it ({@code pausedBy}: schedule
+ * or manual). The single-environment view adds the timeline and {@code runAsRoot}: the
  * services whose template opted them out of running as non-root ({@code run_as_root}), which on Kubernetes lowers
  * the namespace's Pod Security level to baseline.
  */
@@ -20,7 +22,8 @@ public record EnvironmentView(String id, String application, String kind, String
         String state, boolean awaitingApproval, String desiredCommit, String deployedCommit, String specHash,
         Map<String, String> endpoints, Map<String, String> images, String failureReason, String activeWorkflow,
         OffsetDateTime expiresAt, OffsetDateTime createdAt, OffsetDateTime updatedAt, List<String> runAsRoot,
-        List<WorkflowView> workflows, List<TimelineView> timeline) {
+        PauseSchedule pauseSchedule, String pauseScheduleFrom, String pausedBy, List<WorkflowView> workflows,
+        List<TimelineView> timeline) {
 
     /** One workflow run of the environment. */
     public record WorkflowView(String id, String stage, String commit, String status, String reason,
@@ -45,7 +48,7 @@ public record EnvironmentView(String id, String application, String kind, String
 
     public static EnvironmentView of(Environment env, boolean withTimeline) {
         Application app = Application.findById(env.applicationId);
-        return of(env, app.name, Workflow.ofEnvironment(env.id), withTimeline);
+        return of(env, app.name, app.pauseSchedule, Workflow.ofEnvironment(env.id), withTimeline);
     }
 
     /**
@@ -57,16 +60,20 @@ public record EnvironmentView(String id, String application, String kind, String
             return List.of();
         }
         Map<String, String> names = new HashMap<>();
-        Application.getEntityManager().createQuery("select a.id, a.name from Application a where a.id in :ids",
-                Object[].class).setParameter("ids", page.stream().map(e -> e.applicationId).distinct().toList())
-                .getResultList().forEach(row -> names.put((String) row[0], (String) row[1]));
+        Map<String, String> schedules = new HashMap<>();
+        Application.getEntityManager().createQuery("select a.id, a.name, a.pauseSchedule from Application a"
+                + " where a.id in :ids", Object[].class).setParameter("ids", page.stream().map(e -> e.applicationId)
+                .distinct().toList()).getResultList().forEach(row -> {
+                    names.put((String) row[0], (String) row[1]);
+                    schedules.put((String) row[0], (String) row[2]);
+                });
         Map<String, List<Workflow>> workflows = Workflow.ofEnvironments(page.stream().map(e -> e.id).toList());
-        return page.stream().map(env -> of(env, names.get(env.applicationId),
+        return page.stream().map(env -> of(env, names.get(env.applicationId), schedules.get(env.applicationId),
                 workflows.getOrDefault(env.id, List.of()), false)).toList();
     }
 
-    private static EnvironmentView of(Environment env, String application, List<Workflow> workflows,
-            boolean withTimeline) {
+    private static EnvironmentView of(Environment env, String application, String applicationSchedule,
+            List<Workflow> workflows, boolean withTimeline) {
         List<WorkflowView> recent = workflows.subList(Math.max(0, workflows.size() - 10), workflows.size()).stream()
                 .map(WorkflowView::of).toList();
         List<TimelineView> timeline = withTimeline ? TimelineEntry.latestOf(env.id, TIMELINE_SHOWN).stream()
@@ -75,8 +82,9 @@ public record EnvironmentView(String id, String application, String kind, String
                 .filter(EnvironmentSpec.ServiceSpec::runAsRoot).map(EnvironmentSpec.ServiceSpec::name).toList() : null;
         return new EnvironmentView(env.id, application, env.kind.name(), env.branch, env.pullRequest, env.state.name(),
                 env.awaitingApproval, env.desiredCommit, env.deployedCommit, env.specHash, env.endpoints(), env.images(),
-                env.failureReason, env.activeWorkflowId, env.expiresAt, env.createdAt, env.updatedAt, runAsRoot, recent,
-                timeline);
+                env.failureReason, env.activeWorkflowId, env.expiresAt, env.createdAt, env.updatedAt, runAsRoot,
+                PauseSchedule.of(env, applicationSchedule), env.pauseScheduleSet ? "environment"
+                        : applicationSchedule != null ? "application" : null, env.pausedBy, recent, timeline);
     }
 
     static JsonNode parse(String json) {

@@ -1,0 +1,86 @@
+package dev.stagecraft.gateway.environments;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import dev.stagecraft.gateway.api.ApiException;
+import dev.stagecraft.gateway.config.GatewayConfig;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+
+/**
+ * Pauses and resumes environments by their pause schedules ({@link PauseSchedule}: the environment's own, else its
+ * application's). Every {@code stagecraft.environments.schedule-check} it pauses the READY environments with nothing
+ * running whose schedule says now is a pause window, and resumes those it paused itself once the window is over. An
+ * environment a person paused stays paused; one a person resumed inside a window runs until that window ends. Like
+ * the expiry, it asks the database, so a window that began while the gateway was down is acted on at the next check.
+ */
+@ApplicationScoped
+public class PauseScheduler {
+
+    private static final Logger LOG = Logger.getLogger(PauseScheduler.class);
+
+    @Inject
+    Clock clock;
+
+    @Inject
+    EnvironmentActions actions;
+
+    @Inject
+    ConflictRetry conflicts;
+
+    @Inject
+    GatewayConfig config;
+
+    @Scheduled(every = "${stagecraft.environments.schedule-check:60s}", delayed = "10s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void onSchedule() {
+        check(clock.instant());
+    }
+
+    /** Pauses and resumes what the schedules say at {@code now}; returns how many environments it acted on. */
+    public int check(Instant now) {
+        List<Object[]> candidates = QuarkusTransaction.requiringNew().call(() -> Environment.getEntityManager()
+                .createQuery("select e.id, e.state, e.pausedBy, e.scheduleSkipUntil, e.pauseScheduleSet,"
+                        + " e.pauseSchedule, a.pauseSchedule from Environment e, Application a"
+                        + " where a.id = e.applicationId and e.state in :states and e.activeWorkflowId is null"
+                        + " and (e.kind = :ephemeral or :permanentToo = true)"
+                        + " and ((e.pauseScheduleSet = true and e.pauseSchedule is not null)"
+                        + " or (e.pauseScheduleSet = false and a.pauseSchedule is not null))", Object[].class)
+                .setParameter("states", List.of(EnvironmentState.READY, EnvironmentState.PAUSED))
+                .setParameter("ephemeral", Environment.Kind.EPHEMERAL)
+                .setParameter("permanentToo", config.environments().pausePermanent()).getResultList());
+        int acted = 0;
+        for (Object[] row : candidates) {
+            String id = (String) row[0];
+            EnvironmentState state = (EnvironmentState) row[1];
+            String pausedBy = (String) row[2];
+            OffsetDateTime skipUntil = (OffsetDateTime) row[3];
+            PauseSchedule schedule = PauseSchedule.parse((boolean) row[4] ? (String) row[5] : (String) row[6]);
+            boolean window = schedule.pausedAt(now);
+            try {
+                if (window && state == EnvironmentState.READY && (skipUntil == null
+                        || !now.isBefore(skipUntil.toInstant()))) {
+                    LOG.infof("environment %s: its pause schedule pauses it", id);
+                    conflicts.inTransaction(() -> actions.pause(id, EnvironmentActions.Actor.SCHEDULE));
+                    acted++;
+                } else if (!window && state == EnvironmentState.PAUSED && "schedule".equals(pausedBy)) {
+                    LOG.infof("environment %s: its pause window is over, resuming it", id);
+                    conflicts.inTransaction(() -> actions.resume(id, EnvironmentActions.Actor.SCHEDULE));
+                    acted++;
+                }
+            } catch (ApiException e) {
+                // the environment changed since it was read (a workflow started, it was deleted): the next check sees
+                LOG.debugf("environment %s: not acted on by its schedule: %s", id, e.getMessage());
+            }
+        }
+        return acted;
+    }
+}
