@@ -30,7 +30,7 @@ final class ComposeInterpolation implements YamlCursor.ScalarRewrite {
             return text;
         }
         try {
-            return expand(text, at);
+            return expand(text, at, 0);
         } catch (IllegalArgumentException e) {
             at.error("invalid interpolation in '" + text + "': " + e.getMessage()
                     + "; accepted: $VAR, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error},"
@@ -39,7 +39,13 @@ final class ComposeInterpolation implements YamlCursor.ScalarRewrite {
         }
     }
 
-    private String expand(String text, YamlCursor at) {
+    /** Defaults and replacements hold interpolations of their own at most this deep. */
+    static final int MAX_NESTING = 10;
+
+    private String expand(String text, YamlCursor at, int depth) {
+        if (depth > MAX_NESTING) {
+            throw new IllegalArgumentException("interpolations are nested more than " + MAX_NESTING + " deep");
+        }
         StringBuilder out = new StringBuilder();
         int i = 0;
         while (i < text.length()) {
@@ -55,7 +61,7 @@ final class ComposeInterpolation implements YamlCursor.ScalarRewrite {
                 i += 2;
             } else if (next == '{') {
                 int end = closing(text, i + 2);
-                out.append(braced(text.substring(i + 2, end), at));
+                out.append(braced(text.substring(i + 2, end), at, depth));
                 i = end + 1;
             } else if (nameStart(next)) {
                 int j = i + 2;
@@ -92,7 +98,7 @@ final class ComposeInterpolation implements YamlCursor.ScalarRewrite {
         throw new IllegalArgumentException("'${' is not closed by '}'");
     }
 
-    private String braced(String inner, YamlCursor at) {
+    private String braced(String inner, YamlCursor at, int depth) {
         int n = 0;
         while (n < inner.length() && (n == 0 ? nameStart(inner.charAt(n)) : namePart(inner.charAt(n)))) {
             n++;
@@ -114,17 +120,17 @@ final class ComposeInterpolation implements YamlCursor.ScalarRewrite {
         String value = values.get(name);
         boolean unset = value == null || colon && value.isEmpty();
         return switch (op) {
-            case ":-", "-" -> unset ? expand(operand, at) : value;
+            case ":-", "-" -> unset ? expand(operand, at, depth + 1) : value;
             case ":?", "?" -> {
                 if (unset) {
-                    String says = expand(operand, at);
+                    String says = expand(operand, at, depth + 1);
                     at.error("required variable " + name + " is " + (value == null ? "not set" : "empty")
                             + (says.isEmpty() ? "" : ": " + says) + "; set it in the environment variables template");
                     yield "";
                 }
                 yield value;
             }
-            case ":+", "+" -> unset ? "" : expand(operand, at);
+            case ":+", "+" -> unset ? "" : expand(operand, at, depth + 1);
             default -> throw new IllegalArgumentException("'" + op + "' after ${" + name + " is not an operator");
         };
     }

@@ -272,4 +272,13 @@ class ComposeImporterTest {
         assertTrue(p.message().endsWith("(in the template generated from this file, at services[1].ports[1].port)"),
                 p.message());
     }
+
+    @Test
+    void interpolationsNestedTooDeepAreAnErrorNotAStackOverflow() {
+        String nested = "${A:-".repeat(5_000) + "x" + "}".repeat(5_000);
+        var e = assertThrows(InvalidTemplateException.class, () -> withVariables(
+                "services:\n  web:\n    image: nginx\n    environment:\n      DEEP: \"" + nested + "\"\n", null));
+        assertTrue(e.problems().get(0).message().contains("interpolations are nested more than 10 deep"),
+                e.problems().toString());
+    }
 }

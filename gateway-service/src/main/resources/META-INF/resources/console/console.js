@@ -125,6 +125,7 @@
       this.names = names || [];
       this.lastId = null;
       this.closed = false;
+      this.failures = 0;    // connections in a row that closed without ever opening
       this.retry = null;
       leaving.push(() => this.close());
       this.open();
@@ -154,13 +155,17 @@
       };
       source.onmessage = deliver;
       this.names.forEach(name => source.addEventListener(name, deliver));
-      source.onopen = () => this.onState(true);
+      source.onopen = () => {
+        this.failures = 0;
+        this.onState(true);
+      };
       source.onerror = () => {
         this.onState(false);
         // the browser reconnects by itself with the same URL, whose ticket may have expired: it then gives up
-        // (CLOSED), and the stream opens again with a new ticket from where it was
-        if (source.readyState === EventSource.CLOSED && !this.closed) {
-          this.retry = setTimeout(() => this.open(), 1000);
+        // (CLOSED), and the stream opens again with a new ticket from where it was; a stream that keeps being
+        // refused (gone, or no longer allowed) is left closed
+        if (source.readyState === EventSource.CLOSED && !this.closed && ++this.failures <= 5) {
+          this.retry = setTimeout(() => this.open(), 1000 * this.failures);
         }
       };
     }
@@ -401,7 +406,10 @@
       actions.append(act('Deploy', '/deploy', {}, { attrs: { id: 'action-deploy' } }));
       if (!paused) actions.append(act('Re-run setup', '/setup', undefined, { attrs: { id: 'action-setup' } }));
       if (env.state === 'READY') actions.append(act('Pause', '/pause', undefined, { attrs: { id: 'action-pause' } }));
-      if (env.state === 'PAUSED' || env.state === 'FAILED' && env.deployedCommit && !env.activeWorkflow) {
+      const last = (env.workflows || [])[(env.workflows || []).length - 1];
+      const pauseFailed = env.state === 'FAILED' && !env.activeWorkflow && last
+        && (last.stage === 'PAUSE' || last.stage === 'RESUME');
+      if (env.state === 'PAUSED' || pauseFailed) {
         actions.append(act('Resume', '/resume', undefined, { attrs: { id: 'action-resume', class: 'primary' } }));
       }
       if (env.kind === 'EPHEMERAL') actions.append(act('Extend', '/extend', {}, { attrs: { id: 'action-extend' } }));
@@ -424,12 +432,17 @@
       workflowTitle.textContent = 'Workflow ' + workflowId;
       logs.replaceChildren();
       if (logStream) logStream.close();
-      logStream = new Stream('/api/workflows/' + encodeURIComponent(workflowId) + '/logs/stream', (type, line) => {
+      const stream = new Stream('/api/workflows/' + encodeURIComponent(workflowId) + '/logs/stream', (type, line) => {
+        if (type === 'end') {
+          stream.close(); // the workflow is over and all its output was sent: no reconnecting
+          return;
+        }
         if (type !== 'log' || selected !== workflowId) return;
         const follow = logs.scrollTop + logs.clientHeight >= logs.scrollHeight - 20;
         logs.append(h('span', { class: 'src' }, '[' + (line.source || '-') + '] '), line.line, '\n');
         if (follow) logs.scrollTop = logs.scrollHeight;
       }, null, ['log', 'end']);
+      logStream = stream;
       loadTasks(workflowId);
     }
 

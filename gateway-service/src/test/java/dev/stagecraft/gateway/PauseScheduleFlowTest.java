@@ -124,6 +124,21 @@ class PauseScheduleFlowTest {
             assertEquals(0, scheduler.check(TOMORROW.plus(Duration.ofDays(1))));
             given().delete("/api/environments/" + env + "/pause-schedule").then().statusCode(200)
                     .body("pauseScheduleFrom", is("application"));
+
+            // paused by the schedule, which is then removed: the next check resumes what it paused
+            assertEquals(1, scheduler.check(NOW.plus(Duration.ofDays(2))));
+            PauseRequested third = (PauseRequested) bus.await(PauseRequested.class, env).data();
+            bus.publish(new PauseSucceeded(env, third.workflowId()));
+            Api.awaitState(env, "PAUSED");
+            given().delete("/api/applications/" + appId + "/pause-schedule").then().statusCode(200)
+                    .body("pauseSchedule", nullValue());
+            assertEquals(1, scheduler.check(NOW.plus(Duration.ofDays(2)).plus(Duration.ofMinutes(1))));
+            ResumeRequested afterRemoval = (ResumeRequested) bus.await(ResumeRequested.class, env).data();
+            bus.publish(new ResumeSucceeded(env, afterRemoval.workflowId(), Map.of("web", "http://127.0.0.1:1")));
+            Api.awaitState(env, "READY");
+            given().contentType("application/json").body(WINDOW).put("/api/applications/" + appId + "/pause-schedule")
+                    .then().statusCode(200);
+
             given().post("/api/environments/" + env + "/pause").then().statusCode(202);
             PauseRequested manual = (PauseRequested) bus.await(PauseRequested.class, env).data();
             bus.publish(new PauseSucceeded(env, manual.workflowId()));

@@ -120,11 +120,22 @@ public record TaskPlan(Phase phase, WorkflowSpec workflow, Map<String, Task> tas
                 true))));
     }
 
-    /** The setup workflow of {@code spec}, its services started again as they were and nothing else run. */
+    /**
+     * The setup workflow of {@code spec}, its services started again as they were and nothing else run; the services
+     * the pause stopped that the setup workflow does not name are started in a last step, so none stays stopped.
+     */
     public static TaskPlan resume(EnvironmentSpec spec) {
         WorkflowSpec setup = WorkflowExecutor.workflowOrDefault(spec.workflows(), "setup",
                 spec.services().stream().map(s -> "services." + s.name()).toList());
-        return compile(Phase.RESUME, spec, new WorkflowSpec("resume", setup.steps()));
+        List<StepSpec> steps = new ArrayList<>(setup.steps());
+        java.util.Set<String> named = new java.util.HashSet<>();
+        steps.forEach(step -> step.tasks().forEach(task -> expand(task, spec).forEach(named::add)));
+        List<String> rest = spec.services().stream().map(s -> "services." + s.name())
+                .filter(task -> !named.contains(task)).toList();
+        if (!rest.isEmpty()) {
+            steps.add(new StepSpec("the other services", rest, true, true));
+        }
+        return compile(Phase.RESUME, spec, new WorkflowSpec("resume", steps));
     }
 
     /** Whether the services the spec no longer has are removed once the workflow has succeeded. */

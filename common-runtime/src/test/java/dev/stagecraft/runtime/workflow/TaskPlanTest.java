@@ -154,4 +154,13 @@ class TaskPlanTest {
         assertEquals(List.of("start api", "log jobs.migrate: not run: a resume runs no job: the environment's data is"
                 + " as the pause left it", "start web"), calls, "api before web, as the setup started them");
     }
+
+    /** A resume starts every service the pause stopped, also one the template's setup workflow does not name. */
+    @Test
+    void aResumeStartsTheServicesTheSetupWorkflowLeavesOutLast() {
+        TaskPlan plan = TaskPlan.resume(spec(Map.of("setup", workflow("setup", List.of("services.web")))));
+
+        assertEquals(List.of(List.of("services.web"), List.of("services.api")), plan.workflow().steps().stream()
+                .map(StepSpec::tasks).toList());
+    }
 }

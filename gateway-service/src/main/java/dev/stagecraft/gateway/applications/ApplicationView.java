@@ -10,6 +10,7 @@ import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.gateway.environments.PauseSchedule;
 import dev.stagecraft.template.ComposeImporter;
 import dev.stagecraft.template.EnvironmentVariables;
+import dev.stagecraft.template.InvalidTemplateException;
 import dev.stagecraft.template.TemplateCompiler;
 import dev.stagecraft.template.TemplateProblem;
 import dev.stagecraft.template.yaml.Problems;
@@ -27,10 +28,19 @@ public record ApplicationView(String id, String name, ApplicationRequest.Reposit
                 TemplateCompiler.Context.validation());
         List<TemplateProblem> warnings = new ArrayList<>();
         if (app.templateSource != null) {
-            ComposeImporter.Imported imported = ComposeImporter.toTemplate(app.templateSource, file -> Optional.empty(),
-                    variables(variables));
-            warnings.addAll(imported.warnings());
-            warnings.addAll(imported.relocate(compiled.warnings()));
+            try {
+                ComposeImporter.Imported imported = ComposeImporter.toTemplate(app.templateSource,
+                        file -> Optional.empty(), variables(variables));
+                warnings.addAll(imported.warnings());
+                warnings.addAll(imported.relocate(compiled.warnings()));
+            } catch (InvalidTemplateException e) {
+                // registered before its values were interpolated (or its variables changed since): the stored template
+                // still runs; what importing it again finds is shown, not thrown
+                e.problems().forEach(p -> warnings.add(new TemplateProblem(TemplateProblem.Severity.WARNING, p.file(),
+                        p.line(), p.column(), p.path(), p.message() + " (the registered template was generated before"
+                                + " this was checked; replace the template to apply it)")));
+                warnings.addAll(compiled.warnings());
+            }
         } else {
             warnings.addAll(compiled.warnings());
         }

@@ -46,6 +46,10 @@ public class SessionResource {
     @Transactional
     public Me me() {
         ApiToken token = ApiToken.findById(caller.tokenId());
+        if (token == null) {
+            throw new dev.stagecraft.gateway.api.ApiException(401, "unauthenticated",
+                    "the API token is not valid (unknown or revoked)");
+        }
         return new Me(token.name, token.role.name().toLowerCase(), token.applicationScope());
     }
 

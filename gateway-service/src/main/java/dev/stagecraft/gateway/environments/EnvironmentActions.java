@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -198,7 +199,15 @@ public class EnvironmentActions {
                     + " environments pause (set stagecraft.environments.pause-permanent=true to allow permanent ones)");
         }
         if (env.state == EnvironmentState.PAUSED || env.state == EnvironmentState.PAUSING) {
+            if (actor != Actor.SCHEDULE && "schedule".equals(env.pausedBy)) {
+                env.pausedBy = "manual"; // a person's pause now: the schedule does not resume it
+                record(env, "pause", actor, Map.of());
+            }
             return env;
+        }
+        if (actor == Actor.SCHEDULE && env.scheduleSkipUntil != null
+                && clock.instant().isBefore(env.scheduleSkipUntil.toInstant())) {
+            return env; // a person resumed it inside this window since the schedule looked
         }
         if (env.state != EnvironmentState.READY || env.activeWorkflowId != null) {
             throw new ApiException(409, "not_ready", "environment '" + id + "' is " + env.state
@@ -221,11 +230,12 @@ public class EnvironmentActions {
         if (env.state == EnvironmentState.RESUMING) {
             return env;
         }
-        boolean failedPause = env.state == EnvironmentState.FAILED && env.activeWorkflowId == null
-                && env.deployedCommit != null;
-        if (env.state != EnvironmentState.PAUSED && !failedPause) {
+        if (actor == Actor.SCHEDULE && !"schedule".equals(env.pausedBy)) {
+            return env; // a person paused it since the schedule looked: only a person resumes it
+        }
+        if (env.state != EnvironmentState.PAUSED && !failedPauseOrResume(env)) {
             throw new ApiException(409, "not_paused", "environment '" + id + "' is " + env.state
-                    + "; only a PAUSED environment (or a FAILED one with a deployed commit) can be resumed");
+                    + "; only a PAUSED environment, or one whose pause or resume failed, can be resumed");
         }
         record(env, "resume", actor, Map.of());
         if (process.resume(env, null)) {
@@ -327,6 +337,16 @@ public class EnvironmentActions {
         detail.putAll(details);
         timeline.record(env.id, null, null, MessageType.ENVIRONMENT_ACTION_REQUESTED.ceType(), true,
                 EventJson.write(detail));
+    }
+
+    /** Whether the environment is FAILED because its last workflow, a pause or a resume, failed. */
+    private static boolean failedPauseOrResume(Environment env) {
+        if (env.state != EnvironmentState.FAILED || env.activeWorkflowId != null || env.deployedCommit == null) {
+            return false;
+        }
+        List<Workflow> workflows = Workflow.ofEnvironment(env.id);
+        Workflow last = workflows.isEmpty() ? null : workflows.get(workflows.size() - 1);
+        return last != null && (last.stage == Stage.PAUSE || last.stage == Stage.RESUME);
     }
 
     private static void requireAlive(Environment env) {

@@ -257,6 +257,9 @@ public class EnvironmentProcess {
             // timeline (once, when it is set: the facts carry the stored, masked reason on)
             env.failureReason = mask.mask(env.id, f.failureReason());
         }
+        if (!f.state().paused()) {
+            env.pausedBy = null; // out of the paused states (resumed, failed, torn down): nobody's pause any more
+        }
         env.activeWorkflowId = f.active() == null ? null : f.active().workflowId();
         env.activeDeadline = f.activeDeadline();
         env.updatedAt = f.updatedAt();

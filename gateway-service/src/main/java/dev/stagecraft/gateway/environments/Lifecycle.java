@@ -282,6 +282,10 @@ public final class Lifecycle {
             d.failureReason = reason; // stays TEARING_DOWN: DELETE retries the teardown
             return d.done(true);
         }
+        if (wf.stage() == Stage.PAUSE || wf.stage() == Stage.RESUME) {
+            // it may still run when its service comes back: cancelled, so it cannot race a later resume
+            d.effects.add(new SendCancel(wf.workflowId(), wf.stage(), reason));
+        }
         fail(d, wf, reason);
         return d.done(true);
     }

@@ -10,7 +10,6 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import dev.stagecraft.gateway.api.ApiException;
 import dev.stagecraft.gateway.config.GatewayConfig;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.scheduler.Scheduled;
@@ -47,38 +46,44 @@ public class PauseScheduler {
 
     /** Pauses and resumes what the schedules say at {@code now}; returns how many environments it acted on. */
     public int check(Instant now) {
+        boolean permanentToo = config.environments().pausePermanent();
+        // environments with a schedule, and those the schedule paused whatever their schedule is now (one removed
+        // or cleared since still resumes what it paused)
         List<Object[]> candidates = QuarkusTransaction.requiringNew().call(() -> Environment.getEntityManager()
-                .createQuery("select e.id, e.state, e.pausedBy, e.scheduleSkipUntil, e.pauseScheduleSet,"
+                .createQuery("select e.id, e.state, e.kind, e.pausedBy, e.scheduleSkipUntil, e.pauseScheduleSet,"
                         + " e.pauseSchedule, a.pauseSchedule from Environment e, Application a"
                         + " where a.id = e.applicationId and e.state in :states and e.activeWorkflowId is null"
-                        + " and (e.kind = :ephemeral or :permanentToo = true)"
                         + " and ((e.pauseScheduleSet = true and e.pauseSchedule is not null)"
-                        + " or (e.pauseScheduleSet = false and a.pauseSchedule is not null))", Object[].class)
+                        + " or (e.pauseScheduleSet = false and a.pauseSchedule is not null)"
+                        + " or (e.state = :paused and e.pausedBy = 'schedule'))", Object[].class)
                 .setParameter("states", List.of(EnvironmentState.READY, EnvironmentState.PAUSED))
-                .setParameter("ephemeral", Environment.Kind.EPHEMERAL)
-                .setParameter("permanentToo", config.environments().pausePermanent()).getResultList());
+                .setParameter("paused", EnvironmentState.PAUSED).getResultList());
         int acted = 0;
         for (Object[] row : candidates) {
             String id = (String) row[0];
-            EnvironmentState state = (EnvironmentState) row[1];
-            String pausedBy = (String) row[2];
-            OffsetDateTime skipUntil = (OffsetDateTime) row[3];
-            PauseSchedule schedule = PauseSchedule.parse((boolean) row[4] ? (String) row[5] : (String) row[6]);
-            boolean window = schedule.pausedAt(now);
             try {
+                EnvironmentState state = (EnvironmentState) row[1];
+                boolean eligible = row[2] == Environment.Kind.EPHEMERAL || permanentToo;
+                String pausedBy = (String) row[3];
+                OffsetDateTime skipUntil = (OffsetDateTime) row[4];
+                String json = (boolean) row[5] ? (String) row[6] : (String) row[7];
+                PauseSchedule schedule = json == null ? null : PauseSchedule.parse(json);
+                boolean window = eligible && schedule != null && schedule.pausedAt(now);
                 if (window && state == EnvironmentState.READY && (skipUntil == null
                         || !now.isBefore(skipUntil.toInstant()))) {
                     LOG.infof("environment %s: its pause schedule pauses it", id);
                     conflicts.inTransaction(() -> actions.pause(id, EnvironmentActions.Actor.SCHEDULE));
                     acted++;
                 } else if (!window && state == EnvironmentState.PAUSED && "schedule".equals(pausedBy)) {
-                    LOG.infof("environment %s: its pause window is over, resuming it", id);
+                    LOG.infof("environment %s: %s, resuming it", id, schedule == null || !eligible
+                            ? "the schedule that paused it is gone" : "its pause window is over");
                     conflicts.inTransaction(() -> actions.resume(id, EnvironmentActions.Actor.SCHEDULE));
                     acted++;
                 }
-            } catch (ApiException e) {
-                // the environment changed since it was read (a workflow started, it was deleted): the next check sees
-                LOG.debugf("environment %s: not acted on by its schedule: %s", id, e.getMessage());
+            } catch (RuntimeException e) {
+                // the environment changed since it was read (a workflow started, it was deleted), or its schedule
+                // cannot be read: the others are still looked at, and the next check sees this one again
+                LOG.warnf("environment %s: not acted on by its pause schedule: %s", id, e.getMessage());
             }
         }
         return acted;

@@ -258,6 +258,19 @@ class LifecycleTest {
         assertTrue(resumed.effects().contains(new SendBuild("wf-3", C2)));
     }
 
+    /** A pause past its deadline is cancelled too: when its service comes back it cannot race a later resume. */
+    @Test
+    void aPauseOrResumePastItsDeadlineIsCancelledAsWellAsFailed() {
+        for (EnvironmentState state : List.of(EnvironmentState.PAUSING, EnvironmentState.RESUMING)) {
+            Transition t = lifecycle.deadlinePassed(in(state));
+            assertEquals(EnvironmentState.FAILED, t.facts().state());
+            assertTrue(t.effects().stream().anyMatch(e -> e instanceof SendCancel c && c.workflowId().equals(
+                    "wf-active")), state + ": " + t.effects());
+        }
+        assertTrue(lifecycle.deadlinePassed(in(EnvironmentState.BUILDING)).effects().stream()
+                .noneMatch(e -> e instanceof SendCancel), "other stages are failed as before");
+    }
+
     @Test
     void pushesDuringABuildLeadToOneMoreBuildOfTheNewestOnly() {
         Facts building = lifecycle.deploy(in(EnvironmentState.PENDING), C1).facts();
