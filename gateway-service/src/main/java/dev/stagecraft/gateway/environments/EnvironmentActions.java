@@ -205,10 +205,6 @@ public class EnvironmentActions {
             }
             return env;
         }
-        if (actor == Actor.SCHEDULE && env.scheduleSkipUntil != null
-                && clock.instant().isBefore(env.scheduleSkipUntil.toInstant())) {
-            return env; // a person resumed it inside this window since the schedule looked
-        }
         if (env.state != EnvironmentState.READY || env.activeWorkflowId != null) {
             throw new ApiException(409, "not_ready", "environment '" + id + "' is " + env.state
                     + "; only a READY environment with no workflow running can be paused");

@@ -69,15 +69,24 @@ public class PauseScheduler {
                 String json = (boolean) row[5] ? (String) row[6] : (String) row[7];
                 PauseSchedule schedule = json == null ? null : PauseSchedule.parse(json);
                 boolean window = eligible && schedule != null && schedule.pausedAt(now);
-                if (window && state == EnvironmentState.READY && (skipUntil == null
-                        || !now.isBefore(skipUntil.toInstant()))) {
-                    LOG.infof("environment %s: its pause schedule pauses it", id);
-                    conflicts.inTransaction(() -> actions.pause(id, EnvironmentActions.Actor.SCHEDULE));
-                    acted++;
+                if (window && state == EnvironmentState.READY && unheld(skipUntil, now)) {
+                    // read again in the action's transaction: a person may have resumed it since the list was read
+                    if (conflicts.inTransaction(() -> {
+                        Environment env = Environment.findById(id);
+                        if (env == null || env.state != EnvironmentState.READY || !unheld(env.scheduleSkipUntil, now)) {
+                            return false;
+                        }
+                        actions.pause(id, EnvironmentActions.Actor.SCHEDULE);
+                        return true;
+                    })) {
+                        LOG.infof("environment %s: its pause schedule paused it", id);
+                        acted++;
+                    }
                 } else if (!window && state == EnvironmentState.PAUSED && "schedule".equals(pausedBy)) {
-                    LOG.infof("environment %s: %s, resuming it", id, schedule == null || !eligible
-                            ? "the schedule that paused it is gone" : "its pause window is over");
+                    // the action checks again that the schedule paused it: a person may have paused it since
                     conflicts.inTransaction(() -> actions.resume(id, EnvironmentActions.Actor.SCHEDULE));
+                    LOG.infof("environment %s: %s, resumed it", id, schedule == null || !eligible
+                            ? "the schedule that paused it is gone" : "its pause window is over");
                     acted++;
                 }
             } catch (RuntimeException e) {
@@ -87,5 +96,10 @@ public class PauseScheduler {
             }
         }
         return acted;
+    }
+
+    /** Whether a person's resume no longer holds the schedule back at {@code now}. */
+    private static boolean unheld(OffsetDateTime skipUntil, Instant now) {
+        return skipUntil == null || !now.isBefore(skipUntil.toInstant());
     }
 }
