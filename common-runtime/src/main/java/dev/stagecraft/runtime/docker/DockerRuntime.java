@@ -115,21 +115,6 @@ public final class DockerRuntime implements EnvironmentRuntime {
             Map<String, Container> existing = servicesOf(environmentId);
             WorkflowExecutor.Result result = TaskPlan.pause(spec).run(new TaskPlan.Handlers() {
                 @Override
-                public TaskOutcome deploy(ServiceSpec service) {
-                    throw new IllegalStateException("a pause deploys no service");
-                }
-
-                @Override
-                public TaskOutcome run(EnvironmentSpec.JobSpec job) {
-                    throw new IllegalStateException("a pause runs no job");
-                }
-
-                @Override
-                public TaskOutcome removeEnvironment() {
-                    throw new IllegalStateException("a pause removes nothing");
-                }
-
-                @Override
                 public TaskOutcome stop(ServiceSpec service) {
                     listener.checkCancelled();
                     return stopService(environmentId, service.name(), existing.get(service.name()), listener);
@@ -200,21 +185,6 @@ public final class DockerRuntime implements EnvironmentRuntime {
         return RuntimeSpans.inSpan("docker resume", environmentId, () -> {
             List<String> started = java.util.Collections.synchronizedList(new ArrayList<>());
             WorkflowExecutor.Result result = TaskPlan.resume(spec).run(new TaskPlan.Handlers() {
-                @Override
-                public TaskOutcome deploy(ServiceSpec service) {
-                    throw new IllegalStateException("a resume deploys no service");
-                }
-
-                @Override
-                public TaskOutcome run(EnvironmentSpec.JobSpec job) {
-                    throw new IllegalStateException("a resume runs no job");
-                }
-
-                @Override
-                public TaskOutcome removeEnvironment() {
-                    throw new IllegalStateException("a resume removes nothing");
-                }
-
                 @Override
                 public TaskOutcome start(ServiceSpec service) throws InterruptedException {
                     listener.checkCancelled();
@@ -300,11 +270,6 @@ public final class DockerRuntime implements EnvironmentRuntime {
             public TaskOutcome run(EnvironmentSpec.JobSpec job) throws Exception {
                 listener.checkCancelled();
                 return runJob(environmentId, spec, job, images, commit, discovery, listener);
-            }
-
-            @Override
-            public TaskOutcome removeEnvironment() {
-                throw new IllegalStateException("a " + plan.phase() + " plan has no removal");
             }
         }, listener);
         if (!result.succeeded()) {
@@ -720,11 +685,6 @@ public final class DockerRuntime implements EnvironmentRuntime {
         }
         TeardownResult[] removal = new TeardownResult[1];
         WorkflowExecutor.Result result = TaskPlan.teardown(spec).run(new TaskPlan.Handlers() {
-            @Override
-            public TaskOutcome deploy(ServiceSpec service) {
-                throw new IllegalStateException("a teardown plan deploys no service");
-            }
-
             @Override
             public TaskOutcome run(EnvironmentSpec.JobSpec job) throws Exception {
                 return runJob(environmentId, spec, job, running, null, discoveryVariables(portOf), listener);

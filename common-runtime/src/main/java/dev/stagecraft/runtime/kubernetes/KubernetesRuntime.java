@@ -111,21 +111,6 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
             }
             WorkflowExecutor.Result result = TaskPlan.pause(spec).run(new TaskPlan.Handlers() {
                 @Override
-                public TaskOutcome deploy(ServiceSpec service) {
-                    throw new IllegalStateException("a pause deploys no service");
-                }
-
-                @Override
-                public TaskOutcome run(JobSpec job) {
-                    throw new IllegalStateException("a pause runs no job");
-                }
-
-                @Override
-                public TaskOutcome removeEnvironment() {
-                    throw new IllegalStateException("a pause removes nothing");
-                }
-
-                @Override
                 public TaskOutcome stop(ServiceSpec service) throws InterruptedException {
                     listener.checkCancelled();
                     return scaleDown(namespace, service.name(), listener);
@@ -170,21 +155,6 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
             }
             List<String> started = Collections.synchronizedList(new ArrayList<>());
             WorkflowExecutor.Result result = TaskPlan.resume(spec).run(new TaskPlan.Handlers() {
-                @Override
-                public TaskOutcome deploy(ServiceSpec service) {
-                    throw new IllegalStateException("a resume deploys no service");
-                }
-
-                @Override
-                public TaskOutcome run(JobSpec job) {
-                    throw new IllegalStateException("a resume runs no job");
-                }
-
-                @Override
-                public TaskOutcome removeEnvironment() {
-                    throw new IllegalStateException("a resume removes nothing");
-                }
-
                 @Override
                 public TaskOutcome start(ServiceSpec service) throws InterruptedException {
                     listener.checkCancelled();
@@ -391,11 +361,6 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
                 listener.checkCancelled();
                 return runJob(environmentId, spec, job, images, listener);
             }
-
-            @Override
-            public TaskOutcome removeEnvironment() {
-                throw new IllegalStateException("a " + plan.phase() + " plan has no removal");
-            }
         }, listener);
         if (!result.succeeded()) {
             return DeployResult.failed(result.failedTask(), result.reason());
@@ -532,11 +497,6 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         Optional<EnvironmentSpec> spec = deployedSpec(namespace).or(() -> Optional.ofNullable(given));
         TeardownResult[] removal = new TeardownResult[1];
         WorkflowExecutor.Result result = TaskPlan.teardown(spec.orElse(null)).run(new TaskPlan.Handlers() {
-            @Override
-            public TaskOutcome deploy(ServiceSpec service) {
-                throw new IllegalStateException("a teardown plan deploys no service");
-            }
-
             @Override
             public TaskOutcome run(JobSpec job) throws Exception {
                 // a teardown job from_service runs the image that service runs now

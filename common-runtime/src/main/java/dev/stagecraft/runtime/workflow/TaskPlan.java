@@ -78,15 +78,26 @@ public record TaskPlan(Phase phase, WorkflowSpec workflow, Map<String, Task> tas
         }
     }
 
-    /** What a runtime does for each kind of task. */
+    /**
+     * What a runtime does for each kind of task. A plan holds only the kinds of task its phase runs, so a runtime
+     * implements only those for each phase; calling one a phase has none of is a bug, and says so.
+     */
     public interface Handlers {
 
-        WorkflowExecutor.TaskOutcome deploy(ServiceSpec service) throws Exception;
+        /** Setup and patch plans have this task. */
+        default WorkflowExecutor.TaskOutcome deploy(ServiceSpec service) throws Exception {
+            throw new IllegalStateException("this plan deploys no service");
+        }
 
-        WorkflowExecutor.TaskOutcome run(JobSpec job) throws Exception;
+        /** Setup, patch and teardown plans have this task. */
+        default WorkflowExecutor.TaskOutcome run(JobSpec job) throws Exception {
+            throw new IllegalStateException("this plan runs no job");
+        }
 
         /** Only a teardown plan has this task. */
-        WorkflowExecutor.TaskOutcome removeEnvironment() throws Exception;
+        default WorkflowExecutor.TaskOutcome removeEnvironment() throws Exception {
+            throw new IllegalStateException("only a teardown removes the environment");
+        }
 
         /** Only a pause plan has this task. */
         default WorkflowExecutor.TaskOutcome stop(ServiceSpec service) throws Exception {
