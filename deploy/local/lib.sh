@@ -183,16 +183,17 @@ registry_stop() {
 
 # router_start DIR [LISTEN] [ADMIN]: Caddy, the router users reach environments through, configured by Stagecraft
 # through its admin API on ADMIN (host:port on loopback). It serves LISTEN (default: a free loopback port) and
-# answers 404 with a page for host names no environment has. Without LISTEN or ADMIN, ports are picked and picked
+# answers 404 with a page for host names no environment has. Every request is logged as JSON to DIR/access.log (the
+# gateway reads it to put idle environments to sleep). Without LISTEN or ADMIN, ports are picked and picked
 # again when another process takes them first. STAGECRAFT_ROUTER_SCHEME=https turns on Caddy's automatic HTTPS
 # (its internal CA for local names such as *.localhost, ACME for a real domain). Sets STAGECRAFT_ROUTER_ADMIN and
-# STAGECRAFT_ROUTER_PORT.
+# STAGECRAFT_ROUTER_PORT and STAGECRAFT_ROUTER_ACCESS_LOG.
 router_start() {
   local dir=$1 listen=${2:-} admin=${3:-} scheme=${STAGECRAFT_ROUTER_SCHEME:-http} attempt l a https pki ports
   mkdir -p "$dir/caddy"
   if pid_alive "$dir/caddy.pid" && [ -f "$dir/caddy.env" ]; then
     . "$dir/caddy.env"
-    export STAGECRAFT_ROUTER_ADMIN STAGECRAFT_ROUTER_PORT
+    export STAGECRAFT_ROUTER_ADMIN STAGECRAFT_ROUTER_PORT STAGECRAFT_ROUTER_ACCESS_LOG
     return 0
   fi
   for attempt in 1 2 3 4 5; do
@@ -209,9 +210,14 @@ router_start() {
     cat >"$dir/caddy.json" <<JSON
 {
   "admin": {"listen": "$a"},
-  "logging": {"logs": {"default": {"level": "WARN"}}},
+  "logging": {"logs": {
+    "default": {"level": "WARN", "exclude": ["http.log.access"]},
+    "access": {"include": ["http.log.access"], "encoder": {"format": "json"},
+      "writer": {"output": "file", "filename": "$dir/access.log", "roll_size_mb": 20, "roll_keep": 1}}
+  }},
   "apps": {$pki "http": {$ports "servers": {"stagecraft": {
     "listen": ["$l"],
+    "logs": {},
     $https
     "routes": [{
       "@id": "stagecraft-no-environment",
@@ -232,9 +238,10 @@ JSON
       sleep 0.1
     done
     if curl -fsS "http://$a/config/" >/dev/null 2>&1; then
-      printf 'STAGECRAFT_ROUTER_ADMIN=http://%s\nSTAGECRAFT_ROUTER_PORT=%s\n' "$a" "${l##*:}" >"$dir/caddy.env"
+      printf 'STAGECRAFT_ROUTER_ADMIN=http://%s\nSTAGECRAFT_ROUTER_PORT=%s\nSTAGECRAFT_ROUTER_ACCESS_LOG=%s\n' \
+        "$a" "${l##*:}" "$dir/access.log" >"$dir/caddy.env"
       . "$dir/caddy.env"
-      export STAGECRAFT_ROUTER_ADMIN STAGECRAFT_ROUTER_PORT
+      export STAGECRAFT_ROUTER_ADMIN STAGECRAFT_ROUTER_PORT STAGECRAFT_ROUTER_ACCESS_LOG
       return 0
     fi
     stop_pid "$dir/caddy.pid" 5

@@ -1,10 +1,8 @@
 package dev.stagecraft.runtime;
 
-import java.util.Map;
 import java.util.function.Function;
 
 import dev.stagecraft.events.DeployRequested;
-import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.PatchFailed;
 import dev.stagecraft.events.PatchRequested;
 import dev.stagecraft.events.PatchSucceeded;
@@ -27,14 +25,13 @@ import dev.stagecraft.runtime.EnvironmentRuntime.DeployResult;
  * a setup from a patch is the call, not a flag: {@link #setup} and {@link #patch} are the two. {@code runtimes} finds
  * a runtime by name ({@code Runtimes::of}: null is the default one).
  */
-public record Deployment<C extends DeployRequested>(Function<String, EnvironmentRuntime> runtimes, Call call,
+public record Deployment<C extends DeployRequested>(Function<String, EnvironmentRuntime> runtimes, Call<C> call,
         Success<C> succeeded, StageOutcome.Failure failed) {
 
-    /** A deploy operation of {@link EnvironmentRuntime}. */
+    /** A deploy operation of {@link EnvironmentRuntime} for one request. */
     @FunctionalInterface
-    public interface Call {
-        DeployResult run(EnvironmentRuntime runtime, String environmentId, EnvironmentSpec spec,
-                Map<String, String> images, String commit, RuntimeListener listener);
+    public interface Call<C> {
+        DeployResult run(EnvironmentRuntime runtime, C request, RuntimeListener listener);
     }
 
     /** The success event of a request from the runtime's result (its endpoints, what it started). */
@@ -45,36 +42,37 @@ public record Deployment<C extends DeployRequested>(Function<String, Environment
 
     /** A setup: converges the whole spec and succeeds with the endpoints. */
     public static Deployment<SetupRequested> setup(Function<String, EnvironmentRuntime> runtimes) {
-        return new Deployment<>(runtimes, EnvironmentRuntime::setup, (request, result) -> new SetupSucceeded(
+        return new Deployment<>(runtimes, (runtime, request, listener) -> runtime.setup(request.environmentId(),
+                request.spec(), request.images(), request.commit(), listener), (request, result) -> new SetupSucceeded(
                 request.environmentId(), request.workflowId(), result.endpoints()), SetupFailed::new);
     }
 
     /** A patch: replaces what changed and succeeds with the endpoints and the services it started. */
     public static Deployment<PatchRequested> patch(Function<String, EnvironmentRuntime> runtimes) {
-        return new Deployment<>(runtimes, EnvironmentRuntime::patch, (request, result) -> new PatchSucceeded(
+        return new Deployment<>(runtimes, (runtime, request, listener) -> runtime.patch(request.environmentId(),
+                request.spec(), request.images(), request.commit(), listener), (request, result) -> new PatchSucceeded(
                 request.environmentId(), request.workflowId(), result.endpoints(), result.started()),
                 PatchFailed::new);
     }
 
-    /** A pause: stops every service of the environment and keeps the rest. */
+    /** A pause: stops every service of the environment and keeps the rest; with a wake upstream, a sleep. */
     public static Deployment<PauseRequested> pause(Function<String, EnvironmentRuntime> runtimes) {
-        return new Deployment<>(runtimes, (runtime, environmentId, spec, images, commit, listener) -> runtime.pause(
-                environmentId, spec, listener), (request, result) -> new PauseSucceeded(request.environmentId(),
-                        request.workflowId()), PauseFailed::new);
+        return new Deployment<>(runtimes, (runtime, request, listener) -> runtime.pause(request.environmentId(),
+                request.spec(), request.wakeUpstream(), listener), (request, result) -> new PauseSucceeded(
+                        request.environmentId(), request.workflowId()), PauseFailed::new);
     }
 
     /** A resume: starts the paused services again as they were and succeeds with the endpoints. */
     public static Deployment<ResumeRequested> resume(Function<String, EnvironmentRuntime> runtimes) {
-        return new Deployment<>(runtimes, (runtime, environmentId, spec, images, commit, listener) -> runtime.resume(
-                environmentId, spec, listener), (request, result) -> new ResumeSucceeded(request.environmentId(),
+        return new Deployment<>(runtimes, (runtime, request, listener) -> runtime.resume(request.environmentId(),
+                request.spec(), listener), (request, result) -> new ResumeSucceeded(request.environmentId(),
                         request.workflowId(), result.endpoints()), ResumeFailed::new);
     }
 
     /** Deploys {@code request}, reporting to {@code tasks}, and returns its outcome event. */
     public StageOutcome run(C request, TaskListener tasks) {
         EnvironmentRuntime runtime = runtimes.apply(request.spec().runtime());
-        DeployResult result = call.run(runtime, request.environmentId(), request.spec(), request.images(),
-                request.commit(), RuntimeListener.of(tasks));
+        DeployResult result = call.run(runtime, request, RuntimeListener.of(tasks));
         return result.succeeded() ? succeeded.of(request, result)
                 : failed.of(request.environmentId(), request.workflowId(), result.failedTask(), result.reason());
     }

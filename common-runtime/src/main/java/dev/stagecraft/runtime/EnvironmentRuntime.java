@@ -44,6 +44,20 @@ public interface EnvironmentRuntime {
     DeployResult pause(String environmentId, EnvironmentSpec spec, RuntimeListener listener);
 
     /**
+     * A pause that is a sleep when {@code wakeUpstream} ({@code host:port} of the gateway's wake endpoint) is set: a
+     * runtime with a router keeps the environment's host names routed to the wake endpoint, so the next request
+     * resumes the environment and is then let through. A runtime that cannot hold requests pauses as usual.
+     */
+    default DeployResult pause(String environmentId, EnvironmentSpec spec, String wakeUpstream,
+            RuntimeListener listener) {
+        if (wakeUpstream != null) {
+            listener.log("runtime", "this runtime cannot hold requests while an environment sleeps: it is paused,"
+                    + " and a person or its schedule resumes it");
+        }
+        return pause(environmentId, spec, listener);
+    }
+
+    /**
      * Starts the services of a paused environment again exactly as they were (same images, same configuration, so the
      * same deployed commit), waits until each is ready, and publishes them again; the result's endpoints are the
      * same as after a setup. Running it on an environment that is not paused only checks that every service is ready.

@@ -95,6 +95,12 @@ public interface RuntimeConfig {
         /** The port users reach the router on. */
         @WithDefault("80")
         int publicPort();
+
+        /**
+         * Where the router listens ({@code host:port}), which a request woken from a sleeping environment is handed
+         * back to; unset: {@code 127.0.0.1:<public port>}.
+         */
+        Optional<String> selfAddress();
     }
 
     /** {@code stagecraft.docker.*}. */

@@ -73,7 +73,7 @@ public class Runtimes {
                         defaults.defaultPids()), secrets::open,
                         router.adminUrl().filter(a -> !a.isBlank()).map(a -> new CaddyRouter(java.net.URI.create(a),
                                 router.server(), router.baseDomain(), router.scheme(), router.publicPort(),
-                                hostSuffixes)).orElse(null));
+                                hostSuffixes, router.selfAddress().orElse(null))).orElse(null));
             }
             case "kubernetes" -> {
                 RuntimeConfig.KubernetesIngress ingress = runtime.kubernetes();

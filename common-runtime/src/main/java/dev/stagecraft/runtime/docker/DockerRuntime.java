@@ -111,13 +111,30 @@ public final class DockerRuntime implements EnvironmentRuntime {
      */
     @Override
     public DeployResult pause(String environmentId, EnvironmentSpec spec, RuntimeListener listener) {
-        return RuntimeSpans.inSpan("docker pause", environmentId, () -> {
+        return pause(environmentId, spec, null, listener);
+    }
+
+    /**
+     * As {@link #pause(String, EnvironmentSpec, RuntimeListener)}; with {@code wakeUpstream} and a router, a sleep:
+     * each service's host names stay on the router, routed to the gateway's wake endpoint
+     * ({@link CaddyRouter#publishWake}) instead of being taken off.
+     */
+    @Override
+    public DeployResult pause(String environmentId, EnvironmentSpec spec, String wakeUpstream,
+            RuntimeListener listener) {
+        boolean sleep = wakeUpstream != null && router != null;
+        return RuntimeSpans.inSpan(sleep ? "docker sleep" : "docker pause", environmentId, () -> {
             Map<String, Container> existing = servicesOf(environmentId);
             WorkflowExecutor.Result result = TaskPlan.pause(spec).run(new TaskPlan.Handlers() {
                 @Override
                 public TaskOutcome stop(ServiceSpec service) {
                     listener.checkCancelled();
-                    return stopService(environmentId, service.name(), existing.get(service.name()), listener);
+                    Runnable offRouter = sleep && service.port() > 0
+                            ? () -> router.publishWake(environmentId, service.name(),
+                                    hosts(environmentId, spec, service.name()), wakeUpstream)
+                            : () -> router.unpublish(environmentId, service.name());
+                    return stopService(environmentId, service.name(), existing.get(service.name()), offRouter,
+                            listener);
                 }
             }, listener);
             if (!result.succeeded()) {
@@ -126,7 +143,9 @@ public final class DockerRuntime implements EnvironmentRuntime {
             // a container of a service the spec does not name (an older spec) is stopped all the same
             for (Map.Entry<String, Container> e : existing.entrySet()) {
                 if (e.getKey() != null && spec.services().stream().noneMatch(s -> s.name().equals(e.getKey()))) {
-                    TaskOutcome stopped = stopService(environmentId, e.getKey(), e.getValue(), listener);
+                    String service = e.getKey();
+                    TaskOutcome stopped = stopService(environmentId, service, e.getValue(),
+                            () -> router.unpublish(environmentId, service), listener);
                     if (!stopped.succeeded()) {
                         return DeployResult.failed("services." + e.getKey(), stopped.reason());
                     }
@@ -139,11 +158,15 @@ public final class DockerRuntime implements EnvironmentRuntime {
     /** How long a stopping container may take after SIGTERM before the engine kills it. */
     private static final int STOP_SECONDS = 10;
 
-    private TaskOutcome stopService(String environmentId, String service, Container container,
+    /**
+     * Stops the service's container; {@code offRouter} takes its host names off the router (or routes them to the
+     * wake endpoint) before the container stops, and once more after.
+     */
+    private TaskOutcome stopService(String environmentId, String service, Container container, Runnable offRouter,
             RuntimeListener listener) {
         try {
-            if (router != null) { // its host names answer 404 before its container goes away
-                router.unpublish(environmentId, service);
+            if (router != null) { // its host names answer 404 (or wake it) before its container goes away
+                offRouter.run();
             }
         } catch (CaddyRouter.RouterException e) {
             return TaskOutcome.failed("the routes of '" + service + "' could not be taken off the router: "
@@ -166,7 +189,7 @@ public final class DockerRuntime implements EnvironmentRuntime {
         try {
             if (router != null) {
                 // a route sync that listed the container before it stopped may have routed it again meanwhile
-                router.unpublish(environmentId, service);
+                offRouter.run();
             }
         } catch (CaddyRouter.RouterException e) {
             return TaskOutcome.failed("the routes of '" + service + "' could not be taken off the router: "

@@ -42,6 +42,14 @@ public final class CaddyRouter {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ID_PREFIX = "sc-";
+    /** The gateway's wake endpoint, which a sleeping service's requests are first handed to. */
+    public static final String WAKE_PATH = "/router/wake";
+    /** Set by the router on a wake call: the sleeping environment. */
+    public static final String ENVIRONMENT_HEADER = "X-Stagecraft-Environment";
+    /** Set by the router on a wake call: the service whose host name was asked for. */
+    public static final String SERVICE_HEADER = "X-Stagecraft-Service";
+    /** Set by the router on a request it hands back after a wake; the wake endpoint refuses it (no loop). */
+    public static final String WOKEN_HEADER = "X-Stagecraft-Woken";
     /** Between environment and service in a route id; neither an environment id nor a service name contains it. */
     private static final String SEPARATOR = "__";
     private static final java.util.regex.Pattern HOST_NAME = java.util.regex.Pattern.compile(
@@ -58,6 +66,7 @@ public final class CaddyRouter {
     private final String publicScheme;
     private final int publicPort;
     private final List<String> hostSuffixes;
+    private final String selfAddress;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /**
@@ -74,7 +83,17 @@ public final class CaddyRouter {
     /** {@code hostSuffixes}: domains a template's host names may be under, besides {@code baseDomain}. */
     public CaddyRouter(URI admin, String server, String baseDomain, String publicScheme, int publicPort,
             List<String> hostSuffixes) {
+        this(admin, server, baseDomain, publicScheme, publicPort, hostSuffixes, null);
+    }
+
+    /**
+     * {@code selfAddress}: where the router itself listens ({@code host:port}), which a woken request is handed back
+     * to; null: {@code 127.0.0.1:<publicPort>}.
+     */
+    public CaddyRouter(URI admin, String server, String baseDomain, String publicScheme, int publicPort,
+            List<String> hostSuffixes, String selfAddress) {
         this.admin = admin;
+        this.selfAddress = selfAddress == null || selfAddress.isBlank() ? "127.0.0.1:" + publicPort : selfAddress;
         this.server = server;
         this.baseDomain = baseDomain;
         this.publicScheme = publicScheme;
@@ -122,6 +141,26 @@ public final class CaddyRouter {
      * @throws RouterException when a host name is not a plain host name, or another environment's route has it
      */
     public synchronized void publish(List<Route> routes) {
+        put(routes, CaddyRouter::json, "router publish");
+    }
+
+    /**
+     * Routes a sleeping service's host names to the gateway's wake endpoint at {@code wakeUpstream}
+     * ({@code host:port}), replacing its route: a request to them is first handed to {@code GET /router/wake} (with
+     * the environment and service in headers the router sets, and without its body), which resumes the environment
+     * and answers once it is ready. On a 2xx answer the request itself, body and all, goes back through the router,
+     * where the resumed service's own route now answers it; any other answer (a "waking up" page after the wait, an
+     * error) is the answer the user gets. The request handed back carries {@code X-Stagecraft-Woken}, which the wake
+     * endpoint refuses, so a route that did not change cannot loop.
+     *
+     * @throws RouterException as {@link #publish(List)}
+     */
+    public synchronized void publishWake(String environmentId, String service, List<String> hosts,
+            String wakeUpstream) {
+        put(List.of(new Route(environmentId, service, hosts, wakeUpstream)), this::wakeJson, "router sleep");
+    }
+
+    private void put(List<Route> routes, java.util.function.Function<Route, ObjectNode> toJson, String spanName) {
         Map<String, ObjectNode> wanted = new LinkedHashMap<>();
         for (Route r : routes) {
             for (String host : r.hosts()) {
@@ -136,11 +175,11 @@ public final class CaddyRouter {
                             + " STAGECRAFT_ALLOWED_HOST_SUFFIXES)");
                 }
             }
-            wanted.put(routeId(r.environmentId(), r.service()), json(r));
+            wanted.put(routeId(r.environmentId(), r.service()), toJson.apply(r));
         }
         String environment = routes.stream().map(Route::environmentId).distinct().count() == 1
                 ? routes.get(0).environmentId() : null;
-        RuntimeSpans.inSpan("router publish", environment,
+        RuntimeSpans.inSpan(spanName, environment,
                 span -> span.setAttribute("stagecraft.routes", routes.size()), () -> change(current -> {
             for (JsonNode other : current) {
                 String otherId = other.path("@id").asText("");
@@ -172,6 +211,36 @@ public final class CaddyRouter {
         ObjectNode proxy = route.putArray("handle").addObject();
         proxy.put("handler", "reverse_proxy");
         proxy.putArray("upstreams").addObject().put("dial", r.upstream());
+        route.put("terminal", true);
+        return route;
+    }
+
+    private ObjectNode wakeJson(Route r) {
+        ObjectNode route = JSON.createObjectNode();
+        route.put("@id", routeId(r.environmentId(), r.service()));
+        ArrayNode hostMatch = route.putArray("match").addObject().putArray("host");
+        new LinkedHashSet<>(r.hosts()).forEach(hostMatch::add);
+        ArrayNode handle = route.putArray("handle");
+        ObjectNode wake = handle.addObject();
+        wake.put("handler", "reverse_proxy");
+        wake.putArray("upstreams").addObject().put("dial", r.upstream());
+        // as a forward-auth call: a GET without the body; the request itself waits for the answer
+        wake.putObject("rewrite").put("method", "GET").put("uri", WAKE_PATH);
+        ObjectNode set = wake.putObject("headers").putObject("request").putObject("set");
+        set.putArray(ENVIRONMENT_HEADER).add(r.environmentId());
+        set.putArray(SERVICE_HEADER).add(r.service());
+        ObjectNode awake = wake.putArray("handle_response").addObject();
+        awake.putObject("match").putArray("status_code").add(2);
+        awake.putArray("routes").addObject().putArray("handle").addObject().put("handler", "headers")
+                .putObject("request").putObject("set").putArray(WOKEN_HEADER).add(r.environmentId());
+        ObjectNode again = handle.addObject();
+        again.put("handler", "reverse_proxy");
+        again.putArray("upstreams").addObject().put("dial", selfAddress);
+        if (publicScheme.equals("https")) {
+            // back to this router itself on loopback, under the host name it has a certificate for
+            again.putObject("transport").put("protocol", "http").putObject("tls")
+                    .put("server_name", r.hosts().get(0)).put("insecure_skip_verify", true);
+        }
         route.put("terminal", true);
         return route;
     }

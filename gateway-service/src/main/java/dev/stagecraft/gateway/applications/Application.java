@@ -48,6 +48,9 @@ public class Application extends PanacheEntityBase {
     /** The pause schedule its ephemeral environments follow unless they set their own (JSON); null: none. */
     @Column(name = "pause_schedule")
     public String pauseSchedule;
+    /** How long its environments may go without a request before they sleep (ISO-8601); null: they never do. */
+    @Column(name = "sleep_after")
+    public String sleepAfter;
     @Column(name = "created_at")
     public OffsetDateTime createdAt;
 

@@ -34,6 +34,7 @@ import dev.stagecraft.gateway.auth.RequiresRole;
 import dev.stagecraft.gateway.auth.Role;
 import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.gateway.environments.PauseSchedule;
+import dev.stagecraft.gateway.sleep.SleepPolicy;
 import dev.stagecraft.template.ComposeImporter;
 import dev.stagecraft.template.InvalidTemplateException;
 import dev.stagecraft.template.TemplateCompiler;
@@ -205,6 +206,43 @@ public class ApplicationResource {
     public ApplicationView removeSchedule(@PathParam("id") String id) {
         Application app = find(id);
         app.pauseSchedule = null;
+        return ApplicationView.of(app, secrets);
+    }
+
+    /**
+     * Lets the application's environments sleep when idle ({@link SleepPolicy}): once the router had no request for
+     * their host names for {@code idleAfter}, they pause, and the next request wakes them. Only where requests reach
+     * them through the router (the Docker runtime), and only ephemeral environments unless permanent ones may pause;
+     * DELETE stops it (sleeping environments stay asleep until their next request).
+     */
+    @PUT
+    @RequiresRole(Role.ADMIN)
+    @Path("{id}/sleep")
+    @Transactional
+    public ApplicationView sleep(@PathParam("id") String id, String body) {
+        Application app = find(id);
+        SleepPolicy policy = SleepPolicy.parse(body);
+        if (!"docker".equals(app.runtime)) {
+            throw new ApiException(409, "sleep_unavailable", "application '" + app.name + "' runs on " + app.runtime
+                    + "; sleeping when idle needs the router in front of the docker runtime, which sees every request"
+                    + " and holds one until its environment wakes");
+        }
+        if (config.sleep().accessLog().isEmpty()) {
+            throw new ApiException(409, "sleep_unavailable", "this gateway reads no router access log"
+                    + " (STAGECRAFT_ROUTER_ACCESS_LOG): it cannot tell an idle environment from a used one");
+        }
+        app.sleepAfter = policy.text();
+        return ApplicationView.of(app, secrets);
+    }
+
+    @DELETE
+    @RequiresRole(Role.ADMIN)
+    @Path("{id}/sleep")
+    @Consumes(MediaType.WILDCARD)
+    @Transactional
+    public ApplicationView removeSleep(@PathParam("id") String id) {
+        Application app = find(id);
+        app.sleepAfter = null;
         return ApplicationView.of(app, secrets);
     }
 

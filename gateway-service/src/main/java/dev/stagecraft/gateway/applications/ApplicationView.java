@@ -18,7 +18,7 @@ import dev.stagecraft.template.yaml.Problems;
 /** An application as the API shows it; the webhook secret and secret variables are masked. */
 public record ApplicationView(String id, String name, ApplicationRequest.Repository repository, String webhookSecret,
         String runtime, String pullRequestLabel, String templateFormat, List<String> services, String template, String environmentVariables,
-        PauseSchedule pauseSchedule, OffsetDateTime createdAt, List<TemplateProblem> warnings) {
+        PauseSchedule pauseSchedule, String sleepAfter, OffsetDateTime createdAt, List<TemplateProblem> warnings) {
 
     static final String MASK = "********";
 
@@ -48,7 +48,7 @@ public record ApplicationView(String id, String name, ApplicationRequest.Reposit
                 MASK, app.runtime, app.pullRequestLabel, app.templateFormat,
                 compiled.spec().services().stream().map(EnvironmentSpec.ServiceSpec::name).toList(),
                 app.templateSource != null ? app.templateSource : app.template, EnvironmentVariables.masked(variables),
-                app.pauseSchedule == null ? null : PauseSchedule.parse(app.pauseSchedule), app.createdAt,
+                app.pauseSchedule == null ? null : PauseSchedule.parse(app.pauseSchedule), app.sleepAfter, app.createdAt,
                 warnings);
     }
 

@@ -45,6 +45,34 @@ public interface GatewayConfig {
     /** Bitbucket Cloud: commit build statuses, the pull request comment and pull request states. */
     Bitbucket bitbucket();
 
+    /** {@code stagecraft.sleep.*}: idle environments put to sleep, woken by the next request through the router. */
+    Sleep sleep();
+
+    /**
+     * Sleep when idle: the router's access log says when each host name last had a request; an environment of an
+     * application with an idle timeout that had none for that long is paused, its host names kept on the router and
+     * routed to {@code GET /router/wake}, which resumes it on the next request.
+     */
+    interface Sleep {
+
+        /** The router's access log (Caddy, JSON lines); unset: no environment sleeps, none can be set to. */
+        Optional<String> accessLog();
+
+        /** The router's admin API, read for which environment each host name belongs to. */
+        Optional<String> routerAdmin();
+
+        /** How often the access log is read and idle environments are put to sleep. */
+        @WithDefault("30s")
+        Duration check();
+
+        /** How long a request waits for its environment to wake before it gets the "waking up" page. */
+        @WithDefault("60s")
+        Duration wakeWait();
+
+        /** Where the router reaches this gateway's wake endpoint ({@code host:port}); unset: 127.0.0.1:<its port>. */
+        Optional<String> wakeUpstream();
+    }
+
     /** {@code stagecraft.ui.*}: the internal UI, which sends its commands over Kafka. */
     interface Ui {
 

@@ -84,6 +84,9 @@ public class Environment extends PanacheEntityBase {
     /** A person resumed it inside a pause window: the schedule does not pause it again before this. */
     @Column(name = "schedule_skip_until")
     public OffsetDateTime scheduleSkipUntil;
+    /** When the router last had a request for one of its host names (read from its access log); null: none seen. */
+    @Column(name = "last_request_at", insertable = false, updatable = false) // written by SleepWatch.requestAt only
+    public OffsetDateTime lastRequestAt;
     @Version
     public long version;
 

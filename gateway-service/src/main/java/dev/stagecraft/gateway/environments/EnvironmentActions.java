@@ -41,6 +41,12 @@ public class EnvironmentActions {
 
         /** The pause schedule, acting on its own. */
         public static final Actor SCHEDULE = new Actor("pause schedule", "schedule");
+
+        /** The application's idle timeout: no request reached the environment for that long. */
+        public static final Actor IDLE = new Actor("idle timeout", "router");
+
+        /** A request to a sleeping environment's host name, through the router. */
+        public static final Actor REQUEST = new Actor("request", "router");
     }
 
     @Inject
@@ -199,8 +205,8 @@ public class EnvironmentActions {
                     + " environments pause (set stagecraft.environments.pause-permanent=true to allow permanent ones)");
         }
         if (env.state == EnvironmentState.PAUSED || env.state == EnvironmentState.PAUSING) {
-            if (actor != Actor.SCHEDULE && "schedule".equals(env.pausedBy)) {
-                env.pausedBy = "manual"; // a person's pause now: the schedule does not resume it
+            if (actor != Actor.SCHEDULE && ("schedule".equals(env.pausedBy) || "idle".equals(env.pausedBy))) {
+                env.pausedBy = "manual"; // a person's pause now: neither the schedule nor a request resumes it
                 record(env, "pause", actor, Map.of());
             }
             return env;
@@ -214,6 +220,41 @@ public class EnvironmentActions {
             env.pausedBy = actor == Actor.SCHEDULE ? "schedule" : "manual";
         }
         return env;
+    }
+
+    /**
+     * Puts a READY environment with nothing running to sleep, its application's idle timeout having passed with no
+     * request for {@code idleFor}: a pause whose host names stay on the router, routed to the wake endpoint (the
+     * pause request carries its address). False when it is no longer READY and idle, or it may not pause.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public boolean sleep(String id, Duration idleFor) {
+        Environment env = Environment.findById(id);
+        if (env == null || env.state != EnvironmentState.READY || env.activeWorkflowId != null
+                || env.kind == Environment.Kind.PERMANENT && !config.environments().pausePermanent()) {
+            return false;
+        }
+        env.pausedBy = "idle"; // before the pause is sent: it makes the pause a sleep
+        record(env, "sleep", Actor.IDLE, Map.of("idleFor", idleFor.toString()));
+        if (!process.pause(env, null)) {
+            env.pausedBy = null;
+            return false;
+        }
+        return true;
+    }
+
+    /**
+     * Wakes a sleeping environment for a request to {@code host}: resumes it when it sleeps because it was idle.
+     * False when it does not (any more): a person or the schedule paused it, or it is already waking or awake.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public boolean wake(String id, String host) {
+        Environment env = Environment.findById(id);
+        if (env == null || env.state != EnvironmentState.PAUSED || !"idle".equals(env.pausedBy)) {
+            return false;
+        }
+        record(env, "wake", Actor.REQUEST, Map.of("host", host == null ? "" : host));
+        return process.resume(env, null);
     }
 
     /**

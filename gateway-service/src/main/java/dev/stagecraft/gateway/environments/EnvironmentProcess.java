@@ -38,6 +38,7 @@ import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.gateway.applications.Application;
 import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.gateway.secrets.SecretMask;
+import dev.stagecraft.gateway.sleep.WakeEndpoint;
 import dev.stagecraft.messaging.outbox.MessageTooLargeException;
 import dev.stagecraft.messaging.outbox.Outbox;
 import dev.stagecraft.template.InvalidTemplateException;
@@ -58,6 +59,9 @@ public class EnvironmentProcess {
 
     @Inject
     Outbox outbox;
+
+    @Inject
+    WakeEndpoint wakeEndpoint;
 
     @Inject
     SecretBox secrets;
@@ -296,7 +300,9 @@ public class EnvironmentProcess {
             outbox.publish(switch (deploy.stage()) {
                 case SETUP -> new SetupRequested(env.id, wf, deploy.commit(), env.spec(), deploy.images());
                 case PATCH -> new PatchRequested(env.id, wf, deploy.commit(), env.spec(), deploy.images());
-                case PAUSE -> new PauseRequested(env.id, wf, deploy.commit(), env.spec(), deploy.images());
+                // paused for being idle: a sleep, which the next request through the router wakes
+                case PAUSE -> new PauseRequested(env.id, wf, deploy.commit(), env.spec(), deploy.images(),
+                        "idle".equals(env.pausedBy) ? wakeEndpoint.address() : null);
                 case RESUME -> new ResumeRequested(env.id, wf, deploy.commit(), env.spec(), deploy.images());
                 case BUILD, TEARDOWN -> throw new IllegalStateException(deploy.stage() + " is not a deploy");
             }, causationId);
