@@ -170,6 +170,23 @@ class CaddyRouterTest {
                     .until(() -> getOverTls(host, port, root), java.util.Objects::nonNull);
             assertTrue(answer.startsWith("HTTP/1.1 200"), answer);
             assertTrue(answer.contains("served over tls"), answer);
+
+            // asleep: the woken request goes back through the router over TLS, to the resumed service's route
+            HttpServer waker = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            waker.createContext("/router/wake", exchange -> {
+                router.publish(environment, "web", List.of(host), "127.0.0.1:" + upstream.getAddress().getPort());
+                exchange.sendResponseHeaders(204, -1);
+                exchange.close();
+            });
+            waker.start();
+            try {
+                router.publishWake(environment, "web", List.of(host), "127.0.0.1:" + waker.getAddress().getPort());
+                String woken = getOverTls(host, port, root);
+                assertTrue(woken.startsWith("HTTP/1.1 200"), woken);
+                assertTrue(woken.contains("served over tls"), woken);
+            } finally {
+                waker.stop(0);
+            }
             router.unpublish(environment);
         } finally {
             upstream.stop(0);
@@ -177,6 +194,104 @@ class CaddyRouterTest {
                     lib.toString(), dir.toString()).redirectErrorStream(true).start();
             stop.getInputStream().readAllBytes();
             stop.waitFor();
+        }
+    }
+
+    /**
+     * A sleeping service's route hands each request first to the wake endpoint (a GET without the body, naming the
+     * environment and service), and on 2xx lets the request itself, method, path and body, through the router again,
+     * where the resumed service's own route answers it. Any other answer is the user's; a route that did not change
+     * cannot loop.
+     */
+    @Test
+    void aSleepingServicesRequestWaitsForTheWakeThenTheResumedServiceAnswersIt() throws Exception {
+        int port = Integer.parseInt(System.getenv("STAGECRAFT_ROUTER_PORT"));
+        CaddyRouter router = new CaddyRouter(URI.create(System.getenv("STAGECRAFT_ROUTER_ADMIN")), "stagecraft",
+                "localhost", "http", port, List.of(), null);
+        String environment = "rt-" + UUID.randomUUID().toString().substring(0, 8) + "-sleep";
+        String host = router.hostName(environment, "web");
+        HttpServer service = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        service.createContext("/", exchange -> {
+            byte[] body = ("resumed " + exchange.getRequestMethod() + " " + exchange.getRequestURI() + " "
+                    + new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8))
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        String[] mode = {"waiting"};
+        List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HttpServer waker = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        waker.createContext("/router/wake", exchange -> {
+            var headers = exchange.getRequestHeaders();
+            calls.add(exchange.getRequestMethod() + " " + headers.getFirst(CaddyRouter.ENVIRONMENT_HEADER) + " "
+                    + headers.getFirst(CaddyRouter.SERVICE_HEADER) + " woken=" + headers.getFirst(
+                            CaddyRouter.WOKEN_HEADER) + " body=" + exchange.getRequestBody().readAllBytes().length);
+            int status;
+            if (headers.getFirst(CaddyRouter.WOKEN_HEADER) != null) {
+                status = 502;
+            } else if (mode[0].equals("resume")) {
+                // as the resume does: the service's own route replaces the sleeping one before the wake answers
+                router.publish(environment, "web", List.of(host), "127.0.0.1:" + service.getAddress().getPort());
+                status = 204;
+            } else {
+                status = mode[0].equals("stuck") ? 204 : 503;
+            }
+            byte[] page = (status == 503 ? "waking up" : status == 502 ? "still asleep" : "")
+                    .getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(status, page.length == 0 ? -1 : page.length);
+            exchange.getResponseBody().write(page);
+            exchange.close();
+        });
+        service.start();
+        waker.start();
+        try {
+            String wake = "127.0.0.1:" + waker.getAddress().getPort();
+            router.publishWake(environment, "web", List.of(host), wake);
+            assertTrue(router.routedEnvironments().contains(environment), "a sleeping environment keeps its routes");
+
+            String[] waiting = viaRouter(port, "GET", host, "/orders?page=2", null);
+            assertEquals("503", waiting[0]);
+            assertEquals("waking up", waiting[1], "the wake endpoint's page is the user's answer");
+            assertEquals("GET " + environment + " web woken=null body=0", calls.get(0));
+
+            mode[0] = "resume";
+            String[] answered = viaRouter(port, "POST", host, "/orders?page=2", "two pizzas");
+            assertEquals("200", answered[0], answered[1]);
+            assertEquals("resumed POST /orders?page=2 two pizzas", answered[1], "the request itself, body and all");
+            assertEquals("GET " + environment + " web woken=null body=0", calls.get(1),
+                    "the wake call is a GET without the body");
+
+            router.publishWake(environment, "web", List.of(host), wake);
+            mode[0] = "stuck";
+            String[] stuck = viaRouter(port, "GET", host, "/orders?page=2", null);
+            assertEquals("502", stuck[0], "a route that did not change is not followed round again");
+            assertEquals(4, calls.size(), calls.toString());
+            assertEquals("GET " + environment + " web woken=" + environment + " body=0", calls.get(3));
+        } finally {
+            router.unpublish(environment);
+            waker.stop(0);
+            service.stop(0);
+        }
+    }
+
+    /**
+     * One request to the router on loopback for {@code host} (a Host header the JDK's client does not let one set):
+     * the status code and the body (answers here carry a Content-Length).
+     */
+    private static String[] viaRouter(int port, String method, String host, String path, String body)
+            throws IOException {
+        byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 2000);
+            socket.setSoTimeout(20_000);
+            socket.getOutputStream().write((method + " " + path + " HTTP/1.1\r\nHost: " + host
+                    + "\r\nConnection: close\r\nContent-Length: " + content.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().write(content);
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int end = answer.indexOf("\r\n\r\n");
+            return new String[] {answer.substring(9, 12), end < 0 ? "" : answer.substring(end + 4)};
         }
     }
 
