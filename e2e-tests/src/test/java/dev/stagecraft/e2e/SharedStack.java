@@ -54,17 +54,21 @@ final class SharedStack {
                 current-context: mock
                 """.formatted(kubernetes.port()));
         Path root = Path.of(System.getProperty("stagecraft.root", "..")).toAbsolutePath();
-        stack = Stack.start(root, LocalInfra.shared(), work, Map.of("KUBECONFIG", kubeconfig.toString(),
-                "STAGECRAFT_RUNTIMES", "docker,kubernetes", "STAGECRAFT_DEFAULT_RUNTIME", "docker",
+        stack = Stack.start(root, LocalInfra.shared(), work, Map.ofEntries(
+                Map.entry("KUBECONFIG", kubeconfig.toString()),
+                Map.entry("STAGECRAFT_RUNTIMES", "docker,kubernetes"), Map.entry("STAGECRAFT_DEFAULT_RUNTIME", "docker"),
                 // leases short enough that a run of a killed instance is taken over within the tests' patience
-                "STAGECRAFT_STAGE_LEASE", "PT6S",
+                Map.entry("STAGECRAFT_STAGE_LEASE", "PT6S"),
                 // the registry clean-up runs when a test asks for it, and counts every tag of a finished test as old
-                "STAGECRAFT_REGISTRY_GC_EVERY", "off", "STAGECRAFT_REGISTRY_GRACE", "PT0S",
+                Map.entry("STAGECRAFT_REGISTRY_GC_EVERY", "off"), Map.entry("STAGECRAFT_REGISTRY_GRACE", "PT0S"),
                 // every image goes to the registry, so the clean-up has the tags of Docker environments to remove too
-                "STAGECRAFT_BUILD_PUSH", "always",
+                Map.entry("STAGECRAFT_BUILD_PUSH", "always"),
                 // traces exported as to a collector, in batches every 100 ms so a test need not wait long for them
-                "STAGECRAFT_OTEL_ENDPOINT", spans.endpoint(), "STAGECRAFT_OTEL_PROTOCOL", "http/protobuf",
-                "QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "100ms"));
+                Map.entry("STAGECRAFT_OTEL_ENDPOINT", spans.endpoint()),
+                Map.entry("STAGECRAFT_OTEL_PROTOCOL", "http/protobuf"),
+                Map.entry("QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "100ms"),
+                // the router's access log read every second, so an idle environment sleeps within the tests' patience
+                Map.entry("STAGECRAFT_SLEEP_CHECK", "1s")));
         Runtime.getRuntime().addShutdownHook(new Thread(SharedStack::stop));
         return stack;
     }
