@@ -112,4 +112,26 @@ class ApplicationsTest extends AgainstFakeGateway {
                 3f2a  shop  github    docker   https://example.com/shop.git  2026-05-01T10:00:00Z
                 """, result.out());
     }
+
+    @Test
+    void sleepSendsTheIdleTimeoutAsIsoEightSixOhOneOrRemovesIt() throws Exception {
+        String path = "/api/applications/3f2a/sleep";
+        String sleeping = SHOP.formatted("release", "[]").replace("\"createdAt\"", "\"sleepAfter\": \"PT30M\", \"createdAt\"");
+        gateway.on("PUT", path, FakeGateway.Reply.ok(sleeping));
+        gateway.on("DELETE", path, FakeGateway.Reply.ok(SHOP.formatted("release", "[]")));
+
+        Cli.Result set = cli.run("apps", "sleep", "3f2a", "--after", "30m");
+        Cli.Result removed = cli.run("apps", "sleep", "3f2a", "--remove");
+        Cli.Result neither = cli.run("apps", "sleep", "3f2a");
+        Cli.Result wrong = cli.run("apps", "sleep", "3f2a", "--after", "soon");
+
+        assertEquals(0, set.exitCode(), set.toString());
+        assertTrue(set.out().contains("Idle sleep:") && set.out().contains("PT30M"), set.out());
+        assertEquals(Json.parse("{\"idleAfter\": \"PT30M\"}"), gateway.only("PUT", path).json());
+        assertEquals(0, removed.exitCode(), removed.toString());
+        assertEquals(1, gateway.requests("DELETE", path).size());
+        assertEquals(2, neither.exitCode(), neither.toString());
+        assertEquals(2, wrong.exitCode(), wrong.toString());
+        assertTrue(wrong.err().contains("--after 'soon' is not a duration"), wrong.err());
+    }
 }

@@ -365,7 +365,9 @@
         h('dt', {}, 'Expires'), h('dd', {}, when(env.expiresAt)),
         h('dt', {}, 'Pause schedule'), h('dd', { id: 'pause-schedule' }, scheduleText(env.pauseSchedule)
           + (env.pauseScheduleFrom ? ' (' + env.pauseScheduleFrom + ')' : '')
-          + (env.pausedBy ? '; paused by ' + env.pausedBy : '')),
+          + (env.pausedBy === 'idle' ? '; asleep: the next request wakes it'
+            : env.pausedBy ? '; paused by ' + env.pausedBy : '')),
+        h('dt', {}, 'Last request'), h('dd', {}, when(env.lastRequestAt)),
         env.failureReason ? [h('dt', {}, 'Failure'), h('dd', { class: 'error' }, env.failureReason)] : null,
         env.awaitingApproval ? [h('dt', {}, 'Approval'), h('dd', {}, 'This pull request comes from a fork: a deployer'
           + ' must approve the commit ' + short(env.desiredCommit) + ' before it is built.')] : null,
@@ -517,6 +519,7 @@
         h('dt', {}, 'Services'), h('dd', {}, (app.services || []).join(', ') || '-'),
         h('dt', {}, 'Pull request label'), h('dd', {}, app.pullRequestLabel || 'none: every pull request'),
         h('dt', {}, 'Pause schedule'), h('dd', {}, scheduleText(app.pauseSchedule)),
+        h('dt', {}, 'Sleeps when idle for'), h('dd', {}, app.sleepAfter || 'never'),
         h('dt', {}, 'Variables'), h('dd', {}, app.environmentVariables
           ? h('pre', { class: 'template' }, app.environmentVariables) : 'none'),
         h('dt', {}, 'Environments'), h('dd', {}, h('a', { href: '#/environments?application=' + encodeURIComponent(app.name) },

@@ -160,6 +160,28 @@ public final class AppsCommand {
                 AppsCommand::details);
     }
 
+    @Command(name = "sleep", description = {"Lets the application's environments sleep when the router had no"
+            + " request for them for a while; the next request wakes them (admin role, Docker runtime).",
+            "--remove: they no longer sleep."})
+    void sleep(@Parameters(paramLabel = "<id>", description = "The application's id.") String id,
+            @Option(names = "--after", paramLabel = "<duration>", description = "Idle time before sleeping: 30m, 2h,"
+                    + " or ISO-8601 (PT30M).") String after,
+            @Option(names = "--remove", description = "Remove the idle timeout.") boolean remove) {
+        if (remove == (after != null)) {
+            throw new UsageException("give either --after <duration> or --remove");
+        }
+        String path = APPLICATIONS + "/" + Query.encode(id) + "/sleep";
+        Answer answer;
+        if (remove) {
+            answer = root.gateway().delete(path);
+        } else {
+            ObjectNode body = Json.object();
+            body.put("idleAfter", dev.stagecraft.cli.environments.Durations.iso("--after", after));
+            answer = root.gateway().put(path, body);
+        }
+        root.printer(spec).print(answer, AppsCommand::details);
+    }
+
     private void warnAbout(JsonNode app, TemplateFile template) {
         PrintWriter err = root.err(spec);
         String format = app.path("templateFormat").asText();
@@ -196,6 +218,7 @@ public final class AppsCommand {
                 .field("Template format", Cells.text(app.get("templateFormat")))
                 .field("Services", Cells.list(app.get("services")))
                 .field("Pause schedule", ScheduleText.of(app.get("pauseSchedule")))
+                .field("Idle sleep", Cells.text(app.get("sleepAfter")))
                 .field("Warnings", app.path("warnings").size())
                 .field("Created", Cells.time(app.get("createdAt"))).render();
     }

@@ -89,7 +89,7 @@ public final class EnvsCommand {
             @Option(names = "--by", paramLabel = "<duration>", description = "12h, 2d, 90m or ISO-8601 (PT12H);"
                     + " default: the installation's TTL. Never beyond its max-ttl from now.") String by) {
         act(root.gateway().post(path(id) + "/extend", by == null ? null : Json.object().put("by",
-                Durations.iso(by))));
+                Durations.iso("--by", by))));
     }
 
     @Command(name = "pause", description = "Pauses an environment: its services stop, everything else stays; a push"
@@ -185,6 +185,7 @@ public final class EnvsCommand {
                 .field("Pause schedule", ScheduleText.of(env.get("pauseSchedule"))
                         + (env.hasNonNull("pauseScheduleFrom") ? " (" + env.get("pauseScheduleFrom").asText() + ")" : "")
                         + (env.hasNonNull("pausedBy") ? "; paused by " + env.get("pausedBy").asText() : ""))
+                .field("Last request", Cells.time(env.get("lastRequestAt")))
                 .field("Created", Cells.time(env.get("createdAt")))
                 .field("Updated", Cells.time(env.get("updatedAt")))
                 .field("Runs as root", Cells.list(env.get("runAsRoot")));
