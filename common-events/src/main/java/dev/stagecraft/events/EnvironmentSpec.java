@@ -10,7 +10,8 @@ import java.util.Map;
  */
 public record EnvironmentSpec(String application, List<ServiceSpec> services, Map<String, String> variables,
         List<JobSpec> jobs, Map<String, WorkflowSpec> workflows, Map<String, String> hostnames,
-        List<SharedVolumeSpec> sharedVolumes, String environmentTemplate, String expiresAfter, String runtime) {
+        List<SharedVolumeSpec> sharedVolumes, String environmentTemplate, String expiresAfter, String runtime,
+        List<ImportSpec> imports) {
 
     public EnvironmentSpec {
         services = listOrNone(services);
@@ -19,6 +20,34 @@ public record EnvironmentSpec(String application, List<ServiceSpec> services, Ma
         workflows = mapOrNone(workflows);
         hostnames = mapOrNone(hostnames);
         sharedVolumes = listOrNone(sharedVolumes);
+        imports = listOrNone(imports);
+    }
+
+    /** Without imported applications. */
+    public EnvironmentSpec(String application, List<ServiceSpec> services, Map<String, String> variables,
+            List<JobSpec> jobs, Map<String, WorkflowSpec> workflows, Map<String, String> hostnames,
+            List<SharedVolumeSpec> sharedVolumes, String environmentTemplate, String expiresAfter, String runtime) {
+        this(application, services, variables, jobs, workflows, hostnames, sharedVolumes, environmentTemplate,
+                expiresAfter, runtime, List.of());
+    }
+
+    /**
+     * An application this environment runs services of too (Release's {@code app_imports}): its services are those
+     * of {@code services} in the spec (each also in the spec's service list, its image built from
+     * {@code repositoryUrl}); {@code branches} are the branches to build it at, the first one the repository has
+     * wins; the commit the build took is reported in BuildCompleted.
+     */
+    public record ImportSpec(String application, String repositoryUrl, List<String> branches, List<String> services) {
+
+        public ImportSpec {
+            branches = listOrNone(branches);
+            services = listOrNone(services);
+        }
+    }
+
+    /** The imported application {@code service} comes from, or null for the environment's own services. */
+    public ImportSpec importOf(String service) {
+        return imports.stream().filter(i -> i.services().contains(service)).findFirst().orElse(null);
     }
 
     /** An unmodifiable copy of {@code list}; an empty list for null, which a JSON payload may carry. */
@@ -46,7 +75,7 @@ public record EnvironmentSpec(String application, List<ServiceSpec> services, Ma
     /** This spec run by {@code runtime} (docker or kubernetes; null: the installation's default). */
     public EnvironmentSpec withRuntime(String runtime) {
         return new EnvironmentSpec(application, services, variables, jobs, workflows, hostnames, sharedVolumes,
-                environmentTemplate, expiresAfter, runtime);
+                environmentTemplate, expiresAfter, runtime, imports);
     }
 
     /**
