@@ -33,6 +33,7 @@ import dev.stagecraft.events.cloudevents.CloudEvent;
 import dev.stagecraft.events.cloudevents.SpecHash;
 import dev.stagecraft.messaging.stage.RunControl;
 import dev.stagecraft.messaging.stage.StageHandler;
+import dev.stagecraft.template.AppImports;
 import dev.stagecraft.template.InvalidTemplateException;
 import dev.stagecraft.template.TemplateCompiler;
 import io.micrometer.core.instrument.Counter;
@@ -87,8 +88,10 @@ public class BuildHandler implements StageHandler {
             EnvironmentSpec spec = request.spec();
             if (templates.keySet().stream().anyMatch(k -> k.endsWith(TemplateCompiler.APPLICATION_TEMPLATE))) {
                 try {
-                    spec = TemplateCompiler.compile(spec.application(), find(templates, TemplateCompiler.APPLICATION_TEMPLATE),
-                            find(templates, TemplateCompiler.ENVIRONMENT_VARIABLES));
+                    // the imported applications stay those the gateway resolved
+                    spec = AppImports.carry(spec, TemplateCompiler.compile(spec.application(),
+                            find(templates, TemplateCompiler.APPLICATION_TEMPLATE),
+                            find(templates, TemplateCompiler.ENVIRONMENT_VARIABLES)));
                     control.log("git", "building the services of the template in the repository");
                 } catch (InvalidTemplateException e) {
                     // the gateway reports the validation errors; build nothing from an invalid template
@@ -96,32 +99,73 @@ public class BuildHandler implements StageHandler {
                             templates);
                 }
             }
-            List<ImageRef> refs = new ArrayList<>();
-            BuildFailed failure = null;
-            for (Built built : buildAll(request, spec, source, control)) {
-                if (built.ref() != null) {
-                    refs.add(built.ref());
-                } else if (failure == null) {
-                    failure = built.failure();
+            Map<String, Source> importSources = new java.util.HashMap<>();
+            List<BuildCompleted.ImportedCommit> imported = new ArrayList<>();
+            try {
+                BuildFailed missing = checkOutImports(request, spec, importSources, imported, control);
+                if (missing != null) {
+                    return missing;
                 }
+                return buildAndReport(request, spec, source, importSources, imported, templates, control);
+            } finally {
+                importSources.values().forEach(Source::close);
             }
-            if (failure != null) {
-                // the gateway never learns of images from a failed build, so no teardown would remove them
-                removeBuilt(refs);
-                return failure;
-            }
-            if (control.cancelled()) {
-                // the environment is going away: what this run built would be left behind by its teardown
-                removeBuilt(refs);
-                control.checkCancelled();
-            }
-            return new BuildCompleted(request.environmentId(), request.workflowId(), request.commit(), refs, templates);
         }
     }
 
+    /**
+     * Checks out each imported application at the first of its branches its repository has; a BuildFailed when one
+     * has none of them.
+     */
+    private BuildFailed checkOutImports(BuildRequested request, EnvironmentSpec spec, Map<String, Source> sources,
+            List<BuildCompleted.ImportedCommit> imported, RunControl control) throws Exception {
+        for (EnvironmentSpec.ImportSpec i : spec.imports()) {
+            control.checkCancelled();
+            var head = checkout.firstBranch(i.repositoryUrl(), i.branches());
+            if (head.isEmpty()) {
+                return new BuildFailed(request.environmentId(), request.workflowId(), request.commit(), null,
+                        "imported application '" + i.application() + "': " + i.repositoryUrl() + " has none of the"
+                                + " branches " + String.join(", ", i.branches()) + " (HEAD: its default branch)",
+                        List.of());
+            }
+            control.log("git", "imported application " + i.application() + ": fetching " + i.repositoryUrl()
+                    + " at " + head.get().commit() + " (branch " + head.get().branch() + ")");
+            sources.put(i.application(), checkout.checkout(i.repositoryUrl(), head.get().commit()));
+            imported.add(new BuildCompleted.ImportedCommit(i.application(), head.get().branch(),
+                    head.get().commit()));
+        }
+        return null;
+    }
+
+    private StageOutcome buildAndReport(BuildRequested request, EnvironmentSpec spec, Source source,
+            Map<String, Source> importSources, List<BuildCompleted.ImportedCommit> imported,
+            Map<String, String> templates, RunControl control) throws Exception {
+        List<ImageRef> refs = new ArrayList<>();
+        BuildFailed failure = null;
+        for (Built built : buildAll(request, spec, source, importSources, control)) {
+            if (built.ref() != null) {
+                refs.add(built.ref());
+            } else if (failure == null) {
+                failure = built.failure();
+            }
+        }
+        if (failure != null) {
+            // the gateway never learns of images from a failed build, so no teardown would remove them
+            removeBuilt(refs);
+            return failure;
+        }
+        if (control.cancelled()) {
+            // the environment is going away: what this run built would be left behind by its teardown
+            removeBuilt(refs);
+            control.checkCancelled();
+        }
+        return new BuildCompleted(request.environmentId(), request.workflowId(), request.commit(), refs, templates,
+                imported);
+    }
+
     /** Every service's outcome, in the spec's order; the builds run side by side. */
-    private List<Built> buildAll(BuildRequested request, EnvironmentSpec spec, Source source, RunControl control)
-            throws InterruptedException {
+    private List<Built> buildAll(BuildRequested request, EnvironmentSpec spec, Source own,
+            Map<String, Source> importSources, RunControl control) throws InterruptedException {
         List<ServiceSpec> services = spec.services();
         // each build in the run's trace, whichever thread of the pool runs it
         ExecutorService pool = Context.taskWrapping(Executors.newFixedThreadPool(Math.max(1,
@@ -134,6 +178,9 @@ public class BuildHandler implements StageHandler {
                     futures.add(CompletableFuture.completedFuture(new Built(new ImageRef(service.name(),
                             service.image(), false), null)));
                 } else {
+                    // an imported application's service is built from its own repository
+                    EnvironmentSpec.ImportSpec from = spec.importOf(service.name());
+                    Source source = from == null ? own : importSources.get(from.application());
                     futures.add(pool.submit(() -> buildService(request, spec, service, source, control)));
                 }
             }
@@ -157,9 +204,10 @@ public class BuildHandler implements StageHandler {
         String context = service.build().context();
         Optional<String> tree = source.treeId(context);
         if (tree.isEmpty()) {
+            String at = source.commit().name();
             return new Built(null, new BuildFailed(request.environmentId(), request.workflowId(), request.commit(),
                     service.name(), "build context '" + context + "' is not a directory of the repository at "
-                            + request.commit().substring(0, Math.min(12, request.commit().length())), List.of()));
+                            + at.substring(0, 12), List.of()));
         }
         String tag = tag(tree.get(), service.build());
         String reference = images.reference(spec.application(), service.name(), tag);

@@ -17,5 +17,20 @@ import dev.stagecraft.events.EnvironmentSpec.WorkflowSpec;
 public record ApplicationTemplate(String app, boolean autoDeploy, String trackingBranch, String domain,
         Map<String, String> hostnames, ResourcesSpec resources, int replicas, List<SharedVolumeSpec> sharedVolumes,
         List<ServiceSpec> services, List<JobSpec> jobs, Map<String, WorkflowSpec> workflows,
-        List<String> environmentTemplates, String environmentTemplate, String expiry) {
+        List<String> environmentTemplates, String environmentTemplate, String expiry, List<AppImport> appImports,
+        boolean parallelizeAppImports) {
+
+    /**
+     * Release's {@code app_imports} entry: the application {@code name} whose services this one's environments run too,
+     * the {@code branch} to build it at (null: Release's rule picks one), and the services left out.
+     * {@code path}, {@code line} and {@code column} are the entry's place in the template, for errors found later (an
+     * unknown application, a service name taken twice).
+     */
+    public record AppImport(String name, String branch, List<String> excludeServices, String path, int line,
+            int column) {
+
+        public AppImport {
+            excludeServices = List.copyOf(excludeServices);
+        }
+    }
 }

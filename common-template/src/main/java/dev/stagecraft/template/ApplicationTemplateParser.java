@@ -43,7 +43,7 @@ public final class ApplicationTemplateParser {
     private static final Pattern EXPIRY = Pattern.compile("(\\d+)\\s*(d|h|m)");
     private static final Set<String> TOP = Set.of("app", "auto_deploy", "tracking_branch", "domain", "hostnames",
             "resources", "shared_volumes", "services", "jobs", "workflows", "environment_templates", "context", "mode",
-            "repo_name", "infrastructure", "expiry");
+            "repo_name", "infrastructure", "expiry", "app_imports", "parallelize_app_imports");
     private static final Set<String> SERVICE = Set.of("name", "image", "build", "has_repo", "command", "args", "ports",
             "envs", "readiness_probe", "liveness_probe", "cpu", "memory", "replicas", "volumes", "depends_on", "static",
             "storage", "run_as_root");
@@ -139,8 +139,11 @@ public final class ApplicationTemplateParser {
                 .map(i -> i.text("name")).filter(n -> n != null).toList()).orElse(List.of());
         String expiry = top("expiry").map(this::expiry).orElse(null);
         checkReferences(services, jobs, workflows, shared, hostnames);
+        List<ApplicationTemplate.AppImport> imports = top("app_imports").map(c -> appImports(c, app))
+                .orElse(List.of());
+        boolean parallelImports = top("parallelize_app_imports").map(YamlCursor::bool).orElse(false);
         return new ApplicationTemplate(app, autoDeploy, trackingBranch, domain, hostnames, resources, replicas, shared,
-                services, jobs, workflows, environmentTemplates, environmentTemplate, expiry);
+                services, jobs, workflows, environmentTemplates, environmentTemplate, expiry, imports, parallelImports);
     }
 
     private List<ServiceSpec> services(YamlCursor list, ResourcesSpec defaults, int defaultReplicas) {
@@ -354,6 +357,57 @@ public final class ApplicationTemplateParser {
                     claim));
         }
         return volumes;
+    }
+
+    /**
+     * {@code app_imports}: each entry names another registered application ({@code name}), optionally the
+     * {@code branch} to build it at and {@code exclude_services} (names, or mappings with a name, as Release writes
+     * them). Whether the applications exist is the gateway's to check.
+     */
+    private List<ApplicationTemplate.AppImport> appImports(YamlCursor list, String self) {
+        if (!list.isSequence()) {
+            list.error("app_imports is a list of applications to import: - name: <application>");
+            return List.of();
+        }
+        List<ApplicationTemplate.AppImport> imports = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        for (YamlCursor i : list.items()) {
+            if (!i.isMapping()) {
+                i.error("expected an app import mapping with at least a name: - name: <application>");
+                continue;
+            }
+            i.warnUnknownKeys(Set.of("name", "branch", "exclude_services"));
+            String name = i.text("name");
+            if (name == null || name.isBlank()) {
+                i.error("an app import needs the name of the application it imports");
+                continue;
+            }
+            if (!names.add(name)) {
+                i.get("name").orElse(i).error("application '" + name + "' is imported twice; import each once");
+            }
+            if (name.equals(self)) {
+                i.get("name").orElse(i).error("an application cannot import itself ('" + name + "')");
+            }
+            List<String> excluded = new ArrayList<>();
+            i.get("exclude_services").ifPresent(e -> {
+                if (!e.isSequence()) {
+                    e.error("exclude_services is a list of service names: - name: <service>");
+                    return;
+                }
+                for (YamlCursor x : e.items()) {
+                    String service = x.isMapping() ? x.text("name") : x.text();
+                    if (service == null || service.isBlank()) {
+                        x.error("an excluded service is a name, or a mapping with a name");
+                    } else {
+                        excluded.add(service);
+                    }
+                }
+            });
+            String branch = i.text("branch");
+            imports.add(new ApplicationTemplate.AppImport(name, branch == null || branch.isBlank() ? null : branch,
+                    excluded, i.path(), i.line(), i.column()));
+        }
+        return imports;
     }
 
     private List<SharedVolumeSpec> sharedVolumes(YamlCursor list) {

@@ -30,6 +30,7 @@ import org.eclipse.jgit.errors.MissingObjectException;
 import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.ObjectLoader;
+import org.eclipse.jgit.lib.Ref;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
@@ -218,6 +219,36 @@ public class SourceCheckout {
             repo.close();
             throw new IOException("commit " + commitSha + " is not in " + url + " (not on any branch or pull request ref)");
         }
+    }
+
+    /** A branch of a repository and the commit it points at. */
+    public record BranchHead(String branch, String commit) {
+    }
+
+    /**
+     * The first of {@code branches} that {@code url} has, with its commit; {@code HEAD} stands for the repository's
+     * default branch. Empty when it has none of them.
+     */
+    @WithSpan("git ls-remote")
+    public Optional<BranchHead> firstBranch(@SpanAttribute("stagecraft.repository") String url, List<String> branches)
+            throws GitAPIException {
+        Map<String, Ref> refs = Git.lsRemoteRepository().setRemote(url).setTimeout(60).callAsMap();
+        for (String branch : branches) {
+            Ref ref = refs.get(branch.equals("HEAD") ? "HEAD" : "refs/heads/" + branch);
+            if (ref == null || ref.getObjectId() == null) {
+                continue;
+            }
+            String name = branch;
+            if (branch.equals("HEAD")) {
+                // the default branch's name: HEAD's target, else the branch pointing at the same commit
+                name = ref.isSymbolic() ? Repository.shortenRefName(ref.getTarget().getName())
+                        : refs.values().stream().filter(r -> r.getName().startsWith("refs/heads/")
+                                && ref.getObjectId().equals(r.getObjectId())).map(r -> Repository.shortenRefName(
+                                        r.getName())).findFirst().orElse("HEAD");
+            }
+            return Optional.of(new BranchHead(name, ref.getObjectId().name()));
+        }
+        return Optional.empty();
     }
 
     /** The file whose lock an instance holds while it fetches {@code url} into its mirror under {@code workDir}. */

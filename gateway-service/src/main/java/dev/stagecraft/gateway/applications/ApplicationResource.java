@@ -58,6 +58,9 @@ public class ApplicationResource {
     @Inject
     GatewayConfig config;
 
+    @Inject
+    dev.stagecraft.gateway.imports.ImportResolver imports;
+
     @POST
     @Transactional
     @RequiresRole(Role.ADMIN)
@@ -96,6 +99,7 @@ public class ApplicationResource {
         }
         Templates templates = Templates.of(request.template(), request.environmentVariables());
         templates.compile(request.name(), request.environmentVariables());
+        imports.validate(request.name(), templates.release(), request.environmentVariables());
         if (Application.count("name", request.name()) > 0) {
             throw new ApiException(409, "conflict", "an application named '" + request.name() + "' already exists");
         }
@@ -145,6 +149,7 @@ public class ApplicationResource {
         }
         Templates templates = Templates.of(request.template(), request.environmentVariables());
         templates.compile(app.name, request.environmentVariables());
+        imports.validate(app.name, templates.release(), request.environmentVariables());
         templates.applyTo(app);
         app.environmentVariables = secrets.seal(request.environmentVariables());
         return ApplicationView.of(app, secrets);

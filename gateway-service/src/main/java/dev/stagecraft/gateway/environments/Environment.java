@@ -87,6 +87,11 @@ public class Environment extends PanacheEntityBase {
     /** When the router last had a request for one of its host names (read from its access log); null: none seen. */
     @Column(name = "last_request_at", insertable = false, updatable = false) // written by SleepWatch.requestAt only
     public OffsetDateTime lastRequestAt;
+    /** JSON: where each imported application was last built from ({@code BuildCompleted.imports}); null: none. */
+    public String imports;
+    /** A branch an imported application is built from moved while the environment was busy: build again when READY. */
+    @Column(name = "imports_stale")
+    public boolean importsStale;
     @Version
     public long version;
 
@@ -121,6 +126,28 @@ public class Environment extends PanacheEntityBase {
     public static List<Environment> liveForBranch(String applicationId, String branch) {
         return list("applicationId = ?1 and branch = ?2 and state <> ?3 and state <> ?4", applicationId, branch,
                 EnvironmentState.TEARING_DOWN, EnvironmentState.DELETED);
+    }
+
+    /**
+     * The environments that can still be deployed whose last build took imported application {@code application} from
+     * {@code branch}.
+     */
+    public static List<Environment> importing(String application, String branch) {
+        List<Environment> candidates = list("imports like ?1 and state <> ?2 and state <> ?3",
+                "%\"application\":\"" + application + "\"%", EnvironmentState.TEARING_DOWN, EnvironmentState.DELETED);
+        return candidates.stream().filter(env -> {
+            try {
+                for (var i : EventJson.mapper().readTree(env.imports)) {
+                    if (application.equals(i.path("application").asText())
+                            && branch.equals(i.path("branch").asText())) {
+                        return true;
+                    }
+                }
+                return false;
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        }).toList();
     }
 
     /** The environment of a pull request that can still be deployed, as {@link #liveForBranch} says it. */

@@ -39,6 +39,8 @@ import dev.stagecraft.gateway.applications.Application;
 import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.gateway.secrets.SecretMask;
 import dev.stagecraft.gateway.sleep.WakeEndpoint;
+import dev.stagecraft.gateway.imports.ImportResolver;
+import dev.stagecraft.template.AppImports;
 import dev.stagecraft.messaging.outbox.MessageTooLargeException;
 import dev.stagecraft.messaging.outbox.Outbox;
 import dev.stagecraft.template.InvalidTemplateException;
@@ -62,6 +64,9 @@ public class EnvironmentProcess {
 
     @Inject
     WakeEndpoint wakeEndpoint;
+
+    @Inject
+    ImportResolver imports;
 
     @Inject
     SecretBox secrets;
@@ -88,8 +93,7 @@ public class EnvironmentProcess {
             String causationId) {
         Environment env = new Environment();
         env.id = newId(app.name, pullRequest, branch);
-        EnvironmentSpec spec = TemplateCompiler.compile(app.name, app.template, secrets.open(app.environmentVariables),
-                context(env.id, branch, kind)).spec().withRuntime(app.runtime);
+        EnvironmentSpec spec = compile(app, env.id, branch, kind);
         env.applicationId = app.id;
         env.kind = kind;
         env.branch = branch;
@@ -126,8 +130,7 @@ public class EnvironmentProcess {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public void rerunSetup(Environment env, Application app, String causationId) {
-        EnvironmentSpec spec = TemplateCompiler.compile(app.name, app.template, secrets.open(app.environmentVariables),
-                context(env.id, env.branch, env.kind)).spec().withRuntime(app.runtime);
+        EnvironmentSpec spec = compile(app, env.id, env.branch, env.kind);
         run(env, lifecycle.rerunSetup(facts(env), EventJson.write(spec), SpecHash.of(spec)), causationId);
     }
 
@@ -153,11 +156,40 @@ public class EnvironmentProcess {
     @Transactional(Transactional.TxType.MANDATORY)
     public boolean apply(Environment env, CloudEvent event) {
         Lifecycle.RepositorySpec repository = null;
-        if (event.data() instanceof BuildCompleted done && done.templates() != null && !done.templates().isEmpty()
-                && event.workflowId() != null && event.workflowId().equals(env.activeWorkflowId)) {
-            repository = repositorySpec(env, done.templates());
+        boolean activeBuild = event.data() instanceof BuildCompleted && event.workflowId() != null
+                && event.workflowId().equals(env.activeWorkflowId);
+        if (activeBuild && event.data() instanceof BuildCompleted done) {
+            if (done.templates() != null && !done.templates().isEmpty()) {
+                repository = repositorySpec(env, done.templates());
+            }
+            if (!done.imports().isEmpty()) {
+                env.imports = EventJson.write(done.imports());
+            }
         }
-        return run(env, lifecycle.event(facts(env), event.workflowId(), event.data(), repository), event.id());
+        boolean applied = run(env, lifecycle.event(facts(env), event.workflowId(), event.data(), repository),
+                event.id());
+        if (applied && env.importsStale) {
+            importsMoved(env, event.id());
+        }
+        return applied;
+    }
+
+    /**
+     * A branch one of the environment's imported applications is built from moved: its desired commit is built
+     * again, taking the import's new commit, and patched in; when the environment is busy (a workflow runs, it is
+     * paused), once it is READY again.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void importsMoved(Environment env, String causationId) {
+        env.importsStale = !run(env, lifecycle.rebuild(facts(env)), causationId) && env.state.alive();
+    }
+
+    /** The application's templates compiled for the environment, with its imported applications' services. */
+    private EnvironmentSpec compile(Application app, String environmentId, String branch, Environment.Kind kind) {
+        TemplateCompiler.Context context = context(environmentId, branch, kind);
+        EnvironmentSpec spec = TemplateCompiler.compile(app.name, app.template, secrets.open(app.environmentVariables),
+                context).spec().withRuntime(app.runtime);
+        return imports.apply(app.template, spec, branch, context);
     }
 
     /** Marks an environment whose active workflow stayed silent past its deadline as failed. */
@@ -198,8 +230,10 @@ public class EnvironmentProcess {
         }
         EnvironmentSpec current = env.spec();
         try {
-            EnvironmentSpec fromRepo = TemplateCompiler.compile(current.application(), appTemplate, variables,
-                    context(env.id, env.branch, env.kind)).spec().withRuntime(current.runtime());
+            // the imports stay those of the registered template, resolved when the environment's spec was made
+            EnvironmentSpec fromRepo = AppImports.carry(current, TemplateCompiler.compile(current.application(),
+                    appTemplate, variables, context(env.id, env.branch, env.kind)).spec().withRuntime(
+                            current.runtime()));
             return Lifecycle.RepositorySpec.valid(EventJson.write(fromRepo), SpecHash.of(fromRepo));
         } catch (InvalidTemplateException e) {
             return Lifecycle.RepositorySpec.invalid(e.getMessage());
@@ -226,6 +260,10 @@ public class EnvironmentProcess {
             return false;
         }
         save(env, transition.facts());
+        if (transition.effects().stream().anyMatch(e -> e instanceof Lifecycle.StartWorkflow start
+                && start.stage() == Stage.BUILD)) {
+            env.importsStale = false; // a build that starts now takes every imported application as it is now
+        }
         for (Lifecycle.Effect effect : transition.effects()) {
             try {
                 carryOut(env, effect, causationId);

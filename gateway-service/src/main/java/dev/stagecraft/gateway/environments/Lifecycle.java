@@ -153,6 +153,22 @@ public final class Lifecycle {
         return d.done(true);
     }
 
+    /**
+     * A branch an imported application is built from moved: the environment's desired commit is built again, which
+     * takes the imported application at its new commit, and patched in. Only with nothing running, not paused, not
+     * awaiting approval, and once something was deployed (a first build takes the newest import anyway); otherwise
+     * not applied, and the caller tries again when the environment is READY.
+     */
+    public Transition rebuild(Facts facts) {
+        if (facts.state() != EnvironmentState.READY || facts.active() != null || facts.awaitingApproval()
+                || facts.desiredCommit() == null) {
+            return unchanged(facts, false);
+        }
+        Draft d = new Draft(facts);
+        startBuild(d);
+        return d.done(d.active != null);
+    }
+
     /** A deployer approved a fork's pull request: its desired commit, and only that one, is built. */
     public Transition approve(Facts facts) {
         Draft d = new Draft(facts);

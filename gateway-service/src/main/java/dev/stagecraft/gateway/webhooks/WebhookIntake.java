@@ -144,7 +144,13 @@ public class WebhookIntake {
         }
         ApplicationSettings settings = ApplicationSettings.of(app);
         if (event instanceof GitEvent.Push push) {
+            // environments of other applications that import this one at that branch are built again and patched
+            List<Environment> importing = Environment.importing(app.name, push.branch());
+            importing.forEach(env -> process.importsMoved(env, causationId));
             List<Environment> envs = Environment.liveForBranch(app.id, push.branch());
+            if (envs.isEmpty() && !importing.isEmpty()) {
+                return Result.of(importing.stream().map(e -> e.id).toList());
+            }
             if (envs.isEmpty() && push.branch().equals(settings.trackingBranch())) {
                 envs = List.of(process.create(app, Environment.Kind.PERMANENT, push.branch(), null, causationId));
             }
@@ -156,7 +162,9 @@ public class WebhookIntake {
                         + "': deploy from the API (POST /api/environments/{id}/deploy)");
             }
             envs.forEach(env -> process.deploy(env, push.after(), causationId));
-            return Result.of(envs.stream().map(e -> e.id).toList());
+            List<String> touched = new ArrayList<>(envs.stream().map(e -> e.id).toList());
+            importing.forEach(e -> touched.add(e.id));
+            return Result.of(touched);
         }
         if (event instanceof GitEvent.BranchDeleted deleted) {
             List<Environment> envs = Environment.liveForBranch(app.id, deleted.branch());

@@ -138,6 +138,7 @@ class LifecycleTest {
         in.put("TeardownFailed", (l, f) -> l.event(f, wf(f), new TeardownFailed(ENV, wf(f), "jobs.backup", "exit 1"),
                 null));
         in.put("leftovers found", (l, f) -> l.leftoversFound(f, at(T0)));
+        in.put("imports moved", Lifecycle::rebuild);
         in.put("pause", Lifecycle::pause);
         in.put("resume", Lifecycle::resume);
         in.put("PauseSucceeded", (l, f) -> l.event(f, wf(f), new PauseSucceeded(ENV, wf(f)), null));
