@@ -48,6 +48,14 @@ public class Application extends PanacheEntityBase {
     /** The pause schedule its ephemeral environments follow unless they set their own (JSON); null: none. */
     @Column(name = "pause_schedule")
     public String pauseSchedule;
+    /** At most this many of its environments run at once ({@code EnvironmentState.running()}); null: no limit. */
+    @Column(name = "max_running_environments")
+    public Integer maxRunningEnvironments;
+    /** At most this many of its builds run at once; null: no limit. */
+    @Column(name = "max_concurrent_builds")
+    public Integer maxConcurrentBuilds;
+    /** What a new environment past the limit does: {@code queue} or {@code evict}; null: the installation's policy. */
+    public String overflow;
     @Column(name = "created_at")
     public OffsetDateTime createdAt;
 

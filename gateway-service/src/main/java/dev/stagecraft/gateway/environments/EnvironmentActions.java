@@ -58,6 +58,9 @@ public class EnvironmentActions {
     @Inject
     GatewayConfig config;
 
+    @Inject
+    Quotas quotas;
+
     /**
      * Creates an environment for a branch of an application, of {@code kind} permanent or ephemeral (default:
      * permanent for its tracking branch, ephemeral with the usual expiry otherwise); deploys {@code commit} or the
@@ -94,7 +97,7 @@ public class EnvironmentActions {
         String sha = commit(commit, app, branch);
         Environment env = process.create(app, chosen, branch, null, null);
         record(env, "create", actor, Map.of("branch", branch, "commit", sha));
-        process.deploy(env, sha, null);
+        quotas.admit(env, sha, null);
         return env;
     }
 
@@ -122,6 +125,11 @@ public class EnvironmentActions {
         if (env.state.paused()) {
             throw new ApiException(409, "paused", "environment '" + id + "' is " + env.state
                     + "; resume it (POST /api/environments/" + id + "/resume), then re-run setup");
+        }
+        if (env.state == EnvironmentState.QUEUED) {
+            throw new ApiException(409, "queued", "environment '" + id + "' is QUEUED (position "
+                    + Quotas.queuePosition(env) + "): nothing of it exists yet; its first deploy, once it leaves the"
+                    + " queue, is a setup");
         }
         record(env, "setup", actor, Map.of());
         process.rerunSetup(env, Application.findById(env.applicationId), null);
@@ -232,6 +240,14 @@ public class EnvironmentActions {
         if (env.state != EnvironmentState.PAUSED && !failedPauseOrResume(env)) {
             throw new ApiException(409, "not_paused", "environment '" + id + "' is " + env.state
                     + "; only a PAUSED environment, or one whose pause or resume failed, can be resumed");
+        }
+        if (env.state == EnvironmentState.PAUSED) {
+            String full = quotas.roomToResume(env);
+            if (full != null) {
+                throw new ApiException(409, "limit_reached", "environment '" + id + "' cannot resume: " + full
+                        + "; pause or delete another environment, or raise the limit (PUT /api/applications/"
+                        + env.applicationId + "/limits)");
+            }
         }
         record(env, "resume", actor, Map.of());
         if (process.resume(env, null)) {

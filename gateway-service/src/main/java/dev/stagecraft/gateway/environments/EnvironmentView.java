@@ -14,7 +14,9 @@ import dev.stagecraft.gateway.applications.Application;
 /**
  * An environment as the API shows it, with the pause schedule it follows ({@code pauseScheduleFrom}: "environment"
  * when its own, or none, wins; "application"; null when there is none) and who paused it ({@code pausedBy}: schedule
- * or manual). The single-environment view adds the timeline and {@code runAsRoot}: the
+ * or manual, or quota when eviction paused it), its place in the queue for a running slot ({@code queuePosition}, when
+ * QUEUED) or for a build slot ({@code buildQueuePosition}, when its commit waits for one), and what the quota did to
+ * it ({@code quotaNote}). The single-environment view adds the timeline and {@code runAsRoot}: the
  * services whose template opted them out of running as non-root ({@code run_as_root}), which on Kubernetes lowers
  * the namespace's Pod Security level to baseline.
  */
@@ -22,7 +24,8 @@ public record EnvironmentView(String id, String application, String kind, String
         String state, boolean awaitingApproval, String desiredCommit, String deployedCommit, String specHash,
         Map<String, String> endpoints, Map<String, String> images, String failureReason, String activeWorkflow,
         OffsetDateTime expiresAt, OffsetDateTime createdAt, OffsetDateTime updatedAt, List<String> runAsRoot,
-        PauseSchedule pauseSchedule, String pauseScheduleFrom, String pausedBy, List<WorkflowView> workflows,
+        PauseSchedule pauseSchedule, String pauseScheduleFrom, String pausedBy, Integer queuePosition,
+        Integer buildQueuePosition, String quotaNote, List<WorkflowView> workflows,
         List<TimelineView> timeline) {
 
     /** One workflow run of the environment. */
@@ -84,7 +87,8 @@ public record EnvironmentView(String id, String application, String kind, String
                 env.awaitingApproval, env.desiredCommit, env.deployedCommit, env.specHash, env.endpoints(), env.images(),
                 env.failureReason, env.activeWorkflowId, env.expiresAt, env.createdAt, env.updatedAt, runAsRoot,
                 PauseSchedule.of(env, applicationSchedule), env.pauseScheduleSet ? "environment"
-                        : applicationSchedule != null ? "application" : null, env.pausedBy, recent, timeline);
+                        : applicationSchedule != null ? "application" : null, env.pausedBy, Quotas.queuePosition(env),
+                Quotas.buildQueuePosition(env), env.quotaNote, recent, timeline);
     }
 
     static JsonNode parse(String json) {
