@@ -202,7 +202,7 @@ public class Quotas {
         if (app.maxRunningEnvironments != null) {
             long running = running(app.id, except);
             if (running >= app.maxRunningEnvironments) {
-                return "application '" + app.name + "' runs " + running + " environments, as many as its limit"
+                return "application '" + app.name + "' runs " + environments(running) + ", as many as its limit"
                         + " (maxRunningEnvironments " + app.maxRunningEnvironments + ") allows";
             }
         }
@@ -210,7 +210,7 @@ public class Quotas {
         if (installation.isPresent()) {
             long running = running(null, except);
             if (running >= installation.get()) {
-                return "the installation runs " + running + " environments, as many as its limit"
+                return "the installation runs " + environments(running) + ", as many as its limit"
                         + " (STAGECRAFT_MAX_RUNNING_ENVIRONMENTS " + installation.get() + ") allows";
             }
         }
@@ -245,6 +245,10 @@ public class Quotas {
                 return;
             }
         }
+    }
+
+    private static String environments(long count) {
+        return count + (count == 1 ? " environment" : " environments");
     }
 
     private static long running(String applicationId, String except) {

@@ -58,7 +58,7 @@ final class CommentText {
         }
         if (s.quotaNote() != null && s.state() != EnvironmentState.READY) {
             md.append("\n> **Evicted:** ").append(s.quotaNote().replace("\n", " "));
-            if (s.state() == EnvironmentState.PAUSED) {
+            if (s.state() == EnvironmentState.PAUSING || s.state() == EnvironmentState.PAUSED) {
                 md.append(" Resume it with `stagecraft envs resume ").append(s.environmentId()).append("` or `POST"
                         + " /api/environments/").append(s.environmentId()).append("/resume`.");
             }
