@@ -14,6 +14,7 @@ import org.jboss.logging.Logger;
 
 import dev.stagecraft.gateway.applications.Application;
 import dev.stagecraft.gateway.config.GatewayConfig;
+import io.quarkus.runtime.Startup;
 
 /**
  * The limits of running environments and concurrent builds, per application ({@link Limits}) and for the installation
@@ -23,6 +24,7 @@ import dev.stagecraft.gateway.config.GatewayConfig;
  * gateway replicas never both give away the last slot: the second waits for the first to commit and then counts again.
  */
 @ApplicationScoped
+@Startup // an unknown installation policy stops the gateway at start, not at the first pull request past a limit
 public class Quotas {
 
     private static final Logger LOG = Logger.getLogger(Quotas.class);
