@@ -189,6 +189,37 @@ class QuotaFlowTest {
         }
     }
 
+    /**
+     * A pause frees a running slot: the queued pull request starts. Resuming the paused one then finds no slot and is
+     * refused, naming the limit, until the limit is raised.
+     */
+    @Test
+    void aPauseStartsTheQueuedOneAndAResumePastTheLimitIsRefused() {
+        String repo = Apps.uniqueRepo();
+        String appId = Apps.registered(repo, Apps.TWO_SERVICES, Map.of()).getString("id");
+        limits(appId, Map.of("maxRunningEnvironments", 1));
+        try (TestBus bus = new TestBus()) {
+            String first = open(repo, 501, C1);
+            ready(bus, first);
+            String second = open(repo, 502, C2);
+            Api.awaitState(second, "QUEUED");
+
+            given().post("/api/environments/" + first + "/pause").then().statusCode(202);
+            PauseRequested pause = (PauseRequested) bus.await(PauseRequested.class, first).data();
+            assertEquals(C2, ((BuildRequested) bus.await(BuildRequested.class, second).data()).commit(),
+                    "the slot the pause freed is the queued one's");
+            bus.publish(new PauseSucceeded(first, pause.workflowId()));
+            Api.awaitState(first, "PAUSED");
+
+            given().post("/api/environments/" + first + "/resume").then().statusCode(409)
+                    .body("error", is("limit_reached"))
+                    .body("message", containsString("maxRunningEnvironments 1"));
+            limits(appId, Map.of("maxRunningEnvironments", 2));
+            given().post("/api/environments/" + first + "/resume").then().statusCode(202);
+            bus.await(dev.stagecraft.events.ResumeRequested.class, first);
+        }
+    }
+
     @Test
     void buildsBeyondTheLimitWaitAndStartInTheOrderTheyBeganToWait() {
         String repo = Apps.uniqueRepo();
