@@ -42,6 +42,10 @@ import dev.stagecraft.events.TeardownSucceeded;
  *
  * <p>At most one workflow is active per environment; a newer commit waits and only the newest waiting one runs; a
  * teardown cancels whatever runs, and nothing deploys an environment that is being torn down or is gone.
+ *
+ * <p>Like the time, one fact comes from outside the environment: whether a build may start now, under the limits of
+ * concurrent builds ({@link BuildSlots}, asked only when a build would start). A QUEUED environment builds nothing
+ * until {@link #dequeue}; which one leaves the queue is decided by {@code Quotas}.
  */
 public final class Lifecycle {
 
