@@ -134,4 +134,32 @@ class ApplicationsTest extends AgainstFakeGateway {
         assertEquals(2, wrong.exitCode(), wrong.toString());
         assertTrue(wrong.err().contains("--after 'soon' is not a duration"), wrong.err());
     }
+
+    @Test
+    void limitsSendsOnlyWhatWasGivenRemovesAndShowsThemInWords() throws Exception {
+        String path = "/api/applications/3f2a/limits";
+        String limited = SHOP.formatted("release", "[]").replace("\"warnings\"", "\"limits\": {\"maxRunningEnvironments\":"
+                + " 3, \"overflow\": \"evict\"}, \"warnings\"");
+        gateway.on("PUT", path, FakeGateway.Reply.ok(limited));
+        gateway.on("DELETE", path, FakeGateway.Reply.ok(SHOP.formatted("release", "[]")));
+
+        Cli.Result set = cli.run("apps", "limits", "3f2a", "--max-running", "3", "--overflow", "evict");
+        Cli.Result builds = cli.run("apps", "limits", "3f2a", "--max-builds", "1");
+        Cli.Result removed = cli.run("apps", "limits", "3f2a", "--remove");
+        Cli.Result mixed = cli.run("apps", "limits", "3f2a", "--remove", "--max-builds", "1");
+        Cli.Result none = cli.run("apps", "limits", "3f2a");
+
+        assertEquals(0, set.exitCode(), set.toString());
+        assertTrue(set.out().contains("Limits:") && set.out().contains("3 running environments (past it: evict),"
+                + " any number of builds"), set.out());
+        var puts = gateway.requests("PUT", path);
+        assertEquals(Json.parse("{\"maxRunningEnvironments\": 3, \"overflow\": \"evict\"}"), puts.get(0).json());
+        assertEquals(Json.parse("{\"maxConcurrentBuilds\": 1}"), puts.get(1).json());
+        assertEquals(0, builds.exitCode(), builds.toString());
+        assertEquals(0, removed.exitCode(), removed.toString());
+        assertEquals(1, gateway.requests("DELETE", path).size());
+        assertEquals(2, mixed.exitCode(), mixed.toString());
+        assertEquals(2, none.exitCode(), none.toString());
+        assertEquals(2, puts.size(), "a refused command sends nothing");
+    }
 }

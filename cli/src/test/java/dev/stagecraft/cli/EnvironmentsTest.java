@@ -220,4 +220,21 @@ class EnvironmentsTest extends AgainstFakeGateway {
 
         assertEquals(0, cli.run("envs", "show", "a/../b").exitCode());
     }
+
+    @Test
+    void aQueuedEnvironmentShowsItsPlaceInTheQueueInTheListAndTheDetails() {
+        String queued = READY.replace("\"state\": \"READY\"", "\"state\": \"QUEUED\", \"queuePosition\": 2")
+                .replace("\"deployedCommit\": \"" + COMMIT + "\"", "\"deployedCommit\": null");
+        gateway.on("GET", "/api/environments", FakeGateway.Reply.ok("[" + queued + "]"));
+        gateway.on("GET", "/api/environments/shop-pr2-a1b2c3", FakeGateway.Reply.ok(queued));
+
+        Cli.Result list = cli.run("envs", "list");
+        Cli.Result show = cli.run("envs", "show", "shop-pr2-a1b2c3");
+
+        assertEquals(0, list.exitCode(), list.toString());
+        assertTrue(list.out().contains("QUEUED (#2)"), list.out());
+        assertEquals(0, show.exitCode(), show.toString());
+        assertTrue(show.out().contains("Queue position:") && show.out().contains("2 (starts when a running environment"
+                + " of its application stops)"), show.out());
+    }
 }

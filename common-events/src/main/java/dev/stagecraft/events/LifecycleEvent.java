@@ -4,6 +4,6 @@ package dev.stagecraft.events;
 public sealed interface LifecycleEvent extends StagecraftMessage
         permits BuildStarted, SetupStarted, PatchStarted, PauseStarted, ResumeStarted, TeardownStarted, StageOutcome,
         TaskStarted, TaskFinished, EnvironmentCreated, EnvironmentReady, EnvironmentFailed, EnvironmentDeleted,
-        EnvironmentPaused, EnvironmentResumed,
+        EnvironmentPaused, EnvironmentResumed, EnvironmentQueued, EnvironmentEvicted,
         EnvironmentActionRejected, RuntimeInventoried, MessageUndeliverable, WorkflowProgressed, LogLine {
 }

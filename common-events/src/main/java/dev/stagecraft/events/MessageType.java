@@ -43,6 +43,8 @@ public enum MessageType {
     ENVIRONMENT_DELETED(EnvironmentDeleted.class, "dev.stagecraft.environment.deleted.v1", Topics.LIFECYCLE),
     ENVIRONMENT_PAUSED(EnvironmentPaused.class, "dev.stagecraft.environment.paused.v1", Topics.LIFECYCLE),
     ENVIRONMENT_RESUMED(EnvironmentResumed.class, "dev.stagecraft.environment.resumed.v1", Topics.LIFECYCLE),
+    ENVIRONMENT_QUEUED(EnvironmentQueued.class, "dev.stagecraft.environment.queued.v1", Topics.LIFECYCLE),
+    ENVIRONMENT_EVICTED(EnvironmentEvicted.class, "dev.stagecraft.environment.evicted.v1", Topics.LIFECYCLE),
     ENVIRONMENT_ACTION_REQUESTED(EnvironmentActionRequested.class, "dev.stagecraft.environment.action-requested.v1",
             Topics.UI_COMMANDS),
     ENVIRONMENT_ACTION_REJECTED(EnvironmentActionRejected.class, "dev.stagecraft.environment.action-rejected.v1",

@@ -6,7 +6,7 @@
 
 (() => {
   const TOKEN_KEY = 'stagecraft.token';
-  const STATES = ['PENDING', 'BUILDING', 'SETTING_UP', 'PATCHING', 'READY', 'PAUSING', 'PAUSED', 'RESUMING', 'FAILED',
+  const STATES = ['PENDING', 'QUEUED', 'BUILDING', 'SETTING_UP', 'PATCHING', 'READY', 'PAUSING', 'PAUSED', 'RESUMING', 'FAILED',
     'TEARING_DOWN', 'DELETED'];
   const ROLES = ['viewer', 'deployer', 'admin'];
   const main = document.getElementById('main');
@@ -61,6 +61,21 @@
   function outLink(url) {
     return /^https?:\/\//i.test(url) ? h('a', { href: url, target: '_blank', rel: 'noopener noreferrer' }, url)
       : h('span', { class: 'mono' }, url);
+  }
+
+  /** An application's quotas in words; null: none of its own. */
+  function limitsText(l) {
+    if (!l) return 'none of its own (the installation\u2019s apply)';
+    return (l.maxRunningEnvironments ? l.maxRunningEnvironments + ' running environments' : 'any number running')
+      + ' (past it: ' + (l.overflow || 'the installation\u2019s policy') + '), '
+      + (l.maxConcurrentBuilds ? l.maxConcurrentBuilds + ' concurrent builds' : 'any number of builds');
+  }
+
+  /** Where an environment waits: its place in the queue for a running slot, or for a build slot; null otherwise. */
+  function waitingText(env) {
+    if (env.queuePosition) return 'position ' + env.queuePosition + ' in the queue';
+    if (env.buildQueuePosition) return 'waiting for a build slot (position ' + env.buildQueuePosition + ')';
+    return null;
   }
 
   /** A pause schedule in words. */
@@ -304,7 +319,8 @@
       h('td', {}, h('a', { href: link }, env.application)),
       h('td', {}, h('a', { href: link }, env.branch || '-')),
       h('td', {}, env.pullRequest ? '#' + env.pullRequest : '-'),
-      h('td', {}, badge(env.state), env.awaitingApproval ? h('span', { class: 'muted' }, ' awaiting approval') : null),
+      h('td', {}, badge(env.state), env.awaitingApproval ? h('span', { class: 'muted' }, ' awaiting approval') : null,
+        waitingText(env) ? h('span', { class: 'muted queue-position' }, ' ' + waitingText(env)) : null),
       h('td', { class: 'mono' }, short(env.deployedCommit)),
       h('td', {}, Object.values(env.endpoints || {}).map(u => h('div', {}, outLink(u)))),
       h('td', {}, when(env.updatedAt)));
@@ -368,6 +384,10 @@
           + (env.pausedBy === 'idle' ? '; asleep: the next request wakes it'
             : env.pausedBy ? '; paused by ' + env.pausedBy : '')),
         h('dt', {}, 'Last request'), h('dd', {}, when(env.lastRequestAt)),
+        waitingText(env) ? [h('dt', {}, 'Waiting'), h('dd', { id: 'queue-position' }, waitingText(env)
+          + (env.queuePosition ? ': it is built once a running environment of ' + env.application + ' stops' : ''))]
+          : null,
+        env.quotaNote ? [h('dt', {}, 'Quota'), h('dd', { id: 'quota-note' }, env.quotaNote)] : null,
         env.failureReason ? [h('dt', {}, 'Failure'), h('dd', { class: 'error' }, env.failureReason)] : null,
         env.awaitingApproval ? [h('dt', {}, 'Approval'), h('dd', {}, 'This pull request comes from a fork: a deployer'
           + ' must approve the commit ' + short(env.desiredCommit) + ' before it is built.')] : null,
@@ -520,15 +540,53 @@
         h('dt', {}, 'Pull request label'), h('dd', {}, app.pullRequestLabel || 'none: every pull request'),
         h('dt', {}, 'Pause schedule'), h('dd', {}, scheduleText(app.pauseSchedule)),
         h('dt', {}, 'Sleeps when idle for'), h('dd', {}, app.sleepAfter || 'never'),
+        h('dt', {}, 'Limits'), h('dd', { id: 'limits' }, limitsText(app.limits)),
         h('dt', {}, 'Variables'), h('dd', {}, app.environmentVariables
           ? h('pre', { class: 'template' }, app.environmentVariables) : 'none'),
         h('dt', {}, 'Environments'), h('dd', {}, h('a', { href: '#/environments?application=' + encodeURIComponent(app.name) },
           'environments of ' + app.name)))),
+      may('admin') ? limitsForm(app) : null,
       (app.warnings || []).length ? [h('h2', {}, 'Warnings'), problemList(app.warnings)] : null,
       app.templateFormat === 'compose'
         ? [h('h2', {}, 'Compose file, as registered'), h('pre', { class: 'template', id: 'template-source' }, app.template),
           h('h2', {}, 'Application Template generated from it'), h('pre', { class: 'template', id: 'template' }, generated)]
         : [h('h2', {}, 'Application Template'), h('pre', { class: 'template', id: 'template' }, generated)]);
+  }
+
+  /** Sets or removes an application's quotas (admin); the gateway checks the numbers and the policy. */
+  function limitsForm(app) {
+    const l = app.limits || {};
+    const number = (name, value) => h('input', { name, type: 'number', min: 1, value: value || '', placeholder: 'no limit' });
+    const running = number('maxRunningEnvironments', l.maxRunningEnvironments);
+    const builds = number('maxConcurrentBuilds', l.maxConcurrentBuilds);
+    const overflow = h('select', { name: 'overflow' }, [['', 'the installation\u2019s policy'], ['queue', 'queue'],
+      ['evict', 'evict']].map(([v, t]) => h('option', Object.assign({ value: v }, l.overflow === v ? { selected: true } : {}), t)));
+    const problem = h('div');
+    const remove = h('button', { type: 'button', onclick: async () => {
+      try {
+        await api('DELETE', '/api/applications/' + encodeURIComponent(app.id) + '/limits');
+        render();
+      } catch (failure) {
+        problem.replaceChildren(errorBox(failure));
+      }
+    } }, 'Remove limits');
+    const form = h('form', { class: 'inline panel', id: 'limits-form' },
+      h('label', {}, 'Running environments', running), h('label', {}, 'Concurrent builds', builds),
+      h('label', {}, 'Past the limit', overflow),
+      h('button', { type: 'submit', class: 'primary' }, 'Save limits'), remove, problem);
+    form.addEventListener('submit', async e => {
+      e.preventDefault();
+      const value = input => input.value === '' ? null : Number(input.value);
+      try {
+        await api('PUT', '/api/applications/' + encodeURIComponent(app.id) + '/limits', {
+          maxRunningEnvironments: value(running), maxConcurrentBuilds: value(builds), overflow: overflow.value || null,
+        });
+        render();
+      } catch (failure) {
+        problem.replaceChildren(errorBox(failure));
+      }
+    });
+    return [h('h2', {}, 'Limits'), form];
   }
 
   function problemList(problems) {

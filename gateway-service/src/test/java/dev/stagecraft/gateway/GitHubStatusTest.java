@@ -116,6 +116,62 @@ class GitHubStatusTest {
         }
     }
 
+    /**
+     * With a limit of one running environment: the second pull request's comment says it is QUEUED and where, and moves
+     * up when the one ahead of it leaves; with evict, the evicted pull request's comment says why and how to resume.
+     */
+    @Test
+    void aQueuedPullRequestsCommentGivesItsPositionAndAnEvictedOnesSaysWhy() {
+        TestBus.awaitGroupAssigned("stagecraft-gateway-github");
+        String repository = "team/" + UUID.randomUUID();
+        String url = "https://github.com/" + repository + ".git";
+        String appId = Apps.registered(url, Apps.TWO_SERVICES, Map.of()).getString("id");
+        given().contentType("application/json").body(Map.of("maxRunningEnvironments", 1, "overflow", "queue"))
+                .put("/api/applications/" + appId + "/limits").then().statusCode(200);
+        try (TestBus bus = new TestBus()) {
+            String first = open(url, 11);
+            BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, first).data();
+            bus.publish(new BuildCompleted(first, build.workflowId(), SHA, List.of(new ImageRef("web", "img/web:1",
+                    true)), Map.of()));
+            SetupRequested setup = (SetupRequested) bus.await(SetupRequested.class, first).data();
+            bus.publish(new SetupSucceeded(first, setup.workflowId(), Map.of("web", "http://127.0.0.1:4100")));
+            Api.awaitState(first, "READY");
+            String second = open(url, 12);
+            String third = open(url, 13);
+            await(repository, r -> r.stream().anyMatch(x -> x.path().endsWith("/issues/13/comments")
+                    && x.body().path("body").asText().contains("QUEUED · position 2")));
+            assertTrue(FakeGitHub.of(repository).stream().anyMatch(x -> x.path().endsWith("/issues/12/comments")
+                    && x.body().path("body").asText().contains("**State:** QUEUED · position 1")), second);
+
+            given().contentType("application/json").body(Map.of("maxRunningEnvironments", 1, "overflow", "evict"))
+                    .put("/api/applications/" + appId + "/limits").then().statusCode(200);
+            Hooks.send("pull_request", pullRequest("pull_request-closed.json", url, 13)).statusCode(202);
+            Api.awaitState(third, "DELETED");
+            // the first is READY and the least recently used: a new pull request evicts it (the second stays queued)
+            Hooks.send("pull_request", pullRequest("pull_request-closed.json", url, 12)).statusCode(202);
+            Api.awaitState(second, "DELETED");
+            String fourth = open(url, 14);
+            bus.await(BuildRequested.class, fourth);
+            await(repository, r -> r.stream().anyMatch(x -> x.method().equals("PATCH")
+                    && x.body().path("body").asText().contains("**Evicted:** Paused to make room for environment "
+                            + fourth)
+                    && x.body().path("body").asText().contains("stagecraft envs resume " + first)));
+        }
+    }
+
+    private static ObjectNode pullRequest(String fixture, String url, int number) {
+        ObjectNode pr = Hooks.pullRequest(fixture, url, SHA);
+        pr.put("number", number);
+        ((ObjectNode) pr.get("pull_request")).put("number", number);
+        ((ObjectNode) pr.get("pull_request").get("head")).put("ref", "feature-" + number);
+        return pr;
+    }
+
+    private static String open(String url, int number) {
+        return Hooks.send("pull_request", pullRequest("pull_request-opened.json", url, number)).statusCode(202)
+                .extract().path("environment");
+    }
+
     @Test
     void aPullRequestClosedWhileItsDeliveryWasLostIsTornDownOnTheNextDelivery() throws InterruptedException {
         Repository github = registeredRepository();

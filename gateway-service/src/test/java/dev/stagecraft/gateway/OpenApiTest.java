@@ -26,6 +26,7 @@ class OpenApiTest {
                 "/api/environments/{id}/setup", "/api/environments/{id}/approve", "/api/environments/{id}/extend",
                 "/api/environments/{id}/pause", "/api/environments/{id}/resume", "/api/environments/{id}/pause-schedule",
                 "/api/applications/{id}/pause-schedule", "/api/applications/{id}/sleep", "/router/wake",
+                "/api/applications/{id}/limits",
                 "/api/environments/{id}/events", "/api/environments/{id}/timeline", "/api/events", "/api/workflows/{id}", "/api/workflows/{id}/logs",
                 "/api/workflows/{id}/logs/stream", "/api/me", "/api/stream-tickets",
                 "/api/deliveries", "/api/tokens", "/api/admin/secrets/reseal", "/webhooks/github", "/webhooks/gitlab", "/webhooks/bitbucket")) {

@@ -182,6 +182,41 @@ public final class AppsCommand {
         root.printer(spec).print(answer, AppsCommand::details);
     }
 
+    @Command(name = "limits", description = {"Sets the application's quotas (admin role): at most so many of its"
+            + " environments running and builds at once, and what a new pull request past the limit does: queue (it"
+            + " waits, QUEUED, until one stops) or evict (the least recently used pull request environment is paused,"
+            + " or torn down when it already was).", "Options not given have no limit. --remove: no limits of its own"
+            + " (the installation's still apply)."})
+    void limits(@Parameters(paramLabel = "<id>", description = "The application's id.") String id,
+            @Option(names = "--max-running", paramLabel = "<n>",
+                    description = "At most this many running environments (QUEUED and PAUSED ones do not count).")
+            Integer maxRunning,
+            @Option(names = "--max-builds", paramLabel = "<n>", description = "At most this many builds at once;"
+                    + " the others wait in order.") Integer maxBuilds,
+            @Option(names = "--overflow", paramLabel = "<policy>", description = "queue or evict (default: the"
+                    + " installation's policy).") String overflow,
+            @Option(names = "--remove", description = "Remove the application's limits.") boolean remove) {
+        boolean given = maxRunning != null || maxBuilds != null || overflow != null;
+        if (remove == given) {
+            throw new UsageException("give --max-running <n>, --max-builds <n> and/or --overflow queue|evict, or"
+                    + " --remove");
+        }
+        String path = APPLICATIONS + "/" + Query.encode(id) + "/limits";
+        if (remove) {
+            root.printer(spec).print(root.gateway().delete(path), AppsCommand::details);
+            return;
+        }
+        ObjectNode body = Json.object();
+        if (maxRunning != null) {
+            body.put("maxRunningEnvironments", maxRunning);
+        }
+        if (maxBuilds != null) {
+            body.put("maxConcurrentBuilds", maxBuilds);
+        }
+        putIfGiven(body, "overflow", overflow);
+        root.printer(spec).print(root.gateway().put(path, body), AppsCommand::details);
+    }
+
     private void warnAbout(JsonNode app, TemplateFile template) {
         PrintWriter err = root.err(spec);
         String format = app.path("templateFormat").asText();
@@ -197,6 +232,21 @@ public final class AppsCommand {
         if (value != null) {
             body.put(field, value);
         }
+    }
+
+    /** The application's quotas in words: "3 running environments (evict), 1 build at a time", or "-". */
+    static String limits(JsonNode limits) {
+        if (limits == null || limits.isNull() || limits.isMissingNode()) {
+            return "-";
+        }
+        String running = limits.hasNonNull("maxRunningEnvironments") ? limits.get("maxRunningEnvironments").asInt()
+                + " running environments" : "any number of running environments";
+        String builds = limits.hasNonNull("maxConcurrentBuilds") ? limits.get("maxConcurrentBuilds").asInt()
+                + (limits.get("maxConcurrentBuilds").asInt() == 1 ? " build" : " builds") + " at a time"
+                : "any number of builds";
+        String policy = limits.hasNonNull("overflow") ? " (past it: " + limits.get("overflow").asText() + ")"
+                : " (past it: the installation's policy)";
+        return running + policy + ", " + builds;
     }
 
     private static String table(JsonNode apps) {
@@ -219,6 +269,7 @@ public final class AppsCommand {
                 .field("Services", Cells.list(app.get("services")))
                 .field("Pause schedule", ScheduleText.of(app.get("pauseSchedule")))
                 .field("Idle sleep", Cells.text(app.get("sleepAfter")))
+                .field("Limits", limits(app.get("limits")))
                 .field("Warnings", app.path("warnings").size())
                 .field("Created", Cells.time(app.get("createdAt"))).render();
     }

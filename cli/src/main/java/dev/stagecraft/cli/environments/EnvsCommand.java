@@ -165,6 +165,9 @@ public final class EnvsCommand {
         if (env.path("awaitingApproval").asBoolean()) {
             state = state + " (awaiting approval)";
         }
+        if (env.hasNonNull("queuePosition")) {
+            state = state + " (#" + env.get("queuePosition").asInt() + ")";
+        }
         table.row(Cells.text(env.get("id")), Cells.text(env.get("application")), Cells.text(env.get("kind")),
                 Cells.text(env.get("branch")), Cells.text(env.get("pullRequest")), state,
                 Cells.commit(env.get("deployedCommit")), Cells.time(env.get("expiresAt")));
@@ -176,6 +179,11 @@ public final class EnvsCommand {
                 .field("Branch", Cells.text(env.get("branch")))
                 .field("Pull request", Cells.text(env.get("pullRequest")))
                 .field("State", Cells.text(env.get("state")))
+                .field("Queue position", env.hasNonNull("queuePosition") ? env.get("queuePosition").asInt()
+                        + " (starts when a running environment of its application stops)" : "-")
+                .field("Build slot", env.hasNonNull("buildQueuePosition") ? "waiting, position "
+                        + env.get("buildQueuePosition").asInt() : "-")
+                .field("Quota", Cells.text(env.get("quotaNote")))
                 .field("Awaiting approval", env.path("awaitingApproval").asBoolean() ? "yes" : "no")
                 .field("Desired commit", Cells.text(env.get("desiredCommit")))
                 .field("Deployed commit", Cells.text(env.get("deployedCommit")))

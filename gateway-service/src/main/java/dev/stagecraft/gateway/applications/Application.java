@@ -51,6 +51,14 @@ public class Application extends PanacheEntityBase {
     /** How long its environments may go without a request before they sleep (ISO-8601); null: they never do. */
     @Column(name = "sleep_after")
     public String sleepAfter;
+    /** At most this many of its environments run at once ({@code EnvironmentState.running()}); null: no limit. */
+    @Column(name = "max_running_environments")
+    public Integer maxRunningEnvironments;
+    /** At most this many of its builds run at once; null: no limit. */
+    @Column(name = "max_concurrent_builds")
+    public Integer maxConcurrentBuilds;
+    /** What a new environment past the limit does: {@code queue} or {@code evict}; null: the installation's policy. */
+    public String overflow;
     @Column(name = "created_at")
     public OffsetDateTime createdAt;
 

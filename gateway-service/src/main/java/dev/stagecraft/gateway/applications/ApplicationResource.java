@@ -33,8 +33,11 @@ import dev.stagecraft.gateway.api.Paging;
 import dev.stagecraft.gateway.auth.RequiresRole;
 import dev.stagecraft.gateway.auth.Role;
 import dev.stagecraft.gateway.config.GatewayConfig;
+import dev.stagecraft.gateway.environments.ConflictRetry;
+import dev.stagecraft.gateway.environments.Limits;
 import dev.stagecraft.gateway.environments.PauseSchedule;
 import dev.stagecraft.gateway.sleep.SleepPolicy;
+import dev.stagecraft.gateway.environments.Quotas;
 import dev.stagecraft.template.ComposeImporter;
 import dev.stagecraft.template.InvalidTemplateException;
 import dev.stagecraft.template.TemplateCompiler;
@@ -60,6 +63,12 @@ public class ApplicationResource {
 
     @Inject
     dev.stagecraft.gateway.imports.ImportResolver imports;
+
+    @Inject
+    ConflictRetry conflicts;
+
+    @Inject
+    Quotas quotas;
 
     @POST
     @Transactional
@@ -249,6 +258,43 @@ public class ApplicationResource {
         Application app = find(id);
         app.sleepAfter = null;
         return ApplicationView.of(app, secrets);
+    }
+
+    /**
+     * Sets the application's quotas ({@link Limits}): at most so many running environments and concurrent builds, and
+     * what a new environment past the limit does (queue or evict). Raising a limit starts what now fits.
+     */
+    @PUT
+    @RequiresRole(Role.ADMIN)
+    @Path("{id}/limits")
+    public ApplicationView limits(@PathParam("id") String id, String body) {
+        Limits limits = Limits.parse(body);
+        return conflicts.inTransaction(() -> {
+            Application app = find(id);
+            app.maxRunningEnvironments = limits.maxRunningEnvironments();
+            app.maxConcurrentBuilds = limits.maxConcurrentBuilds();
+            app.overflow = limits.overflow();
+            quotas.startQueued();
+            quotas.startWaitingBuilds();
+            return ApplicationView.of(app, secrets);
+        });
+    }
+
+    /** Removes the application's quotas (the installation's still apply); what waited for them starts. */
+    @DELETE
+    @RequiresRole(Role.ADMIN)
+    @Path("{id}/limits")
+    @Consumes(MediaType.WILDCARD)
+    public ApplicationView removeLimits(@PathParam("id") String id) {
+        return conflicts.inTransaction(() -> {
+            Application app = find(id);
+            app.maxRunningEnvironments = null;
+            app.maxConcurrentBuilds = null;
+            app.overflow = null;
+            quotas.startQueued();
+            quotas.startWaitingBuilds();
+            return ApplicationView.of(app, secrets);
+        });
     }
 
     /** The body of PUT /api/applications/{id}/template. */

@@ -7,6 +7,7 @@ import java.util.Optional;
 
 import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.secrets.SecretBox;
+import dev.stagecraft.gateway.environments.Limits;
 import dev.stagecraft.gateway.environments.PauseSchedule;
 import dev.stagecraft.template.ComposeImporter;
 import dev.stagecraft.template.EnvironmentVariables;
@@ -15,10 +16,14 @@ import dev.stagecraft.template.TemplateCompiler;
 import dev.stagecraft.template.TemplateProblem;
 import dev.stagecraft.template.yaml.Problems;
 
-/** An application as the API shows it; the webhook secret and secret variables are masked. */
+/**
+ * An application as the API shows it; the webhook secret and secret variables are masked. {@code limits}: its own
+ * quotas (null when it sets none; the installation's still apply).
+ */
 public record ApplicationView(String id, String name, ApplicationRequest.Repository repository, String webhookSecret,
         String runtime, String pullRequestLabel, String templateFormat, List<String> services, String template, String environmentVariables,
-        PauseSchedule pauseSchedule, String sleepAfter, OffsetDateTime createdAt, List<TemplateProblem> warnings) {
+        PauseSchedule pauseSchedule, String sleepAfter, Limits limits, OffsetDateTime createdAt,
+        List<TemplateProblem> warnings) {
 
     static final String MASK = "********";
 
@@ -48,8 +53,14 @@ public record ApplicationView(String id, String name, ApplicationRequest.Reposit
                 MASK, app.runtime, app.pullRequestLabel, app.templateFormat,
                 compiled.spec().services().stream().map(EnvironmentSpec.ServiceSpec::name).toList(),
                 app.templateSource != null ? app.templateSource : app.template, EnvironmentVariables.masked(variables),
-                app.pauseSchedule == null ? null : PauseSchedule.parse(app.pauseSchedule), app.sleepAfter, app.createdAt,
+                app.pauseSchedule == null ? null : PauseSchedule.parse(app.pauseSchedule), app.sleepAfter, limits(app),
+                app.createdAt,
                 warnings);
+    }
+
+    static Limits limits(Application app) {
+        return app.maxRunningEnvironments == null && app.maxConcurrentBuilds == null && app.overflow == null ? null
+                : new Limits(app.maxRunningEnvironments, app.maxConcurrentBuilds, app.overflow);
     }
 
     /**

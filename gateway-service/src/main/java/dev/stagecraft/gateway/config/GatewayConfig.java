@@ -31,6 +31,8 @@ public interface GatewayConfig {
 
     Environments environments();
 
+    Quotas quotas();
+
     /** {@code stagecraft.runtime.*}, as far as the gateway checks applications against it. */
     RuntimeChoice runtime();
 
@@ -118,6 +120,23 @@ public interface GatewayConfig {
         /** How long a stage may stay silent before its environment is marked failed. */
         @WithDefault("PT15M")
         Duration deadline();
+    }
+
+    /**
+     * {@code stagecraft.quotas.*}: installation-wide limits, on top of each application's own
+     * ({@code PUT /api/applications/{id}/limits}).
+     */
+    interface Quotas {
+
+        /** At most this many environments of all applications run at once (QUEUED and PAUSED ones do not count). */
+        Optional<Integer> maxRunningEnvironments();
+
+        /** At most this many builds of all applications run at once; the others wait in order. */
+        Optional<Integer> maxConcurrentBuilds();
+
+        /** What a new environment past a limit does when its application names no policy: queue or evict. */
+        @WithDefault("queue")
+        String overflow();
     }
 
     /** {@code stagecraft.environments.*}. */

@@ -92,6 +92,18 @@ public class Environment extends PanacheEntityBase {
     /** A branch an imported application is built from moved while the environment was busy: build again when READY. */
     @Column(name = "imports_stale")
     public boolean importsStale;
+    /** When it was queued for a running slot; null unless QUEUED. */
+    @Column(name = "queued_at")
+    public OffsetDateTime queuedAt;
+    /** Since when its desired commit waits for a build slot; null: not waiting. */
+    @Column(name = "build_waiting_since")
+    public OffsetDateTime buildWaitingSince;
+    /** When it was last created, deployed or resumed: eviction takes the least recently used first. */
+    @Column(name = "used_at")
+    public OffsetDateTime usedAt;
+    /** What the quota did to it (paused or torn down to make room for another environment); for its comment. */
+    @Column(name = "quota_note")
+    public String quotaNote;
     @Version
     public long version;
 

@@ -64,6 +64,9 @@ public class EnvironmentActions {
     @Inject
     GatewayConfig config;
 
+    @Inject
+    Quotas quotas;
+
     /**
      * Creates an environment for a branch of an application, of {@code kind} permanent or ephemeral (default:
      * permanent for its tracking branch, ephemeral with the usual expiry otherwise); deploys {@code commit} or the
@@ -100,7 +103,7 @@ public class EnvironmentActions {
         String sha = commit(commit, app, branch);
         Environment env = process.create(app, chosen, branch, null, null);
         record(env, "create", actor, Map.of("branch", branch, "commit", sha));
-        process.deploy(env, sha, null);
+        quotas.admit(env, sha, null);
         return env;
     }
 
@@ -128,6 +131,11 @@ public class EnvironmentActions {
         if (env.state.paused()) {
             throw new ApiException(409, "paused", "environment '" + id + "' is " + env.state
                     + "; resume it (POST /api/environments/" + id + "/resume), then re-run setup");
+        }
+        if (env.state == EnvironmentState.QUEUED) {
+            throw new ApiException(409, "queued", "environment '" + id + "' is QUEUED (position "
+                    + Quotas.queuePosition(env) + "): nothing of it exists yet; its first deploy, once it leaves the"
+                    + " queue, is a setup");
         }
         record(env, "setup", actor, Map.of());
         process.rerunSetup(env, Application.findById(env.applicationId), null);
@@ -244,14 +252,19 @@ public class EnvironmentActions {
     }
 
     /**
-     * Wakes a sleeping environment for a request to {@code host}: resumes it when it sleeps because it was idle.
-     * False when it does not (any more): a person or the schedule paused it, or it is already waking or awake.
+     * Wakes a sleeping environment for a request to {@code host}: resumes it when it sleeps because it was idle and
+     * its application's limits leave room (else {@link ApiException} 409 {@code limit_reached}, as for a resume).
+     * False when it does not sleep (any more): a person or the schedule paused it, or it is already waking or awake.
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public boolean wake(String id, String host) {
         Environment env = Environment.findById(id);
         if (env == null || env.state != EnvironmentState.PAUSED || !"idle".equals(env.pausedBy)) {
             return false;
+        }
+        String full = quotas.roomToResume(env);
+        if (full != null) {
+            throw new ApiException(409, "limit_reached", "environment '" + id + "' cannot wake: " + full);
         }
         record(env, "wake", Actor.REQUEST, Map.of("host", host == null ? "" : host));
         return process.resume(env, null);
@@ -273,6 +286,14 @@ public class EnvironmentActions {
         if (env.state != EnvironmentState.PAUSED && !failedPauseOrResume(env)) {
             throw new ApiException(409, "not_paused", "environment '" + id + "' is " + env.state
                     + "; only a PAUSED environment, or one whose pause or resume failed, can be resumed");
+        }
+        if (env.state == EnvironmentState.PAUSED) {
+            String full = quotas.roomToResume(env);
+            if (full != null) {
+                throw new ApiException(409, "limit_reached", "environment '" + id + "' cannot resume: " + full
+                        + "; pause or delete another environment, or raise the limit (PUT /api/applications/"
+                        + env.applicationId + "/limits)");
+            }
         }
         record(env, "resume", actor, Map.of());
         if (process.resume(env, null)) {

@@ -24,6 +24,7 @@ import dev.stagecraft.events.BuildCompleted;
 import dev.stagecraft.events.BuildRequested;
 import dev.stagecraft.events.CancelRequested;
 import dev.stagecraft.events.EnvironmentCreated;
+import dev.stagecraft.events.EnvironmentEvicted;
 import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.PatchRequested;
 import dev.stagecraft.events.PauseRequested;
@@ -80,11 +81,15 @@ public class EnvironmentProcess {
     @Inject
     GatewayConfig config;
 
+    @Inject
+    Quotas quotas;
+
     private Lifecycle lifecycle;
 
     @PostConstruct
     void init() {
-        lifecycle = new Lifecycle(clock, config.workflow().deadline(), () -> UUID.randomUUID().toString());
+        lifecycle = new Lifecycle(clock, config.workflow().deadline(), () -> UUID.randomUUID().toString(),
+                (id, waitingSince) -> quotas.takeBuildSlot(id, waitingSince));
     }
 
     /** Creates an environment with a spec frozen from the application's current templates. */
@@ -103,6 +108,7 @@ public class EnvironmentProcess {
         env.specHash = SpecHash.of(spec);
         env.createdAt = OffsetDateTime.now(clock);
         env.updatedAt = env.createdAt;
+        env.usedAt = env.createdAt;
         env.expiresAt = expiry(kind, spec, env.createdAt);
         env.persist();
         announce(env, new EnvironmentCreated(env.id, null, app.name, branch, pullRequest, kind.name()), causationId);
@@ -115,7 +121,56 @@ public class EnvironmentProcess {
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public boolean deploy(Environment env, String commit, String causationId) {
-        return run(env, lifecycle.deploy(facts(env), commit), causationId);
+        if (!run(env, lifecycle.deploy(facts(env), commit), causationId)) {
+            return false;
+        }
+        env.usedAt = OffsetDateTime.now(clock);
+        return true;
+    }
+
+    /**
+     * Queues a new environment past a limit of running environments (see {@link Quotas#admit}): {@code commit} is
+     * built once it leaves the queue.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public boolean queue(Environment env, String commit, int position, String reason, String causationId) {
+        if (!run(env, lifecycle.queue(facts(env), commit, position, reason), causationId)) {
+            return false;
+        }
+        env.queuedAt = OffsetDateTime.now(clock);
+        return true;
+    }
+
+    /** A running slot freed for a queued environment: its desired commit is built. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public boolean dequeue(Environment env) {
+        return run(env, lifecycle.dequeue(facts(env)), null);
+    }
+
+    /** A build slot freed: the environment's waiting commit is built, if it may start now. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public boolean buildSlotFreed(Environment env) {
+        return run(env, lifecycle.buildSlotFreed(facts(env)), null);
+    }
+
+    /**
+     * Evicts {@code env} to make room for environment {@code forEnvironment}: pauses it when READY (paused by
+     * {@code quota}), tears it down when it is paused; announces EnvironmentEvicted and keeps the reason for its
+     * pull request comment.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public boolean evict(Environment env, String forEnvironment, String reason, String causationId) {
+        boolean pause = env.state == EnvironmentState.READY;
+        if (!run(env, pause ? lifecycle.pause(facts(env)) : lifecycle.teardown(facts(env), reason), causationId)) {
+            return false;
+        }
+        if (pause) {
+            env.pausedBy = "quota";
+        }
+        env.quotaNote = reason.substring(0, 1).toUpperCase(Locale.ROOT) + reason.substring(1) + ".";
+        announce(env, new EnvironmentEvicted(env.id, env.activeWorkflowId, pause ? "paused" : "torn-down",
+                forEnvironment, reason), causationId);
+        return true;
     }
 
     /** A deployer approved a fork's pull request: its desired commit, and only that commit, is built. */
@@ -143,7 +198,12 @@ public class EnvironmentProcess {
     /** Resumes a paused environment, or one whose pause or resume failed; false when there is nothing to resume. */
     @Transactional(Transactional.TxType.MANDATORY)
     public boolean resume(Environment env, String causationId) {
-        return run(env, lifecycle.resume(facts(env)), causationId);
+        if (!run(env, lifecycle.resume(facts(env)), causationId)) {
+            return false;
+        }
+        env.usedAt = OffsetDateTime.now(clock);
+        env.quotaNote = null;
+        return true;
     }
 
     /** Tears the environment down; cancels the active workflow first. Repeating it while it runs changes nothing. */
@@ -251,7 +311,7 @@ public class EnvironmentProcess {
         return new Lifecycle.Facts(env.id, env.state, env.desiredCommit, env.deployedCommit, env.spec, env.specHash,
                 env.deployedSpecHash, env.images(), env.endpoints == null ? null : env.endpoints(), env.fromFork,
                 env.approvedCommit, env.awaitingApproval, env.failureReason, active, env.activeDeadline,
-                env.updatedAt);
+                env.updatedAt, env.buildWaitingSince);
     }
 
     /** Saves the transition's facts into {@code env} and carries out its effects; whether the input applied. */
@@ -259,6 +319,8 @@ public class EnvironmentProcess {
         if (!transition.applied()) {
             return false;
         }
+        EnvironmentState before = env.state;
+        Workflow beforeActive = env.activeWorkflowId == null ? null : Workflow.findById(env.activeWorkflowId);
         save(env, transition.facts());
         if (transition.effects().stream().anyMatch(e -> e instanceof Lifecycle.StartWorkflow start
                 && start.stage() == Stage.BUILD)) {
@@ -280,6 +342,9 @@ public class EnvironmentProcess {
                 return run(env, lifecycle.commandTooLarge(facts(env), workflowId, e.getMessage()), causationId);
             }
         }
+        // a slot this transition gave up goes to the next queued environment or waiting build
+        quotas.afterTransition(env, before, beforeActive != null && beforeActive.stage == Stage.BUILD
+                && !beforeActive.id.equals(env.activeWorkflowId));
         return true;
     }
 
@@ -294,6 +359,10 @@ public class EnvironmentProcess {
         env.endpoints = f.endpoints() == null ? null : EventJson.write(f.endpoints());
         env.approvedCommit = f.approvedCommit();
         env.awaitingApproval = f.awaitingApproval();
+        env.buildWaitingSince = f.buildWaitingSince();
+        if (f.state() != EnvironmentState.QUEUED) {
+            env.queuedAt = null;
+        }
         if (!Objects.equals(f.failureReason(), env.failureReason)) {
             // a new reason may quote a failing command's output: secret values are masked as in logs and the
             // timeline (once, when it is set: the facts carry the stored, masked reason on)

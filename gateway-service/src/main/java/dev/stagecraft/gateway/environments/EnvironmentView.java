@@ -14,9 +14,12 @@ import dev.stagecraft.gateway.applications.Application;
 /**
  * An environment as the API shows it, with the pause schedule it follows ({@code pauseScheduleFrom}: "environment"
  * when its own, or none, wins; "application"; null when there is none) and who paused it ({@code pausedBy}: schedule
- * manual or idle, which a request wakes) and when the router last had a request for it ({@code lastRequestAt}, where
- * the gateway reads the router's access log), and where its imported applications were last built from
- * ({@code imports}: application, branch, commit). The single-environment view adds the timeline and {@code runAsRoot}: the
+ * or manual, or quota when eviction paused it), its place in the queue for a running slot ({@code queuePosition}, when
+ * QUEUED) or for a build slot ({@code buildQueuePosition}, when its commit waits for one), and what the quota did to
+ * it ({@code quotaNote})., when the router last had a request for it
+ * ({@code lastRequestAt}, where the gateway reads the router's access log; {@code pausedBy} idle: asleep, a request
+ * wakes it) and where its imported applications were last built from ({@code imports}: application, branch,
+ * commit). The single-environment view adds the timeline and {@code runAsRoot}: the
  * services whose template opted them out of running as non-root ({@code run_as_root}), which on Kubernetes lowers
  * the namespace's Pod Security level to baseline.
  */
@@ -24,8 +27,9 @@ public record EnvironmentView(String id, String application, String kind, String
         String state, boolean awaitingApproval, String desiredCommit, String deployedCommit, String specHash,
         Map<String, String> endpoints, Map<String, String> images, String failureReason, String activeWorkflow,
         OffsetDateTime expiresAt, OffsetDateTime createdAt, OffsetDateTime updatedAt, List<String> runAsRoot,
-        PauseSchedule pauseSchedule, String pauseScheduleFrom, String pausedBy, OffsetDateTime lastRequestAt,
-        JsonNode imports, List<WorkflowView> workflows, List<TimelineView> timeline) {
+        PauseSchedule pauseSchedule, String pauseScheduleFrom, String pausedBy, Integer queuePosition,
+        Integer buildQueuePosition, String quotaNote, OffsetDateTime lastRequestAt, JsonNode imports,
+        List<WorkflowView> workflows, List<TimelineView> timeline) {
 
     /** One workflow run of the environment. */
     public record WorkflowView(String id, String stage, String commit, String status, String reason,
@@ -86,8 +90,9 @@ public record EnvironmentView(String id, String application, String kind, String
                 env.awaitingApproval, env.desiredCommit, env.deployedCommit, env.specHash, env.endpoints(), env.images(),
                 env.failureReason, env.activeWorkflowId, env.expiresAt, env.createdAt, env.updatedAt, runAsRoot,
                 PauseSchedule.of(env, applicationSchedule), env.pauseScheduleSet ? "environment"
-                        : applicationSchedule != null ? "application" : null, env.pausedBy, env.lastRequestAt, env.imports == null ? null : parse(env.imports), recent,
-                timeline);
+                        : applicationSchedule != null ? "application" : null, env.pausedBy, Quotas.queuePosition(env),
+                Quotas.buildQueuePosition(env), env.quotaNote, env.lastRequestAt,
+                env.imports == null ? null : parse(env.imports), recent, timeline);
     }
 
     static JsonNode parse(String json) {

@@ -15,6 +15,7 @@ import dev.stagecraft.events.BuildFailed;
 import dev.stagecraft.events.EnvironmentDeleted;
 import dev.stagecraft.events.EnvironmentFailed;
 import dev.stagecraft.events.EnvironmentPaused;
+import dev.stagecraft.events.EnvironmentQueued;
 import dev.stagecraft.events.EnvironmentReady;
 import dev.stagecraft.events.EnvironmentResumed;
 import dev.stagecraft.events.ImageRef;
@@ -41,14 +42,35 @@ import dev.stagecraft.events.TeardownSucceeded;
  *
  * <p>At most one workflow is active per environment; a newer commit waits and only the newest waiting one runs; a
  * teardown cancels whatever runs, and nothing deploys an environment that is being torn down or is gone.
+ *
+ * <p>Like the time, one fact comes from outside the environment: whether a build may start now, under the limits of
+ * concurrent builds ({@link BuildSlots}, asked only when a build would start). A QUEUED environment builds nothing
+ * until {@link #dequeue}; which one leaves the queue is decided by {@code Quotas}.
  */
 public final class Lifecycle {
 
-    /** What the lifecycle knows of one environment; the spec itself is opaque here (JSON), its hash decides. */
+    /**
+     * What the lifecycle knows of one environment; the spec itself is opaque here (JSON), its hash decides.
+     * {@code buildWaitingSince}: when its desired commit began to wait for a build slot (null: not waiting).
+     */
     public record Facts(String id, EnvironmentState state, String desiredCommit, String deployedCommit, String spec,
             String specHash, String deployedSpecHash, Map<String, String> images, Map<String, String> endpoints,
             boolean fromFork, String approvedCommit, boolean awaitingApproval, String failureReason, Active active,
-            OffsetDateTime activeDeadline, OffsetDateTime updatedAt) {
+            OffsetDateTime activeDeadline, OffsetDateTime updatedAt, OffsetDateTime buildWaitingSince) {
+    }
+
+    /**
+     * Whether a build of the environment may start now, under the limits of concurrent builds; asked only when a build
+     * would start. {@code waitingSince}: when the environment began to wait for one (null: it does not wait yet), so
+     * that builds start in the order they began to wait.
+     */
+    @FunctionalInterface
+    public interface BuildSlots {
+
+        /** No limit: every build starts at once. */
+        BuildSlots UNLIMITED = (environmentId, waitingSince) -> true;
+
+        boolean take(String environmentId, OffsetDateTime waitingSince);
     }
 
     /** The workflow running for the environment: its id, stage, commit and the images it deploys. */
@@ -117,15 +139,22 @@ public final class Lifecycle {
     private final Clock clock;
     private final Duration deadline;
     private final Supplier<String> workflowIds;
+    private final BuildSlots buildSlots;
 
     /**
      * @param deadline how long an active workflow may stay silent before it is failed
      * @param workflowIds the id of each new workflow run
      */
     public Lifecycle(Clock clock, Duration deadline, Supplier<String> workflowIds) {
+        this(clock, deadline, workflowIds, BuildSlots.UNLIMITED);
+    }
+
+    /** As above; {@code buildSlots} says whether a build may start now or waits for a slot. */
+    public Lifecycle(Clock clock, Duration deadline, Supplier<String> workflowIds, BuildSlots buildSlots) {
         this.clock = clock;
         this.deadline = deadline;
         this.workflowIds = workflowIds;
+        this.buildSlots = buildSlots;
     }
 
     // ---------------------------------------------------------------- commands
@@ -166,7 +195,8 @@ public final class Lifecycle {
         }
         Draft d = new Draft(facts);
         startBuild(d);
-        return d.done(d.active != null);
+        // started, or waiting for a build slot (it starts when one frees, as any waiting build)
+        return d.done(d.active != null || d.buildWaitingSince != null);
     }
 
     /** A deployer approved a fork's pull request: its desired commit, and only that one, is built. */
@@ -181,11 +211,57 @@ public final class Lifecycle {
     }
 
     /**
+     * A new environment past its application's (or the installation's) limit of running environments waits in the
+     * queue: {@code commit} becomes its desired commit and nothing is built until {@link #dequeue}. {@code position}
+     * is its place among its application's queued environments.
+     */
+    public Transition queue(Facts facts, String commit, int position, String reason) {
+        if (facts.state() != EnvironmentState.PENDING || facts.active() != null) {
+            return unchanged(facts, false);
+        }
+        Draft d = new Draft(facts);
+        d.desiredCommit = commit;
+        if (d.fromFork) {
+            d.awaitingApproval = !commit.equals(d.approvedCommit);
+        }
+        d.state = EnvironmentState.QUEUED;
+        d.effects.add(new Announce(new EnvironmentQueued(d.id, null, commit, position, reason)));
+        return d.done(true);
+    }
+
+    /** A slot freed for a queued environment: its desired commit is built (or waits for approval or a build slot). */
+    public Transition dequeue(Facts facts) {
+        if (facts.state() != EnvironmentState.QUEUED) {
+            return unchanged(facts, false);
+        }
+        Draft d = new Draft(facts);
+        d.state = EnvironmentState.PENDING;
+        d.effects.add(new Note(null, "dev.stagecraft.quota.dequeued", Map.of("commit",
+                String.valueOf(d.desiredCommit))));
+        if (!d.awaitingApproval) {
+            startBuild(d);
+        }
+        return d.done(true);
+    }
+
+    /** A build slot freed: the environment's waiting commit is built now, unless something else started meanwhile. */
+    public Transition buildSlotFreed(Facts facts) {
+        if (facts.buildWaitingSince() == null || facts.active() != null) {
+            return unchanged(facts, false);
+        }
+        Draft d = new Draft(facts);
+        startBuild(d);
+        // still no slot (an earlier waiting build took it): nothing changed
+        return d.active == null ? unchanged(facts, false) : d.done(true);
+    }
+
+    /**
      * Setup again with a spec freshly resolved from the application's templates (none may be running). Not in a
-     * paused environment: it would set up what is stopped; it resumes first.
+     * paused environment: it would set up what is stopped; it resumes first. Not in a queued one: nothing of it
+     * exists yet, and its first deploy will be a setup anyway.
      */
     public Transition rerunSetup(Facts facts, String spec, String specHash) {
-        if (facts.state().paused()) {
+        if (facts.state().paused() || facts.state() == EnvironmentState.QUEUED) {
             return unchanged(facts, false);
         }
         Draft d = new Draft(facts);
@@ -211,6 +287,7 @@ public final class Lifecycle {
             return unchanged(facts, false);
         }
         Draft d = new Draft(facts);
+        d.buildWaitingSince = null; // a commit waiting for a build slot is built after the resume
         String wf = start(d, Stage.PAUSE, d.deployedCommit, d.images == null ? Map.of() : d.images);
         d.state = EnvironmentState.PAUSING;
         d.effects.add(new SendDeploy(wf, Stage.PAUSE, d.deployedCommit, d.active.images()));
@@ -243,6 +320,14 @@ public final class Lifecycle {
             return unchanged(facts, true);
         }
         Draft d = new Draft(facts);
+        d.buildWaitingSince = null;
+        if (d.state == EnvironmentState.QUEUED) {
+            // nothing of it was ever created: no teardown workflow to run, it is gone at once
+            d.state = EnvironmentState.DELETED;
+            d.effects.add(new Note(null, "dev.stagecraft.quota.left-queue", Map.of("reason", reason)));
+            d.effects.add(new Announce(new EnvironmentDeleted(d.id, null)));
+            return d.done(true);
+        }
         if (d.active != null) {
             d.effects.add(new FinishWorkflow(d.active.workflowId(), WorkflowStatus.CANCELLED,
                     "cancelled by teardown: " + reason, null));
@@ -457,13 +542,23 @@ public final class Lifecycle {
     }
 
     private void startBuild(Draft d) {
-        if (d.desiredCommit == null || d.state.paused()) {
-            return; // a paused environment deploys its desired commit once it has resumed
+        if (d.desiredCommit == null || d.state.paused() || d.state == EnvironmentState.QUEUED) {
+            return; // a paused environment deploys its desired commit once it has resumed; a queued one once it starts
         }
         if (d.fromFork && !d.desiredCommit.equals(d.approvedCommit)) {
             d.awaitingApproval = true; // a fork's commit nobody approved is never built
             return;
         }
+        if (!buildSlots.take(d.id, d.buildWaitingSince)) {
+            if (d.buildWaitingSince == null) {
+                d.buildWaitingSince = now();
+                d.effects.add(new Note(null, "dev.stagecraft.quota.build-waiting", Map.of("commit", d.desiredCommit,
+                        "reason", "as many builds run as the limit of concurrent builds allows; this one starts"
+                                + " when one ends, in the order they began to wait")));
+            }
+            return; // the state stays as it is: a new environment PENDING, a running one serving its commit
+        }
+        d.buildWaitingSince = null;
         String wf = start(d, Stage.BUILD, d.desiredCommit, Map.of());
         d.state = EnvironmentState.BUILDING;
         d.effects.add(new SendBuild(wf, d.desiredCommit));
@@ -507,6 +602,7 @@ public final class Lifecycle {
         String failureReason;
         Active active;
         OffsetDateTime activeDeadline;
+        OffsetDateTime buildWaitingSince;
         final List<Effect> effects = new ArrayList<>();
 
         Draft(Facts f) {
@@ -525,12 +621,13 @@ public final class Lifecycle {
             failureReason = f.failureReason();
             active = f.active();
             activeDeadline = f.activeDeadline();
+            buildWaitingSince = f.buildWaitingSince();
         }
 
         Transition done(boolean applied) {
             return new Transition(new Facts(id, state, desiredCommit, deployedCommit, spec, specHash, deployedSpecHash,
                     images, endpoints, fromFork, approvedCommit, awaitingApproval, failureReason, active,
-                    active == null ? null : activeDeadline, now()), List.copyOf(effects), applied);
+                    active == null ? null : activeDeadline, now(), buildWaitingSince), List.copyOf(effects), applied);
         }
     }
 }

@@ -11,7 +11,9 @@ import org.jboss.logging.Logger;
 import dev.stagecraft.events.EnvironmentActionRejected;
 import dev.stagecraft.events.EnvironmentCreated;
 import dev.stagecraft.events.EnvironmentDeleted;
+import dev.stagecraft.events.EnvironmentEvicted;
 import dev.stagecraft.events.EnvironmentFailed;
+import dev.stagecraft.events.EnvironmentQueued;
 import dev.stagecraft.events.EnvironmentReady;
 import dev.stagecraft.events.RuntimeInventoried;
 import dev.stagecraft.events.WorkflowProgressed;
@@ -68,7 +70,8 @@ public class LifecycleConsumer {
         CloudEvent event = KafkaCloudEvents.fromRecord(record);
         if (event.data() instanceof EnvironmentCreated || event.data() instanceof EnvironmentReady
                 || event.data() instanceof EnvironmentFailed || event.data() instanceof EnvironmentDeleted
-                || event.data() instanceof EnvironmentActionRejected) {
+                || event.data() instanceof EnvironmentActionRejected || event.data() instanceof EnvironmentQueued
+                || event.data() instanceof EnvironmentEvicted) {
             return; // the gateway's own announcements, already on the timeline
         }
         if (event.data() instanceof RuntimeInventoried inventory) {

@@ -13,6 +13,7 @@ import jakarta.ws.rs.core.Response;
 
 import org.jboss.logging.Logger;
 
+import dev.stagecraft.gateway.api.ApiException;
 import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.gateway.environments.ConflictRetry;
 import dev.stagecraft.gateway.environments.Environment;
@@ -89,8 +90,13 @@ public class WakeResource {
                 }
                 if (!asked) {
                     asked = true;
-                    if (conflicts.inTransaction(() -> actions.wake(environment, host))) {
-                        LOG.infof("environment %s: a request for %s woke it", environment, host);
+                    try {
+                        if (conflicts.inTransaction(() -> actions.wake(environment, host))) {
+                            LOG.infof("environment %s: a request for %s woke it", environment, host);
+                        }
+                    } catch (ApiException e) {
+                        return page(503, "Cannot wake", e.getMessage()
+                                + ". Stop another environment, or ask an administrator to raise the limit.", false);
                     }
                 }
             } else if (seen.state() == EnvironmentState.FAILED) {

@@ -30,6 +30,16 @@ final class CommentText {
         md.append("### Stagecraft environment `").append(s.environmentId()).append("`\n\n");
         if (s.state() == EnvironmentState.DELETED) {
             md.append("**Deleted.** The environment was torn down; nothing of it is left.\n");
+            if (s.quotaNote() != null) {
+                md.append("\n> ").append(s.quotaNote()).append("\n");
+            }
+            return md.toString();
+        }
+        if (s.state() == EnvironmentState.QUEUED) {
+            md.append("**State:** QUEUED · position ").append(s.queuePosition()).append(" in the queue of `")
+                    .append(s.application()).append("`\n\n> The application runs as many environments as its limit"
+                            + " allows. This one is built and deployed once one of them stops; a push meanwhile only"
+                            + " changes the commit it starts with.\n");
             return md.toString();
         }
         md.append("**State:** ").append(s.state().name());
@@ -45,6 +55,14 @@ final class CommentText {
                     .append(". To keep it longer, extend it: `stagecraft envs extend ").append(s.environmentId())
                     .append("` or `POST /api/environments/").append(s.environmentId())
                     .append("/extend` (optionally with `{\"by\": \"PT12H\"}`).\n");
+        }
+        if (s.quotaNote() != null && s.state() != EnvironmentState.READY) {
+            md.append("\n> **Evicted:** ").append(s.quotaNote().replace("\n", " "));
+            if (s.state() == EnvironmentState.PAUSING || s.state() == EnvironmentState.PAUSED) {
+                md.append(" Resume it with `stagecraft envs resume ").append(s.environmentId()).append("` or `POST"
+                        + " /api/environments/").append(s.environmentId()).append("/resume`.");
+            }
+            md.append("\n");
         }
         if (s.failureReason() != null && s.state() == EnvironmentState.FAILED) {
             md.append("\n> ").append(s.failureReason().replace("\n", " ")).append("\n");

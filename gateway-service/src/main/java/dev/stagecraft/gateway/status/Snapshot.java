@@ -13,11 +13,13 @@ import dev.stagecraft.gateway.environments.Stage;
  * and its endpoints in the template's order of services.
  *
  * @param cancelledCommit on deletion, the commit whose workflow the teardown cancelled; otherwise none
+ * @param queuePosition when QUEUED, its place among its application's queued environments
+ * @param quotaNote what the quota did to it (paused or torn down to make room for another environment), or null
  */
 record Snapshot(String provider, String repositoryUrl, String environmentId, String application,
         Environment.Kind kind, String branch, Integer pullRequest, EnvironmentState state, String commit,
         Stage stage, Map<String, String> endpoints, String failureReason, OffsetDateTime expiresAt,
-        String cancelledCommit) {
+        String cancelledCommit, Integer queuePosition, String quotaNote) {
 
     /** The URL a status links to: the first service's. */
     String firstEndpoint() {

@@ -4,6 +4,7 @@ import java.time.Clock;
 import java.time.OffsetDateTime;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -19,7 +20,9 @@ import org.jboss.logging.Logger;
 
 import dev.stagecraft.events.BuildStarted;
 import dev.stagecraft.events.EnvironmentDeleted;
+import dev.stagecraft.events.EnvironmentEvicted;
 import dev.stagecraft.events.EnvironmentFailed;
+import dev.stagecraft.events.EnvironmentQueued;
 import dev.stagecraft.events.EnvironmentReady;
 import dev.stagecraft.events.PatchStarted;
 import dev.stagecraft.events.SetupStarted;
@@ -32,6 +35,8 @@ import dev.stagecraft.events.cloudevents.UnreadableEventException;
 import dev.stagecraft.gateway.applications.Application;
 import dev.stagecraft.gateway.config.GatewayConfig;
 import dev.stagecraft.gateway.environments.Environment;
+import dev.stagecraft.gateway.environments.EnvironmentState;
+import dev.stagecraft.gateway.environments.Quotas;
 import dev.stagecraft.gateway.environments.Stage;
 import dev.stagecraft.gateway.environments.Workflow;
 import dev.stagecraft.gateway.environments.WorkflowStatus;
@@ -90,7 +95,8 @@ public class StatusReporter {
                 || data instanceof EnvironmentDeleted;
         boolean comment = data instanceof BuildStarted || data instanceof EnvironmentReady
                 || data instanceof EnvironmentFailed || data instanceof TeardownStarted
-                || data instanceof EnvironmentDeleted;
+                || data instanceof EnvironmentDeleted || data instanceof EnvironmentQueued
+                || data instanceof EnvironmentEvicted;
         if (!status && !comment) {
             return;
         }
@@ -111,6 +117,13 @@ public class StatusReporter {
         }
         if (comment && snapshot.pullRequest() != null) {
             reportComment(host, snapshot);
+        }
+        if (data instanceof BuildStarted || data instanceof EnvironmentDeleted) {
+            // an environment left the queue (or the line): the places of those behind it moved up
+            List<String> queued = QuarkusTransaction.requiringNew().call(() -> Environment.<Environment>list(
+                    "applicationId = (select e.applicationId from Environment e where e.id = ?1) and state = ?2",
+                    event.subject(), EnvironmentState.QUEUED).stream().map(e -> e.id).toList());
+            queued.forEach(this::refreshComment);
         }
     }
 
@@ -162,7 +175,8 @@ public class StatusReporter {
         });
         known.forEach(endpoints::putIfAbsent);
         return new Snapshot(app.provider, app.repositoryUrl, env.id, app.name, env.kind, env.branch, env.pullRequest,
-                env.state, commit, stage, endpoints, env.failureReason, env.expiresAt, cancelled);
+                env.state, commit, stage, endpoints, env.failureReason, env.expiresAt, cancelled,
+                Quotas.queuePosition(env), env.quotaNote);
     }
 
     /** The commit of the environment's last build, setup or patch, when the teardown cancelled it. */

@@ -16,6 +16,7 @@ import dev.stagecraft.gateway.applications.Application;
 import dev.stagecraft.gateway.environments.ConflictRetry;
 import dev.stagecraft.gateway.environments.Environment;
 import dev.stagecraft.gateway.environments.EnvironmentProcess;
+import dev.stagecraft.gateway.environments.Quotas;
 import dev.stagecraft.gateway.hosts.PullRequestCheck;
 
 /**
@@ -29,6 +30,9 @@ public class WebhookIntake {
 
     @Inject
     EnvironmentProcess process;
+
+    @Inject
+    Quotas quotas;
 
     @Inject
     ConflictRetry conflicts;
@@ -151,8 +155,10 @@ public class WebhookIntake {
             if (envs.isEmpty() && !importing.isEmpty()) {
                 return Result.of(importing.stream().map(e -> e.id).toList());
             }
-            if (envs.isEmpty() && push.branch().equals(settings.trackingBranch())) {
-                envs = List.of(process.create(app, Environment.Kind.PERMANENT, push.branch(), null, causationId));
+            Environment created = envs.isEmpty() && push.branch().equals(settings.trackingBranch())
+                    ? process.create(app, Environment.Kind.PERMANENT, push.branch(), null, causationId) : null;
+            if (created != null) {
+                envs = List.of(created);
             }
             if (envs.isEmpty()) {
                 return Result.ignored("no environment of application '" + app.name + "' follows branch " + push.branch());
@@ -161,7 +167,13 @@ public class WebhookIntake {
                 return Result.ignored("auto_deploy is off for application '" + app.name
                         + "': deploy from the API (POST /api/environments/{id}/deploy)");
             }
-            envs.forEach(env -> process.deploy(env, push.after(), causationId));
+            envs.forEach(env -> {
+                if (env == created) {
+                    quotas.admit(env, push.after(), causationId); // a new environment starts only within the limits
+                } else {
+                    process.deploy(env, push.after(), causationId);
+                }
+            });
             List<String> touched = new ArrayList<>(envs.stream().map(e -> e.id).toList());
             importing.forEach(e -> touched.add(e.id));
             return Result.of(touched);
@@ -191,11 +203,16 @@ public class WebhookIntake {
                 return Result.ignored("auto_deploy is off for application '" + app.name
                         + "': create the environment from the API");
             }
-            if (env == null) {
+            boolean created = env == null;
+            if (created) {
                 env = process.create(app, Environment.Kind.EPHEMERAL, head.branch(), head.number(), causationId);
             }
             env.fromFork = env.fromFork || head.fromFork();
-            process.deploy(env, head.sha(), causationId);
+            if (created) {
+                quotas.admit(env, head.sha(), causationId); // a new environment starts only within the limits
+            } else {
+                process.deploy(env, head.sha(), causationId);
+            }
             return Result.of(List.of(env.id));
         }
         GitEvent.PullRequestClosed closed = (GitEvent.PullRequestClosed) event;

@@ -81,21 +81,28 @@ class LifecycleTest {
             case PAUSING -> Stage.PAUSE;
             case RESUMING -> Stage.RESUME;
             case TEARING_DOWN -> Stage.TEARDOWN;
-            case PENDING, READY, PAUSED, FAILED, DELETED -> null;
+            case PENDING, QUEUED, READY, PAUSED, FAILED, DELETED -> null;
         };
         Active active = stage == null ? null : new Active("wf-active", stage, C1, stage == Stage.BUILD ? Map.of()
                 : Map.of("web", "registry/web:1"));
-        boolean deployed = state != EnvironmentState.PENDING && state != EnvironmentState.BUILDING
-                && state != EnvironmentState.SETTING_UP;
+        boolean deployed = state != EnvironmentState.PENDING && state != EnvironmentState.QUEUED
+                && state != EnvironmentState.BUILDING && state != EnvironmentState.SETTING_UP;
         return new Facts(ENV, state, state == EnvironmentState.PENDING ? null : C1, deployed ? C0 : null, "{spec}",
                 "h1", null, Map.of(), Map.of(), false, null, false, null, active,
-                active == null ? null : at(T0.plusSeconds(60)), at(T0.minusSeconds(3600)));
+                active == null ? null : at(T0.plusSeconds(60)), at(T0.minusSeconds(3600)), null);
     }
 
     private static Facts with(Facts f, String deployedSpecHash, boolean fromFork, Active active) {
         return new Facts(f.id(), f.state(), f.desiredCommit(), f.deployedCommit(), f.spec(), f.specHash(),
                 deployedSpecHash, f.images(), f.endpoints(), fromFork, f.approvedCommit(), f.awaitingApproval(),
-                f.failureReason(), active, f.activeDeadline(), f.updatedAt());
+                f.failureReason(), active, f.activeDeadline(), f.updatedAt(), f.buildWaitingSince());
+    }
+
+    /** {@code f} whose desired commit {@code C2} waits for a build slot since a minute before T0. */
+    private static Facts waitingForABuildSlot(Facts f) {
+        return new Facts(f.id(), f.state(), C2, f.deployedCommit(), f.spec(), f.specHash(), f.deployedSpecHash(),
+                f.images(), f.endpoints(), f.fromFork(), f.approvedCommit(), f.awaitingApproval(), f.failureReason(),
+                f.active(), f.activeDeadline(), f.updatedAt(), at(T0.minusSeconds(60)));
     }
 
     private static String wf(Facts f) {
@@ -145,6 +152,11 @@ class LifecycleTest {
         in.put("PauseFailed", (l, f) -> l.event(f, wf(f), new PauseFailed(ENV, wf(f), "services.web", "stuck"), null));
         in.put("ResumeSucceeded", (l, f) -> l.event(f, wf(f), new ResumeSucceeded(ENV, wf(f), Map.of("web",
                 "http://web")), null));
+        in.put("queue", (l, f) -> l.queue(f, C2, 1, "application 'shop' runs 2 environments"));
+        in.put("slot freed", Lifecycle::dequeue);
+        in.put("deploy, no build slot", (l, f) -> new Lifecycle(Clock.fixed(T0, ZoneOffset.UTC),
+                Duration.ofMinutes(15), () -> "wf-" + ids.incrementAndGet(), (id, since) -> false).deploy(f, C2));
+        in.put("build slot freed", (l, f) -> l.buildSlotFreed(waitingForABuildSlot(f)));
         in.put("ResumeFailed", (l, f) -> l.event(f, wf(f), new ResumeFailed(ENV, wf(f), "services.web", "gone"),
                 null));
         return in;
@@ -234,7 +246,7 @@ class LifecycleTest {
     void aPushWhilePausedIsDeployedAfterTheResumeWhichBringsBackTheCommitItHad() {
         Facts ready = new Facts(ENV, EnvironmentState.READY, C1, C1, "{spec}", "h1", "h1", Map.of("web",
                 "registry/web:1"), Map.of("web", "http://web"), false, null, false, null, null, null,
-                at(T0.minusSeconds(60)));
+                at(T0.minusSeconds(60)), null);
         Transition pausing = lifecycle.pause(ready);
         assertEquals(List.of(new StartWorkflow("wf-1", Stage.PAUSE, C1, Map.of("web", "registry/web:1")),
                 new SendDeploy("wf-1", Stage.PAUSE, C1, Map.of("web", "registry/web:1"))), pausing.effects());
@@ -363,5 +375,57 @@ class LifecycleTest {
         assertEquals("{spec2}", changed.facts().spec());
         List<Effect> effects = changed.effects();
         assertTrue(effects.get(0) instanceof FinishWorkflow, effects.toString());
+    }
+
+    /**
+     * A queued environment builds nothing: a push only moves its desired commit, and when it leaves the queue the
+     * newest commit is built. Closed while queued, it is gone at once: nothing of it exists, so no teardown runs.
+     */
+    @Test
+    void aQueuedEnvironmentBuildsItsNewestCommitWhenItLeavesTheQueueAndIsDeletedWithoutATeardown() {
+        Transition queued = lifecycle.queue(in(EnvironmentState.PENDING), C1, 2, "limit reached");
+        assertEquals(EnvironmentState.QUEUED, queued.facts().state());
+        assertEquals(List.of(new Announce(new dev.stagecraft.events.EnvironmentQueued(ENV, null, C1, 2,
+                "limit reached"))), queued.effects());
+        Transition pushed = lifecycle.deploy(queued.facts(), C2);
+        assertEquals(EnvironmentState.QUEUED, pushed.facts().state());
+        assertEquals(List.of(), pushed.effects(), "nothing is built while queued");
+        Transition started = lifecycle.dequeue(pushed.facts());
+        assertEquals(EnvironmentState.BUILDING, started.facts().state());
+        assertTrue(started.effects().contains(new SendBuild("wf-1", C2)), started.effects().toString());
+
+        Transition closed = lifecycle.teardown(pushed.facts(), "pull request #7 was closed");
+        assertEquals(EnvironmentState.DELETED, closed.facts().state());
+        assertTrue(closed.effects().stream().noneMatch(e -> e instanceof SendTeardown || e instanceof StartWorkflow),
+                closed.effects().toString());
+        assertFalse(lifecycle.dequeue(closed.facts()).applied(), "a deleted environment never leaves the queue");
+    }
+
+    /**
+     * A build beyond the limit waits, and the environment says since when; when a slot frees it starts, and the slots
+     * are asked with that moment so the longest waiting goes first.
+     */
+    @Test
+    void aBuildWithoutASlotWaitsAndStartsWhenOneFrees() {
+        List<OffsetDateTime> asked = new ArrayList<>();
+        boolean[] free = {false};
+        Lifecycle limited = new Lifecycle(Clock.fixed(T0, ZoneOffset.UTC), Duration.ofMinutes(15),
+                () -> "wf-" + ids.incrementAndGet(), (id, since) -> {
+                    asked.add(since);
+                    return free[0];
+                });
+        Transition waiting = limited.deploy(in(EnvironmentState.PENDING), C1);
+        assertEquals(EnvironmentState.PENDING, waiting.facts().state());
+        assertEquals(at(T0), waiting.facts().buildWaitingSince());
+        assertTrue(waiting.effects().stream().noneMatch(e -> e instanceof SendBuild), waiting.effects().toString());
+        assertFalse(limited.buildSlotFreed(waiting.facts()).applied(), "still no slot: nothing changes");
+        free[0] = true;
+        Transition started = limited.buildSlotFreed(waiting.facts());
+        assertEquals(EnvironmentState.BUILDING, started.facts().state());
+        assertNull(started.facts().buildWaitingSince());
+        assertTrue(started.effects().contains(new SendBuild("wf-1", C1)), started.effects().toString());
+        assertEquals(java.util.Arrays.asList(null, at(T0), at(T0)), asked);
+        Transition closed = limited.teardown(waiting.facts(), "closed");
+        assertNull(closed.facts().buildWaitingSince(), "a torn down environment waits for nothing");
     }
 }
