@@ -384,6 +384,9 @@
           + (env.pausedBy === 'idle' ? '; asleep: the next request wakes it'
             : env.pausedBy ? '; paused by ' + env.pausedBy : '')),
         h('dt', {}, 'Last request'), h('dd', {}, when(env.lastRequestAt)),
+        env.imports && env.imports.length ? [h('dt', {}, 'Imports'), h('dd', { id: 'imports' },
+          env.imports.map(i => h('div', { class: 'mono' }, i.application + ' ' + i.branch + '@'
+            + String(i.commit || '').slice(0, 7))))] : null,
         waitingText(env) ? [h('dt', {}, 'Waiting'), h('dd', { id: 'queue-position' }, waitingText(env)
           + (env.queuePosition ? ': it is built once a running environment of ' + env.application + ' stops' : ''))]
           : null,

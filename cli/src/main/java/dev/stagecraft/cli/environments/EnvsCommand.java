@@ -194,6 +194,7 @@ public final class EnvsCommand {
                         + (env.hasNonNull("pauseScheduleFrom") ? " (" + env.get("pauseScheduleFrom").asText() + ")" : "")
                         + (env.hasNonNull("pausedBy") ? "; paused by " + env.get("pausedBy").asText() : ""))
                 .field("Last request", Cells.time(env.get("lastRequestAt")))
+                .field("Imports", imports(env.get("imports")))
                 .field("Created", Cells.time(env.get("createdAt")))
                 .field("Updated", Cells.time(env.get("updatedAt")))
                 .field("Runs as root", Cells.list(env.get("runAsRoot")));
@@ -213,5 +214,19 @@ public final class EnvsCommand {
             out.append("\nWorkflows:\n").append(workflows.render());
         }
         return out.toString();
+    }
+
+    /** {@code backend main@1a2b3c4, payments HEAD@…}: each imported application, the branch and commit last built. */
+    private static String imports(JsonNode imports) {
+        if (imports == null || !imports.isArray() || imports.isEmpty()) {
+            return "-";
+        }
+        java.util.List<String> parts = new java.util.ArrayList<>();
+        for (JsonNode i : imports) {
+            String commit = i.path("commit").asText("");
+            parts.add(i.path("application").asText() + " " + i.path("branch").asText() + "@"
+                    + commit.substring(0, Math.min(7, commit.length())));
+        }
+        return String.join(", ", parts);
     }
 }
