@@ -191,13 +191,16 @@ public final class DockerDatasets {
         }
         ensureSnapshot(dataset);
         for (int i = 0; i < missing; i++) {
-            fill(dataset);
+            fill(dataset, null);
         }
         return missing;
     }
 
-    /** Makes one copy of the snapshot, obfuscated when the dataset says so, and puts it in the pool. */
-    String fill(Dataset dataset) throws InterruptedException {
+    /**
+     * Makes one copy of the snapshot, obfuscated when the dataset says so, and puts it in the pool, or, for
+     * {@code environmentId}, checks it out to that environment at once.
+     */
+    String fill(Dataset dataset, String environmentId) throws InterruptedException {
         String volume = PREFIX + dataset.name() + "-" + UUID.randomUUID().toString().substring(0, 12);
         String suffix = volume.substring(PREFIX.length());
         Map<String, String> copyLabels = labels(dataset, "copy");
@@ -217,9 +220,11 @@ public final class DockerDatasets {
                         .withTarInputStream(tarOf("obfuscate.sql", dataset.obfuscate())).exec();
             }
             run(id, name, Duration.ofHours(1), "copy of " + snapshotVolume(dataset));
-            Map<String, String> ready = labels(dataset, "ready");
-            ready.put(SOURCE, source(dataset));
-            hold(PREFIX + "ready-" + suffix, volume, ready, "/copy");
+            if (environmentId == null) {
+                hold(PREFIX + "ready-" + suffix, volume, labels(dataset, "ready"), "/copy");
+            } else {
+                hold(PREFIX + "claim-" + suffix, volume, claimLabels(environmentId, dataset), "/copy");
+            }
             pooled = true;
             return volume;
         } finally {
@@ -254,11 +259,8 @@ public final class DockerDatasets {
         LOG.infof("dataset %s: the pool is empty; making a copy for environment %s now", dataset.name(),
                 environmentId);
         ensureSnapshot(dataset);
-        String volume = fill(dataset);
-        removeContainer(PREFIX + "ready-" + volume.substring(PREFIX.length()));
-        return claim(environmentId, dataset, volume, false).orElseThrow(() -> new IllegalStateException(
-                "dataset '" + dataset.name() + "': the copy made for environment " + environmentId
-                        + " was claimed by another"));
+        String volume = fill(dataset, environmentId);
+        return new Checkout(dataset.name(), volume, dataset.database(), dataset.user(), dataset.password(), false);
     }
 
     /** The copy of {@code dataset} the environment holds, if it holds one. */
@@ -272,13 +274,18 @@ public final class DockerDatasets {
         return Optional.empty();
     }
 
-    private Optional<Checkout> claim(String environmentId, Dataset dataset, String volume, boolean fromPool) {
+    private Map<String, String> claimLabels(String environmentId, Dataset dataset) {
         Map<String, String> labels = Labels.forEnvironment(environmentId);
         labels.put(DATASET, dataset.name());
         labels.put(ROLE, "claim");
-        labels.put(VOLUME, volume);
+        labels.put(SOURCE, source(dataset));
+        return labels;
+    }
+
+    private Optional<Checkout> claim(String environmentId, Dataset dataset, String volume, boolean fromPool) {
         try {
-            hold(PREFIX + "claim-" + volume.substring(PREFIX.length()), volume, labels, "/copy");
+            hold(PREFIX + "claim-" + volume.substring(PREFIX.length()), volume, claimLabels(environmentId, dataset),
+                    "/copy");
         } catch (ConflictException taken) {
             return Optional.empty(); // another setup took it first
         } catch (NotFoundException gone) {
