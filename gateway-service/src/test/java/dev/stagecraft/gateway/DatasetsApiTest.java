@@ -44,7 +44,8 @@ class DatasetsApiTest {
         OffsetDateTime now = OffsetDateTime.now();
         bus.publish(new DatasetPoolsReported(null, null, "docker", List.of(
                 new DatasetPool(name, 3, true, 1, 2, 4, null),
-                new DatasetPool(gone, 1, false, 0, 0, 0, "dataset file /nope.sql cannot be read")), now.minusSeconds(5)));
+                new DatasetPool(gone, 1, false, 0, 0, 0, "dataset file /nope.sql cannot be read")),
+                now.minusSeconds(5)));
         JsonPath list = Api.awaitBody("/api/datasets", body -> body.getList("name").contains(gone));
         assertEquals(List.of(3), list.getList("findAll { it.name == '" + name + "' }.poolSize"));
         given().get("/api/datasets/" + gone).then().statusCode(200)

@@ -54,6 +54,12 @@ public class DatasetRefill {
 
     private ScheduledExecutorService timer;
 
+    /** What was published last and when: the same pools are published again only after {@link #REPEAT}. */
+    private List<DatasetPoolsReported.DatasetPool> published = List.of();
+    private long publishedAt;
+    /** How often unchanged pools are reported anyway, so the gateway's "seen" stays recent. */
+    private static final long REPEAT = TimeUnit.MINUTES.toNanos(5);
+
     void start(@Observes StartupEvent event) {
         if (!(runtimes.enabled().get("docker") instanceof DockerRuntime docker)
                 || docker.datasets().datasets().isEmpty()) {
@@ -83,7 +89,8 @@ public class DatasetRefill {
 
     /**
      * One pass over every dataset; one that fails (a broken dump, say) is logged and does not stop the others. The
-     * pools as they are then are published ({@link DatasetPoolsReported}), with each failure's reason.
+     * pools as they are then are published ({@link DatasetPoolsReported}), with each failure's reason, when they
+     * changed or were last published five minutes ago.
      */
     private void refill(DockerDatasets datasets) {
         Map<String, String> errors = new HashMap<>();
@@ -107,8 +114,13 @@ public class DatasetRefill {
                     .map(p -> new DatasetPoolsReported.DatasetPool(p.dataset(), p.poolSize(), p.snapshot(), p.ready(),
                             p.filling(), p.checkedOut(), errors.get(p.dataset())))
                     .toList();
+            if (pools.equals(published) && System.nanoTime() - publishedAt < REPEAT) {
+                return; // nothing changed: no record every pass on the lifecycle topic
+            }
             QuarkusTransaction.requiringNew().run(() -> outbox.publish(new DatasetPoolsReported(null, null, "docker",
                     pools, observedAt), null));
+            published = pools;
+            publishedAt = System.nanoTime();
         } catch (RuntimeException e) {
             LOG.warnf("datasets: pools not reported: %s", e.getMessage());
         }

@@ -119,7 +119,8 @@ public final class BaseImages {
         List<String> output = new ArrayList<>();
         try {
             String dockerfile = "FROM " + BUSYBOX + "\nADD rootfs.tar /\n"
-                    + "ENV PATH=/usr/lib/postgresql/15/bin:/bin LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu"
+                    + "ENV PATH=/usr/lib/postgresql/15/bin:/bin"
+                    + " LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu"
                     + " TZ=UTC PGDATA=" + POSTGRES_DATA + "/pgdata\n"
                     + "USER " + POSTGRES_UID + ":" + POSTGRES_UID + "\nEXPOSE 5432\n"
                     + "ENTRYPOINT [\"/bin/stagecraft-postgres\"]\nCMD [\"serve\"]\n";
