@@ -78,7 +78,7 @@ class DockerDatasetsTest {
         }
     }
 
-    /** A plain SQL dump (what {@code pg_dump} writes) of a table of {@code rows} customers with real-looking e-mails. */
+    /** A plain SQL dump (as {@code pg_dump} writes it) of {@code rows} customers with real-looking e-mails. */
     static Path writeDump(Path file, int rows) throws IOException {
         try (var out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
             out.write("CREATE TABLE customers (id integer PRIMARY KEY, name text NOT NULL, email text NOT NULL,"
@@ -157,6 +157,11 @@ class DockerDatasetsTest {
         query(first, "INSERT INTO customers VALUES (0, 'written by a', 'a@example.invalid', '')");
         assertTrue(runtime.setup(first, spec(), Map.of(), RuntimeListener.SILENT).succeeded(),
                 "a setup run again keeps the copy it has");
+        assertEquals(Integer.toString(ROWS + 1), query(first, "SELECT count(*) FROM customers"));
+        String dbBefore = docker.inspectContainerCmd(DockerRuntime.containerName(first, "db")).exec().getId();
+        assertTrue(runtime.patch(first, spec(), Map.of(), "c0ffee", RuntimeListener.SILENT).succeeded());
+        assertEquals(dbBefore, docker.inspectContainerCmd(DockerRuntime.containerName(first, "db")).exec().getId(),
+                "a patch keeps the database service serving the same copy, not restarted");
         assertEquals(Integer.toString(ROWS + 1), query(first, "SELECT count(*) FROM customers"));
 
         DeployResult b = runtime.setup(second, spec(), Map.of(), RuntimeListener.SILENT);
