@@ -218,4 +218,38 @@ class DockerDatasetsTest {
         Set<String> left = volumesOf(customers.name());
         volumes.forEach(v -> assertFalse(left.contains(v), v + " outlived its environment"));
     }
+
+    @Test
+    void aNewDumpRetiresTheOldSnapshotAndItsPooledCopiesButNotACheckedOutOne() throws Exception {
+        Path dir = Files.createTempDirectory("dataset");
+        String name = "retire-" + RUN;
+        DockerDatasets.Dataset before = new DockerDatasets.Dataset(name, writeDump(dir.resolve("v1.sql"), 10), 2,
+                "shop", "app", "app-secret", null);
+        DockerDatasets old = new DockerDatasets(docker, List.of(before), ContainerLimits.DEFAULTS);
+        try {
+            assertEquals(2, old.refill(before));
+            String env = "ds-" + RUN + "-retire";
+            String kept = old.checkout(env, before).volume();
+            Set<String> oldVolumes = volumesOf(name);
+            assertEquals(3, oldVolumes.size(), "the snapshot and two copies: " + oldVolumes);
+
+            DockerDatasets.Dataset after = new DockerDatasets.Dataset(name, writeDump(dir.resolve("v2.sql"), 20), 2,
+                    "shop", "app", "app-secret", null);
+            DockerDatasets current = new DockerDatasets(docker, List.of(after), ContainerLimits.DEFAULTS);
+            assertEquals(0, current.status(after).ready(), "copies of the old dump are not in the new pool");
+            List<String> swept = current.sweep();
+            Set<String> left = volumesOf(name);
+            assertEquals(Set.of(kept), left, "the old snapshot and pooled copy went, the checked-out copy stayed: "
+                    + swept);
+
+            assertEquals(2, current.refill(after));
+            assertTrue(current.status(after).snapshot());
+            assertEquals(2, current.status(after).ready());
+            TeardownResult gone = runtime.teardown(env, null, List.of(), RuntimeListener.SILENT);
+            assertTrue(gone.clean(), gone.leftovers().toString());
+            assertFalse(volumesOf(name).contains(kept), "teardown destroys the copy of the old dump too");
+        } finally {
+            removeDataset(docker, name);
+        }
+    }
 }
