@@ -152,7 +152,10 @@ public final class BaseImages {
                 binaries.add(path);
             }
             try (var modules = Files.list(POSTGRES_HOME.resolve("lib"))) {
-                for (Path module : modules.filter(p -> p.toString().endsWith(".so")).sorted().toList()) {
+                // not llvmjit.so: it needs libLLVM (110 MB, half the image); without it the server runs without JIT,
+                // silently, as the documentation of jit_provider says
+                for (Path module : modules.filter(p -> p.toString().endsWith(".so"))
+                        .filter(p -> !p.getFileName().toString().startsWith("llvmjit")).sorted().toList()) {
                     hostFile(tar, directories, module, module);
                     binaries.add(module);
                 }
