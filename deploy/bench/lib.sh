@@ -1,4 +1,4 @@
-# The benchmarks' launcher, sourced by run.sh, runtime.sh and load.sh.
+# The benchmarks' launcher, sourced by run.sh, runtime.sh, load.sh and datasets.sh.
 # bench_run NAME POOL MAIN [ARGS...]: a Docker engine (address pool POOL, or STAGECRAFT_BENCH_POOL), a registry and a
 # router of their own under /tmp/stagecraft-NAME.XXXXXX, removed at the end whatever happens; builds the project
 # (unless STAGECRAFT_SKIP_BUILD is set), then runs dev.stagecraft.e2e.MAIN with ARGS.

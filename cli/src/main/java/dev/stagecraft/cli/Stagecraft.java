@@ -14,6 +14,7 @@ import picocli.CommandLine.ScopeType;
 import dev.stagecraft.cli.applications.AppsCommand;
 import dev.stagecraft.cli.config.ConfigFile;
 import dev.stagecraft.cli.config.Connection;
+import dev.stagecraft.cli.datasets.DatasetsCommand;
 import dev.stagecraft.cli.deliveries.DeliveriesCommand;
 import dev.stagecraft.cli.environments.EnvsCommand;
 import dev.stagecraft.cli.events.EventsCommand;
@@ -32,7 +33,7 @@ import dev.stagecraft.cli.tokens.TokensCommand;
         versionProvider = Stagecraft.Version.class, sortOptions = false,
         description = "Drives a Stagecraft gateway: applications, environments, workflow logs, events and tokens.",
         subcommands = {LoginCommand.class, AppsCommand.class, EnvsCommand.class, LogsCommand.class,
-            EventsCommand.class, TokensCommand.class, DeliveriesCommand.class})
+            EventsCommand.class, TokensCommand.class, DeliveriesCommand.class, DatasetsCommand.class})
 public final class Stagecraft {
 
     @Option(names = "--url", scope = ScopeType.INHERIT, paramLabel = "<url>", description = "The gateway's URL"

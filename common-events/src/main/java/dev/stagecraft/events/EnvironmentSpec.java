@@ -6,12 +6,14 @@ import java.util.Map;
 /**
  * What one environment runs, resolved from the application's templates and frozen when the environment is created.
  * {@code variables} apply to every service; a service's own {@code envs} win over them. {@code hostnames} maps a
- * service to its public host name; {@code workflows} are keyed setup, patch and teardown.
+ * service to its public host name; {@code workflows} are keyed setup, patch and teardown; {@code imports} are the
+ * applications whose services it runs too (app_imports); {@code datasets} are the
+ * installation's datasets the environment checks a copy of out at setup, each served by one of its services.
  */
 public record EnvironmentSpec(String application, List<ServiceSpec> services, Map<String, String> variables,
         List<JobSpec> jobs, Map<String, WorkflowSpec> workflows, Map<String, String> hostnames,
         List<SharedVolumeSpec> sharedVolumes, String environmentTemplate, String expiresAfter, String runtime,
-        List<ImportSpec> imports) {
+        List<ImportSpec> imports, List<DatasetSpec> datasets) {
 
     public EnvironmentSpec {
         services = listOrNone(services);
@@ -21,14 +23,15 @@ public record EnvironmentSpec(String application, List<ServiceSpec> services, Ma
         hostnames = mapOrNone(hostnames);
         sharedVolumes = listOrNone(sharedVolumes);
         imports = listOrNone(imports);
+        datasets = listOrNone(datasets);
     }
 
-    /** Without imported applications. */
+    /** Without imported applications and datasets. */
     public EnvironmentSpec(String application, List<ServiceSpec> services, Map<String, String> variables,
             List<JobSpec> jobs, Map<String, WorkflowSpec> workflows, Map<String, String> hostnames,
             List<SharedVolumeSpec> sharedVolumes, String environmentTemplate, String expiresAfter, String runtime) {
         this(application, services, variables, jobs, workflows, hostnames, sharedVolumes, environmentTemplate,
-                expiresAfter, runtime, List.of());
+                expiresAfter, runtime, List.of(), List.of());
     }
 
     /**
@@ -61,7 +64,8 @@ public record EnvironmentSpec(String application, List<ServiceSpec> services, Ma
     }
 
     public EnvironmentSpec(String application, List<ServiceSpec> services, Map<String, String> variables) {
-        this(application, services, variables, List.of(), Map.of(), Map.of(), List.of(), null, null, null);
+        this(application, services, variables, List.of(), Map.of(), Map.of(), List.of(), null, null, null, List.of(),
+                List.of());
     }
 
     /** Without a runtime: the installation's default runs it. */
@@ -75,7 +79,13 @@ public record EnvironmentSpec(String application, List<ServiceSpec> services, Ma
     /** This spec run by {@code runtime} (docker or kubernetes; null: the installation's default). */
     public EnvironmentSpec withRuntime(String runtime) {
         return new EnvironmentSpec(application, services, variables, jobs, workflows, hostnames, sharedVolumes,
-                environmentTemplate, expiresAfter, runtime, imports);
+                environmentTemplate, expiresAfter, runtime, imports, datasets);
+    }
+
+    /** This spec with {@code datasets} checked out at setup. */
+    public EnvironmentSpec withDatasets(List<DatasetSpec> datasets) {
+        return new EnvironmentSpec(application, services, variables, jobs, workflows, hostnames, sharedVolumes,
+                environmentTemplate, expiresAfter, runtime, imports, datasets);
     }
 
     /**
@@ -148,6 +158,13 @@ public record EnvironmentSpec(String application, List<ServiceSpec> services, Ma
 
     /** A volume several services share, claimed by name. */
     public record SharedVolumeSpec(String name, String size, String storageClass) {
+    }
+
+    /**
+     * A dataset of the installation ({@code name}) whose copy the database service {@code service} serves: the copy
+     * is mounted at its data directory, and every service gets the connection variables.
+     */
+    public record DatasetSpec(String name, String service) {
     }
 
     /** A job: runs to completion from a service's image ({@code fromService}) or its own {@code image}. */

@@ -5,5 +5,6 @@ public sealed interface LifecycleEvent extends StagecraftMessage
         permits BuildStarted, SetupStarted, PatchStarted, PauseStarted, ResumeStarted, TeardownStarted, StageOutcome,
         TaskStarted, TaskFinished, EnvironmentCreated, EnvironmentReady, EnvironmentFailed, EnvironmentDeleted,
         EnvironmentPaused, EnvironmentResumed, EnvironmentQueued, EnvironmentEvicted,
-        EnvironmentActionRejected, RuntimeInventoried, MessageUndeliverable, WorkflowProgressed, LogLine {
+        EnvironmentActionRejected, RuntimeInventoried, DatasetPoolsReported, MessageUndeliverable, WorkflowProgressed,
+        LogLine {
 }

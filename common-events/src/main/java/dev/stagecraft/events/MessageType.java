@@ -50,6 +50,7 @@ public enum MessageType {
     ENVIRONMENT_ACTION_REJECTED(EnvironmentActionRejected.class, "dev.stagecraft.environment.action-rejected.v1",
             Topics.LIFECYCLE),
     RUNTIME_INVENTORIED(RuntimeInventoried.class, "dev.stagecraft.runtime.inventoried.v1", Topics.LIFECYCLE),
+    DATASET_POOLS_REPORTED(DatasetPoolsReported.class, "dev.stagecraft.dataset.pools-reported.v1", Topics.LIFECYCLE),
     MESSAGE_UNDELIVERABLE(MessageUndeliverable.class, "dev.stagecraft.message.undeliverable.v1", Topics.LIFECYCLE),
     WORKFLOW_PROGRESSED(WorkflowProgressed.class, "dev.stagecraft.workflow.progressed.v1", Topics.LIFECYCLE),
     LOG_LINE(LogLine.class, "dev.stagecraft.log.line.v1", Topics.LOGS);

@@ -2,6 +2,7 @@ package dev.stagecraft.runtime;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import dev.stagecraft.events.RuntimeChoice;
@@ -24,6 +25,37 @@ public interface RuntimeConfig {
 
     /** The fences of every environment namespace: {@code stagecraft.kubernetes.*}. */
     NamespaceConfig kubernetes();
+
+    /**
+     * {@code stagecraft.datasets.<name>.*}: the installation's datasets, which an environment template's
+     * {@code datasets} name (Docker runtime; read by the setup-service, which keeps their pools).
+     */
+    Map<String, DatasetConfig> datasets();
+
+    /** One dataset: a PostgreSQL dump, the database it is restored into, its pool and its obfuscation. */
+    interface DatasetConfig {
+
+        /** The dump on the stage service's file system: plain SQL, or pg_dump's custom format ({@code -Fc}). */
+        String dump();
+
+        /** Ready copies the pool keeps. */
+        @WithDefault("2")
+        int poolSize();
+
+        /** The database the dump is restored into. */
+        @WithDefault("app")
+        String database();
+
+        /** The role that owns it, which environments connect as. */
+        @WithDefault("app")
+        String user();
+
+        /** That role's password (every copy of the dataset has it). */
+        String password();
+
+        /** SQL run on each copy before it enters the pool (e.g. to replace personal data). */
+        Optional<String> obfuscate();
+    }
 
     /** Domain suffixes a template's host names must end with (besides the router's own domain on Docker). */
     Optional<List<String>> allowedHostSuffixes();

@@ -12,6 +12,7 @@ import jakarta.inject.Inject;
 import com.github.dockerjava.api.DockerClient;
 
 import dev.stagecraft.events.secrets.SecretBox;
+import dev.stagecraft.runtime.docker.DockerDatasets;
 import dev.stagecraft.runtime.docker.DockerRuntime;
 import dev.stagecraft.runtime.docker.ContainerLimits;
 import dev.stagecraft.runtime.router.CaddyRouter;
@@ -60,6 +61,17 @@ public class Runtimes {
         return all;
     }
 
+    /** The configured datasets, checked as they are read (a name, a pool size); the dump is read when used. */
+    private List<DockerDatasets.Dataset> datasets() {
+        List<DockerDatasets.Dataset> datasets = new java.util.ArrayList<>();
+        config.datasets().forEach((name, d) -> {
+            java.nio.file.Path dump = java.nio.file.Path.of(d.dump());
+            datasets.add(new DockerDatasets.Dataset(name, dump, d.poolSize(), d.database(), d.user(), d.password(),
+                    d.obfuscate().map(java.nio.file.Path::of).orElse(null)));
+        });
+        return datasets;
+    }
+
     private EnvironmentRuntime build(String name) {
         RuntimeConfig.Runtime runtime = config.runtime();
         List<String> hostSuffixes = config.allowedHostSuffixes().orElse(List.of());
@@ -73,7 +85,7 @@ public class Runtimes {
                         defaults.defaultPids()), secrets::open,
                         router.adminUrl().filter(a -> !a.isBlank()).map(a -> new CaddyRouter(java.net.URI.create(a),
                                 router.server(), router.baseDomain(), router.scheme(), router.publicPort(),
-                                hostSuffixes, router.selfAddress().orElse(null))).orElse(null));
+                                hostSuffixes, router.selfAddress().orElse(null))).orElse(null), datasets());
             }
             case "kubernetes" -> {
                 RuntimeConfig.KubernetesIngress ingress = runtime.kubernetes();

@@ -148,7 +148,8 @@ public final class AppImports {
             }
         }
         return new EnvironmentSpec(base.application(), services, base.variables(), base.jobs(), workflows, hostnames,
-                base.sharedVolumes(), base.environmentTemplate(), base.expiresAfter(), base.runtime(), imports);
+                base.sharedVolumes(), base.environmentTemplate(), base.expiresAfter(), base.runtime(), imports,
+                base.datasets());
     }
 
     private static TemplateProblem problem(ApplicationTemplate.AppImport entry, String message) {

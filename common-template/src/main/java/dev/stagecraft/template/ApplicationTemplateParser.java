@@ -18,6 +18,7 @@ import dev.stagecraft.events.EnvironmentSpec.PortSpec;
 import dev.stagecraft.events.EnvironmentSpec.ProbeSpec;
 import dev.stagecraft.events.EnvironmentSpec.ResourcesSpec;
 import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
+import dev.stagecraft.events.EnvironmentSpec.DatasetSpec;
 import dev.stagecraft.events.EnvironmentSpec.SharedVolumeSpec;
 import dev.stagecraft.events.EnvironmentSpec.StepSpec;
 import dev.stagecraft.events.EnvironmentSpec.VolumeSpec;
@@ -42,8 +43,8 @@ public final class ApplicationTemplateParser {
     private static final Pattern QUANTITY = Pattern.compile("\\d+(\\.\\d+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?");
     private static final Pattern EXPIRY = Pattern.compile("(\\d+)\\s*(d|h|m)");
     private static final Set<String> TOP = Set.of("app", "auto_deploy", "tracking_branch", "domain", "hostnames",
-            "resources", "shared_volumes", "services", "jobs", "workflows", "environment_templates", "context", "mode",
-            "repo_name", "infrastructure", "expiry", "app_imports", "parallelize_app_imports");
+            "resources", "shared_volumes", "datasets", "services", "jobs", "workflows", "environment_templates", "context",
+            "mode", "repo_name", "infrastructure", "expiry", "app_imports", "parallelize_app_imports");
     private static final Set<String> SERVICE = Set.of("name", "image", "build", "has_repo", "command", "args", "ports",
             "envs", "readiness_probe", "liveness_probe", "cpu", "memory", "replicas", "volumes", "depends_on", "static",
             "storage", "run_as_root");
@@ -138,12 +139,20 @@ public final class ApplicationTemplateParser {
         List<String> environmentTemplates = root.get("environment_templates").map(t -> t.items().stream()
                 .map(i -> i.text("name")).filter(n -> n != null).toList()).orElse(List.of());
         String expiry = top("expiry").map(this::expiry).orElse(null);
+        List<DatasetSpec> datasets = top("datasets").map(d -> datasets(d, services)).orElse(List.of());
+        // the other environment templates' datasets are checked as well, so that registration refuses them
+        root.get("environment_templates").ifPresent(templates -> templates.items().forEach(t -> {
+            if (t.isMapping() && !java.util.Objects.equals(t.text("name"), environmentTemplate)) {
+                t.get("datasets").ifPresent(d -> datasets(d, services));
+            }
+        }));
         checkReferences(services, jobs, workflows, shared, hostnames);
         List<ApplicationTemplate.AppImport> imports = top("app_imports").map(c -> appImports(c, app))
                 .orElse(List.of());
         boolean parallelImports = top("parallelize_app_imports").map(YamlCursor::bool).orElse(false);
         return new ApplicationTemplate(app, autoDeploy, trackingBranch, domain, hostnames, resources, replicas, shared,
-                services, jobs, workflows, environmentTemplates, environmentTemplate, expiry, imports, parallelImports);
+                services, jobs, workflows, environmentTemplates, environmentTemplate, expiry, datasets, imports,
+                parallelImports);
     }
 
     private List<ServiceSpec> services(YamlCursor list, ResourcesSpec defaults, int defaultReplicas) {
@@ -423,6 +432,55 @@ public final class ApplicationTemplateParser {
                     Optional.ofNullable(v.text("storage_class")).orElse(v.text("type"))));
         }
         return volumes;
+    }
+
+    /**
+     * {@code datasets}: the installation's datasets the environment checks a copy of out at setup, each as
+     * {@code name} and {@code service} (the database service the copy is mounted into). Which datasets exist is the
+     * installation's configuration, so a name is checked at setup, not here.
+     */
+    private List<DatasetSpec> datasets(YamlCursor list, List<ServiceSpec> services) {
+        List<DatasetSpec> datasets = new ArrayList<>();
+        if (!list.isSequence()) {
+            list.error("expected a list of datasets, each with a name and the service that serves it");
+            return datasets;
+        }
+        Set<String> names = new HashSet<>();
+        Set<String> servedBy = new HashSet<>();
+        Set<String> serviceNames = new java.util.TreeSet<>();
+        services.forEach(s -> serviceNames.add(s.name()));
+        for (YamlCursor d : list.items()) {
+            if (!d.isMapping()) {
+                d.error("expected a dataset mapping with a name and a service");
+                continue;
+            }
+            d.warnUnknownKeys(Set.of("name", "service"));
+            String name = name(d, "dataset");
+            if (name == null) {
+                continue;
+            }
+            if (!names.add(name)) {
+                d.get("name").orElse(d).error("duplicate dataset '" + name + "'");
+            }
+            String service = d.text("service");
+            if (service == null) {
+                d.error("dataset '" + name + "' needs a service: the database service that serves its copy;"
+                        + " services are " + serviceNames);
+                continue;
+            }
+            if (!serviceNames.contains(service)) {
+                d.get("service").orElse(d).error("dataset '" + name + "' is served by '" + service
+                        + "', which is not a service; services are " + serviceNames);
+                continue;
+            }
+            if (!servedBy.add(service)) {
+                d.get("service").orElse(d).error("service '" + service + "' already serves another dataset; a"
+                        + " database service serves one dataset");
+                continue;
+            }
+            datasets.add(new DatasetSpec(name, service));
+        }
+        return datasets;
     }
 
     private List<JobSpec> jobs(YamlCursor list) {

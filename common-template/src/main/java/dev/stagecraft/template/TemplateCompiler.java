@@ -166,7 +166,7 @@ public final class TemplateCompiler {
         seal(shared, secrets, context.sealer());
         EnvironmentSpec spec = new EnvironmentSpec(application, services, shared, template.jobs(),
                 workflows(template, services), hostnames, template.sharedVolumes(), context.environmentTemplate(),
-                template.expiry());
+                template.expiry(), null, List.of(), template.datasets());
         int bytes = dev.stagecraft.events.cloudevents.EventJson.write(spec).getBytes(java.nio.charset.StandardCharsets.UTF_8)
                 .length;
         if (bytes > MAX_SPEC_BYTES) {

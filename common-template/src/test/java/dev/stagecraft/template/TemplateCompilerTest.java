@@ -212,4 +212,18 @@ class TemplateCompilerTest {
         assertTrue(result.warnings().get(0).message().startsWith("unknown key 'flavour' is ignored; known here: "),
                 result.warnings().get(0).message());
     }
+
+    @Test
+    void anEnvironmentTemplatesDatasetsGoIntoItsSpecOnly() {
+        String template = "services:\n- name: web\n  image: x\n- name: db\n  image: stagecraft/base:postgres\n"
+                + "  ports:\n  - type: container_port\n    port: '5432'\n"
+                + "environment_templates:\n- name: ephemeral\n  datasets:\n  - name: customers\n    service: db\n"
+                + "- name: permanent\n";
+        EnvironmentSpec ephemeral = TemplateCompiler.compile("a", template, null, new Context("e", "b", "ephemeral"))
+                .spec();
+        assertEquals(List.of(new EnvironmentSpec.DatasetSpec("customers", "db")), ephemeral.datasets());
+        EnvironmentSpec permanent = TemplateCompiler.compile("a", template, null, new Context("e", "b", "permanent"))
+                .spec();
+        assertEquals(List.of(), permanent.datasets());
+    }
 }

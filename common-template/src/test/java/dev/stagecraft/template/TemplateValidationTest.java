@@ -112,6 +112,19 @@ class TemplateValidationTest {
     }
 
     @Test
+    void aDatasetIsServedByAServiceOfTheTemplate() {
+        TemplateProblem p = only("services:\n- name: web\n  image: x\n- name: db\n  image: y\n"
+                + "environment_templates:\n- name: ephemeral\n  datasets:\n  - name: customers\n    service: dbx\n");
+        assertEquals("environment_templates[0].datasets[0].service", p.path());
+        assertEquals(10, p.line());
+        assertEquals("dataset 'customers' is served by 'dbx', which is not a service; services are [db, web]",
+                p.message());
+        assertOnlyProblem("services:\n- name: db\n  image: y\ndatasets:\n- name: customers\n",
+                "datasets[0]", "dataset 'customers' needs a service: the database service that serves its copy;"
+                        + " services are [db]");
+    }
+
+    @Test
     void dependsOnNamesServicesAndHasNoCycles() {
         TemplateProblem missing = only("services:\n- name: web\n  image: x\n  depends_on: [db]\n");
         assertEquals("depends_on names 'db', which is not a service; services are [web]", missing.message());

@@ -29,7 +29,7 @@ class OpenApiTest {
                 "/api/applications/{id}/limits",
                 "/api/environments/{id}/events", "/api/environments/{id}/timeline", "/api/events", "/api/workflows/{id}", "/api/workflows/{id}/logs",
                 "/api/workflows/{id}/logs/stream", "/api/me", "/api/stream-tickets",
-                "/api/deliveries", "/api/tokens", "/api/admin/secrets/reseal", "/webhooks/github", "/webhooks/gitlab", "/webhooks/bitbucket")) {
+                "/api/deliveries", "/api/datasets", "/api/datasets/{name}", "/api/tokens", "/api/admin/secrets/reseal", "/webhooks/github", "/webhooks/gitlab", "/webhooks/bitbucket")) {
             assertTrue(paths.containsKey(path), path + " is in the OpenAPI document; it has " + paths.keySet());
         }
     }

@@ -25,16 +25,20 @@ import com.github.dockerjava.api.DockerClient;
 
 import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
+import dev.stagecraft.events.DatasetPoolsReported;
 import dev.stagecraft.events.SetupFailed;
 import dev.stagecraft.events.SetupRequested;
 import dev.stagecraft.events.SetupStarted;
 import dev.stagecraft.events.SetupSucceeded;
+import dev.stagecraft.events.TaskFinished;
 import dev.stagecraft.events.testing.TestBus;
 import dev.stagecraft.infra.InfraTestResource;
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.Runtimes;
 import dev.stagecraft.runtime.TestEnvironments;
 import dev.stagecraft.runtime.docker.BaseImages;
+import dev.stagecraft.runtime.docker.DockerDatasets;
+import dev.stagecraft.runtime.docker.DockerRuntime;
 import dev.stagecraft.runtime.docker.TestEngine;
 import dev.stagecraft.runtime.router.CaddyRouter;
 import io.quarkus.test.common.WithTestResource;
@@ -81,7 +85,7 @@ class SetupServiceTest {
 
     private static List<String> services(String env) {
         return engine.listContainersCmd().withLabelFilter(Map.of(Labels.ENVIRONMENT, env)).exec().stream()
-                .map(c -> c.getLabels().get(Labels.SERVICE)).sorted().toList();
+                .map(c -> c.getLabels().get(Labels.SERVICE)).filter(java.util.Objects::nonNull).sorted().toList();
     }
 
     private static String routes() throws Exception {
@@ -145,5 +149,35 @@ class SetupServiceTest {
         assertFalse(routes().contains("sc-" + env + "__web"));
         await().atMost(Duration.ofSeconds(15)).untilAsserted(
                 () -> assertTrue(routes().contains("sc-" + env + "__web"), "the route is back"));
+    }
+
+    @Test
+    void theDatasetPoolIsKeptFullAndASetupChecksACopyOutForItsDatabaseService() {
+        DockerDatasets datasets = ((DockerRuntime) runtimes.of("docker")).datasets();
+        DockerDatasets.Dataset dataset = datasets.dataset("setup-test");
+        // the first pass builds the PostgreSQL image and restores the snapshot: minutes on a cold engine
+        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(500))
+                .until(() -> datasets.status(dataset).ready() >= 1);
+        String env = ENVIRONMENTS.named("dataset");
+        ServiceSpec db = new ServiceSpec("db", BaseImages.POSTGRES, null, 5432, Map.of(), List.of(), List.of(),
+                List.of(), null, null, null, 1, List.of(), List.of(), false);
+        try (TestBus bus = new TestBus()) {
+            SetupRequested request = new SetupRequested(env, UUID.randomUUID().toString(), "c0ffee",
+                    new EnvironmentSpec("setup-test", List.of(db, service("web", null)), Map.of())
+                            .withDatasets(List.of(new EnvironmentSpec.DatasetSpec("setup-test", "db"))), Map.of());
+            bus.publish(request);
+            TaskFinished checkout = (TaskFinished) bus.await(TaskFinished.class,
+                    e -> env.equals(e.subject()) && "datasets.setup-test".equals(((TaskFinished) e.data()).task()))
+                    .data();
+            assertTrue(checkout.message().contains("checked out from the pool"), checkout.message());
+            bus.await(SetupSucceeded.class, env);
+            assertEquals(List.of("db", "web"), services(env));
+            assertTrue(datasets.checkedOut(env, dataset).isPresent());
+
+            // the refill puts a copy back and says so on the lifecycle topic
+            bus.await(DatasetPoolsReported.class, e -> ((DatasetPoolsReported) e.data()).pools().stream()
+                    .anyMatch(p -> p.dataset().equals("setup-test") && p.snapshot() && p.checkedOut() >= 1
+                            && p.ready() + p.filling() >= 1));
+        }
     }
 }

@@ -31,6 +31,16 @@ import com.github.dockerjava.api.exception.NotFoundException;
 public final class BaseImages {
 
     public static final String BUSYBOX = "stagecraft/base:busybox";
+    /** PostgreSQL 15 from the host's binaries, for datasets ({@link DockerDatasets}) and their database services. */
+    public static final String POSTGRES = "stagecraft/base:postgres";
+    /** The uid and gid PostgreSQL runs as in {@value #POSTGRES} (it refuses to run as root). */
+    public static final int POSTGRES_UID = 999;
+    /** Where {@value #POSTGRES} keeps its data: a volume is mounted here, the cluster is in {@code pgdata/}. */
+    public static final String POSTGRES_DATA = "/var/lib/postgresql/data";
+    private static final Path POSTGRES_HOME = Path.of("/usr/lib/postgresql/15");
+    private static final Path POSTGRES_SHARE = Path.of("/usr/share/postgresql/15");
+    private static final List<String> POSTGRES_PROGRAMS = List.of("postgres", "initdb", "pg_ctl", "psql",
+            "pg_restore", "pg_dump", "pg_isready");
     private static final List<Path> BUSYBOX_BINARIES = List.of(Path.of("/bin/busybox"), Path.of("/usr/bin/busybox"));
     private static final List<String> APPLETS = List.of("sh", "httpd", "cat", "echo", "ls", "sleep", "wget", "env",
             "sed", "true", "false", "id", "nc", "printf", "head", "yes", "test", "[", "mkdir", "chmod", "grep", "tr");
@@ -75,12 +85,178 @@ public final class BaseImages {
 
     /** The build context: a Dockerfile and {@code rootfs.tar}. */
     static byte[] buildContext(byte[] busybox) throws IOException {
+        return buildContext(DOCKERFILE, rootFs(busybox));
+    }
+
+    private static byte[] buildContext(String dockerfile, byte[] rootFs) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
-            file(tar, "Dockerfile", DOCKERFILE.getBytes(StandardCharsets.UTF_8), 0644);
-            file(tar, "rootfs.tar", rootFs(busybox), 0644);
+            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+            file(tar, "Dockerfile", dockerfile.getBytes(StandardCharsets.UTF_8), 0644);
+            file(tar, "rootfs.tar", rootFs, 0644);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * Creates {@value #POSTGRES} unless the engine has it: the host's PostgreSQL 15 programs (Debian's
+     * {@code postgresql-15}, which the scripts install) at the same paths, the shared libraries {@code ldd} names for
+     * them and for the server's modules, busybox for {@code sh}, a {@code postgres} user ({@value #POSTGRES_UID}) and
+     * {@code stagecraft-postgres}, the entry point ({@code serve}, {@code restore <dump>}, {@code copy}).
+     */
+    public static void ensurePostgres(DockerClient docker) {
+        try {
+            docker.inspectImageCmd(POSTGRES).exec();
+            return;
+        } catch (NotFoundException missing) {
+            // made below
+        }
+        ensureBusybox(docker);
+        if (!Files.isExecutable(POSTGRES_HOME.resolve("bin/postgres"))) {
+            throw new IllegalStateException("no PostgreSQL 15 at " + POSTGRES_HOME + " to make " + POSTGRES
+                    + " from; install it with: apt-get install postgresql-15");
+        }
+        List<String> output = new ArrayList<>();
+        try {
+            String dockerfile = "FROM " + BUSYBOX + "\nADD rootfs.tar /\n"
+                    + "ENV PATH=/usr/lib/postgresql/15/bin:/bin"
+                    + " LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu"
+                    + " TZ=UTC PGDATA=" + POSTGRES_DATA + "/pgdata\n"
+                    + "USER " + POSTGRES_UID + ":" + POSTGRES_UID + "\nEXPOSE 5432\n"
+                    + "ENTRYPOINT [\"/bin/stagecraft-postgres\"]\nCMD [\"serve\"]\n";
+            byte[] context = buildContext(dockerfile, postgresRootFs());
+            ImageBuilds.start(docker.buildImageCmd(new ByteArrayInputStream(context))
+                    .withTags(Set.of(POSTGRES))
+                    .withLabels(Map.of("stagecraft.dev/base-image", "postgres"))
+                    .withNetworkMode("none").withPull(false), line -> output.add(line.strip()))
+                    .awaitImageId(10, TimeUnit.MINUTES);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("could not build " + POSTGRES + ": " + e.getMessage() + "; builder output: "
+                    + output, e);
+        }
+    }
+
+    /** The PostgreSQL layer: programs, modules, share, libraries, users, the data directory and the entry point. */
+    static byte[] postgresRootFs() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Set<String> directories = new java.util.HashSet<>();
+        List<Path> binaries = new ArrayList<>();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+            for (String program : POSTGRES_PROGRAMS) {
+                Path path = POSTGRES_HOME.resolve("bin").resolve(program);
+                hostFile(tar, directories, path, path);
+                binaries.add(path);
+            }
+            try (var modules = Files.list(POSTGRES_HOME.resolve("lib"))) {
+                // not llvmjit.so: it needs libLLVM (110 MB, half the image); without it the server runs without JIT,
+                // silently, as the documentation of jit_provider says
+                for (Path module : modules.filter(p -> p.toString().endsWith(".so"))
+                        .filter(p -> !p.getFileName().toString().startsWith("llvmjit")).sorted().toList()) {
+                    hostFile(tar, directories, module, module);
+                    binaries.add(module);
+                }
+            }
+            try (var share = Files.walk(POSTGRES_SHARE)) {
+                for (Path path : share.filter(Files::isRegularFile).sorted().toList()) {
+                    hostFile(tar, directories, path, path);
+                }
+            }
+            for (String zone : List.of("UTC", "Etc/UTC")) {
+                Path path = Path.of("/usr/share/zoneinfo").resolve(zone);
+                if (Files.isRegularFile(path)) {
+                    hostFile(tar, directories, path, path);
+                }
+            }
+            for (Path library : sharedLibraries(binaries)) {
+                hostFile(tar, directories, library, library);
+            }
+            parents(tar, directories, "etc/x");
+            file(tar, "etc/passwd", ("root:x:0:0:root:/root:/bin/sh\npostgres:x:" + POSTGRES_UID + ":" + POSTGRES_UID
+                    + ":PostgreSQL:/var/lib/postgresql:/bin/sh\n").getBytes(StandardCharsets.UTF_8), 0644);
+            file(tar, "etc/group", ("root:x:0:\npostgres:x:" + POSTGRES_UID + ":\n").getBytes(StandardCharsets.UTF_8),
+                    0644);
+            parents(tar, directories, "bin/x");
+            file(tar, "bin/stagecraft-postgres", entryPoint(), 0755);
+            for (String applet : List.of("cp", "rm", "mv", "du", "cut", "dirname", "basename", "sync")) {
+                TarArchiveEntry link = new TarArchiveEntry("bin/" + applet, TarConstants.LF_SYMLINK);
+                link.setLinkName("busybox");
+                link.setMode(0120777);
+                tar.putArchiveEntry(link);
+                tar.closeArchiveEntry();
+            }
+            parents(tar, directories, "var/lib/postgresql/x");
+            parents(tar, directories, "var/run/x");
+            ownedDirectory(tar, "var/lib/postgresql/data/", 0700);
+            ownedDirectory(tar, "var/run/postgresql/", 0775);
+        }
+        return out.toByteArray();
+    }
+
+    /** The entry point of {@value #POSTGRES}; a resource so that it reads as the shell script it is. */
+    private static byte[] entryPoint() throws IOException {
+        try (var in = BaseImages.class.getResourceAsStream("stagecraft-postgres.sh")) {
+            if (in == null) {
+                throw new IllegalStateException("stagecraft-postgres.sh is missing from the classpath");
+            }
+            return in.readAllBytes();
+        }
+    }
+
+    /** Every shared library the dynamic linker loads for {@code binaries}, as {@code ldd} lists them. */
+    private static Set<Path> sharedLibraries(List<Path> binaries) throws IOException {
+        Set<Path> libraries = new java.util.TreeSet<>();
+        List<String> command = new ArrayList<>(List.of("ldd"));
+        binaries.forEach(b -> command.add(b.toString()));
+        Process ldd = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String listing = new String(ldd.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            ldd.waitFor(1, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while running ldd");
+        }
+        for (String line : listing.split("\n")) {
+            String[] words = line.trim().split("\\s+");
+            for (String word : words) {
+                if (word.startsWith("/") && !word.endsWith(":") && Files.isRegularFile(Path.of(word))) {
+                    libraries.add(Path.of(word));
+                }
+            }
+        }
+        return libraries;
+    }
+
+    /** Adds the host's {@code source} (symbolic links followed) at {@code target}, with its parent directories. */
+    private static void hostFile(TarArchiveOutputStream tar, Set<String> directories, Path source, Path target)
+            throws IOException {
+        String name = target.toString().substring(1);
+        parents(tar, directories, name);
+        file(tar, name, Files.readAllBytes(source), Files.isExecutable(source) ? 0755 : 0644);
+    }
+
+    private static void parents(TarArchiveOutputStream tar, Set<String> directories, String name) throws IOException {
+        int slash = name.indexOf('/');
+        while (slash > 0) {
+            String dir = name.substring(0, slash + 1);
+            // lib and lib64 are links into usr on the host; the image's are plain directories, which works as well
+            if (directories.add(dir)) {
+                directory(tar, dir, 0755);
+            }
+            slash = name.indexOf('/', slash + 1);
+        }
+    }
+
+    private static void ownedDirectory(TarArchiveOutputStream tar, String name, int mode) throws IOException {
+        TarArchiveEntry entry = new TarArchiveEntry(name);
+        entry.setMode(040000 | mode);
+        entry.setUserId(POSTGRES_UID);
+        entry.setGroupId(POSTGRES_UID);
+        tar.putArchiveEntry(entry);
+        tar.closeArchiveEntry();
     }
 
     /** A tar of /bin/busybox, its applet links, /www and a world-writable /tmp. */

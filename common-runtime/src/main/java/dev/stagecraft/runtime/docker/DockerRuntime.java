@@ -23,11 +23,13 @@ import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Network;
+import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.api.async.ResultCallback;
 
 import dev.stagecraft.events.EnvironmentSpec;
@@ -68,6 +70,7 @@ public final class DockerRuntime implements EnvironmentRuntime {
     private final ContainerLimits defaultLimits;
     private final UnaryOperator<String> openSecret;
     private final CaddyRouter router;
+    private final DockerDatasets datasets;
 
     /**
      * @param defaultLimits what a container gets where the template sets no limit
@@ -84,6 +87,13 @@ public final class DockerRuntime implements EnvironmentRuntime {
      */
     public DockerRuntime(DockerClient docker, Duration readinessTimeout, ContainerLimits defaultLimits,
             UnaryOperator<String> openSecret, CaddyRouter router) {
+        this(docker, readinessTimeout, defaultLimits, openSecret, router, List.of());
+    }
+
+    /** @param datasets the installation's datasets, which a spec's {@code datasets} check copies out of */
+    public DockerRuntime(DockerClient docker, Duration readinessTimeout, ContainerLimits defaultLimits,
+            UnaryOperator<String> openSecret, CaddyRouter router, List<DockerDatasets.Dataset> datasets) {
+        this.datasets = new DockerDatasets(docker, datasets, defaultLimits);
         this.router = router;
         this.openSecret = openSecret;
         this.docker = docker;
@@ -279,6 +289,31 @@ public final class DockerRuntime implements EnvironmentRuntime {
             return DeployResult.failed("release.network", "the environment's network "
                     + networkName(environmentId) + " could not be created: " + e.getMessage());
         }
+        Map<String, DockerDatasets.Checkout> copies = new LinkedHashMap<>();
+        for (EnvironmentSpec.DatasetSpec dataset : spec.datasets()) {
+            String task = "datasets." + dataset.name();
+            listener.taskStarted(task);
+            long began = System.nanoTime();
+            try {
+                DockerDatasets.Checkout copy = RuntimeSpans.inSpan("docker dataset checkout", environmentId,
+                        () -> datasets.checkout(environmentId, datasets.dataset(dataset.name())));
+                copies.put(dataset.service(), copy);
+                String how = copy.fromPool() ? "from the pool" : "made now: the pool was empty";
+                listener.taskFinished(task, true, "copy " + copy.volume() + " checked out " + how + " in "
+                        + (System.nanoTime() - began) / 1_000_000 + " ms; served by '" + dataset.service() + "'");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                listener.taskFinished(task, false, "interrupted");
+                return DeployResult.failed(task, "interrupted while checking out dataset '" + dataset.name() + "'");
+            } catch (RuntimeException e) {
+                listener.taskFinished(task, false, e.getMessage());
+                return DeployResult.failed(task, "dataset '" + dataset.name() + "' could not be checked out: "
+                        + e.getMessage());
+            }
+        }
+        discovery = new TreeMap<>(discovery);
+        discovery.putAll(connectionVariables(spec, copies));
+        Map<String, String> shared = discovery;
         List<String> started = java.util.Collections.synchronizedList(new ArrayList<>());
         TaskPlan plan = setup ? TaskPlan.setup(spec) : TaskPlan.patch(spec);
         WorkflowExecutor.Result result = plan.run(new TaskPlan.Handlers() {
@@ -286,13 +321,13 @@ public final class DockerRuntime implements EnvironmentRuntime {
             public TaskOutcome deploy(ServiceSpec service) throws Exception {
                 listener.checkCancelled();
                 return runService(environmentId, spec, service, images, commit, existing.get(service.name()),
-                        portOf.get(service.name()), discovery, started, listener);
+                        portOf.get(service.name()), shared, copies.get(service.name()), started, listener);
             }
 
             @Override
             public TaskOutcome run(EnvironmentSpec.JobSpec job) throws Exception {
                 listener.checkCancelled();
-                return runJob(environmentId, spec, job, images, commit, discovery, listener);
+                return runJob(environmentId, spec, job, images, commit, shared, listener);
             }
         }, listener);
         if (!result.succeeded()) {
@@ -428,11 +463,15 @@ public final class DockerRuntime implements EnvironmentRuntime {
     /** Starts or replaces a service's container when its configuration changed, then waits until it answers. */
     private TaskOutcome runService(String environmentId, EnvironmentSpec spec, ServiceSpec service,
             Map<String, String> images, String commit, Container current, int port, Map<String, String> discovery,
-            List<String> started, RuntimeListener listener) throws InterruptedException {
+            DockerDatasets.Checkout copy, List<String> started, RuntimeListener listener) throws InterruptedException {
         String image = images.getOrDefault(service.name(), service.image());
         Map<String, String> env = environment(environmentId, spec, service, port, discovery);
+        if (copy != null) {
+            env.putAll(servingVariables(copy));
+        }
         ContainerLimits limits = defaultLimits.forResources(service.resources());
-        String hash = configHash(image + "\n" + service.command() + "\n" + service.args() + "\n" + limits, env);
+        String hash = configHash(image + "\n" + service.command() + "\n" + service.args() + "\n" + limits
+                + (copy == null ? "" : "\n" + copy.volume()), env);
         if (current != null && hash.equals(current.getLabels().get(Labels.CONFIG_HASH))
                 && "running".equals(current.getState())) {
             listener.log(task(service), "unchanged, not restarted");
@@ -445,7 +484,8 @@ public final class DockerRuntime implements EnvironmentRuntime {
                             remove(current.getId());
                         }
                         ensureImage(image, listener, service.name());
-                        create(environmentId, spec, service, image, withCommit(env, commit), hash, port, limits);
+                        create(environmentId, spec, service, image, withCommit(env, commit), hash, port, limits,
+                                copy);
                         return null;
                     });
             started.add(service.name());
@@ -492,7 +532,7 @@ public final class DockerRuntime implements EnvironmentRuntime {
         labels.put(Labels.JOB, job.name());
         ContainerLimits limits = from == null ? defaultLimits : defaultLimits.forResources(from.resources());
         String id = createContainer(environmentId, name, null, image, labels, withCommit(env, commit), job.command(),
-                job.args(), limits);
+                job.args(), limits, List.of());
         try {
             docker.startContainerCmd(id).exec();
             long timeout = job.completedTimeoutSeconds() > 0 ? job.completedTimeoutSeconds()
@@ -619,7 +659,7 @@ public final class DockerRuntime implements EnvironmentRuntime {
     }
 
     private void create(String environmentId, EnvironmentSpec spec, ServiceSpec service, String image,
-            Map<String, String> env, String hash, int port, ContainerLimits limits) {
+            Map<String, String> env, String hash, int port, ContainerLimits limits, DockerDatasets.Checkout copy) {
         String application = spec.application();
         Map<String, String> labels = Labels.forEnvironment(environmentId);
         labels.put(Labels.SERVICE, service.name());
@@ -629,8 +669,10 @@ public final class DockerRuntime implements EnvironmentRuntime {
         if (router != null) {
             labels.put(HOSTS, String.join(",", hosts(environmentId, spec, service.name())));
         }
+        List<Bind> binds = copy == null ? List.of()
+                : List.of(new Bind(copy.volume(), new Volume(BaseImages.POSTGRES_DATA)));
         String id = createContainer(environmentId, containerName(environmentId, service.name()), service.name(), image,
-                labels, env, service.command(), service.args(), limits);
+                labels, env, service.command(), service.args(), limits, binds);
         try {
             docker.startContainerCmd(id).exec();
         } catch (RuntimeException e) {
@@ -646,8 +688,8 @@ public final class DockerRuntime implements EnvironmentRuntime {
      */
     private String createContainer(String environmentId, String name, String alias, String image,
             Map<String, String> labels, Map<String, String> env, List<String> command, List<String> args,
-            ContainerLimits limits) {
-        HostConfig host = HostConfig.newHostConfig().withNetworkMode(networkName(environmentId))
+            ContainerLimits limits, List<Bind> binds) {
+        HostConfig host = HostConfig.newHostConfig().withNetworkMode(networkName(environmentId)).withBinds(binds)
                 .withMemory(limits.memoryBytes()).withMemorySwap(limits.memoryBytes()).withNanoCPUs(limits.nanoCpus())
                 .withPidsLimit(limits.pids()).withSecurityOpts(List.of("no-new-privileges"))
                 .withCapDrop(Capability.NET_RAW);
@@ -741,8 +783,12 @@ public final class DockerRuntime implements EnvironmentRuntime {
         List<String> kept = new ArrayList<>();
         List<String> leftovers = new ArrayList<>();
         boolean routed = unpublish(environmentId, leftovers);
+        java.util.Set<String> copies = new java.util.TreeSet<>();
         for (int round = 0; round < FENCE_ROUNDS; round++) {
-            labelled(environmentId).parallelStream().forEach(c -> {
+            List<Container> containers = labelled(environmentId);
+            containers.stream().filter(c -> "claim".equals(c.getLabels().get(DockerDatasets.ROLE)))
+                    .forEach(c -> copies.add(c.getLabels().get(DockerDatasets.VOLUME)));
+            containers.parallelStream().forEach(c -> {
                 remove(c.getId());
                 removed.add("container " + c.getNames()[0].replaceFirst("^/", ""));
             });
@@ -763,6 +809,10 @@ public final class DockerRuntime implements EnvironmentRuntime {
             }
             sleep(FENCE_PAUSE);
         }
+        // the copies last: the containers that used them are gone now
+        List<String> copiesLeft = datasets.destroy(List.copyOf(copies));
+        copies.stream().filter(v -> !copiesLeft.contains("volume " + v)).forEach(v -> removed.add("volume " + v));
+        leftovers.addAll(copiesLeft);
         routed |= unpublish(environmentId, leftovers);
         if (routed) {
             removed.add("routes of " + environmentId);
@@ -873,7 +923,9 @@ public final class DockerRuntime implements EnvironmentRuntime {
     private Map<String, Container> servicesOf(String environmentId) {
         Map<String, Container> byService = new LinkedHashMap<>();
         for (Container c : labelled(environmentId)) {
-            byService.put(c.getLabels().get(Labels.SERVICE), c);
+            if (c.getLabels().containsKey(Labels.SERVICE)) { // not a job's container nor a dataset copy's claim
+                byService.put(c.getLabels().get(Labels.SERVICE), c);
+            }
         }
         return byService;
     }
@@ -902,6 +954,49 @@ public final class DockerRuntime implements EnvironmentRuntime {
         env.put("STAGECRAFT_ENVIRONMENT_ID", environmentId);
         env.put("STAGECRAFT_SERVICE", service.name());
         return env;
+    }
+
+    /**
+     * How every service reaches the databases of the environment's dataset copies: for each dataset
+     * {@code <DATASET>_DATABASE_URL} ({@code postgresql://user:password@service:port/database}), {@code _HOST},
+     * {@code _PORT}, {@code _USER}, {@code _PASSWORD} and {@code _NAME}; with one dataset also {@code DATABASE_URL}
+     * and libpq's {@code PGHOST}, {@code PGPORT}, {@code PGUSER}, {@code PGPASSWORD}, {@code PGDATABASE}.
+     */
+    static Map<String, String> connectionVariables(EnvironmentSpec spec, Map<String, DockerDatasets.Checkout> copies) {
+        Map<String, String> vars = new TreeMap<>();
+        copies.forEach((service, copy) -> {
+            int port = spec.services().stream().filter(s -> s.name().equals(service)).mapToInt(ServiceSpec::port)
+                    .filter(p -> p > 0).findFirst().orElse(5432);
+            String url = "postgresql://" + copy.user() + ":" + copy.password() + "@" + service + ":" + port + "/"
+                    + copy.database();
+            String prefix = envName(copy.dataset()) + "_DATABASE";
+            vars.put(prefix + "_URL", url);
+            vars.put(prefix + "_HOST", service);
+            vars.put(prefix + "_PORT", Integer.toString(port));
+            vars.put(prefix + "_USER", copy.user());
+            vars.put(prefix + "_PASSWORD", copy.password());
+            vars.put(prefix + "_NAME", copy.database());
+            if (copies.size() == 1) {
+                vars.put("DATABASE_URL", url);
+                vars.put("PGHOST", service);
+                vars.put("PGPORT", Integer.toString(port));
+                vars.put("PGUSER", copy.user());
+                vars.put("PGPASSWORD", copy.password());
+                vars.put("PGDATABASE", copy.database());
+            }
+        });
+        return vars;
+    }
+
+    /** What the database service serving {@code copy} is told: where the cluster is, and whose it is. */
+    private static Map<String, String> servingVariables(DockerDatasets.Checkout copy) {
+        return Map.of("PGDATA", BaseImages.POSTGRES_DATA + "/pgdata", "POSTGRES_USER", copy.user(),
+                "POSTGRES_PASSWORD", copy.password(), "POSTGRES_DB", copy.database());
+    }
+
+    /** The installation's datasets on this engine: their snapshots and pools. */
+    public DockerDatasets datasets() {
+        return datasets;
     }
 
     /** The commit variables, under Stagecraft's and Release's names; outside the config hash on purpose. */

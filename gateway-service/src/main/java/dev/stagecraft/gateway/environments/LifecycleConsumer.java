@@ -15,6 +15,7 @@ import dev.stagecraft.events.EnvironmentEvicted;
 import dev.stagecraft.events.EnvironmentFailed;
 import dev.stagecraft.events.EnvironmentQueued;
 import dev.stagecraft.events.EnvironmentReady;
+import dev.stagecraft.events.DatasetPoolsReported;
 import dev.stagecraft.events.RuntimeInventoried;
 import dev.stagecraft.events.WorkflowProgressed;
 import dev.stagecraft.events.cloudevents.CloudEvent;
@@ -43,6 +44,9 @@ public class LifecycleConsumer {
 
     @Inject
     Timeline timeline;
+
+    @Inject
+    dev.stagecraft.gateway.datasets.DatasetPools datasetPools;
 
     @Inject
     ConflictRetry conflicts;
@@ -76,6 +80,13 @@ public class LifecycleConsumer {
         }
         if (event.data() instanceof RuntimeInventoried inventory) {
             reconcile(event, inventory);
+            return;
+        }
+        if (event.data() instanceof DatasetPoolsReported pools) {
+            conflicts.inTransaction(() -> {
+                datasetPools.record(pools);
+                return null;
+            });
             return;
         }
         conflicts.inTransaction(() -> {

@@ -1,0 +1,564 @@
+package dev.stagecraft.runtime.docker;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.jboss.logging.Logger;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.exception.ConflictException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Volume;
+
+import dev.stagecraft.runtime.Labels;
+
+/**
+ * The datasets of a Docker engine: for each PostgreSQL dataset, a snapshot volume restored once from its dump, and a
+ * pool of ready copies (full copies of the snapshot's files, obfuscated when the dataset says so) that setups check
+ * out in a second and teardowns destroy.
+ *
+ * <p>Docker volumes cannot be relabelled or renamed, so a copy's state is said by the container that holds it, whose
+ * name is unique on the engine: {@code stagecraft-dataset-fill-<copy>} while it is being made,
+ * {@code stagecraft-dataset-ready-<copy>} once it is in the pool, {@code stagecraft-dataset-claim-<copy>}
+ * (labelled with its environment) once checked out. A checkout creates the claim container; the engine refuses a
+ * second container of that name, so two setups (in one service or several) never take the same copy. Holders are
+ * created and never started; they keep the volume from being removed while they exist. A copy no container holds is
+ * left over from a crash and removed by {@link #sweep()}.
+ */
+public final class DockerDatasets {
+
+    private static final Logger LOG = Logger.getLogger(DockerDatasets.class);
+    public static final String DATASET = "stagecraft.dev/dataset";
+    /** snapshot, copy (volumes); restore, fill, ready, claim, snapshot (holder containers). */
+    public static final String ROLE = "stagecraft.dev/dataset-role";
+    /** The copy a holder holds. */
+    public static final String VOLUME = "stagecraft.dev/dataset-volume";
+    /** A hash of the dump and the obfuscation: copies of an older source are never checked out. */
+    public static final String SOURCE = "stagecraft.dev/dataset-source";
+    static final String PREFIX = "stagecraft-dataset-";
+    /** A copy without a holder is removed by the sweep only once it is this old: its fill may be just starting. */
+    private static final Duration ORPHAN_AGE = Duration.ofMinutes(2);
+
+    /**
+     * A dataset as the installation configures it ({@code stagecraft.datasets.<name>.*}): a PostgreSQL dump (plain
+     * SQL or pg_dump's custom format) restored into {@code database}, owned by {@code user} with {@code password},
+     * {@code poolSize} ready copies, and optionally SQL run on each copy before it enters the pool.
+     */
+    public record Dataset(String name, Path dump, int poolSize, String database, String user, String password,
+            Path obfuscate) {
+
+        public Dataset {
+            if (name == null || !name.matches("[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?")) {
+                throw new IllegalArgumentException("dataset name '" + name + "' must be 1-40 lower-case letters,"
+                        + " digits and dashes, not starting or ending with a dash");
+            }
+            if (poolSize < 0 || poolSize > 50) {
+                throw new IllegalArgumentException("dataset '" + name + "': pool-size " + poolSize
+                        + " is not between 0 and 50");
+            }
+        }
+    }
+
+    /** A copy checked out to one environment, and how to reach the database in it once a service serves it. */
+    public record Checkout(String dataset, String volume, String database, String user, String password,
+            boolean fromPool) {
+    }
+
+    /** One dataset's pool: whether its snapshot exists, and its copies by state. */
+    public record PoolStatus(String dataset, int poolSize, boolean snapshot, int ready, int filling,
+            int checkedOut) {
+    }
+
+    private final DockerClient docker;
+    private final Map<String, Dataset> datasets;
+    private final ContainerLimits limits;
+    private final Map<String, String> sources = new ConcurrentHashMap<>();
+
+    /** @param limits what the restore and copy containers may use */
+    public DockerDatasets(DockerClient docker, List<Dataset> datasets, ContainerLimits limits) {
+        this.docker = docker;
+        this.limits = limits;
+        Map<String, Dataset> byName = new LinkedHashMap<>();
+        datasets.forEach(d -> byName.put(d.name(), d));
+        this.datasets = Map.copyOf(byName);
+    }
+
+    /** The configured datasets by name. */
+    public Map<String, Dataset> datasets() {
+        return datasets;
+    }
+
+    /** The dataset called {@code name}, or an error naming the ones there are. */
+    public Dataset dataset(String name) {
+        Dataset dataset = datasets.get(name);
+        if (dataset == null) {
+            throw new IllegalArgumentException("no dataset '" + name + "' on this installation; configured: "
+                    + new java.util.TreeSet<>(datasets.keySet())
+                    + " (stagecraft.datasets.<name>.dump on the setup-service)");
+        }
+        return dataset;
+    }
+
+    /** The snapshot volume's name: the dataset and its source, so a new dump makes a new snapshot. */
+    public String snapshotVolume(Dataset dataset) {
+        return PREFIX + dataset.name() + "-snapshot-" + source(dataset);
+    }
+
+    /**
+     * Restores the dataset's dump into its snapshot volume unless that was done; returns how long the restore took
+     * (zero when the snapshot was there). Another process restoring it at the same time makes this wait for it.
+     */
+    public Duration ensureSnapshot(Dataset dataset) throws InterruptedException {
+        BaseImages.ensurePostgres(docker);
+        String volume = snapshotVolume(dataset);
+        String holder = PREFIX + "snapshot-" + volume.substring(PREFIX.length());
+        String restorer = PREFIX + "restore-" + volume.substring(PREFIX.length());
+        if (exists(holder)) {
+            return Duration.ZERO;
+        }
+        long started = System.nanoTime();
+        Map<String, String> labels = labels(dataset, "restore");
+        String id;
+        try {
+            // a fresh volume: one a crashed restore left (no holder) is removed first
+            removeVolume(volume);
+            docker.createVolumeCmd().withName(volume).withLabels(labels(dataset, "snapshot")).exec();
+            id = create(restorer, labels, dataset, List.of("restore", "/tmp/dump"),
+                    List.of(new Bind(volume, new Volume(BaseImages.POSTGRES_DATA))));
+        } catch (ConflictException restoring) {
+            if (!running(restorer)) { // a restore that crashed: the next refill starts again
+                removeContainer(restorer);
+                throw new IllegalStateException("dataset '" + dataset.name() + "': an earlier restore did not"
+                        + " finish; removed it, the next refill restores again");
+            }
+            awaitGone(restorer, Duration.ofHours(2));
+            if (!exists(holder)) {
+                throw new IllegalStateException("dataset '" + dataset.name() + "': the restore another process ran"
+                        + " did not finish; see its log");
+            }
+            return Duration.ZERO;
+        }
+        try {
+            docker.copyArchiveToContainerCmd(id).withRemotePath("/tmp")
+                    .withTarInputStream(tarOf("dump", dataset.dump())).exec();
+            run(id, restorer, Duration.ofHours(2), "restore of " + dataset.dump());
+            hold(holder, volume, labels(dataset, "snapshot"), "/snapshot");
+        } finally {
+            removeContainer(id);
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - started);
+        LOG.infof("dataset %s: restored %s into %s in %d ms", dataset.name(), dataset.dump(), volume, took.toMillis());
+        return took;
+    }
+
+    /**
+     * Makes copies until the pool holds {@code poolSize} ready or filling ones; returns how many it made. Several
+     * services refilling at once may each add one too many; the pool then holds a few more until they are used.
+     */
+    public int refill(Dataset dataset) throws InterruptedException {
+        PoolStatus status = status(dataset);
+        int missing = dataset.poolSize() - status.ready() - status.filling();
+        if (missing <= 0) {
+            return 0;
+        }
+        ensureSnapshot(dataset);
+        for (int i = 0; i < missing; i++) {
+            fill(dataset, null);
+        }
+        return missing;
+    }
+
+    /**
+     * Makes one copy of the snapshot, obfuscated when the dataset says so, and puts it in the pool, or, for
+     * {@code environmentId}, checks it out to that environment at once.
+     */
+    String fill(Dataset dataset, String environmentId) throws InterruptedException {
+        String volume = PREFIX + dataset.name() + "-" + UUID.randomUUID().toString().substring(0, 12);
+        String suffix = volume.substring(PREFIX.length());
+        Map<String, String> copyLabels = labels(dataset, "copy");
+        docker.createVolumeCmd().withName(volume).withLabels(copyLabels).exec();
+        Map<String, String> labels = labels(dataset, "fill");
+        labels.put(VOLUME, volume);
+        String name = PREFIX + "fill-" + suffix;
+        List<String> command = dataset.obfuscate() == null ? List.of("copy") : List.of("copy", "/tmp/obfuscate.sql");
+        String id = null;
+        boolean pooled = false;
+        try {
+            id = create(name, labels, dataset, command, List.of(
+                    new Bind(volume, new Volume(BaseImages.POSTGRES_DATA)),
+                    new Bind(snapshotVolume(dataset), new Volume("/snapshot"), AccessMode.ro)));
+            if (dataset.obfuscate() != null) {
+                docker.copyArchiveToContainerCmd(id).withRemotePath("/tmp")
+                        .withTarInputStream(tarOf("obfuscate.sql", dataset.obfuscate())).exec();
+            }
+            run(id, name, Duration.ofHours(1), "copy of " + snapshotVolume(dataset));
+            if (environmentId == null) {
+                hold(PREFIX + "ready-" + suffix, volume, labels(dataset, "ready"), "/copy");
+            } else {
+                hold(PREFIX + "claim-" + suffix, volume, claimLabels(environmentId, dataset), "/copy");
+            }
+            pooled = true;
+            return volume;
+        } finally {
+            if (id != null) {
+                removeContainer(id);
+            }
+            if (!pooled) {
+                removeVolume(volume);
+            }
+        }
+    }
+
+    /**
+     * The copy of {@code dataset} checked out to {@code environmentId}: the one it has already (a setup run again),
+     * else a ready copy from the pool, else a copy made now (slower: the pool was empty).
+     */
+    public Checkout checkout(String environmentId, Dataset dataset) throws InterruptedException {
+        Optional<Checkout> held = checkedOut(environmentId, dataset);
+        if (held.isPresent()) {
+            return held.get();
+        }
+        List<Container> ready = docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(
+                Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE, DATASET, dataset.name(), ROLE, "ready",
+                SOURCE, source(dataset))).exec();
+        for (Container holder : ready) {
+            Optional<Checkout> claimed = claim(environmentId, dataset, holder.getLabels().get(VOLUME), true);
+            if (claimed.isPresent()) {
+                removeContainer(holder.getId());
+                return claimed.get();
+            }
+        }
+        LOG.infof("dataset %s: the pool is empty; making a copy for environment %s now", dataset.name(),
+                environmentId);
+        ensureSnapshot(dataset);
+        String volume = fill(dataset, environmentId);
+        return new Checkout(dataset.name(), volume, dataset.database(), dataset.user(), dataset.password(), false);
+    }
+
+    /** The copy of {@code dataset} the environment holds, if it holds one. */
+    public Optional<Checkout> checkedOut(String environmentId, Dataset dataset) {
+        for (Container claim : claims(environmentId)) {
+            if (dataset.name().equals(claim.getLabels().get(DATASET))) {
+                return Optional.of(new Checkout(dataset.name(), claim.getLabels().get(VOLUME), dataset.database(),
+                        dataset.user(), dataset.password(), true));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private Map<String, String> claimLabels(String environmentId, Dataset dataset) {
+        Map<String, String> labels = Labels.forEnvironment(environmentId);
+        labels.put(DATASET, dataset.name());
+        labels.put(ROLE, "claim");
+        labels.put(SOURCE, source(dataset));
+        return labels;
+    }
+
+    private Optional<Checkout> claim(String environmentId, Dataset dataset, String volume, boolean fromPool) {
+        try {
+            hold(PREFIX + "claim-" + volume.substring(PREFIX.length()), volume, claimLabels(environmentId, dataset),
+                    "/copy");
+        } catch (ConflictException taken) {
+            return Optional.empty(); // another setup took it first
+        } catch (NotFoundException gone) {
+            return Optional.empty(); // its volume went (a sweep of an older source)
+        }
+        return Optional.of(new Checkout(dataset.name(), volume, dataset.database(), dataset.user(),
+                dataset.password(), fromPool));
+    }
+
+    /** The copies the environment holds (their claim containers, labelled with it). */
+    public List<Container> claims(String environmentId) {
+        return docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(Labels.MANAGED_BY,
+                Labels.MANAGED_BY_VALUE, Labels.ENVIRONMENT, environmentId, ROLE, "claim")).exec();
+    }
+
+    /**
+     * Removes the copies {@code volumes} once no container uses them any more (the environment's containers are
+     * removed first); returns what could not be removed.
+     */
+    public List<String> destroy(List<String> volumes) {
+        List<String> left = new ArrayList<>();
+        for (String volume : volumes) {
+            if (!removeVolume(volume)) {
+                left.add("volume " + volume);
+            }
+        }
+        return left;
+    }
+
+    /**
+     * Removes what no dataset should keep: copies of an older source or of a dataset no longer configured (from the
+     * pool only: checked-out copies stay with their environment), their snapshots, and copies nothing holds (a crash
+     * between a fill and its holder, or between a teardown's container and volume removal). Returns what it removed.
+     */
+    public List<String> sweep() {
+        List<String> removed = new ArrayList<>();
+        List<Container> holders = docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(
+                Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)).exec().stream()
+                .filter(c -> c.getLabels().containsKey(ROLE)).toList();
+        for (Container holder : holders) {
+            String role = holder.getLabels().get(ROLE);
+            Dataset dataset = datasets.get(holder.getLabels().get(DATASET));
+            boolean stale = dataset == null || !source(dataset).equals(holder.getLabels().get(SOURCE));
+            if (stale && ("ready".equals(role) || "snapshot".equals(role))) {
+                removeContainer(holder.getId());
+                removed.add("container " + holder.getNames()[0].replaceFirst("^/", ""));
+                String volume = holder.getLabels().get(VOLUME);
+                if (volume != null && removeVolume(volume)) {
+                    removed.add("volume " + volume);
+                }
+            }
+        }
+        java.util.Set<String> held = new java.util.HashSet<>();
+        docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(Labels.MANAGED_BY,
+                Labels.MANAGED_BY_VALUE)).exec().forEach(c -> {
+                    if (c.getMounts() != null) {
+                        c.getMounts().forEach(m -> held.add(m.getName()));
+                    }
+                });
+        var volumes = docker.listVolumesCmd().withFilter("label", List.of(Labels.MANAGED_BY + "="
+                + Labels.MANAGED_BY_VALUE)).exec().getVolumes();
+        for (var volume : volumes == null ? List.<com.github.dockerjava.api.command.InspectVolumeResponse>of()
+                : volumes) {
+            Map<String, String> labels = volume.getLabels() == null ? Map.of() : volume.getLabels();
+            if (!labels.containsKey(DATASET) || held.contains(volume.getName())) {
+                continue;
+            }
+            Instant created = createdAt(volume.getName());
+            if (created != null && created.isAfter(Instant.now().minus(ORPHAN_AGE))) {
+                continue;
+            }
+            if (removeVolume(volume.getName())) {
+                removed.add("volume " + volume.getName());
+            }
+        }
+        return removed;
+    }
+
+    /** The pool of every configured dataset. */
+    public List<PoolStatus> status() {
+        return datasets.values().stream().map(this::status).toList();
+    }
+
+    /** The pool of {@code dataset}: copies of its current source by state. */
+    public PoolStatus status(Dataset dataset) {
+        int ready = 0;
+        int filling = 0;
+        int claimed = 0;
+        boolean snapshot = false;
+        String source = source(dataset);
+        for (Container c : docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(
+                Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE, DATASET, dataset.name())).exec()) {
+            String role = c.getLabels().get(ROLE);
+            if ("ready".equals(role) && source.equals(c.getLabels().get(SOURCE))) {
+                ready++;
+            } else if ("fill".equals(role)) {
+                filling++;
+            } else if ("claim".equals(role)) {
+                claimed++;
+            } else if ("snapshot".equals(role) && source.equals(c.getLabels().get(SOURCE))) {
+                snapshot = true;
+            }
+        }
+        return new PoolStatus(dataset.name(), dataset.poolSize(), snapshot, ready, filling, claimed);
+    }
+
+    /** A hash of the dump's and the obfuscation's content, the database and the user; computed once per dataset. */
+    public String source(Dataset dataset) {
+        return sources.computeIfAbsent(dataset.name(), n -> {
+            try {
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                digest(sha, dataset.dump());
+                if (dataset.obfuscate() != null) {
+                    digest(sha, dataset.obfuscate());
+                }
+                sha.update((dataset.database() + "\n" + dataset.user() + "\n" + dataset.password())
+                        .getBytes(StandardCharsets.UTF_8));
+                return HexFormat.of().formatHex(sha.digest()).substring(0, 12);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    private static void digest(MessageDigest sha, Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+                sha.update(buffer, 0, n);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("dataset file " + file + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    /** A container of {@value BaseImages#POSTGRES} on no network, with the limits and fences of a job. */
+    private String create(String name, Map<String, String> labels, Dataset dataset, List<String> command,
+            List<Bind> binds) {
+        HostConfig host = HostConfig.newHostConfig().withNetworkMode("none").withBinds(binds)
+                .withMemory(limits.memoryBytes()).withMemorySwap(limits.memoryBytes()).withNanoCPUs(limits.nanoCpus())
+                .withPidsLimit(limits.pids()).withSecurityOpts(List.of("no-new-privileges"))
+                .withCapDrop(Capability.NET_RAW);
+        return docker.createContainerCmd(BaseImages.POSTGRES).withName(name).withLabels(labels).withCmd(command)
+                .withEnv("POSTGRES_USER=" + dataset.user(), "POSTGRES_PASSWORD=" + dataset.password(),
+                        "POSTGRES_DB=" + dataset.database())
+                .withHostConfig(host).exec().getId();
+    }
+
+    /** Starts {@code id} and waits for it to exit 0; otherwise fails with its last output. */
+    private void run(String id, String name, Duration timeout, String what) throws InterruptedException {
+        docker.startContainerCmd(id).exec();
+        Integer exit;
+        try {
+            exit = docker.waitContainerCmd(id).start().awaitStatusCode(timeout.toSeconds(), TimeUnit.SECONDS);
+        } catch (RuntimeException timedOut) {
+            exit = null;
+        }
+        if (Thread.interrupted()) {
+            throw new InterruptedException(what + " interrupted");
+        }
+        if (exit == null || exit != 0) {
+            throw new IllegalStateException(what + (exit == null ? " ran longer than " + timeout
+                    : " exited with code " + exit) + ": " + output(name));
+        }
+    }
+
+    /** A holder: a container that is never started, mounting {@code volume}; its name says the volume's state. */
+    private void hold(String name, String volume, Map<String, String> labels, String path) {
+        Map<String, String> all = new LinkedHashMap<>(labels);
+        all.put(VOLUME, volume);
+        docker.createContainerCmd(BaseImages.BUSYBOX).withName(name).withLabels(all).withCmd("true")
+                .withHostConfig(HostConfig.newHostConfig().withNetworkMode("none")
+                        .withBinds(new Bind(volume, new Volume(path))))
+                .exec();
+    }
+
+    private Map<String, String> labels(Dataset dataset, String role) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE);
+        labels.put(DATASET, dataset.name());
+        labels.put(ROLE, role);
+        labels.put(SOURCE, source(dataset));
+        return labels;
+    }
+
+    private boolean running(String container) {
+        try {
+            return Boolean.TRUE.equals(docker.inspectContainerCmd(container).exec().getState().getRunning());
+        } catch (NotFoundException absent) {
+            return false;
+        }
+    }
+
+    private boolean exists(String container) {
+        try {
+            docker.inspectContainerCmd(container).exec();
+            return true;
+        } catch (NotFoundException absent) {
+            return false;
+        }
+    }
+
+    private void awaitGone(String container, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (exists(container) && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+        }
+    }
+
+    private void removeContainer(String id) {
+        try {
+            docker.removeContainerCmd(id).withForce(true).exec();
+        } catch (NotFoundException alreadyGone) {
+            // converging
+        }
+    }
+
+    /** Whether {@code volume} is gone (removed now or before); false while a container still uses it. */
+    private boolean removeVolume(String volume) {
+        try {
+            docker.removeVolumeCmd(volume).exec();
+            return true;
+        } catch (NotFoundException alreadyGone) {
+            return true;
+        } catch (ConflictException inUse) {
+            LOG.debugf("volume %s is still in use: %s", volume, inUse.getMessage());
+            return false;
+        }
+    }
+
+    private Instant createdAt(String volume) {
+        try {
+            Object created = docker.inspectVolumeCmd(volume).exec().getRawValues().get("CreatedAt");
+            return created == null ? null : java.time.OffsetDateTime.parse(created.toString()).toInstant();
+        } catch (RuntimeException unknown) {
+            return null;
+        }
+    }
+
+    private String output(String container) {
+        StringBuilder out = new StringBuilder();
+        try {
+            docker.logContainerCmd(container).withStdOut(true).withStdErr(true).withTail(20)
+                    .exec(new ResultCallback.Adapter<Frame>() {
+                        @Override
+                        public void onNext(Frame frame) {
+                            out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
+                        }
+                    }).awaitCompletion(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            return "(output unavailable: " + e.getMessage() + ")";
+        }
+        return out.toString().strip();
+    }
+
+    /** A tar holding {@code file} as {@code name}, readable by the database's user. */
+    private static InputStream tarOf(String name, Path file) {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+                tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+                TarArchiveEntry entry = new TarArchiveEntry(name);
+                entry.setSize(Files.size(file));
+                entry.setMode(0100644);
+                tar.putArchiveEntry(entry);
+                Files.copy(file, tar);
+                tar.closeArchiveEntry();
+            }
+            return new ByteArrayInputStream(out.toByteArray());
+        } catch (IOException e) {
+            throw new UncheckedIOException("dataset file " + file + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.stagecraft.gateway.datasets;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import dev.stagecraft.gateway.api.ApiException;
+
+/**
+ * {@code GET /api/datasets} and {@code GET /api/datasets/{name}} (viewer): the installation's datasets and their
+ * pools as the setup-service last reported them. Datasets are configured on the setup-service
+ * ({@code stagecraft.datasets.<name>.*}); an environment template names them.
+ */
+@Path("/api/datasets")
+@Produces(MediaType.APPLICATION_JSON)
+public class DatasetResource {
+
+    /** One dataset's pool: copies ready, being made and checked out, when that was seen, and a refill's error. */
+    public record DatasetView(String name, String runtime, int poolSize, boolean snapshot, int ready, int filling,
+            int checkedOut, String error, OffsetDateTime observedAt) {
+
+        static DatasetView of(DatasetPool pool) {
+            return new DatasetView(pool.dataset, pool.runtime, pool.poolSize, pool.snapshot, pool.ready,
+                    pool.filling, pool.checkedOut, pool.error, pool.observedAt);
+        }
+    }
+
+    /** Every dataset reported, by name. */
+    @GET
+    public List<DatasetView> list() {
+        return DatasetPool.<DatasetPool>listAll().stream().map(DatasetView::of)
+                .sorted(java.util.Comparator.comparing(DatasetView::name)).toList();
+    }
+
+    /** One dataset; 404 naming the known ones. */
+    @GET
+    @Path("/{name}")
+    public DatasetView one(@PathParam("name") String name) {
+        DatasetPool pool = DatasetPool.findById(name);
+        if (pool == null) {
+            throw new ApiException(404, "dataset_not_found", "no dataset '" + name + "' has been reported; known: "
+                    + list().stream().map(DatasetView::name).toList()
+                    + " (datasets are configured on the setup-service: stagecraft.datasets.<name>.dump)");
+        }
+        return DatasetView.of(pool);
+    }
+}

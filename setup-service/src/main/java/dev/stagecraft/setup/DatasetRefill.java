@@ -1,0 +1,142 @@
+package dev.stagecraft.setup;
+
+import java.time.OffsetDateTime;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import dev.stagecraft.events.DatasetPoolsReported;
+import dev.stagecraft.messaging.outbox.Outbox;
+import dev.stagecraft.runtime.Runtimes;
+import dev.stagecraft.runtime.docker.DockerDatasets;
+import dev.stagecraft.runtime.docker.DockerRuntime;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+
+/**
+ * Keeps the pool of every configured dataset full in the background: at start and every
+ * {@code stagecraft.dataset-refill-every} seconds it restores a snapshot that is missing, makes the copies a
+ * pool lacks (checkouts took them) and sweeps copies of older dumps and copies nothing holds. Several setup-service
+ * instances may refill at once: a copy is claimed by a container name the engine gives only once
+ * ({@link DockerDatasets}), so they may overfill a pool a little but never hand one copy out twice. After each pass
+ * it publishes the pools ({@link DatasetPoolsReported}), which the gateway shows at {@code GET /api/datasets}.
+ */
+@ApplicationScoped
+public class DatasetRefill {
+
+    private static final Logger LOG = Logger.getLogger(DatasetRefill.class);
+
+    @Inject
+    Runtimes runtimes;
+
+    /** Seconds between two passes. */
+    @ConfigProperty(name = "stagecraft.dataset-refill-every", defaultValue = "10")
+    int refillEvery;
+
+    @Inject
+    MeterRegistry registry;
+
+    @Inject
+    Outbox outbox;
+
+    private ScheduledExecutorService timer;
+
+    /** What was published last and when: the same pools are published again only after {@link #REPEAT}. */
+    private List<DatasetPoolsReported.DatasetPool> published = List.of();
+    private long publishedAt;
+    /** How often unchanged pools are reported anyway, so the gateway's "seen" stays recent. */
+    private static final long REPEAT = TimeUnit.MINUTES.toNanos(5);
+
+    void start(@Observes StartupEvent event) {
+        if (!(runtimes.enabled().get("docker") instanceof DockerRuntime docker)
+                || docker.datasets().datasets().isEmpty()) {
+            return;
+        }
+        DockerDatasets datasets = docker.datasets();
+        for (DockerDatasets.Dataset dataset : datasets.datasets().values()) {
+            Gauge.builder("stagecraft.dataset.pool.ready", () -> readyCopies(datasets, dataset))
+                    .tag("dataset", dataset.name())
+                    .description("Ready copies in the dataset's pool").register(registry);
+        }
+        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "dataset-refill");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.scheduleWithFixedDelay(() -> refill(datasets), 0, refillEvery, TimeUnit.SECONDS);
+    }
+
+    private static double readyCopies(DockerDatasets datasets, DockerDatasets.Dataset dataset) {
+        try {
+            return datasets.status(dataset).ready();
+        } catch (RuntimeException engineAway) {
+            return Double.NaN;
+        }
+    }
+
+    /**
+     * One pass over every dataset; one that fails (a broken dump, say) is logged and does not stop the others. The
+     * pools as they are then are published ({@link DatasetPoolsReported}), with each failure's reason, when they
+     * changed or were last published five minutes ago.
+     */
+    private void refill(DockerDatasets datasets) {
+        Map<String, String> errors = new HashMap<>();
+        for (DockerDatasets.Dataset dataset : datasets.datasets().values()) {
+            try {
+                int made = datasets.refill(dataset);
+                if (made > 0) {
+                    LOG.infof("dataset %s: made %d copies; pool %s", dataset.name(), made, datasets.status(dataset));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                errors.put(dataset.name(), e.getMessage());
+                LOG.warnf("dataset %s: pool not refilled: %s", dataset.name(), e.getMessage());
+            }
+        }
+        try {
+            OffsetDateTime observedAt = OffsetDateTime.now();
+            List<DatasetPoolsReported.DatasetPool> pools = datasets.status().stream()
+                    .map(p -> new DatasetPoolsReported.DatasetPool(p.dataset(), p.poolSize(), p.snapshot(), p.ready(),
+                            p.filling(), p.checkedOut(), errors.get(p.dataset())))
+                    .toList();
+            if (pools.equals(published) && System.nanoTime() - publishedAt < REPEAT) {
+                return; // nothing changed: no record every pass on the lifecycle topic
+            }
+            QuarkusTransaction.requiringNew().run(() -> outbox.publish(new DatasetPoolsReported(null, null, "docker",
+                    pools, observedAt), null));
+            published = pools;
+            publishedAt = System.nanoTime();
+        } catch (RuntimeException e) {
+            LOG.warnf("datasets: pools not reported: %s", e.getMessage());
+        }
+        try {
+            List<String> removed = datasets.sweep();
+            if (!removed.isEmpty()) {
+                LOG.infof("datasets: swept %s", removed);
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("datasets: not swept: %s", e.getMessage());
+        }
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (timer != null) {
+            timer.shutdownNow();
+        }
+    }
+}
