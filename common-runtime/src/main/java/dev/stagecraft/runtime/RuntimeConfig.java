@@ -55,6 +55,12 @@ public interface RuntimeConfig {
 
         /** SQL run on each copy before it enters the pool (e.g. to replace personal data). */
         Optional<String> obfuscate();
+
+        /**
+         * The applications whose environments may check a copy out; unset: every application's. Set it when the
+         * installation serves several teams: a template, which a pull request may change, names the datasets.
+         */
+        Optional<List<String>> applications();
     }
 
     /** Domain suffixes a template's host names must end with (besides the router's own domain on Docker). */

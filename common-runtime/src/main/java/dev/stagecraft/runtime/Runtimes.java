@@ -67,7 +67,7 @@ public class Runtimes {
         config.datasets().forEach((name, d) -> {
             java.nio.file.Path dump = java.nio.file.Path.of(d.dump());
             datasets.add(new DockerDatasets.Dataset(name, dump, d.poolSize(), d.database(), d.user(), d.password(),
-                    d.obfuscate().map(java.nio.file.Path::of).orElse(null)));
+                    d.obfuscate().map(java.nio.file.Path::of).orElse(null), d.applications().orElse(List.of())));
         });
         return datasets;
     }

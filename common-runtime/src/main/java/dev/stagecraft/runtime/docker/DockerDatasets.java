@@ -73,9 +73,21 @@ public final class DockerDatasets {
      * {@code poolSize} ready copies, and optionally SQL run on each copy before it enters the pool.
      */
     public record Dataset(String name, Path dump, int poolSize, String database, String user, String password,
-            Path obfuscate) {
+            Path obfuscate, List<String> applications) {
+
+        /** A dataset any application's environments may check out. */
+        public Dataset(String name, Path dump, int poolSize, String database, String user, String password,
+                Path obfuscate) {
+            this(name, dump, poolSize, database, user, password, obfuscate, List.of());
+        }
+
+        /** Whether environments of {@code application} may check a copy out: it is listed, or none are. */
+        public boolean allows(String application) {
+            return applications.isEmpty() || applications.contains(application);
+        }
 
         public Dataset {
+            applications = applications == null ? List.of() : List.copyOf(applications);
             if (name == null || !name.matches("[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?")) {
                 throw new IllegalArgumentException("dataset name '" + name + "' must be 1-40 lower-case letters,"
                         + " digits and dashes, not starting or ending with a dash");
@@ -123,6 +135,21 @@ public final class DockerDatasets {
             throw new IllegalArgumentException("no dataset '" + name + "' on this installation; configured: "
                     + new java.util.TreeSet<>(datasets.keySet())
                     + " (stagecraft.datasets.<name>.dump on the setup-service)");
+        }
+        return dataset;
+    }
+
+    /**
+     * The dataset {@code name} for an environment of {@code application}; refused when the dataset lists the
+     * applications it is for and this is not one (a template, which a pull request may change, names datasets: one
+     * application's pull request must not get another's data).
+     */
+    public Dataset datasetFor(String name, String application) {
+        Dataset dataset = dataset(name);
+        if (!dataset.allows(application)) {
+            throw new IllegalArgumentException("dataset '" + name + "' is for application(s) "
+                    + String.join(", ", dataset.applications()) + " only (stagecraft.datasets." + name
+                    + ".applications); application '" + application + "' may not check it out");
         }
         return dataset;
     }

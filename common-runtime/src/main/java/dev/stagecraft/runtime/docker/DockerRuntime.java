@@ -296,7 +296,8 @@ public final class DockerRuntime implements EnvironmentRuntime {
             long began = System.nanoTime();
             try {
                 DockerDatasets.Checkout copy = RuntimeSpans.inSpan("docker dataset checkout", environmentId,
-                        () -> datasets.checkout(environmentId, datasets.dataset(dataset.name())));
+                        () -> datasets.checkout(environmentId, datasets.datasetFor(dataset.name(),
+                                spec.application())));
                 copies.put(dataset.service(), copy);
                 String how = copy.fromPool() ? "from the pool" : "made now: the pool was empty";
                 listener.taskFinished(task, true, "copy " + copy.volume() + " checked out " + how + " in "

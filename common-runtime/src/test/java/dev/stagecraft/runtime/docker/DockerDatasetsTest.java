@@ -252,4 +252,27 @@ class DockerDatasetsTest {
             removeDataset(docker, name);
         }
     }
+
+    /** A dataset that lists its applications is not checked out for another application's environment. */
+    @Test
+    void aDatasetForOtherApplicationsIsRefusedAndNoCopyIsMade() {
+        DockerDatasets.Dataset billing = new DockerDatasets.Dataset("billing-" + RUN, customers.dump(), 0, "shop",
+                "app", "app-secret", null, List.of("billing"));
+        DockerRuntime guarded = new DockerRuntime(docker, Duration.ofSeconds(60), ContainerLimits.DEFAULTS, v -> v,
+                null, List.of(billing));
+        String env = "ds-" + RUN + "-denied";
+        EnvironmentSpec spec = spec().withDatasets(List.of(new DatasetSpec(billing.name(), "db")));
+        try {
+            DeployResult denied = guarded.setup(env, spec, Map.of(), RuntimeListener.SILENT);
+            assertFalse(denied.succeeded());
+            assertEquals("datasets." + billing.name(), denied.failedTask());
+            assertTrue(denied.reason().contains("dataset '" + billing.name() + "' is for application(s) billing only"
+                    + " (stagecraft.datasets." + billing.name() + ".applications); application 'dataset-test' may not"
+                    + " check it out"), denied.reason());
+            assertTrue(volumesOf(billing.name()).isEmpty(), "no copy was made: " + volumesOf(billing.name()));
+        } finally {
+            guarded.teardown(env, spec, List.of(), RuntimeListener.SILENT);
+            removeDataset(docker, billing.name());
+        }
+    }
 }
