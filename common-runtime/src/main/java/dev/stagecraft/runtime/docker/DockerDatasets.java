@@ -27,14 +27,12 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.jboss.logging.Logger;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.exception.ConflictException;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Volume;
 
@@ -475,7 +473,7 @@ public final class DockerDatasets {
         }
         if (exit == null || exit != 0) {
             throw new IllegalStateException(what + (exit == null ? " ran longer than " + timeout
-                    : " exited with code " + exit) + ": " + output(name));
+                    : " exited with code " + exit) + ": " + DockerRuntime.lastOutput(docker, name, 20));
         }
     }
 
@@ -550,24 +548,6 @@ public final class DockerDatasets {
         } catch (RuntimeException unknown) {
             return null;
         }
-    }
-
-    private String output(String container) {
-        StringBuilder out = new StringBuilder();
-        try {
-            docker.logContainerCmd(container).withStdOut(true).withStdErr(true).withTail(20)
-                    .exec(new ResultCallback.Adapter<Frame>() {
-                        @Override
-                        public void onNext(Frame frame) {
-                            out.append(new String(frame.getPayload(), StandardCharsets.UTF_8));
-                        }
-                    }).awaitCompletion(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            return "(output unavailable: " + e.getMessage() + ")";
-        }
-        return out.toString().strip();
     }
 
     /** A tar holding {@code file} as {@code name}, readable by the database's user. */

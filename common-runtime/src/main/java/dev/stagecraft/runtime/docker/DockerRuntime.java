@@ -621,6 +621,11 @@ public final class DockerRuntime implements EnvironmentRuntime {
     }
 
     private String lastOutput(String container, int lines) {
+        return lastOutput(docker, container, lines);
+    }
+
+    /** The container's last {@code lines} of output ({@code Integer.MAX_VALUE}: all), or why it cannot be read. */
+    static String lastOutput(DockerClient docker, String container, int lines) {
         StringBuilder out = new StringBuilder();
         try {
             var logs = docker.logContainerCmd(container).withStdOut(true).withStdErr(true);

@@ -27,6 +27,7 @@ import jakarta.ws.rs.core.UriInfo;
 
 import org.jboss.resteasy.reactive.RestResponse;
 
+import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.gateway.api.ApiException;
 import dev.stagecraft.gateway.api.Paging;
@@ -107,8 +108,7 @@ public class ApplicationResource {
                     + " no labels; accepted for github and gitlab");
         }
         Templates templates = Templates.of(request.template(), request.environmentVariables());
-        templates.compile(request.name(), request.environmentVariables());
-        imports.validate(request.name(), templates.release(), request.environmentVariables());
+        imports.validate(templates.release(), templates.compile(request.name(), request.environmentVariables()));
         if (Application.count("name", request.name()) > 0) {
             throw new ApiException(409, "conflict", "an application named '" + request.name() + "' already exists");
         }
@@ -157,8 +157,7 @@ public class ApplicationResource {
             throw ApiException.badRequest("template is required (a Release template or a docker-compose file)");
         }
         Templates templates = Templates.of(request.template(), request.environmentVariables());
-        templates.compile(app.name, request.environmentVariables());
-        imports.validate(app.name, templates.release(), request.environmentVariables());
+        imports.validate(templates.release(), templates.compile(app.name, request.environmentVariables()));
         templates.applyTo(app);
         app.environmentVariables = secrets.seal(request.environmentVariables());
         return ApplicationView.of(app, secrets);
@@ -180,9 +179,10 @@ public class ApplicationResource {
         }
 
         /** Compiles the template; an error in a template made from a compose file is shown where it is in that file. */
-        void compile(String application, String environmentVariables) {
+        /** The spec the template compiles to, for validation. */
+        EnvironmentSpec compile(String application, String environmentVariables) {
             try {
-                TemplateCompiler.compile(application, release, environmentVariables);
+                return TemplateCompiler.compile(application, release, environmentVariables);
             } catch (InvalidTemplateException e) {
                 if (imported == null) {
                     throw e;

@@ -216,9 +216,8 @@ public class EnvironmentProcess {
     @Transactional(Transactional.TxType.MANDATORY)
     public boolean apply(Environment env, CloudEvent event) {
         Lifecycle.RepositorySpec repository = null;
-        boolean activeBuild = event.data() instanceof BuildCompleted && event.workflowId() != null
-                && event.workflowId().equals(env.activeWorkflowId);
-        if (activeBuild && event.data() instanceof BuildCompleted done) {
+        if (event.data() instanceof BuildCompleted done && event.workflowId() != null
+                && event.workflowId().equals(env.activeWorkflowId)) {
             if (done.templates() != null && !done.templates().isEmpty()) {
                 repository = repositorySpec(env, done.templates());
             }

@@ -76,13 +76,12 @@ public class ImportResolver {
     }
 
     /**
-     * Checks a template's imports as a registration does: every imported application registered, valid, and with no
-     * service name the template or another import has.
+     * Checks a template's imports as a registration does ({@code spec}: the template compiled for validation): every
+     * imported application registered, valid, and with no service name the template or another import has.
      *
      * @throws InvalidTemplateException naming the {@code app_imports} entry
      */
-    public void validate(String application, String template, String environmentVariables) {
-        EnvironmentSpec spec = TemplateCompiler.compile(application, template, environmentVariables);
+    public void validate(String template, EnvironmentSpec spec) {
         apply(template, spec, null, TemplateCompiler.Context.validation());
     }
 
