@@ -2,8 +2,10 @@ package dev.stagecraft.runtime;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import dev.stagecraft.events.EnvironmentSpec;
+import dev.stagecraft.runtime.datasets.DatasetPools;
 
 /**
  * Where environments run. Every operation converges: running it again with the same input changes nothing,
@@ -101,5 +103,10 @@ public interface EnvironmentRuntime {
         public boolean clean() {
             return leftovers.isEmpty();
         }
+    }
+
+    /** The installation's datasets as this runtime keeps them; empty when it keeps none. */
+    default Optional<DatasetPools> datasetPools() {
+        return Optional.empty();
     }
 }

@@ -11,6 +11,7 @@ import jakarta.inject.Inject;
 
 import com.github.dockerjava.api.DockerClient;
 
+import dev.stagecraft.runtime.datasets.Dataset;
 import dev.stagecraft.events.secrets.SecretBox;
 import dev.stagecraft.runtime.docker.DockerDatasets;
 import dev.stagecraft.runtime.docker.DockerRuntime;
@@ -62,11 +63,11 @@ public class Runtimes {
     }
 
     /** The configured datasets, checked as they are read (a name, a pool size); the dump is read when used. */
-    private List<DockerDatasets.Dataset> datasets() {
-        List<DockerDatasets.Dataset> datasets = new java.util.ArrayList<>();
+    private List<Dataset> datasets() {
+        List<Dataset> datasets = new java.util.ArrayList<>();
         config.datasets().forEach((name, d) -> {
             java.nio.file.Path dump = java.nio.file.Path.of(d.dump());
-            datasets.add(new DockerDatasets.Dataset(name, dump, d.poolSize(), d.database(), d.user(), d.password(),
+            datasets.add(new Dataset(name, dump, d.poolSize(), d.database(), d.user(), d.password(),
                     d.obfuscate().map(java.nio.file.Path::of).orElse(null), d.applications().orElse(List.of())));
         });
         return datasets;

@@ -14,6 +14,7 @@ import java.util.UUID;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 
+import dev.stagecraft.runtime.datasets.Dataset;
 import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.EnvironmentSpec.DatasetSpec;
 import dev.stagecraft.events.EnvironmentSpec.PortSpec;
@@ -60,13 +61,13 @@ public final class DatasetBenchmarkMain {
         try {
             // the baseline: a restore of the dump into a fresh database, as often as it is affordable
             for (int round = 0; round < Math.min(rounds, 3); round++) {
-                DockerDatasets.Dataset restore = dataset("restore-" + run + "-" + round, dump, 0);
+                Dataset restore = dataset("restore-" + run + "-" + round, dump, 0);
                 datasetNames.add(restore.name());
                 DockerDatasets once = new DockerDatasets(docker, List.of(restore), ContainerLimits.DEFAULTS);
                 figures.computeIfAbsent("restore the dump (no dataset)", k -> new ArrayList<>())
                         .add((double) once.ensureSnapshot(restore).toMillis());
             }
-            DockerDatasets.Dataset customers = dataset("bench-" + run, dump, rounds);
+            Dataset customers = dataset("bench-" + run, dump, rounds);
             datasetNames.add(customers.name());
             DockerRuntime runtime = new DockerRuntime(docker, Duration.ofMinutes(2), ContainerLimits.DEFAULTS, v -> v,
                     null, List.of(customers));
@@ -118,8 +119,8 @@ public final class DatasetBenchmarkMain {
         System.exit(0);
     }
 
-    private static DockerDatasets.Dataset dataset(String name, Path dump, int poolSize) {
-        return new DockerDatasets.Dataset(name, dump, poolSize, "shop", "app", "bench", null);
+    private static Dataset dataset(String name, Path dump, int poolSize) {
+        return new Dataset(name, dump, poolSize, "shop", "app", "bench", null);
     }
 
     /** A plain SQL dump (as pg_dump writes it) of {@code rows} customers, with a primary key and an index. */

@@ -2,8 +2,10 @@ package dev.stagecraft.setup;
 
 import java.time.OffsetDateTime;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -15,11 +17,11 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import dev.stagecraft.runtime.datasets.Dataset;
 import dev.stagecraft.events.DatasetPoolsReported;
 import dev.stagecraft.messaging.outbox.Outbox;
 import dev.stagecraft.runtime.Runtimes;
-import dev.stagecraft.runtime.docker.DockerDatasets;
-import dev.stagecraft.runtime.docker.DockerRuntime;
+import dev.stagecraft.runtime.datasets.DatasetPools;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -27,11 +29,11 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
 /**
- * Keeps the pool of every configured dataset full in the background: at start and every
- * {@code stagecraft.dataset-refill-every} seconds it restores a snapshot that is missing, makes the copies a
- * pool lacks (checkouts took them) and sweeps copies of older dumps and copies nothing holds. Several setup-service
- * instances may refill at once: a copy is claimed by a container name the engine gives only once
- * ({@link DockerDatasets}), so they may overfill a pool a little but never hand one copy out twice. After each pass
+ * Keeps the pool of every configured dataset full in the background, on every enabled runtime that keeps datasets
+ * ({@link DatasetPools}): at start and every {@code stagecraft.dataset-refill-every} seconds it restores a snapshot
+ * that is missing, makes the copies a pool lacks (checkouts took them) and sweeps copies of older dumps and copies
+ * nothing holds. Several setup-service instances may refill at once: each runtime claims a copy in a way only one
+ * claimant wins, so they may overfill a pool a little but never hand one copy out twice. After each pass
  * it publishes the pools ({@link DatasetPoolsReported}), which the gateway shows at {@code GET /api/datasets}.
  */
 @ApplicationScoped
@@ -55,31 +57,34 @@ public class DatasetRefill {
     private ScheduledExecutorService timer;
 
     /** What was published last and when: the same pools are published again only after {@link #REPEAT}. */
-    private List<DatasetPoolsReported.DatasetPool> published = List.of();
-    private long publishedAt;
+    private final Map<String, List<DatasetPoolsReported.DatasetPool>> published = new ConcurrentHashMap<>();
+    private final Map<String, Long> publishedAt = new ConcurrentHashMap<>();
     /** How often unchanged pools are reported anyway, so the gateway's "seen" stays recent. */
     private static final long REPEAT = TimeUnit.MINUTES.toNanos(5);
 
     void start(@Observes StartupEvent event) {
-        if (!(runtimes.enabled().get("docker") instanceof DockerRuntime docker)
-                || docker.datasets().datasets().isEmpty()) {
+        Map<String, DatasetPools> pools = new LinkedHashMap<>();
+        runtimes.enabled().forEach((name, runtime) -> runtime.datasetPools()
+                .filter(p -> !p.datasets().isEmpty()).ifPresent(p -> pools.put(name, p)));
+        if (pools.isEmpty()) {
             return;
         }
-        DockerDatasets datasets = docker.datasets();
-        for (DockerDatasets.Dataset dataset : datasets.datasets().values()) {
-            Gauge.builder("stagecraft.dataset.pool.ready", () -> readyCopies(datasets, dataset))
-                    .tag("dataset", dataset.name())
-                    .description("Ready copies in the dataset's pool").register(registry);
-        }
-        timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        timer = Executors.newScheduledThreadPool(pools.size(), r -> {
             Thread t = new Thread(r, "dataset-refill");
             t.setDaemon(true);
             return t;
         });
-        timer.scheduleWithFixedDelay(() -> refill(datasets), 0, refillEvery, TimeUnit.SECONDS);
+        pools.forEach((runtime, datasets) -> {
+            for (Dataset dataset : datasets.datasets().values()) {
+                Gauge.builder("stagecraft.dataset.pool.ready", () -> readyCopies(datasets, dataset))
+                        .tag("dataset", dataset.name()).tag("runtime", runtime)
+                        .description("Ready copies in the dataset's pool").register(registry);
+            }
+            timer.scheduleWithFixedDelay(() -> refill(runtime, datasets), 0, refillEvery, TimeUnit.SECONDS);
+        });
     }
 
-    private static double readyCopies(DockerDatasets datasets, DockerDatasets.Dataset dataset) {
+    private static double readyCopies(DatasetPools datasets, Dataset dataset) {
         try {
             return datasets.status(dataset).ready();
         } catch (RuntimeException engineAway) {
@@ -92,9 +97,9 @@ public class DatasetRefill {
      * pools as they are then are published ({@link DatasetPoolsReported}), with each failure's reason, when they
      * changed or were last published five minutes ago.
      */
-    private void refill(DockerDatasets datasets) {
+    private void refill(String runtime, DatasetPools datasets) {
         Map<String, String> errors = new HashMap<>();
-        for (DockerDatasets.Dataset dataset : datasets.datasets().values()) {
+        for (Dataset dataset : datasets.datasets().values()) {
             try {
                 int made = datasets.refill(dataset);
                 if (made > 0) {
@@ -114,13 +119,14 @@ public class DatasetRefill {
                     .map(p -> new DatasetPoolsReported.DatasetPool(p.dataset(), p.poolSize(), p.snapshot(), p.ready(),
                             p.filling(), p.checkedOut(), errors.get(p.dataset())))
                     .toList();
-            if (pools.equals(published) && System.nanoTime() - publishedAt < REPEAT) {
+            if (pools.equals(published.get(runtime))
+                    && System.nanoTime() - publishedAt.getOrDefault(runtime, 0L) < REPEAT) {
                 return; // nothing changed: no record every pass on the lifecycle topic
             }
-            QuarkusTransaction.requiringNew().run(() -> outbox.publish(new DatasetPoolsReported(null, null, "docker",
+            QuarkusTransaction.requiringNew().run(() -> outbox.publish(new DatasetPoolsReported(null, null, runtime,
                     pools, observedAt), null));
-            published = pools;
-            publishedAt = System.nanoTime();
+            published.put(runtime, pools);
+            publishedAt.put(runtime, System.nanoTime());
         } catch (RuntimeException e) {
             LOG.warnf("datasets: pools not reported: %s", e.getMessage());
         }

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 
 import com.github.dockerjava.api.DockerClient;
 
+import dev.stagecraft.runtime.datasets.Dataset;
 import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
 import dev.stagecraft.events.DatasetPoolsReported;
@@ -154,7 +155,7 @@ class SetupServiceTest {
     @Test
     void theDatasetPoolIsKeptFullAndASetupChecksACopyOutForItsDatabaseService() {
         DockerDatasets datasets = ((DockerRuntime) runtimes.of("docker")).datasets();
-        DockerDatasets.Dataset dataset = datasets.dataset("setup-test");
+        Dataset dataset = datasets.dataset("setup-test");
         // the first pass builds the PostgreSQL image and restores the snapshot: minutes on a cold engine
         await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(500))
                 .until(() -> datasets.status(dataset).ready() >= 1);

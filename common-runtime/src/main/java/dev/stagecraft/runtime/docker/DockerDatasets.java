@@ -37,6 +37,9 @@ import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Volume;
 
 import dev.stagecraft.runtime.Labels;
+import dev.stagecraft.runtime.datasets.Dataset;
+import dev.stagecraft.runtime.datasets.DatasetPools;
+import dev.stagecraft.runtime.datasets.PoolStatus;
 
 /**
  * The datasets of a Docker engine: for each PostgreSQL dataset, a snapshot volume restored once from its dump, and a
@@ -51,7 +54,7 @@ import dev.stagecraft.runtime.Labels;
  * created and never started; they keep the volume from being removed while they exist. A copy no container holds is
  * left over from a crash and removed by {@link #sweep()}.
  */
-public final class DockerDatasets {
+public final class DockerDatasets implements DatasetPools {
 
     private static final Logger LOG = Logger.getLogger(DockerDatasets.class);
     public static final String DATASET = "stagecraft.dev/dataset";
@@ -65,46 +68,9 @@ public final class DockerDatasets {
     /** A copy without a holder is removed by the sweep only once it is this old: its fill may be just starting. */
     private static final Duration ORPHAN_AGE = Duration.ofMinutes(2);
 
-    /**
-     * A dataset as the installation configures it ({@code stagecraft.datasets.<name>.*}): a PostgreSQL dump (plain
-     * SQL or pg_dump's custom format) restored into {@code database}, owned by {@code user} with {@code password},
-     * {@code poolSize} ready copies, and optionally SQL run on each copy before it enters the pool.
-     */
-    public record Dataset(String name, Path dump, int poolSize, String database, String user, String password,
-            Path obfuscate, List<String> applications) {
-
-        /** A dataset any application's environments may check out. */
-        public Dataset(String name, Path dump, int poolSize, String database, String user, String password,
-                Path obfuscate) {
-            this(name, dump, poolSize, database, user, password, obfuscate, List.of());
-        }
-
-        /** Whether environments of {@code application} may check a copy out: it is listed, or none are. */
-        public boolean allows(String application) {
-            return applications.isEmpty() || applications.contains(application);
-        }
-
-        public Dataset {
-            applications = applications == null ? List.of() : List.copyOf(applications);
-            if (name == null || !name.matches("[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?")) {
-                throw new IllegalArgumentException("dataset name '" + name + "' must be 1-40 lower-case letters,"
-                        + " digits and dashes, not starting or ending with a dash");
-            }
-            if (poolSize < 0 || poolSize > 50) {
-                throw new IllegalArgumentException("dataset '" + name + "': pool-size " + poolSize
-                        + " is not between 0 and 50");
-            }
-        }
-    }
-
     /** A copy checked out to one environment, and how to reach the database in it once a service serves it. */
     public record Checkout(String dataset, String volume, String database, String user, String password,
             boolean fromPool) {
-    }
-
-    /** One dataset's pool: whether its snapshot exists, and its copies by state. */
-    public record PoolStatus(String dataset, int poolSize, boolean snapshot, int ready, int filling,
-            int checkedOut) {
     }
 
     private final DockerClient docker;
@@ -121,35 +87,9 @@ public final class DockerDatasets {
         this.datasets = Map.copyOf(byName);
     }
 
-    /** The configured datasets by name. */
+    @Override
     public Map<String, Dataset> datasets() {
         return datasets;
-    }
-
-    /** The dataset called {@code name}, or an error naming the ones there are. */
-    public Dataset dataset(String name) {
-        Dataset dataset = datasets.get(name);
-        if (dataset == null) {
-            throw new IllegalArgumentException("no dataset '" + name + "' on this installation; configured: "
-                    + new java.util.TreeSet<>(datasets.keySet())
-                    + " (stagecraft.datasets.<name>.dump on the setup-service)");
-        }
-        return dataset;
-    }
-
-    /**
-     * The dataset {@code name} for an environment of {@code application}; refused when the dataset lists the
-     * applications it is for and this is not one (a template, which a pull request may change, names datasets: one
-     * application's pull request must not get another's data).
-     */
-    public Dataset datasetFor(String name, String application) {
-        Dataset dataset = dataset(name);
-        if (!dataset.allows(application)) {
-            throw new IllegalArgumentException("dataset '" + name + "' is for application(s) "
-                    + String.join(", ", dataset.applications()) + " only (stagecraft.datasets." + name
-                    + ".applications); application '" + application + "' may not check it out");
-        }
-        return dataset;
     }
 
     /** The snapshot volume's name: the dataset and its source, so a new dump makes a new snapshot. */
@@ -208,6 +148,7 @@ public final class DockerDatasets {
      * Makes copies until the pool holds {@code poolSize} ready or filling ones; returns how many it made. Several
      * services refilling at once may each add one too many; the pool then holds a few more until they are used.
      */
+    @Override
     public int refill(Dataset dataset) throws InterruptedException {
         PoolStatus status = status(dataset);
         int missing = dataset.poolSize() - status.ready() - status.filling();
@@ -345,6 +286,7 @@ public final class DockerDatasets {
      * pool only: checked-out copies stay with their environment), their snapshots, and copies nothing holds (a crash
      * between a fill and its holder, or between a teardown's container and volume removal). Returns what it removed.
      */
+    @Override
     public List<String> sweep() {
         List<String> removed = new ArrayList<>();
         List<Container> holders = docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(
@@ -389,12 +331,8 @@ public final class DockerDatasets {
         return removed;
     }
 
-    /** The pool of every configured dataset. */
-    public List<PoolStatus> status() {
-        return datasets.values().stream().map(this::status).toList();
-    }
-
     /** The pool of {@code dataset}: copies of its current source by state. */
+    @Override
     public PoolStatus status(Dataset dataset) {
         int ready = 0;
         int filling = 0;

@@ -32,6 +32,8 @@ import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.api.async.ResultCallback;
 
+import dev.stagecraft.runtime.datasets.Dataset;
+import dev.stagecraft.runtime.datasets.DatasetPools;
 import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
 import dev.stagecraft.events.cloudevents.SpecHash;
@@ -92,7 +94,7 @@ public final class DockerRuntime implements EnvironmentRuntime {
 
     /** @param datasets the installation's datasets, which a spec's {@code datasets} check copies out of */
     public DockerRuntime(DockerClient docker, Duration readinessTimeout, ContainerLimits defaultLimits,
-            UnaryOperator<String> openSecret, CaddyRouter router, List<DockerDatasets.Dataset> datasets) {
+            UnaryOperator<String> openSecret, CaddyRouter router, List<Dataset> datasets) {
         this.datasets = new DockerDatasets(docker, datasets, defaultLimits);
         this.router = router;
         this.openSecret = openSecret;
@@ -1003,6 +1005,11 @@ public final class DockerRuntime implements EnvironmentRuntime {
     /** The installation's datasets on this engine: their snapshots and pools. */
     public DockerDatasets datasets() {
         return datasets;
+    }
+
+    @Override
+    public java.util.Optional<DatasetPools> datasetPools() {
+        return java.util.Optional.of(datasets);
     }
 
     /** The commit variables, under Stagecraft's and Release's names; outside the config hash on purpose. */

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.Test;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.Container;
 
+import dev.stagecraft.runtime.datasets.Dataset;
+import dev.stagecraft.runtime.datasets.PoolStatus;
 import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.EnvironmentSpec.DatasetSpec;
 import dev.stagecraft.events.EnvironmentSpec.PortSpec;
@@ -47,13 +49,13 @@ class DockerDatasetsTest {
     private static final int ROWS = 2000;
     private static DockerClient docker;
     private static DockerRuntime runtime;
-    private static DockerDatasets.Dataset customers;
+    private static Dataset customers;
 
     @BeforeAll
     static void engine() throws IOException {
         docker = TestEngine.withBusybox();
         Path dir = Files.createTempDirectory("dataset");
-        customers = new DockerDatasets.Dataset("customers-" + RUN, writeDump(dir.resolve("customers.sql"), ROWS), 2,
+        customers = new Dataset("customers-" + RUN, writeDump(dir.resolve("customers.sql"), ROWS), 2,
                 "shop", "app", "app-secret", Files.writeString(dir.resolve("obfuscate.sql"),
                         "UPDATE customers SET email = 'customer' || id || '@example.invalid';\n"));
         runtime = new DockerRuntime(docker, Duration.ofSeconds(60), ContainerLimits.DEFAULTS, v -> v, null,
@@ -132,7 +134,7 @@ class DockerDatasetsTest {
     void aSetupServesAnObfuscatedCopyFromThePoolToItsEnvironmentOnlyAndTeardownDestroysIt() throws Exception {
         DockerDatasets datasets = runtime.datasets();
         assertEquals(2, datasets.refill(customers));
-        DockerDatasets.PoolStatus full = datasets.status(customers);
+        PoolStatus full = datasets.status(customers);
         assertTrue(full.snapshot());
         assertEquals(2, full.ready());
         assertEquals(0, datasets.refill(customers), "a full pool is left as it is");
@@ -223,7 +225,7 @@ class DockerDatasetsTest {
     void aNewDumpRetiresTheOldSnapshotAndItsPooledCopiesButNotACheckedOutOne() throws Exception {
         Path dir = Files.createTempDirectory("dataset");
         String name = "retire-" + RUN;
-        DockerDatasets.Dataset before = new DockerDatasets.Dataset(name, writeDump(dir.resolve("v1.sql"), 10), 2,
+        Dataset before = new Dataset(name, writeDump(dir.resolve("v1.sql"), 10), 2,
                 "shop", "app", "app-secret", null);
         DockerDatasets old = new DockerDatasets(docker, List.of(before), ContainerLimits.DEFAULTS);
         try {
@@ -233,7 +235,7 @@ class DockerDatasetsTest {
             Set<String> oldVolumes = volumesOf(name);
             assertEquals(3, oldVolumes.size(), "the snapshot and two copies: " + oldVolumes);
 
-            DockerDatasets.Dataset after = new DockerDatasets.Dataset(name, writeDump(dir.resolve("v2.sql"), 20), 2,
+            Dataset after = new Dataset(name, writeDump(dir.resolve("v2.sql"), 20), 2,
                     "shop", "app", "app-secret", null);
             DockerDatasets current = new DockerDatasets(docker, List.of(after), ContainerLimits.DEFAULTS);
             assertEquals(0, current.status(after).ready(), "copies of the old dump are not in the new pool");
@@ -256,7 +258,7 @@ class DockerDatasetsTest {
     /** A dataset that lists its applications is not checked out for another application's environment. */
     @Test
     void aDatasetForOtherApplicationsIsRefusedAndNoCopyIsMade() {
-        DockerDatasets.Dataset billing = new DockerDatasets.Dataset("billing-" + RUN, customers.dump(), 0, "shop",
+        Dataset billing = new Dataset("billing-" + RUN, customers.dump(), 0, "shop",
                 "app", "app-secret", null, List.of("billing"));
         DockerRuntime guarded = new DockerRuntime(docker, Duration.ofSeconds(60), ContainerLimits.DEFAULTS, v -> v,
                 null, List.of(billing));
