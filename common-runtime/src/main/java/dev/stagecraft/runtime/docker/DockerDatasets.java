@@ -5,15 +5,11 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,6 +35,7 @@ import com.github.dockerjava.api.model.Volume;
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.datasets.Dataset;
 import dev.stagecraft.runtime.datasets.DatasetPools;
+import dev.stagecraft.runtime.datasets.DatasetSource;
 import dev.stagecraft.runtime.datasets.PoolStatus;
 
 /**
@@ -57,13 +54,13 @@ import dev.stagecraft.runtime.datasets.PoolStatus;
 public final class DockerDatasets implements DatasetPools {
 
     private static final Logger LOG = Logger.getLogger(DockerDatasets.class);
-    public static final String DATASET = "stagecraft.dev/dataset";
+    public static final String DATASET = DatasetSource.DATASET;
     /** snapshot, copy (volumes); restore, fill, ready, claim, snapshot (holder containers). */
-    public static final String ROLE = "stagecraft.dev/dataset-role";
+    public static final String ROLE = DatasetSource.ROLE;
     /** The copy a holder holds. */
     public static final String VOLUME = "stagecraft.dev/dataset-volume";
     /** A hash of the dump and the obfuscation: copies of an older source are never checked out. */
-    public static final String SOURCE = "stagecraft.dev/dataset-source";
+    public static final String SOURCE = DatasetSource.SOURCE;
     static final String PREFIX = "stagecraft-dataset-";
     /** A copy without a holder is removed by the sweep only once it is this old: its fill may be just starting. */
     private static final Duration ORPHAN_AGE = Duration.ofMinutes(2);
@@ -355,33 +352,9 @@ public final class DockerDatasets implements DatasetPools {
         return new PoolStatus(dataset.name(), dataset.poolSize(), snapshot, ready, filling, claimed);
     }
 
-    /** A hash of the dump's and the obfuscation's content, the database and the user; computed once per dataset. */
+    /** The hash of the dataset's source ({@link DatasetSource#hash}); computed once per dataset. */
     public String source(Dataset dataset) {
-        return sources.computeIfAbsent(dataset.name(), n -> {
-            try {
-                MessageDigest sha = MessageDigest.getInstance("SHA-256");
-                digest(sha, dataset.dump());
-                if (dataset.obfuscate() != null) {
-                    digest(sha, dataset.obfuscate());
-                }
-                sha.update((dataset.database() + "\n" + dataset.user() + "\n" + dataset.password())
-                        .getBytes(StandardCharsets.UTF_8));
-                return HexFormat.of().formatHex(sha.digest()).substring(0, 12);
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-        });
-    }
-
-    private static void digest(MessageDigest sha, Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buffer = new byte[1 << 16];
-            for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
-                sha.update(buffer, 0, n);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("dataset file " + file + " cannot be read: " + e.getMessage(), e);
-        }
+        return sources.computeIfAbsent(dataset.name(), n -> DatasetSource.hash(dataset));
     }
 
     /** A container of {@value BaseImages#POSTGRES} on no network, with the limits and fences of a job. */

@@ -33,6 +33,7 @@ import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.api.async.ResultCallback;
 
 import dev.stagecraft.runtime.datasets.Dataset;
+import dev.stagecraft.runtime.datasets.ConnectionVariables;
 import dev.stagecraft.runtime.datasets.DatasetPools;
 import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
@@ -964,36 +965,12 @@ public final class DockerRuntime implements EnvironmentRuntime {
         return env;
     }
 
-    /**
-     * How every service reaches the databases of the environment's dataset copies: for each dataset
-     * {@code <DATASET>_DATABASE_URL} ({@code postgresql://user:password@service:port/database}), {@code _HOST},
-     * {@code _PORT}, {@code _USER}, {@code _PASSWORD} and {@code _NAME}; with one dataset also {@code DATABASE_URL}
-     * and libpq's {@code PGHOST}, {@code PGPORT}, {@code PGUSER}, {@code PGPASSWORD}, {@code PGDATABASE}.
-     */
+    /** The connection variables of the copies ({@link ConnectionVariables}), by the service serving each. */
     static Map<String, String> connectionVariables(EnvironmentSpec spec, Map<String, DockerDatasets.Checkout> copies) {
-        Map<String, String> vars = new TreeMap<>();
-        copies.forEach((service, copy) -> {
-            int port = spec.services().stream().filter(s -> s.name().equals(service)).mapToInt(ServiceSpec::port)
-                    .filter(p -> p > 0).findFirst().orElse(5432);
-            String url = "postgresql://" + copy.user() + ":" + copy.password() + "@" + service + ":" + port + "/"
-                    + copy.database();
-            String prefix = envName(copy.dataset()) + "_DATABASE";
-            vars.put(prefix + "_URL", url);
-            vars.put(prefix + "_HOST", service);
-            vars.put(prefix + "_PORT", Integer.toString(port));
-            vars.put(prefix + "_USER", copy.user());
-            vars.put(prefix + "_PASSWORD", copy.password());
-            vars.put(prefix + "_NAME", copy.database());
-            if (copies.size() == 1) {
-                vars.put("DATABASE_URL", url);
-                vars.put("PGHOST", service);
-                vars.put("PGPORT", Integer.toString(port));
-                vars.put("PGUSER", copy.user());
-                vars.put("PGPASSWORD", copy.password());
-                vars.put("PGDATABASE", copy.database());
-            }
-        });
-        return vars;
+        Map<String, ConnectionVariables.Copy> served = new LinkedHashMap<>();
+        copies.forEach((service, copy) -> served.put(service, new ConnectionVariables.Copy(copy.dataset(),
+                copy.database(), copy.user(), copy.password())));
+        return ConnectionVariables.of(spec, served);
     }
 
     /** What the database service serving {@code copy} is told: where the cluster is, and whose it is. */
