@@ -74,12 +74,12 @@ public class Runtimes {
         return datasets;
     }
 
-    /** The datasets on the cluster: in their namespace, with each dataset's image; null when none is configured. */
+    /**
+     * The datasets on the cluster: in their namespace, with each dataset's image. Made with none configured too, so a
+     * teardown-service without the datasets' configuration still removes the volume of an environment's copy.
+     */
     private KubernetesDatasets kubernetesDatasets(RuntimeConfig.KubernetesIngress settings) {
         List<Dataset> datasets = datasets();
-        if (datasets.isEmpty()) {
-            return null;
-        }
         RuntimeConfig.KubernetesDatasetsConfig d = settings.datasets();
         Map<String, String> images = new LinkedHashMap<>();
         config.datasets().forEach((name, dataset) -> dataset.image().ifPresent(image -> images.put(name, image)));

@@ -61,7 +61,7 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
     private final UnaryOperator<String> opener;
     private final Readiness readiness;
     private final NamespacePolicy policy;
-    /** The installation's datasets on this cluster; null when it keeps none. */
+    /** The installation's datasets on this cluster (maybe none configured); null: the runtime keeps none. */
     private final KubernetesDatasets datasets;
 
     /**
@@ -934,6 +934,6 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
 
     @Override
     public Optional<DatasetPools> datasetPools() {
-        return Optional.ofNullable(datasets);
+        return Optional.<DatasetPools>ofNullable(datasets).filter(d -> !d.datasets().isEmpty());
     }
 }
