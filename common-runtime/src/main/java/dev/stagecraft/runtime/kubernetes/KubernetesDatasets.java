@@ -316,12 +316,20 @@ public final class KubernetesDatasets implements DatasetPools {
         for (int i = 0; i < missing; i++) {
             copies.add(startCopy(dataset, null));
         }
+        RuntimeException failed = null;
         for (String copy : copies) { // the clones are made at once; each is then made ready in turn
-            prepare(dataset, copy);
-            claims().withName(copy).edit(c -> {
-                c.getMetadata().getLabels().put(DatasetSource.ROLE, "ready");
-                return c;
-            });
+            try {
+                prepare(dataset, copy);
+                claims().withName(copy).edit(c -> {
+                    c.getMetadata().getLabels().put(DatasetSource.ROLE, "ready");
+                    return c;
+                });
+            } catch (RuntimeException e) { // the copy is deleted; the others are still made ready
+                failed = failed == null ? e : failed;
+            }
+        }
+        if (failed != null) {
+            throw failed;
         }
         return missing;
     }

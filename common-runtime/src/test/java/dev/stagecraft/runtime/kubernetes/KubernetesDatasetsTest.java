@@ -469,6 +469,25 @@ class KubernetesDatasetsTest {
         assertFalse(datasets.status(broken).snapshot());
     }
 
+    @Test
+    void withoutDatasetsTheRuntimeReportsNoPoolsAndTearsDownWhereVolumesMayNotBeRead() {
+        String agent = "stagecraft-runtime-without-datasets";
+        plane.forbid(agent, "/api/v1/persistentvolumes");
+        try (KubernetesClient limited = plane.client(agent)) {
+            KubernetesRuntime runtime = new KubernetesRuntime(limited, Duration.ofSeconds(10), null, IngressTls.NONE,
+                    null, null, value -> value, POLICY, new KubernetesDatasets(limited, List.of(),
+                            KubernetesDatasets.Options.defaults()));
+            assertTrue(runtime.datasetPools().isEmpty(), "no pools for the setup-service to refill or report");
+            String env = unique("plain");
+            EnvironmentSpec plain = new EnvironmentSpec("shop", List.of(service("api", "registry/api:1", 8080,
+                    List.of())), Map.of(), List.of(), Map.of(), Map.of(), List.of(), "ephemeral", null, "kubernetes",
+                    List.of(), List.of());
+            assertTrue(runtime.setup(env, plain, Map.of(), null, listener).succeeded());
+            TeardownResult down = runtime.teardown(env, List.of(), listener);
+            assertTrue(down.clean(), String.valueOf(down.leftovers()));
+        }
+    }
+
     private static String phase(String volume) {
         PersistentVolume pv = volume(volume);
         return pv == null || pv.getStatus() == null ? null : pv.getStatus().getPhase();
