@@ -550,11 +550,19 @@ final class KubernetesObjects {
     }
 
     /**
-     * Mounts the environment's claim of the copy at the PostgreSQL data directory of the Deployment's container and
-     * gives it the password; one pod at a time (Recreate), as the copy is ReadWriteOnce.
+     * Mounts the environment's claim of the copy at the PostgreSQL data directory of the Deployment's container, runs
+     * it as the copy's owner unless the service runs as root, and gives it the password; one pod at a time
+     * (Recreate), as the copy is ReadWriteOnce.
      */
-    static void serveDataset(Deployment d, KubernetesDatasets.Checkout copy) {
+    static void serveDataset(Deployment d, KubernetesDatasets.Checkout copy, boolean root) {
         var pod = d.getSpec().getTemplate().getSpec();
+        if (!root) {
+            // the copy's files belong to the postgres user of the Jobs that made them (uid 999, as in the official
+            // image, whose own user is root, which the restricted Pod Security profile refuses)
+            SecurityContext security = pod.getContainers().get(0).getSecurityContext();
+            security.setRunAsUser(KubernetesDatasets.POSTGRES_UID);
+            security.setRunAsGroup(KubernetesDatasets.POSTGRES_UID);
+        }
         List<Volume> volumes = new ArrayList<>(pod.getVolumes() == null ? List.of() : pod.getVolumes());
         volumes.add(new VolumeBuilder().withName(DATASET_VOLUME).withNewPersistentVolumeClaim(copy.claim(), false)
                 .build());

@@ -476,7 +476,7 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         Deployment deployment = KubernetesObjects.deployment(environmentId, service, image, envs, opener,
                 variablesHash, pullSecret);
         if (copy != null) {
-            KubernetesObjects.serveDataset(deployment, copy);
+            KubernetesObjects.serveDataset(deployment, copy, service.runAsRoot());
         }
         Converged applied = converge(deployment);
         if (applied == Converged.REFUSED) {

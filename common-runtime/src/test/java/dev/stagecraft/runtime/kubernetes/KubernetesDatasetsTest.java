@@ -270,6 +270,8 @@ class KubernetesDatasetsTest {
         assertTrue(container.getVolumeMounts().stream().anyMatch(m -> m.getName().equals(
                 KubernetesObjects.DATASET_VOLUME) && m.getMountPath().equals("/var/lib/postgresql/data")));
         assertEquals("Recreate", db.getSpec().getStrategy().getType(), "a ReadWriteOnce copy: one pod at a time");
+        assertEquals(999L, container.getSecurityContext().getRunAsUser(), "as the owner of the copy's files");
+        assertEquals(Boolean.TRUE, pod.getSecurityContext().getRunAsNonRoot(), "under the restricted profile");
         Map<String, EnvVar> env1 = new java.util.HashMap<>();
         container.getEnv().forEach(e -> env1.put(e.getName(), e));
         assertEquals("/var/lib/postgresql/data/pgdata", env1.get("PGDATA").getValue());
