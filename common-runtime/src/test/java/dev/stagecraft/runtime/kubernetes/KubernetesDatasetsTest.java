@@ -490,6 +490,108 @@ class KubernetesDatasetsTest {
         }
     }
 
+    /**
+     * Every call the datasets make is one deploy/kubernetes grants: in the datasets namespace by the Role of
+     * 12-datasets.yaml, on volumes by its ClusterRole, in the environment's namespace by the environment role, and
+     * cluster-wide (namespaces) by the runtime's ClusterRole; and those two new roles grant nothing unused.
+     */
+    @Test
+    void theDatasetsMakeOnlyTheCallsTheirRolesGrant() throws Exception {
+        String agent = "stagecraft-runtime-rbac";
+        List<io.fabric8.kubernetes.api.model.HasMetadata> manifests = Manifests.load(client);
+        Set<ApiCall> calls = new HashSet<>();
+        String datasetsNamespace;
+        try (KubernetesClient recorded = plane.client(agent)) {
+            Path obfuscate = file("scrub.sql", "UPDATE customers SET name = 'x';\n".getBytes(StandardCharsets.UTF_8));
+            Dataset base = dataset(unique("audited"), 1, List.of());
+            Dataset audited = new Dataset(base.name(), base.dump(), 1, "shop", "shop", "s3cret", obfuscate);
+            KubernetesDatasets datasets = new KubernetesDatasets(recorded, List.of(audited),
+                    new KubernetesDatasets.Options(unique("datasets"), null, null, 0, Map.of()));
+            datasetsNamespace = datasets.namespace();
+            KubernetesRuntime runtime = new KubernetesRuntime(recorded, Duration.ofSeconds(10), null,
+                    IngressTls.NONE, null, null, value -> value, POLICY, datasets);
+            datasets.refill(audited);
+            String env = unique("audit");
+            assertTrue(runtime.setup(env, spec("shop", audited.name()), Map.of(), null, listener).succeeded());
+            datasets.status(audited);
+            assertTrue(runtime.teardown(env, List.of(), listener).clean());
+            datasets.sweep();
+            // an older version of the Jobs' script is replaced; a second environment while the pool is empty gets
+            // the copy made for it, and goes without a teardown
+            client.configMaps().inNamespace(datasetsNamespace).withName(KubernetesDatasets.JOB_SCRIPT).edit(c -> {
+                c.setData(Map.of("job.sh", "exit 1\n"));
+                return c;
+            });
+            String other = unique("audit");
+            assertTrue(runtime.setup(other, spec("shop", audited.name()), Map.of(), null, listener).succeeded());
+            String volume = datasets.claimedBy(other, audited).orElseThrow().getMetadata().getName();
+            client.namespaces().withName(KubernetesObjects.namespaceOf(other)).delete();
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (!"Released".equals(phase(volume)) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            // the dataset is no longer configured: the sweep removes its snapshot, SQL, password and the volume
+            KubernetesDatasets none = new KubernetesDatasets(recorded, List.of(), new KubernetesDatasets.Options(
+                    datasetsNamespace, null, null, 0, Map.of()));
+            List<String> swept = none.sweep();
+            assertTrue(swept.contains("persistentvolume " + volume), swept.toString());
+            assertTrue(swept.contains("secret " + datasetsNamespace + "/" + audited.name() + "-auth-"
+                    + datasets.source(audited)), swept.toString());
+        }
+        for (int pending = plane.server().getRequestCount(); pending > 0; pending--) {
+            var r = plane.server().takeRequest(1, java.util.concurrent.TimeUnit.SECONDS);
+            if (r == null) {
+                break;
+            }
+            if (agent.equals(r.getHeader("User-Agent"))) {
+                ApiCall.of(r.getMethod(), r.getPath()).ifPresent(calls::add);
+            }
+        }
+        var clusterRoles = Manifests.of(manifests, io.fabric8.kubernetes.api.model.rbac.ClusterRole.class);
+        var datasetsRole = Manifests.of(manifests, io.fabric8.kubernetes.api.model.rbac.Role.class).stream()
+                .filter(r -> r.getMetadata().getName().equals("stagecraft-runtime-datasets")).findFirst().orElseThrow();
+        assertEquals(KubernetesDatasets.DEFAULT_NAMESPACE, datasetsRole.getMetadata().getNamespace());
+        Map<String, List<io.fabric8.kubernetes.api.model.rbac.PolicyRule>> rules = new java.util.HashMap<>();
+        clusterRoles.forEach(r -> rules.put(r.getMetadata().getName(), r.getRules()));
+        List<String> uncovered = new ArrayList<>();
+        Set<String> usedInDatasets = new HashSet<>();
+        Set<String> usedOnVolumes = new HashSet<>();
+        for (ApiCall call : calls) {
+            List<io.fabric8.kubernetes.api.model.rbac.PolicyRule> granted;
+            if (datasetsNamespace.equals(call.namespace())) {
+                granted = datasetsRole.getRules();
+                usedInDatasets.add(call.group() + "/" + call.resource() + ":" + call.verb());
+            } else if (call.resource().equals("persistentvolumes")) {
+                granted = rules.get("stagecraft-runtime-volumes");
+                usedOnVolumes.add(call.verb());
+            } else if (call.namespace() != null && call.namespace().startsWith("sc-")
+                    && !call.resource().equals("rolebindings")) {
+                granted = rules.get(KubernetesObjects.ENVIRONMENT_ROLE);
+            } else {
+                granted = rules.get("stagecraft-runtime");
+            }
+            boolean allowed = granted.stream().anyMatch(rule -> rule.getApiGroups().contains(call.group())
+                    && rule.getResources().contains(call.resource()) && rule.getVerbs().contains(call.verb()));
+            if (!allowed) {
+                uncovered.add(call.toString());
+            }
+        }
+        assertEquals(List.of(), uncovered, "calls the roles do not allow");
+        List<String> unused = new ArrayList<>();
+        for (var rule : datasetsRole.getRules()) {
+            for (String resource : rule.getResources()) {
+                for (String verb : rule.getVerbs()) {
+                    if (!usedInDatasets.contains(rule.getApiGroups().get(0) + "/" + resource + ":" + verb)) {
+                        unused.add(verb + " " + resource);
+                    }
+                }
+            }
+        }
+        rules.get("stagecraft-runtime-volumes").forEach(rule -> rule.getVerbs().stream()
+                .filter(v -> !usedOnVolumes.contains(v)).forEach(v -> unused.add(v + " persistentvolumes")));
+        assertEquals(List.of(), unused, "granted and never used");
+    }
+
     private static String phase(String volume) {
         PersistentVolume pv = volume(volume);
         return pv == null || pv.getStatus() == null ? null : pv.getStatus().getPhase();
