@@ -34,6 +34,7 @@ import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimList;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -45,6 +46,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
 
 /**
  * The datasets of a Kubernetes cluster: for each PostgreSQL dataset, a snapshot PersistentVolumeClaim in the datasets
@@ -668,16 +671,10 @@ public final class KubernetesDatasets implements DatasetPools {
 
     // ---------------------------------------------------------------- objects
 
-    private io.fabric8.kubernetes.client.dsl.MixedOperation<PersistentVolumeClaim,
-            io.fabric8.kubernetes.api.model.PersistentVolumeClaimList,
-            io.fabric8.kubernetes.client.dsl.Resource<PersistentVolumeClaim>> claimsOperation() {
-        return client.persistentVolumeClaims();
-    }
-
-    private io.fabric8.kubernetes.client.dsl.NonNamespaceOperation<PersistentVolumeClaim,
-            io.fabric8.kubernetes.api.model.PersistentVolumeClaimList,
-            io.fabric8.kubernetes.client.dsl.Resource<PersistentVolumeClaim>> claims() {
-        return claimsOperation().inNamespace(namespace());
+    /** The claims of the datasets' namespace. */
+    private NonNamespaceOperation<PersistentVolumeClaim, PersistentVolumeClaimList, Resource<PersistentVolumeClaim>>
+            claims() {
+        return client.persistentVolumeClaims().inNamespace(namespace());
     }
 
     private static String role(HasMetadata o) {

@@ -45,7 +45,9 @@ import io.fabric8.kubernetes.client.dsl.Resource;
  * {@link WorkflowExecutor}; a service task converges its objects (create when absent, replace only when its config
  * hash changed) and waits, by watching, until its Deployment is ready or its pods say why it will not be. Objects
  * Stagecraft did not create (no managed-by label) are never changed or deleted. A pause scales the Deployments to 0
- * and a resume gives them their replicas back. Setup, patch, pause, resume and teardown are spans in the trace of the
+ * and a resume gives them their replicas back. A spec's datasets are checked out of {@link KubernetesDatasets} before
+ * the services deploy (a ready copy's volume bound to a claim in the namespace, mounted by the database service), and
+ * their volumes go with the teardown. Setup, patch, pause, resume and teardown are spans in the trace of the
  * stage run that asks for them, each task of the workflow one inside.
  */
 public final class KubernetesRuntime implements EnvironmentRuntime {
