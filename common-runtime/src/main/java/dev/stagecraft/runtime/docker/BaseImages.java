@@ -3,6 +3,7 @@ package dev.stagecraft.runtime.docker;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -124,12 +125,16 @@ public final class BaseImages {
                     + " TZ=UTC PGDATA=" + POSTGRES_DATA + "/pgdata\n"
                     + "USER " + POSTGRES_UID + ":" + POSTGRES_UID + "\nEXPOSE 5432\n"
                     + "ENTRYPOINT [\"/bin/stagecraft-postgres\"]\nCMD [\"serve\"]\n";
-            byte[] context = buildContext(dockerfile, postgresRootFs());
-            ImageBuilds.start(docker.buildImageCmd(new ByteArrayInputStream(context))
-                    .withTags(Set.of(POSTGRES))
-                    .withLabels(Map.of("stagecraft.dev/base-image", "postgres"))
-                    .withNetworkMode("none").withPull(false), line -> output.add(line.strip()))
-                    .awaitImageId(10, TimeUnit.MINUTES);
+            Path context = contextFile(dockerfile, BaseImages::postgresRootFs);
+            try (InputStream in = Files.newInputStream(context)) {
+                ImageBuilds.start(docker.buildImageCmd(in)
+                        .withTags(Set.of(POSTGRES))
+                        .withLabels(Map.of("stagecraft.dev/base-image", "postgres"))
+                        .withNetworkMode("none").withPull(false), line -> output.add(line.strip()))
+                        .awaitImageId(10, TimeUnit.MINUTES);
+            } finally {
+                Files.deleteIfExists(context);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
@@ -138,62 +143,89 @@ public final class BaseImages {
         }
     }
 
+    /** Writes the entries of an image's layer. */
+    interface Layer {
+        void write(TarArchiveOutputStream tar) throws IOException;
+    }
+
+    /**
+     * The build context of {@code dockerfile} and the layer {@code rootFs.tar}, in a temporary file the caller deletes.
+     * A database's layer is a few hundred MB of the host's files: it goes through files, never the heap (a stage
+     * service runs in a few hundred MB).
+     */
+    static Path contextFile(String dockerfile, Layer layer) throws IOException {
+        Path rootFs = Files.createTempFile("stagecraft-rootfs-", ".tar");
+        Path context = Files.createTempFile("stagecraft-context-", ".tar");
+        try {
+            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(Files.newOutputStream(rootFs))) {
+                tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+                tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+                layer.write(tar);
+            }
+            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(Files.newOutputStream(context))) {
+                tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+                file(tar, "Dockerfile", dockerfile.getBytes(StandardCharsets.UTF_8), 0644);
+                hostFile(tar, rootFs, "rootfs.tar", 0644);
+            }
+            return context;
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(context);
+            throw e;
+        } finally {
+            Files.deleteIfExists(rootFs);
+        }
+    }
+
     /** The PostgreSQL layer: programs, modules, share, libraries, users, the data directory and the entry point. */
-    static byte[] postgresRootFs() throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+    static void postgresRootFs(TarArchiveOutputStream tar) throws IOException {
         Set<String> directories = new java.util.HashSet<>();
         List<Path> binaries = new ArrayList<>();
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
-            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-            for (String program : POSTGRES_PROGRAMS) {
-                Path path = POSTGRES_HOME.resolve("bin").resolve(program);
-                hostFile(tar, directories, path, path);
-                binaries.add(path);
-            }
-            try (var modules = Files.list(POSTGRES_HOME.resolve("lib"))) {
-                // not llvmjit.so: it needs libLLVM (110 MB, half the image); without it the server runs without JIT,
-                // silently, as the documentation of jit_provider says
-                for (Path module : modules.filter(p -> p.toString().endsWith(".so"))
-                        .filter(p -> !p.getFileName().toString().startsWith("llvmjit")).sorted().toList()) {
-                    hostFile(tar, directories, module, module);
-                    binaries.add(module);
-                }
-            }
-            try (var share = Files.walk(POSTGRES_SHARE)) {
-                for (Path path : share.filter(Files::isRegularFile).sorted().toList()) {
-                    hostFile(tar, directories, path, path);
-                }
-            }
-            for (String zone : List.of("UTC", "Etc/UTC")) {
-                Path path = Path.of("/usr/share/zoneinfo").resolve(zone);
-                if (Files.isRegularFile(path)) {
-                    hostFile(tar, directories, path, path);
-                }
-            }
-            for (Path library : sharedLibraries(binaries)) {
-                hostFile(tar, directories, library, library);
-            }
-            parents(tar, directories, "etc/x");
-            file(tar, "etc/passwd", ("root:x:0:0:root:/root:/bin/sh\npostgres:x:" + POSTGRES_UID + ":" + POSTGRES_UID
-                    + ":PostgreSQL:/var/lib/postgresql:/bin/sh\n").getBytes(StandardCharsets.UTF_8), 0644);
-            file(tar, "etc/group", ("root:x:0:\npostgres:x:" + POSTGRES_UID + ":\n").getBytes(StandardCharsets.UTF_8),
-                    0644);
-            parents(tar, directories, "bin/x");
-            file(tar, "bin/stagecraft-postgres", entryPoint(), 0755);
-            for (String applet : List.of("cp", "rm", "mv", "du", "cut", "dirname", "basename", "sync")) {
-                TarArchiveEntry link = new TarArchiveEntry("bin/" + applet, TarConstants.LF_SYMLINK);
-                link.setLinkName("busybox");
-                link.setMode(0120777);
-                tar.putArchiveEntry(link);
-                tar.closeArchiveEntry();
-            }
-            parents(tar, directories, "var/lib/postgresql/x");
-            parents(tar, directories, "var/run/x");
-            ownedDirectory(tar, "var/lib/postgresql/data/", 0700);
-            ownedDirectory(tar, "var/run/postgresql/", 0775);
+        for (String program : POSTGRES_PROGRAMS) {
+            Path path = POSTGRES_HOME.resolve("bin").resolve(program);
+            hostFile(tar, directories, path, path);
+            binaries.add(path);
         }
-        return out.toByteArray();
+        try (var modules = Files.list(POSTGRES_HOME.resolve("lib"))) {
+            // not llvmjit.so: it needs libLLVM (110 MB, half the image); without it the server runs without JIT,
+            // silently, as the documentation of jit_provider says
+            for (Path module : modules.filter(p -> p.toString().endsWith(".so"))
+                    .filter(p -> !p.getFileName().toString().startsWith("llvmjit")).sorted().toList()) {
+                hostFile(tar, directories, module, module);
+                binaries.add(module);
+            }
+        }
+        try (var share = Files.walk(POSTGRES_SHARE)) {
+            for (Path path : share.filter(Files::isRegularFile).sorted().toList()) {
+                hostFile(tar, directories, path, path);
+            }
+        }
+        for (String zone : List.of("UTC", "Etc/UTC")) {
+            Path path = Path.of("/usr/share/zoneinfo").resolve(zone);
+            if (Files.isRegularFile(path)) {
+                hostFile(tar, directories, path, path);
+            }
+        }
+        for (Path library : sharedLibraries(binaries)) {
+            hostFile(tar, directories, library, library);
+        }
+        parents(tar, directories, "etc/x");
+        file(tar, "etc/passwd", ("root:x:0:0:root:/root:/bin/sh\npostgres:x:" + POSTGRES_UID + ":" + POSTGRES_UID
+                + ":PostgreSQL:/var/lib/postgresql:/bin/sh\n").getBytes(StandardCharsets.UTF_8), 0644);
+        file(tar, "etc/group", ("root:x:0:\npostgres:x:" + POSTGRES_UID + ":\n").getBytes(StandardCharsets.UTF_8),
+                0644);
+        parents(tar, directories, "bin/x");
+        file(tar, "bin/stagecraft-postgres", entryPoint(), 0755);
+        for (String applet : List.of("cp", "rm", "mv", "du", "cut", "dirname", "basename", "sync")) {
+            TarArchiveEntry link = new TarArchiveEntry("bin/" + applet, TarConstants.LF_SYMLINK);
+            link.setLinkName("busybox");
+            link.setMode(0120777);
+            tar.putArchiveEntry(link);
+            tar.closeArchiveEntry();
+        }
+        parents(tar, directories, "var/lib/postgresql/x");
+        parents(tar, directories, "var/run/x");
+        ownedDirectory(tar, "var/lib/postgresql/data/", 0700);
+        ownedDirectory(tar, "var/run/postgresql/", 0775);
     }
 
     /** The entry point of {@value #POSTGRES}; a resource so that it reads as the shell script it is. */
@@ -235,7 +267,17 @@ public final class BaseImages {
             throws IOException {
         String name = target.toString().substring(1);
         parents(tar, directories, name);
-        file(tar, name, Files.readAllBytes(source), Files.isExecutable(source) ? 0755 : 0644);
+        hostFile(tar, source, name, Files.isExecutable(source) ? 0755 : 0644);
+    }
+
+    /** Adds the host's {@code source} as {@code name}, streamed from the file. */
+    private static void hostFile(TarArchiveOutputStream tar, Path source, String name, int mode) throws IOException {
+        TarArchiveEntry entry = new TarArchiveEntry(name);
+        entry.setSize(Files.size(source));
+        entry.setMode(0100000 | mode);
+        tar.putArchiveEntry(entry);
+        Files.copy(source, tar);
+        tar.closeArchiveEntry();
     }
 
     private static void parents(TarArchiveOutputStream tar, Set<String> directories, String name) throws IOException {

@@ -1,7 +1,5 @@
 package dev.stagecraft.runtime.docker;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -132,8 +130,7 @@ public final class DockerDatasets implements DatasetPools {
             return Duration.ZERO;
         }
         try {
-            docker.copyArchiveToContainerCmd(id).withRemotePath("/tmp")
-                    .withTarInputStream(tarOf("dump", dataset.dump())).exec();
+            copyInto(id, "dump", dataset.dump());
             run(id, restorer, Duration.ofHours(2), "restore of " + dataset.dump());
             hold(holder, volume, labels(dataset, "snapshot"), "/snapshot");
         } finally {
@@ -182,8 +179,7 @@ public final class DockerDatasets implements DatasetPools {
                     new Bind(volume, new Volume(BaseImages.POSTGRES_DATA)),
                     new Bind(snapshotVolume(dataset), new Volume("/snapshot"), AccessMode.ro)));
             if (dataset.obfuscate() != null) {
-                docker.copyArchiveToContainerCmd(id).withRemotePath("/tmp")
-                        .withTarInputStream(tarOf("obfuscate.sql", dataset.obfuscate())).exec();
+                copyInto(id, "obfuscate.sql", dataset.obfuscate());
             }
             run(id, name, Duration.ofHours(1), "copy of " + snapshotVolume(dataset));
             if (environmentId == null) {
@@ -488,11 +484,15 @@ public final class DockerDatasets implements DatasetPools {
         }
     }
 
-    /** A tar holding {@code file} as {@code name}, readable by the database's user. */
-    private static InputStream tarOf(String name, Path file) {
+    /**
+     * Copies {@code file} into the container's {@code /tmp} as {@code name}, readable by the database's user. The tar
+     * the engine takes is written to a temporary file first: a dump may be far larger than a stage service's heap.
+     */
+    private void copyInto(String containerId, String name, Path file) {
+        Path tarFile = null;
         try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            tarFile = Files.createTempFile("stagecraft-dataset-", ".tar");
+            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(Files.newOutputStream(tarFile))) {
                 tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
                 TarArchiveEntry entry = new TarArchiveEntry(name);
                 entry.setSize(Files.size(file));
@@ -501,9 +501,19 @@ public final class DockerDatasets implements DatasetPools {
                 Files.copy(file, tar);
                 tar.closeArchiveEntry();
             }
-            return new ByteArrayInputStream(out.toByteArray());
+            try (InputStream in = Files.newInputStream(tarFile)) {
+                docker.copyArchiveToContainerCmd(containerId).withRemotePath("/tmp").withTarInputStream(in).exec();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("dataset file " + file + " cannot be read: " + e.getMessage(), e);
+        } finally {
+            if (tarFile != null) {
+                try {
+                    Files.deleteIfExists(tarFile);
+                } catch (IOException e) {
+                    LOG.debugf("temporary file %s not removed: %s", tarFile, e.getMessage());
+                }
+            }
         }
     }
 }
