@@ -201,6 +201,7 @@ public final class DockerDatasets implements DatasetPools {
                 dataset.database(), true));
         env.putAll(seed.env());
         String name = PREFIX + "seed-" + databaseName.substring((PREFIX + "restore-").length());
+        removeContainer(name); // one a crashed process left: this process holds the snapshot's restore name now
         var create = docker.createContainerCmd(seed.image()).withName(name).withLabels(labels(dataset, "seed"))
                 .withEnv(env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
                 .withHostConfig(jobHost(network, List.of()));

@@ -21,7 +21,6 @@ SHARE=/usr/share/mysql
 SOCKET=/run/mysqld/mysqld.sock
 # a smaller redo log than the default 96 MiB: every pool copy carries it; native AIO (io_uring) is not allowed by
 # every container engine's seccomp profile
-set -- "$@"
 server_options() {
   echo --no-defaults --basedir=/usr --datadir="$MYSQL_DATADIR" --socket="$SOCKET" --pid-file=/run/mysqld/mysqld.pid \
     --tmpdir=/tmp --skip-name-resolve --skip-log-bin --innodb-use-native-aio=0 --innodb-log-file-size=16M \
