@@ -67,6 +67,10 @@ public class Runtimes {
      * dump is read when used.
      */
     private List<Dataset> datasets() {
+        return datasets(config);
+    }
+
+    static List<Dataset> datasets(RuntimeConfig config) {
         List<Dataset> datasets = new java.util.ArrayList<>();
         config.datasets().forEach((name, d) -> {
             java.nio.file.Path dump = d.dump().filter(p -> !p.isBlank()).map(java.nio.file.Path::of).orElse(null);

@@ -410,12 +410,12 @@ public final class DockerDatasets implements DatasetPools {
                 }
             }
         }
-        for (var network : docker.listNetworksCmd().withFilter("label", List.of(ROLE + "=seed")).exec()) {
-            // a seed's network outlives its seed only when the process running it crashed
-            boolean unused = network.getContainers() == null || network.getContainers().isEmpty();
-            if (unused && networkCreatedAt(network.getId()).isBefore(Instant.now().minus(ORPHAN_AGE))) {
-                removeNetwork(network.getId());
-                removed.add("network " + network.getName());
+        for (var listed : docker.listNetworksCmd().withFilter("label", List.of(ROLE + "=seed")).exec()) {
+            // a seed's network outlives its seed only when the process running it crashed; a list does not say which
+            // containers a network has, an inspection does
+            if (abandonedSeedNetwork(listed.getId())) {
+                removeNetwork(listed.getId());
+                removed.add("network " + listed.getName());
             }
         }
         java.util.Set<String> held = new java.util.HashSet<>();
@@ -656,13 +656,16 @@ public final class DockerDatasets implements DatasetPools {
         }
     }
 
-    /** When the network {@code name} was made; now when that cannot be told. */
-    private Instant networkCreatedAt(String name) {
+    /** Whether the seed network {@code id} has no container and was made long enough ago not to be starting. */
+    private boolean abandonedSeedNetwork(String id) {
         try {
-            Object created = docker.inspectNetworkCmd().withNetworkId(name).exec().getRawValues().get("Created");
-            return created == null ? Instant.now() : java.time.OffsetDateTime.parse(created.toString()).toInstant();
+            var network = docker.inspectNetworkCmd().withNetworkId(id).exec();
+            Object created = network.getRawValues().get("Created");
+            return (network.getContainers() == null || network.getContainers().isEmpty()) && created != null
+                    && java.time.OffsetDateTime.parse(created.toString()).toInstant()
+                            .isBefore(Instant.now().minus(ORPHAN_AGE));
         } catch (RuntimeException unknown) {
-            return Instant.now();
+            return false;
         }
     }
 
