@@ -21,6 +21,8 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
 
+import dev.stagecraft.events.cloudevents.SpecHash;
+
 /**
  * Makes the local base image {@value #BUSYBOX} from the host's static busybox binary, for machines where no image
  * can be pulled. It has {@code sh}, {@code httpd} (with CGI), {@code wget}, {@code nc} and a few more applets.
@@ -38,6 +40,17 @@ public final class BaseImages {
     public static final int POSTGRES_UID = 999;
     /** Where {@value #POSTGRES} keeps its data: a volume is mounted here, the cluster is in {@code pgdata/}. */
     public static final String POSTGRES_DATA = "/var/lib/postgresql/data";
+    /** MariaDB from the host's binaries, for MySQL datasets and their database services. */
+    public static final String MYSQL = "stagecraft/base:mysql";
+    /** The uid and gid MariaDB runs as in {@value #MYSQL}, as in the official images. */
+    public static final int MYSQL_UID = 999;
+    /** Where {@value #MYSQL} keeps its data: a volume is mounted here, as in the official mysql/mariadb images. */
+    public static final String MYSQL_DATA = "/var/lib/mysql";
+    private static final List<Path> MYSQL_PROGRAMS = List.of(Path.of("/usr/sbin/mariadbd"),
+            Path.of("/usr/bin/mariadb"));
+    /** A hash of a database image's Dockerfile and entry point. */
+    private static final String VERSION = "stagecraft.dev/base-image-version";
+    private static final Path MYSQL_SHARE = Path.of("/usr/share/mysql");
     private static final Path POSTGRES_HOME = Path.of("/usr/lib/postgresql/15");
     private static final Path POSTGRES_SHARE = Path.of("/usr/share/postgresql/15");
     private static final List<String> POSTGRES_PROGRAMS = List.of("postgres", "initdb", "pg_ctl", "psql",
@@ -106,30 +119,82 @@ public final class BaseImages {
      * {@code stagecraft-postgres}, the entry point ({@code serve}, {@code restore <dump>}, {@code copy}).
      */
     public static void ensurePostgres(DockerClient docker) {
+        if (!Files.isExecutable(POSTGRES_HOME.resolve("bin/postgres")) && !has(docker, POSTGRES)) {
+            throw new IllegalStateException("no PostgreSQL 15 at " + POSTGRES_HOME + " to make " + POSTGRES
+                    + " from; install it with: apt-get install postgresql-15");
+        }
+        ensureDatabase(docker, POSTGRES, "postgres", "FROM " + BUSYBOX + "\nADD rootfs.tar /\n"
+                + "ENV PATH=/usr/lib/postgresql/15/bin:/bin"
+                + " LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu"
+                + " TZ=UTC PGDATA=" + POSTGRES_DATA + "/pgdata\n"
+                + "USER " + POSTGRES_UID + ":" + POSTGRES_UID + "\nEXPOSE 5432\n"
+                + "ENTRYPOINT [\"/bin/stagecraft-postgres\"]\nCMD [\"serve\"]\n", BaseImages::postgresRootFs);
+    }
+
+    /**
+     * Creates {@value #MYSQL} unless the engine has it: the host's MariaDB server and client (Debian's
+     * {@code mariadb-server-core} and {@code mariadb-client-core}, which the scripts install; MariaDB speaks MySQL's
+     * protocol and loads mysqldump's files) at the same paths, the shared libraries {@code ldd} names for them, its
+     * share directory, busybox for {@code sh}, a {@code mysql} user ({@value #MYSQL_UID}) and
+     * {@code stagecraft-mysql}, the entry point ({@code serve}, {@code restore <dump>}, {@code copy}, {@code ready}).
+     */
+    public static void ensureMysql(DockerClient docker) {
+        if (MYSQL_PROGRAMS.stream().anyMatch(p -> !Files.isExecutable(p)) && !has(docker, MYSQL)) {
+            throw new IllegalStateException("no MariaDB at " + MYSQL_PROGRAMS + " to make " + MYSQL
+                    + " from; install it with: apt-get install --no-install-recommends mariadb-server-core"
+                    + " mariadb-client-core");
+        }
+        ensureDatabase(docker, MYSQL, "mysql", "FROM " + BUSYBOX + "\nADD rootfs.tar /\n"
+                + "ENV PATH=/usr/sbin:/usr/bin:/bin"
+                + " LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu TZ=UTC\n"
+                + "USER " + MYSQL_UID + ":" + MYSQL_UID + "\nEXPOSE 3306\n"
+                + "ENTRYPOINT [\"/bin/stagecraft-mysql\"]\nCMD [\"serve\"]\n", BaseImages::mysqlRootFs);
+    }
+
+    /** Writes the entries of an image's layer; read from the host only when the image is missing. */
+    interface Layer {
+        void write(TarArchiveOutputStream tar) throws IOException;
+    }
+
+    private static boolean has(DockerClient docker, String image) {
         try {
-            docker.inspectImageCmd(POSTGRES).exec();
-            return;
+            docker.inspectImageCmd(image).exec();
+            return true;
+        } catch (NotFoundException missing) {
+            return false;
+        }
+    }
+
+    /**
+     * Builds {@code image} from {@value #BUSYBOX} and the layer {@code rootFs} unless the engine has it as this
+     * version of Stagecraft makes it (its Dockerfile and entry point the same): an engine that kept an older one gets
+     * the new entry point's commands.
+     */
+    private static void ensureDatabase(DockerClient docker, String image, String kind, String dockerfile,
+            Layer rootFs) {
+        String version;
+        try {
+            version = SpecHash.sha256(dockerfile + "\n"
+                    + new String(resource("stagecraft-" + kind + ".sh"), StandardCharsets.UTF_8)).substring(0, 16);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            var labels = docker.inspectImageCmd(image).exec().getConfig().getLabels();
+            if (labels != null && version.equals(labels.get(VERSION))) {
+                return;
+            }
         } catch (NotFoundException missing) {
             // made below
         }
         ensureBusybox(docker);
-        if (!Files.isExecutable(POSTGRES_HOME.resolve("bin/postgres"))) {
-            throw new IllegalStateException("no PostgreSQL 15 at " + POSTGRES_HOME + " to make " + POSTGRES
-                    + " from; install it with: apt-get install postgresql-15");
-        }
         List<String> output = new ArrayList<>();
         try {
-            String dockerfile = "FROM " + BUSYBOX + "\nADD rootfs.tar /\n"
-                    + "ENV PATH=/usr/lib/postgresql/15/bin:/bin"
-                    + " LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu"
-                    + " TZ=UTC PGDATA=" + POSTGRES_DATA + "/pgdata\n"
-                    + "USER " + POSTGRES_UID + ":" + POSTGRES_UID + "\nEXPOSE 5432\n"
-                    + "ENTRYPOINT [\"/bin/stagecraft-postgres\"]\nCMD [\"serve\"]\n";
-            Path context = contextFile(dockerfile, BaseImages::postgresRootFs);
+            Path context = contextFile(dockerfile, rootFs);
             try (InputStream in = Files.newInputStream(context)) {
                 ImageBuilds.start(docker.buildImageCmd(in)
-                        .withTags(Set.of(POSTGRES))
-                        .withLabels(Map.of("stagecraft.dev/base-image", "postgres"))
+                        .withTags(Set.of(image))
+                        .withLabels(Map.of("stagecraft.dev/base-image", kind, VERSION, version))
                         .withNetworkMode("none").withPull(false), line -> output.add(line.strip()))
                         .awaitImageId(10, TimeUnit.MINUTES);
             } finally {
@@ -138,19 +203,14 @@ public final class BaseImages {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
-            throw new IllegalStateException("could not build " + POSTGRES + ": " + e.getMessage() + "; builder output: "
+            throw new IllegalStateException("could not build " + image + ": " + e.getMessage() + "; builder output: "
                     + output, e);
         }
     }
 
-    /** Writes the entries of an image's layer. */
-    interface Layer {
-        void write(TarArchiveOutputStream tar) throws IOException;
-    }
-
     /**
      * The build context of {@code dockerfile} and the layer {@code rootFs.tar}, in a temporary file the caller deletes.
-     * A database's layer is a few hundred MB of the host's files: it goes through files, never the heap (a stage
+     * A database's layer is tens to hundreds of MB of the host's files: it goes through files, never the heap (a stage
      * service runs in a few hundred MB).
      */
     static Path contextFile(String dockerfile, Layer layer) throws IOException {
@@ -174,6 +234,52 @@ public final class BaseImages {
         } finally {
             Files.deleteIfExists(rootFs);
         }
+    }
+
+    /** The MariaDB layer: server, client, share, libraries, users, the data directory and the entry point. */
+    static void mysqlRootFs(TarArchiveOutputStream tar) throws IOException {
+        Set<String> directories = new java.util.HashSet<>();
+        for (Path program : MYSQL_PROGRAMS) {
+            hostFile(tar, directories, program, program);
+        }
+        // the names of the official images' scripts and of MySQL's own programs
+        link(tar, "usr/sbin/mysqld", "mariadbd");
+        link(tar, "usr/bin/mysql", "mariadb");
+        try (var share = Files.walk(MYSQL_SHARE)) {
+            for (Path path : share.filter(Files::isRegularFile).sorted().toList()) {
+                hostFile(tar, directories, path, path);
+            }
+        }
+        for (String zone : List.of("UTC", "Etc/UTC")) {
+            Path path = Path.of("/usr/share/zoneinfo").resolve(zone);
+            if (Files.isRegularFile(path)) {
+                hostFile(tar, directories, path, path);
+            }
+        }
+        for (Path library : sharedLibraries(MYSQL_PROGRAMS)) {
+            hostFile(tar, directories, library, library);
+        }
+        parents(tar, directories, "etc/x");
+        file(tar, "etc/passwd", ("root:x:0:0:root:/root:/bin/sh\nmysql:x:" + MYSQL_UID + ":" + MYSQL_UID
+                + ":MariaDB:/var/lib/mysql:/bin/sh\n").getBytes(StandardCharsets.UTF_8), 0644);
+        file(tar, "etc/group", ("root:x:0:\nmysql:x:" + MYSQL_UID + ":\n").getBytes(StandardCharsets.UTF_8), 0644);
+        parents(tar, directories, "bin/x");
+        file(tar, "bin/stagecraft-mysql", resource("stagecraft-mysql.sh"), 0755);
+        for (String applet : List.of("cp", "rm", "mv", "gunzip", "zcat", "sync")) {
+            link(tar, "bin/" + applet, "busybox");
+        }
+        parents(tar, directories, "var/lib/x");
+        parents(tar, directories, "run/x");
+        ownedDirectory(tar, "var/lib/mysql/", 0750);
+        ownedDirectory(tar, "run/mysqld/", 0775);
+    }
+
+    private static void link(TarArchiveOutputStream tar, String name, String target) throws IOException {
+        TarArchiveEntry link = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
+        link.setLinkName(target);
+        link.setMode(0120777);
+        tar.putArchiveEntry(link);
+        tar.closeArchiveEntry();
     }
 
     /** The PostgreSQL layer: programs, modules, share, libraries, users, the data directory and the entry point. */
@@ -214,13 +320,9 @@ public final class BaseImages {
         file(tar, "etc/group", ("root:x:0:\npostgres:x:" + POSTGRES_UID + ":\n").getBytes(StandardCharsets.UTF_8),
                 0644);
         parents(tar, directories, "bin/x");
-        file(tar, "bin/stagecraft-postgres", entryPoint(), 0755);
+        file(tar, "bin/stagecraft-postgres", resource("stagecraft-postgres.sh"), 0755);
         for (String applet : List.of("cp", "rm", "mv", "du", "cut", "dirname", "basename", "sync")) {
-            TarArchiveEntry link = new TarArchiveEntry("bin/" + applet, TarConstants.LF_SYMLINK);
-            link.setLinkName("busybox");
-            link.setMode(0120777);
-            tar.putArchiveEntry(link);
-            tar.closeArchiveEntry();
+            link(tar, "bin/" + applet, "busybox");
         }
         parents(tar, directories, "var/lib/postgresql/x");
         parents(tar, directories, "var/run/x");
@@ -228,11 +330,11 @@ public final class BaseImages {
         ownedDirectory(tar, "var/run/postgresql/", 0775);
     }
 
-    /** The entry point of {@value #POSTGRES}; a resource so that it reads as the shell script it is. */
-    private static byte[] entryPoint() throws IOException {
-        try (var in = BaseImages.class.getResourceAsStream("stagecraft-postgres.sh")) {
+    /** An image's entry point; a resource so that it reads as the shell script it is. */
+    private static byte[] resource(String name) throws IOException {
+        try (var in = BaseImages.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException("stagecraft-postgres.sh is missing from the classpath");
+                throw new IllegalStateException(name + " is missing from the classpath");
             }
             return in.readAllBytes();
         }
@@ -292,6 +394,7 @@ public final class BaseImages {
         }
     }
 
+    /** A directory owned by the database's user ({@value #POSTGRES_UID} and {@value #MYSQL_UID} are the same). */
     private static void ownedDirectory(TarArchiveOutputStream tar, String name, int mode) throws IOException {
         TarArchiveEntry entry = new TarArchiveEntry(name);
         entry.setMode(040000 | mode);

@@ -678,7 +678,7 @@ public final class DockerRuntime implements EnvironmentRuntime {
             labels.put(HOSTS, String.join(",", hosts(environmentId, spec, service.name())));
         }
         List<Bind> binds = copy == null ? List.of()
-                : List.of(new Bind(copy.volume(), new Volume(BaseImages.POSTGRES_DATA)));
+                : List.of(new Bind(copy.volume(), new Volume(DatabaseImages.dataDirectory(copy.engine()))));
         String id = createContainer(environmentId, containerName(environmentId, service.name()), service.name(), image,
                 labels, env, service.command(), service.args(), limits, binds);
         try {
@@ -965,41 +965,26 @@ public final class DockerRuntime implements EnvironmentRuntime {
     }
 
     /**
-     * How every service reaches the databases of the environment's dataset copies: for each dataset
-     * {@code <DATASET>_DATABASE_URL} ({@code postgresql://user:password@service:port/database}), {@code _HOST},
-     * {@code _PORT}, {@code _USER}, {@code _PASSWORD} and {@code _NAME}; with one dataset also {@code DATABASE_URL}
-     * and libpq's {@code PGHOST}, {@code PGPORT}, {@code PGUSER}, {@code PGPASSWORD}, {@code PGDATABASE}.
+     * How every service reaches the databases of the environment's dataset copies, each at its serving service's
+     * port (else the engine's): for each dataset {@code <DATASET>_DATABASE_URL}
+     * ({@code postgresql://} or {@code mysql://user:password@service:port/database}), {@code _HOST}, {@code _PORT},
+     * {@code _USER}, {@code _PASSWORD} and {@code _NAME}; with one dataset also {@code DATABASE_URL} and the
+     * engine client's variables ({@link DatabaseImages#connectionVariables}).
      */
     static Map<String, String> connectionVariables(EnvironmentSpec spec, Map<String, DockerDatasets.Checkout> copies) {
         Map<String, String> vars = new TreeMap<>();
         copies.forEach((service, copy) -> {
             int port = spec.services().stream().filter(s -> s.name().equals(service)).mapToInt(ServiceSpec::port)
-                    .filter(p -> p > 0).findFirst().orElse(5432);
-            String url = "postgresql://" + copy.user() + ":" + copy.password() + "@" + service + ":" + port + "/"
-                    + copy.database();
-            String prefix = envName(copy.dataset()) + "_DATABASE";
-            vars.put(prefix + "_URL", url);
-            vars.put(prefix + "_HOST", service);
-            vars.put(prefix + "_PORT", Integer.toString(port));
-            vars.put(prefix + "_USER", copy.user());
-            vars.put(prefix + "_PASSWORD", copy.password());
-            vars.put(prefix + "_NAME", copy.database());
-            if (copies.size() == 1) {
-                vars.put("DATABASE_URL", url);
-                vars.put("PGHOST", service);
-                vars.put("PGPORT", Integer.toString(port));
-                vars.put("PGUSER", copy.user());
-                vars.put("PGPASSWORD", copy.password());
-                vars.put("PGDATABASE", copy.database());
-            }
+                    .filter(p -> p > 0).findFirst().orElse(copy.engine().port());
+            vars.putAll(DatabaseImages.connectionVariables(copy.dataset(), copy.engine(), service, port, copy.user(),
+                    copy.password(), copy.database(), copies.size() == 1));
         });
         return vars;
     }
 
-    /** What the database service serving {@code copy} is told: where the cluster is, and whose it is. */
+    /** What the database service serving {@code copy} is told: where the data is, and whose it is. */
     private static Map<String, String> servingVariables(DockerDatasets.Checkout copy) {
-        return Map.of("PGDATA", BaseImages.POSTGRES_DATA + "/pgdata", "POSTGRES_USER", copy.user(),
-                "POSTGRES_PASSWORD", copy.password(), "POSTGRES_DB", copy.database());
+        return DatabaseImages.servingVariables(copy.engine(), copy.database(), copy.user(), copy.password());
     }
 
     /** The installation's datasets on this engine: their snapshots and pools. */
