@@ -245,8 +245,26 @@ public final class BaseImages {
         // the names of the official images' scripts and of MySQL's own programs
         link(tar, "usr/sbin/mysqld", "mariadbd");
         link(tar, "usr/bin/mysql", "mariadb");
-        try (var share = Files.walk(MYSQL_SHARE)) {
-            for (Path path : share.filter(Files::isRegularFile).sorted().toList()) {
+        hostFiles(tar, directories, MYSQL_SHARE, MYSQL_PROGRAMS);
+        account(tar, directories, "mysql", MYSQL_UID, "MariaDB", "/var/lib/mysql");
+        file(tar, "bin/stagecraft-mysql", resource("stagecraft-mysql.sh"), 0755);
+        for (String applet : List.of("cp", "rm", "mv", "gunzip", "zcat", "sync")) {
+            link(tar, "bin/" + applet, "busybox");
+        }
+        parents(tar, directories, "var/lib/x");
+        parents(tar, directories, "run/x");
+        ownedDirectory(tar, "var/lib/mysql/", 0750);
+        ownedDirectory(tar, "run/mysqld/", 0775);
+    }
+
+    /**
+     * What a database layer takes from the host besides its programs: the files under {@code share}, the UTC zone
+     * files, and every library {@code ldd} lists for {@code binaries}.
+     */
+    private static void hostFiles(TarArchiveOutputStream tar, Set<String> directories, Path share, List<Path> binaries)
+            throws IOException {
+        try (var files = Files.walk(share)) {
+            for (Path path : files.filter(Files::isRegularFile).sorted().toList()) {
                 hostFile(tar, directories, path, path);
             }
         }
@@ -256,22 +274,19 @@ public final class BaseImages {
                 hostFile(tar, directories, path, path);
             }
         }
-        for (Path library : sharedLibraries(MYSQL_PROGRAMS)) {
+        for (Path library : sharedLibraries(binaries)) {
             hostFile(tar, directories, library, library);
         }
+    }
+
+    /** {@code /etc/passwd} and {@code /etc/group} with root and the database's {@code user}, and {@code /bin}. */
+    private static void account(TarArchiveOutputStream tar, Set<String> directories, String user, int uid,
+            String description, String home) throws IOException {
         parents(tar, directories, "etc/x");
-        file(tar, "etc/passwd", ("root:x:0:0:root:/root:/bin/sh\nmysql:x:" + MYSQL_UID + ":" + MYSQL_UID
-                + ":MariaDB:/var/lib/mysql:/bin/sh\n").getBytes(StandardCharsets.UTF_8), 0644);
-        file(tar, "etc/group", ("root:x:0:\nmysql:x:" + MYSQL_UID + ":\n").getBytes(StandardCharsets.UTF_8), 0644);
+        file(tar, "etc/passwd", ("root:x:0:0:root:/root:/bin/sh\n" + user + ":x:" + uid + ":" + uid + ":" + description
+                + ":" + home + ":/bin/sh\n").getBytes(StandardCharsets.UTF_8), 0644);
+        file(tar, "etc/group", ("root:x:0:\n" + user + ":x:" + uid + ":\n").getBytes(StandardCharsets.UTF_8), 0644);
         parents(tar, directories, "bin/x");
-        file(tar, "bin/stagecraft-mysql", resource("stagecraft-mysql.sh"), 0755);
-        for (String applet : List.of("cp", "rm", "mv", "gunzip", "zcat", "sync")) {
-            link(tar, "bin/" + applet, "busybox");
-        }
-        parents(tar, directories, "var/lib/x");
-        parents(tar, directories, "run/x");
-        ownedDirectory(tar, "var/lib/mysql/", 0750);
-        ownedDirectory(tar, "run/mysqld/", 0775);
     }
 
     private static void link(TarArchiveOutputStream tar, String name, String target) throws IOException {
@@ -300,26 +315,8 @@ public final class BaseImages {
                 binaries.add(module);
             }
         }
-        try (var share = Files.walk(POSTGRES_SHARE)) {
-            for (Path path : share.filter(Files::isRegularFile).sorted().toList()) {
-                hostFile(tar, directories, path, path);
-            }
-        }
-        for (String zone : List.of("UTC", "Etc/UTC")) {
-            Path path = Path.of("/usr/share/zoneinfo").resolve(zone);
-            if (Files.isRegularFile(path)) {
-                hostFile(tar, directories, path, path);
-            }
-        }
-        for (Path library : sharedLibraries(binaries)) {
-            hostFile(tar, directories, library, library);
-        }
-        parents(tar, directories, "etc/x");
-        file(tar, "etc/passwd", ("root:x:0:0:root:/root:/bin/sh\npostgres:x:" + POSTGRES_UID + ":" + POSTGRES_UID
-                + ":PostgreSQL:/var/lib/postgresql:/bin/sh\n").getBytes(StandardCharsets.UTF_8), 0644);
-        file(tar, "etc/group", ("root:x:0:\npostgres:x:" + POSTGRES_UID + ":\n").getBytes(StandardCharsets.UTF_8),
-                0644);
-        parents(tar, directories, "bin/x");
+        hostFiles(tar, directories, POSTGRES_SHARE, binaries);
+        account(tar, directories, "postgres", POSTGRES_UID, "PostgreSQL", "/var/lib/postgresql");
         file(tar, "bin/stagecraft-postgres", resource("stagecraft-postgres.sh"), 0755);
         for (String applet : List.of("cp", "rm", "mv", "du", "cut", "dirname", "basename", "sync")) {
             link(tar, "bin/" + applet, "busybox");
