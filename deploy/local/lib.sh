@@ -19,6 +19,10 @@ stagecraft_packages() {
   command -v docker-registry >/dev/null 2>&1 || missing+=(docker-registry)
   dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
   ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+  # MySQL datasets' image (stagecraft/base:mysql) is made from MariaDB's binaries; the -core packages hold the server
+  # and client programs only, no service unit, so installing them starts no server on this machine
+  [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server-core)
+  [ -x /usr/bin/mariadb ] || missing+=(mariadb-client-core)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
   command -v setsid >/dev/null 2>&1 || missing+=(util-linux)
   command -v caddy >/dev/null 2>&1 || missing+=(caddy)

@@ -32,11 +32,24 @@ public interface RuntimeConfig {
      */
     Map<String, DatasetConfig> datasets();
 
-    /** One dataset: a PostgreSQL dump, the database it is restored into, its pool and its obfuscation. */
+    /**
+     * One dataset: its engine, a dump or a seed job that makes its snapshot, the database, its pool and its
+     * obfuscation.
+     */
     interface DatasetConfig {
 
-        /** The dump on the stage service's file system: plain SQL, or pg_dump's custom format ({@code -Fc}). */
-        String dump();
+        /** {@code postgresql} or {@code mysql} (served by MariaDB, which speaks MySQL's protocol). */
+        @WithDefault("postgresql")
+        String engine();
+
+        /**
+         * The dump on the setup-service's file system: for PostgreSQL plain SQL or pg_dump's custom format
+         * ({@code -Fc}), for MySQL mysqldump's SQL of one database, gzipped or not. Exactly one of dump and seed.
+         */
+        Optional<String> dump();
+
+        /** A seed job that fills a fresh database instead of a dump. */
+        Optional<SeedConfig> seed();
 
         /** Ready copies the pool keeps. */
         @WithDefault("2")
@@ -67,6 +80,19 @@ public interface RuntimeConfig {
          * the official {@code postgres:15}. Its major version must be the database service's.
          */
         Optional<String> image();
+    }
+
+    /** {@code stagecraft.datasets.<name>.seed.*}: the job that makes a dataset's snapshot. */
+    interface SeedConfig {
+
+        /** The job's image, on the Docker engine or pullable by it; a new image makes a new snapshot. */
+        String image();
+
+        /** What it runs (the image's entry point replaced, as a service's command); unset: the image's own. */
+        Optional<List<String>> command();
+
+        /** Variables besides the database's connection variables. */
+        Map<String, String> env();
     }
 
     /** Domain suffixes a template's host names must end with (besides the router's own domain on Docker). */

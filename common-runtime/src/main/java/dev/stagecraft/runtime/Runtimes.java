@@ -63,13 +63,23 @@ public class Runtimes {
         return all;
     }
 
-    /** The configured datasets, checked as they are read (a name, a pool size); the dump is read when used. */
+    /**
+     * The configured datasets, checked as they are read (a name, a pool size, an engine, a dump or a seed job); the
+     * dump is read when used.
+     */
     private List<Dataset> datasets() {
+        return datasets(config);
+    }
+
+    static List<Dataset> datasets(RuntimeConfig config) {
         List<Dataset> datasets = new java.util.ArrayList<>();
         config.datasets().forEach((name, d) -> {
-            java.nio.file.Path dump = java.nio.file.Path.of(d.dump());
+            java.nio.file.Path dump = d.dump().filter(p -> !p.isBlank()).map(java.nio.file.Path::of).orElse(null);
+            Dataset.Seed seed = d.seed().map(s -> new Dataset.Seed(s.image(), s.command().orElse(List.of()),
+                    s.env())).orElse(null);
             datasets.add(new Dataset(name, dump, d.poolSize(), d.database(), d.user(), d.password(),
-                    d.obfuscate().map(java.nio.file.Path::of).orElse(null), d.applications().orElse(List.of())));
+                    d.obfuscate().map(java.nio.file.Path::of).orElse(null), d.applications().orElse(List.of()),
+                    Dataset.Engine.parse(name, d.engine()), seed));
         });
         return datasets;
     }

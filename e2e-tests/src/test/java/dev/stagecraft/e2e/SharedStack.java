@@ -54,6 +54,13 @@ final class SharedStack {
                 current-context: mock
                 """.formatted(kubernetes.port()));
         Path root = Path.of(System.getProperty("stagecraft.root", "..")).toAbsolutePath();
+        Path dump = work.resolve("shop.sql");
+        Path scrub = work.resolve("scrub.sql");
+        try (var in = SharedStack.class.getResourceAsStream("/datasets/shop.sql");
+                var obfuscation = SharedStack.class.getResourceAsStream("/datasets/scrub.sql")) {
+            Files.copy(in, dump);
+            Files.copy(obfuscation, scrub);
+        }
         stack = Stack.start(root, LocalInfra.shared(), work, Map.ofEntries(
                 Map.entry("KUBECONFIG", kubeconfig.toString()),
                 Map.entry("STAGECRAFT_RUNTIMES", "docker,kubernetes"), Map.entry("STAGECRAFT_DEFAULT_RUNTIME", "docker"),
@@ -68,7 +75,16 @@ final class SharedStack {
                 Map.entry("STAGECRAFT_OTEL_PROTOCOL", "http/protobuf"),
                 Map.entry("QUARKUS_OTEL_BSP_SCHEDULE_DELAY", "100ms"),
                 // the router's access log read every second, so an idle environment sleeps within the tests' patience
-                Map.entry("STAGECRAFT_SLEEP_CHECK", "1s")));
+                Map.entry("STAGECRAFT_SLEEP_CHECK", "1s"),
+                // the dataset "shop" (DatasetTest), in the environment variable form of its map keys, refilled every
+                // 2 s: the setup-service restores its snapshot while the first tests run
+                Map.entry("STAGECRAFT_DATASETS_SHOP_DUMP", dump.toString()),
+                Map.entry("STAGECRAFT_DATASETS_SHOP_OBFUSCATE", scrub.toString()),
+                Map.entry("STAGECRAFT_DATASETS_SHOP_DATABASE", "shop"),
+                Map.entry("STAGECRAFT_DATASETS_SHOP_USER", "shop"),
+                Map.entry("STAGECRAFT_DATASETS_SHOP_PASSWORD", "e2e-" + java.util.UUID.randomUUID()),
+                Map.entry("STAGECRAFT_DATASETS_SHOP_POOL_SIZE", "1"),
+                Map.entry("STAGECRAFT_DATASET_REFILL_EVERY", "2")));
         Runtime.getRuntime().addShutdownHook(new Thread(SharedStack::stop));
         return stack;
     }

@@ -55,17 +55,17 @@ class QuotaFlowTest {
     }
 
     /** Opens pull request {@code number} at {@code sha}; returns the environment it got. */
-    private static String open(String repo, int number, String sha) {
+    static String open(String repo, int number, String sha) {
         return Hooks.send("pull_request", pullRequest("pull_request-opened.json", repo, number, sha)).statusCode(202)
                 .extract().path("environment");
     }
 
-    private static void close(String repo, int number) {
+    static void close(String repo, int number) {
         Hooks.send("pull_request", pullRequest("pull_request-closed.json", repo, number, C1)).statusCode(202);
     }
 
     /** Plays the build and setup services for the environment's pending build: it ends READY. */
-    private static void ready(TestBus bus, String env) {
+    static void ready(TestBus bus, String env) {
         BuildRequested build = (BuildRequested) bus.await(BuildRequested.class, env).data();
         bus.publish(new BuildCompleted(env, build.workflowId(), build.commit(), List.of(new ImageRef("web",
                 "img/web:1", true)), Map.of()));
@@ -74,7 +74,7 @@ class QuotaFlowTest {
         Api.awaitState(env, "READY");
     }
 
-    private static void limits(String appId, Map<String, Object> limits) {
+    static void limits(String appId, Map<String, Object> limits) {
         given().contentType("application/json").body(limits).put("/api/applications/" + appId + "/limits").then()
                 .statusCode(200);
     }

@@ -4,6 +4,7 @@ import static dev.stagecraft.gateway.Api.given;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.not;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -159,6 +160,42 @@ class SleepFlowTest {
             given().delete("/api/applications/" + appId + "/sleep").then().statusCode(200)
                     .body("sleepAfter", nullValue());
             assertEquals(0, watch.check(Instant.now().plus(Duration.ofDays(1))));
+        }
+    }
+
+    @Test
+    void aRequestToASleepingEnvironmentPastItsApplicationsLimitGetsAPageNamingTheLimitAndWakesNothing() {
+        String repo = Apps.uniqueRepo();
+        String appId = Apps.registered(repo, Apps.TWO_SERVICES, Map.of()).getString("id");
+        given().contentType("application/json").body("{\"idleAfter\": \"PT1H\"}").put("/api/applications/" + appId
+                + "/sleep").then().statusCode(200);
+        QuotaFlowTest.limits(appId, Map.of("maxRunningEnvironments", 1, "overflow", "queue"));
+        try (TestBus bus = new TestBus()) {
+            String asleep = QuotaFlowTest.open(repo, 31, C1);
+            QuotaFlowTest.ready(bus, asleep);
+            FakeRouterAdmin.route(asleep, "web", "web-" + asleep + ".localhost");
+            assertEquals(1, watch.check(Instant.now().plus(Duration.ofHours(2))));
+            sleptAndPaused(bus, asleep);
+
+            // its sleep freed the slot, which another pull request takes
+            String other = QuotaFlowTest.open(repo, 32, C1);
+            QuotaFlowTest.ready(bus, other);
+
+            // a request for the sleeping one: a page saying why, and no resume
+            Response refused = wake(asleep);
+            assertEquals(503, refused.statusCode(), refused.asString());
+            assertTrue(refused.asString().contains("Cannot wake") && refused.asString().contains("limit"),
+                    refused.asString());
+            given().get("/api/environments/" + asleep).then().body("state", is("PAUSED")).body("pausedBy", is("idle"))
+                    .body("timeline.detail.action", not(hasItem("wake")));
+            assertTrue(bus.remaining(ResumeRequested.class, asleep).isEmpty(), "nothing was resumed");
+
+            // once the other one is closing (no longer holding a slot), the next request wakes it
+            QuotaFlowTest.close(repo, 32);
+            Api.awaitState(other, "TEARING_DOWN");
+            assertEquals(503, wake(asleep).statusCode(), "the wake wait (3 s) passes while it resumes");
+            ResumeRequested resume = (ResumeRequested) bus.await(ResumeRequested.class, asleep).data();
+            assertEquals(C1, resume.commit());
         }
     }
 

@@ -67,8 +67,11 @@ public class DatasetRefill {
         runtimes.enabled().forEach((name, runtime) -> runtime.datasetPools()
                 .filter(p -> !p.datasets().isEmpty()).ifPresent(p -> pools.put(name, p)));
         if (pools.isEmpty()) {
+            LOG.debug("datasets: none configured (stagecraft.datasets.<name>.*)");
             return;
         }
+        pools.forEach((runtime, datasets) -> LOG.infof("datasets: keeping the pools of %s on %s, refilled every %d s",
+                datasets.datasets().keySet(), runtime, refillEvery));
         timer = Executors.newScheduledThreadPool(pools.size(), r -> {
             Thread t = new Thread(r, "dataset-refill");
             t.setDaemon(true);
@@ -80,7 +83,13 @@ public class DatasetRefill {
                         .tag("dataset", dataset.name()).tag("runtime", runtime)
                         .description("Ready copies in the dataset's pool").register(registry);
             }
-            timer.scheduleWithFixedDelay(() -> refill(runtime, datasets), 0, refillEvery, TimeUnit.SECONDS);
+            timer.scheduleWithFixedDelay(() -> {
+                try {
+                    refill(runtime, datasets);
+                } catch (Throwable e) { // a scheduled task that throws is never run again: say why, and go on
+                    LOG.errorf(e, "datasets on %s: refill pass failed", runtime);
+                }
+            }, 0, refillEvery, TimeUnit.SECONDS);
         });
     }
 

@@ -36,7 +36,8 @@ public interface DatasetPools {
         Dataset dataset = datasets().get(name);
         if (dataset == null) {
             throw new IllegalArgumentException("no dataset '" + name + "' on this installation; configured: "
-                    + new TreeSet<>(datasets().keySet()) + " (stagecraft.datasets.<name>.dump on the setup-service)");
+                    + new TreeSet<>(datasets().keySet()) + " (stagecraft.datasets.<name>.dump or .seed.image on the"
+                    + " setup-service)");
         }
         return dataset;
     }

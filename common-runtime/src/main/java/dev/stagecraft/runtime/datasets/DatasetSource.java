@@ -26,7 +26,10 @@ public final class DatasetSource {
     private DatasetSource() {
     }
 
-    /** Twelve hex digits of a SHA-256 over the dump's and the obfuscation's content, the database and the user. */
+    /**
+     * Twelve hex digits of a SHA-256 over the dump's and the obfuscation's content, the database, the user and the
+     * password: for a PostgreSQL dataset restored from a dump, the hash {@code DockerDatasets.source} makes too.
+     */
     public static String hash(Dataset dataset) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");

@@ -3,6 +3,7 @@ package dev.stagecraft.runtime.docker;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,6 +20,8 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.exception.NotFoundException;
+
+import dev.stagecraft.events.cloudevents.SpecHash;
 
 /**
  * Makes the local base image {@value #BUSYBOX} from the host's static busybox binary, for machines where no image
@@ -37,6 +40,17 @@ public final class BaseImages {
     public static final int POSTGRES_UID = 999;
     /** Where {@value #POSTGRES} keeps its data: a volume is mounted here, the cluster is in {@code pgdata/}. */
     public static final String POSTGRES_DATA = "/var/lib/postgresql/data";
+    /** MariaDB from the host's binaries, for MySQL datasets and their database services. */
+    public static final String MYSQL = "stagecraft/base:mysql";
+    /** The uid and gid MariaDB runs as in {@value #MYSQL}, as in the official images. */
+    public static final int MYSQL_UID = 999;
+    /** Where {@value #MYSQL} keeps its data: a volume is mounted here, as in the official mysql/mariadb images. */
+    public static final String MYSQL_DATA = "/var/lib/mysql";
+    private static final List<Path> MYSQL_PROGRAMS = List.of(Path.of("/usr/sbin/mariadbd"),
+            Path.of("/usr/bin/mariadb"));
+    /** A hash of a database image's Dockerfile and entry point. */
+    private static final String VERSION = "stagecraft.dev/base-image-version";
+    private static final Path MYSQL_SHARE = Path.of("/usr/share/mysql");
     private static final Path POSTGRES_HOME = Path.of("/usr/lib/postgresql/15");
     private static final Path POSTGRES_SHARE = Path.of("/usr/share/postgresql/15");
     private static final List<String> POSTGRES_PROGRAMS = List.of("postgres", "initdb", "pg_ctl", "psql",
@@ -105,102 +119,219 @@ public final class BaseImages {
      * {@code stagecraft-postgres}, the entry point ({@code serve}, {@code restore <dump>}, {@code copy}).
      */
     public static void ensurePostgres(DockerClient docker) {
+        if (!Files.isExecutable(POSTGRES_HOME.resolve("bin/postgres")) && !has(docker, POSTGRES)) {
+            throw new IllegalStateException("no PostgreSQL 15 at " + POSTGRES_HOME + " to make " + POSTGRES
+                    + " from; install it with: apt-get install postgresql-15");
+        }
+        ensureDatabase(docker, POSTGRES, "postgres", "FROM " + BUSYBOX + "\nADD rootfs.tar /\n"
+                + "ENV PATH=/usr/lib/postgresql/15/bin:/bin"
+                + " LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu"
+                + " TZ=UTC PGDATA=" + POSTGRES_DATA + "/pgdata\n"
+                + "USER " + POSTGRES_UID + ":" + POSTGRES_UID + "\nEXPOSE 5432\n"
+                + "ENTRYPOINT [\"/bin/stagecraft-postgres\"]\nCMD [\"serve\"]\n", BaseImages::postgresRootFs);
+    }
+
+    /**
+     * Creates {@value #MYSQL} unless the engine has it: the host's MariaDB server and client (Debian's
+     * {@code mariadb-server-core} and {@code mariadb-client-core}, which the scripts install; MariaDB speaks MySQL's
+     * protocol and loads mysqldump's files) at the same paths, the shared libraries {@code ldd} names for them, its
+     * share directory, busybox for {@code sh}, a {@code mysql} user ({@value #MYSQL_UID}) and
+     * {@code stagecraft-mysql}, the entry point ({@code serve}, {@code restore <dump>}, {@code copy}, {@code ready}).
+     */
+    public static void ensureMysql(DockerClient docker) {
+        if (MYSQL_PROGRAMS.stream().anyMatch(p -> !Files.isExecutable(p)) && !has(docker, MYSQL)) {
+            throw new IllegalStateException("no MariaDB at " + MYSQL_PROGRAMS + " to make " + MYSQL
+                    + " from; install it with: apt-get install --no-install-recommends mariadb-server-core"
+                    + " mariadb-client-core");
+        }
+        ensureDatabase(docker, MYSQL, "mysql", "FROM " + BUSYBOX + "\nADD rootfs.tar /\n"
+                + "ENV PATH=/usr/sbin:/usr/bin:/bin"
+                + " LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu TZ=UTC\n"
+                + "USER " + MYSQL_UID + ":" + MYSQL_UID + "\nEXPOSE 3306\n"
+                + "ENTRYPOINT [\"/bin/stagecraft-mysql\"]\nCMD [\"serve\"]\n", BaseImages::mysqlRootFs);
+    }
+
+    /** Writes the entries of an image's layer; read from the host only when the image is missing. */
+    interface Layer {
+        void write(TarArchiveOutputStream tar) throws IOException;
+    }
+
+    private static boolean has(DockerClient docker, String image) {
         try {
-            docker.inspectImageCmd(POSTGRES).exec();
-            return;
+            docker.inspectImageCmd(image).exec();
+            return true;
+        } catch (NotFoundException missing) {
+            return false;
+        }
+    }
+
+    /**
+     * Builds {@code image} from {@value #BUSYBOX} and the layer {@code rootFs} unless the engine has it as this
+     * version of Stagecraft makes it (its Dockerfile and entry point the same): an engine that kept an older one gets
+     * the new entry point's commands.
+     */
+    private static void ensureDatabase(DockerClient docker, String image, String kind, String dockerfile,
+            Layer rootFs) {
+        String version;
+        try {
+            version = SpecHash.sha256(dockerfile + "\n"
+                    + new String(resource("stagecraft-" + kind + ".sh"), StandardCharsets.UTF_8)).substring(0, 16);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try {
+            var labels = docker.inspectImageCmd(image).exec().getConfig().getLabels();
+            if (labels != null && version.equals(labels.get(VERSION))) {
+                return;
+            }
         } catch (NotFoundException missing) {
             // made below
         }
         ensureBusybox(docker);
-        if (!Files.isExecutable(POSTGRES_HOME.resolve("bin/postgres"))) {
-            throw new IllegalStateException("no PostgreSQL 15 at " + POSTGRES_HOME + " to make " + POSTGRES
-                    + " from; install it with: apt-get install postgresql-15");
-        }
         List<String> output = new ArrayList<>();
         try {
-            String dockerfile = "FROM " + BUSYBOX + "\nADD rootfs.tar /\n"
-                    + "ENV PATH=/usr/lib/postgresql/15/bin:/bin"
-                    + " LD_LIBRARY_PATH=/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu"
-                    + " TZ=UTC PGDATA=" + POSTGRES_DATA + "/pgdata\n"
-                    + "USER " + POSTGRES_UID + ":" + POSTGRES_UID + "\nEXPOSE 5432\n"
-                    + "ENTRYPOINT [\"/bin/stagecraft-postgres\"]\nCMD [\"serve\"]\n";
-            byte[] context = buildContext(dockerfile, postgresRootFs());
-            ImageBuilds.start(docker.buildImageCmd(new ByteArrayInputStream(context))
-                    .withTags(Set.of(POSTGRES))
-                    .withLabels(Map.of("stagecraft.dev/base-image", "postgres"))
-                    .withNetworkMode("none").withPull(false), line -> output.add(line.strip()))
-                    .awaitImageId(10, TimeUnit.MINUTES);
+            Path context = contextFile(dockerfile, rootFs);
+            try (InputStream in = Files.newInputStream(context)) {
+                ImageBuilds.start(docker.buildImageCmd(in)
+                        .withTags(Set.of(image))
+                        .withLabels(Map.of("stagecraft.dev/base-image", kind, VERSION, version))
+                        .withNetworkMode("none").withPull(false), line -> output.add(line.strip()))
+                        .awaitImageId(10, TimeUnit.MINUTES);
+            } finally {
+                Files.deleteIfExists(context);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (RuntimeException e) {
-            throw new IllegalStateException("could not build " + POSTGRES + ": " + e.getMessage() + "; builder output: "
+            throw new IllegalStateException("could not build " + image + ": " + e.getMessage() + "; builder output: "
                     + output, e);
         }
     }
 
-    /** The PostgreSQL layer: programs, modules, share, libraries, users, the data directory and the entry point. */
-    static byte[] postgresRootFs() throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        Set<String> directories = new java.util.HashSet<>();
-        List<Path> binaries = new ArrayList<>();
-        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
-            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-            for (String program : POSTGRES_PROGRAMS) {
-                Path path = POSTGRES_HOME.resolve("bin").resolve(program);
-                hostFile(tar, directories, path, path);
-                binaries.add(path);
+    /**
+     * The build context of {@code dockerfile} and the layer {@code rootFs.tar}, in a temporary file the caller deletes.
+     * A database's layer is tens to hundreds of MB of the host's files: it goes through files, never the heap (a stage
+     * service runs in a few hundred MB).
+     */
+    static Path contextFile(String dockerfile, Layer layer) throws IOException {
+        Path rootFs = Files.createTempFile("stagecraft-rootfs-", ".tar");
+        Path context = Files.createTempFile("stagecraft-context-", ".tar");
+        try {
+            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(Files.newOutputStream(rootFs))) {
+                tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+                tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+                layer.write(tar);
             }
-            try (var modules = Files.list(POSTGRES_HOME.resolve("lib"))) {
-                // not llvmjit.so: it needs libLLVM (110 MB, half the image); without it the server runs without JIT,
-                // silently, as the documentation of jit_provider says
-                for (Path module : modules.filter(p -> p.toString().endsWith(".so"))
-                        .filter(p -> !p.getFileName().toString().startsWith("llvmjit")).sorted().toList()) {
-                    hostFile(tar, directories, module, module);
-                    binaries.add(module);
-                }
+            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(Files.newOutputStream(context))) {
+                tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+                file(tar, "Dockerfile", dockerfile.getBytes(StandardCharsets.UTF_8), 0644);
+                hostFile(tar, rootFs, "rootfs.tar", 0644);
             }
-            try (var share = Files.walk(POSTGRES_SHARE)) {
-                for (Path path : share.filter(Files::isRegularFile).sorted().toList()) {
-                    hostFile(tar, directories, path, path);
-                }
-            }
-            for (String zone : List.of("UTC", "Etc/UTC")) {
-                Path path = Path.of("/usr/share/zoneinfo").resolve(zone);
-                if (Files.isRegularFile(path)) {
-                    hostFile(tar, directories, path, path);
-                }
-            }
-            for (Path library : sharedLibraries(binaries)) {
-                hostFile(tar, directories, library, library);
-            }
-            parents(tar, directories, "etc/x");
-            file(tar, "etc/passwd", ("root:x:0:0:root:/root:/bin/sh\npostgres:x:" + POSTGRES_UID + ":" + POSTGRES_UID
-                    + ":PostgreSQL:/var/lib/postgresql:/bin/sh\n").getBytes(StandardCharsets.UTF_8), 0644);
-            file(tar, "etc/group", ("root:x:0:\npostgres:x:" + POSTGRES_UID + ":\n").getBytes(StandardCharsets.UTF_8),
-                    0644);
-            parents(tar, directories, "bin/x");
-            file(tar, "bin/stagecraft-postgres", entryPoint(), 0755);
-            for (String applet : List.of("cp", "rm", "mv", "du", "cut", "dirname", "basename", "sync")) {
-                TarArchiveEntry link = new TarArchiveEntry("bin/" + applet, TarConstants.LF_SYMLINK);
-                link.setLinkName("busybox");
-                link.setMode(0120777);
-                tar.putArchiveEntry(link);
-                tar.closeArchiveEntry();
-            }
-            parents(tar, directories, "var/lib/postgresql/x");
-            parents(tar, directories, "var/run/x");
-            ownedDirectory(tar, "var/lib/postgresql/data/", 0700);
-            ownedDirectory(tar, "var/run/postgresql/", 0775);
+            return context;
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(context);
+            throw e;
+        } finally {
+            Files.deleteIfExists(rootFs);
         }
-        return out.toByteArray();
     }
 
-    /** The entry point of {@value #POSTGRES}; a resource so that it reads as the shell script it is. */
-    private static byte[] entryPoint() throws IOException {
-        try (var in = BaseImages.class.getResourceAsStream("stagecraft-postgres.sh")) {
+    /** The MariaDB layer: server, client, share, libraries, users, the data directory and the entry point. */
+    static void mysqlRootFs(TarArchiveOutputStream tar) throws IOException {
+        Set<String> directories = new java.util.HashSet<>();
+        for (Path program : MYSQL_PROGRAMS) {
+            hostFile(tar, directories, program, program);
+        }
+        // the names of the official images' scripts and of MySQL's own programs
+        link(tar, "usr/sbin/mysqld", "mariadbd");
+        link(tar, "usr/bin/mysql", "mariadb");
+        hostFiles(tar, directories, MYSQL_SHARE, MYSQL_PROGRAMS);
+        account(tar, directories, "mysql", MYSQL_UID, "MariaDB", "/var/lib/mysql");
+        file(tar, "bin/stagecraft-mysql", resource("stagecraft-mysql.sh"), 0755);
+        for (String applet : List.of("cp", "rm", "mv", "gunzip", "zcat", "sync")) {
+            link(tar, "bin/" + applet, "busybox");
+        }
+        parents(tar, directories, "var/lib/x");
+        parents(tar, directories, "run/x");
+        ownedDirectory(tar, "var/lib/mysql/", 0750);
+        ownedDirectory(tar, "run/mysqld/", 0775);
+    }
+
+    /**
+     * What a database layer takes from the host besides its programs: the files under {@code share}, the UTC zone
+     * files, and every library {@code ldd} lists for {@code binaries}.
+     */
+    private static void hostFiles(TarArchiveOutputStream tar, Set<String> directories, Path share, List<Path> binaries)
+            throws IOException {
+        try (var files = Files.walk(share)) {
+            for (Path path : files.filter(Files::isRegularFile).sorted().toList()) {
+                hostFile(tar, directories, path, path);
+            }
+        }
+        for (String zone : List.of("UTC", "Etc/UTC")) {
+            Path path = Path.of("/usr/share/zoneinfo").resolve(zone);
+            if (Files.isRegularFile(path)) {
+                hostFile(tar, directories, path, path);
+            }
+        }
+        for (Path library : sharedLibraries(binaries)) {
+            hostFile(tar, directories, library, library);
+        }
+    }
+
+    /** {@code /etc/passwd} and {@code /etc/group} with root and the database's {@code user}, and {@code /bin}. */
+    private static void account(TarArchiveOutputStream tar, Set<String> directories, String user, int uid,
+            String description, String home) throws IOException {
+        parents(tar, directories, "etc/x");
+        file(tar, "etc/passwd", ("root:x:0:0:root:/root:/bin/sh\n" + user + ":x:" + uid + ":" + uid + ":" + description
+                + ":" + home + ":/bin/sh\n").getBytes(StandardCharsets.UTF_8), 0644);
+        file(tar, "etc/group", ("root:x:0:\n" + user + ":x:" + uid + ":\n").getBytes(StandardCharsets.UTF_8), 0644);
+        parents(tar, directories, "bin/x");
+    }
+
+    private static void link(TarArchiveOutputStream tar, String name, String target) throws IOException {
+        TarArchiveEntry link = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
+        link.setLinkName(target);
+        link.setMode(0120777);
+        tar.putArchiveEntry(link);
+        tar.closeArchiveEntry();
+    }
+
+    /** The PostgreSQL layer: programs, modules, share, libraries, users, the data directory and the entry point. */
+    static void postgresRootFs(TarArchiveOutputStream tar) throws IOException {
+        Set<String> directories = new java.util.HashSet<>();
+        List<Path> binaries = new ArrayList<>();
+        for (String program : POSTGRES_PROGRAMS) {
+            Path path = POSTGRES_HOME.resolve("bin").resolve(program);
+            hostFile(tar, directories, path, path);
+            binaries.add(path);
+        }
+        try (var modules = Files.list(POSTGRES_HOME.resolve("lib"))) {
+            // not llvmjit.so: it needs libLLVM (110 MB, half the image); without it the server runs without JIT,
+            // silently, as the documentation of jit_provider says
+            for (Path module : modules.filter(p -> p.toString().endsWith(".so"))
+                    .filter(p -> !p.getFileName().toString().startsWith("llvmjit")).sorted().toList()) {
+                hostFile(tar, directories, module, module);
+                binaries.add(module);
+            }
+        }
+        hostFiles(tar, directories, POSTGRES_SHARE, binaries);
+        account(tar, directories, "postgres", POSTGRES_UID, "PostgreSQL", "/var/lib/postgresql");
+        file(tar, "bin/stagecraft-postgres", resource("stagecraft-postgres.sh"), 0755);
+        for (String applet : List.of("cp", "rm", "mv", "du", "cut", "dirname", "basename", "sync")) {
+            link(tar, "bin/" + applet, "busybox");
+        }
+        parents(tar, directories, "var/lib/postgresql/x");
+        parents(tar, directories, "var/run/x");
+        ownedDirectory(tar, "var/lib/postgresql/data/", 0700);
+        ownedDirectory(tar, "var/run/postgresql/", 0775);
+    }
+
+    /** An image's entry point; a resource so that it reads as the shell script it is. */
+    private static byte[] resource(String name) throws IOException {
+        try (var in = BaseImages.class.getResourceAsStream(name)) {
             if (in == null) {
-                throw new IllegalStateException("stagecraft-postgres.sh is missing from the classpath");
+                throw new IllegalStateException(name + " is missing from the classpath");
             }
             return in.readAllBytes();
         }
@@ -235,7 +366,17 @@ public final class BaseImages {
             throws IOException {
         String name = target.toString().substring(1);
         parents(tar, directories, name);
-        file(tar, name, Files.readAllBytes(source), Files.isExecutable(source) ? 0755 : 0644);
+        hostFile(tar, source, name, Files.isExecutable(source) ? 0755 : 0644);
+    }
+
+    /** Adds the host's {@code source} as {@code name}, streamed from the file. */
+    private static void hostFile(TarArchiveOutputStream tar, Path source, String name, int mode) throws IOException {
+        TarArchiveEntry entry = new TarArchiveEntry(name);
+        entry.setSize(Files.size(source));
+        entry.setMode(0100000 | mode);
+        tar.putArchiveEntry(entry);
+        Files.copy(source, tar);
+        tar.closeArchiveEntry();
     }
 
     private static void parents(TarArchiveOutputStream tar, Set<String> directories, String name) throws IOException {
@@ -250,6 +391,7 @@ public final class BaseImages {
         }
     }
 
+    /** A directory owned by the database's user ({@value #POSTGRES_UID} and {@value #MYSQL_UID} are the same). */
     private static void ownedDirectory(TarArchiveOutputStream tar, String name, int mode) throws IOException {
         TarArchiveEntry entry = new TarArchiveEntry(name);
         entry.setMode(040000 | mode);

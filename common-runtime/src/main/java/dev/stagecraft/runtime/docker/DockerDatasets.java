@@ -1,15 +1,17 @@
 package dev.stagecraft.runtime.docker;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,8 +36,8 @@ import com.github.dockerjava.api.model.Volume;
 
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.datasets.Dataset;
+import dev.stagecraft.runtime.datasets.Dataset.Engine;
 import dev.stagecraft.runtime.datasets.DatasetPools;
-import dev.stagecraft.runtime.datasets.DatasetSource;
 import dev.stagecraft.runtime.datasets.PoolStatus;
 
 /**
@@ -54,20 +56,29 @@ import dev.stagecraft.runtime.datasets.PoolStatus;
 public final class DockerDatasets implements DatasetPools {
 
     private static final Logger LOG = Logger.getLogger(DockerDatasets.class);
-    public static final String DATASET = DatasetSource.DATASET;
+    public static final String DATASET = "stagecraft.dev/dataset";
     /** snapshot, copy (volumes); restore, fill, ready, claim, snapshot (holder containers). */
-    public static final String ROLE = DatasetSource.ROLE;
+    public static final String ROLE = "stagecraft.dev/dataset-role";
     /** The copy a holder holds. */
     public static final String VOLUME = "stagecraft.dev/dataset-volume";
     /** A hash of the dump and the obfuscation: copies of an older source are never checked out. */
-    public static final String SOURCE = DatasetSource.SOURCE;
+    public static final String SOURCE = "stagecraft.dev/dataset-source";
     static final String PREFIX = "stagecraft-dataset-";
     /** A copy without a holder is removed by the sweep only once it is this old: its fill may be just starting. */
     private static final Duration ORPHAN_AGE = Duration.ofMinutes(2);
+    /** A restore or seed container older than its timeouts was left by a process that crashed while it ran. */
+    private static final Duration ABANDONED_AGE = Duration.ofHours(4);
+    /** The name a seed job reaches its database by. */
+    static final String SEED_HOST = "db";
 
     /** A copy checked out to one environment, and how to reach the database in it once a service serves it. */
     public record Checkout(String dataset, String volume, String database, String user, String password,
-            boolean fromPool) {
+            boolean fromPool, Engine engine) {
+
+        static Checkout of(Dataset dataset, String volume, boolean fromPool) {
+            return new Checkout(dataset.name(), volume, dataset.database(), dataset.user(), dataset.password(),
+                    fromPool, dataset.engine());
+        }
     }
 
     private final DockerClient docker;
@@ -95,27 +106,38 @@ public final class DockerDatasets implements DatasetPools {
     }
 
     /**
-     * Restores the dataset's dump into its snapshot volume unless that was done; returns how long the restore took
-     * (zero when the snapshot was there). Another process restoring it at the same time makes this wait for it.
+     * Makes the dataset's snapshot volume unless that was done, by restoring its dump or running its seed job; returns
+     * how long that took (zero when the snapshot was there). Another process making it at the same time makes this
+     * wait for it.
      */
     public Duration ensureSnapshot(Dataset dataset) throws InterruptedException {
-        BaseImages.ensurePostgres(docker);
+        DatabaseImages.ensure(docker, dataset.engine());
         String volume = snapshotVolume(dataset);
         String holder = PREFIX + "snapshot-" + volume.substring(PREFIX.length());
+        // the database container that makes the snapshot; its name is the lock
         String restorer = PREFIX + "restore-" + volume.substring(PREFIX.length());
         if (exists(holder)) {
             return Duration.ZERO;
         }
         long started = System.nanoTime();
         Map<String, String> labels = labels(dataset, "restore");
+        String network = null;
         String id;
         try {
             // a fresh volume: one a crashed restore left (no holder) is removed first
             removeVolume(volume);
             docker.createVolumeCmd().withName(volume).withLabels(labels(dataset, "snapshot")).exec();
-            id = create(restorer, labels, dataset, List.of("restore", "/tmp/dump"),
-                    List.of(new Bind(volume, new Volume(BaseImages.POSTGRES_DATA))));
+            List<Bind> binds = List.of(new Bind(volume, new Volume(DatabaseImages.dataDirectory(dataset.engine()))));
+            if (dataset.seed() == null) {
+                id = create(restorer, labels, dataset, List.of("restore", "/tmp/dump"), binds, "none");
+            } else {
+                network = seedNetwork(dataset);
+                id = create(restorer, labels, dataset, List.of("serve"), binds, network);
+            }
         } catch (ConflictException restoring) {
+            if (network != null) {
+                removeNetwork(network);
+            }
             if (!running(restorer)) { // a restore that crashed: the next refill starts again
                 removeContainer(restorer);
                 throw new IllegalStateException("dataset '" + dataset.name() + "': an earlier restore did not"
@@ -128,17 +150,99 @@ public final class DockerDatasets implements DatasetPools {
             }
             return Duration.ZERO;
         }
+        String what;
         try {
-            docker.copyArchiveToContainerCmd(id).withRemotePath("/tmp")
-                    .withTarInputStream(tarOf("dump", dataset.dump())).exec();
-            run(id, restorer, Duration.ofHours(2), "restore of " + dataset.dump());
+            if (dataset.seed() == null) {
+                what = dataset.dump().toString();
+                copyInto(id, "dump", dataset.dump());
+                run(id, restorer, Duration.ofHours(2), "restore of " + dataset.dump());
+            } else {
+                what = "the seed job " + dataset.seed().image();
+                seed(dataset, id, restorer, network);
+            }
             hold(holder, volume, labels(dataset, "snapshot"), "/snapshot");
         } finally {
             removeContainer(id);
+            if (network != null) {
+                removeNetwork(network);
+            }
         }
         Duration took = Duration.ofNanos(System.nanoTime() - started);
-        LOG.infof("dataset %s: restored %s into %s in %d ms", dataset.name(), dataset.dump(), volume, took.toMillis());
+        LOG.infof("dataset %s: made %s from %s in %d ms", dataset.name(), volume, what, took.toMillis());
         return took;
+    }
+
+    /**
+     * A network of its own for one seed job and its database, removed afterwards: internal (nothing outside it is
+     * reachable, the internet neither), so the job reaches its database and nothing else.
+     */
+    private String seedNetwork(Dataset dataset) {
+        String name = PREFIX + "seed-" + dataset.name() + "-" + UUID.randomUUID().toString().substring(0, 8);
+        docker.createNetworkCmd().withName(name).withDriver("bridge").withInternal(true)
+                .withLabels(labels(dataset, "seed")).withCheckDuplicate(true).exec();
+        return name;
+    }
+
+    /**
+     * Runs the dataset's seed job against the database {@code databaseId} (created to serve a fresh volume on
+     * {@code network}, found there as {@value #SEED_HOST}): starts the database, waits until it answers, runs the job
+     * with the connection variables an environment's services get and its own, then stops the database cleanly.
+     */
+    private void seed(Dataset dataset, String databaseId, String databaseName, String network)
+            throws InterruptedException {
+        Dataset.Seed seed = dataset.seed();
+        docker.startContainerCmd(databaseId).exec();
+        awaitReady(databaseId, databaseName, dataset, Duration.ofMinutes(5));
+        Map<String, String> env = new java.util.TreeMap<>(DatabaseImages.connectionVariables(dataset.name(),
+                dataset.engine(), SEED_HOST, dataset.engine().port(), dataset.user(), dataset.password(),
+                dataset.database(), true));
+        env.putAll(seed.env());
+        String name = PREFIX + "seed-" + databaseName.substring((PREFIX + "restore-").length());
+        removeContainer(name); // one a crashed process left: this process holds the snapshot's restore name now
+        var create = docker.createContainerCmd(seed.image()).withName(name).withLabels(labels(dataset, "seed"))
+                .withEnv(env.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
+                .withHostConfig(jobHost(network, List.of()));
+        if (!seed.command().isEmpty()) {
+            create.withEntrypoint(seed.command()).withCmd(List.of());
+        }
+        String job = create.exec().getId();
+        try {
+            run(job, name, Duration.ofHours(1), "seed job " + seed.image() + " of dataset '" + dataset.name() + "'");
+        } finally {
+            removeContainer(job);
+        }
+        // a clean stop: the server writes everything out, and a copy starts without recovery
+        docker.stopContainerCmd(databaseId).withTimeout(300).exec();
+        Long exit = docker.inspectContainerCmd(databaseId).exec().getState().getExitCodeLong();
+        if (exit == null || exit != 0) {
+            throw new IllegalStateException("dataset '" + dataset.name() + "': the database did not stop cleanly"
+                    + " after the seed job (exit code " + exit + "): " + DockerRuntime.lastOutput(docker,
+                    databaseName, 20));
+        }
+    }
+
+    /** Waits until the database in {@code id} answers on its port, asking it with the image's {@code ready}. */
+    private void awaitReady(String id, String name, Dataset dataset, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (!running(name)) {
+                throw new IllegalStateException("dataset '" + dataset.name() + "': the database for the seed job"
+                        + " stopped before it answered: " + DockerRuntime.lastOutput(docker, name, 20));
+            }
+            String exec = docker.execCreateCmd(id).withCmd(DatabaseImages.readyCommand(dataset.engine())
+                    .toArray(String[]::new)).withAttachStdout(true).withAttachStderr(true).exec().getId();
+            docker.execStartCmd(exec).exec(new com.github.dockerjava.api.async.ResultCallback.Adapter<>())
+                    .awaitCompletion(30, TimeUnit.SECONDS);
+            Long exit = docker.inspectExecCmd(exec).exec().getExitCodeLong();
+            if (exit != null && exit == 0) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("dataset '" + dataset.name() + "': the database for the seed job did"
+                        + " not answer within " + timeout + ": " + DockerRuntime.lastOutput(docker, name, 20));
+            }
+            Thread.sleep(300);
+        }
     }
 
     /**
@@ -176,11 +280,10 @@ public final class DockerDatasets implements DatasetPools {
         boolean pooled = false;
         try {
             id = create(name, labels, dataset, command, List.of(
-                    new Bind(volume, new Volume(BaseImages.POSTGRES_DATA)),
-                    new Bind(snapshotVolume(dataset), new Volume("/snapshot"), AccessMode.ro)));
+                    new Bind(volume, new Volume(DatabaseImages.dataDirectory(dataset.engine()))),
+                    new Bind(snapshotVolume(dataset), new Volume("/snapshot"), AccessMode.ro)), "none");
             if (dataset.obfuscate() != null) {
-                docker.copyArchiveToContainerCmd(id).withRemotePath("/tmp")
-                        .withTarInputStream(tarOf("obfuscate.sql", dataset.obfuscate())).exec();
+                copyInto(id, "obfuscate.sql", dataset.obfuscate());
             }
             run(id, name, Duration.ofHours(1), "copy of " + snapshotVolume(dataset));
             if (environmentId == null) {
@@ -223,15 +326,14 @@ public final class DockerDatasets implements DatasetPools {
                 environmentId);
         ensureSnapshot(dataset);
         String volume = fill(dataset, environmentId);
-        return new Checkout(dataset.name(), volume, dataset.database(), dataset.user(), dataset.password(), false);
+        return Checkout.of(dataset, volume, false);
     }
 
     /** The copy of {@code dataset} the environment holds, if it holds one. */
     public Optional<Checkout> checkedOut(String environmentId, Dataset dataset) {
         for (Container claim : claims(environmentId)) {
             if (dataset.name().equals(claim.getLabels().get(DATASET))) {
-                return Optional.of(new Checkout(dataset.name(), claim.getLabels().get(VOLUME), dataset.database(),
-                        dataset.user(), dataset.password(), true));
+                return Optional.of(Checkout.of(dataset, claim.getLabels().get(VOLUME), true));
             }
         }
         return Optional.empty();
@@ -254,8 +356,7 @@ public final class DockerDatasets implements DatasetPools {
         } catch (NotFoundException gone) {
             return Optional.empty(); // its volume went (a sweep of an older source)
         }
-        return Optional.of(new Checkout(dataset.name(), volume, dataset.database(), dataset.user(),
-                dataset.password(), fromPool));
+        return Optional.of(Checkout.of(dataset, volume, fromPool));
     }
 
     /** The copies the environment holds (their claim containers, labelled with it). */
@@ -292,14 +393,25 @@ public final class DockerDatasets implements DatasetPools {
         for (Container holder : holders) {
             String role = holder.getLabels().get(ROLE);
             Dataset dataset = datasets.get(holder.getLabels().get(DATASET));
-            boolean stale = dataset == null || !source(dataset).equals(holder.getLabels().get(SOURCE));
-            if (stale && ("ready".equals(role) || "snapshot".equals(role))) {
+            String current = dataset == null ? null : currentSource(dataset);
+            boolean stale = dataset == null || !current.isEmpty() && !current.equals(holder.getLabels().get(SOURCE));
+            boolean abandoned = ("restore".equals(role) || "seed".equals(role)) && holder.getCreated() != null
+                    && Instant.ofEpochSecond(holder.getCreated()).isBefore(Instant.now().minus(ABANDONED_AGE));
+            if (abandoned || stale && ("ready".equals(role) || "snapshot".equals(role))) {
                 removeContainer(holder.getId());
                 removed.add("container " + holder.getNames()[0].replaceFirst("^/", ""));
                 String volume = holder.getLabels().get(VOLUME);
                 if (volume != null && removeVolume(volume)) {
                     removed.add("volume " + volume);
                 }
+            }
+        }
+        for (var listed : docker.listNetworksCmd().withFilter("label", List.of(ROLE + "=seed")).exec()) {
+            // a seed's network outlives its seed only when the process running it crashed; a list does not say which
+            // containers a network has, an inspection does
+            if (abandonedSeedNetwork(listed.getId())) {
+                removeNetwork(listed.getId());
+                removed.add("network " + listed.getName());
             }
         }
         java.util.Set<String> held = new java.util.HashSet<>();
@@ -352,22 +464,90 @@ public final class DockerDatasets implements DatasetPools {
         return new PoolStatus(dataset.name(), dataset.poolSize(), snapshot, ready, filling, claimed);
     }
 
-    /** The hash of the dataset's source ({@link DatasetSource#hash}); computed once per dataset. */
+    /**
+     * A hash of what the snapshot is made from: the engine; the dump's content, or the seed job's image id, command
+     * and variables; the obfuscation's content; the database and the user. Computed once per dataset and seed image.
+     */
     public String source(Dataset dataset) {
-        return sources.computeIfAbsent(dataset.name(), n -> DatasetSource.hash(dataset));
+        String seedImage = dataset.seed() == null ? "" : seedImageId(dataset);
+        return sources.computeIfAbsent(dataset.name() + "@" + seedImage, n -> {
+            try {
+                MessageDigest sha = MessageDigest.getInstance("SHA-256");
+                if (dataset.seed() == null) {
+                    digest(sha, dataset.dump());
+                } else {
+                    Dataset.Seed seed = dataset.seed();
+                    sha.update(("seed\n" + seedImage + "\n" + String.join("\u0000", seed.command()) + "\n"
+                            + seed.env()).getBytes(StandardCharsets.UTF_8));
+                }
+                if (dataset.obfuscate() != null) {
+                    digest(sha, dataset.obfuscate());
+                }
+                // PostgreSQL's hash stays what it was before there were engines: its snapshots stay current
+                String engine = dataset.engine() == Engine.POSTGRESQL ? "" : "\n" + dataset.engine().configName();
+                sha.update((dataset.database() + "\n" + dataset.user() + "\n" + dataset.password() + engine)
+                        .getBytes(StandardCharsets.UTF_8));
+                return HexFormat.of().formatHex(sha.digest()).substring(0, 12);
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
-    /** A container of {@value BaseImages#POSTGRES} on no network, with the limits and fences of a job. */
+    /** The id of the seed job's image on the engine, pulled first when the engine lacks it. */
+    private String seedImageId(Dataset dataset) {
+        String image = dataset.seed().image();
+        try {
+            return docker.inspectImageCmd(image).exec().getId();
+        } catch (NotFoundException missing) {
+            try {
+                docker.pullImageCmd(image).start().awaitCompletion(10, TimeUnit.MINUTES);
+                return docker.inspectImageCmd(image).exec().getId();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while pulling " + image);
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("dataset '" + dataset.name() + "': the seed image " + image
+                        + " (stagecraft.datasets." + dataset.name() + ".seed.image) is not on the Docker engine and"
+                        + " could not be pulled: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static void digest(MessageDigest sha, Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
+                sha.update(buffer, 0, n);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("dataset file " + file + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A container of the dataset engine's base image on {@code network} ({@code none} but for a seed job's database,
+     * found there as {@value #SEED_HOST}), with the limits and fences of a job.
+     */
     private String create(String name, Map<String, String> labels, Dataset dataset, List<String> command,
-            List<Bind> binds) {
-        HostConfig host = HostConfig.newHostConfig().withNetworkMode("none").withBinds(binds)
+            List<Bind> binds, String network) {
+        var create = docker.createContainerCmd(DatabaseImages.image(dataset.engine())).withName(name)
+                .withLabels(labels).withCmd(command)
+                .withEnv(DatabaseImages.servingVariables(dataset.engine(), dataset.database(), dataset.user(),
+                        dataset.password()).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
+                .withHostConfig(jobHost(network, binds));
+        if (!"none".equals(network)) {
+            create.withAliases(SEED_HOST);
+        }
+        return create.exec().getId();
+    }
+
+    /** The host configuration of a job's container: its network only, the limits, no privileges to gain. */
+    private HostConfig jobHost(String network, List<Bind> binds) {
+        return HostConfig.newHostConfig().withNetworkMode(network).withBinds(binds)
                 .withMemory(limits.memoryBytes()).withMemorySwap(limits.memoryBytes()).withNanoCPUs(limits.nanoCpus())
                 .withPidsLimit(limits.pids()).withSecurityOpts(List.of("no-new-privileges"))
                 .withCapDrop(Capability.NET_RAW);
-        return docker.createContainerCmd(BaseImages.POSTGRES).withName(name).withLabels(labels).withCmd(command)
-                .withEnv("POSTGRES_USER=" + dataset.user(), "POSTGRES_PASSWORD=" + dataset.password(),
-                        "POSTGRES_DB=" + dataset.database())
-                .withHostConfig(host).exec().getId();
     }
 
     /** Starts {@code id} and waits for it to exit 0; otherwise fails with its last output. */
@@ -452,6 +632,39 @@ public final class DockerDatasets implements DatasetPools {
         }
     }
 
+    private void removeNetwork(String network) {
+        try {
+            docker.removeNetworkCmd(network).exec();
+        } catch (NotFoundException alreadyGone) {
+            // converging
+        } catch (RuntimeException e) {
+            LOG.warnf("dataset seed network %s could not be removed: %s", network, e.getMessage());
+        }
+    }
+
+    /** The source of {@code dataset}, or none when it cannot be told now (a seed image that cannot be pulled). */
+    private String currentSource(Dataset dataset) {
+        try {
+            return source(dataset);
+        } catch (RuntimeException unknown) {
+            LOG.warnf("dataset %s: %s; its pool is left as it is", dataset.name(), unknown.getMessage());
+            return "";
+        }
+    }
+
+    /** Whether the seed network {@code id} has no container and was made long enough ago not to be starting. */
+    private boolean abandonedSeedNetwork(String id) {
+        try {
+            var network = docker.inspectNetworkCmd().withNetworkId(id).exec();
+            Object created = network.getRawValues().get("Created");
+            return (network.getContainers() == null || network.getContainers().isEmpty()) && created != null
+                    && java.time.OffsetDateTime.parse(created.toString()).toInstant()
+                            .isBefore(Instant.now().minus(ORPHAN_AGE));
+        } catch (RuntimeException unknown) {
+            return false;
+        }
+    }
+
     private Instant createdAt(String volume) {
         try {
             Object created = docker.inspectVolumeCmd(volume).exec().getRawValues().get("CreatedAt");
@@ -461,11 +674,15 @@ public final class DockerDatasets implements DatasetPools {
         }
     }
 
-    /** A tar holding {@code file} as {@code name}, readable by the database's user. */
-    private static InputStream tarOf(String name, Path file) {
+    /**
+     * Copies {@code file} into the container's {@code /tmp} as {@code name}, readable by the database's user. The tar
+     * the engine takes is written to a temporary file first: a dump may be far larger than a stage service's heap.
+     */
+    private void copyInto(String containerId, String name, Path file) {
+        Path tarFile = null;
         try {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(out)) {
+            tarFile = Files.createTempFile("stagecraft-dataset-", ".tar");
+            try (TarArchiveOutputStream tar = new TarArchiveOutputStream(Files.newOutputStream(tarFile))) {
                 tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
                 TarArchiveEntry entry = new TarArchiveEntry(name);
                 entry.setSize(Files.size(file));
@@ -474,9 +691,19 @@ public final class DockerDatasets implements DatasetPools {
                 Files.copy(file, tar);
                 tar.closeArchiveEntry();
             }
-            return new ByteArrayInputStream(out.toByteArray());
+            try (InputStream in = Files.newInputStream(tarFile)) {
+                docker.copyArchiveToContainerCmd(containerId).withRemotePath("/tmp").withTarInputStream(in).exec();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("dataset file " + file + " cannot be read: " + e.getMessage(), e);
+        } finally {
+            if (tarFile != null) {
+                try {
+                    Files.deleteIfExists(tarFile);
+                } catch (IOException e) {
+                    LOG.debugf("temporary file %s not removed: %s", tarFile, e.getMessage());
+                }
+            }
         }
     }
 }

@@ -33,7 +33,6 @@ import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.api.async.ResultCallback;
 
 import dev.stagecraft.runtime.datasets.Dataset;
-import dev.stagecraft.runtime.datasets.ConnectionVariables;
 import dev.stagecraft.runtime.datasets.DatasetPools;
 import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
@@ -679,7 +678,7 @@ public final class DockerRuntime implements EnvironmentRuntime {
             labels.put(HOSTS, String.join(",", hosts(environmentId, spec, service.name())));
         }
         List<Bind> binds = copy == null ? List.of()
-                : List.of(new Bind(copy.volume(), new Volume(BaseImages.POSTGRES_DATA)));
+                : List.of(new Bind(copy.volume(), new Volume(DatabaseImages.dataDirectory(copy.engine()))));
         String id = createContainer(environmentId, containerName(environmentId, service.name()), service.name(), image,
                 labels, env, service.command(), service.args(), limits, binds);
         try {
@@ -965,18 +964,27 @@ public final class DockerRuntime implements EnvironmentRuntime {
         return env;
     }
 
-    /** The connection variables of the copies ({@link ConnectionVariables}), by the service serving each. */
+    /**
+     * How every service reaches the databases of the environment's dataset copies, each at its serving service's
+     * port (else the engine's): for each dataset {@code <DATASET>_DATABASE_URL}
+     * ({@code postgresql://} or {@code mysql://user:password@service:port/database}), {@code _HOST}, {@code _PORT},
+     * {@code _USER}, {@code _PASSWORD} and {@code _NAME}; with one dataset also {@code DATABASE_URL} and the
+     * engine client's variables ({@link DatabaseImages#connectionVariables}).
+     */
     static Map<String, String> connectionVariables(EnvironmentSpec spec, Map<String, DockerDatasets.Checkout> copies) {
-        Map<String, ConnectionVariables.Copy> served = new LinkedHashMap<>();
-        copies.forEach((service, copy) -> served.put(service, new ConnectionVariables.Copy(copy.dataset(),
-                copy.database(), copy.user(), copy.password())));
-        return ConnectionVariables.of(spec, served);
+        Map<String, String> vars = new TreeMap<>();
+        copies.forEach((service, copy) -> {
+            int port = spec.services().stream().filter(s -> s.name().equals(service)).mapToInt(ServiceSpec::port)
+                    .filter(p -> p > 0).findFirst().orElse(copy.engine().port());
+            vars.putAll(DatabaseImages.connectionVariables(copy.dataset(), copy.engine(), service, port, copy.user(),
+                    copy.password(), copy.database(), copies.size() == 1));
+        });
+        return vars;
     }
 
-    /** What the database service serving {@code copy} is told: where the cluster is, and whose it is. */
+    /** What the database service serving {@code copy} is told: where the data is, and whose it is. */
     private static Map<String, String> servingVariables(DockerDatasets.Checkout copy) {
-        return Map.of("PGDATA", BaseImages.POSTGRES_DATA + "/pgdata", "POSTGRES_USER", copy.user(),
-                "POSTGRES_PASSWORD", copy.password(), "POSTGRES_DB", copy.database());
+        return DatabaseImages.servingVariables(copy.engine(), copy.database(), copy.user(), copy.password());
     }
 
     /** The installation's datasets on this engine: their snapshots and pools. */

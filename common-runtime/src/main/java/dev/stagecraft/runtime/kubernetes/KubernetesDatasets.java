@@ -159,6 +159,7 @@ public final class KubernetesDatasets implements DatasetPools {
      * (zero when the snapshot was there). Another process restoring it at the same time makes this wait for it.
      */
     public Duration ensureSnapshot(Dataset dataset) throws InterruptedException {
+        supported(dataset);
         ensureNamespace();
         String name = snapshotClaim(dataset);
         PersistentVolumeClaim snapshot = claims().withName(name).get();
@@ -230,6 +231,18 @@ public final class KubernetesDatasets implements DatasetPools {
         }
         throw new IllegalStateException("dataset '" + dataset.name() + "': another process's restore ran longer than"
                 + " 2 hours");
+    }
+
+    /** Refuses what this runtime does not build yet: MySQL datasets and snapshots made by a seed job. */
+    static void supported(Dataset dataset) {
+        if (dataset.engine() != Dataset.Engine.POSTGRESQL || dataset.seed() != null) {
+            throw new IllegalArgumentException("dataset '" + dataset.name() + "' is "
+                    + (dataset.seed() != null ? "made by a seed job (stagecraft.datasets." + dataset.name()
+                            + ".seed.image)" : "a " + dataset.engine().configName() + " dataset (stagecraft.datasets."
+                                    + dataset.name() + ".engine)")
+                    + ": the Kubernetes runtime keeps only PostgreSQL datasets restored from a dump; its environments"
+                    + " can have it on the Docker runtime");
+        }
     }
 
     /** Refuses a dump that cannot reach a Job through ConfigMaps, naming the cap and what a bigger one needs. */
@@ -309,6 +322,7 @@ public final class KubernetesDatasets implements DatasetPools {
      */
     @Override
     public int refill(Dataset dataset) throws InterruptedException {
+        supported(dataset);
         PoolStatus status = status(dataset);
         int missing = dataset.poolSize() - status.ready() - status.filling();
         if (missing <= 0) {
@@ -394,6 +408,7 @@ public final class KubernetesDatasets implements DatasetPools {
      * again), else a ready copy from the pool, else a copy made now (slower: the pool was empty).
      */
     public Checkout checkout(String environmentId, String namespace, Dataset dataset) throws InterruptedException {
+        supported(dataset);
         String claim = environmentClaim(dataset.name());
         PersistentVolume volume = claimedBy(environmentId, dataset).orElse(null);
         boolean fromPool = true;

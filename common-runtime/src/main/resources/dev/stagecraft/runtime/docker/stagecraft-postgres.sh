@@ -4,6 +4,7 @@
 #   restore DUMP   make the cluster, create $POSTGRES_DB owned by $POSTGRES_USER, load DUMP (plain SQL, or
 #                  pg_dump's custom format), stop cleanly
 #   copy [SQL]     copy the cluster in /snapshot/pgdata to $PGDATA; with SQL, run it on the copy (obfuscation)
+#   ready          exit 0 once the server answers on port 5432 (TCP: serve's final server, not its first start)
 # Local connections (the unix socket, inside this container only) are trusted; TCP needs the password.
 set -eu
 : "${PGDATA:=/var/lib/postgresql/data/pgdata}"
@@ -62,8 +63,11 @@ case "${1:-serve}" in
       local_stop
     fi
     ;;
+  ready)
+    pg_isready -q -h 127.0.0.1 -p "${PORT:-5432}" -U "$POSTGRES_USER" -d "$POSTGRES_DB"
+    ;;
   *)
-    echo "usage: stagecraft-postgres serve | restore DUMP | copy [SQL]" >&2
+    echo "usage: stagecraft-postgres serve | restore DUMP | copy [SQL] | ready" >&2
     exit 2
     ;;
 esac

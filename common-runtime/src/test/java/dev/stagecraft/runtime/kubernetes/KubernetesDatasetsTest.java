@@ -445,6 +445,17 @@ class KubernetesDatasetsTest {
                 unknown.reason());
         assertTrue(runtime.teardown(env, List.of(), listener).clean());
 
+        Dataset mysql = new Dataset(unique("shop"), payroll.dump(), 1, "shop", "shop", "s3cret", null, List.of(),
+                Dataset.Engine.MYSQL, null);
+        KubernetesDatasets withMysql = datasets(mysql);
+        IllegalArgumentException engine = assertThrows(IllegalArgumentException.class, () -> withMysql.refill(mysql));
+        assertTrue(engine.getMessage().contains("a mysql dataset") && engine.getMessage().contains(
+                "only PostgreSQL datasets restored from a dump"), engine.getMessage());
+        DeployResult mysqlSetup = runtime(withMysql).setup(env, spec("shop", mysql.name()), Map.of(), null,
+                listener);
+        assertEquals("datasets." + mysql.name(), mysqlSetup.failedTask());
+        assertTrue(runtime.teardown(env, List.of(), listener).clean());
+
         String other = unique("none");
         DeployResult none = runtime(null).setup(other, spec("shop", payroll.name()), Map.of(), null, listener);
         assertTrue(none.reason().contains("no datasets configured"), none.reason());

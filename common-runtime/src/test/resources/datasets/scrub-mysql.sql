@@ -1,0 +1,1 @@
+UPDATE customers SET email = CONCAT('customer', id, '@example.invalid');
