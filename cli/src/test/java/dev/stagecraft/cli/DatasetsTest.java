@@ -24,9 +24,22 @@ class DatasetsTest extends AgainstFakeGateway {
 
         assertEquals(0, result.exitCode(), result.toString());
         assertEquals("""
-                NAME       SNAPSHOT  READY  FILLING  CHECKED OUT  SEEN                  ERROR
-                customers  yes       2/3    1        4            2026-05-01T10:00:00Z  -
+                NAME       RUNTIME  SNAPSHOT  READY  FILLING  CHECKED OUT  SEEN                  ERROR
+                customers  docker   yes       2/3    1        4            2026-05-01T10:00:00Z  -
                 """, result.out());
+    }
+
+    @Test
+    void showAsksForTheRuntimeWhosePoolToShow() {
+        gateway.on("GET", "/api/datasets/customers?runtime=kubernetes", FakeGateway.Reply.ok("""
+                {"name": "customers", "runtime": "kubernetes", "poolSize": 3, "snapshot": true, "ready": 1,
+                 "filling": 2, "checkedOut": 0, "error": null, "observedAt": "2026-05-01T10:00:00Z"}
+                """));
+
+        Cli.Result result = cli.run("datasets", "show", "customers", "--runtime", "kubernetes");
+
+        assertEquals(0, result.exitCode(), result.toString());
+        assertTrue(result.out().contains("kubernetes") && result.out().contains("Filling"), result.out());
     }
 
     @Test

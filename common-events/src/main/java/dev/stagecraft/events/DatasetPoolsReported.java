@@ -7,7 +7,7 @@ import java.util.List;
  * The datasets' pools as the setup-service that keeps them found them at {@code observedAt}: for each dataset,
  * whether its snapshot exists and how many copies are ready, being made and checked out. Published after a refill
  * pass that changed them, and every five minutes, about no single environment ({@code environmentId} is null); the
- * gateway keeps the newest per dataset for {@code GET /api/datasets}.
+ * gateway keeps the newest per runtime and dataset for {@code GET /api/datasets} (each runtime keeps its own pool).
  */
 public record DatasetPoolsReported(String environmentId, String workflowId, String runtime, List<DatasetPool> pools,
         OffsetDateTime observedAt) implements LifecycleEvent {

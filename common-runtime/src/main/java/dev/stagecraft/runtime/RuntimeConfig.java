@@ -28,7 +28,7 @@ public interface RuntimeConfig {
 
     /**
      * {@code stagecraft.datasets.<name>.*}: the installation's datasets, which an environment template's
-     * {@code datasets} name (Docker runtime; read by the setup-service, which keeps their pools).
+     * {@code datasets} name (Docker and Kubernetes runtimes; read by the setup-service, which keeps their pools).
      */
     Map<String, DatasetConfig> datasets();
 
@@ -74,6 +74,12 @@ public interface RuntimeConfig {
          * installation serves several teams: a template, which a pull request may change, names the datasets.
          */
         Optional<List<String>> applications();
+
+        /**
+         * Kubernetes: the PostgreSQL image the dataset's restore and prepare Jobs run (pulled by the nodes); unset:
+         * the official {@code postgres:15}. Its major version must be the database service's.
+         */
+        Optional<String> image();
     }
 
     /** {@code stagecraft.datasets.<name>.seed.*}: the job that makes a dataset's snapshot. */
@@ -136,6 +142,34 @@ public interface RuntimeConfig {
 
         /** The StorageClass of every PersistentVolumeClaim. */
         Optional<String> storageClass();
+
+        /** {@code stagecraft.runtime.kubernetes.datasets.*}: where and how the datasets' snapshots and copies live. */
+        KubernetesDatasetsConfig datasets();
+    }
+
+    /** {@code stagecraft.runtime.kubernetes.datasets.*}. */
+    interface KubernetesDatasetsConfig {
+
+        /** The namespace of snapshots, pool copies and their Jobs; created, labelled managed-by, when missing. */
+        @WithDefault("stagecraft-datasets")
+        String namespace();
+
+        /**
+         * The StorageClass of snapshots and copies: its CSI driver must clone volumes ({@code spec.dataSource}); unset:
+         * {@code stagecraft.runtime.kubernetes.storage-class}, else the cluster's default.
+         */
+        Optional<String> storageClass();
+
+        /** The size of a snapshot and of each copy (a Kubernetes quantity). */
+        @WithDefault("10Gi")
+        String size();
+
+        /**
+         * The largest dump (with its obfuscation SQL) handed to a restore Job, in ConfigMaps of under 1 MiB each;
+         * a bigger one is refused.
+         */
+        @WithDefault("64Mi")
+        String maxDumpSize();
     }
 
     /** {@code stagecraft.router.*}: the Caddy router environments are published through. */

@@ -18,6 +18,7 @@ import dev.stagecraft.runtime.docker.DockerRuntime;
 import dev.stagecraft.runtime.docker.ContainerLimits;
 import dev.stagecraft.runtime.router.CaddyRouter;
 import dev.stagecraft.runtime.kubernetes.IngressTls;
+import dev.stagecraft.runtime.kubernetes.KubernetesDatasets;
 import dev.stagecraft.runtime.kubernetes.KubernetesRuntime;
 import io.fabric8.kubernetes.client.KubernetesClient;
 
@@ -83,6 +84,21 @@ public class Runtimes {
         return datasets;
     }
 
+    /**
+     * The datasets on the cluster: in their namespace, with each dataset's image. Made with none configured too, so a
+     * teardown-service without the datasets' configuration still removes the volume of an environment's copy.
+     */
+    private KubernetesDatasets kubernetesDatasets(RuntimeConfig.KubernetesIngress settings) {
+        List<Dataset> datasets = datasets();
+        RuntimeConfig.KubernetesDatasetsConfig d = settings.datasets();
+        Map<String, String> images = new LinkedHashMap<>();
+        config.datasets().forEach((name, dataset) -> dataset.image().ifPresent(image -> images.put(name, image)));
+        return new KubernetesDatasets(kubernetes.get(), datasets, new KubernetesDatasets.Options(d.namespace(),
+                d.storageClass().or(settings::storageClass).orElse(null), d.size(),
+                io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
+                        new io.fabric8.kubernetes.api.model.Quantity(d.maxDumpSize())).longValueExact(), images));
+    }
+
     private EnvironmentRuntime build(String name) {
         RuntimeConfig.Runtime runtime = config.runtime();
         List<String> hostSuffixes = config.allowedHostSuffixes().orElse(List.of());
@@ -103,7 +119,8 @@ public class Runtimes {
                 yield new KubernetesRuntime(kubernetes.get(), runtime.readinessTimeout(),
                         ingress.ingressClass().orElse(null), new IngressTls(ingress.tlsSecret().orElse(null),
                                 ingress.clusterIssuer().orElse(null)), ingress.pullSecret().orElse(null),
-                        ingress.storageClass().orElse(null), secrets::open, config.kubernetes().policy(hostSuffixes));
+                        ingress.storageClass().orElse(null), secrets::open, config.kubernetes().policy(hostSuffixes),
+                        kubernetesDatasets(ingress));
             }
             default -> throw new IllegalArgumentException("runtime '" + name + "' is not one of " + KNOWN);
         };

@@ -69,4 +69,29 @@ class DatasetsApiTest {
         given().get("/api/datasets/no-such-dataset").then().statusCode(404)
                 .body("message", containsString("no dataset 'no-such-dataset' has been reported"));
     }
+
+    @Test
+    void theDockerAndTheKubernetesPoolOfOneDatasetAreKeptApart() {
+        String name = "shared-" + UUID.randomUUID().toString().substring(0, 8);
+        OffsetDateTime now = OffsetDateTime.now();
+        bus.publish(new DatasetPoolsReported(null, null, "docker", List.of(
+                new DatasetPool(name, 2, true, 2, 0, 1, null)), now));
+        bus.publish(new DatasetPoolsReported(null, null, "kubernetes", List.of(
+                new DatasetPool(name, 3, true, 1, 2, 0, null)), now.plusSeconds(1)));
+        JsonPath list = Api.awaitBody("/api/datasets", body -> body.getList("findAll { it.name == '" + name
+                + "' }").size() == 2);
+        assertEquals(List.of("docker", "kubernetes"), list.getList("findAll { it.name == '" + name + "' }.runtime"));
+        assertEquals(List.of(2, 1), list.getList("findAll { it.name == '" + name + "' }.ready"),
+                "a newer report of one runtime does not overwrite the other's pool");
+        assertEquals(3, given().get("/api/datasets/" + name + "?runtime=kubernetes").then().statusCode(200)
+                .extract().jsonPath().getInt("poolSize"));
+        given().get("/api/datasets/" + name).then().statusCode(400)
+                .body("message", containsString("[docker, kubernetes]"));
+
+        // the kubernetes runtime no longer keeps it: only its pool is forgotten
+        bus.publish(new DatasetPoolsReported(null, null, "kubernetes", List.of(), now.plusSeconds(2)));
+        Api.awaitBody("/api/datasets", body -> body.getList("findAll { it.name == '" + name + "' }").size() == 1);
+        assertEquals("docker", given().get("/api/datasets/" + name).then().statusCode(200).extract().jsonPath()
+                .getString("runtime"));
+    }
 }

@@ -3,6 +3,7 @@ package dev.stagecraft.cli.datasets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -26,12 +27,14 @@ public final class DatasetsCommand {
     @Spec
     CommandSpec spec;
 
-    @Command(name = "list", description = "Lists the datasets with their pools: copies ready, being made, checked out.")
+    @Command(name = "list", description = "Lists the datasets with their pools (one per runtime that keeps the"
+            + " dataset): copies ready, being made, checked out.")
     void list() {
         root.printer(spec).print(root.gateway().get(DATASETS, Query.of()), datasets -> {
-            Table table = new Table("NAME", "SNAPSHOT", "READY", "FILLING", "CHECKED OUT", "SEEN", "ERROR");
+            Table table = new Table("NAME", "RUNTIME", "SNAPSHOT", "READY", "FILLING", "CHECKED OUT", "SEEN",
+                    "ERROR");
             for (JsonNode d : datasets) {
-                table.row(Cells.text(d.get("name")), d.path("snapshot").asBoolean() ? "yes" : "no",
+                table.row(Cells.text(d.get("name")), Cells.text(d.get("runtime")), d.path("snapshot").asBoolean() ? "yes" : "no",
                         d.path("ready").asInt() + "/" + d.path("poolSize").asInt(), d.path("filling").asInt(),
                         d.path("checkedOut").asInt(), Cells.time(d.get("observedAt")), Cells.text(d.get("error")));
             }
@@ -40,8 +43,11 @@ public final class DatasetsCommand {
     }
 
     @Command(name = "show", description = "Shows one dataset's pool.")
-    void show(@Parameters(paramLabel = "<name>", description = "The dataset's name.") String name) {
-        root.printer(spec).print(root.gateway().get(DATASETS + "/" + Query.encode(name), Query.of()), d -> new Details()
+    void show(@Parameters(paramLabel = "<name>", description = "The dataset's name.") String name,
+            @Option(names = "--runtime", paramLabel = "<runtime>", description = "The runtime whose pool to show"
+                    + " (docker, kubernetes); needed when both keep the dataset.") String runtime) {
+        root.printer(spec).print(root.gateway().get(DATASETS + "/" + Query.encode(name), Query.of()
+                .and("runtime", runtime)), d -> new Details()
                 .field("Name", Cells.text(d.get("name"))).field("Runtime", Cells.text(d.get("runtime")))
                 .field("Snapshot", d.path("snapshot").asBoolean() ? "restored" : "not yet")
                 .field("Pool size", d.path("poolSize").asInt()).field("Ready", d.path("ready").asInt())

@@ -239,8 +239,15 @@ final class KubernetesObjects {
      * Deployment, and no service sees another's.
      */
     static Secret variables(String environmentId, EnvironmentSpec spec, UnaryOperator<String> opener) {
+        return variables(environmentId, spec, opener, Map.of());
+    }
+
+    /** The environment's variables and {@code more} (the connection variables of its dataset copies), opened. */
+    static Secret variables(String environmentId, EnvironmentSpec spec, UnaryOperator<String> opener,
+            Map<String, String> more) {
         Map<String, String> data = new TreeMap<>();
         spec.variables().forEach((k, v) -> data.put(k, base64(opener.apply(v))));
+        more.forEach((k, v) -> data.put(k, base64(v)));
         return new SecretBuilder().withMetadata(meta(VARIABLES_SECRET, namespaceOf(environmentId),
                 labels(environmentId), SpecHash.sha256(data.toString()))).withType("Opaque").withData(data).build();
     }
@@ -527,5 +534,49 @@ final class KubernetesObjects {
             result.getSpec().setActiveDeadlineSeconds((long) job.completedTimeoutSeconds());
         }
         return result;
+    }
+
+    /** The volume of a database service serving a dataset copy. */
+    static final String DATASET_VOLUME = "dataset";
+
+    /**
+     * What the database service serving a dataset copy is told besides its own variables: where the cluster is and
+     * whose it is; the password is read from the variables Secret ({@code <DATASET>_DATABASE_PASSWORD}), never
+     * written into the Deployment.
+     */
+    static Map<String, String> servingVariables(KubernetesDatasets.Checkout copy) {
+        return Map.of("PGDATA", KubernetesDatasets.DATA_DIRECTORY + "/pgdata", "POSTGRES_USER", copy.user(),
+                "POSTGRES_DB", copy.database());
+    }
+
+    /**
+     * Mounts the environment's claim of the copy at the PostgreSQL data directory of the Deployment's container, runs
+     * it as the copy's owner unless the service runs as root, and gives it the password; one pod at a time
+     * (Recreate), as the copy is ReadWriteOnce.
+     */
+    static void serveDataset(Deployment d, KubernetesDatasets.Checkout copy, boolean root) {
+        var pod = d.getSpec().getTemplate().getSpec();
+        if (!root) {
+            // the copy's files belong to the postgres user of the Jobs that made them (uid 999, as in the official
+            // image, whose own user is root, which the restricted Pod Security profile refuses)
+            SecurityContext security = pod.getContainers().get(0).getSecurityContext();
+            security.setRunAsUser(KubernetesDatasets.POSTGRES_UID);
+            security.setRunAsGroup(KubernetesDatasets.POSTGRES_UID);
+        }
+        List<Volume> volumes = new ArrayList<>(pod.getVolumes() == null ? List.of() : pod.getVolumes());
+        volumes.add(new VolumeBuilder().withName(DATASET_VOLUME).withNewPersistentVolumeClaim(copy.claim(), false)
+                .build());
+        pod.setVolumes(volumes);
+        Container container = pod.getContainers().get(0);
+        List<VolumeMount> mounts = new ArrayList<>(container.getVolumeMounts());
+        mounts.add(new VolumeMountBuilder().withName(DATASET_VOLUME).withMountPath(KubernetesDatasets.DATA_DIRECTORY)
+                .build());
+        container.setVolumeMounts(mounts);
+        List<EnvVar> env = new ArrayList<>(container.getEnv());
+        env.add(new io.fabric8.kubernetes.api.model.EnvVarBuilder().withName("POSTGRES_PASSWORD").withNewValueFrom()
+                .withNewSecretKeyRef(dev.stagecraft.runtime.datasets.ConnectionVariables.prefix(copy.dataset())
+                        + "_PASSWORD", VARIABLES_SECRET, false).endValueFrom().build());
+        container.setEnv(env);
+        d.getSpec().getStrategy().setType("Recreate");
     }
 }

@@ -22,6 +22,8 @@ import dev.stagecraft.runtime.EnvironmentRuntime;
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.RuntimeListener;
 import dev.stagecraft.runtime.RuntimeSpans;
+import dev.stagecraft.runtime.datasets.ConnectionVariables;
+import dev.stagecraft.runtime.datasets.DatasetPools;
 import dev.stagecraft.runtime.workflow.TaskPlan;
 import dev.stagecraft.runtime.workflow.WorkflowExecutor;
 import dev.stagecraft.runtime.workflow.WorkflowExecutor.TaskOutcome;
@@ -43,7 +45,9 @@ import io.fabric8.kubernetes.client.dsl.Resource;
  * {@link WorkflowExecutor}; a service task converges its objects (create when absent, replace only when its config
  * hash changed) and waits, by watching, until its Deployment is ready or its pods say why it will not be. Objects
  * Stagecraft did not create (no managed-by label) are never changed or deleted. A pause scales the Deployments to 0
- * and a resume gives them their replicas back. Setup, patch, pause, resume and teardown are spans in the trace of the
+ * and a resume gives them their replicas back. A spec's datasets are checked out of {@link KubernetesDatasets} before
+ * the services deploy (a ready copy's volume bound to a claim in the namespace, mounted by the database service), and
+ * their volumes go with the teardown. Setup, patch, pause, resume and teardown are spans in the trace of the
  * stage run that asks for them, each task of the workflow one inside.
  */
 public final class KubernetesRuntime implements EnvironmentRuntime {
@@ -59,6 +63,8 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
     private final UnaryOperator<String> opener;
     private final Readiness readiness;
     private final NamespacePolicy policy;
+    /** The installation's datasets on this cluster (maybe none configured); null: the runtime keeps none. */
+    private final KubernetesDatasets datasets;
 
     /**
      * @param pullSecret the Secret of the Stagecraft namespace with the registry credentials the nodes pull images
@@ -67,6 +73,14 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
      */
     public KubernetesRuntime(KubernetesClient client, Duration readinessTimeout, String ingressClass, IngressTls tls,
             String pullSecret, String storageClass, UnaryOperator<String> opener, NamespacePolicy policy) {
+        this(client, readinessTimeout, ingressClass, tls, pullSecret, storageClass, opener, policy, null);
+    }
+
+    /** @param datasets the installation's datasets, which a spec's {@code datasets} check copies out of; or null */
+    public KubernetesRuntime(KubernetesClient client, Duration readinessTimeout, String ingressClass, IngressTls tls,
+            String pullSecret, String storageClass, UnaryOperator<String> opener, NamespacePolicy policy,
+            KubernetesDatasets datasets) {
+        this.datasets = datasets;
         this.client = client;
         this.policy = policy;
         this.readinessTimeout = readinessTimeout;
@@ -339,7 +353,16 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
                 return DeployResult.failed("namespace", refusedMessage(copy));
             }
         }
-        Secret variables = KubernetesObjects.variables(environmentId, spec, opener);
+        Map<String, KubernetesDatasets.Checkout> copies = new LinkedHashMap<>();
+        DeployResult refused = checkOutDatasets(environmentId, spec, copies, listener);
+        if (refused != null) {
+            return refused;
+        }
+        Map<String, ConnectionVariables.Copy> served = new LinkedHashMap<>();
+        copies.forEach((service, copy) -> served.put(service, new ConnectionVariables.Copy(copy.dataset(),
+                copy.database(), copy.user(), copy.password())));
+        Secret variables = KubernetesObjects.variables(environmentId, spec, opener,
+                ConnectionVariables.of(spec, served));
         converge(variables);
         converge(KubernetesObjects.spec(environmentId, EventJson.write(spec)));
         for (EnvironmentSpec.SharedVolumeSpec shared : spec.sharedVolumes()) {
@@ -353,7 +376,8 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
             @Override
             public TaskOutcome deploy(ServiceSpec service) throws Exception {
                 listener.checkCancelled();
-                return runService(environmentId, spec, service, images, variablesHash, started, listener);
+                return runService(environmentId, spec, service, images, variablesHash, copies.get(service.name()),
+                        started, listener);
             }
 
             @Override
@@ -391,9 +415,46 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         }
     }
 
+    /**
+     * Checks a copy of each dataset of the spec out to the environment, each a task {@code datasets.<name>} before
+     * the services deploy, into {@code copies} (by the service serving it); the failed setup, or null.
+     */
+    private DeployResult checkOutDatasets(String environmentId, EnvironmentSpec spec,
+            Map<String, KubernetesDatasets.Checkout> copies, RuntimeListener listener) {
+        String namespace = KubernetesObjects.namespaceOf(environmentId);
+        for (EnvironmentSpec.DatasetSpec dataset : spec.datasets()) {
+            String task = "datasets." + dataset.name();
+            listener.taskStarted(task);
+            long began = System.nanoTime();
+            try {
+                if (datasets == null || datasets.datasets().isEmpty()) {
+                    throw new IllegalArgumentException("no dataset '" + dataset.name() + "' on this installation:"
+                            + " the Kubernetes runtime has no datasets configured (stagecraft.datasets.<name>.dump)");
+                }
+                KubernetesDatasets.Checkout copy = RuntimeSpans.inSpan("kubernetes dataset checkout", environmentId,
+                        () -> datasets.checkout(environmentId, namespace, datasets.datasetFor(dataset.name(),
+                                spec.application())));
+                copies.put(dataset.service(), copy);
+                String how = copy.fromPool() ? "from the pool" : "made now: the pool was empty, which is slower";
+                listener.taskFinished(task, true, "copy " + copy.volume() + " checked out " + how + " in "
+                        + (System.nanoTime() - began) / 1_000_000 + " ms as claim " + copy.claim() + "; served by '"
+                        + dataset.service() + "'");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                listener.taskFinished(task, false, "interrupted");
+                return DeployResult.failed(task, "interrupted while checking out dataset '" + dataset.name() + "'");
+            } catch (RuntimeException e) {
+                listener.taskFinished(task, false, e.getMessage());
+                return DeployResult.failed(task, "dataset '" + dataset.name() + "' could not be checked out: "
+                        + e.getMessage());
+            }
+        }
+        return null;
+    }
+
     private TaskOutcome runService(String environmentId, EnvironmentSpec spec, ServiceSpec service,
-            Map<String, String> images, String variablesHash, List<String> started, RuntimeListener listener)
-            throws InterruptedException {
+            Map<String, String> images, String variablesHash, KubernetesDatasets.Checkout copy, List<String> started,
+            RuntimeListener listener) throws InterruptedException {
         String image = images.getOrDefault(service.name(), service.image());
         if (image == null) {
             return TaskOutcome.failed("service '" + service.name() + "' has no image: it was not built");
@@ -409,8 +470,16 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         if (own != null && converge(own) == Converged.REFUSED) {
             return TaskOutcome.failed(refusedMessage(own));
         }
-        Deployment deployment = KubernetesObjects.deployment(environmentId, service, image, service.envs(), opener,
+        Map<String, String> envs = service.envs();
+        if (copy != null) {
+            envs = new LinkedHashMap<>(envs);
+            envs.putAll(KubernetesObjects.servingVariables(copy));
+        }
+        Deployment deployment = KubernetesObjects.deployment(environmentId, service, image, envs, opener,
                 variablesHash, pullSecret);
+        if (copy != null) {
+            KubernetesObjects.serveDataset(deployment, copy, service.runAsRoot());
+        }
         Converged applied = converge(deployment);
         if (applied == Converged.REFUSED) {
             return TaskOutcome.failed(refusedMessage(deployment));
@@ -483,8 +552,14 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         Namespace ns = client.namespaces().withName(namespace).get();
         if (ns == null) {
             listener.taskStarted(WorkflowExecutor.REMOVE_ENVIRONMENT);
-            listener.taskFinished(WorkflowExecutor.REMOVE_ENVIRONMENT, true, null);
-            return new TeardownResult(List.of(), List.of(), List.of());
+            List<String> left = List.of();
+            if (datasets != null) { // a teardown that stopped between the namespace and the copies' volumes
+                datasets.release(environmentId);
+                left = datasets.destroy(environmentId, readinessTimeout);
+            }
+            listener.taskFinished(WorkflowExecutor.REMOVE_ENVIRONMENT, left.isEmpty(), left.isEmpty() ? null
+                    : "still present: " + left);
+            return new TeardownResult(List.of(), List.of(), left);
         }
         if (!managed(ns)) {
             return new TeardownResult(List.of(), List.of("namespace " + namespace + " (not created by Stagecraft)"),
@@ -549,7 +624,29 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
 
     /** Deletes every object labelled with the environment, then the namespace if nothing foreign is in it. */
     private TeardownResult removeEverything(String environmentId, RuntimeListener listener) {
+        if (datasets == null) {
+            return removeNamespaced(environmentId, listener);
+        }
+        // the dataset copies' volumes are cluster-wide: labelled with the environment, they go with its claims
+        List<String> copies = datasets.volumesOf(environmentId).stream().map(v -> v.getMetadata().getName()).toList();
+        TeardownResult removal = removeNamespaced(environmentId, listener);
+        List<String> left = datasets.destroy(environmentId, readinessTimeout);
+        List<String> removed = new ArrayList<>(removal.removed());
+        copies.stream().filter(v -> !left.contains("persistentvolume " + v)).forEach(v -> {
+            removed.add("persistentvolume " + v);
+            listener.log(WorkflowExecutor.REMOVE_ENVIRONMENT, "removed persistentvolume " + v + " (dataset copy)");
+        });
+        List<String> leftovers = new ArrayList<>(removal.leftovers());
+        leftovers.addAll(left);
+        return new TeardownResult(removed, removal.kept(), leftovers);
+    }
+
+    private TeardownResult removeNamespaced(String environmentId, RuntimeListener listener) {
         String namespace = KubernetesObjects.namespaceOf(environmentId);
+        if (datasets != null) {
+            // before the claims go: the cluster then deletes each copy's volume with its claim
+            datasets.release(environmentId);
+        }
         Map<String, String> labels = KubernetesObjects.labels(environmentId);
         List<String> removed = new ArrayList<>();
         List<String> kept = new ArrayList<>();
@@ -835,5 +932,10 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
             }
         }
         return endpoints;
+    }
+
+    @Override
+    public Optional<DatasetPools> datasetPools() {
+        return Optional.<DatasetPools>ofNullable(datasets).filter(d -> !d.datasets().isEmpty());
     }
 }

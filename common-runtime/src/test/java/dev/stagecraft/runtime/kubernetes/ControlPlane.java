@@ -26,7 +26,14 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.ObjectReference;
+import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaimStatusBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolumeStatusBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -68,6 +75,12 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
  * <li>pods start after {@link #POD_START_MS} as {@link FakeKubelet} is told; an image that cannot be pulled goes
  * through ErrImagePull to ImagePullBackOff; a deleted pod terminates for a grace period;</li>
  * <li>Jobs run a pod and report Complete or Failed; the garbage collector deletes what an owner left behind;</li>
+ * <li>a provisioner and the PersistentVolume controller: a new claim gets a new volume of its class and size (a
+ * clone of its {@code dataSource} claim's volume, once that one is bound), both Bound, the claim's
+ * {@code spec.volumeName} and the volume's {@code claimRef} (with the claim's uid) naming each other; a claim created
+ * with {@code spec.volumeName} is bound to that volume when its claimRef names the claim or nothing, and stays Pending
+ * otherwise; a volume whose claim is gone is deleted (reclaim policy Delete) or Released (Retain), and a volume
+ * whose claimRef names a claim not yet created (no uid) waits for it;</li>
  * <li>changes to immutable fields are refused with 422, stale resourceVersions with 409 (the CRUD mock), a PUT keeps
  * the status the controllers wrote, Services get a cluster IP, and an admission annotation is added to every created
  * object, which an update must keep.</li>
@@ -126,6 +139,11 @@ public final class ControlPlane implements AutoCloseable {
         watches.add(controllers.batch().v1().jobs().inAnyNamespace().watch(watcher(j -> enqueue(key("job", j), 0,
                 () -> job(j.getMetadata().getNamespace(), j.getMetadata().getName())),
                 j -> collectGarbage(j.getMetadata().getNamespace()))));
+        watches.add(controllers.persistentVolumeClaims().inAnyNamespace().watch(watcher(c -> enqueue(key("claim", c), 0,
+                () -> bind(c.getMetadata().getNamespace(), c.getMetadata().getName())),
+                c -> enqueue("volumes", 0, this::volumes))));
+        watches.add(controllers.persistentVolumes().watch(watcher(v -> enqueue("volumes", 0, this::volumes),
+                v -> enqueue("volumes", 0, this::volumes))));
     }
 
     /** Starts the API server on a port of 127.0.0.1 the kernel picks, and its controllers. */
@@ -679,6 +697,126 @@ public final class ControlPlane implements AutoCloseable {
 
     private static boolean orphaned(HasMetadata o, Map<String, HasMetadata> owners) {
         return !owners(o).isEmpty() && owners(o).stream().noneMatch(r -> owners.containsKey(r.getUid()));
+    }
+
+    // ---------------------------------------------------------------- claims and volumes
+
+    /** The annotation on a volume provisioned as a clone: the volume it was cloned from. */
+    static final String CLONED_FROM = "control-plane.test/cloned-from";
+    static final String PROVISIONER = "csi.control-plane.test";
+
+    /** The provisioner and the PersistentVolume controller for one claim. */
+    private void bind(String ns, String name) {
+        PersistentVolumeClaim claim = controllers.persistentVolumeClaims().inNamespace(ns).withName(name).get();
+        if (claim == null || claim.getMetadata().getDeletionTimestamp() != null || (claim.getStatus() != null
+                && "Bound".equals(claim.getStatus().getPhase()))) {
+            return;
+        }
+        String volumeName = claim.getSpec().getVolumeName();
+        if (volumeName != null) {
+            PersistentVolume volume = controllers.persistentVolumes().withName(volumeName).get();
+            if (volume == null || volume.getMetadata().getDeletionTimestamp() != null) {
+                return; // Pending until a volume of that name exists
+            }
+            ObjectReference ref = volume.getSpec().getClaimRef();
+            if (ref != null && !(ns.equals(ref.getNamespace()) && name.equals(ref.getName())
+                    && (ref.getUid() == null || ref.getUid().equals(claim.getMetadata().getUid())))) {
+                return; // the volume is another claim's: Pending
+            }
+            volume.getSpec().setClaimRef(claimRef(claim));
+            volume = controllers.persistentVolumes().resource(volume).update();
+            volume.setStatus(new PersistentVolumeStatusBuilder().withPhase("Bound").build());
+            controllers.persistentVolumes().resource(volume).updateStatus();
+            claimBound(claim, volume);
+            return;
+        }
+        String clonedFrom = null;
+        if (claim.getSpec().getDataSource() != null) {
+            var source = claim.getSpec().getDataSource();
+            PersistentVolumeClaim from = "PersistentVolumeClaim".equals(source.getKind())
+                    ? controllers.persistentVolumeClaims().inNamespace(ns).withName(source.getName()).get() : null;
+            if (from == null || from.getSpec().getVolumeName() == null) {
+                enqueue(key("claim", claim), 100, () -> bind(ns, name)); // the source is not bound yet
+                return;
+            }
+            clonedFrom = from.getSpec().getVolumeName();
+        }
+        Map<String, String> annotations = new LinkedHashMap<>(Map.of("pv.kubernetes.io/provisioned-by", PROVISIONER));
+        if (clonedFrom != null) {
+            annotations.put(CLONED_FROM, clonedFrom);
+        }
+        String pv = "pvc-" + claim.getMetadata().getUid();
+        PersistentVolume volume = controllers.persistentVolumes().resource(new PersistentVolumeBuilder()
+                .withNewMetadata().withName(pv).withAnnotations(annotations).endMetadata().withNewSpec()
+                .withCapacity(claim.getSpec().getResources().getRequests())
+                .withAccessModes(claim.getSpec().getAccessModes())
+                .withStorageClassName(claim.getSpec().getStorageClassName())
+                .withPersistentVolumeReclaimPolicy("Delete").withClaimRef(claimRef(claim))
+                .withNewCsi().withDriver(PROVISIONER).withVolumeHandle(pv).endCsi().endSpec().build()).create();
+        volume.setStatus(new PersistentVolumeStatusBuilder().withPhase("Bound").build());
+        controllers.persistentVolumes().resource(volume).updateStatus();
+        claim.getSpec().setVolumeName(pv);
+        claimBound(controllers.persistentVolumeClaims().inNamespace(ns).resource(claim).update(), volume);
+    }
+
+    private void claimBound(PersistentVolumeClaim claim, PersistentVolume volume) {
+        claim.setStatus(new PersistentVolumeClaimStatusBuilder().withPhase("Bound")
+                .withAccessModes(volume.getSpec().getAccessModes()).withCapacity(volume.getSpec().getCapacity())
+                .build());
+        controllers.persistentVolumeClaims().inNamespace(claim.getMetadata().getNamespace()).resource(claim)
+                .updateStatus();
+    }
+
+    private static ObjectReference claimRef(PersistentVolumeClaim claim) {
+        return new ObjectReferenceBuilder().withApiVersion("v1").withKind("PersistentVolumeClaim")
+                .withNamespace(claim.getMetadata().getNamespace()).withName(claim.getMetadata().getName())
+                .withUid(claim.getMetadata().getUid()).build();
+    }
+
+    /**
+     * The PersistentVolume controller over every volume: one whose bound claim is gone is deleted or Released by its
+     * reclaim policy; claims waiting for a named volume are tried again.
+     */
+    private void volumes() {
+        for (PersistentVolume listed : controllers.persistentVolumes().list().getItems()) {
+            if (!claimGone(listed)) {
+                continue;
+            }
+            // as the real controller: decided again on a fresh read, and Released with an update at its
+            // resourceVersion (409 when a client re-bound the volume meanwhile), before the deleter deletes it
+            PersistentVolume volume = controllers.persistentVolumes().withName(listed.getMetadata().getName()).get();
+            if (volume == null || !claimGone(volume)) {
+                continue;
+            }
+            if (volume.getStatus() == null || !"Released".equals(volume.getStatus().getPhase())) {
+                volume.setStatus(new PersistentVolumeStatusBuilder().withPhase("Released").build());
+                volume = controllers.persistentVolumes().resource(volume).updateStatus();
+            }
+            if ("Delete".equals(volume.getSpec().getPersistentVolumeReclaimPolicy())) {
+                PersistentVolume now = controllers.persistentVolumes().withName(volume.getMetadata().getName()).get();
+                if (now != null && claimGone(now) && "Delete".equals(now.getSpec().getPersistentVolumeReclaimPolicy())) {
+                    controllers.persistentVolumes().withName(volume.getMetadata().getName()).delete();
+                }
+            }
+        }
+        for (PersistentVolumeClaim claim : controllers.persistentVolumeClaims().inAnyNamespace().list().getItems()) {
+            if (claim.getSpec().getVolumeName() != null && (claim.getStatus() == null
+                    || !"Bound".equals(claim.getStatus().getPhase()))) {
+                enqueue(key("claim", claim), 0, () -> bind(claim.getMetadata().getNamespace(),
+                        claim.getMetadata().getName()));
+            }
+        }
+    }
+
+    /** Whether the claim the volume was bound to (its claimRef with a uid) is gone. */
+    private boolean claimGone(PersistentVolume volume) {
+        ObjectReference ref = volume.getSpec().getClaimRef();
+        if (volume.getMetadata().getDeletionTimestamp() != null || ref == null || ref.getUid() == null) {
+            return false; // unclaimed, or waiting for the claim its claimRef names
+        }
+        PersistentVolumeClaim claim = controllers.persistentVolumeClaims().inNamespace(ref.getNamespace())
+                .withName(ref.getName()).get();
+        return claim == null || !ref.getUid().equals(claim.getMetadata().getUid());
     }
 
     // ---------------------------------------------------------------- the API server's rules

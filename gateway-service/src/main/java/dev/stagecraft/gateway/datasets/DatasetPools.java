@@ -9,9 +9,10 @@ import jakarta.transaction.Transactional;
 import dev.stagecraft.events.DatasetPoolsReported;
 
 /**
- * Keeps the newest pool report of every dataset ({@link DatasetPoolsReported}): a report older than the one kept is
- * ignored (records of several setup-service instances arrive in any order), and a dataset the runtime's newest report
- * no longer names is forgotten (its configuration was removed).
+ * Keeps the newest pool report of every dataset on every runtime ({@link DatasetPoolsReported}): a report older than
+ * the one kept for that runtime is ignored (records of several setup-service instances arrive in any order), a report
+ * of one runtime never changes another runtime's pool of the same dataset, and a dataset the runtime's newest report
+ * no longer names is forgotten on that runtime (its configuration was removed).
  */
 @ApplicationScoped
 public class DatasetPools {
@@ -21,15 +22,15 @@ public class DatasetPools {
         Set<String> named = new HashSet<>();
         for (DatasetPoolsReported.DatasetPool pool : report.pools()) {
             named.add(pool.dataset());
-            DatasetPool row = DatasetPool.findById(pool.dataset());
+            DatasetPool row = DatasetPool.findById(new DatasetPool.Key(report.runtime(), pool.dataset()));
             if (row != null && row.observedAt.isAfter(report.observedAt())) {
                 continue;
             }
             if (row == null) {
                 row = new DatasetPool();
                 row.dataset = pool.dataset();
+                row.runtime = report.runtime();
             }
-            row.runtime = report.runtime();
             row.poolSize = pool.poolSize();
             row.snapshot = pool.snapshot();
             row.ready = pool.ready();

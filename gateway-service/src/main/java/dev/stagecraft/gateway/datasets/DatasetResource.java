@@ -7,6 +7,7 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 
 import dev.stagecraft.gateway.api.ApiException;
@@ -30,23 +31,34 @@ public class DatasetResource {
         }
     }
 
-    /** Every dataset reported, by name. */
+    /** Every dataset reported, by name, one entry per runtime that keeps a pool of it. */
     @GET
     public List<DatasetView> list() {
         return DatasetPool.<DatasetPool>listAll().stream().map(DatasetView::of)
-                .sorted(java.util.Comparator.comparing(DatasetView::name)).toList();
+                .sorted(java.util.Comparator.comparing(DatasetView::name).thenComparing(DatasetView::runtime))
+                .toList();
     }
 
-    /** One dataset; 404 naming the known ones. */
+    /**
+     * One dataset's pool on {@code runtime}, which may be left out when one runtime keeps the dataset; 404 naming the
+     * known ones, 400 naming the runtimes when several keep it and none is given.
+     */
     @GET
     @Path("/{name}")
-    public DatasetView one(@PathParam("name") String name) {
-        DatasetPool pool = DatasetPool.findById(name);
-        if (pool == null) {
-            throw new ApiException(404, "dataset_not_found", "no dataset '" + name + "' has been reported; known: "
-                    + list().stream().map(DatasetView::name).toList()
+    public DatasetView one(@PathParam("name") String name, @QueryParam("runtime") String runtime) {
+        List<DatasetPool> pools = DatasetPool.<DatasetPool>list("dataset", name).stream()
+                .filter(p -> runtime == null || runtime.isBlank() || runtime.equals(p.runtime))
+                .sorted(java.util.Comparator.comparing(p -> p.runtime)).toList();
+        if (pools.isEmpty()) {
+            throw new ApiException(404, "dataset_not_found", "no dataset '" + name + "' has been reported"
+                    + (runtime == null || runtime.isBlank() ? "" : " by runtime '" + runtime + "'") + "; known: "
+                    + list().stream().map(v -> v.name() + " (" + v.runtime() + ")").toList()
                     + " (datasets are configured on the setup-service: stagecraft.datasets.<name>.dump)");
         }
-        return DatasetView.of(pool);
+        if (pools.size() > 1) {
+            throw new ApiException(400, "runtime_required", "dataset '" + name + "' has a pool on each of the"
+                    + " runtimes " + pools.stream().map(p -> p.runtime).toList() + "; say which with ?runtime=<name>");
+        }
+        return DatasetView.of(pools.get(0));
     }
 }

@@ -1,0 +1,622 @@
+package dev.stagecraft.runtime.kubernetes;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.stagecraft.events.EnvironmentSpec;
+import dev.stagecraft.events.EnvironmentSpec.DatasetSpec;
+import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
+import dev.stagecraft.runtime.EnvironmentRuntime.DeployResult;
+import dev.stagecraft.runtime.EnvironmentRuntime.TeardownResult;
+import dev.stagecraft.runtime.Labels;
+import dev.stagecraft.runtime.RuntimeListener;
+import dev.stagecraft.runtime.datasets.Dataset;
+import dev.stagecraft.runtime.datasets.DatasetSource;
+import dev.stagecraft.runtime.datasets.PoolStatus;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.PersistentVolume;
+import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+
+/**
+ * Datasets on the Kubernetes runtime against {@link ControlPlane}, whose provisioner and PersistentVolume controller
+ * bind claims, clone volumes and release or delete them as a cluster does: the restore Job and the snapshot, the pool
+ * of cloned copies, a checkout that re-binds a copy's volume to the environment's claim (one winner when two race),
+ * a copy made at once from an empty pool, teardown leaving no volume, the sweep, and the refusals.
+ */
+class KubernetesDatasetsTest {
+
+    static ControlPlane plane;
+    static KubernetesClient client;
+    static KubernetesClient runtimeClient;
+    static final String RUNTIME_AGENT = "stagecraft-runtime";
+    static final NamespacePolicy POLICY = NamespacePolicy.defaults(List.of("preview.example.test"));
+
+    @TempDir
+    static Path files;
+
+    private final List<String> events = Collections.synchronizedList(new ArrayList<>());
+    private final RuntimeListener listener = RuntimeListener.of(t -> events.add("started " + t),
+            (t, ok, m) -> events.add((ok ? "succeeded " : "failed ") + t + ": " + m),
+            (s, l) -> events.add("log " + s + ": " + l), () -> {
+            });
+
+    @BeforeAll
+    static void cluster() {
+        plane = ControlPlane.start();
+        client = plane.client("test");
+        runtimeClient = plane.client(RUNTIME_AGENT);
+    }
+
+    @AfterAll
+    static void stop() {
+        runtimeClient.close();
+        client.close();
+        plane.close();
+    }
+
+    private static String unique(String prefix) {
+        return prefix + "-" + UUID.randomUUID().toString().substring(0, 6);
+    }
+
+    private static Path file(String name, byte[] content) throws IOException {
+        Path path = files.resolve(unique(name));
+        Files.write(path, content);
+        return path;
+    }
+
+    private static Dataset dataset(String name, int poolSize, List<String> applications) throws IOException {
+        Path dump = file("dump.sql", ("CREATE TABLE customers (id int, name text);\nINSERT INTO customers VALUES (1, '"
+                + name + "');\n").getBytes(StandardCharsets.UTF_8));
+        return new Dataset(name, dump, poolSize, "shop", "shop", "s3cret", null, applications);
+    }
+
+    /** The datasets in a namespace of their own, so tests do not see each other's pools. */
+    private static KubernetesDatasets datasets(Dataset... datasets) {
+        return datasets(KubernetesDatasets.DEFAULT_MAX_SOURCE, datasets);
+    }
+
+    private static KubernetesDatasets datasets(long maxSource, Dataset... datasets) {
+        return new KubernetesDatasets(runtimeClient, List.of(datasets), new KubernetesDatasets.Options(
+                unique("datasets"), "csi-clone", "5Gi", maxSource, Map.of()));
+    }
+
+    private static KubernetesRuntime runtime(KubernetesDatasets datasets) {
+        return new KubernetesRuntime(runtimeClient, Duration.ofSeconds(10), null, IngressTls.NONE, null, null,
+                value -> value, POLICY, datasets);
+    }
+
+    private static ServiceSpec service(String name, String image, int port, List<String> dependsOn) {
+        return new ServiceSpec(name, image, null, port, Map.of(), List.of(), List.of(), List.of(), null, null, null, 1,
+                List.of(), dependsOn);
+    }
+
+    /** An application's db (serving {@code dataset}) and api. */
+    private static EnvironmentSpec spec(String application, String dataset) {
+        return new EnvironmentSpec(application, List.of(service("db", "postgres:15", 5432, List.of()),
+                service("api", "registry/api:1", 8080, List.of("db"))), Map.of("LOG_LEVEL", "debug"), List.of(),
+                Map.of(), Map.of(), List.of(), "ephemeral", null, "kubernetes", List.of(),
+                List.of(new DatasetSpec(dataset, "db")));
+    }
+
+    private static PersistentVolumeClaim claim(String namespace, String name) {
+        return client.persistentVolumeClaims().inNamespace(namespace).withName(name).get();
+    }
+
+    private static List<PersistentVolumeClaim> copies(KubernetesDatasets datasets, String role) {
+        return client.persistentVolumeClaims().inNamespace(datasets.namespace())
+                .withLabel(DatasetSource.ROLE, role).list().getItems();
+    }
+
+    private static PersistentVolume volume(String name) {
+        return client.persistentVolumes().withName(name).get();
+    }
+
+    private static void createNamespace(String name) {
+        client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+                .create();
+    }
+
+    @Test
+    void theRestoreJobFillsTheSnapshotFromTheDumpInConfigMapPartsUnderOneMebibyte() throws Exception {
+        byte[] dump = new byte[1_700_000]; // three parts
+        new java.util.Random(7).nextBytes(dump);
+        Dataset big = new Dataset(unique("big"), file("big.dump", dump), 1, "shop", "shop", "s3cret", null);
+        KubernetesDatasets datasets = datasets(big);
+        List<byte[]> parts = Collections.synchronizedList(new ArrayList<>());
+        List<Job> jobs = Collections.synchronizedList(new ArrayList<>());
+        plane.kubelet().onJobCreated(job -> {
+            if (!job.getMetadata().getNamespace().equals(datasets.namespace())) {
+                return;
+            }
+            jobs.add(job);
+            // what the Job's pod would read: the ConfigMaps of its projected volume, in order
+            var volumes = job.getSpec().getTemplate().getSpec().getVolumes();
+            volumes.stream().filter(v -> v.getProjected() != null).flatMap(v -> v.getProjected().getSources()
+                    .stream()).forEach(source -> {
+                        ConfigMap part = client.configMaps().inNamespace(datasets.namespace())
+                                .withName(source.getConfigMap().getName()).get();
+                        assertTrue(io.fabric8.kubernetes.client.utils.Serialization.asJson(part).length() < 1024 * 1024,
+                                "a ConfigMap holds at most 1 MiB");
+                        part.getBinaryData().values().forEach(b -> parts.add(Base64.getDecoder().decode(b)));
+                    });
+        });
+        try {
+            Duration took = datasets.ensureSnapshot(big);
+            assertTrue(took.compareTo(Duration.ZERO) > 0);
+        } finally {
+            plane.kubelet().onJobCreated(job -> {
+            });
+        }
+        Job restore = jobs.get(0);
+        assertEquals(List.of("sh", "/stagecraft/bin/job.sh", "restore"), restore.getSpec().getTemplate().getSpec()
+                .getContainers().get(0).getCommand());
+        assertEquals(KubernetesDatasets.DEFAULT_IMAGE, restore.getSpec().getTemplate().getSpec().getContainers().get(0)
+                .getImage());
+        assertEquals(3, parts.size(), "the dump in three parts");
+        ByteArrayOutputStream joined = new ByteArrayOutputStream();
+        parts.forEach(joined::writeBytes);
+        assertArrayEquals(dump, joined.toByteArray(), "the parts make the dump again");
+        assertTrue(restore.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                .noneMatch(e -> "s3cret".equals(e.getValue())), "the password is read from a Secret");
+
+        PersistentVolumeClaim snapshot = claim(datasets.namespace(), datasets.snapshotClaim(big));
+        assertEquals("snapshot", snapshot.getMetadata().getLabels().get(DatasetSource.ROLE));
+        assertEquals(datasets.source(big), snapshot.getMetadata().getLabels().get(DatasetSource.SOURCE));
+        assertEquals("Bound", snapshot.getStatus().getPhase());
+        assertTrue(client.namespaces().withName(datasets.namespace()).get().getMetadata().getLabels().entrySet()
+                .contains(Map.entry(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)), "the datasets namespace is ours");
+        assertEquals(List.of(), client.configMaps().inNamespace(datasets.namespace()).withLabel(DatasetSource.ROLE,
+                "source").list().getItems().stream().filter(m -> m.getBinaryData() != null).toList(),
+                "the dump's parts go once the snapshot is made");
+        assertEquals(Duration.ZERO, datasets.ensureSnapshot(big), "restored once");
+        assertTrue(new PoolStatus(big.name(), 1, true, 0, 0, 0).equals(datasets.status(big)));
+    }
+
+    @Test
+    void aRefillMakesThePoolOfCopiesClonedFromTheSnapshotEachMadeReadyByAJob() throws Exception {
+        Dataset customers = dataset(unique("customers"), 2, List.of());
+        KubernetesDatasets datasets = datasets(customers);
+        assertEquals(2, datasets.refill(customers));
+        assertEquals(new PoolStatus(customers.name(), 2, true, 2, 0, 0), datasets.status(customers));
+        String snapshotVolume = claim(datasets.namespace(), datasets.snapshotClaim(customers)).getSpec()
+                .getVolumeName();
+        for (PersistentVolumeClaim copy : copies(datasets, "ready")) {
+            assertEquals(datasets.snapshotClaim(customers), copy.getSpec().getDataSource().getName());
+            assertEquals("PersistentVolumeClaim", copy.getSpec().getDataSource().getKind());
+            assertEquals("csi-clone", copy.getSpec().getStorageClassName());
+            PersistentVolume pv = volume(copy.getSpec().getVolumeName());
+            assertEquals(snapshotVolume, pv.getMetadata().getAnnotations().get(ControlPlane.CLONED_FROM),
+                    "a clone of the snapshot's volume");
+        }
+        assertEquals(0, datasets.refill(customers), "the pool is full");
+        assertEquals(List.of(), client.batch().v1().jobs().inNamespace(datasets.namespace()).list().getItems()
+                .stream().filter(j -> j.getMetadata().getDeletionTimestamp() == null).toList(),
+                "the restore and prepare Jobs are deleted once done");
+    }
+
+    @Test
+    void setupChecksOutAReadyCopyMountsItInTheDbServiceAndTeardownLeavesNoVolume() throws Exception {
+        Dataset customers = dataset(unique("customers"), 2, List.of());
+        KubernetesDatasets datasets = datasets(customers);
+        datasets.refill(customers);
+        Set<String> pooled = new HashSet<>(copies(datasets, "ready").stream().map(c -> c.getSpec().getVolumeName())
+                .toList());
+        KubernetesRuntime runtime = runtime(datasets);
+        assertTrue(runtime.datasetPools().isPresent());
+        String env = unique("shop-pr");
+        String ns = KubernetesObjects.namespaceOf(env);
+
+        DeployResult result = runtime.setup(env, spec("shop", customers.name()), Map.of(), null, listener);
+        assertTrue(result.succeeded(), result.reason());
+        String task = "datasets." + customers.name();
+        int checkedOut = events.indexOf(events.stream().filter(e -> e.startsWith("succeeded " + task)).findFirst()
+                .orElseThrow());
+        assertTrue(events.get(checkedOut).contains("from the pool"), events.get(checkedOut));
+        assertTrue(checkedOut < events.indexOf("started services.db"), "checked out before the services deploy: "
+                + events);
+
+        PersistentVolumeClaim mine = claim(ns, KubernetesDatasets.environmentClaim(customers.name()));
+        assertEquals("Bound", mine.getStatus().getPhase());
+        assertTrue(pooled.contains(mine.getSpec().getVolumeName()), "a volume of the pool");
+        PersistentVolume pv = volume(mine.getSpec().getVolumeName());
+        assertEquals(mine.getMetadata().getUid(), pv.getSpec().getClaimRef().getUid(), "bound to the environment");
+        assertEquals("Retain", pv.getSpec().getPersistentVolumeReclaimPolicy());
+        assertEquals(env, pv.getMetadata().getLabels().get(Labels.ENVIRONMENT));
+        assertEquals(env, mine.getMetadata().getLabels().get(Labels.ENVIRONMENT));
+        assertEquals(new PoolStatus(customers.name(), 2, true, 1, 0, 1), datasets.status(customers));
+
+        Deployment db = client.apps().deployments().inNamespace(ns).withName("db").get();
+        var pod = db.getSpec().getTemplate().getSpec();
+        assertEquals(mine.getMetadata().getName(), pod.getVolumes().stream().filter(v -> v.getName().equals(
+                KubernetesObjects.DATASET_VOLUME)).findFirst().orElseThrow().getPersistentVolumeClaim()
+                .getClaimName());
+        var container = pod.getContainers().get(0);
+        assertTrue(container.getVolumeMounts().stream().anyMatch(m -> m.getName().equals(
+                KubernetesObjects.DATASET_VOLUME) && m.getMountPath().equals("/var/lib/postgresql/data")));
+        assertEquals("Recreate", db.getSpec().getStrategy().getType(), "a ReadWriteOnce copy: one pod at a time");
+        assertEquals(999L, container.getSecurityContext().getRunAsUser(), "as the owner of the copy's files");
+        assertEquals(Boolean.TRUE, pod.getSecurityContext().getRunAsNonRoot(), "under the restricted profile");
+        Map<String, EnvVar> env1 = new java.util.HashMap<>();
+        container.getEnv().forEach(e -> env1.put(e.getName(), e));
+        assertEquals("/var/lib/postgresql/data/pgdata", env1.get("PGDATA").getValue());
+        assertEquals("shop", env1.get("POSTGRES_USER").getValue());
+        assertEquals("shop", env1.get("POSTGRES_DB").getValue());
+        assertNull(env1.get("POSTGRES_PASSWORD").getValue(), "the password is not in the Deployment");
+        assertEquals(KubernetesObjects.VARIABLES_SECRET, env1.get("POSTGRES_PASSWORD").getValueFrom()
+                .getSecretKeyRef().getName());
+        Deployment api = client.apps().deployments().inNamespace(ns).withName("api").get();
+        assertTrue(api.getSpec().getTemplate().getSpec().getVolumes().stream().noneMatch(v -> v.getName().equals(
+                KubernetesObjects.DATASET_VOLUME)), "only the db service mounts the copy");
+
+        Secret variables = client.secrets().inNamespace(ns).withName(KubernetesObjects.VARIABLES_SECRET).get();
+        String prefix = customers.name().toUpperCase().replace('-', '_') + "_DATABASE";
+        assertEquals("postgresql://shop:s3cret@db:5432/shop", decode(variables.getData().get(prefix + "_URL")));
+        assertEquals("db", decode(variables.getData().get(prefix + "_HOST")));
+        assertEquals("5432", decode(variables.getData().get(prefix + "_PORT")));
+        assertEquals("s3cret", decode(variables.getData().get(prefix + "_PASSWORD")));
+        assertEquals("postgresql://shop:s3cret@db:5432/shop", decode(variables.getData().get("DATABASE_URL")));
+        assertEquals("shop", decode(variables.getData().get("PGDATABASE")));
+        assertEquals(env1.get("POSTGRES_PASSWORD").getValueFrom().getSecretKeyRef().getKey(), prefix + "_PASSWORD");
+
+        events.clear();
+        assertTrue(runtime.setup(env, spec("shop", customers.name()), Map.of(), null, listener).succeeded());
+        assertEquals(mine.getSpec().getVolumeName(), claim(ns, mine.getMetadata().getName()).getSpec()
+                .getVolumeName(), "a setup run again keeps its copy");
+        assertEquals(1, datasets.status(customers).ready(), "and takes no other");
+
+        TeardownResult down = runtime.teardown(env, List.of(), listener);
+        assertTrue(down.clean(), String.valueOf(down.leftovers()));
+        assertTrue(down.removed().contains("persistentvolume " + pv.getMetadata().getName()), down.removed()
+                .toString());
+        assertNull(volume(pv.getMetadata().getName()), "the copy's volume is gone");
+        assertEquals(List.of(), client.persistentVolumes().withLabel(Labels.ENVIRONMENT, env).list().getItems());
+        assertNull(client.namespaces().withName(ns).get());
+        assertEquals(0, datasets.status(customers).checkedOut());
+    }
+
+    @Test
+    void twoSetupsCheckingOutAtOnceNeverGetTheSameVolume() throws Exception {
+        Dataset customers = dataset(unique("customers"), 3, List.of());
+        KubernetesDatasets datasets = datasets(customers);
+        datasets.refill(customers);
+        List<String> envs = List.of(unique("race-a"), unique("race-b"), unique("race-c"));
+        envs.forEach(e -> createNamespace(KubernetesObjects.namespaceOf(e)));
+        CountDownLatch go = new CountDownLatch(1);
+        ExecutorService pool = Executors.newFixedThreadPool(envs.size());
+        try {
+            List<Future<KubernetesDatasets.Checkout>> outs = new ArrayList<>();
+            for (String env : envs) {
+                outs.add(pool.submit(() -> {
+                    go.await();
+                    return datasets.checkout(env, KubernetesObjects.namespaceOf(env), customers);
+                }));
+            }
+            go.countDown();
+            Set<String> volumes = new HashSet<>();
+            for (var out : outs) {
+                KubernetesDatasets.Checkout copy = out.get();
+                assertTrue(copy.fromPool());
+                volumes.add(copy.volume());
+            }
+            assertEquals(envs.size(), volumes.size(), "each setup got its own volume: " + volumes);
+        } finally {
+            pool.shutdownNow();
+        }
+        for (String env : envs) {
+            PersistentVolume pv = datasets.claimedBy(env, customers).orElseThrow();
+            assertEquals(KubernetesObjects.namespaceOf(env), pv.getSpec().getClaimRef().getNamespace());
+            assertEquals("Bound", claim(KubernetesObjects.namespaceOf(env), KubernetesDatasets.environmentClaim(
+                    customers.name())).getStatus().getPhase());
+        }
+        assertEquals(new PoolStatus(customers.name(), 3, true, 0, 0, 3), datasets.status(customers));
+    }
+
+    @Test
+    void aCheckoutThatLosesTheVolumeToAnotherWriterTakesTheNextCopy() throws Exception {
+        Dataset customers = dataset(unique("customers"), 2, List.of());
+        KubernetesDatasets datasets = datasets(customers);
+        datasets.refill(customers);
+        List<String> ready = copies(datasets, "ready").stream().map(c -> c.getMetadata().getName()).sorted()
+                .toList();
+        String env = unique("conflict");
+        createNamespace(KubernetesObjects.namespaceOf(env));
+        plane.conflictNext(RUNTIME_AGENT, 1); // the first volume's update meets a newer resourceVersion: 409
+        KubernetesDatasets.Checkout copy = datasets.checkout(env, KubernetesObjects.namespaceOf(env), customers);
+        assertEquals(0, plane.conflictsLeft(RUNTIME_AGENT));
+        assertTrue(copy.fromPool());
+        assertEquals(List.of(ready.get(0)), copies(datasets, "ready").stream().map(c -> c.getMetadata().getName())
+                .toList(), "the copy it lost stays in the pool");
+        assertNotEquals(claim(datasets.namespace(), ready.get(0)).getSpec().getVolumeName(), copy.volume());
+    }
+
+    @Test
+    void anEmptyPoolMakesACopyForTheEnvironmentAndSaysSo() throws Exception {
+        Dataset customers = dataset(unique("customers"), 0, List.of());
+        KubernetesDatasets datasets = datasets(customers);
+        KubernetesRuntime runtime = runtime(datasets);
+        String env = unique("empty");
+        DeployResult result = runtime.setup(env, spec("shop", customers.name()), Map.of(), null, listener);
+        assertTrue(result.succeeded(), result.reason());
+        assertTrue(events.stream().anyMatch(e -> e.startsWith("succeeded datasets." + customers.name())
+                && e.contains("the pool was empty")), events.toString());
+        PersistentVolumeClaim mine = claim(KubernetesObjects.namespaceOf(env),
+                KubernetesDatasets.environmentClaim(customers.name()));
+        assertEquals("Bound", mine.getStatus().getPhase());
+        String snapshotVolume = claim(datasets.namespace(), datasets.snapshotClaim(customers)).getSpec()
+                .getVolumeName();
+        assertEquals(snapshotVolume, volume(mine.getSpec().getVolumeName()).getMetadata().getAnnotations()
+                .get(ControlPlane.CLONED_FROM), "cloned from the snapshot");
+        assertEquals(List.of(), client.persistentVolumeClaims().inNamespace(datasets.namespace())
+                .withLabel(DatasetSource.ROLE, "filling").list().getItems(), "the copy's pool claim is gone");
+        assertTrue(runtime.teardown(env, List.of(), listener).clean());
+        assertNull(volume(mine.getSpec().getVolumeName()));
+    }
+
+    @Test
+    void theSweepRemovesCopiesOfAnOlderDumpAndLeavesCheckedOutOnes() throws Exception {
+        Dataset v1 = dataset(unique("orders"), 2, List.of());
+        KubernetesDatasets datasets = datasets(v1);
+        datasets.refill(v1);
+        String env = unique("holder");
+        createNamespace(KubernetesObjects.namespaceOf(env));
+        KubernetesDatasets.Checkout held = datasets.checkout(env, KubernetesObjects.namespaceOf(env), v1);
+        String oldSnapshot = datasets.snapshotClaim(v1);
+        List<String> oldReady = copies(datasets, "ready").stream().map(c -> c.getMetadata().getName()).toList();
+        assertEquals(1, oldReady.size());
+
+        Files.writeString(v1.dump(), "CREATE TABLE orders (id int);\n"); // a new dump
+        Dataset v2 = new Dataset(v1.name(), v1.dump(), 2, "shop", "shop", "s3cret", null);
+        KubernetesDatasets next = new KubernetesDatasets(runtimeClient, List.of(v2), new KubernetesDatasets.Options(
+                datasets.namespace(), "csi-clone", "5Gi", 0, Map.of()));
+        assertNotEquals(datasets.source(v1), next.source(v2));
+        assertEquals(new PoolStatus(v2.name(), 2, false, 0, 0, 1), next.status(v2), "nothing of the new dump yet");
+        List<String> removed = next.sweep();
+        assertTrue(removed.contains("persistentvolumeclaim " + datasets.namespace() + "/" + oldSnapshot), removed
+                .toString());
+        assertTrue(removed.contains("persistentvolumeclaim " + datasets.namespace() + "/" + oldReady.get(0)));
+        awaitGone(datasets.namespace(), oldReady.get(0));
+        assertNotNull(volume(held.volume()), "a checked-out copy stays with its environment");
+        assertEquals("Bound", claim(KubernetesObjects.namespaceOf(env), held.claim()).getStatus().getPhase());
+
+        // a volume whose environment went without a teardown: its claim is gone, it is Released and swept
+        client.namespaces().withName(KubernetesObjects.namespaceOf(env)).delete();
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (!"Released".equals(phase(held.volume())) && System.currentTimeMillis() < deadline) {
+            Thread.sleep(100);
+        }
+        assertEquals("Released", phase(held.volume()), "Retain keeps it once its claim is gone");
+        assertTrue(next.sweep().contains("persistentvolume " + held.volume()));
+        assertNull(volume(held.volume()));
+    }
+
+    @Test
+    void aDatasetForAnotherApplicationOrUnknownIsRefusedBeforeAnyCopyIsTouched() throws Exception {
+        Dataset payroll = dataset(unique("payroll"), 1, List.of("hr"));
+        KubernetesDatasets datasets = datasets(payroll);
+        datasets.refill(payroll);
+        KubernetesRuntime runtime = runtime(datasets);
+        String env = unique("shop-pr");
+        DeployResult refused = runtime.setup(env, spec("shop", payroll.name()), Map.of(), null, listener);
+        assertFalse(refused.succeeded());
+        assertEquals("datasets." + payroll.name(), refused.failedTask());
+        assertTrue(refused.reason().contains("is for application(s) hr only"), refused.reason());
+        assertEquals(1, datasets.status(payroll).ready(), "the pool is untouched");
+        assertFalse(events.contains("started services.db"), "no service deployed");
+
+        DeployResult unknown = runtime.setup(env, spec("shop", "no-such-data"), Map.of(), null, listener);
+        assertFalse(unknown.succeeded());
+        assertTrue(unknown.reason().contains("no dataset 'no-such-data'") && unknown.reason().contains(payroll.name()),
+                unknown.reason());
+        assertTrue(runtime.teardown(env, List.of(), listener).clean());
+
+        Dataset mysql = new Dataset(unique("shop"), payroll.dump(), 1, "shop", "shop", "s3cret", null, List.of(),
+                Dataset.Engine.MYSQL, null);
+        KubernetesDatasets withMysql = datasets(mysql);
+        IllegalArgumentException engine = assertThrows(IllegalArgumentException.class, () -> withMysql.refill(mysql));
+        assertTrue(engine.getMessage().contains("a mysql dataset") && engine.getMessage().contains(
+                "only PostgreSQL datasets restored from a dump"), engine.getMessage());
+        DeployResult mysqlSetup = runtime(withMysql).setup(env, spec("shop", mysql.name()), Map.of(), null,
+                listener);
+        assertEquals("datasets." + mysql.name(), mysqlSetup.failedTask());
+        assertTrue(runtime.teardown(env, List.of(), listener).clean());
+
+        String other = unique("none");
+        DeployResult none = runtime(null).setup(other, spec("shop", payroll.name()), Map.of(), null, listener);
+        assertTrue(none.reason().contains("no datasets configured"), none.reason());
+        assertTrue(runtime(null).teardown(other, List.of(), listener).clean());
+    }
+
+    @Test
+    void aDumpOverTheCapIsRefusedNamingTheCapAndAFailedRestoreSaysWhy() throws Exception {
+        Dataset huge = new Dataset(unique("huge"), file("huge.sql", new byte[3 * 1024 * 1024]), 1, "shop", "shop",
+                "s3cret", null);
+        KubernetesDatasets capped = datasets(2L * 1024 * 1024, huge);
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> capped.refill(huge));
+        assertTrue(refused.getMessage().contains("over the 2.0 MiB") && refused.getMessage().contains(
+                "max-dump-size") && refused.getMessage().contains("seed Job"), refused.getMessage());
+
+        Dataset broken = dataset(unique("broken"), 1, List.of());
+        KubernetesDatasets datasets = new KubernetesDatasets(runtimeClient, List.of(broken),
+                new KubernetesDatasets.Options(unique("datasets"), null, null, 0, Map.of(broken.name(),
+                        "registry.example.test/postgres:broken")));
+        plane.kubelet().image("registry.example.test/postgres:broken", FakeKubelet.Behaviour.FAIL);
+        IllegalStateException failed = assertThrows(IllegalStateException.class, () -> datasets.refill(broken));
+        assertTrue(failed.getMessage().contains("restore of " + broken.dump()), failed.getMessage());
+        awaitGone(datasets.namespace(), datasets.snapshotClaim(broken));
+        assertFalse(datasets.status(broken).snapshot());
+    }
+
+    @Test
+    void withoutDatasetsTheRuntimeReportsNoPoolsAndTearsDownWhereVolumesMayNotBeRead() {
+        String agent = "stagecraft-runtime-without-datasets";
+        plane.forbid(agent, "/api/v1/persistentvolumes");
+        try (KubernetesClient limited = plane.client(agent)) {
+            KubernetesRuntime runtime = new KubernetesRuntime(limited, Duration.ofSeconds(10), null, IngressTls.NONE,
+                    null, null, value -> value, POLICY, new KubernetesDatasets(limited, List.of(),
+                            KubernetesDatasets.Options.defaults()));
+            assertTrue(runtime.datasetPools().isEmpty(), "no pools for the setup-service to refill or report");
+            String env = unique("plain");
+            EnvironmentSpec plain = new EnvironmentSpec("shop", List.of(service("api", "registry/api:1", 8080,
+                    List.of())), Map.of(), List.of(), Map.of(), Map.of(), List.of(), "ephemeral", null, "kubernetes",
+                    List.of(), List.of());
+            assertTrue(runtime.setup(env, plain, Map.of(), null, listener).succeeded());
+            TeardownResult down = runtime.teardown(env, List.of(), listener);
+            assertTrue(down.clean(), String.valueOf(down.leftovers()));
+        }
+    }
+
+    /**
+     * Every call the datasets make is one deploy/kubernetes grants: in the datasets namespace by the Role of
+     * 12-datasets.yaml, on volumes by its ClusterRole, in the environment's namespace by the environment role, and
+     * cluster-wide (namespaces) by the runtime's ClusterRole; and those two new roles grant nothing unused.
+     */
+    @Test
+    void theDatasetsMakeOnlyTheCallsTheirRolesGrant() throws Exception {
+        String agent = "stagecraft-runtime-rbac";
+        List<io.fabric8.kubernetes.api.model.HasMetadata> manifests = Manifests.load(client);
+        Set<ApiCall> calls = new HashSet<>();
+        String datasetsNamespace;
+        try (KubernetesClient recorded = plane.client(agent)) {
+            Path obfuscate = file("scrub.sql", "UPDATE customers SET name = 'x';\n".getBytes(StandardCharsets.UTF_8));
+            Dataset base = dataset(unique("audited"), 1, List.of());
+            Dataset audited = new Dataset(base.name(), base.dump(), 1, "shop", "shop", "s3cret", obfuscate);
+            KubernetesDatasets datasets = new KubernetesDatasets(recorded, List.of(audited),
+                    new KubernetesDatasets.Options(unique("datasets"), null, null, 0, Map.of()));
+            datasetsNamespace = datasets.namespace();
+            KubernetesRuntime runtime = new KubernetesRuntime(recorded, Duration.ofSeconds(10), null,
+                    IngressTls.NONE, null, null, value -> value, POLICY, datasets);
+            datasets.refill(audited);
+            String env = unique("audit");
+            assertTrue(runtime.setup(env, spec("shop", audited.name()), Map.of(), null, listener).succeeded());
+            datasets.status(audited);
+            assertTrue(runtime.teardown(env, List.of(), listener).clean());
+            datasets.sweep();
+            // an older version of the Jobs' script is replaced; a second environment while the pool is empty gets
+            // the copy made for it, and goes without a teardown
+            client.configMaps().inNamespace(datasetsNamespace).withName(KubernetesDatasets.JOB_SCRIPT).edit(c -> {
+                c.setData(Map.of("job.sh", "exit 1\n"));
+                return c;
+            });
+            String other = unique("audit");
+            assertTrue(runtime.setup(other, spec("shop", audited.name()), Map.of(), null, listener).succeeded());
+            String volume = datasets.claimedBy(other, audited).orElseThrow().getMetadata().getName();
+            client.namespaces().withName(KubernetesObjects.namespaceOf(other)).delete();
+            long deadline = System.currentTimeMillis() + 10_000;
+            while (!"Released".equals(phase(volume)) && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+            // the dataset is no longer configured: the sweep removes its snapshot, SQL, password and the volume
+            KubernetesDatasets none = new KubernetesDatasets(recorded, List.of(), new KubernetesDatasets.Options(
+                    datasetsNamespace, null, null, 0, Map.of()));
+            List<String> swept = none.sweep();
+            assertTrue(swept.contains("persistentvolume " + volume), swept.toString());
+            assertTrue(swept.contains("secret " + datasetsNamespace + "/" + audited.name() + "-auth-"
+                    + datasets.source(audited)), swept.toString());
+        }
+        for (int pending = plane.server().getRequestCount(); pending > 0; pending--) {
+            var r = plane.server().takeRequest(1, java.util.concurrent.TimeUnit.SECONDS);
+            if (r == null) {
+                break;
+            }
+            if (agent.equals(r.getHeader("User-Agent"))) {
+                ApiCall.of(r.getMethod(), r.getPath()).ifPresent(calls::add);
+            }
+        }
+        var clusterRoles = Manifests.of(manifests, io.fabric8.kubernetes.api.model.rbac.ClusterRole.class);
+        var datasetsRole = Manifests.of(manifests, io.fabric8.kubernetes.api.model.rbac.Role.class).stream()
+                .filter(r -> r.getMetadata().getName().equals("stagecraft-runtime-datasets")).findFirst().orElseThrow();
+        assertEquals(KubernetesDatasets.DEFAULT_NAMESPACE, datasetsRole.getMetadata().getNamespace());
+        Map<String, List<io.fabric8.kubernetes.api.model.rbac.PolicyRule>> rules = new java.util.HashMap<>();
+        clusterRoles.forEach(r -> rules.put(r.getMetadata().getName(), r.getRules()));
+        List<String> uncovered = new ArrayList<>();
+        Set<String> usedInDatasets = new HashSet<>();
+        Set<String> usedOnVolumes = new HashSet<>();
+        for (ApiCall call : calls) {
+            List<io.fabric8.kubernetes.api.model.rbac.PolicyRule> granted;
+            if (datasetsNamespace.equals(call.namespace())) {
+                granted = datasetsRole.getRules();
+                usedInDatasets.add(call.group() + "/" + call.resource() + ":" + call.verb());
+            } else if (call.resource().equals("persistentvolumes")) {
+                granted = rules.get("stagecraft-runtime-volumes");
+                usedOnVolumes.add(call.verb());
+            } else if (call.namespace() != null && call.namespace().startsWith("sc-")
+                    && !call.resource().equals("rolebindings")) {
+                granted = rules.get(KubernetesObjects.ENVIRONMENT_ROLE);
+            } else {
+                granted = rules.get("stagecraft-runtime");
+            }
+            boolean allowed = granted.stream().anyMatch(rule -> rule.getApiGroups().contains(call.group())
+                    && rule.getResources().contains(call.resource()) && rule.getVerbs().contains(call.verb()));
+            if (!allowed) {
+                uncovered.add(call.toString());
+            }
+        }
+        assertEquals(List.of(), uncovered, "calls the roles do not allow");
+        List<String> unused = new ArrayList<>();
+        for (var rule : datasetsRole.getRules()) {
+            for (String resource : rule.getResources()) {
+                for (String verb : rule.getVerbs()) {
+                    if (!usedInDatasets.contains(rule.getApiGroups().get(0) + "/" + resource + ":" + verb)) {
+                        unused.add(verb + " " + resource);
+                    }
+                }
+            }
+        }
+        rules.get("stagecraft-runtime-volumes").forEach(rule -> rule.getVerbs().stream()
+                .filter(v -> !usedOnVolumes.contains(v)).forEach(v -> unused.add(v + " persistentvolumes")));
+        assertEquals(List.of(), unused, "granted and never used");
+    }
+
+    private static String phase(String volume) {
+        PersistentVolume pv = volume(volume);
+        return pv == null || pv.getStatus() == null ? null : pv.getStatus().getPhase();
+    }
+
+    private static void awaitGone(String namespace, String claim) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 5000;
+        while (claim(namespace, claim) != null && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        assertNull(claim(namespace, claim));
+    }
+
+    private static String decode(String base64) {
+        return new String(Base64.getDecoder().decode(base64), StandardCharsets.UTF_8);
+    }
+}
