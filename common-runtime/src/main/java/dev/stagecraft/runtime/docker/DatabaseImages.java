@@ -3,7 +3,6 @@ package dev.stagecraft.runtime.docker;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 
 import com.github.dockerjava.api.DockerClient;
 
@@ -11,7 +10,7 @@ import dev.stagecraft.runtime.datasets.Dataset.Engine;
 
 /**
  * How the Docker runtime runs each dataset engine: its base image ({@link BaseImages}), where a copy is mounted in
- * it, what its server is told to serve a copy, and the variables that tell a client where the database is. The pool
+ * it, and what its server is told to serve a copy. The pool
  * ({@link DockerDatasets}) is the same for every engine.
  */
 final class DatabaseImages {
@@ -75,64 +74,5 @@ final class DatabaseImages {
             default -> throw new IllegalArgumentException(engine.toString());
         }
         return vars;
-    }
-
-    /**
-     * How a client reaches {@code database} of {@code dataset} at {@code host:port}: {@code <DATASET>_DATABASE_URL}
-     * ({@code postgresql://} or {@code mysql://user:password@host:port/database}, each part percent-encoded where
-     * it must be), {@code _HOST}, {@code _PORT},
-     * {@code _USER}, {@code _PASSWORD}, {@code _NAME}; when it is the environment's only dataset also
-     * {@code DATABASE_URL} and the engine client's own variables (libpq's {@code PG*}; for MySQL {@code MYSQL_HOST},
-     * {@code MYSQL_TCP_PORT} and {@code MYSQL_PWD}, which its clients read, and {@code MYSQL_USER},
-     * {@code MYSQL_PASSWORD}, {@code MYSQL_DATABASE}).
-     */
-    static Map<String, String> connectionVariables(String dataset, Engine engine, String host, int port, String user,
-            String password, String database, boolean only) {
-        Map<String, String> vars = new TreeMap<>();
-        String url = engine.scheme() + "://" + userInfo(user) + ":" + userInfo(password) + "@" + host + ":" + port
-                + "/" + userInfo(database);
-        String prefix = DockerRuntime.envName(dataset) + "_DATABASE";
-        vars.put(prefix + "_URL", url);
-        vars.put(prefix + "_HOST", host);
-        vars.put(prefix + "_PORT", Integer.toString(port));
-        vars.put(prefix + "_USER", user);
-        vars.put(prefix + "_PASSWORD", password);
-        vars.put(prefix + "_NAME", database);
-        if (only) {
-            vars.put("DATABASE_URL", url);
-            switch (engine) {
-                case POSTGRESQL -> {
-                    vars.put("PGHOST", host);
-                    vars.put("PGPORT", Integer.toString(port));
-                    vars.put("PGUSER", user);
-                    vars.put("PGPASSWORD", password);
-                    vars.put("PGDATABASE", database);
-                }
-                case MYSQL -> {
-                    vars.put("MYSQL_HOST", host);
-                    vars.put("MYSQL_TCP_PORT", Integer.toString(port));
-                    vars.put("MYSQL_PWD", password);
-                    vars.put("MYSQL_USER", user);
-                    vars.put("MYSQL_PASSWORD", password);
-                    vars.put("MYSQL_DATABASE", database);
-                }
-                default -> throw new IllegalArgumentException(engine.toString());
-            }
-        }
-        return vars;
-    }
-
-    /** {@code text} percent-encoded for a URL's user information or path: all but RFC 3986's unreserved. */
-    static String userInfo(String text) {
-        StringBuilder out = new StringBuilder();
-        for (byte b : text.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
-            char c = (char) (b & 0xff);
-            if (c < 0x80 && (Character.isLetterOrDigit(c) || "-._~".indexOf(c) >= 0)) {
-                out.append(c);
-            } else {
-                out.append('%').append(String.format("%02X", b & 0xff));
-            }
-        }
-        return out.toString();
     }
 }

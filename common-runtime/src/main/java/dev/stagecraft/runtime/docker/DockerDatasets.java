@@ -35,9 +35,11 @@ import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Volume;
 
 import dev.stagecraft.runtime.Labels;
+import dev.stagecraft.runtime.datasets.ConnectionVariables;
 import dev.stagecraft.runtime.datasets.Dataset;
 import dev.stagecraft.runtime.datasets.Dataset.Engine;
 import dev.stagecraft.runtime.datasets.DatasetPools;
+import dev.stagecraft.runtime.datasets.DatasetSource;
 import dev.stagecraft.runtime.datasets.PoolStatus;
 
 /**
@@ -56,13 +58,13 @@ import dev.stagecraft.runtime.datasets.PoolStatus;
 public final class DockerDatasets implements DatasetPools {
 
     private static final Logger LOG = Logger.getLogger(DockerDatasets.class);
-    public static final String DATASET = "stagecraft.dev/dataset";
+    public static final String DATASET = DatasetSource.DATASET;
     /** snapshot, copy (volumes); restore, fill, ready, claim, snapshot (holder containers). */
-    public static final String ROLE = "stagecraft.dev/dataset-role";
+    public static final String ROLE = DatasetSource.ROLE;
     /** The copy a holder holds. */
     public static final String VOLUME = "stagecraft.dev/dataset-volume";
     /** A hash of the dump and the obfuscation: copies of an older source are never checked out. */
-    public static final String SOURCE = "stagecraft.dev/dataset-source";
+    public static final String SOURCE = DatasetSource.SOURCE;
     static final String PREFIX = "stagecraft-dataset-";
     /** A copy without a holder is removed by the sweep only once it is this old: its fill may be just starting. */
     private static final Duration ORPHAN_AGE = Duration.ofMinutes(2);
@@ -193,9 +195,9 @@ public final class DockerDatasets implements DatasetPools {
         Dataset.Seed seed = dataset.seed();
         docker.startContainerCmd(databaseId).exec();
         awaitReady(databaseId, databaseName, dataset, Duration.ofMinutes(5));
-        Map<String, String> env = new java.util.TreeMap<>(DatabaseImages.connectionVariables(dataset.name(),
-                dataset.engine(), SEED_HOST, dataset.engine().port(), dataset.user(), dataset.password(),
-                dataset.database(), true));
+        Map<String, String> env = new java.util.TreeMap<>(ConnectionVariables.of(new ConnectionVariables.Copy(
+                dataset.name(), dataset.engine(), dataset.database(), dataset.user(), dataset.password()), SEED_HOST,
+                dataset.engine().port(), true));
         env.putAll(seed.env());
         String name = PREFIX + "seed-" + databaseName.substring((PREFIX + "restore-").length());
         removeContainer(name); // one a crashed process left: this process holds the snapshot's restore name now

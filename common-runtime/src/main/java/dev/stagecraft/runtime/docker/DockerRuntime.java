@@ -32,6 +32,7 @@ import com.github.dockerjava.api.model.Network;
 import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.api.async.ResultCallback;
 
+import dev.stagecraft.runtime.datasets.ConnectionVariables;
 import dev.stagecraft.runtime.datasets.Dataset;
 import dev.stagecraft.runtime.datasets.DatasetPools;
 import dev.stagecraft.events.EnvironmentSpec;
@@ -964,22 +965,12 @@ public final class DockerRuntime implements EnvironmentRuntime {
         return env;
     }
 
-    /**
-     * How every service reaches the databases of the environment's dataset copies, each at its serving service's
-     * port (else the engine's): for each dataset {@code <DATASET>_DATABASE_URL}
-     * ({@code postgresql://} or {@code mysql://user:password@service:port/database}), {@code _HOST}, {@code _PORT},
-     * {@code _USER}, {@code _PASSWORD} and {@code _NAME}; with one dataset also {@code DATABASE_URL} and the
-     * engine client's variables ({@link DatabaseImages#connectionVariables}).
-     */
+    /** How every service reaches the databases of the environment's dataset copies ({@link ConnectionVariables}). */
     static Map<String, String> connectionVariables(EnvironmentSpec spec, Map<String, DockerDatasets.Checkout> copies) {
-        Map<String, String> vars = new TreeMap<>();
-        copies.forEach((service, copy) -> {
-            int port = spec.services().stream().filter(s -> s.name().equals(service)).mapToInt(ServiceSpec::port)
-                    .filter(p -> p > 0).findFirst().orElse(copy.engine().port());
-            vars.putAll(DatabaseImages.connectionVariables(copy.dataset(), copy.engine(), service, port, copy.user(),
-                    copy.password(), copy.database(), copies.size() == 1));
-        });
-        return vars;
+        Map<String, ConnectionVariables.Copy> served = new LinkedHashMap<>();
+        copies.forEach((service, copy) -> served.put(service, new ConnectionVariables.Copy(copy.dataset(),
+                copy.engine(), copy.database(), copy.user(), copy.password())));
+        return ConnectionVariables.of(spec, served);
     }
 
     /** What the database service serving {@code copy} is told: where the data is, and whose it is. */

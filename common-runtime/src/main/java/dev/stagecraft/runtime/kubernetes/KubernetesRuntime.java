@@ -23,6 +23,7 @@ import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.RuntimeListener;
 import dev.stagecraft.runtime.RuntimeSpans;
 import dev.stagecraft.runtime.datasets.ConnectionVariables;
+import dev.stagecraft.runtime.datasets.Dataset;
 import dev.stagecraft.runtime.datasets.DatasetPools;
 import dev.stagecraft.runtime.workflow.TaskPlan;
 import dev.stagecraft.runtime.workflow.WorkflowExecutor;
@@ -360,7 +361,7 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         }
         Map<String, ConnectionVariables.Copy> served = new LinkedHashMap<>();
         copies.forEach((service, copy) -> served.put(service, new ConnectionVariables.Copy(copy.dataset(),
-                copy.database(), copy.user(), copy.password())));
+                Dataset.Engine.POSTGRESQL, copy.database(), copy.user(), copy.password())));
         Secret variables = KubernetesObjects.variables(environmentId, spec, opener,
                 ConnectionVariables.of(spec, served));
         converge(variables);
