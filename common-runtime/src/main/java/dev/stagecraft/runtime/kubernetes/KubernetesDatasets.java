@@ -50,9 +50,10 @@ import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 
 /**
- * The datasets of a Kubernetes cluster: for each PostgreSQL dataset, a snapshot PersistentVolumeClaim in the datasets
- * namespace restored once from its dump by a Job, and a pool of ready copies, claims cloned from the snapshot (CSI
- * volume cloning, {@code spec.dataSource}) and made ready by a Job that checks them and runs the obfuscation SQL.
+ * The datasets of a Kubernetes cluster: for each dataset (PostgreSQL, or MySQL served by MariaDB), a snapshot
+ * PersistentVolumeClaim in the datasets namespace restored once from its dump by a Job of the engine's image, and a
+ * pool of ready copies, claims cloned from the snapshot (CSI volume cloning, {@code spec.dataSource}) and made ready
+ * by a Job that checks them and runs the obfuscation SQL.
  *
  * <p>A claim cannot move to another namespace, but its PersistentVolume can be bound to another claim. A checkout
  * takes a ready copy's volume with one optimistic update (the resourceVersion read): reclaim policy Retain, the

@@ -75,15 +75,18 @@ if [ "${2:-postgresql}" = mysql ]; then
   : "${MYSQL_USER:?MYSQL_USER is required}"
   case "${1:-}" in
     restore)
+      : "${MYSQL_PASSWORD:?MYSQL_PASSWORD is required}"
       find "$MYSQL_DATADIR" -mindepth 1 -maxdepth 1 ! -name lost+found -exec rm -rf {} +
-      mariadb-install-db --no-defaults --datadir="$MYSQL_DATADIR" --skip-test-db --auth-root-authentication-method=socket \
+      mariadb-install-db --no-defaults --datadir="$MYSQL_DATADIR" --skip-test-db \
+        --auth-root-authentication-method=socket \
         >/tmp/install.log 2>&1 || { cat /tmp/install.log; exit 1; }
       # the database and its user, made before the server serves anything (as mariadb-install-db makes its own);
       # bootstrap runs without privilege checks until the grant tables are loaded
       {
         echo "FLUSH PRIVILEGES;"
         echo "CREATE DATABASE IF NOT EXISTS $(mysql_name "$MYSQL_DATABASE");"
-        echo "CREATE USER $(mysql_string "$MYSQL_USER")@'%' IDENTIFIED BY $(mysql_string "${MYSQL_PASSWORD:?MYSQL_PASSWORD is required}");"
+        password=$(mysql_string "$MYSQL_PASSWORD")
+        echo "CREATE USER $(mysql_string "$MYSQL_USER")@'%' IDENTIFIED BY $password;"
         echo "GRANT ALL PRIVILEGES ON $(mysql_name "$MYSQL_DATABASE").* TO $(mysql_string "$MYSQL_USER")@'%';"
       } | mariadbd $(mysql_server) --bootstrap --log-warnings=0 >/tmp/bootstrap.log 2>&1 \
         || { cat /tmp/bootstrap.log; exit 1; }
@@ -98,7 +101,10 @@ if [ "${2:-postgresql}" = mysql ]; then
       mysql_stop
       ;;
     prepare)
-      [ -d "$MYSQL_DATADIR/mysql" ] || { echo "the copy has no data directory in $MYSQL_DATADIR: the clone of the snapshot is empty"; exit 1; }
+      [ -d "$MYSQL_DATADIR/mysql" ] || {
+        echo "the copy has no data directory in $MYSQL_DATADIR: the clone of the snapshot is empty"
+        exit 1
+      }
       if [ -f /stagecraft/obfuscate/obfuscate.sql ]; then
         mysql_start
         mysql_sql < /stagecraft/obfuscate/obfuscate.sql
