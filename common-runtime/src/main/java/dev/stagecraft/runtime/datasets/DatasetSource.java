@@ -29,15 +29,32 @@ public final class DatasetSource {
     /**
      * Twelve hex digits of a SHA-256 over the dump's and the obfuscation's content, the database, the user and the
      * password: for a PostgreSQL dataset restored from a dump, the hash {@code DockerDatasets.source} makes too.
+     * A dataset made by a seed job needs {@link #hash(Dataset, String)}.
      */
     public static String hash(Dataset dataset) {
+        return hash(dataset, null);
+    }
+
+    /**
+     * The hash of {@link #hash(Dataset)}, with {@code seedImage} (what identifies the seed job's image: an id where
+     * the runtime has one, its reference otherwise), the seed's command and variables instead of a dump's content,
+     * and the engine's name unless it is PostgreSQL (whose hash stays what it was before there were engines).
+     */
+    public static String hash(Dataset dataset, String seedImage) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            digest(sha, dataset.dump());
+            if (dataset.seed() == null) {
+                digest(sha, dataset.dump());
+            } else {
+                sha.update(("seed\n" + (seedImage == null ? dataset.seed().image() : seedImage) + "\n"
+                        + String.join("\u0000", dataset.seed().command()) + "\n" + dataset.seed().env())
+                        .getBytes(StandardCharsets.UTF_8));
+            }
             if (dataset.obfuscate() != null) {
                 digest(sha, dataset.obfuscate());
             }
-            sha.update((dataset.database() + "\n" + dataset.user() + "\n" + dataset.password())
+            String engine = dataset.engine() == Dataset.Engine.POSTGRESQL ? "" : "\n" + dataset.engine().configName();
+            sha.update((dataset.database() + "\n" + dataset.user() + "\n" + dataset.password() + engine)
                     .getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(sha.digest()).substring(0, 12);
         } catch (NoSuchAlgorithmException e) {

@@ -50,9 +50,10 @@ import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 
 /**
- * The datasets of a Kubernetes cluster: for each PostgreSQL dataset, a snapshot PersistentVolumeClaim in the datasets
- * namespace restored once from its dump by a Job, and a pool of ready copies, claims cloned from the snapshot (CSI
- * volume cloning, {@code spec.dataSource}) and made ready by a Job that checks them and runs the obfuscation SQL.
+ * The datasets of a Kubernetes cluster: for each dataset (PostgreSQL, or MySQL served by MariaDB), a snapshot
+ * PersistentVolumeClaim in the datasets namespace restored once from its dump by a Job of the engine's image, and a
+ * pool of ready copies, claims cloned from the snapshot (CSI volume cloning, {@code spec.dataSource}) and made ready
+ * by a Job that checks them and runs the obfuscation SQL.
  *
  * <p>A claim cannot move to another namespace, but its PersistentVolume can be bound to another claim. A checkout
  * takes a ready copy's volume with one optimistic update (the resourceVersion read): reclaim policy Retain, the
@@ -67,7 +68,12 @@ public final class KubernetesDatasets implements DatasetPools {
     private static final Logger LOG = Logger.getLogger(KubernetesDatasets.class);
     /** Where the official PostgreSQL image keeps its data: the copy is mounted here, the cluster is in pgdata/. */
     public static final String DATA_DIRECTORY = "/var/lib/postgresql/data";
-    /** The uid and gid of the postgres user in the official image; the Jobs run as it. */
+    /** Where the official MariaDB (and MySQL) image keeps its data: the copy is mounted here. */
+    public static final String MYSQL_DATA_DIRECTORY = "/var/lib/mysql";
+    /**
+     * The uid and gid of the postgres user of the official PostgreSQL image, and of the mysql user of the official
+     * MariaDB image; the Jobs run as it, and so does the database service serving a copy.
+     */
     static final long POSTGRES_UID = 999;
     /** When a volume was claimed for an environment: the sweep leaves a fresh claim alone. */
     static final String CLAIMED_AT = "stagecraft.dev/dataset-claimed-at";
@@ -87,7 +93,8 @@ public final class KubernetesDatasets implements DatasetPools {
      *                      cluster's default
      * @param size          the size of a snapshot and of each copy
      * @param maxSourceSize the largest dump (with its obfuscation SQL) handed to a restore Job through ConfigMaps
-     * @param images        the PostgreSQL image of each dataset's Jobs, by dataset; {@link #DEFAULT_IMAGE} otherwise
+     * @param images        the database image of each dataset's Jobs, by dataset; otherwise {@link #DEFAULT_IMAGE}
+     *                      for PostgreSQL, {@link #DEFAULT_MYSQL_IMAGE} for MySQL
      */
     public record Options(String namespace, String storageClass, String size, long maxSourceSize,
             Map<String, String> images) {
@@ -107,11 +114,28 @@ public final class KubernetesDatasets implements DatasetPools {
 
     public static final String DEFAULT_NAMESPACE = "stagecraft-datasets";
     public static final String DEFAULT_IMAGE = "postgres:15";
+    /** MySQL datasets are made and served by MariaDB, which speaks MySQL's protocol and loads mysqldump's files. */
+    public static final String DEFAULT_MYSQL_IMAGE = "mariadb:10.11";
     public static final long DEFAULT_MAX_SOURCE = 64L * 1024 * 1024;
 
     /** A copy checked out to one environment: its volume, the environment's claim of it, and its credentials. */
     public record Checkout(String dataset, String volume, String claim, String database, String user, String password,
-            boolean fromPool) {
+            boolean fromPool, Dataset.Engine engine) {
+
+        public Checkout {
+            engine = engine == null ? Dataset.Engine.POSTGRESQL : engine;
+        }
+    }
+
+    /** Where the engine's official image keeps its data, which is where a copy is mounted. */
+    public static String dataDirectory(Dataset.Engine engine) {
+        return engine == Dataset.Engine.MYSQL ? MYSQL_DATA_DIRECTORY : DATA_DIRECTORY;
+    }
+
+    /** The image of the dataset's Jobs: the one configured for it, else its engine's official image. */
+    String image(Dataset dataset) {
+        return options.images().getOrDefault(dataset.name(),
+                dataset.engine() == Dataset.Engine.MYSQL ? DEFAULT_MYSQL_IMAGE : DEFAULT_IMAGE);
     }
 
     private final KubernetesClient client;
@@ -138,9 +162,13 @@ public final class KubernetesDatasets implements DatasetPools {
         return options.namespace();
     }
 
-    /** The hash of the dataset's source ({@link DatasetSource#hash}); computed once per dataset. */
+    /**
+     * The hash of the dataset's source ({@link DatasetSource#hash(Dataset, String)}; a seed job's image is known by
+     * its reference: the API has no image id before a pod runs it); computed once per dataset.
+     */
     public String source(Dataset dataset) {
-        return sources.computeIfAbsent(dataset.name(), n -> DatasetSource.hash(dataset));
+        return sources.computeIfAbsent(dataset.name(), n -> DatasetSource.hash(dataset,
+                dataset.seed() == null ? null : dataset.seed().image()));
     }
 
     public String snapshotClaim(Dataset dataset) {
@@ -233,15 +261,12 @@ public final class KubernetesDatasets implements DatasetPools {
                 + " 2 hours");
     }
 
-    /** Refuses what this runtime does not build yet: MySQL datasets and snapshots made by a seed job. */
+    /** Refuses what this runtime does not build yet: snapshots made by a seed job. */
     static void supported(Dataset dataset) {
-        if (dataset.engine() != Dataset.Engine.POSTGRESQL || dataset.seed() != null) {
-            throw new IllegalArgumentException("dataset '" + dataset.name() + "' is "
-                    + (dataset.seed() != null ? "made by a seed job (stagecraft.datasets." + dataset.name()
-                            + ".seed.image)" : "a " + dataset.engine().configName() + " dataset (stagecraft.datasets."
-                                    + dataset.name() + ".engine)")
-                    + ": the Kubernetes runtime keeps only PostgreSQL datasets restored from a dump; its environments"
-                    + " can have it on the Docker runtime");
+        if (dataset.seed() != null) {
+            throw new IllegalArgumentException("dataset '" + dataset.name() + "' is made by a seed job"
+                    + " (stagecraft.datasets." + dataset.name() + ".seed.image): the Kubernetes runtime keeps only"
+                    + " datasets restored from a dump; its environments can have it on the Docker runtime");
         }
     }
 
@@ -449,7 +474,7 @@ public final class KubernetesDatasets implements DatasetPools {
         }
         awaitBound(namespace, claim);
         return new Checkout(dataset.name(), pv, claim, dataset.database(), dataset.user(), dataset.password(),
-                fromPool);
+                fromPool, dataset.engine());
     }
 
     /** The volume of {@code dataset} the environment holds, if it holds one. */
@@ -783,8 +808,9 @@ public final class KubernetesDatasets implements DatasetPools {
     }
 
     /**
-     * A Job of the PostgreSQL image running {@code dataset-job.sh <mode>} as the postgres user on the claim
-     * {@code data}, with {@code extra} mounted (the dump's parts, or the obfuscation SQL) when given.
+     * A Job of the dataset's database image running {@code dataset-job.sh <mode> <engine>} as the image's database
+     * user (uid 999) on the claim {@code data} mounted at the engine's data directory, with {@code extra} mounted (the
+     * dump's parts, or the obfuscation SQL) when given. The password is read from the dataset's Secret.
      */
     private Job job(Dataset dataset, String name, String mode, String data, Volume extra, Duration deadline) {
         Map<String, String> labels = labels(dataset, mode);
@@ -793,7 +819,7 @@ public final class KubernetesDatasets implements DatasetPools {
                 new VolumeBuilder().withName("script").withNewConfigMap().withName(JOB_SCRIPT).endConfigMap()
                         .build()));
         List<VolumeMount> mounts = new ArrayList<>(List.of(
-                new VolumeMountBuilder().withName("data").withMountPath(DATA_DIRECTORY).build(),
+                new VolumeMountBuilder().withName("data").withMountPath(dataDirectory(dataset.engine())).build(),
                 new VolumeMountBuilder().withName("script").withMountPath("/stagecraft/bin").withReadOnly(true)
                         .build()));
         if (extra != null) {
@@ -802,13 +828,11 @@ public final class KubernetesDatasets implements DatasetPools {
                     + extra.getName()).withReadOnly(true).build());
         }
         var container = new io.fabric8.kubernetes.api.model.ContainerBuilder().withName(mode)
-                .withImage(options.images().getOrDefault(dataset.name(), DEFAULT_IMAGE))
-                .withCommand("sh", "/stagecraft/bin/job.sh", mode)
-                .addNewEnv().withName("PGDATA").withValue(DATA_DIRECTORY + "/pgdata").endEnv()
-                .addNewEnv().withName("POSTGRES_USER").withValue(dataset.user()).endEnv()
-                .addNewEnv().withName("POSTGRES_DB").withValue(dataset.database()).endEnv()
-                .addNewEnv().withName("POSTGRES_PASSWORD").withNewValueFrom().withNewSecretKeyRef("password",
-                        credentials(dataset), false).endValueFrom().endEnv()
+                .withImage(image(dataset))
+                .withCommand(dataset.engine() == Dataset.Engine.MYSQL
+                        ? List.of("sh", "/stagecraft/bin/job.sh", mode, dataset.engine().configName())
+                        : List.of("sh", "/stagecraft/bin/job.sh", mode))
+                .withEnv(jobVariables(dataset))
                 .withVolumeMounts(mounts).withSecurityContext(KubernetesObjects.containerSecurity())
                 .withNewResources().withRequests(Map.of("cpu", new Quantity("250m"), "memory", new Quantity("256Mi")))
                 .withLimits(Map.of("memory", new Quantity("1Gi"))).endResources().build();
@@ -822,6 +846,23 @@ public final class KubernetesDatasets implements DatasetPools {
                 .withRunAsGroup(POSTGRES_UID).withFsGroup(POSTGRES_UID).withNewSeccompProfile()
                 .withType("RuntimeDefault").endSeccompProfile().endSecurityContext()
                 .endSpec().endTemplate().endSpec().build();
+    }
+
+    /** What a Job of the dataset's engine is told: where the data is, the database, its user and password. */
+    private List<io.fabric8.kubernetes.api.model.EnvVar> jobVariables(Dataset dataset) {
+        List<io.fabric8.kubernetes.api.model.EnvVar> env = new ArrayList<>();
+        String prefix = dataset.engine() == Dataset.Engine.MYSQL ? "MYSQL_" : "POSTGRES_";
+        if (dataset.engine() == Dataset.Engine.MYSQL) {
+            env.add(new io.fabric8.kubernetes.api.model.EnvVar("MYSQL_DATADIR", MYSQL_DATA_DIRECTORY, null));
+            env.add(new io.fabric8.kubernetes.api.model.EnvVar("MYSQL_DATABASE", dataset.database(), null));
+        } else {
+            env.add(new io.fabric8.kubernetes.api.model.EnvVar("PGDATA", DATA_DIRECTORY + "/pgdata", null));
+            env.add(new io.fabric8.kubernetes.api.model.EnvVar("POSTGRES_DB", dataset.database(), null));
+        }
+        env.add(new io.fabric8.kubernetes.api.model.EnvVar(prefix + "USER", dataset.user(), null));
+        env.add(new io.fabric8.kubernetes.api.model.EnvVarBuilder().withName(prefix + "PASSWORD").withNewValueFrom()
+                .withNewSecretKeyRef("password", credentials(dataset), false).endValueFrom().build());
+        return env;
     }
 
     /** Waits for the Job to succeed; otherwise fails with its reason and last output. */

@@ -17,6 +17,7 @@ import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
 import dev.stagecraft.events.EnvironmentSpec.VolumeSpec;
 import dev.stagecraft.events.cloudevents.SpecHash;
 import dev.stagecraft.runtime.Labels;
+import dev.stagecraft.runtime.datasets.Dataset;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvFromSourceBuilder;
@@ -541,24 +542,35 @@ final class KubernetesObjects {
 
     /**
      * What the database service serving a dataset copy is told besides its own variables: where the cluster is and
-     * whose it is; the password is read from the variables Secret ({@code <DATASET>_DATABASE_PASSWORD}), never
-     * written into the Deployment.
+     * whose it is (PostgreSQL's {@code PGDATA}, {@code POSTGRES_*}; for MySQL the official images' {@code MYSQL_*}
+     * and {@code MARIADB_*}); the password is read from the variables Secret ({@code <DATASET>_DATABASE_PASSWORD},
+     * {@link #passwordVariables}), never written into the Deployment.
      */
     static Map<String, String> servingVariables(KubernetesDatasets.Checkout copy) {
+        if (copy.engine() == Dataset.Engine.MYSQL) {
+            return Map.of("MYSQL_USER", copy.user(), "MYSQL_DATABASE", copy.database(), "MARIADB_USER", copy.user(),
+                    "MARIADB_DATABASE", copy.database());
+        }
         return Map.of("PGDATA", KubernetesDatasets.DATA_DIRECTORY + "/pgdata", "POSTGRES_USER", copy.user(),
                 "POSTGRES_DB", copy.database());
     }
 
+    /** The variables the engine's image reads the copy's password from. */
+    static List<String> passwordVariables(Dataset.Engine engine) {
+        return engine == Dataset.Engine.MYSQL ? List.of("MYSQL_PASSWORD", "MARIADB_PASSWORD")
+                : List.of("POSTGRES_PASSWORD");
+    }
+
     /**
-     * Mounts the environment's claim of the copy at the PostgreSQL data directory of the Deployment's container, runs
+     * Mounts the environment's claim of the copy at the engine's data directory in the Deployment's container, runs
      * it as the copy's owner unless the service runs as root, and gives it the password; one pod at a time
      * (Recreate), as the copy is ReadWriteOnce.
      */
     static void serveDataset(Deployment d, KubernetesDatasets.Checkout copy, boolean root) {
         var pod = d.getSpec().getTemplate().getSpec();
         if (!root) {
-            // the copy's files belong to the postgres user of the Jobs that made them (uid 999, as in the official
-            // image, whose own user is root, which the restricted Pod Security profile refuses)
+            // the copy's files belong to the database user of the Jobs that made them (uid 999: postgres, or mysql in
+            // the MariaDB image; the images' own user is root, which the restricted Pod Security profile refuses)
             SecurityContext security = pod.getContainers().get(0).getSecurityContext();
             security.setRunAsUser(KubernetesDatasets.POSTGRES_UID);
             security.setRunAsGroup(KubernetesDatasets.POSTGRES_UID);
@@ -569,13 +581,15 @@ final class KubernetesObjects {
         pod.setVolumes(volumes);
         Container container = pod.getContainers().get(0);
         List<VolumeMount> mounts = new ArrayList<>(container.getVolumeMounts());
-        mounts.add(new VolumeMountBuilder().withName(DATASET_VOLUME).withMountPath(KubernetesDatasets.DATA_DIRECTORY)
-                .build());
+        mounts.add(new VolumeMountBuilder().withName(DATASET_VOLUME).withMountPath(KubernetesDatasets.dataDirectory(
+                copy.engine())).build());
         container.setVolumeMounts(mounts);
         List<EnvVar> env = new ArrayList<>(container.getEnv());
-        env.add(new io.fabric8.kubernetes.api.model.EnvVarBuilder().withName("POSTGRES_PASSWORD").withNewValueFrom()
-                .withNewSecretKeyRef(dev.stagecraft.runtime.datasets.ConnectionVariables.prefix(copy.dataset())
-                        + "_PASSWORD", VARIABLES_SECRET, false).endValueFrom().build());
+        for (String variable : passwordVariables(copy.engine())) {
+            env.add(new io.fabric8.kubernetes.api.model.EnvVarBuilder().withName(variable).withNewValueFrom()
+                    .withNewSecretKeyRef(dev.stagecraft.runtime.datasets.ConnectionVariables.prefix(copy.dataset())
+                            + "_PASSWORD", VARIABLES_SECRET, false).endValueFrom().build());
+        }
         container.setEnv(env);
         d.getSpec().getStrategy().setType("Recreate");
     }

@@ -361,7 +361,7 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
         }
         Map<String, ConnectionVariables.Copy> served = new LinkedHashMap<>();
         copies.forEach((service, copy) -> served.put(service, new ConnectionVariables.Copy(copy.dataset(),
-                Dataset.Engine.POSTGRESQL, copy.database(), copy.user(), copy.password())));
+                copy.engine(), copy.database(), copy.user(), copy.password())));
         Secret variables = KubernetesObjects.variables(environmentId, spec, opener,
                 ConnectionVariables.of(spec, served));
         converge(variables);

@@ -1,9 +1,18 @@
 #!/bin/sh
-# The Jobs of the Kubernetes runtime's datasets (KubernetesDatasets), run by the PostgreSQL image as its postgres user.
+# The Jobs of the Kubernetes runtime's datasets (KubernetesDatasets), run by the engine's image as its database user
+# (uid 999): dataset-job.sh MODE [ENGINE], ENGINE postgresql (the default) or mysql.
+# PostgreSQL (the official postgres image):
 #   restore   make the cluster in $PGDATA, create $POSTGRES_DB owned by $POSTGRES_USER, load the dump whose parts
 #             are in /stagecraft/source (dump-000, dump-001, ...: plain SQL or pg_dump's custom format), stop cleanly
 #   prepare   check the copy in $PGDATA (a clone of the snapshot); with /stagecraft/obfuscate/obfuscate.sql, run it
 # The server listens on no address while they run; local connections (a socket in /tmp) are trusted.
+# MySQL (the official mariadb image; its mysql user is uid 999):
+#   restore   make a data directory in $MYSQL_DATADIR (mariadb-install-db), create $MYSQL_DATABASE and $MYSQL_USER
+#             with $MYSQL_PASSWORD and every privilege on it, load the dump from /stagecraft/source (mysqldump's SQL,
+#             gzipped or not), stop cleanly (SHUTDOWN, as mariadb-admin shutdown)
+#   prepare   check the copy holds a data directory; with /stagecraft/obfuscate/obfuscate.sql, run it
+# The server runs without networking and without privilege checks: only this script, on its socket in /tmp, can
+# connect, and the dump and SQL are the installation's own.
 set -eu
 : "${PGDATA:=/var/lib/postgresql/data/pgdata}"
 : "${POSTGRES_USER:=postgres}"
@@ -19,6 +28,96 @@ local_stop() {
   pg_ctl -D "$PGDATA" -w -t 600 -m fast stop >/dev/null
   sync
 }
+
+mysql_server() {
+  echo --no-defaults --datadir="$MYSQL_DATADIR" --socket=/tmp/mysqld.sock --pid-file=/tmp/mysqld.pid --tmpdir=/tmp \
+    --skip-log-bin --innodb-use-native-aio=0 --innodb-log-file-size=16M --character-set-server=utf8mb4 \
+    --collation-server=utf8mb4_general_ci
+}
+
+# 'text' as a SQL string, and `name` as an identifier
+mysql_string() {
+  printf "'%s'" "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e "s/'/''/g")"
+}
+
+mysql_name() {
+  printf '`%s`' "$(printf '%s' "$1" | sed -e 's/`/``/g')"
+}
+
+mysql_start() {
+  mariadbd $(mysql_server) --skip-networking --skip-grant-tables >/tmp/mysqld.log 2>&1 &
+  mysqld_pid=$!
+  tries=0
+  until mariadb --no-defaults --socket=/tmp/mysqld.sock -e 'SELECT 1' >/dev/null 2>&1; do
+    if ! kill -0 "$mysqld_pid" 2>/dev/null || [ "$tries" -ge 1200 ]; then
+      cat /tmp/mysqld.log
+      exit 1
+    fi
+    tries=$((tries + 1))
+    sleep 0.5
+  done
+}
+
+# a clean shutdown, as mariadb-admin shutdown makes it (SHUTDOWN needs only the client, present in every image)
+mysql_stop() {
+  mariadb --no-defaults --socket=/tmp/mysqld.sock -e SHUTDOWN
+  wait "$mysqld_pid" || { cat /tmp/mysqld.log; exit 1; }
+  sync
+}
+
+mysql_sql() {
+  mariadb --no-defaults --socket=/tmp/mysqld.sock --binary-mode --database="$MYSQL_DATABASE"
+}
+
+if [ "${2:-postgresql}" = mysql ]; then
+  : "${MYSQL_DATADIR:=/var/lib/mysql}"
+  : "${MYSQL_DATABASE:?MYSQL_DATABASE is required}"
+  : "${MYSQL_USER:?MYSQL_USER is required}"
+  case "${1:-}" in
+    restore)
+      : "${MYSQL_PASSWORD:?MYSQL_PASSWORD is required}"
+      find "$MYSQL_DATADIR" -mindepth 1 -maxdepth 1 ! -name lost+found -exec rm -rf {} +
+      mariadb-install-db --no-defaults --datadir="$MYSQL_DATADIR" --skip-test-db \
+        --auth-root-authentication-method=socket \
+        >/tmp/install.log 2>&1 || { cat /tmp/install.log; exit 1; }
+      # the database and its user, made before the server serves anything (as mariadb-install-db makes its own);
+      # bootstrap runs without privilege checks until the grant tables are loaded
+      {
+        echo "FLUSH PRIVILEGES;"
+        echo "CREATE DATABASE IF NOT EXISTS $(mysql_name "$MYSQL_DATABASE");"
+        password=$(mysql_string "$MYSQL_PASSWORD")
+        echo "CREATE USER $(mysql_string "$MYSQL_USER")@'%' IDENTIFIED BY $password;"
+        echo "GRANT ALL PRIVILEGES ON $(mysql_name "$MYSQL_DATABASE").* TO $(mysql_string "$MYSQL_USER")@'%';"
+      } | mariadbd $(mysql_server) --bootstrap --log-warnings=0 >/tmp/bootstrap.log 2>&1 \
+        || { cat /tmp/bootstrap.log; exit 1; }
+      cat /stagecraft/source/dump-* > /tmp/dump
+      mysql_start
+      if gzip -t /tmp/dump 2>/dev/null; then
+        gzip -dc /tmp/dump | mysql_sql
+      else
+        mysql_sql < /tmp/dump
+      fi
+      rm -f /tmp/dump
+      mysql_stop
+      ;;
+    prepare)
+      [ -d "$MYSQL_DATADIR/mysql" ] || {
+        echo "the copy has no data directory in $MYSQL_DATADIR: the clone of the snapshot is empty"
+        exit 1
+      }
+      if [ -f /stagecraft/obfuscate/obfuscate.sql ]; then
+        mysql_start
+        mysql_sql < /stagecraft/obfuscate/obfuscate.sql
+        mysql_stop
+      fi
+      ;;
+    *)
+      echo "usage: dataset-job.sh restore | prepare [mysql]" >&2
+      exit 2
+      ;;
+  esac
+  exit 0
+fi
 
 case "${1:-}" in
   restore)

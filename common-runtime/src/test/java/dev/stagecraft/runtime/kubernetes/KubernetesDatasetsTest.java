@@ -426,6 +426,117 @@ class KubernetesDatasetsTest {
     }
 
     @Test
+    void aMysqlDatasetIsRestoredAndPreparedByMariadbJobsAndServedWithItsEnginesVariables() throws Exception {
+        Path dump = file("shop.sql.gz", gzip("CREATE TABLE customers (id int, name text);\n"));
+        Path obfuscate = file("scrub.sql", "UPDATE customers SET name = 'x';\n".getBytes(StandardCharsets.UTF_8));
+        Dataset shop = new Dataset(unique("shop"), dump, 1, "shop", "shopper", "s3'cret", obfuscate, List.of(),
+                Dataset.Engine.MYSQL, null);
+        KubernetesDatasets datasets = datasets(shop);
+        List<Job> jobs = Collections.synchronizedList(new ArrayList<>());
+        plane.kubelet().onJobCreated(job -> {
+            if (job.getMetadata().getNamespace().equals(datasets.namespace())) {
+                jobs.add(job);
+            }
+        });
+        try {
+            assertEquals(1, datasets.refill(shop));
+        } finally {
+            plane.kubelet().onJobCreated(job -> {
+            });
+        }
+        assertEquals(List.of("restore", "prepare"), jobs.stream().map(j -> j.getMetadata().getLabels().get(
+                DatasetSource.ROLE)).toList());
+        for (Job job : jobs) {
+            var pod = job.getSpec().getTemplate().getSpec();
+            var container = pod.getContainers().get(0);
+            String mode = job.getMetadata().getLabels().get(DatasetSource.ROLE);
+            assertEquals(KubernetesDatasets.DEFAULT_MYSQL_IMAGE, container.getImage());
+            assertEquals("mariadb:10.11", container.getImage());
+            assertEquals(List.of("sh", "/stagecraft/bin/job.sh", mode, "mysql"), container.getCommand());
+            assertTrue(container.getVolumeMounts().stream().anyMatch(m -> m.getName().equals("data")
+                    && m.getMountPath().equals("/var/lib/mysql")), "the claim at MariaDB's data directory");
+            Map<String, EnvVar> env = new java.util.HashMap<>();
+            container.getEnv().forEach(e -> env.put(e.getName(), e));
+            assertEquals("shop", env.get("MYSQL_DATABASE").getValue());
+            assertEquals("shopper", env.get("MYSQL_USER").getValue());
+            assertEquals("/var/lib/mysql", env.get("MYSQL_DATADIR").getValue());
+            assertNull(env.get("MYSQL_PASSWORD").getValue(), "the password is read from a Secret");
+            assertEquals(shop.name() + "-auth-" + datasets.source(shop), env.get("MYSQL_PASSWORD").getValueFrom()
+                    .getSecretKeyRef().getName());
+            assertFalse(env.containsKey("PGDATA") || env.containsKey("POSTGRES_USER"), env.keySet().toString());
+            assertEquals(999L, pod.getSecurityContext().getRunAsUser(), "as the image's mysql user");
+            assertEquals(999L, pod.getSecurityContext().getFsGroup());
+            assertEquals(Boolean.TRUE, pod.getSecurityContext().getRunAsNonRoot());
+            assertEquals(Boolean.FALSE, container.getSecurityContext().getAllowPrivilegeEscalation());
+        }
+        var restoreVolumes = jobs.get(0).getSpec().getTemplate().getSpec().getVolumes();
+        assertTrue(restoreVolumes.stream().anyMatch(v -> v.getProjected() != null), "the dump's parts");
+        assertTrue(jobs.get(1).getSpec().getTemplate().getSpec().getVolumes().stream().anyMatch(v -> v.getConfigMap()
+                != null && v.getConfigMap().getName().startsWith(shop.name() + "-obfuscate-")), "the obfuscation");
+        assertEquals(new PoolStatus(shop.name(), 1, true, 1, 0, 0), datasets.status(shop));
+        Dataset asPostgres = new Dataset(shop.name(), dump, 1, "shop", "shopper", "s3'cret", obfuscate);
+        assertFalse(datasets.source(shop).equals(DatasetSource.hash(asPostgres)),
+                "the engine is part of the source: a dataset changing engine is restored again");
+
+        KubernetesRuntime runtime = runtime(datasets);
+        String environment = unique("shop-pr");
+        String ns = KubernetesObjects.namespaceOf(environment);
+        EnvironmentSpec spec = new EnvironmentSpec("shop", List.of(service("db", "mariadb:10.11", 3306, List.of()),
+                service("api", "registry/api:1", 8080, List.of("db"))), Map.of(), List.of(), Map.of(), Map.of(),
+                List.of(), "ephemeral", null, "kubernetes", List.of(), List.of(new DatasetSpec(shop.name(), "db")));
+        DeployResult result = runtime.setup(environment, spec, Map.of(), null, listener);
+        assertTrue(result.succeeded(), result.reason());
+        PersistentVolumeClaim mine = claim(ns, KubernetesDatasets.environmentClaim(shop.name()));
+        assertEquals("Bound", mine.getStatus().getPhase());
+        String pv = mine.getSpec().getVolumeName();
+
+        Deployment db = client.apps().deployments().inNamespace(ns).withName("db").get();
+        var container = db.getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertTrue(container.getVolumeMounts().stream().anyMatch(m -> m.getName().equals(
+                KubernetesObjects.DATASET_VOLUME) && m.getMountPath().equals("/var/lib/mysql")), "the copy's data");
+        assertEquals(999L, container.getSecurityContext().getRunAsUser(), "as the owner of the copy's files");
+        assertEquals(999L, container.getSecurityContext().getRunAsGroup());
+        Map<String, EnvVar> served = new java.util.HashMap<>();
+        container.getEnv().forEach(e -> served.put(e.getName(), e));
+        assertEquals("shopper", served.get("MYSQL_USER").getValue());
+        assertEquals("shopper", served.get("MARIADB_USER").getValue());
+        assertEquals("shop", served.get("MYSQL_DATABASE").getValue());
+        assertEquals("shop", served.get("MARIADB_DATABASE").getValue());
+        String prefix = shop.name().toUpperCase().replace('-', '_') + "_DATABASE";
+        for (String password : List.of("MYSQL_PASSWORD", "MARIADB_PASSWORD")) {
+            assertNull(served.get(password).getValue(), "the password is not in the Deployment");
+            assertEquals(KubernetesObjects.VARIABLES_SECRET, served.get(password).getValueFrom().getSecretKeyRef()
+                    .getName());
+            assertEquals(prefix + "_PASSWORD", served.get(password).getValueFrom().getSecretKeyRef().getKey());
+        }
+        assertFalse(served.containsKey("PGDATA") || served.containsKey("POSTGRES_PASSWORD"), served.keySet()
+                .toString());
+
+        Secret variables = client.secrets().inNamespace(ns).withName(KubernetesObjects.VARIABLES_SECRET).get();
+        assertEquals("mysql://shopper:s3%27cret@db:3306/shop", decode(variables.getData().get(prefix + "_URL")));
+        assertEquals("mysql://shopper:s3%27cret@db:3306/shop", decode(variables.getData().get("DATABASE_URL")));
+        assertEquals("3306", decode(variables.getData().get(prefix + "_PORT")));
+        assertEquals("db", decode(variables.getData().get("MYSQL_HOST")));
+        assertEquals("3306", decode(variables.getData().get("MYSQL_TCP_PORT")));
+        assertEquals("s3'cret", decode(variables.getData().get("MYSQL_PWD")));
+        assertFalse(variables.getData().containsKey("PGHOST"));
+
+        TeardownResult down = runtime.teardown(environment, List.of(), listener);
+        assertTrue(down.clean(), String.valueOf(down.leftovers()));
+        assertTrue(down.removed().contains("persistentvolume " + pv), down.removed().toString());
+        assertNull(volume(pv), "the copy's volume is gone");
+        assertEquals(0, datasets.status(shop).checkedOut());
+    }
+
+    private static byte[] gzip(String text) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (var zip = new java.util.zip.GZIPOutputStream(out)) {
+            zip.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        return out.toByteArray();
+    }
+
+    @Test
     void aDatasetForAnotherApplicationOrUnknownIsRefusedBeforeAnyCopyIsTouched() throws Exception {
         Dataset payroll = dataset(unique("payroll"), 1, List.of("hr"));
         KubernetesDatasets datasets = datasets(payroll);
@@ -445,15 +556,15 @@ class KubernetesDatasetsTest {
                 unknown.reason());
         assertTrue(runtime.teardown(env, List.of(), listener).clean());
 
-        Dataset mysql = new Dataset(unique("shop"), payroll.dump(), 1, "shop", "shop", "s3cret", null, List.of(),
-                Dataset.Engine.MYSQL, null);
-        KubernetesDatasets withMysql = datasets(mysql);
-        IllegalArgumentException engine = assertThrows(IllegalArgumentException.class, () -> withMysql.refill(mysql));
-        assertTrue(engine.getMessage().contains("a mysql dataset") && engine.getMessage().contains(
-                "only PostgreSQL datasets restored from a dump"), engine.getMessage());
-        DeployResult mysqlSetup = runtime(withMysql).setup(env, spec("shop", mysql.name()), Map.of(), null,
+        Dataset seeded = new Dataset(unique("shop"), payroll.dump(), 1, "shop", "shop", "s3cret", null)
+                .withSeed(new Dataset.Seed("registry.example.test/seed:1", List.of(), Map.of()));
+        KubernetesDatasets withSeed = datasets(seeded);
+        IllegalArgumentException seed = assertThrows(IllegalArgumentException.class, () -> withSeed.refill(seeded));
+        assertTrue(seed.getMessage().contains("made by a seed job") && seed.getMessage().contains(
+                "only datasets restored from a dump"), seed.getMessage());
+        DeployResult seedSetup = runtime(withSeed).setup(env, spec("shop", seeded.name()), Map.of(), null,
                 listener);
-        assertEquals("datasets." + mysql.name(), mysqlSetup.failedTask());
+        assertEquals("datasets." + seeded.name(), seedSetup.failedTask());
         assertTrue(runtime.teardown(env, List.of(), listener).clean());
 
         String other = unique("none");
