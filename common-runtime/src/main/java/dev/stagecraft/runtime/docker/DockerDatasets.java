@@ -3,15 +3,11 @@ package dev.stagecraft.runtime.docker;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -472,28 +468,8 @@ public final class DockerDatasets implements DatasetPools {
      */
     public String source(Dataset dataset) {
         String seedImage = dataset.seed() == null ? "" : seedImageId(dataset);
-        return sources.computeIfAbsent(dataset.name() + "@" + seedImage, n -> {
-            try {
-                MessageDigest sha = MessageDigest.getInstance("SHA-256");
-                if (dataset.seed() == null) {
-                    digest(sha, dataset.dump());
-                } else {
-                    Dataset.Seed seed = dataset.seed();
-                    sha.update(("seed\n" + seedImage + "\n" + String.join("\u0000", seed.command()) + "\n"
-                            + seed.env()).getBytes(StandardCharsets.UTF_8));
-                }
-                if (dataset.obfuscate() != null) {
-                    digest(sha, dataset.obfuscate());
-                }
-                // PostgreSQL's hash stays what it was before there were engines: its snapshots stay current
-                String engine = dataset.engine() == Engine.POSTGRESQL ? "" : "\n" + dataset.engine().configName();
-                sha.update((dataset.database() + "\n" + dataset.user() + "\n" + dataset.password() + engine)
-                        .getBytes(StandardCharsets.UTF_8));
-                return HexFormat.of().formatHex(sha.digest()).substring(0, 12);
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        return sources.computeIfAbsent(dataset.name() + "@" + seedImage,
+                n -> DatasetSource.hash(dataset, dataset.seed() == null ? null : seedImage));
     }
 
     /** The id of the seed job's image on the engine, pulled first when the engine lacks it. */
@@ -513,17 +489,6 @@ public final class DockerDatasets implements DatasetPools {
                         + " (stagecraft.datasets." + dataset.name() + ".seed.image) is not on the Docker engine and"
                         + " could not be pulled: " + e.getMessage(), e);
             }
-        }
-    }
-
-    private static void digest(MessageDigest sha, Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] buffer = new byte[1 << 16];
-            for (int n = in.read(buffer); n > 0; n = in.read(buffer)) {
-                sha.update(buffer, 0, n);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("dataset file " + file + " cannot be read: " + e.getMessage(), e);
         }
     }
 
