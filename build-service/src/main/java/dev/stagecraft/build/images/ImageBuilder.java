@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.regex.Pattern;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -40,6 +42,7 @@ import dev.stagecraft.registry.RegistryCalls;
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.docker.ImageBuilds;
 import io.opentelemetry.instrumentation.annotations.SpanAttribute;
+import io.smallrye.faulttolerance.api.Guard;
 import io.opentelemetry.instrumentation.annotations.WithSpan;
 import io.quarkus.runtime.StartupEvent;
 
@@ -49,6 +52,10 @@ public class ImageBuilder {
 
     private static final int LOG_TAIL = 20;
     private static final Logger LOG = Logger.getLogger(ImageBuilder.class);
+    /** How many times a push is tried when the registry fails it with a server error ({@link #pushMayPass}). */
+    static final int PUSH_ATTEMPTS = 3;
+    private static final Pattern TRANSIENT_STATUS = Pattern.compile(
+            "\\b5\\d\\d (internal server error|bad gateway|service unavailable|gateway timeout)");
     /** Removes build networks once their build ended, off the build's path (one left by a crash goes at start). */
     private static final Executor NETWORK_REMOVAL = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "build-network-removal");
@@ -200,7 +207,34 @@ public class ImageBuilder {
         }
     }
 
+    /**
+     * A push the registry failed with a server error or a broken connection is tried again: a registry under load (or
+     * several engines pushing the same layers at once) answers 500 now and then, and a push is idempotent.
+     */
+    private static final Guard PUSH = Guard.create().withDescription("image push").withRetry()
+            .maxRetries(PUSH_ATTEMPTS - 1).delay(2, ChronoUnit.SECONDS).jitter(500, ChronoUnit.MILLIS)
+            .whenException(ImageBuilder::pushMayPass).done().build();
+
+    /** Whether a push that failed so may succeed when tried again: a server error or a broken connection. */
+    static boolean pushMayPass(Throwable e) {
+        String message = e.getMessage() == null ? "" : e.getMessage().toLowerCase(Locale.ROOT);
+        return e instanceof BuildException && !message.contains("interrupted") && !message.contains("ran longer than")
+                && (TRANSIENT_STATUS.matcher(message).find() || message.contains("connection reset")
+                        || message.contains("broken pipe") || message.contains("unexpected eof"));
+    }
+
     private void push(String reference, Consumer<String> sink, Deque<String> tail) {
+        int[] attempt = {0};
+        PUSH.get(() -> {
+            if (attempt[0]++ > 0) {
+                sink.accept("push of " + reference + ": trying again (" + attempt[0] + " of " + PUSH_ATTEMPTS + ")");
+            }
+            pushOnce(reference, sink, tail);
+            return null;
+        }, Void.class);
+    }
+
+    private void pushOnce(String reference, Consumer<String> sink, Deque<String> tail) {
         List<String> seen = snapshot(tail);
         RegistryAddress address = registry.address().orElseThrow();
         try {

@@ -96,12 +96,16 @@ class ImageBuilderRegistryLoginTest {
 
     /** A builder pushing to the test's registry, logged in with {@code authFile}; its requests tried once. */
     private ImageBuilder builder(Optional<String> authFile) {
+        return builder(registry.address(), authFile);
+    }
+
+    /** A builder pushing to the registry at {@code address}, logged in with {@code authFile}. */
+    private ImageBuilder builder(String address, Optional<String> authFile) {
         ImageBuilder builder = new ImageBuilder();
         builder.docker = docker;
         builder.config = TestConfigs.mapping(BuildConfig.class, Map.of("stagecraft.build.memory",
                 String.valueOf(256L * 1024 * 1024), "stagecraft.build.timeout", "PT2M"));
-        Map<String, String> settings = new HashMap<>(Map.of("stagecraft.registry.address",
-                registry.address() + "/team"));
+        Map<String, String> settings = new HashMap<>(Map.of("stagecraft.registry.address", address + "/team"));
         authFile.ifPresent(file -> settings.put("stagecraft.registry.auth-file", file));
         builder.registry = new ConfiguredRegistry(TestConfigs.mapping(RegistryConfig.class, settings),
                 RegistryCalls.guard("image-builder-test-" + UUID.randomUUID(), 1, Duration.ofMillis(10)));
@@ -162,6 +166,121 @@ class ImageBuilderRegistryLoginTest {
                     + "; it has entries for [ghcr.io]"), wrong.getMessage());
         } finally {
             elsewhere.remove(reference);
+        }
+    }
+
+    @Test
+    void aPushTheRegistryFailsWithAServerErrorIsTriedAgainAndOneRefusedIsNot() throws Exception {
+        try (FlakyRegistry flaky = new FlakyRegistry(registry.address())) {
+            Path config = dir.resolve("flaky.json");
+            Files.writeString(config, registry.dockerConfig().replace(registry.address(), flaky.address()));
+            ImageBuilder builder = builder(flaky.address(), Optional.of(config.toString()));
+            String reference = builder.reference(application, "web", "t3");
+            try {
+                flaky.failManifestPuts(500, 1);
+                build(builder, reference);
+                assertEquals(2, flaky.manifestPuts(), "the manifest was put twice: " + output);
+                assertTrue(output.contains("push of " + reference + ": trying again (2 of 3)"), output.toString());
+                builder.remove(reference);
+                assertTrue(builder.exists(reference), "the image is in the registry after the second try");
+            } finally {
+                builder.remove(reference);
+            }
+
+            String refused = builder.reference(application, "web", "t4");
+            try {
+                flaky.failManifestPuts(400, 5);
+                BuildException failed = assertThrows(BuildException.class, () -> build(builder, refused));
+                assertTrue(failed.getMessage().startsWith("push of " + refused + " failed: "), failed.getMessage());
+                assertEquals(3, flaky.manifestPuts(), "a refusal is not tried again (two puts of t3, one of t4)");
+
+                flaky.failManifestPuts(500, 5);
+                BuildException down = assertThrows(BuildException.class, () -> build(builder, refused));
+                assertTrue(down.getMessage().contains("500 Internal Server Error"), down.getMessage());
+                assertEquals(3 + ImageBuilder.PUSH_ATTEMPTS, flaky.manifestPuts(), "a server error is tried "
+                        + ImageBuilder.PUSH_ATTEMPTS + " times, then the build fails");
+            } finally {
+                builder.remove(refused);
+            }
+        }
+    }
+
+    /**
+     * A proxy in front of the test's registry that fails the next manifest uploads with a given status (as a
+     * registry under load answers now and then) and passes everything else through.
+     */
+    static final class FlakyRegistry implements AutoCloseable {
+
+        private static final java.util.Set<String> HOP = java.util.Set.of("connection", "content-length", "expect",
+                "host", "upgrade", "transfer-encoding", "keep-alive", "date");
+        private final com.sun.net.httpserver.HttpServer server;
+        private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .followRedirects(HttpClient.Redirect.NEVER).build();
+        private final java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+        private final java.util.concurrent.atomic.AtomicInteger puts = new java.util.concurrent.atomic.AtomicInteger();
+        private volatile int status;
+
+        FlakyRegistry(String upstream) throws java.io.IOException {
+            server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(
+                    java.net.InetAddress.getLoopbackAddress(), 0), 0);
+            server.createContext("/", exchange -> {
+                try (exchange) {
+                    String method = exchange.getRequestMethod();
+                    byte[] body = exchange.getRequestBody().readAllBytes();
+                    if ("PUT".equals(method) && exchange.getRequestURI().getPath().contains("/manifests/")) {
+                        puts.incrementAndGet();
+                        if (failures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                            exchange.sendResponseHeaders(status, -1);
+                            return;
+                        }
+                    }
+                    HttpRequest.Builder forward = HttpRequest.newBuilder(URI.create("http://" + upstream
+                            + exchange.getRequestURI())).method(method, body.length == 0
+                                    ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body))
+                            .header("X-Forwarded-Host", address());
+                    exchange.getRequestHeaders().forEach((name, values) -> {
+                        if (!HOP.contains(name.toLowerCase(java.util.Locale.ROOT))) {
+                            values.forEach(v -> forward.header(name, v));
+                        }
+                    });
+                    HttpResponse<byte[]> answer = client.send(forward.build(), HttpResponse.BodyHandlers.ofByteArray());
+                    answer.headers().map().forEach((name, values) -> {
+                        String lower = name.toLowerCase(java.util.Locale.ROOT);
+                        if (!HOP.contains(lower) || ("HEAD".equals(method) && "content-length".equals(lower))) {
+                            exchange.getResponseHeaders().put(name, values);
+                        }
+                    });
+                    byte[] out = answer.body();
+                    exchange.sendResponseHeaders(answer.statusCode(), "HEAD".equals(method) || out.length == 0 ? -1
+                            : out.length);
+                    if (!"HEAD".equals(method) && out.length > 0) {
+                        exchange.getResponseBody().write(out);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            server.start();
+        }
+
+        String address() {
+            return "127.0.0.1:" + server.getAddress().getPort();
+        }
+
+        /** The next {@code count} manifest uploads are answered {@code code} with no body. */
+        void failManifestPuts(int code, int count) {
+            status = code;
+            failures.set(count);
+        }
+
+        /** How many manifest uploads reached this proxy. */
+        int manifestPuts() {
+            return puts.get();
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
         }
     }
 }
