@@ -22,11 +22,16 @@ import org.jboss.logging.Logger;
 
 import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.RuntimeListener;
+import dev.stagecraft.runtime.datasets.ConnectionVariables;
 import dev.stagecraft.runtime.datasets.Dataset;
 import dev.stagecraft.runtime.datasets.DatasetPools;
 import dev.stagecraft.runtime.datasets.DatasetSource;
 import dev.stagecraft.runtime.datasets.PoolStatus;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvFromSourceBuilder;
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
@@ -35,15 +40,21 @@ import io.fabric8.kubernetes.api.model.PersistentVolume;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaim;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimList;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.VolumeProjectionBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
@@ -187,7 +198,6 @@ public final class KubernetesDatasets implements DatasetPools {
      * (zero when the snapshot was there). Another process restoring it at the same time makes this wait for it.
      */
     public Duration ensureSnapshot(Dataset dataset) throws InterruptedException {
-        supported(dataset);
         ensureNamespace();
         String name = snapshotClaim(dataset);
         PersistentVolumeClaim snapshot = claims().withName(name).get();
@@ -199,10 +209,12 @@ public final class KubernetesDatasets implements DatasetPools {
             return awaitSnapshotOfAnother(dataset); // another process is restoring it
         }
         long started = System.nanoTime();
-        checkSourceSize(dataset);
+        if (dataset.dump() != null) {
+            checkSourceSize(dataset);
+        }
         ensureScript();
         ensureCredentials(dataset);
-        List<String> parts = createParts(dataset, "dump", dataset.dump());
+        List<String> parts = dataset.dump() == null ? List.of() : createParts(dataset, "dump", dataset.dump());
         try {
             claims().resource(claim(name, labels(dataset, "restoring"), null)).create();
         } catch (KubernetesClientException e) {
@@ -212,9 +224,13 @@ public final class KubernetesDatasets implements DatasetPools {
             return awaitSnapshotOfAnother(dataset); // another process created it first
         }
         try {
-            client.batch().v1().jobs().inNamespace(namespace()).resource(job(dataset, job, "restore", name,
-                    sourceVolume(parts), Duration.ofHours(2))).create();
-            awaitJob(dataset, job, Duration.ofHours(2), "restore of " + dataset.dump());
+            if (dataset.seed() == null) {
+                client.batch().v1().jobs().inNamespace(namespace()).resource(job(dataset, job, "restore", name,
+                        sourceVolume(parts), Duration.ofHours(2))).create();
+                awaitJob(dataset, job, Duration.ofHours(2), "restore of " + dataset.dump());
+            } else {
+                seed(dataset, job, name);
+            }
             claims().withName(name).edit(c -> {
                 c.getMetadata().getLabels().put(DatasetSource.ROLE, "snapshot");
                 return c;
@@ -225,10 +241,13 @@ public final class KubernetesDatasets implements DatasetPools {
         } finally {
             client.batch().v1().jobs().inNamespace(namespace()).withName(job).delete();
             parts.forEach(part -> client.configMaps().inNamespace(namespace()).withName(part).delete());
+            if (dataset.seed() != null) {
+                removeSeed(dataset);
+            }
         }
         Duration took = Duration.ofNanos(System.nanoTime() - started);
-        LOG.infof("dataset %s: restored %s into claim %s/%s in %d ms", dataset.name(), dataset.dump(), namespace(),
-                name, took.toMillis());
+        LOG.infof("dataset %s: %s into claim %s/%s in %d ms", dataset.name(), dataset.seed() == null ? "restored "
+                + dataset.dump() : "seeded by " + dataset.seed().image(), namespace(), name, took.toMillis());
         return took;
     }
 
@@ -250,6 +269,8 @@ public final class KubernetesDatasets implements DatasetPools {
                 return Duration.ZERO;
             }
             if (client.batch().v1().jobs().inNamespace(namespace()).withName(job).get() == null
+                    && (dataset.seed() == null || client.apps().deployments().inNamespace(namespace())
+                            .withName(seedName(dataset)).get() == null)
                     && createdBefore(snapshot, Instant.now().minus(Duration.ofMinutes(1)))) {
                 removeRestore(dataset);
                 throw new IllegalStateException("dataset '" + dataset.name() + "': an earlier restore did not"
@@ -261,15 +282,6 @@ public final class KubernetesDatasets implements DatasetPools {
                 + " 2 hours");
     }
 
-    /** Refuses what this runtime does not build yet: snapshots made by a seed job. */
-    static void supported(Dataset dataset) {
-        if (dataset.seed() != null) {
-            throw new IllegalArgumentException("dataset '" + dataset.name() + "' is made by a seed job"
-                    + " (stagecraft.datasets." + dataset.name() + ".seed.image): the Kubernetes runtime keeps only"
-                    + " datasets restored from a dump; its environments can have it on the Docker runtime");
-        }
-    }
-
     /** Refuses a dump that cannot reach a Job through ConfigMaps, naming the cap and what a bigger one needs. */
     void checkSourceSize(Dataset dataset) {
         long size = size(dataset.dump()) + (dataset.obfuscate() == null ? 0 : size(dataset.obfuscate()));
@@ -277,8 +289,8 @@ public final class KubernetesDatasets implements DatasetPools {
             throw new IllegalArgumentException("dataset '" + dataset.name() + "': the dump " + dataset.dump()
                     + " is " + mebibytes(size) + " MiB, over the " + mebibytes(options.maxSourceSize()) + " MiB the"
                     + " Kubernetes runtime hands a restore Job through ConfigMaps"
-                    + " (stagecraft.runtime.kubernetes.datasets.max-dump-size); a bigger dataset needs another source,"
-                    + " such as a seed Job that fetches the dump itself, which is not built yet");
+                    + " (stagecraft.runtime.kubernetes.datasets.max-dump-size); raise it, or make a bigger dataset with a"
+                    + " seed job whose image holds the data (stagecraft.datasets." + dataset.name() + ".seed.image)");
         }
     }
 
@@ -336,7 +348,160 @@ public final class KubernetesDatasets implements DatasetPools {
     private void removeRestore(Dataset dataset) {
         client.batch().v1().jobs().inNamespace(namespace()).withName(dataset.name() + "-restore-" + source(dataset))
                 .delete();
+        if (dataset.seed() != null) {
+            removeSeed(dataset);
+        }
         claims().withName(snapshotClaim(dataset)).delete();
+    }
+
+    // ---------------------------------------------------------------- a seed job's snapshot
+
+    /**
+     * The name of a seed's database (Deployment and Service), its variables' Secret and its NetworkPolicies
+     * ({@code seed-<dataset>-<source>}: a Service's name must begin with a letter).
+     */
+    String seedName(Dataset dataset) {
+        return "seed-" + dataset.name() + "-" + source(dataset);
+    }
+
+    /**
+     * Fills the snapshot claim by the dataset's seed job: a database of the engine's image serves the empty claim
+     * ({@code dataset-job.sh serve}: the database and its user made, passwords required) behind a Service; the seed
+     * Job (named {@code job}, as a restore Job would be, so another process sees a restore running) runs the seed
+     * image with the connection variables an environment's services get and the seed's own, from a Secret. Two
+     * NetworkPolicies let the seed's pod reach that database (and DNS) and nothing else, and nothing but the seed's
+     * pod reach the database. Then the database is stopped (SIGTERM: a clean stop) and gone, and a Job seals the
+     * claim ({@code dataset-job.sh seal}: started locally, which recovers what an unclean stop left, checkpointed and
+     * stopped cleanly), so every copy starts without recovery.
+     */
+    private void seed(Dataset dataset, String job, String claim) throws InterruptedException {
+        Dataset.Seed seed = dataset.seed();
+        String name = seedName(dataset);
+        int port = dataset.engine().port();
+        Map<String, String> database = seedDatabaseLabels(dataset);
+        Map<String, String> seeder = labels(dataset, "seed");
+        createIfAbsent(seedPolicy(dataset, name, database, seeder, port, false));
+        createIfAbsent(seedPolicy(dataset, name + "-job", seeder, database, port, true));
+        client.apps().deployments().inNamespace(namespace()).resource(seedDatabase(dataset, name, claim, database))
+                .create();
+        client.services().inNamespace(namespace()).resource(new ServiceBuilder().withNewMetadata().withName(name)
+                .withNamespace(namespace()).withLabels(labels(dataset, "seed-db")).endMetadata().withNewSpec()
+                .withSelector(database).addNewPort().withName(dataset.engine().configName()).withProtocol("TCP")
+                .withPort(port).withTargetPort(new IntOrString(port)).endPort().endSpec().build()).create();
+        Readiness.Outcome up = readiness.awaitDeployment(namespace(), name, Duration.ofMinutes(10), quiet(new ArrayList<>()));
+        if (!up.ready()) {
+            throw new IllegalStateException("dataset '" + dataset.name() + "': the database for the seed job"
+                    + " (deployment " + namespace() + "/" + name + ") did not start: " + up.reason());
+        }
+        Map<String, String> env = new java.util.TreeMap<>(ConnectionVariables.of(new ConnectionVariables.Copy(
+                dataset.name(), dataset.engine(), dataset.database(), dataset.user(), dataset.password()),
+                name + "." + namespace() + ".svc", port, true));
+        env.putAll(seed.env());
+        createIfAbsent(new SecretBuilder().withNewMetadata().withName(name + "-env").withNamespace(namespace())
+                .withLabels(labels(dataset, "seed")).endMetadata().withType("Opaque").withStringData(env).build());
+        var container = new ContainerBuilder().withName("seed").withImage(seed.image())
+                .withEnvFrom(new EnvFromSourceBuilder().withNewSecretRef(name + "-env", false).build())
+                .withSecurityContext(KubernetesObjects.containerSecurity())
+                .withNewResources().withRequests(Map.of("cpu", new Quantity("250m"), "memory", new Quantity("256Mi")))
+                .withLimits(Map.of("memory", new Quantity("1Gi"))).endResources();
+        if (!seed.command().isEmpty()) {
+            container.withCommand(seed.command()); // instead of the image's entrypoint and command, as on Docker
+        }
+        client.batch().v1().jobs().inNamespace(namespace()).resource(new JobBuilder().withNewMetadata().withName(job)
+                .withNamespace(namespace()).withLabels(seeder).endMetadata().withNewSpec().withBackoffLimit(0)
+                .withActiveDeadlineSeconds(Duration.ofHours(1).toSeconds()).withTtlSecondsAfterFinished(600)
+                .withNewTemplate().withNewMetadata().withLabels(seeder).endMetadata().withNewSpec()
+                .withRestartPolicy("Never").withContainers(container.build()).withAutomountServiceAccountToken(false)
+                .withEnableServiceLinks(false).withSecurityContext(KubernetesObjects.podSecurity(false))
+                .endSpec().endTemplate().endSpec().build()).create();
+        awaitJob(dataset, job, Duration.ofHours(1), "the seed job " + seed.image());
+        stopSeedDatabase(dataset, name, database);
+        String seal = dataset.name() + "-seal-" + source(dataset);
+        try {
+            client.batch().v1().jobs().inNamespace(namespace()).resource(job(dataset, seal, "seal", claim, null,
+                    Duration.ofMinutes(30))).create();
+            awaitJob(dataset, seal, Duration.ofMinutes(30), "sealing what the seed job " + seed.image() + " made");
+        } finally {
+            client.batch().v1().jobs().inNamespace(namespace()).withName(seal).delete();
+        }
+    }
+
+    /** The labels of a seed's database pods (and its Deployment's selector). */
+    private Map<String, String> seedDatabaseLabels(Dataset dataset) {
+        Map<String, String> labels = labels(dataset, "seed-db");
+        labels.put(Labels.SERVICE, seedName(dataset));
+        return labels;
+    }
+
+    /**
+     * The database a seed job fills: one pod of the engine's image serving the snapshot claim on the engine's port,
+     * ready once it answers, given time to stop cleanly.
+     */
+    private Deployment seedDatabase(Dataset dataset, String name, String claim, Map<String, String> labels) {
+        List<String> ready = new ArrayList<>(List.of("sh", "/stagecraft/bin/job.sh", "ready"));
+        if (dataset.engine() == Dataset.Engine.MYSQL) {
+            ready.add(dataset.engine().configName());
+        }
+        Container container = databaseContainer(dataset, "serve", null)
+                .addNewPort().withName(dataset.engine().configName()).withContainerPort(dataset.engine().port())
+                .withProtocol("TCP").endPort()
+                .withNewReadinessProbe().withNewExec().withCommand(ready).endExec().withPeriodSeconds(2)
+                .withTimeoutSeconds(5).endReadinessProbe().build();
+        return new DeploymentBuilder().withNewMetadata().withName(name).withNamespace(namespace()).withLabels(labels)
+                .endMetadata().withNewSpec().withReplicas(1).withNewSelector().withMatchLabels(labels).endSelector()
+                .withNewStrategy().withType("Recreate").endStrategy()
+                .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata()
+                .withSpec(databasePod(dataset, List.of(container), null, claim).withRestartPolicy("Always")
+                        .withTerminationGracePeriodSeconds(300L).build())
+                .endTemplate().endSpec().build();
+    }
+
+    /**
+     * Ingress to the pods {@code selected} only from the pods {@code peer} on {@code port} ({@code toPeer} false),
+     * or egress from them only to {@code peer} on {@code port} and to the cluster's DNS ({@code toPeer} true).
+     */
+    private NetworkPolicy seedPolicy(Dataset dataset, String name, Map<String, String> selected,
+            Map<String, String> peer, int port, boolean toPeer) {
+        var spec = new NetworkPolicyBuilder().withNewMetadata().withName(name).withNamespace(namespace())
+                .withLabels(labels(dataset, "seed")).endMetadata().withNewSpec().withNewPodSelector()
+                .withMatchLabels(selected).endPodSelector().withPolicyTypes("Ingress", "Egress");
+        if (toPeer) {
+            spec.addNewEgress().addNewTo().withNewPodSelector().withMatchLabels(peer).endPodSelector().endTo()
+                    .addNewPort().withProtocol("TCP").withPort(new IntOrString(port)).endPort().endEgress()
+                    .addNewEgress().addNewTo().withNewNamespaceSelector().withMatchLabels(Map.of(
+                            "kubernetes.io/metadata.name", "kube-system")).endNamespaceSelector().withNewPodSelector()
+                    .withMatchLabels(Map.of("k8s-app", "kube-dns")).endPodSelector().endTo()
+                    .addNewPort().withProtocol("UDP").withPort(new IntOrString(53)).endPort()
+                    .addNewPort().withProtocol("TCP").withPort(new IntOrString(53)).endPort().endEgress();
+        } else {
+            spec.addNewIngress().addNewFrom().withNewPodSelector().withMatchLabels(peer).endPodSelector().endFrom()
+                    .addNewPort().withProtocol("TCP").withPort(new IntOrString(port)).endPort().endIngress();
+        }
+        return spec.endSpec().build();
+    }
+
+    /** Deletes the seed's database and waits until its pod is gone, so the claim is no longer mounted. */
+    private void stopSeedDatabase(Dataset dataset, String name, Map<String, String> labels)
+            throws InterruptedException {
+        client.apps().deployments().inNamespace(namespace()).withName(name).delete();
+        long deadline = System.nanoTime() + Duration.ofMinutes(6).toNanos();
+        while (!client.pods().inNamespace(namespace()).withLabels(labels).list().getItems().isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("dataset '" + dataset.name() + "': the database of the seed job"
+                        + " (deployment " + namespace() + "/" + name + ") did not stop within 6 minutes");
+            }
+            Thread.sleep(POLL_MS);
+        }
+    }
+
+    /** Deletes what a seed leaves besides its claim: its database, Service, variables and NetworkPolicies. */
+    private void removeSeed(Dataset dataset) {
+        String name = seedName(dataset);
+        client.apps().deployments().inNamespace(namespace()).withName(name).delete();
+        client.services().inNamespace(namespace()).withName(name).delete();
+        client.secrets().inNamespace(namespace()).withName(name + "-env").delete();
+        client.network().networkPolicies().inNamespace(namespace()).withName(name).delete();
+        client.network().networkPolicies().inNamespace(namespace()).withName(name + "-job").delete();
     }
 
     // ---------------------------------------------------------------- the pool
@@ -347,7 +512,6 @@ public final class KubernetesDatasets implements DatasetPools {
      */
     @Override
     public int refill(Dataset dataset) throws InterruptedException {
-        supported(dataset);
         PoolStatus status = status(dataset);
         int missing = dataset.poolSize() - status.ready() - status.filling();
         if (missing <= 0) {
@@ -433,7 +597,6 @@ public final class KubernetesDatasets implements DatasetPools {
      * again), else a ready copy from the pool, else a copy made now (slower: the pool was empty).
      */
     public Checkout checkout(String environmentId, String namespace, Dataset dataset) throws InterruptedException {
-        supported(dataset);
         String claim = environmentClaim(dataset.name());
         PersistentVolume volume = claimedBy(environmentId, dataset).orElse(null);
         boolean fromPool = true;
@@ -654,6 +817,28 @@ public final class KubernetesDatasets implements DatasetPools {
                 removed.add("secret " + namespace() + "/" + s.getMetadata().getName());
             }
         }
+        // what a seed job of an older source left (a process that crashed while it seeded)
+        for (var d : client.apps().deployments().inNamespace(namespace()).withLabel(DatasetSource.DATASET).list()
+                .getItems()) {
+            if (stale(d)) {
+                client.apps().deployments().inNamespace(namespace()).withName(d.getMetadata().getName()).delete();
+                removed.add("deployment " + namespace() + "/" + d.getMetadata().getName());
+            }
+        }
+        for (var v : client.services().inNamespace(namespace()).withLabel(DatasetSource.DATASET).list().getItems()) {
+            if (stale(v)) {
+                client.services().inNamespace(namespace()).withName(v.getMetadata().getName()).delete();
+                removed.add("service " + namespace() + "/" + v.getMetadata().getName());
+            }
+        }
+        for (var p : client.network().networkPolicies().inNamespace(namespace()).withLabel(DatasetSource.DATASET)
+                .list().getItems()) {
+            if (stale(p)) {
+                client.network().networkPolicies().inNamespace(namespace()).withName(p.getMetadata().getName())
+                        .delete();
+                removed.add("networkpolicy " + namespace() + "/" + p.getMetadata().getName());
+            }
+        }
         for (PersistentVolume v : client.persistentVolumes().withLabels(Map.of(Labels.MANAGED_BY,
                 Labels.MANAGED_BY_VALUE, DatasetSource.ROLE, "claim")).list().getItems()) {
             String claimedAt = v.getMetadata().getAnnotations() == null ? null
@@ -755,7 +940,21 @@ public final class KubernetesDatasets implements DatasetPools {
                     throw e;
                 }
             }
+            createIfAbsent(defaultDeny());
         }
+    }
+
+    /** The name of the datasets namespace's NetworkPolicy that lets no pod of it send or receive anything. */
+    static final String DEFAULT_DENY = "stagecraft-datasets-default-deny";
+
+    /**
+     * No traffic to or from any pod of the datasets namespace (as deploy/kubernetes/12-datasets.yaml makes it): the
+     * restore, prepare and seal Jobs need none, and a seed's own policies let its job reach its database only.
+     */
+    private NetworkPolicy defaultDeny() {
+        return new NetworkPolicyBuilder().withNewMetadata().withName(DEFAULT_DENY).withNamespace(namespace())
+                .withLabels(Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)).endMetadata().withNewSpec()
+                .withNewPodSelector().endPodSelector().withPolicyTypes("Ingress", "Egress").endSpec().build();
     }
 
     /** The ConfigMap holding the Jobs' script ({@code dataset-job.sh}), converged to this version of it. */
@@ -814,38 +1013,56 @@ public final class KubernetesDatasets implements DatasetPools {
      */
     private Job job(Dataset dataset, String name, String mode, String data, Volume extra, Duration deadline) {
         Map<String, String> labels = labels(dataset, mode);
-        List<Volume> volumes = new ArrayList<>(List.of(
-                new VolumeBuilder().withName("data").withNewPersistentVolumeClaim(data, false).build(),
-                new VolumeBuilder().withName("script").withNewConfigMap().withName(JOB_SCRIPT).endConfigMap()
-                        .build()));
+        return new JobBuilder().withNewMetadata().withName(name).withNamespace(namespace()).withLabels(labels)
+                .endMetadata().withNewSpec().withBackoffLimit(0).withActiveDeadlineSeconds(deadline.toSeconds())
+                .withTtlSecondsAfterFinished(600)
+                .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata()
+                .withSpec(databasePod(dataset, List.of(databaseContainer(dataset, mode, extra).build()), extra, data)
+                        .withRestartPolicy("Never").build())
+                .endTemplate().endSpec().build();
+    }
+
+    /**
+     * A container of the dataset's database image running {@code dataset-job.sh <mode> <engine>} with the claim at
+     * the engine's data directory, the script, and {@code extra} under /stagecraft when given.
+     */
+    private ContainerBuilder databaseContainer(Dataset dataset, String mode, Volume extra) {
         List<VolumeMount> mounts = new ArrayList<>(List.of(
                 new VolumeMountBuilder().withName("data").withMountPath(dataDirectory(dataset.engine())).build(),
                 new VolumeMountBuilder().withName("script").withMountPath("/stagecraft/bin").withReadOnly(true)
                         .build()));
         if (extra != null) {
-            volumes.add(extra);
             mounts.add(new VolumeMountBuilder().withName(extra.getName()).withMountPath("/stagecraft/"
                     + extra.getName()).withReadOnly(true).build());
         }
-        var container = new io.fabric8.kubernetes.api.model.ContainerBuilder().withName(mode)
-                .withImage(image(dataset))
+        return new ContainerBuilder().withName(mode).withImage(image(dataset))
                 .withCommand(dataset.engine() == Dataset.Engine.MYSQL
                         ? List.of("sh", "/stagecraft/bin/job.sh", mode, dataset.engine().configName())
                         : List.of("sh", "/stagecraft/bin/job.sh", mode))
                 .withEnv(jobVariables(dataset))
                 .withVolumeMounts(mounts).withSecurityContext(KubernetesObjects.containerSecurity())
                 .withNewResources().withRequests(Map.of("cpu", new Quantity("250m"), "memory", new Quantity("256Mi")))
-                .withLimits(Map.of("memory", new Quantity("1Gi"))).endResources().build();
-        return new JobBuilder().withNewMetadata().withName(name).withNamespace(namespace()).withLabels(labels)
-                .endMetadata().withNewSpec().withBackoffLimit(0).withActiveDeadlineSeconds(deadline.toSeconds())
-                .withTtlSecondsAfterFinished(600)
-                .withNewTemplate().withNewMetadata().withLabels(labels).endMetadata().withNewSpec()
-                .withRestartPolicy("Never").withContainers(container).withVolumes(volumes)
-                .withAutomountServiceAccountToken(false)
+                .withLimits(Map.of("memory", new Quantity("1Gi"))).endResources();
+    }
+
+    /**
+     * The pod of a database container: the claim {@code data}, the script and {@code extra} as volumes, no
+     * ServiceAccount token, no service links, run as the image's database user (uid 999) under the restricted
+     * profile.
+     */
+    private PodSpecBuilder databasePod(Dataset dataset, List<Container> containers, Volume extra, String data) {
+        List<Volume> volumes = new ArrayList<>(List.of(
+                new VolumeBuilder().withName("data").withNewPersistentVolumeClaim(data, false).build(),
+                new VolumeBuilder().withName("script").withNewConfigMap().withName(JOB_SCRIPT).endConfigMap()
+                        .build()));
+        if (extra != null) {
+            volumes.add(extra);
+        }
+        return new PodSpecBuilder().withContainers(containers).withVolumes(volumes)
+                .withAutomountServiceAccountToken(false).withEnableServiceLinks(false)
                 .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(POSTGRES_UID)
                 .withRunAsGroup(POSTGRES_UID).withFsGroup(POSTGRES_UID).withNewSeccompProfile()
-                .withType("RuntimeDefault").endSeccompProfile().endSecurityContext()
-                .endSpec().endTemplate().endSpec().build();
+                .withType("RuntimeDefault").endSeccompProfile().endSecurityContext();
     }
 
     /** What a Job of the dataset's engine is told: where the data is, the database, its user and password. */
@@ -865,13 +1082,19 @@ public final class KubernetesDatasets implements DatasetPools {
         return env;
     }
 
+    /** A listener that keeps the output it is given in {@code output} and nothing else. */
+    private static RuntimeListener quiet(List<String> output) {
+        return RuntimeListener.of(t -> {
+        }, (t, ok, m) -> {
+        }, (task, line) -> output.add(line), () -> {
+        });
+    }
+
     /** Waits for the Job to succeed; otherwise fails with its reason and last output. */
     private void awaitJob(Dataset dataset, String job, Duration timeout, String what) throws InterruptedException {
         List<String> output = new ArrayList<>();
-        Readiness.Outcome outcome = readiness.awaitJob(namespace(), job, timeout, RuntimeListener.of(t -> {
-        }, (t, ok, m) -> {
-        }, (s, line) -> output.add(line), () -> {
-        }), "datasets." + dataset.name());
+        Readiness.Outcome outcome = readiness.awaitJob(namespace(), job, timeout, quiet(output),
+                "datasets." + dataset.name());
         if (!outcome.ready()) {
             List<String> last = output.subList(Math.max(0, output.size() - 20), output.size());
             throw new IllegalStateException("dataset '" + dataset.name() + "': " + what + " (job " + namespace() + "/"

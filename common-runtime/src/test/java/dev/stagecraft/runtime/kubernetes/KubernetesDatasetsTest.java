@@ -556,16 +556,6 @@ class KubernetesDatasetsTest {
                 unknown.reason());
         assertTrue(runtime.teardown(env, List.of(), listener).clean());
 
-        Dataset seeded = new Dataset(unique("shop"), payroll.dump(), 1, "shop", "shop", "s3cret", null)
-                .withSeed(new Dataset.Seed("registry.example.test/seed:1", List.of(), Map.of()));
-        KubernetesDatasets withSeed = datasets(seeded);
-        IllegalArgumentException seed = assertThrows(IllegalArgumentException.class, () -> withSeed.refill(seeded));
-        assertTrue(seed.getMessage().contains("made by a seed job") && seed.getMessage().contains(
-                "only datasets restored from a dump"), seed.getMessage());
-        DeployResult seedSetup = runtime(withSeed).setup(env, spec("shop", seeded.name()), Map.of(), null,
-                listener);
-        assertEquals("datasets." + seeded.name(), seedSetup.failedTask());
-        assertTrue(runtime.teardown(env, List.of(), listener).clean());
 
         String other = unique("none");
         DeployResult none = runtime(null).setup(other, spec("shop", payroll.name()), Map.of(), null, listener);
@@ -580,7 +570,8 @@ class KubernetesDatasetsTest {
         KubernetesDatasets capped = datasets(2L * 1024 * 1024, huge);
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> capped.refill(huge));
         assertTrue(refused.getMessage().contains("over the 2.0 MiB") && refused.getMessage().contains(
-                "max-dump-size") && refused.getMessage().contains("seed Job"), refused.getMessage());
+                "max-dump-size") && refused.getMessage().contains("seed job whose image holds the data"),
+                refused.getMessage());
 
         Dataset broken = dataset(unique("broken"), 1, List.of());
         KubernetesDatasets datasets = new KubernetesDatasets(runtimeClient, List.of(broken),
@@ -612,6 +603,197 @@ class KubernetesDatasetsTest {
         }
     }
 
+    @Test
+    void aSeedJobFillsTheSnapshotThroughADatabaseOnlyItCanReachThenTheDatabaseStopsAndTheClaimIsSealed()
+            throws Exception {
+        Dataset seeded = dataset(unique("seeded"), 1, List.of()).withSeed(new Dataset.Seed(
+                "registry.example.test/shop-seed:7", List.of("/seed", "--rows", "40"), Map.of("ROWS", "40")));
+        KubernetesDatasets datasets = datasets(seeded);
+        String name = datasets.seedName(seeded);
+        List<Job> jobs = Collections.synchronizedList(new ArrayList<>());
+        Map<String, Object> atSeed = new java.util.concurrent.ConcurrentHashMap<>();
+        List<String> podsAtSeal = Collections.synchronizedList(new ArrayList<>());
+        plane.kubelet().onJobCreated(job -> {
+            if (!job.getMetadata().getNamespace().equals(datasets.namespace())) {
+                return;
+            }
+            jobs.add(job);
+            String ns = datasets.namespace();
+            if ("seed".equals(job.getMetadata().getLabels().get(DatasetSource.ROLE))) {
+                atSeed.put("deployment", client.apps().deployments().inNamespace(ns).withName(name).get());
+                atSeed.put("service", client.services().inNamespace(ns).withName(name).get());
+                atSeed.put("secret", client.secrets().inNamespace(ns).withName(name + "-env").get());
+                atSeed.put("database", client.network().networkPolicies().inNamespace(ns).withName(name).get());
+                atSeed.put("job", client.network().networkPolicies().inNamespace(ns).withName(name + "-job").get());
+                atSeed.put("ready", client.pods().inNamespace(ns).withLabel(Labels.SERVICE, name).list().getItems()
+                        .stream().anyMatch(ControlPlane::ready));
+            }
+            if ("seal".equals(job.getMetadata().getLabels().get(DatasetSource.ROLE))) {
+                client.pods().inNamespace(ns).withLabel(Labels.SERVICE, name).list().getItems()
+                        .forEach(p -> podsAtSeal.add(p.getMetadata().getName()));
+            }
+        });
+        try {
+            assertEquals(1, datasets.refill(seeded));
+        } finally {
+            plane.kubelet().onJobCreated(job -> {
+            });
+        }
+        assertEquals(List.of("seed", "seal", "prepare"), jobs.stream().map(j -> j.getMetadata().getLabels()
+                .get(DatasetSource.ROLE)).toList(), "the seed job, then the seal, then a copy made ready");
+
+        // the database: the empty snapshot claim served by the engine's image, ready once it answers
+        Deployment database = (Deployment) atSeed.get("deployment");
+        assertNotNull(database, "the seed job runs while its database serves");
+        assertEquals(Boolean.TRUE, atSeed.get("ready"), "the seed job starts once the database is ready");
+        var dbPod = database.getSpec().getTemplate().getSpec();
+        var dbContainer = dbPod.getContainers().get(0);
+        assertEquals(List.of("sh", "/stagecraft/bin/job.sh", "serve"), dbContainer.getCommand());
+        assertEquals(KubernetesDatasets.DEFAULT_IMAGE, dbContainer.getImage());
+        assertEquals(datasets.snapshotClaim(seeded), dbPod.getVolumes().stream().filter(v -> v
+                .getPersistentVolumeClaim() != null).findFirst().orElseThrow().getPersistentVolumeClaim()
+                .getClaimName());
+        assertEquals(List.of("sh", "/stagecraft/bin/job.sh", "ready"), dbContainer.getReadinessProbe().getExec()
+                .getCommand());
+        assertEquals(5432, dbContainer.getPorts().get(0).getContainerPort());
+        assertEquals(Boolean.TRUE, dbPod.getSecurityContext().getRunAsNonRoot());
+        assertEquals(Boolean.FALSE, dbPod.getAutomountServiceAccountToken());
+        assertEquals(300L, dbPod.getTerminationGracePeriodSeconds(), "time for a clean stop");
+        assertTrue(dbContainer.getEnv().stream().noneMatch(e -> "s3cret".equals(e.getValue())),
+                "the password is read from a Secret");
+        var service = (io.fabric8.kubernetes.api.model.Service) atSeed.get("service");
+        assertEquals(database.getSpec().getTemplate().getMetadata().getLabels(), service.getSpec().getSelector());
+        assertEquals(5432, service.getSpec().getPorts().get(0).getPort());
+
+        // the seed job: its image and command, the connection variables and its own, from a Secret
+        Job seed = jobs.get(0);
+        assertEquals(seeded.name() + "-restore-" + datasets.source(seeded), seed.getMetadata().getName(),
+                "named as a restore, so another process sees the snapshot being made");
+        var seedPod = seed.getSpec().getTemplate().getSpec();
+        var seedContainer = seedPod.getContainers().get(0);
+        assertEquals("registry.example.test/shop-seed:7", seedContainer.getImage());
+        assertEquals(List.of("/seed", "--rows", "40"), seedContainer.getCommand());
+        assertNull(seedContainer.getEnv() == null || seedContainer.getEnv().isEmpty() ? null
+                : seedContainer.getEnv(), "every variable comes from the Secret");
+        assertEquals(name + "-env", seedContainer.getEnvFrom().get(0).getSecretRef().getName());
+        assertEquals(Boolean.FALSE, seedPod.getAutomountServiceAccountToken(), "no ServiceAccount token");
+        assertEquals(Boolean.FALSE, seedPod.getEnableServiceLinks(), "no variables of other Services");
+        assertEquals(Boolean.TRUE, seedPod.getSecurityContext().getRunAsNonRoot());
+        assertEquals(Boolean.FALSE, seedContainer.getSecurityContext().getAllowPrivilegeEscalation());
+        assertEquals(0, seed.getSpec().getBackoffLimit());
+        Secret variables = (Secret) atSeed.get("secret");
+        Map<String, String> env = new java.util.HashMap<>();
+        (variables.getStringData() != null ? variables.getStringData() : Map.<String, String>of()).forEach(env::put);
+        if (variables.getData() != null) {
+            variables.getData().forEach((k, v) -> env.put(k, decode(v)));
+        }
+        String host = name + "." + datasets.namespace() + ".svc";
+        assertEquals("postgresql://shop:s3cret@" + host + ":5432/shop", env.get("DATABASE_URL"));
+        assertEquals(host, env.get("PGHOST"));
+        assertEquals("40", env.get("ROWS"));
+
+        // the two policies: the seed's pod reaches the database and DNS only, and only it reaches the database
+        var toDatabase = (io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy) atSeed.get("database");
+        assertEquals(database.getSpec().getTemplate().getMetadata().getLabels(), toDatabase.getSpec().getPodSelector()
+                .getMatchLabels());
+        assertEquals(seed.getSpec().getTemplate().getMetadata().getLabels(), toDatabase.getSpec().getIngress().get(0)
+                .getFrom().get(0).getPodSelector().getMatchLabels());
+        assertEquals(List.of("Ingress", "Egress"), toDatabase.getSpec().getPolicyTypes());
+        assertTrue(toDatabase.getSpec().getEgress() == null || toDatabase.getSpec().getEgress().isEmpty(),
+                "the database sends nothing");
+        var fromSeed = (io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy) atSeed.get("job");
+        assertEquals(seed.getSpec().getTemplate().getMetadata().getLabels(), fromSeed.getSpec().getPodSelector()
+                .getMatchLabels());
+        assertEquals(database.getSpec().getTemplate().getMetadata().getLabels(), fromSeed.getSpec().getEgress().get(0)
+                .getTo().get(0).getPodSelector().getMatchLabels());
+        assertEquals(5432, fromSeed.getSpec().getEgress().get(0).getPorts().get(0).getPort().getIntVal());
+        assertEquals("kube-dns", fromSeed.getSpec().getEgress().get(1).getTo().get(0).getPodSelector()
+                .getMatchLabels().get("k8s-app"));
+        assertEquals(2, fromSeed.getSpec().getEgress().size(), "nothing else: no other address, no API server");
+        assertNotNull(client.network().networkPolicies().inNamespace(datasets.namespace())
+                .withName(KubernetesDatasets.DEFAULT_DENY).get(), "the rest of the namespace gets no traffic");
+
+        // sealed once the database pod is gone, then nothing of the seed is left but the snapshot
+        assertEquals(List.of(), podsAtSeal, "the seal starts once the database's pod is gone");
+        assertEquals(List.of("sh", "/stagecraft/bin/job.sh", "seal"), jobs.get(1).getSpec().getTemplate().getSpec()
+                .getContainers().get(0).getCommand());
+        PersistentVolumeClaim snapshot = claim(datasets.namespace(), datasets.snapshotClaim(seeded));
+        assertEquals("snapshot", snapshot.getMetadata().getLabels().get(DatasetSource.ROLE));
+        assertNull(client.apps().deployments().inNamespace(datasets.namespace()).withName(name).get());
+        assertNull(client.services().inNamespace(datasets.namespace()).withName(name).get());
+        assertNull(client.secrets().inNamespace(datasets.namespace()).withName(name + "-env").get());
+        assertEquals(List.of(KubernetesDatasets.DEFAULT_DENY), client.network().networkPolicies()
+                .inNamespace(datasets.namespace()).list().getItems().stream().map(p -> p.getMetadata().getName())
+                .toList());
+        assertEquals(new PoolStatus(seeded.name(), 1, true, 1, 0, 0), datasets.status(seeded));
+
+        // a checkout serves the seeded copy as any other
+        KubernetesRuntime runtime = runtime(datasets);
+        String environment = unique("seeded-pr");
+        assertTrue(runtime.setup(environment, spec("shop", seeded.name()), Map.of(), null, listener).succeeded(),
+                events.toString());
+        assertTrue(runtime.teardown(environment, List.of(), listener).clean());
+    }
+
+    @Test
+    void aFailingSeedJobLeavesNothingAndSaysWhyAndAMysqlSeedGetsTheEnginesDatabase() throws Exception {
+        Dataset broken = dataset(unique("broken-seed"), 1, List.of()).withSeed(new Dataset.Seed(
+                "registry.example.test/seed:broken", List.of(), Map.of()));
+        KubernetesDatasets datasets = datasets(broken);
+        plane.kubelet().image("registry.example.test/seed:broken", FakeKubelet.Behaviour.FAIL);
+        IllegalStateException failed = assertThrows(IllegalStateException.class, () -> datasets.refill(broken));
+        assertTrue(failed.getMessage().contains("the seed job registry.example.test/seed:broken"),
+                failed.getMessage());
+        awaitGone(datasets.namespace(), datasets.snapshotClaim(broken));
+        String name = datasets.seedName(broken);
+        assertNull(client.apps().deployments().inNamespace(datasets.namespace()).withName(name).get());
+        assertNull(client.services().inNamespace(datasets.namespace()).withName(name).get());
+        assertNull(client.secrets().inNamespace(datasets.namespace()).withName(name + "-env").get());
+        assertEquals(1, client.network().networkPolicies().inNamespace(datasets.namespace()).list().getItems().size(),
+                "only the namespace's default deny");
+        assertFalse(datasets.status(broken).snapshot());
+
+        Dataset base = dataset(unique("orders"), 1, List.of());
+        Dataset mysql = new Dataset(base.name(), null, 1, "orders", "orders", "s3cret", null, List.of(),
+                Dataset.Engine.MYSQL, new Dataset.Seed("registry.example.test/orders-seed:1", List.of(), Map.of()));
+        KubernetesDatasets mysqlDatasets = datasets(mysql);
+        List<Deployment> databases = Collections.synchronizedList(new ArrayList<>());
+        List<Secret> variables = Collections.synchronizedList(new ArrayList<>());
+        plane.kubelet().onJobCreated(job -> {
+            if ("seed".equals(job.getMetadata().getLabels().get(DatasetSource.ROLE))) {
+                databases.add(client.apps().deployments().inNamespace(mysqlDatasets.namespace())
+                        .withName(mysqlDatasets.seedName(mysql)).get());
+                variables.add(client.secrets().inNamespace(mysqlDatasets.namespace())
+                        .withName(mysqlDatasets.seedName(mysql) + "-env").get());
+            }
+        });
+        try {
+            assertEquals(1, mysqlDatasets.refill(mysql));
+        } finally {
+            plane.kubelet().onJobCreated(job -> {
+            });
+        }
+        var container = databases.get(0).getSpec().getTemplate().getSpec().getContainers().get(0);
+        assertEquals(List.of("sh", "/stagecraft/bin/job.sh", "serve", "mysql"), container.getCommand());
+        assertEquals(KubernetesDatasets.DEFAULT_MYSQL_IMAGE, container.getImage());
+        assertEquals(3306, container.getPorts().get(0).getContainerPort());
+        assertEquals(List.of("sh", "/stagecraft/bin/job.sh", "ready", "mysql"), container.getReadinessProbe()
+                .getExec().getCommand());
+        Map<String, String> env = new java.util.HashMap<>();
+        Secret secret = variables.get(0);
+        if (secret.getStringData() != null) {
+            env.putAll(secret.getStringData());
+        }
+        if (secret.getData() != null) {
+            secret.getData().forEach((k, v) -> env.put(k, decode(v)));
+        }
+        assertEquals("mysql://orders:s3cret@" + mysqlDatasets.seedName(mysql) + "." + mysqlDatasets.namespace()
+                + ".svc:3306/orders", env.get("DATABASE_URL"));
+        assertEquals("3306", env.get("MYSQL_TCP_PORT"));
+        assertEquals("snapshot", claim(mysqlDatasets.namespace(), mysqlDatasets.snapshotClaim(mysql)).getMetadata()
+                .getLabels().get(DatasetSource.ROLE));
+    }
+
     /**
      * Every call the datasets make is one deploy/kubernetes grants: in the datasets namespace by the Role of
      * 12-datasets.yaml, on volumes by its ClusterRole, in the environment's namespace by the environment role, and
@@ -627,12 +809,15 @@ class KubernetesDatasetsTest {
             Path obfuscate = file("scrub.sql", "UPDATE customers SET name = 'x';\n".getBytes(StandardCharsets.UTF_8));
             Dataset base = dataset(unique("audited"), 1, List.of());
             Dataset audited = new Dataset(base.name(), base.dump(), 1, "shop", "shop", "s3cret", obfuscate);
-            KubernetesDatasets datasets = new KubernetesDatasets(recorded, List.of(audited),
+            Dataset seeded = dataset(unique("seeded"), 1, List.of()).withSeed(new Dataset.Seed(
+                    "registry.example.test/seed:1", List.of(), Map.of()));
+            KubernetesDatasets datasets = new KubernetesDatasets(recorded, List.of(audited, seeded),
                     new KubernetesDatasets.Options(unique("datasets"), null, null, 0, Map.of()));
             datasetsNamespace = datasets.namespace();
             KubernetesRuntime runtime = new KubernetesRuntime(recorded, Duration.ofSeconds(10), null,
                     IngressTls.NONE, null, null, value -> value, POLICY, datasets);
             datasets.refill(audited);
+            datasets.refill(seeded);
             String env = unique("audit");
             assertTrue(runtime.setup(env, spec("shop", audited.name()), Map.of(), null, listener).succeeded());
             datasets.status(audited);
@@ -659,6 +844,18 @@ class KubernetesDatasetsTest {
             assertTrue(swept.contains("persistentvolume " + volume), swept.toString());
             assertTrue(swept.contains("secret " + datasetsNamespace + "/" + audited.name() + "-auth-"
                     + datasets.source(audited)), swept.toString());
+            // what a seed of a process that crashed left: its database, Service and NetworkPolicies
+            client.apps().deployments().inNamespace(datasetsNamespace).resource(new io.fabric8.kubernetes.api.model
+                    .apps.DeploymentBuilder().withNewMetadata().withName(datasets.seedName(seeded))
+                    .withLabels(Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE, DatasetSource.DATASET,
+                            seeded.name(), DatasetSource.SOURCE, datasets.source(seeded)))
+                    .endMetadata().withNewSpec().withReplicas(0).withNewSelector().withMatchLabels(Map.of("a", "b"))
+                    .endSelector().withNewTemplate().withNewMetadata().withLabels(Map.of("a", "b")).endMetadata()
+                    .withNewSpec().addNewContainer().withName("db").withImage("postgres:15").endContainer().endSpec()
+                    .endTemplate().endSpec().build()).create();
+            List<String> crashed = none.sweep();
+            assertTrue(crashed.contains("deployment " + datasetsNamespace + "/" + datasets.seedName(seeded)),
+                    crashed.toString());
         }
         for (int pending = plane.server().getRequestCount(); pending > 0; pending--) {
             var r = plane.server().takeRequest(1, java.util.concurrent.TimeUnit.SECONDS);
