@@ -12,6 +12,10 @@
 #   SMOKE_BRANCH       the pull request's branch (default: main)
 #   SMOKE_COMMIT       its head commit (default: the branch's head, from git ls-remote)
 #   SMOKE_TIMEOUT      seconds to wait for READY and for DELETED (default: 900)
+#   SMOKE_DATASET      optional: a dataset the stage services configure (stagecraft.datasets.<name>.*) and the
+#                      template's environment lists for one of its services; then its pool on the cluster (snapshot
+#                      made by its restore or seed Job, copies cloned by the StorageClass's CSI driver), the checkout
+#                      into the environment and the copy's volume gone after the close are checked too
 # Exits 0 when every check passed; prints what failed otherwise. It registers an application named smoke-<random>,
 # which stays registered (the API has no route to remove an application); its environment is gone at the end.
 set -euo pipefail
@@ -67,6 +71,32 @@ check "the runtime can create namespaces" \
   kubectl auth can-i create namespaces --as=system:serviceaccount:stagecraft:stagecraft-runtime
 check "the gateway answers" curl -sSf "$STAGECRAFT_URL/q/health/ready"
 
+if [ -n "${SMOKE_DATASET:-}" ]; then
+  echo "== dataset $SMOKE_DATASET"
+  RUNTIME_SA=system:serviceaccount:stagecraft:stagecraft-runtime
+  check "the datasets namespace lets no pod send or receive by default" \
+    kubectl get networkpolicy stagecraft-datasets-default-deny -n stagecraft-datasets
+  check "the runtime can make Jobs and seed databases in the datasets namespace" bash -c "kubectl auth can-i create \
+    jobs -n stagecraft-datasets --as=$RUNTIME_SA && kubectl auth can-i create deployments -n stagecraft-datasets \
+    --as=$RUNTIME_SA"
+  check "the runtime can move a copy's volume to an environment's claim" \
+    kubectl auth can-i update persistentvolumes --as=$RUNTIME_SA
+  pool_ready() {
+    local deadline=$((SECONDS + TIMEOUT))
+    while [ $SECONDS -lt $deadline ]; do
+      api GET "/api/datasets/$SMOKE_DATASET?runtime=kubernetes" | jq -e '.snapshot and .ready > 0' >/dev/null \
+        && return 0
+      sleep 5
+    done
+    api GET "/api/datasets/$SMOKE_DATASET?runtime=kubernetes" >&2
+    return 1
+  }
+  check "its snapshot is made and a copy is ready within $TIMEOUT s" pool_ready
+  check "its snapshot and copies are claims of the datasets namespace" bash -c "kubectl get pvc -n stagecraft-datasets \
+    -l stagecraft.dev/dataset=$SMOKE_DATASET -o json | jq -e '[.items[] | select(.status.phase == \"Bound\")] \
+    | length >= 2'"
+fi
+
 echo "== a pull request environment"
 APP=smoke-$(openssl rand -hex 3)
 SECRET=$(openssl rand -hex 24)
@@ -97,6 +127,13 @@ check "Pod Security is enforced on the namespace" bash -c "kubectl get ns '$NS' 
 check "the isolation NetworkPolicy is in place" kubectl get networkpolicy stagecraft-isolation -n "$NS"
 check "the quota and the limits are in place" kubectl get resourcequota,limitrange -n "$NS" -o name
 check "every Deployment has rolled out" kubectl rollout status deployment -n "$NS" --timeout=60s
+if [ -n "${SMOKE_DATASET:-}" ]; then
+  check "the environment's copy of $SMOKE_DATASET is bound to its claim" bash -c "kubectl get pvc \
+    'dataset-$SMOKE_DATASET' -n '$NS' -o jsonpath='{.status.phase}' | grep -qx Bound"
+  check "the copy's volume is labelled with the environment and kept while it runs" bash -c "kubectl get pv \
+    -l stagecraft.dev/environment=$ENV_ID,stagecraft.dev/dataset=$SMOKE_DATASET -o json \
+    | jq -e '.items | length == 1 and .[0].spec.persistentVolumeReclaimPolicy == \"Retain\"'"
+fi
 
 echo "== closing the pull request"
 check "the pull request closed is accepted (202)" test "$(webhook closed)" = 202
@@ -104,6 +141,8 @@ check "the environment is DELETED within $TIMEOUT s" await_state "$ENV_ID" DELET
 check "its namespace is gone" kubectl wait --for=delete "namespace/$NS" --timeout=300s
 check "nothing labelled with the environment is left in the cluster" bash -c "[ -z \"\$(kubectl get \
   all,secrets,ingresses,pvc,networkpolicies -A -l stagecraft.dev/environment=$ENV_ID -o name)\" ]"
+check "no volume of the environment is left (a dataset copy's included)" bash -c "[ -z \"\$(kubectl get pv \
+  -l stagecraft.dev/environment=$ENV_ID -o name)\" ]"
 
 if [ "$failures" -gt 0 ]; then
   echo "$failures check(s) failed"
