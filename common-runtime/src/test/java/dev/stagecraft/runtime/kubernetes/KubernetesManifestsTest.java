@@ -2,6 +2,8 @@ package dev.stagecraft.runtime.kubernetes;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -227,6 +229,9 @@ class KubernetesManifestsTest {
         com.fasterxml.jackson.databind.JsonNode binding = null;
         for (HasMetadata o : all) {
             var node = json.readTree(io.fabric8.kubernetes.client.utils.Serialization.asJson(o));
+            if (!o.getMetadata().getName().equals("stagecraft-runtime-scope")) {
+                continue;
+            }
             if (o.getKind().equals("ValidatingAdmissionPolicy")) {
                 policy = node;
             } else if (o.getKind().equals("ValidatingAdmissionPolicyBinding")) {
@@ -245,6 +250,81 @@ class KubernetesManifestsTest {
         assertEquals(Set.of("namespaces", "rolebindings"), resources);
         String rules = policy.path("spec").path("validations").toString();
         assertTrue(rules.contains("startsWith('sc-')") && rules.contains("stagecraft-environment"), rules);
+
+        // evaluated as the API server does
+        AdmissionPolicy scope = new AdmissionPolicy(policy);
+        String ours = "{\"metadata\":{\"name\":\"sc-shop-pr-1\",\"labels\":{\"app.kubernetes.io/managed-by\":"
+                + "\"stagecraft\"}}}";
+        assertNull(scope.denies(RUNTIME_USER, "CREATE", "namespaces", null, ours, null));
+        assertNull(scope.denies(RUNTIME_USER, "DELETE", "namespaces", null, null, ours));
+        assertNotNull(scope.denies(RUNTIME_USER, "CREATE", "namespaces", null,
+                "{\"metadata\":{\"name\":\"kube-system-2\",\"labels\":{\"app.kubernetes.io/managed-by\":"
+                        + "\"stagecraft\"}}}", null));
+        assertNotNull(scope.denies(RUNTIME_USER, "DELETE", "namespaces", null, null,
+                "{\"metadata\":{\"name\":\"default\"}}"), "a namespace not the runtime's is not deleted");
+        assertNull(scope.denies("admin", "DELETE", "namespaces", null, null, "{\"metadata\":{\"name\":\"default\"}}"),
+                "others are not held by it");
+        String roleBinding = "{\"roleRef\":{\"kind\":\"ClusterRole\",\"name\":\"%s\"},\"subjects\":[{\"kind\":"
+                + "\"ServiceAccount\",\"namespace\":\"stagecraft\",\"name\":\"stagecraft-runtime\"}]}";
+        assertNull(scope.denies(RUNTIME_USER, "CREATE", "rolebindings", "sc-shop-pr-1",
+                roleBinding.formatted("stagecraft-environment"), null));
+        assertNotNull(scope.denies(RUNTIME_USER, "CREATE", "rolebindings", "sc-shop-pr-1",
+                roleBinding.formatted("cluster-admin"), null), "no other role");
+        assertNotNull(scope.denies(RUNTIME_USER, "CREATE", "rolebindings", "kube-system",
+                roleBinding.formatted("stagecraft-environment"), null), "not outside sc-* namespaces");
+    }
+
+    static final String RUNTIME_USER = "system:serviceaccount:stagecraft:stagecraft-runtime";
+
+    /**
+     * The runtime's rights on PersistentVolumes (12-datasets.yaml) are cluster-wide; an admission policy holds its
+     * updates and deletes to dataset volumes: a pool copy (its claim in the datasets namespace), which the checkout
+     * takes by labelling it and binding it to an environment's claim, and a volume labelled as a dataset's.
+     */
+    @Test
+    void anAdmissionPolicyKeepsTheRuntimesVolumeRightsToDatasetCopies() throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.JsonNode policy = null;
+        boolean bound = false;
+        for (HasMetadata o : all) {
+            if (!o.getMetadata().getName().equals("stagecraft-runtime-volumes")) {
+                continue;
+            }
+            var node = json.readTree(io.fabric8.kubernetes.client.utils.Serialization.asJson(o));
+            if (o.getKind().equals("ValidatingAdmissionPolicy")) {
+                policy = node;
+            } else if (o.getKind().equals("ValidatingAdmissionPolicyBinding")) {
+                bound = "Deny".equals(node.path("spec").path("validationActions").get(0).asText());
+            }
+        }
+        assertNotNull(policy, "deploy/kubernetes/15-admission.yaml has the volumes policy");
+        assertTrue(bound, "bound with Deny");
+        assertEquals(KubernetesDatasets.DEFAULT_NAMESPACE, "stagecraft-datasets", "the namespace the policy names");
+        AdmissionPolicy volumes = new AdmissionPolicy(policy);
+        String pooled = "{\"metadata\":{\"name\":\"pvc-1\"},\"spec\":{\"claimRef\":{\"namespace\":"
+                + "\"stagecraft-datasets\",\"name\":\"shop-copy-1\"},\"persistentVolumeReclaimPolicy\":\"Delete\"}}";
+        String taken = "{\"metadata\":{\"name\":\"pvc-1\",\"labels\":{\"stagecraft.dev/dataset\":\"shop\","
+                + "\"stagecraft.dev/environment\":\"shop-pr-1\"}},\"spec\":{\"claimRef\":{\"namespace\":"
+                + "\"sc-shop-pr-1\",\"name\":\"dataset-shop\"},\"persistentVolumeReclaimPolicy\":\"Retain\"}}";
+        String released = taken.replace("Retain", "Delete");
+        String foreign = "{\"metadata\":{\"name\":\"pvc-prod\"},\"spec\":{\"claimRef\":{\"namespace\":"
+                + "\"payments\",\"name\":\"ledger\"}}}";
+        // what the runtime does: take a pool copy, give it back Delete at teardown, delete it (teardown, sweep)
+        assertNull(volumes.denies(RUNTIME_USER, "UPDATE", "persistentvolumes", null, taken, pooled));
+        assertNull(volumes.denies(RUNTIME_USER, "UPDATE", "persistentvolumes", null, released, taken));
+        assertNull(volumes.denies(RUNTIME_USER, "DELETE", "persistentvolumes", null, null, released));
+        // what it must not: another volume, a copy stripped of its label or bound to a claim of another namespace
+        assertEquals("the Stagecraft runtime may only change and delete the volumes of dataset copies",
+                volumes.denies(RUNTIME_USER, "DELETE", "persistentvolumes", null, null, foreign));
+        assertNotNull(volumes.denies(RUNTIME_USER, "UPDATE", "persistentvolumes", null, foreign.replace("\"pvc-prod\"",
+                "\"pvc-prod\",\"labels\":{\"stagecraft.dev/dataset\":\"shop\"}"), foreign),
+                "labelling another volume does not make it a dataset's");
+        assertNotNull(volumes.denies(RUNTIME_USER, "UPDATE", "persistentvolumes", null, pooled, taken),
+                "the label stays");
+        assertNotNull(volumes.denies(RUNTIME_USER, "UPDATE", "persistentvolumes", null,
+                taken.replace("sc-shop-pr-1", "payments"), pooled), "bound to a claim in an sc-* namespace only");
+        assertNull(volumes.denies("system:serviceaccount:kube-system:persistent-volume-binder", "DELETE",
+                "persistentvolumes", null, null, foreign), "the cluster's own controllers are not held by it");
     }
 
     /**
