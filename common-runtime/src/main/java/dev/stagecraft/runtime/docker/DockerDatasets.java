@@ -34,6 +34,7 @@ import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.datasets.ConnectionVariables;
 import dev.stagecraft.runtime.datasets.Dataset;
 import dev.stagecraft.runtime.datasets.Dataset.Engine;
+import dev.stagecraft.runtime.datasets.DatasetCheckouts;
 import dev.stagecraft.runtime.datasets.DatasetPools;
 import dev.stagecraft.runtime.datasets.DatasetSource;
 import dev.stagecraft.runtime.datasets.PoolStatus;
@@ -71,7 +72,7 @@ public final class DockerDatasets implements DatasetPools {
 
     /** A copy checked out to one environment, and how to reach the database in it once a service serves it. */
     public record Checkout(String dataset, String volume, String database, String user, String password,
-            boolean fromPool, Engine engine) {
+            boolean fromPool, Engine engine) implements DatasetCheckouts.Copy {
 
         static Checkout of(Dataset dataset, String volume, boolean fromPool) {
             return new Checkout(dataset.name(), volume, dataset.database(), dataset.user(), dataset.password(),

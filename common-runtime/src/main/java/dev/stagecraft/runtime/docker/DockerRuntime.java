@@ -34,6 +34,7 @@ import com.github.dockerjava.api.async.ResultCallback;
 
 import dev.stagecraft.runtime.datasets.ConnectionVariables;
 import dev.stagecraft.runtime.datasets.Dataset;
+import dev.stagecraft.runtime.datasets.DatasetCheckouts;
 import dev.stagecraft.runtime.datasets.DatasetPools;
 import dev.stagecraft.events.EnvironmentSpec;
 import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
@@ -293,27 +294,11 @@ public final class DockerRuntime implements EnvironmentRuntime {
                     + networkName(environmentId) + " could not be created: " + e.getMessage());
         }
         Map<String, DockerDatasets.Checkout> copies = new LinkedHashMap<>();
-        for (EnvironmentSpec.DatasetSpec dataset : spec.datasets()) {
-            String task = "datasets." + dataset.name();
-            listener.taskStarted(task);
-            long began = System.nanoTime();
-            try {
-                DockerDatasets.Checkout copy = RuntimeSpans.inSpan("docker dataset checkout", environmentId,
-                        () -> datasets.checkout(environmentId, datasets.datasetFor(dataset.name(),
-                                spec.application())));
-                copies.put(dataset.service(), copy);
-                String how = copy.fromPool() ? "from the pool" : "made now: the pool was empty";
-                listener.taskFinished(task, true, "copy " + copy.volume() + " checked out " + how + " in "
-                        + (System.nanoTime() - began) / 1_000_000 + " ms; served by '" + dataset.service() + "'");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                listener.taskFinished(task, false, "interrupted");
-                return DeployResult.failed(task, "interrupted while checking out dataset '" + dataset.name() + "'");
-            } catch (RuntimeException e) {
-                listener.taskFinished(task, false, e.getMessage());
-                return DeployResult.failed(task, "dataset '" + dataset.name() + "' could not be checked out: "
-                        + e.getMessage());
-            }
+        DeployResult noCopy = DatasetCheckouts.checkOut(environmentId, spec, "docker dataset checkout",
+                dataset -> datasets.checkout(environmentId, datasets.datasetFor(dataset.name(), spec.application())),
+                copy -> "", copies, listener);
+        if (noCopy != null) {
+            return noCopy;
         }
         discovery = new TreeMap<>(discovery);
         discovery.putAll(connectionVariables(spec, copies));

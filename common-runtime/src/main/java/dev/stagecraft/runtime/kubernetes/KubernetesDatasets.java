@@ -24,6 +24,7 @@ import dev.stagecraft.runtime.Labels;
 import dev.stagecraft.runtime.RuntimeListener;
 import dev.stagecraft.runtime.datasets.ConnectionVariables;
 import dev.stagecraft.runtime.datasets.Dataset;
+import dev.stagecraft.runtime.datasets.DatasetCheckouts;
 import dev.stagecraft.runtime.datasets.DatasetPools;
 import dev.stagecraft.runtime.datasets.DatasetSource;
 import dev.stagecraft.runtime.datasets.PoolStatus;
@@ -131,7 +132,7 @@ public final class KubernetesDatasets implements DatasetPools {
 
     /** A copy checked out to one environment: its volume, the environment's claim of it, and its credentials. */
     public record Checkout(String dataset, String volume, String claim, String database, String user, String password,
-            boolean fromPool, Dataset.Engine engine) {
+            boolean fromPool, Dataset.Engine engine) implements DatasetCheckouts.Copy {
 
         public Checkout {
             engine = engine == null ? Dataset.Engine.POSTGRESQL : engine;

@@ -24,6 +24,7 @@ import dev.stagecraft.runtime.RuntimeListener;
 import dev.stagecraft.runtime.RuntimeSpans;
 import dev.stagecraft.runtime.datasets.ConnectionVariables;
 import dev.stagecraft.runtime.datasets.Dataset;
+import dev.stagecraft.runtime.datasets.DatasetCheckouts;
 import dev.stagecraft.runtime.datasets.DatasetPools;
 import dev.stagecraft.runtime.workflow.TaskPlan;
 import dev.stagecraft.runtime.workflow.WorkflowExecutor;
@@ -423,34 +424,15 @@ public final class KubernetesRuntime implements EnvironmentRuntime {
     private DeployResult checkOutDatasets(String environmentId, EnvironmentSpec spec,
             Map<String, KubernetesDatasets.Checkout> copies, RuntimeListener listener) {
         String namespace = KubernetesObjects.namespaceOf(environmentId);
-        for (EnvironmentSpec.DatasetSpec dataset : spec.datasets()) {
-            String task = "datasets." + dataset.name();
-            listener.taskStarted(task);
-            long began = System.nanoTime();
-            try {
-                if (datasets == null || datasets.datasets().isEmpty()) {
-                    throw new IllegalArgumentException("no dataset '" + dataset.name() + "' on this installation:"
-                            + " the Kubernetes runtime has no datasets configured (stagecraft.datasets.<name>.dump)");
-                }
-                KubernetesDatasets.Checkout copy = RuntimeSpans.inSpan("kubernetes dataset checkout", environmentId,
-                        () -> datasets.checkout(environmentId, namespace, datasets.datasetFor(dataset.name(),
-                                spec.application())));
-                copies.put(dataset.service(), copy);
-                String how = copy.fromPool() ? "from the pool" : "made now: the pool was empty, which is slower";
-                listener.taskFinished(task, true, "copy " + copy.volume() + " checked out " + how + " in "
-                        + (System.nanoTime() - began) / 1_000_000 + " ms as claim " + copy.claim() + "; served by '"
-                        + dataset.service() + "'");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                listener.taskFinished(task, false, "interrupted");
-                return DeployResult.failed(task, "interrupted while checking out dataset '" + dataset.name() + "'");
-            } catch (RuntimeException e) {
-                listener.taskFinished(task, false, e.getMessage());
-                return DeployResult.failed(task, "dataset '" + dataset.name() + "' could not be checked out: "
-                        + e.getMessage());
+        return DatasetCheckouts.checkOut(environmentId, spec, "kubernetes dataset checkout", dataset -> {
+            if (datasets == null || datasets.datasets().isEmpty()) {
+                throw new IllegalArgumentException("no dataset '" + dataset.name() + "' on this installation:"
+                        + " the Kubernetes runtime has no datasets configured (stagecraft.datasets.<name>.dump or"
+                        + " .seed.image)");
             }
-        }
-        return null;
+            return datasets.checkout(environmentId, namespace, datasets.datasetFor(dataset.name(),
+                    spec.application()));
+        }, copy -> " as claim " + copy.claim(), copies, listener);
     }
 
     private TaskOutcome runService(String environmentId, EnvironmentSpec spec, ServiceSpec service,
