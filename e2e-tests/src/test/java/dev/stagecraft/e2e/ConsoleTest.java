@@ -253,4 +253,18 @@ class ConsoleTest {
         waiting(Duration.ofSeconds(20)).until(d -> d.findElement(By.id("template")).getText().contains("name: web"));
         screenshot("application");
     }
+
+    @Test
+    @Order(4)
+    void theDatasetsPoolsAreListedPerRuntime() throws Exception {
+        browser.findElement(By.cssSelector("#nav a[data-section=datasets]")).click();
+        // the stack configures the dataset "shop" on both runtimes; the setup-service reports each pool
+        waiting(Duration.ofSeconds(60)).until(d -> {
+            String rows = d.findElement(By.id("datasets")).getText();
+            return rows.contains("shop docker") && rows.contains("shop kubernetes");
+        });
+        screenshot("datasets");
+        assertTrue(browser.findElement(By.id("datasets")).getText().matches("(?s).*shop docker (made|not yet) \\d+ of 1 .*"),
+                browser.findElement(By.id("datasets")).getText());
+    }
 }

@@ -678,6 +678,25 @@
     await load();
   }
 
+  // ---- datasets -------------------------------------------------------------------------------------------------
+
+  /** The datasets' pools as the setup-service last reported them, one row per dataset and runtime. */
+  async function datasetsPage() {
+    const pools = (await api('GET', '/api/datasets')).data;
+    show(h('h1', {}, 'Datasets'),
+      h('p', { class: 'muted' }, 'Snapshots of databases an environment template may list: each setup checks out a ready'
+        + ' copy instead of restoring a dump. Datasets are configured on the setup-service (stagecraft.datasets.<name>.*).'),
+      h('table', {}, h('thead', {}, h('tr', {}, ['Dataset', 'Runtime', 'Snapshot', 'Ready', 'Being made', 'Checked out',
+        'Last refill error', 'Reported'].map(c => h('th', {}, c)))),
+      h('tbody', { id: 'datasets' }, pools.length ? pools.map(p => h('tr', {},
+        h('td', {}, p.name), h('td', {}, p.runtime),
+        h('td', {}, badge(p.snapshot ? 'made' : 'not yet')),
+        h('td', {}, p.ready + ' of ' + p.poolSize), h('td', {}, String(p.filling)), h('td', {}, String(p.checkedOut)),
+        h('td', { class: 'mono' }, p.error || '-'), h('td', {}, when(p.observedAt))))
+        : h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'No dataset reported: none is configured, or the'
+          + ' setup-service has not reported yet.')))));
+  }
+
   // ---- routing --------------------------------------------------------------------------------------------------
 
   async function render() {
@@ -708,6 +727,7 @@
       else if (parts[0] === 'applications' && parts[1]) await applicationPage(parts[1]);
       else if (parts[0] === 'applications') await applicationsPage();
       else if (parts[0] === 'deliveries') await deliveriesPage();
+      else if (parts[0] === 'datasets') await datasetsPage();
       else if (parts[0] === 'environments' && parts[1]) await environmentPage(parts[1]);
       else if (parts[0] === 'environments') await environmentsPage(params);
       else location.hash = '#/environments';
