@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -155,8 +156,15 @@ public final class KubernetesDatasets implements DatasetPools {
     private final Options options;
     private final Readiness readiness;
     private final Map<String, String> sources = new ConcurrentHashMap<>();
+    /** What "now" is when the age of an object is judged (a crashed restore or seed, an orphan, a claim's time). */
+    private final Clock clock;
 
     public KubernetesDatasets(KubernetesClient client, List<Dataset> datasets, Options options) {
+        this(client, datasets, options, Clock.systemUTC());
+    }
+
+    KubernetesDatasets(KubernetesClient client, List<Dataset> datasets, Options options, Clock clock) {
+        this.clock = clock;
         this.client = client;
         this.options = options == null ? Options.defaults() : options;
         this.readiness = new Readiness(client);
@@ -253,9 +261,9 @@ public final class KubernetesDatasets implements DatasetPools {
     }
 
     /**
-     * Waits while another process restores the snapshot. A snapshot claim still restoring with no restore Job, a
-     * minute after it was created, is what a crash leaves (the Job is deleted only after the claim is relabelled): it
-     * is removed, and the next refill restores again.
+     * Waits while another process restores the snapshot. A snapshot claim still restoring, a minute after it was
+     * created, when nothing is making it ({@link #beingMade}), is what a crash leaves (the Job is deleted only after
+     * the claim is relabelled): it is removed with what a seed left, and the next refill restores again.
      */
     private Duration awaitSnapshotOfAnother(Dataset dataset) throws InterruptedException {
         String job = dataset.name() + "-restore-" + source(dataset);
@@ -269,10 +277,7 @@ public final class KubernetesDatasets implements DatasetPools {
             if ("snapshot".equals(role(snapshot))) {
                 return Duration.ZERO;
             }
-            if (client.batch().v1().jobs().inNamespace(namespace()).withName(job).get() == null
-                    && (dataset.seed() == null || client.apps().deployments().inNamespace(namespace())
-                            .withName(seedName(dataset)).get() == null)
-                    && createdBefore(snapshot, Instant.now().minus(Duration.ofMinutes(1)))) {
+            if (!beingMade(dataset) && createdBefore(snapshot, clock.instant().minus(Duration.ofMinutes(1)))) {
                 removeRestore(dataset);
                 throw new IllegalStateException("dataset '" + dataset.name() + "': an earlier restore did not"
                         + " finish; removed it, the next refill restores again");
@@ -346,10 +351,38 @@ public final class KubernetesDatasets implements DatasetPools {
         return projected.endProjected().build();
     }
 
+    /**
+     * Whether a process is making the snapshot: its restore (or seed) Job is there; for a seed also its seal Job, or
+     * a database made less than {@link #SEED_START} ago (the seed Job follows within the 10 minutes the database has to
+     * get ready). A seed's database older than that with neither Job was left by a process that crashed.
+     */
+    private boolean beingMade(Dataset dataset) {
+        var jobs = client.batch().v1().jobs().inNamespace(namespace());
+        if (jobs.withName(dataset.name() + "-restore-" + source(dataset)).get() != null) {
+            return true;
+        }
+        if (dataset.seed() == null) {
+            return false;
+        }
+        if (jobs.withName(sealJob(dataset)).get() != null) {
+            return true;
+        }
+        Deployment database = client.apps().deployments().inNamespace(namespace()).withName(seedName(dataset)).get();
+        return database != null && !createdBefore(database, clock.instant().minus(SEED_START));
+    }
+
+    /** How long a seed's database may exist before its seed Job does: its 10 minutes to get ready, and a margin. */
+    static final Duration SEED_START = Duration.ofMinutes(15);
+
+    private String sealJob(Dataset dataset) {
+        return dataset.name() + "-seal-" + source(dataset);
+    }
+
     private void removeRestore(Dataset dataset) {
         client.batch().v1().jobs().inNamespace(namespace()).withName(dataset.name() + "-restore-" + source(dataset))
                 .delete();
         if (dataset.seed() != null) {
+            client.batch().v1().jobs().inNamespace(namespace()).withName(sealJob(dataset)).delete();
             removeSeed(dataset);
         }
         claims().withName(snapshotClaim(dataset)).delete();
@@ -417,7 +450,7 @@ public final class KubernetesDatasets implements DatasetPools {
                 .endSpec().endTemplate().endSpec().build()).create();
         awaitJob(dataset, job, Duration.ofHours(1), "the seed job " + seed.image());
         stopSeedDatabase(dataset, name, database);
-        String seal = dataset.name() + "-seal-" + source(dataset);
+        String seal = sealJob(dataset);
         try {
             client.batch().v1().jobs().inNamespace(namespace()).resource(job(dataset, seal, "seal", claim, null,
                     Duration.ofMinutes(30))).create();
@@ -688,7 +721,7 @@ public final class KubernetesDatasets implements DatasetPools {
         volume.getMetadata().setLabels(labels);
         Map<String, String> annotations = new LinkedHashMap<>(volume.getMetadata().getAnnotations() == null
                 ? Map.of() : volume.getMetadata().getAnnotations());
-        annotations.put(CLAIMED_AT, Instant.now().toString());
+        annotations.put(CLAIMED_AT, clock.instant().toString());
         volume.getMetadata().setAnnotations(annotations);
         volume.getSpec().setPersistentVolumeReclaimPolicy("Retain");
         volume.getSpec().setClaimRef(new ObjectReferenceBuilder().withApiVersion("v1")
@@ -796,7 +829,7 @@ public final class KubernetesDatasets implements DatasetPools {
         if (client.namespaces().withName(namespace()).get() == null) {
             return removed;
         }
-        Instant orphan = Instant.now().minus(ORPHAN_AGE);
+        Instant orphan = clock.instant().minus(ORPHAN_AGE);
         for (PersistentVolumeClaim c : claims().withLabel(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE).list()
                 .getItems()) {
             String role = role(c);

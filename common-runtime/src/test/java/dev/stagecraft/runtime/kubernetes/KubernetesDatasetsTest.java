@@ -794,6 +794,66 @@ class KubernetesDatasetsTest {
                 .getLabels().get(DatasetSource.ROLE));
     }
 
+    @Test
+    void whatAProcessThatCrashedWhileSeedingLeftIsRemovedAndTheNextRefillSeedsAgain() throws Exception {
+        Dataset seeded = dataset(unique("crashed"), 1, List.of()).withSeed(new Dataset.Seed(
+                "registry.example.test/seed:1", List.of(), Map.of()));
+        KubernetesDatasets datasets = datasets(seeded);
+        datasets.refill(seeded); // makes the namespace, the script and the password, as the crashed process had
+        String ns = datasets.namespace();
+        client.persistentVolumeClaims().inNamespace(ns).withName(datasets.snapshotClaim(seeded)).delete();
+        awaitGone(ns, datasets.snapshotClaim(seeded));
+        client.persistentVolumeClaims().inNamespace(ns).withLabel(DatasetSource.DATASET, seeded.name()).delete();
+        Map<String, String> restoring = Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE, DatasetSource.DATASET,
+                seeded.name(), DatasetSource.ROLE, "restoring", DatasetSource.SOURCE, datasets.source(seeded));
+        client.persistentVolumeClaims().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model
+                .PersistentVolumeClaimBuilder().withNewMetadata().withName(datasets.snapshotClaim(seeded))
+                .withLabels(restoring).endMetadata().withNewSpec().withAccessModes("ReadWriteOnce").withNewResources()
+                .withRequests(Map.of("storage", new io.fabric8.kubernetes.api.model.Quantity("1Gi"))).endResources()
+                .endSpec().build()).create();
+        // its database, still serving the claim: no seed Job followed it
+        Map<String, String> db = Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE, DatasetSource.DATASET,
+                seeded.name(), DatasetSource.SOURCE, datasets.source(seeded), Labels.SERVICE, datasets.seedName(seeded));
+        client.apps().deployments().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.apps
+                .DeploymentBuilder().withNewMetadata().withName(datasets.seedName(seeded)).withLabels(db).endMetadata()
+                .withNewSpec().withReplicas(1).withNewSelector().withMatchLabels(db).endSelector().withNewTemplate()
+                .withNewMetadata().withLabels(db).endMetadata().withNewSpec().addNewContainer().withName("serve")
+                .withImage("postgres:15").endContainer().endSpec().endTemplate().endSpec().build()).create();
+        KubernetesDatasets.Options same = new KubernetesDatasets.Options(ns, "csi-clone", "5Gi",
+                KubernetesDatasets.DEFAULT_MAX_SOURCE, Map.of());
+        // five minutes on, the database may still be getting ready for the seed Job: another process waits for it
+        KubernetesDatasets soon = new KubernetesDatasets(runtimeClient, List.of(seeded), same,
+                java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofMinutes(5)));
+        ExecutorService waiter = Executors.newSingleThreadExecutor();
+        try {
+            Future<Integer> waiting = waiter.submit(() -> soon.refill(seeded));
+            Thread.sleep(1500);
+            assertFalse(waiting.isDone(), "a seed's database five minutes old is a seed still starting");
+
+            // twenty minutes on, nothing made a seed Job for it: the process crashed
+            KubernetesDatasets later = new KubernetesDatasets(runtimeClient, List.of(seeded), same,
+                    java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofMinutes(20)));
+            IllegalStateException abandoned = assertThrows(IllegalStateException.class, () ->
+                    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60),
+                            () -> later.refill(seeded), "judged a crash at once, not waited for"));
+            assertTrue(abandoned.getMessage().contains("an earlier restore did not finish"), abandoned.getMessage());
+            var gaveUp = assertThrows(java.util.concurrent.ExecutionException.class, () -> waiting.get(30,
+                    java.util.concurrent.TimeUnit.SECONDS));
+            // it sees the claim go, or (first) the database go and judges the crash itself
+            assertTrue(gaveUp.getCause().getMessage().contains("did not finish")
+                    && gaveUp.getCause().getMessage().contains("the next refill restores again"),
+                    gaveUp.getCause().getMessage());
+        } finally {
+            waiter.shutdownNow();
+        }
+        assertNull(client.apps().deployments().inNamespace(ns).withName(datasets.seedName(seeded)).get(),
+                "the crashed seed's database is removed");
+        awaitGone(ns, datasets.snapshotClaim(seeded));
+        assertEquals(1, datasets.refill(seeded), "the next refill seeds again");
+        assertEquals("snapshot", claim(ns, datasets.snapshotClaim(seeded)).getMetadata().getLabels()
+                .get(DatasetSource.ROLE));
+    }
+
     /**
      * Every call the datasets make is one deploy/kubernetes grants: in the datasets namespace by the Role of
      * 12-datasets.yaml, on volumes by its ClusterRole, in the environment's namespace by the environment role, and
