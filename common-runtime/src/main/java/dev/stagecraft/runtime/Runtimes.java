@@ -93,10 +93,13 @@ public class Runtimes {
         RuntimeConfig.KubernetesDatasetsConfig d = settings.datasets();
         Map<String, String> images = new LinkedHashMap<>();
         config.datasets().forEach((name, dataset) -> dataset.image().ifPresent(image -> images.put(name, image)));
+        // the runtime's own namespace holds the registry pull Secret it copies into environment namespaces
+        String own = config.kubernetes().serviceAccount().split("/", 2)[0];
         return new KubernetesDatasets(kubernetes.get(), datasets, new KubernetesDatasets.Options(d.namespace(),
                 d.storageClass().or(settings::storageClass).orElse(null), d.size(),
                 io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
-                        new io.fabric8.kubernetes.api.model.Quantity(d.maxDumpSize())).longValueExact(), images));
+                        new io.fabric8.kubernetes.api.model.Quantity(d.maxDumpSize())).longValueExact(), images,
+                settings.pullSecret().filter(s -> !s.isBlank()).map(s -> own + "/" + s).orElse(null)));
     }
 
     private EnvironmentRuntime build(String name) {

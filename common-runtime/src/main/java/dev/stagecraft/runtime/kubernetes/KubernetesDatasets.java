@@ -44,6 +44,7 @@ import io.fabric8.kubernetes.api.model.PersistentVolumeClaimBuilder;
 import io.fabric8.kubernetes.api.model.PersistentVolumeClaimList;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -108,9 +109,13 @@ public final class KubernetesDatasets implements DatasetPools {
      * @param maxSourceSize the largest dump (with its obfuscation SQL) handed to a restore Job through ConfigMaps
      * @param images        the database image of each dataset's Jobs, by dataset; otherwise {@link #DEFAULT_IMAGE}
      *                      for PostgreSQL, {@link #DEFAULT_MYSQL_IMAGE} for MySQL
+     * @param pullSecret    {@code namespace/name} of the Secret with the registry credentials the nodes pull images
+     *                      with (the one the runtime copies into environment namespaces): copied into the datasets
+     *                      namespace and named by every pod there, so a seed image (or a database image) from that
+     *                      registry can be pulled; null: the nodes need no credentials
      */
     public record Options(String namespace, String storageClass, String size, long maxSourceSize,
-            Map<String, String> images) {
+            Map<String, String> images, String pullSecret) {
 
         public Options {
             namespace = namespace == null || namespace.isBlank() ? DEFAULT_NAMESPACE : namespace;
@@ -118,10 +123,25 @@ public final class KubernetesDatasets implements DatasetPools {
             size = size == null || size.isBlank() ? "10Gi" : size;
             maxSourceSize = maxSourceSize <= 0 ? DEFAULT_MAX_SOURCE : maxSourceSize;
             images = images == null ? Map.of() : Map.copyOf(images);
+            pullSecret = pullSecret == null || pullSecret.isBlank() ? null : pullSecret;
+            if (pullSecret != null && !pullSecret.matches("[^/]+/[^/]+")) {
+                throw new IllegalArgumentException("the registry pull Secret of the datasets must be named as"
+                        + " namespace/name, not '" + pullSecret + "'");
+            }
+        }
+
+        public Options(String namespace, String storageClass, String size, long maxSourceSize,
+                Map<String, String> images) {
+            this(namespace, storageClass, size, maxSourceSize, images, null);
+        }
+
+        /** These options with the registry pull Secret {@code namespace/name} (null: none). */
+        public Options withPullSecret(String pullSecret) {
+            return new Options(namespace, storageClass, size, maxSourceSize, images, pullSecret);
         }
 
         public static Options defaults() {
-            return new Options(null, null, null, 0, Map.of());
+            return new Options(null, null, null, 0, Map.of(), null);
         }
     }
 
@@ -222,6 +242,7 @@ public final class KubernetesDatasets implements DatasetPools {
             checkSourceSize(dataset);
         }
         ensureScript();
+        ensurePullSecret();
         ensureCredentials(dataset);
         List<String> parts = dataset.dump() == null ? List.of() : createParts(dataset, "dump", dataset.dump());
         try {
@@ -445,8 +466,8 @@ public final class KubernetesDatasets implements DatasetPools {
                 .withNamespace(namespace()).withLabels(seeder).endMetadata().withNewSpec().withBackoffLimit(0)
                 .withActiveDeadlineSeconds(Duration.ofHours(1).toSeconds()).withTtlSecondsAfterFinished(600)
                 .withNewTemplate().withNewMetadata().withLabels(seeder).endMetadata().withNewSpec()
-                .withRestartPolicy("Never").withContainers(container.build()).withAutomountServiceAccountToken(false)
-                .withEnableServiceLinks(false).withSecurityContext(KubernetesObjects.podSecurity(false))
+                .withRestartPolicy("Never").withContainers(container.build()).withImagePullSecrets(pullSecrets())
+                .withAutomountServiceAccountToken(false).withEnableServiceLinks(false).withSecurityContext(KubernetesObjects.podSecurity(false))
                 .endSpec().endTemplate().endSpec().build()).create();
         awaitJob(dataset, job, Duration.ofHours(1), "the seed job " + seed.image());
         stopSeedDatabase(dataset, name, database);
@@ -594,6 +615,7 @@ public final class KubernetesDatasets implements DatasetPools {
         String job = copy + "-prepare";
         try {
             ensureScript();
+            ensurePullSecret();
             ensureCredentials(dataset);
             Volume obfuscation = null;
             if (dataset.obfuscate() != null) {
@@ -1016,6 +1038,52 @@ public final class KubernetesDatasets implements DatasetPools {
         }
     }
 
+    /**
+     * The copy of the registry pull Secret ({@link Options#pullSecret}) in the datasets namespace, under the same
+     * name, converged to the original; nothing without one.
+     */
+    private void ensurePullSecret() {
+        if (options.pullSecret() == null) {
+            return;
+        }
+        String[] source = options.pullSecret().split("/", 2);
+        Secret original;
+        try {
+            original = client.secrets().inNamespace(source[0]).withName(source[1]).get();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 403) {
+                throw e;
+            }
+            throw new IllegalStateException("the runtime may not read the registry pull Secret " + options.pullSecret()
+                    + " (STAGECRAFT_REGISTRY_PULL_SECRET): the Role stagecraft-runtime-secrets of"
+                    + " deploy/kubernetes/10-rbac.yaml names the Secrets it may read", e);
+        }
+        if (original == null) {
+            throw new IllegalStateException("the registry pull Secret " + options.pullSecret() + " does not exist"
+                    + " (STAGECRAFT_REGISTRY_PULL_SECRET): the datasets' pods could not pull images from the"
+                    + " registry; create it (kubectl create secret docker-registry), or set"
+                    + " STAGECRAFT_REGISTRY_PULL_SECRET empty when the nodes have registry credentials of their own");
+        }
+        Secret copy = client.secrets().inNamespace(namespace()).withName(source[1]).get();
+        if (copy == null) {
+            createIfAbsent(new SecretBuilder().withNewMetadata().withName(source[1]).withNamespace(namespace())
+                    .withLabels(Map.of(Labels.MANAGED_BY, Labels.MANAGED_BY_VALUE)).endMetadata()
+                    .withType(original.getType()).withData(original.getData()).build());
+        } else if (!java.util.Objects.equals(copy.getData(), original.getData())) {
+            client.secrets().inNamespace(namespace()).withName(source[1]).edit(s -> {
+                s.setData(original.getData());
+                return s;
+            });
+        }
+    }
+
+    /** The pods' {@code imagePullSecrets}: the copy of the registry pull Secret, or none. */
+    private List<io.fabric8.kubernetes.api.model.LocalObjectReference> pullSecrets() {
+        return options.pullSecret() == null ? List.of()
+                : List.of(new io.fabric8.kubernetes.api.model.LocalObjectReference(options.pullSecret()
+                        .split("/", 2)[1]));
+    }
+
     /** Creates {@code o} unless it exists (another process may create the same object at the same time). */
     private void createIfAbsent(HasMetadata o) {
         try {
@@ -1092,7 +1160,7 @@ public final class KubernetesDatasets implements DatasetPools {
         if (extra != null) {
             volumes.add(extra);
         }
-        return new PodSpecBuilder().withContainers(containers).withVolumes(volumes)
+        return new PodSpecBuilder().withContainers(containers).withVolumes(volumes).withImagePullSecrets(pullSecrets())
                 .withAutomountServiceAccountToken(false).withEnableServiceLinks(false)
                 .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(POSTGRES_UID)
                 .withRunAsGroup(POSTGRES_UID).withFsGroup(POSTGRES_UID).withNewSeccompProfile()

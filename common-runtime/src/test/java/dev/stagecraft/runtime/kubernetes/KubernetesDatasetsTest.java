@@ -794,6 +794,75 @@ class KubernetesDatasetsTest {
                 .getLabels().get(DatasetSource.ROLE));
     }
 
+    /** Makes or replaces the registry pull Secret {@code namespace/name} with {@code config}; its qualified name. */
+    private static String pullSecret(String namespace, String name, String config) {
+        if (client.namespaces().withName(namespace).get() == null) {
+            createNamespace(namespace);
+        }
+        Map<String, String> data = Map.of(".dockerconfigjson", Base64.getEncoder().encodeToString(
+                config.getBytes(StandardCharsets.UTF_8)));
+        if (client.secrets().inNamespace(namespace).withName(name).get() == null) {
+            client.secrets().inNamespace(namespace).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+                    .withNewMetadata().withName(name).withNamespace(namespace).endMetadata()
+                    .withType("kubernetes.io/dockerconfigjson").withData(data).build()).create();
+        } else {
+            client.secrets().inNamespace(namespace).withName(name).edit(s -> {
+                s.setData(data);
+                return s;
+            });
+        }
+        return namespace + "/" + name;
+    }
+
+    @Test
+    void theDatasetsPodsPullWithACopyOfTheRegistryPullSecretThatFollowsTheOriginal() throws Exception {
+        String own = unique("stagecraft");
+        String pull = pullSecret(own, "registry-pull", "{\"auths\":{\"registry.example.test\":{\"auth\":\"dTpw\"}}}");
+        Dataset seeded = dataset(unique("private"), 1, List.of()).withSeed(new Dataset.Seed(
+                "registry.example.test/shop-seed:7", List.of(), Map.of()));
+        KubernetesDatasets datasets = new KubernetesDatasets(runtimeClient, List.of(seeded), new KubernetesDatasets
+                .Options(unique("datasets"), "csi-clone", "5Gi", 0, Map.of()).withPullSecret(pull));
+        List<Job> jobs = Collections.synchronizedList(new ArrayList<>());
+        plane.kubelet().onJobCreated(jobs::add);
+        try {
+            assertEquals(1, datasets.refill(seeded));
+        } finally {
+            plane.kubelet().onJobCreated(job -> {
+            });
+        }
+        Secret copy = client.secrets().inNamespace(datasets.namespace()).withName("registry-pull").get();
+        assertEquals(client.secrets().inNamespace(own).withName("registry-pull").get().getData(), copy.getData());
+        assertEquals("kubernetes.io/dockerconfigjson", copy.getType());
+        List<Job> ours = jobs.stream().filter(j -> j.getMetadata().getNamespace().equals(datasets.namespace()))
+                .toList();
+        assertEquals(List.of("seed", "seal", "prepare"), ours.stream().map(j -> j.getMetadata().getLabels()
+                .get(DatasetSource.ROLE)).toList());
+        for (Job job : ours) {
+            assertEquals(List.of("registry-pull"), job.getSpec().getTemplate().getSpec().getImagePullSecrets()
+                    .stream().map(r -> r.getName()).toList(), job.getMetadata().getName());
+        }
+
+        // a new login in the original reaches the copy when the next copy is made
+        pullSecret(own, "registry-pull", "{\"auths\":{\"registry.example.test\":{\"auth\":\"dTpx\"}}}");
+        client.persistentVolumeClaims().inNamespace(datasets.namespace()).withLabel(DatasetSource.ROLE, "ready")
+                .delete();
+        long deadline = System.currentTimeMillis() + 5000;
+        while (datasets.status(seeded).ready() > 0 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(50);
+        }
+        assertEquals(1, datasets.refill(seeded));
+        assertEquals(client.secrets().inNamespace(own).withName("registry-pull").get().getData(),
+                client.secrets().inNamespace(datasets.namespace()).withName("registry-pull").get().getData());
+
+        // no original: the refill says which Secret and what to do
+        Dataset other = dataset(unique("other"), 1, List.of());
+        KubernetesDatasets missing = new KubernetesDatasets(runtimeClient, List.of(other), new KubernetesDatasets
+                .Options(unique("datasets"), null, null, 0, Map.of()).withPullSecret(own + "/no-such-secret"));
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> missing.refill(other));
+        assertTrue(refused.getMessage().contains(own + "/no-such-secret") && refused.getMessage().contains(
+                "STAGECRAFT_REGISTRY_PULL_SECRET"), refused.getMessage());
+    }
+
     @Test
     void whatAProcessThatCrashedWhileSeedingLeftIsRemovedAndTheNextRefillSeedsAgain() throws Exception {
         Dataset seeded = dataset(unique("crashed"), 1, List.of()).withSeed(new Dataset.Seed(
@@ -871,8 +940,10 @@ class KubernetesDatasetsTest {
             Dataset audited = new Dataset(base.name(), base.dump(), 1, "shop", "shop", "s3cret", obfuscate);
             Dataset seeded = dataset(unique("seeded"), 1, List.of()).withSeed(new Dataset.Seed(
                     "registry.example.test/seed:1", List.of(), Map.of()));
+            // the registry pull Secret the runtime copies, in the Stagecraft namespace as deploy/kubernetes has it
+            String pull = pullSecret("stagecraft", "stagecraft-registry-pull", "{}");
             KubernetesDatasets datasets = new KubernetesDatasets(recorded, List.of(audited, seeded),
-                    new KubernetesDatasets.Options(unique("datasets"), null, null, 0, Map.of()));
+                    new KubernetesDatasets.Options(unique("datasets"), null, null, 0, Map.of()).withPullSecret(pull));
             datasetsNamespace = datasets.namespace();
             KubernetesRuntime runtime = new KubernetesRuntime(recorded, Duration.ofSeconds(10), null,
                     IngressTls.NONE, null, null, value -> value, POLICY, datasets);
@@ -889,6 +960,8 @@ class KubernetesDatasetsTest {
                 c.setData(Map.of("job.sh", "exit 1\n"));
                 return c;
             });
+            // the pull Secret's login changed: the copy follows it when the next copy is made
+            pullSecret("stagecraft", "stagecraft-registry-pull", "{\"auths\":{}}");
             String other = unique("audit");
             assertTrue(runtime.setup(other, spec("shop", audited.name()), Map.of(), null, listener).succeeded());
             String volume = datasets.claimedBy(other, audited).orElseThrow().getMetadata().getName();
@@ -929,6 +1002,8 @@ class KubernetesDatasetsTest {
         var clusterRoles = Manifests.of(manifests, io.fabric8.kubernetes.api.model.rbac.ClusterRole.class);
         var datasetsRole = Manifests.of(manifests, io.fabric8.kubernetes.api.model.rbac.Role.class).stream()
                 .filter(r -> r.getMetadata().getName().equals("stagecraft-runtime-datasets")).findFirst().orElseThrow();
+        var secretsRole = Manifests.of(manifests, io.fabric8.kubernetes.api.model.rbac.Role.class).stream()
+                .filter(r -> r.getMetadata().getName().equals("stagecraft-runtime-secrets")).findFirst().orElseThrow();
         assertEquals(KubernetesDatasets.DEFAULT_NAMESPACE, datasetsRole.getMetadata().getNamespace());
         Map<String, List<io.fabric8.kubernetes.api.model.rbac.PolicyRule>> rules = new java.util.HashMap<>();
         clusterRoles.forEach(r -> rules.put(r.getMetadata().getName(), r.getRules()));
@@ -937,7 +1012,10 @@ class KubernetesDatasetsTest {
         Set<String> usedOnVolumes = new HashSet<>();
         for (ApiCall call : calls) {
             List<io.fabric8.kubernetes.api.model.rbac.PolicyRule> granted;
-            if (datasetsNamespace.equals(call.namespace())) {
+            if ("stagecraft".equals(call.namespace())) { // only the pull Secret it copies, which that Role names
+                granted = secretsRole.getRules();
+                assertTrue(secretsRole.getRules().get(0).getResourceNames().contains("stagecraft-registry-pull"));
+            } else if (datasetsNamespace.equals(call.namespace())) {
                 granted = datasetsRole.getRules();
                 usedInDatasets.add(call.group() + "/" + call.resource() + ":" + call.verb());
             } else if (call.resource().equals("persistentvolumes")) {
