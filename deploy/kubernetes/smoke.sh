@@ -88,10 +88,10 @@ if [ -n "${SMOKE_DATASET:-}" ]; then
         && return 0
       sleep 5
     done
-    api GET "/api/datasets/$SMOKE_DATASET?runtime=kubernetes" >&2
     return 1
   }
   check "its snapshot is made and a copy is ready within $TIMEOUT s" pool_ready
+  echo "      its pool: $(api GET "/api/datasets/$SMOKE_DATASET?runtime=kubernetes")"
   check "its snapshot and copies are claims of the datasets namespace" bash -c "kubectl get pvc -n stagecraft-datasets \
     -l stagecraft.dev/dataset=$SMOKE_DATASET -o json | jq -e '[.items[] | select(.status.phase == \"Bound\")] \
     | length >= 2'"
@@ -139,10 +139,11 @@ echo "== closing the pull request"
 check "the pull request closed is accepted (202)" test "$(webhook closed)" = 202
 check "the environment is DELETED within $TIMEOUT s" await_state "$ENV_ID" DELETED
 check "its namespace is gone" kubectl wait --for=delete "namespace/$NS" --timeout=300s
-check "nothing labelled with the environment is left in the cluster" bash -c "[ -z \"\$(kubectl get \
-  all,secrets,ingresses,pvc,networkpolicies -A -l stagecraft.dev/environment=$ENV_ID -o name)\" ]"
-check "no volume of the environment is left (a dataset copy's included)" bash -c "[ -z \"\$(kubectl get pv \
-  -l stagecraft.dev/environment=$ENV_ID -o name)\" ]"
+# kubectl must answer: an empty list from a call that failed proves nothing
+check "nothing labelled with the environment is left in the cluster" bash -c "left=\$(kubectl get \
+  all,secrets,ingresses,pvc,networkpolicies -A -l stagecraft.dev/environment=$ENV_ID -o name) && [ -z \"\$left\" ]"
+check "no volume of the environment is left (a dataset copy's included)" bash -c "left=\$(kubectl get pv \
+  -l stagecraft.dev/environment=$ENV_ID -o name) && [ -z \"\$left\" ]"
 
 if [ "$failures" -gt 0 ]; then
   echo "$failures check(s) failed"

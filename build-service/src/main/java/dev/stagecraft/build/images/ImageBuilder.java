@@ -225,13 +225,23 @@ public class ImageBuilder {
 
     private void push(String reference, Consumer<String> sink, Deque<String> tail) {
         int[] attempt = {0};
-        PUSH.get(() -> {
-            if (attempt[0]++ > 0) {
-                sink.accept("push of " + reference + ": trying again (" + attempt[0] + " of " + PUSH_ATTEMPTS + ")");
+        try {
+            PUSH.get(() -> {
+                if (attempt[0]++ > 0) {
+                    sink.accept("push of " + reference + ": trying again (" + attempt[0] + " of " + PUSH_ATTEMPTS
+                            + ")");
+                }
+                pushOnce(reference, sink, tail);
+                return null;
+            }, Void.class);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) { // the retry's wait was interrupted: Fault Tolerance throws it undeclared
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
             }
-            pushOnce(reference, sink, tail);
-            return null;
-        }, Void.class);
+            throw new BuildException("interrupted while pushing " + reference, snapshot(tail));
+        }
     }
 
     private void pushOnce(String reference, Consumer<String> sink, Deque<String> tail) {

@@ -272,6 +272,7 @@ public final class KubernetesDatasets implements DatasetPools {
             client.batch().v1().jobs().inNamespace(namespace()).withName(job).delete();
             parts.forEach(part -> client.configMaps().inNamespace(namespace()).withName(part).delete());
             if (dataset.seed() != null) {
+                client.batch().v1().jobs().inNamespace(namespace()).withName(sealJob(dataset)).delete();
                 removeSeed(dataset);
             }
         }
@@ -446,7 +447,8 @@ public final class KubernetesDatasets implements DatasetPools {
         Readiness.Outcome up = readiness.awaitDeployment(namespace(), name, Duration.ofMinutes(10), quiet(new ArrayList<>()));
         if (!up.ready()) {
             throw new IllegalStateException("dataset '" + dataset.name() + "': the database for the seed job"
-                    + " (deployment " + namespace() + "/" + name + ") did not start: " + up.reason());
+                    + " (deployment " + namespace() + "/" + name + ") did not start: " + up.reason()
+                    + lastOutput(database));
         }
         Map<String, String> env = new java.util.TreeMap<>(ConnectionVariables.of(new ConnectionVariables.Copy(
                 dataset.name(), dataset.engine(), dataset.database(), dataset.user(), dataset.password()),
@@ -471,14 +473,28 @@ public final class KubernetesDatasets implements DatasetPools {
                 .endSpec().endTemplate().endSpec().build()).create();
         awaitJob(dataset, job, Duration.ofHours(1), "the seed job " + seed.image());
         stopSeedDatabase(dataset, name, database);
+        // deleted by ensureSnapshot once the claim is relabelled: until then it says the snapshot is being made
         String seal = sealJob(dataset);
-        try {
-            client.batch().v1().jobs().inNamespace(namespace()).resource(job(dataset, seal, "seal", claim, null,
-                    Duration.ofMinutes(30))).create();
-            awaitJob(dataset, seal, Duration.ofMinutes(30), "sealing what the seed job " + seed.image() + " made");
-        } finally {
-            client.batch().v1().jobs().inNamespace(namespace()).withName(seal).delete();
+        client.batch().v1().jobs().inNamespace(namespace()).resource(job(dataset, seal, "seal", claim, null,
+                Duration.ofMinutes(30))).create();
+        awaitJob(dataset, seal, Duration.ofMinutes(30), "sealing what the seed job " + seed.image() + " made");
+    }
+
+    /** The last lines the pods labelled {@code labels} wrote, as "; its output: [...]", or nothing. */
+    private String lastOutput(Map<String, String> labels) {
+        List<String> lines = new ArrayList<>();
+        for (var pod : client.pods().inNamespace(namespace()).withLabels(labels).list().getItems()) {
+            try {
+                String log = client.pods().inNamespace(namespace()).withName(pod.getMetadata().getName()).getLog();
+                if (log != null) {
+                    lines.addAll(log.lines().toList());
+                }
+            } catch (KubernetesClientException e) {
+                lines.add("(the output of pod " + pod.getMetadata().getName() + " could not be read: "
+                        + e.getMessage() + ")");
+            }
         }
+        return lines.isEmpty() ? "" : "; its output: " + lines.subList(Math.max(0, lines.size() - 20), lines.size());
     }
 
     /** The labels of a seed's database pods (and its Deployment's selector). */

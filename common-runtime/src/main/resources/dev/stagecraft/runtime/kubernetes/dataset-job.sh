@@ -52,6 +52,8 @@ pg_init() {
   local_start
   [ "$POSTGRES_DB" = postgres ] || psql -q -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d postgres \
     -c "CREATE DATABASE \"$POSTGRES_DB\""
+  # the cluster, its database and its user are all there: serve, restarted, keeps them (initdb's own files come early)
+  touch "$PGDATA/.stagecraft-initialised"
 }
 
 mysql_server() {
@@ -110,6 +112,8 @@ mysql_init() {
     echo "GRANT ALL PRIVILEGES ON $(mysql_name "$MYSQL_DATABASE").* TO $(mysql_string "$MYSQL_USER")@'%';"
   } | mariadbd $(mysql_server) --bootstrap --log-warnings=0 >/tmp/bootstrap.log 2>&1 \
     || { cat /tmp/bootstrap.log; exit 1; }
+  # the data directory, the database and its user are all there (mariadb-install-db's own files come early)
+  touch "$MYSQL_DATADIR/.stagecraft-initialised"
 }
 
 if [ "${2:-postgresql}" = mysql ]; then
@@ -145,7 +149,7 @@ if [ "${2:-postgresql}" = mysql ]; then
         -P 3306 -u "$MYSQL_USER" -e 'SELECT 1' "$MYSQL_DATABASE" >/dev/null
       ;;
     serve)
-      [ -d "$MYSQL_DATADIR/mysql" ] || mysql_init
+      [ -f "$MYSQL_DATADIR/.stagecraft-initialised" ] || mysql_init
       exec mariadbd $(mysql_server) --port=3306 --bind-address=0.0.0.0
       ;;
     seal)
@@ -186,7 +190,7 @@ case "${1:-}" in
     fi
     ;;
   serve)
-    if [ ! -s "$PGDATA/PG_VERSION" ]; then
+    if [ ! -f "$PGDATA/.stagecraft-initialised" ]; then
       pg_init
       local_stop
     fi

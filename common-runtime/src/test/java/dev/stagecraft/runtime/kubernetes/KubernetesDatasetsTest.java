@@ -709,6 +709,11 @@ class KubernetesDatasetsTest {
         assertEquals(5432, fromSeed.getSpec().getEgress().get(0).getPorts().get(0).getPort().getIntVal());
         assertEquals("kube-dns", fromSeed.getSpec().getEgress().get(1).getTo().get(0).getPodSelector()
                 .getMatchLabels().get("k8s-app"));
+        assertEquals(Map.of("kubernetes.io/metadata.name", "kube-system"), fromSeed.getSpec().getEgress().get(1)
+                .getTo().get(0).getNamespaceSelector().getMatchLabels(), "the cluster's DNS, in kube-system");
+        assertEquals(Set.of("UDP/53", "TCP/53"), fromSeed.getSpec().getEgress().get(1).getPorts().stream()
+                .map(p -> p.getProtocol() + "/" + p.getPort().getIntVal()).collect(java.util.stream.Collectors
+                        .toSet()));
         assertEquals(2, fromSeed.getSpec().getEgress().size(), "nothing else: no other address, no API server");
         assertNotNull(client.network().networkPolicies().inNamespace(datasets.namespace())
                 .withName(KubernetesDatasets.DEFAULT_DENY).get(), "the rest of the namespace gets no traffic");
@@ -893,19 +898,31 @@ class KubernetesDatasetsTest {
         // five minutes on, the database may still be getting ready for the seed Job: another process waits for it
         KubernetesDatasets soon = new KubernetesDatasets(runtimeClient, List.of(seeded), same,
                 java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofMinutes(5)));
-        ExecutorService waiter = Executors.newSingleThreadExecutor();
+        ExecutorService waiter = Executors.newFixedThreadPool(2);
         try {
             Future<Integer> waiting = waiter.submit(() -> soon.refill(seeded));
             Thread.sleep(1500);
             assertFalse(waiting.isDone(), "a seed's database five minutes old is a seed still starting");
 
-            // twenty minutes on, nothing made a seed Job for it: the process crashed
+            // twenty minutes on, with the seal Job there: the process is sealing what its seed made, still waited for
             KubernetesDatasets later = new KubernetesDatasets(runtimeClient, List.of(seeded), same,
                     java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofMinutes(20)));
-            IllegalStateException abandoned = assertThrows(IllegalStateException.class, () ->
-                    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60),
-                            () -> later.refill(seeded), "judged a crash at once, not waited for"));
-            assertTrue(abandoned.getMessage().contains("an earlier restore did not finish"), abandoned.getMessage());
+            String sealJob = seeded.name() + "-seal-" + datasets.source(seeded);
+            client.batch().v1().jobs().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.batch.v1
+                    .JobBuilder().withNewMetadata().withName(sealJob).endMetadata().withNewSpec().withNewTemplate()
+                    .withNewSpec().withRestartPolicy("Never").addNewContainer().withName("seal")
+                    .withImage("postgres:15").endContainer().endSpec().endTemplate().endSpec().build()).create();
+            Future<Integer> sealing = waiter.submit(() -> later.refill(seeded));
+            Thread.sleep(1500);
+            assertFalse(sealing.isDone(), "a seal Job says the snapshot is being made");
+
+            // without it, nothing made a seed Job for a database 20 minutes old: the process crashed
+            client.batch().v1().jobs().inNamespace(ns).withName(sealJob).withPropagationPolicy(
+                    io.fabric8.kubernetes.api.model.DeletionPropagation.BACKGROUND).delete();
+            var crash = assertThrows(java.util.concurrent.ExecutionException.class, () -> sealing.get(30,
+                    java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(crash.getCause().getMessage().contains("an earlier restore did not finish"),
+                    crash.getCause().getMessage());
             var gaveUp = assertThrows(java.util.concurrent.ExecutionException.class, () -> waiting.get(30,
                     java.util.concurrent.TimeUnit.SECONDS));
             // it sees the claim go, or (first) the database go and judges the crash itself

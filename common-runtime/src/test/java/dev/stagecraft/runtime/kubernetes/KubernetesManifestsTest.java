@@ -299,7 +299,8 @@ class KubernetesManifestsTest {
         }
         assertNotNull(policy, "deploy/kubernetes/15-admission.yaml has the volumes policy");
         assertTrue(bound, "bound with Deny");
-        assertEquals(KubernetesDatasets.DEFAULT_NAMESPACE, "stagecraft-datasets", "the namespace the policy names");
+        assertTrue(policy.path("spec").toString().contains("'" + KubernetesDatasets.DEFAULT_NAMESPACE + "'"),
+                "the policy names the datasets namespace the runtime uses by default");
         AdmissionPolicy volumes = new AdmissionPolicy(policy);
         String pooled = "{\"metadata\":{\"name\":\"pvc-1\"},\"spec\":{\"claimRef\":{\"namespace\":"
                 + "\"stagecraft-datasets\",\"name\":\"shop-copy-1\"},\"persistentVolumeReclaimPolicy\":\"Delete\"}}";
@@ -323,6 +324,9 @@ class KubernetesManifestsTest {
                 "the label stays");
         assertNotNull(volumes.denies(RUNTIME_USER, "UPDATE", "persistentvolumes", null,
                 taken.replace("sc-shop-pr-1", "payments"), pooled), "bound to a claim in an sc-* namespace only");
+        assertNotNull(volumes.denies(RUNTIME_USER, "UPDATE", "persistentvolumes", null, taken.replace(
+                "\"claimRef\":{\"namespace\":\"sc-shop-pr-1\",\"name\":\"dataset-shop\"},", ""), taken),
+                "not unbound: the cluster could bind an unbound volume to any claim");
         assertNull(volumes.denies("system:serviceaccount:kube-system:persistent-volume-binder", "DELETE",
                 "persistentvolumes", null, null, foreign), "the cluster's own controllers are not held by it");
     }
