@@ -20,15 +20,51 @@ public record Dataset(String name, Path dump, int poolSize, String database, Str
 
     /** The database a dataset holds; MySQL is served by MariaDB, which speaks its protocol and loads its dumps. */
     public enum Engine {
-        POSTGRESQL(5432, "postgresql"),
-        MYSQL(3306, "mysql");
+        POSTGRESQL(5432, "postgresql", "/var/lib/postgresql/data"),
+        MYSQL(3306, "mysql", "/var/lib/mysql");
 
         private final int port;
         private final String scheme;
+        private final String dataDirectory;
 
-        Engine(int port, String scheme) {
+        Engine(int port, String scheme, String dataDirectory) {
             this.port = port;
             this.scheme = scheme;
+            this.dataDirectory = dataDirectory;
+        }
+
+        /**
+         * Where the official images (and Stagecraft's own database images, which follow them) keep their data: a
+         * snapshot or a copy is mounted here; PostgreSQL's cluster is in {@code pgdata/} below it.
+         */
+        public String dataDirectory() {
+            return dataDirectory;
+        }
+
+        /**
+         * What a server of the official image is told to make (when its data directory is empty) or serve
+         * {@code database} owned by {@code user}, the password aside ({@link #passwordVariables}): PostgreSQL's
+         * {@code PGDATA}, {@code POSTGRES_USER} and {@code POSTGRES_DB}; the {@code MYSQL_*} and {@code MARIADB_*}
+         * user and database.
+         */
+        public Map<String, String> servingVariables(String database, String user) {
+            Map<String, String> vars = new java.util.LinkedHashMap<>();
+            if (this == MYSQL) {
+                for (String prefix : List.of("MYSQL_", "MARIADB_")) {
+                    vars.put(prefix + "DATABASE", database);
+                    vars.put(prefix + "USER", user);
+                }
+            } else {
+                vars.put("PGDATA", dataDirectory + "/pgdata");
+                vars.put("POSTGRES_USER", user);
+                vars.put("POSTGRES_DB", database);
+            }
+            return vars;
+        }
+
+        /** The variables the official image reads the owner's password from. */
+        public List<String> passwordVariables() {
+            return this == MYSQL ? List.of("MYSQL_PASSWORD", "MARIADB_PASSWORD") : List.of("POSTGRES_PASSWORD");
         }
 
         /** The port its servers listen on unless told otherwise. */

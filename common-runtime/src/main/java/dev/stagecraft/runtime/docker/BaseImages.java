@@ -38,14 +38,14 @@ public final class BaseImages {
     public static final String POSTGRES = "stagecraft/base:postgres";
     /** The uid and gid PostgreSQL runs as in {@value #POSTGRES} (it refuses to run as root). */
     public static final int POSTGRES_UID = 999;
-    /** Where {@value #POSTGRES} keeps its data: a volume is mounted here, the cluster is in {@code pgdata/}. */
-    public static final String POSTGRES_DATA = "/var/lib/postgresql/data";
+    /** Where {@value #POSTGRES} keeps its data, as the official image: a volume is mounted here. */
+    public static final String POSTGRES_DATA = dev.stagecraft.runtime.datasets.Dataset.Engine.POSTGRESQL.dataDirectory();
     /** MariaDB from the host's binaries, for MySQL datasets and their database services. */
     public static final String MYSQL = "stagecraft/base:mysql";
     /** The uid and gid MariaDB runs as in {@value #MYSQL}, as in the official images. */
     public static final int MYSQL_UID = 999;
-    /** Where {@value #MYSQL} keeps its data: a volume is mounted here, as in the official mysql/mariadb images. */
-    public static final String MYSQL_DATA = "/var/lib/mysql";
+    /** Where {@value #MYSQL} keeps its data, as the official mysql/mariadb images: a volume is mounted here. */
+    public static final String MYSQL_DATA = dev.stagecraft.runtime.datasets.Dataset.Engine.MYSQL.dataDirectory();
     private static final List<Path> MYSQL_PROGRAMS = List.of(Path.of("/usr/sbin/mariadbd"),
             Path.of("/usr/bin/mariadb"));
     /** A hash of a database image's Dockerfile and entry point. */

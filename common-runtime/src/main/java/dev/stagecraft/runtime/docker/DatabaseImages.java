@@ -35,14 +35,6 @@ final class DatabaseImages {
         }
     }
 
-    /** Where a snapshot or copy volume is mounted in a container serving it (the official images' data dirs). */
-    static String dataDirectory(Engine engine) {
-        return switch (engine) {
-            case POSTGRESQL -> BaseImages.POSTGRES_DATA;
-            case MYSQL -> BaseImages.MYSQL_DATA;
-        };
-    }
-
     /** The command that exits 0 once the server of the engine's base image answers on its port. */
     static List<String> readyCommand(Engine engine) {
         return switch (engine) {
@@ -56,23 +48,8 @@ final class DatabaseImages {
      * {@code user}: the official images' variables, which the base images read too.
      */
     static Map<String, String> servingVariables(Engine engine, String database, String user, String password) {
-        Map<String, String> vars = new LinkedHashMap<>();
-        switch (engine) {
-            case POSTGRESQL -> {
-                vars.put("PGDATA", BaseImages.POSTGRES_DATA + "/pgdata");
-                vars.put("POSTGRES_USER", user);
-                vars.put("POSTGRES_PASSWORD", password);
-                vars.put("POSTGRES_DB", database);
-            }
-            case MYSQL -> {
-                for (String prefix : List.of("MYSQL_", "MARIADB_")) {
-                    vars.put(prefix + "DATABASE", database);
-                    vars.put(prefix + "USER", user);
-                    vars.put(prefix + "PASSWORD", password);
-                }
-            }
-            default -> throw new IllegalArgumentException(engine.toString());
-        }
+        Map<String, String> vars = new LinkedHashMap<>(engine.servingVariables(database, user));
+        engine.passwordVariables().forEach(variable -> vars.put(variable, password));
         return vars;
     }
 }

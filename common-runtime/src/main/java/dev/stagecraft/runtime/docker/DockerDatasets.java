@@ -126,7 +126,7 @@ public final class DockerDatasets implements DatasetPools {
             // a fresh volume: one a crashed restore left (no holder) is removed first
             removeVolume(volume);
             docker.createVolumeCmd().withName(volume).withLabels(labels(dataset, "snapshot")).exec();
-            List<Bind> binds = List.of(new Bind(volume, new Volume(DatabaseImages.dataDirectory(dataset.engine()))));
+            List<Bind> binds = List.of(new Bind(volume, new Volume(dataset.engine().dataDirectory())));
             if (dataset.seed() == null) {
                 id = create(restorer, labels, dataset, List.of("restore", "/tmp/dump"), binds, "none");
             } else {
@@ -279,7 +279,7 @@ public final class DockerDatasets implements DatasetPools {
         boolean pooled = false;
         try {
             id = create(name, labels, dataset, command, List.of(
-                    new Bind(volume, new Volume(DatabaseImages.dataDirectory(dataset.engine()))),
+                    new Bind(volume, new Volume(dataset.engine().dataDirectory())),
                     new Bind(snapshotVolume(dataset), new Volume("/snapshot"), AccessMode.ro)), "none");
             if (dataset.obfuscate() != null) {
                 copyInto(id, "obfuscate.sql", dataset.obfuscate());

@@ -664,7 +664,7 @@ public final class DockerRuntime implements EnvironmentRuntime {
             labels.put(HOSTS, String.join(",", hosts(environmentId, spec, service.name())));
         }
         List<Bind> binds = copy == null ? List.of()
-                : List.of(new Bind(copy.volume(), new Volume(DatabaseImages.dataDirectory(copy.engine()))));
+                : List.of(new Bind(copy.volume(), new Volume(copy.engine().dataDirectory())));
         String id = createContainer(environmentId, containerName(environmentId, service.name()), service.name(), image,
                 labels, env, service.command(), service.args(), limits, binds);
         try {

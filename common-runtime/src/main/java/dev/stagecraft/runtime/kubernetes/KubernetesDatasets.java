@@ -80,10 +80,6 @@ import io.fabric8.kubernetes.client.dsl.Resource;
 public final class KubernetesDatasets implements DatasetPools {
 
     private static final Logger LOG = Logger.getLogger(KubernetesDatasets.class);
-    /** Where the official PostgreSQL image keeps its data: the copy is mounted here, the cluster is in pgdata/. */
-    public static final String DATA_DIRECTORY = "/var/lib/postgresql/data";
-    /** Where the official MariaDB (and MySQL) image keeps its data: the copy is mounted here. */
-    public static final String MYSQL_DATA_DIRECTORY = "/var/lib/mysql";
     /**
      * The uid and gid of the postgres user of the official PostgreSQL image, and of the mysql user of the official
      * MariaDB image; the Jobs run as it, and so does the database service serving a copy.
@@ -158,11 +154,6 @@ public final class KubernetesDatasets implements DatasetPools {
         public Checkout {
             engine = engine == null ? Dataset.Engine.POSTGRESQL : engine;
         }
-    }
-
-    /** Where the engine's official image keeps its data, which is where a copy is mounted. */
-    public static String dataDirectory(Dataset.Engine engine) {
-        return engine == Dataset.Engine.MYSQL ? MYSQL_DATA_DIRECTORY : DATA_DIRECTORY;
     }
 
     /** The image of the dataset's Jobs: the one configured for it, else its engine's official image. */
@@ -1146,7 +1137,7 @@ public final class KubernetesDatasets implements DatasetPools {
      */
     private ContainerBuilder databaseContainer(Dataset dataset, String mode, Volume extra) {
         List<VolumeMount> mounts = new ArrayList<>(List.of(
-                new VolumeMountBuilder().withName("data").withMountPath(dataDirectory(dataset.engine())).build(),
+                new VolumeMountBuilder().withName("data").withMountPath(dataset.engine().dataDirectory()).build(),
                 new VolumeMountBuilder().withName("script").withMountPath("/stagecraft/bin").withReadOnly(true)
                         .build()));
         if (extra != null) {
@@ -1188,10 +1179,12 @@ public final class KubernetesDatasets implements DatasetPools {
         List<io.fabric8.kubernetes.api.model.EnvVar> env = new ArrayList<>();
         String prefix = dataset.engine() == Dataset.Engine.MYSQL ? "MYSQL_" : "POSTGRES_";
         if (dataset.engine() == Dataset.Engine.MYSQL) {
-            env.add(new io.fabric8.kubernetes.api.model.EnvVar("MYSQL_DATADIR", MYSQL_DATA_DIRECTORY, null));
+            env.add(new io.fabric8.kubernetes.api.model.EnvVar("MYSQL_DATADIR", dataset.engine().dataDirectory(),
+                    null));
             env.add(new io.fabric8.kubernetes.api.model.EnvVar("MYSQL_DATABASE", dataset.database(), null));
         } else {
-            env.add(new io.fabric8.kubernetes.api.model.EnvVar("PGDATA", DATA_DIRECTORY + "/pgdata", null));
+            env.add(new io.fabric8.kubernetes.api.model.EnvVar("PGDATA", dataset.engine().dataDirectory() + "/pgdata",
+                    null));
             env.add(new io.fabric8.kubernetes.api.model.EnvVar("POSTGRES_DB", dataset.database(), null));
         }
         env.add(new io.fabric8.kubernetes.api.model.EnvVar(prefix + "USER", dataset.user(), null));

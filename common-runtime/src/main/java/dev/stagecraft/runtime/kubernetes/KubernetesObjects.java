@@ -17,7 +17,6 @@ import dev.stagecraft.events.EnvironmentSpec.ServiceSpec;
 import dev.stagecraft.events.EnvironmentSpec.VolumeSpec;
 import dev.stagecraft.events.cloudevents.SpecHash;
 import dev.stagecraft.runtime.Labels;
-import dev.stagecraft.runtime.datasets.Dataset;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerBuilder;
 import io.fabric8.kubernetes.api.model.EnvFromSourceBuilder;
@@ -544,21 +543,10 @@ final class KubernetesObjects {
      * What the database service serving a dataset copy is told besides its own variables: where the cluster is and
      * whose it is (PostgreSQL's {@code PGDATA}, {@code POSTGRES_*}; for MySQL the official images' {@code MYSQL_*}
      * and {@code MARIADB_*}); the password is read from the variables Secret ({@code <DATASET>_DATABASE_PASSWORD},
-     * {@link #passwordVariables}), never written into the Deployment.
+     * {@code Engine.passwordVariables}), never written into the Deployment.
      */
     static Map<String, String> servingVariables(KubernetesDatasets.Checkout copy) {
-        if (copy.engine() == Dataset.Engine.MYSQL) {
-            return Map.of("MYSQL_USER", copy.user(), "MYSQL_DATABASE", copy.database(), "MARIADB_USER", copy.user(),
-                    "MARIADB_DATABASE", copy.database());
-        }
-        return Map.of("PGDATA", KubernetesDatasets.DATA_DIRECTORY + "/pgdata", "POSTGRES_USER", copy.user(),
-                "POSTGRES_DB", copy.database());
-    }
-
-    /** The variables the engine's image reads the copy's password from. */
-    static List<String> passwordVariables(Dataset.Engine engine) {
-        return engine == Dataset.Engine.MYSQL ? List.of("MYSQL_PASSWORD", "MARIADB_PASSWORD")
-                : List.of("POSTGRES_PASSWORD");
+        return copy.engine().servingVariables(copy.database(), copy.user());
     }
 
     /**
@@ -581,11 +569,10 @@ final class KubernetesObjects {
         pod.setVolumes(volumes);
         Container container = pod.getContainers().get(0);
         List<VolumeMount> mounts = new ArrayList<>(container.getVolumeMounts());
-        mounts.add(new VolumeMountBuilder().withName(DATASET_VOLUME).withMountPath(KubernetesDatasets.dataDirectory(
-                copy.engine())).build());
+        mounts.add(new VolumeMountBuilder().withName(DATASET_VOLUME).withMountPath(copy.engine().dataDirectory()).build());
         container.setVolumeMounts(mounts);
         List<EnvVar> env = new ArrayList<>(container.getEnv());
-        for (String variable : passwordVariables(copy.engine())) {
+        for (String variable : copy.engine().passwordVariables()) {
             env.add(new io.fabric8.kubernetes.api.model.EnvVarBuilder().withName(variable).withNewValueFrom()
                     .withNewSecretKeyRef(dev.stagecraft.runtime.datasets.ConnectionVariables.prefix(copy.dataset())
                             + "_PASSWORD", VARIABLES_SECRET, false).endValueFrom().build());
